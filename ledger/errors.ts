@@ -1,0 +1,70 @@
+/**
+ * Typed errors with bounded codes. Tests assert on `code`; people read `message`.
+ * Every error that can be triggered by untrusted input is a DitenError.
+ */
+export const ErrorCode = {
+  // schema validation of decoded or parsed values
+  SCHEMA_TYPE: 'SCHEMA_TYPE',
+  SCHEMA_RANGE: 'SCHEMA_RANGE',
+  SCHEMA_LENGTH: 'SCHEMA_LENGTH',
+  SCHEMA_FORMAT: 'SCHEMA_FORMAT',
+  SCHEMA_MISSING_FIELD: 'SCHEMA_MISSING_FIELD',
+  SCHEMA_UNKNOWN_FIELD: 'SCHEMA_UNKNOWN_FIELD',
+  SCHEMA_INVALID: 'SCHEMA_INVALID',
+  // canonical binary encoding
+  ENCODING_MALFORMED: 'ENCODING_MALFORMED',
+  ENCODING_TOO_LARGE: 'ENCODING_TOO_LARGE',
+  ENCODING_NON_CANONICAL: 'ENCODING_NON_CANONICAL',
+  // keys and signatures
+  CRYPTO_BAD_KEY: 'CRYPTO_BAD_KEY',
+  CRYPTO_BAD_SIGNATURE: 'CRYPTO_BAD_SIGNATURE',
+  // genesis and node configuration
+  GENESIS_INVALID: 'GENESIS_INVALID',
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  KEYFILE_INVALID: 'KEYFILE_INVALID',
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  // storage
+  DB_CORRUPT: 'DB_CORRUPT',
+  DB_MISMATCH: 'DB_MISMATCH',
+  DB_CLOSED: 'DB_CLOSED',
+  // peer-to-peer
+  REQRESP_TOO_LARGE: 'REQRESP_TOO_LARGE',
+  REQRESP_TIMEOUT: 'REQRESP_TIMEOUT',
+  REQRESP_PROTOCOL: 'REQRESP_PROTOCOL',
+  REQRESP_REMOTE_ERROR: 'REQRESP_REMOTE_ERROR',
+  GOSSIP_INVALID: 'GOSSIP_INVALID',
+  PEER_WRONG_CHAIN: 'PEER_WRONG_CHAIN',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+export class DitenError extends Error {
+  readonly code: ErrorCode
+  readonly meta: Record<string, unknown>
+  constructor(code: ErrorCode, message: string, meta: Record<string, unknown> = {}) {
+    super(message)
+    this.name = 'DitenError'
+    this.code = code
+    this.meta = meta
+  }
+}
+
+/** Schema errors carry the path of the offending field, e.g. `genesis.members[2].publicKey`. */
+export class SchemaError extends DitenError {
+  readonly path: string
+  constructor(code: ErrorCode, path: string, problem: string) {
+    super(code, `${path}: ${problem}`, { path })
+    this.name = 'SchemaError'
+    this.path = path
+  }
+}
+
+export function isDitenError(e: unknown): e is DitenError {
+  return e instanceof DitenError
+}
+
+/** Human-readable one-liner for any thrown value. */
+export function describeError(e: unknown): string {
+  if (e instanceof DitenError) return `${e.code}: ${e.message}`
+  if (e instanceof Error) return e.message
+  return String(e)
+}

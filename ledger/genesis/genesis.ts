@@ -1,0 +1,125 @@
+/**
+ * genesis.json: the chain id, the members and the protocol parameters every node agrees on.
+ * `parseGenesis` is the only way a genesis enters a node; any problem names its field.
+ */
+import { DitenError, ErrorCode, SchemaError } from '../errors.js'
+import { struct, str, hex, uint, int, array, refine, invalid, type Infer } from '../schema.js'
+import { defineCodec } from '../encoding.js'
+import { taggedHash } from '../hash.js'
+import { toHex } from '../bytes.js'
+import { genesisParamsType, defaultGenesisParams, type GenesisParams } from './params.js'
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+export const memberType = struct({
+  name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a name of lower-case letters, digits and dashes (≤ 32)' }),
+  /** ed25519 public key; the member's libp2p peer id is derived from it */
+  publicKey: hex(32),
+  /** Σ data of the twins this member hosts (seed 001 eq. 6) */
+  dataSize: uint(),
+  /** initial training coins S_i = floor(dataSize / Σ dataSize · initialSupply) */
+  stake: uint(),
+})
+export type GenesisMember = Infer<typeof memberType>
+
+const genesisStruct = struct({
+  chainId: str({ min: 1, max: 64, pattern: /^[a-z0-9][a-z0-9._-]*$/, format: 'a chain id of lower-case letters, digits, ".", "_" and "-"' }),
+  /** unix milliseconds */
+  genesisTime: uint(),
+  members: array(memberType, { min: 1, max: 1024 }),
+  /** I: the number of committees (shards) */
+  committees: int({ min: 1, max: 64 }),
+  /** k: the number of delegates elected each epoch */
+  delegates: int({ min: 1, max: 1024 }),
+  params: genesisParamsType,
+})
+export type Genesis = Infer<typeof genesisStruct>
+
+/** Seed 001 eq. 6, in integer arithmetic so every node computes the same coins. */
+export function initialStake(dataSize: number, totalData: number, initialSupply: number): number {
+  if (totalData === 0) return 0
+  return Number((BigInt(dataSize) * BigInt(initialSupply)) / BigInt(totalData))
+}
+
+export const genesisType = refine(genesisStruct, (g, path) => {
+  const names = new Set<string>()
+  const keys = new Set<string>()
+  const total = g.members.reduce((s, m) => s + m.dataSize, 0)
+  if (!Number.isSafeInteger(total)) invalid(`${path}.members`, 'the sum of dataSize is too large')
+  g.members.forEach((m, i) => {
+    const at = `${path}.members[${i}]`
+    if (names.has(m.name)) invalid(`${at}.name`, `duplicate member name "${m.name}"`)
+    if (keys.has(m.publicKey)) invalid(`${at}.publicKey`, 'duplicate public key')
+    names.add(m.name)
+    keys.add(m.publicKey)
+    const expected = initialStake(m.dataSize, total, g.params.stake.initialSupply)
+    if (m.stake !== expected) invalid(`${at}.stake`, `expected ${expected} = floor(dataSize / Σ dataSize · initialSupply) (seed 001 eq. 6), got ${m.stake}`)
+  })
+  if (g.delegates > g.members.length) invalid(`${path}.delegates`, `${g.delegates} delegates but only ${g.members.length} members`)
+  if (g.committees > g.delegates) invalid(`${path}.committees`, `${g.committees} committees need at least as many delegates, got ${g.delegates}`)
+  const r = g.params.reputation
+  const sum = r.wEncBp + r.wRouBp + r.wPropBp + r.wHistBp
+  if (sum !== 10_000) invalid(`${path}.params.reputation`, `weights must sum to 10000 basis points, got ${sum}`)
+  const t = g.params.tangle
+  if (t.cap < Math.max(t.cwThreshold, 2 * t.bandWeight)) invalid(`${path}.params.tangle.cap`, `must be ≥ max(cwThreshold, 2·bandWeight) = ${Math.max(t.cwThreshold, 2 * t.bandWeight)}`)
+  if (t.minApprovingMembers > g.members.length) invalid(`${path}.params.tangle.minApprovingMembers`, `${t.minApprovingMembers} exceeds the ${g.members.length} members`)
+})
+
+export const genesisCodec = defineCodec('genesis', genesisType, 1 << 20)
+
+export function genesisHash(g: Genesis): Uint8Array {
+  return taggedHash('genesis', genesisCodec.encode(g))
+}
+
+export interface NewMember {
+  name: string
+  publicKey: string
+  dataSize: number
+}
+
+export interface GenesisOptions {
+  chainId: string
+  members: NewMember[]
+  committees?: number
+  delegates?: number
+  genesisTime?: number
+  params?: GenesisParams
+}
+
+export function createGenesis(o: GenesisOptions): Genesis {
+  const params = o.params ?? defaultGenesisParams()
+  const total = o.members.reduce((s, m) => s + m.dataSize, 0)
+  const g: Genesis = {
+    chainId: o.chainId,
+    genesisTime: o.genesisTime ?? Date.now(),
+    members: o.members.map((m) => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
+    committees: o.committees ?? 1,
+    delegates: o.delegates ?? o.members.length,
+    params,
+  }
+  return genesisType.check(g, 'genesis')
+}
+
+/** Parses genesis.json text. Errors: GENESIS_INVALID naming the JSON position or field. */
+export function parseGenesis(text: string, source = 'genesis'): Genesis {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (e) {
+    throw new DitenError(ErrorCode.GENESIS_INVALID, `${source}: not valid JSON (${(e as Error).message})`)
+  }
+  try {
+    return genesisType.check(raw, 'genesis')
+  } catch (e) {
+    if (e instanceof SchemaError) throw new DitenError(ErrorCode.GENESIS_INVALID, `${source}: ${e.message}`, { path: e.path, cause: e.code })
+    throw e
+  }
+}
+
+export function genesisToJson(g: Genesis): string {
+  return JSON.stringify(g, null, 2) + '\n'
+}
+
+export function genesisHashHex(g: Genesis): string {
+  return toHex(genesisHash(g))
+}

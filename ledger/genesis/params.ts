@@ -1,0 +1,145 @@
+/**
+ * Protocol parameters fixed at genesis (DESIGN.md §4–7). Fractions are basis points
+ * (1/10 000) so that anything feeding consensus stays in exact integer arithmetic.
+ */
+import { struct, uint, int, real, bool, oneOf, array, type Infer } from '../schema.js'
+
+const ms = (min: number, max: number) => int({ min, max })
+const bp = uint(10_000)
+
+export const consensusParamsType = struct({
+  /** target time between blocks of one shard */
+  blockIntervalMs: ms(50, 60_000),
+  /** blocks per epoch; election and committees are recomputed at each boundary */
+  epochLength: int({ min: 1, max: 1_000_000 }),
+  timeoutProposeMs: ms(50, 120_000),
+  timeoutVoteMs: ms(50, 120_000),
+  /** added to each timeout per round, as in Tendermint */
+  timeoutDeltaMs: ms(0, 60_000),
+  createEmptyBlocks: bool,
+  maxBlockTxs: int({ min: 1, max: 100_000 }),
+  /** EOS-style: one vote names at most this many candidates */
+  maxVoteCandidates: int({ min: 1, max: 1024 }),
+})
+
+export const stakeParamsType = struct({
+  /** S_ini of seed 001 eq. 6: coins split over members by their twins' data */
+  initialSupply: uint(),
+  /** training coins per accepted model update */
+  updateReward: uint(),
+  slashBp: bp,
+  jailEpochs: int({ min: 1, max: 1_000_000 }),
+})
+
+export const reputationParamsType = struct({
+  wEncBp: bp,
+  wRouBp: bp,
+  wPropBp: bp,
+  wHistBp: bp,
+  /** a member is eligible for election when its reputation is above this */
+  thresholdBp: bp,
+})
+
+export const tangleParamsType = struct({
+  /** MCMC randomness: step probability ∝ exp(alpha · (CW(y) − CW_max)) */
+  alpha: real({ min: 0, max: 100 }),
+  walkers: int({ min: 1, max: 1000 }),
+  /** walk start band [bandWeight, 2·bandWeight] of cumulative weight */
+  bandWeight: int({ min: 1, max: 1_000_000 }),
+  maxDepth: int({ min: 1, max: 100_000 }),
+  /** proof of work: leading zero bits of the transaction hash */
+  powBits: int({ min: 0, max: 32 }),
+  /** CW_th of seed 003 (default 200) */
+  cwThreshold: int({ min: 1, max: 1_000_000_000 }),
+  /** approvals must come from at least this many distinct members */
+  minApprovingMembers: int({ min: 1, max: 1024 }),
+  /** cumulative-weight saturation cap, ≥ max(cwThreshold, 2·bandWeight) */
+  cap: int({ min: 1, max: 1_000_000_000 }),
+  maxAgeMs: ms(1000, 86_400_000),
+  retentionMs: ms(1000, 2_592_000_000),
+})
+
+export const modelSpecType = struct({
+  /** dense layer sizes, input first: [784, 128, 10] is an MLP 784-128-10 */
+  layers: array(int({ min: 1, max: 65_536 }), { min: 2, max: 16 }),
+  activation: oneOf(['relu', 'sigmoid', 'tanh'] as const),
+})
+
+export const flParamsType = struct({
+  model: modelSpecType,
+  dataset: oneOf(['mnist', 'fashion-mnist'] as const),
+  rounds: int({ min: 1, max: 1_000_000 }),
+  localEpochs: int({ min: 1, max: 1000 }),
+  batchSize: int({ min: 1, max: 65_536 }),
+  learningRate: real({ min: 0, max: 10 }),
+  mode: oneOf(['sync', 'async'] as const),
+  /** async mode: a local update may start from a model at most this many rounds old */
+  staleness: int({ min: 0, max: 1000 }),
+  /** T_p: how long a member waits for its trainers before aggregating */
+  roundWaitMs: ms(100, 86_400_000),
+  /** ρ_abs of §7.1: bound on ‖w_i − w(e−1)‖² / ‖w(e−1)‖² */
+  rhoAbs: real({ min: 0, max: 1e9 }),
+  /** δ of §7.2 in basis points: largest allowed validation-accuracy drop */
+  deltaBp: bp,
+  warmupRounds: int({ min: 0, max: 1000 }),
+  aggregation: oneOf(['fedavg', 'trimmed-mean', 'median', 'multi-krum'] as const),
+  trimBetaBp: uint(5_000),
+  fedAsyncAlpha: real({ min: 0, max: 1 }),
+  fedAsyncA: real({ min: 0, max: 10 }),
+})
+
+export const genesisParamsType = struct({
+  consensus: consensusParamsType,
+  stake: stakeParamsType,
+  reputation: reputationParamsType,
+  tangle: tangleParamsType,
+  fl: flParamsType,
+})
+export type GenesisParams = Infer<typeof genesisParamsType>
+
+export function defaultGenesisParams(): GenesisParams {
+  return {
+    consensus: {
+      blockIntervalMs: 1000,
+      epochLength: 100,
+      timeoutProposeMs: 1000,
+      timeoutVoteMs: 500,
+      timeoutDeltaMs: 250,
+      createEmptyBlocks: true,
+      maxBlockTxs: 2000,
+      maxVoteCandidates: 30,
+    },
+    stake: { initialSupply: 1_000_000, updateReward: 100, slashBp: 1000, jailEpochs: 2 },
+    reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 3000 },
+    tangle: {
+      alpha: 0.5,
+      walkers: 8,
+      bandWeight: 100,
+      maxDepth: 15,
+      powBits: 8,
+      cwThreshold: 200,
+      minApprovingMembers: 2,
+      cap: 400,
+      maxAgeMs: 600_000,
+      retentionMs: 3_600_000,
+    },
+    fl: {
+      model: { layers: [784, 128, 10], activation: 'relu' },
+      dataset: 'mnist',
+      rounds: 10,
+      localEpochs: 1,
+      batchSize: 32,
+      learningRate: 0.1,
+      mode: 'sync',
+      staleness: 4,
+      roundWaitMs: 30_000,
+      rhoAbs: 4,
+      deltaBp: 200,
+      warmupRounds: 2,
+      aggregation: 'fedavg',
+      trimBetaBp: 2000,
+      fedAsyncAlpha: 0.6,
+      fedAsyncA: 0.5,
+    },
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Hashing. Every hash is domain-separated: H(tag, data) = sha256("diten:" tag 0x00 data),
+ * so bytes hashed for one purpose can never be mistaken for another. Ids are 32 bytes.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8Bytes } from './bytes.js'
+
+export const HASH_BYTES = 32
+
+const tagCache = new Map<string, Uint8Array>()
+function tagBytes(tag: string): Uint8Array {
+  let t = tagCache.get(tag)
+  if (!t) {
+    t = concatBytes(utf8Bytes(`diten:${tag}`), new Uint8Array([0]))
+    tagCache.set(tag, t)
+  }
+  return t
+}
+
+export function taggedHash(tag: string, data: Uint8Array): Uint8Array {
+  return sha256.create().update(tagBytes(tag)).update(data).digest()
+}
+
+/** Plain sha256, for content-addressed blobs whose hash users may recompute with any tool. */
+export function sha256Digest(data: Uint8Array): Uint8Array {
+  return sha256(data)
+}

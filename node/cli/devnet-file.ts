@@ -1,0 +1,20 @@
+/** The devnet.json written by `diten devnet`, read by `diten status` and the tests. */
+export const DEFAULT_DEVNET_DIR = '.devnet'
+
+export interface DevnetNodeEntry {
+  name: string
+  peerId: string
+  p2p: string
+  api: string
+  pid: number
+  dataDir: string
+  config: string
+  log: string
+}
+
+export interface DevnetFile {
+  chainId: string
+  genesisHash: string
+  startedAt: string
+  nodes: DevnetNodeEntry[]
+}

@@ -1,0 +1,120 @@
+/**
+ * A local network on disk: genesis.json plus one folder per member with its key and
+ * config. Used by `diten init` and `diten devnet`.
+ *
+ *   <dir>/genesis.json
+ *   <dir>/<name>/node.key      ed25519 key (mode 600)
+ *   <dir>/<name>/config.json   node config (paths relative to this folder)
+ *   <dir>/<name>/data/         LevelDB and node state, created by the node
+ *   <dir>/<name>/node.log      structured log
+ */
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { createGenesis, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis } from '../../ledger/index.js'
+import { peerIdOfPublicKey } from '../identity.js'
+import { writeKeyFile } from '../keyfile.js'
+import { loadNodeConfig, type NodeConfig } from '../config.js'
+import { UsageError } from './errors.js'
+
+export interface NetworkOptions {
+  dir: string
+  members: number
+  chainId: string
+  committees?: number
+  delegates?: number
+  host: string
+  basePort: number
+  dataSize: number
+  logLevel: NodeConfig['log']['level']
+}
+
+export interface NetworkNode {
+  name: string
+  peerId: string
+  nodeDir: string
+  configFile: string
+  p2pPort: number
+  apiPort: number
+  p2p: string
+  api: string
+  dataDir: string
+}
+
+export interface Network {
+  dir: string
+  genesis: Genesis
+  nodes: NetworkNode[]
+}
+
+export function portsOf(basePort: number, index: number): { p2pPort: number; apiPort: number } {
+  return { p2pPort: basePort + 2 * index, apiPort: basePort + 2 * index + 1 }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
+}
+
+export async function initNetwork(o: NetworkOptions): Promise<Network> {
+  const dir = resolve(o.dir)
+  if (await exists(join(dir, 'genesis.json'))) throw new UsageError(`${join(dir, 'genesis.json')} already exists; pick another --dir or remove it`)
+  if (o.basePort + 2 * o.members > 65536) throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
+  await mkdir(dir, { recursive: true })
+  const names = Array.from({ length: o.members }, (_, i) => `node-${i}`)
+  const keys = names.map(() => generateKeypair())
+  const genesis = createGenesis({
+    chainId: o.chainId,
+    members: names.map((name, i) => ({ name, publicKey: toHex(keys[i]!.publicKey), dataSize: o.dataSize })),
+    ...(o.committees !== undefined ? { committees: o.committees } : {}),
+    ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
+  })
+  await writeFile(join(dir, 'genesis.json'), genesisToJson(genesis))
+  const layout = names.map((name, i) => {
+    const { p2pPort, apiPort } = portsOf(o.basePort, i)
+    const peerId = peerIdOfPublicKey(keys[i]!.publicKey).toString()
+    return { name, peerId, p2pPort, apiPort, p2p: `/ip4/${o.host}/tcp/${p2pPort}/p2p/${peerId}` }
+  })
+  for (const [i, n] of layout.entries()) {
+    const nodeDir = join(dir, n.name)
+    await mkdir(nodeDir, { recursive: true })
+    await writeKeyFile(join(nodeDir, 'node.key'), keys[i]!)
+    const config: NodeConfig = {
+      name: n.name,
+      genesisFile: '../genesis.json',
+      keyFile: 'node.key',
+      dataDir: 'data',
+      p2p: { listen: `/ip4/${o.host}/tcp/${n.p2pPort}`, peers: layout.filter((p) => p.name !== n.name).map((p) => p.p2p) },
+      api: { host: o.host, port: n.apiPort },
+      log: { level: o.logLevel, file: 'node.log' },
+    }
+    await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2) + '\n')
+  }
+  return loadNetwork(dir)
+}
+
+/** Reads a network written by initNetwork (genesis + every member's config). */
+export async function loadNetwork(dir: string): Promise<Network> {
+  dir = resolve(dir)
+  const genesisFile = join(dir, 'genesis.json')
+  const genesis = parseGenesis(await readFile(genesisFile, 'utf8'), genesisFile)
+  const nodes: NetworkNode[] = []
+  for (const m of genesis.members) {
+    const configFile = join(dir, m.name, 'config.json')
+    const c = await loadNodeConfig(configFile)
+    const p2pPort = Number(c.config.p2p.listen.split('/tcp/')[1]?.split('/')[0])
+    nodes.push({
+      name: m.name,
+      peerId: peerIdOfPublicKey(m.publicKey).toString(),
+      nodeDir: join(dir, m.name),
+      configFile,
+      p2pPort,
+      apiPort: c.config.api.port,
+      p2p: `${c.config.p2p.listen}/p2p/${peerIdOfPublicKey(m.publicKey).toString()}`,
+      api: `http://${c.config.api.host}:${c.config.api.port}`,
+      dataDir: c.dataDir,
+    })
+  }
+  return { dir, genesis, nodes }
+}

@@ -1,0 +1,72 @@
+/** `diten node --config F`: run one full peer until SIGINT/SIGTERM. */
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { DitenError, ErrorCode, parseGenesis, describeError } from '../../ledger/index.js'
+import { loadNodeConfig } from '../config.js'
+import { readKeyFile } from '../keyfile.js'
+import { DitenNode } from '../node.js'
+import { UsageError } from './errors.js'
+
+export const nodeHelp = `diten node --config F   run one diten peer (stop with Ctrl-C / SIGTERM)`
+
+export async function runNode(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } })
+  if (!values.config) throw new UsageError('diten node needs --config <file>')
+  const loaded = await loadNodeConfig(values.config)
+  let genesisText: string
+  try {
+    genesisText = await readFile(loaded.genesisFile, 'utf8')
+  } catch (e) {
+    throw new DitenError(ErrorCode.CONFIG_INVALID, `config.genesisFile: cannot read ${loaded.genesisFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
+  const genesis = parseGenesis(genesisText, loaded.genesisFile)
+  const keypair = await readKeyFile(loaded.keyFile)
+  const c = loaded.config
+  const node = await DitenNode.init({
+    name: c.name,
+    genesis,
+    keypair,
+    dataDir: loaded.dataDir,
+    listen: c.p2p.listen,
+    peers: c.p2p.peers,
+    api: c.api,
+    log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
+    ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
+  })
+  console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} (start #${node.meta.starts})`)
+
+  process.on('unhandledRejection', (e) => node.logger.error({ err: describeError(e) }, 'unhandled rejection'))
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) {
+        console.error(`${signal} again: exiting without a clean shutdown`)
+        process.exit(1)
+      }
+      stopping = true
+      console.log(`${signal}: stopping ${c.name}`)
+      node.close().then(
+        () => resolve(0),
+        (e: unknown) => {
+          console.error(`error while stopping: ${describeError(e)}`)
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    // started by `diten devnet`: stop cleanly if the supervisor disappears (e.g. kill -9)
+    const supervisor = Number(process.env.DITEN_SUPERVISOR_PID)
+    if (supervisor > 0) {
+      const watch = setInterval(() => {
+        try {
+          process.kill(supervisor, 0)
+        } catch {
+          clearInterval(watch)
+          stop('supervisor gone')
+        }
+      }, 2000)
+      watch.unref()
+    }
+  })
+}

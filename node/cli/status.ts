@@ -1,0 +1,62 @@
+/** `diten status`: the devnet (or one node) as a table. */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DitenClient } from '../rpc/client.js'
+import type { NodeStatus } from '../rpc/types.js'
+import { formatDuration, formatTable, shortPeerId } from './table.js'
+import { UsageError } from './errors.js'
+import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
+
+export const statusHelp = `diten status [--devnet D | --api URL] [--json]   show the nodes of a devnet (default ${DEFAULT_DEVNET_DIR})`
+
+interface Row {
+  name: string
+  api: string
+  status?: NodeStatus
+  error?: string
+}
+
+export async function runStatus(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { devnet: { type: 'string', default: DEFAULT_DEVNET_DIR }, api: { type: 'string' }, json: { type: 'boolean', default: false } },
+  })
+  let targets: { name: string; api: string }[]
+  if (values.api) targets = [{ name: '?', api: values.api }]
+  else {
+    const file = join(values.devnet!, 'devnet.json')
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch {
+      throw new UsageError(`no devnet at ${file}; start one with "npm run devnet" or pass --api URL`)
+    }
+    targets = (JSON.parse(text) as DevnetFile).nodes
+  }
+  const rows: Row[] = await Promise.all(
+    targets.map(async (t) => {
+      try {
+        return { ...t, status: await new DitenClient(t.api, { timeoutMs: 3000 }).status() }
+      } catch (e) {
+        return { ...t, error: (e as Error).message }
+      }
+    }),
+  )
+  if (values.json) {
+    console.log(JSON.stringify(rows.map((r) => r.status ?? { name: r.name, api: r.api, error: r.error }), null, 2))
+  } else {
+    console.log(
+      formatTable(
+        ['NAME', 'STATE', 'PEER ID', 'API', 'PEERS', 'UPTIME', 'STARTS', 'VERSION'],
+        rows.map((r) =>
+          r.status
+            ? [r.status.name, 'up', shortPeerId(r.status.peerId), r.api, `${r.status.memberPeers.connected}/${r.status.memberPeers.total}`, formatDuration(r.status.uptimeMs), String(r.status.starts), r.status.version]
+            : [r.name, 'down', '-', r.api, '-', '-', '-', '-'],
+        ),
+      ),
+    )
+  }
+  return rows.every((r) => r.status) ? 0 : 1
+}

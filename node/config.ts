@@ -1,0 +1,90 @@
+/**
+ * The node's config file. Relative paths are resolved against the config file's folder.
+ * Every problem is a CONFIG_INVALID error naming the field (`config.p2p.listen: …`).
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  DitenError, ErrorCode, SchemaError, NAME_PATTERN, struct, str, int, array, oneOf, refine, invalid, optional, type Infer,
+} from '../ledger/index.js'
+import { LOG_LEVELS } from './logger.js'
+
+function multiaddrString(opts: { needPeerId: boolean }) {
+  return refine(str({ min: 1, max: 256 }), (v, path) => {
+    let ma
+    try {
+      ma = multiaddr(v)
+    } catch (e) {
+      invalid(path, `not a multiaddr (${(e as Error).message}); expected e.g. /ip4/127.0.0.1/tcp/26600`)
+    }
+    const protos = ma.getComponents().map((c) => c.name)
+    if (!protos.includes('tcp')) invalid(path, `expected a TCP multiaddr like /ip4/127.0.0.1/tcp/26600, got ${v}`)
+    if (opts.needPeerId && !protos.includes('p2p')) invalid(path, `expected a peer address ending in /p2p/<peer id>, got ${v}`)
+  })
+}
+
+export const nodeConfigType = struct({
+  name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a member name from genesis' }),
+  genesisFile: str({ min: 1, max: 4096 }),
+  keyFile: str({ min: 1, max: 4096 }),
+  dataDir: str({ min: 1, max: 4096 }),
+  p2p: struct({
+    listen: multiaddrString({ needPeerId: false }),
+    /** member peers to keep connected, as /ip4/…/tcp/…/p2p/<peer id> */
+    peers: array(multiaddrString({ needPeerId: true }), { max: 1024 }),
+  }),
+  api: struct({
+    host: str({ min: 1, max: 255 }),
+    port: int({ min: 0, max: 65535 }),
+  }),
+  log: struct({
+    level: oneOf(LOG_LEVELS),
+    file: optional(str({ min: 1, max: 4096 })),
+  }),
+  /** how often this node announces its status on gossip */
+  statusIntervalMs: optional(int({ min: 100, max: 3_600_000 })),
+})
+export type NodeConfig = Infer<typeof nodeConfigType>
+
+export interface LoadedConfig {
+  config: NodeConfig
+  /** absolute paths */
+  genesisFile: string
+  keyFile: string
+  dataDir: string
+  logFile: string | undefined
+}
+
+export function checkNodeConfig(raw: unknown, source: string): NodeConfig {
+  try {
+    return nodeConfigType.check(raw, 'config')
+  } catch (e) {
+    if (e instanceof SchemaError) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: ${e.message}`, { path: e.path })
+    throw e
+  }
+}
+
+export async function loadNodeConfig(file: string): Promise<LoadedConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new DitenError(ErrorCode.CONFIG_INVALID, `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (e) {
+    throw new DitenError(ErrorCode.CONFIG_INVALID, `${file}: not valid JSON (${(e as Error).message})`)
+  }
+  const config = checkNodeConfig(raw, file)
+  const base = dirname(resolve(file))
+  return {
+    config,
+    genesisFile: resolve(base, config.genesisFile),
+    keyFile: resolve(base, config.keyFile),
+    dataDir: resolve(base, config.dataDir),
+    logFile: config.log.file === undefined ? undefined : resolve(base, config.log.file),
+  }
+}

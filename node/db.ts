@@ -1,0 +1,47 @@
+/** LevelDB (level) behind the ledger's KvStore interface: one database per node. */
+import { Level } from 'level'
+import { DitenError, ErrorCode, type KvOp, type KvRange, type KvStore } from '../ledger/index.js'
+
+export class LevelStore implements KvStore {
+  private constructor(
+    private readonly db: Level<Uint8Array, Uint8Array>,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<LevelStore> {
+    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new DitenError(ErrorCode.DB_MISMATCH, `database ${path} is locked: another diten process is using this data dir`)
+      }
+      throw new DitenError(ErrorCode.DB_CORRUPT, `cannot open database ${path}: ${(e as Error).message}`)
+    }
+    return new LevelStore(db, path)
+  }
+
+  private ensureOpen(): void {
+    if (this.db.status !== 'open') throw new DitenError(ErrorCode.DB_CLOSED, `database ${this.path} is ${this.db.status}`)
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    this.ensureOpen()
+    return (await this.db.get(key)) ?? undefined
+  }
+
+  async batch(ops: KvOp[]): Promise<void> {
+    this.ensureOpen()
+    await this.db.batch(ops)
+  }
+
+  async *entries(range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {
+    this.ensureOpen()
+    yield* this.db.iterator(range)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+}

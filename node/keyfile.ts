@@ -1,0 +1,28 @@
+/** Key files: JSON with the ed25519 seed and public key, written owner-readable only. */
+import { readFile, writeFile } from 'node:fs/promises'
+import { DitenError, ErrorCode, SchemaError, struct, hex, oneOf, fromHex, toHex, bytesEqual, keypairFromSecret, type Keypair } from '../ledger/index.js'
+
+const keyFileType = struct({ type: oneOf(['ed25519'] as const), publicKey: hex(32), secretKey: hex(32) })
+
+export async function writeKeyFile(path: string, kp: Keypair): Promise<void> {
+  const body = { type: 'ed25519', publicKey: toHex(kp.publicKey), secretKey: toHex(kp.secretKey) }
+  await writeFile(path, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+}
+
+export async function readKeyFile(path: string): Promise<Keypair> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new DitenError(ErrorCode.KEYFILE_INVALID, `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  try {
+    const k = keyFileType.check(JSON.parse(text), 'keyfile')
+    const kp = keypairFromSecret(fromHex(k.secretKey))
+    if (!bytesEqual(kp.publicKey, fromHex(k.publicKey))) throw new DitenError(ErrorCode.KEYFILE_INVALID, `${path}: publicKey does not belong to secretKey`)
+    return kp
+  } catch (e) {
+    if (e instanceof SchemaError || e instanceof SyntaxError) throw new DitenError(ErrorCode.KEYFILE_INVALID, `${path}: ${e.message}`)
+    throw e
+  }
+}

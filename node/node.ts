@@ -1,0 +1,277 @@
+/**
+ * DitenNode: one full peer. `init` builds the modules by hand in dependency order
+ * (logger → db → metrics → host → gossip/reqresp → dialer → api) and `close` stops
+ * them in reverse. A failure half-way closes whatever was already opened.
+ */
+import './polyfill.js'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import {
+  DitenError, ErrorCode, bytesEqual, describeError, fromHex, genesisHash, toHex, type Genesis, type Keypair,
+} from '../ledger/index.js'
+import { LevelStore } from './db.js'
+import { libp2pPrivateKey } from './identity.js'
+import { createLogger, type Logger } from './logger.js'
+import { openNodeMeta, type NodeMeta } from './meta.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { createHost, type Host } from './p2p/host.js'
+import { Gossip } from './p2p/gossip.js'
+import { MemberDialer } from './p2p/dialer.js'
+import { MemberSet, memberGater, type Member } from './p2p/members.js'
+import { ReqResp, defaultReqRespOptions } from './p2p/reqresp.js'
+import { gossipScoreParams, gossipScoreThresholds } from './p2p/topics.js'
+import { RpcDispatcher } from './rpc/jsonrpc.js'
+import { RpcServer } from './rpc/server.js'
+import type { NodeStatus } from './rpc/types.js'
+import { PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage } from './status.js'
+import { VERSION } from './version.js'
+
+export interface DitenNodeOptions {
+  name: string
+  genesis: Genesis
+  keypair: Keypair
+  dataDir: string
+  /** p2p listen multiaddr, e.g. /ip4/127.0.0.1/tcp/26600 (tcp/0 picks a free port) */
+  listen: string
+  /** member peers to keep connected (multiaddrs ending in /p2p/<peer id>) */
+  peers: string[]
+  api: { host: string; port: number }
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; file?: string }
+  statusIntervalMs?: number
+}
+
+export const defaultNodeTimings = {
+  statusIntervalMs: 5000,
+  dialIntervalMs: 1000,
+  dialTimeoutMs: 5000,
+  maxDialBackoffMs: 15_000,
+  maxGossipBytes: 4 * 1024 * 1024,
+}
+
+type Closer = { name: string; close: () => Promise<void> | void }
+
+export class DitenNode {
+  readonly startedAt = Date.now()
+  private readonly closers: Closer[] = []
+  private closing: Promise<void> | undefined
+  readonly peerBook = new PeerBook()
+
+  // set by init(), in order
+  logger!: Logger
+  db!: LevelStore
+  meta!: NodeMeta
+  metrics!: Metrics
+  host!: Host
+  gossip!: Gossip
+  reqresp!: ReqResp
+  dialer!: MemberDialer
+  rpc!: RpcServer
+  apiPort = 0
+
+  readonly members: MemberSet
+  readonly self: Member
+  readonly genesisHash: Uint8Array
+
+  private constructor(readonly opts: DitenNodeOptions) {
+    this.members = new MemberSet(opts.genesis.members)
+    const self = this.members.byMemberName(opts.name)
+    if (!self) throw new DitenError(ErrorCode.NOT_A_MEMBER, `"${opts.name}" is not a member in genesis (members: ${opts.genesis.members.map((m) => m.name).join(', ')})`)
+    if (!bytesEqual(fromHex(self.publicKey), opts.keypair.publicKey)) {
+      throw new DitenError(ErrorCode.NOT_A_MEMBER, `the key file's public key ${toHex(opts.keypair.publicKey).slice(0, 16)}… is not the genesis key of "${opts.name}"`)
+    }
+    this.self = self
+    this.genesisHash = genesisHash(opts.genesis)
+  }
+
+  static async init(opts: DitenNodeOptions): Promise<DitenNode> {
+    const node = new DitenNode(opts)
+    try {
+      await node.start()
+    } catch (e) {
+      await node.close()
+      throw e
+    }
+    return node
+  }
+
+  private onClose(name: string, close: () => Promise<void> | void): void {
+    this.closers.push({ name, close })
+  }
+
+  private async start(): Promise<void> {
+    const o = this.opts
+    const chain = { chainId: o.genesis.chainId, genesisHash: this.genesisHash }
+    const timings = { ...defaultNodeTimings, statusIntervalMs: o.statusIntervalMs ?? defaultNodeTimings.statusIntervalMs }
+
+    this.logger = createLogger({ file: o.log.file, level: o.log.level, name: o.name })
+    this.onClose('logger', () => this.logger.flush())
+
+    await mkdir(o.dataDir, { recursive: true })
+    this.db = await LevelStore.open(join(o.dataDir, 'db'))
+    this.onClose('db', () => this.db.close())
+    this.meta = await openNodeMeta(this.db, { publicKey: o.keypair.publicKey, ...chain })
+
+    this.metrics = createMetrics({ node: o.name })
+
+    const members = this.members
+    this.host = await createHost({
+      privateKey: libp2pPrivateKey(o.keypair),
+      listen: [o.listen],
+      gater: memberGater(members, (direction, peer) => {
+        this.metrics.connectionsDenied.inc({ direction })
+        this.logger.warn({ direction, peer: peer.toString() }, 'refused a non-member connection')
+      }),
+      scoreParams: gossipScoreParams(o.genesis.chainId, (p) => members.isMember(p)),
+      scoreThresholds: gossipScoreThresholds,
+      maxGossipBytes: timings.maxGossipBytes,
+    })
+    this.onClose('p2p host', () => this.host.stop())
+    this.host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))
+    this.host.addEventListener('peer:disconnect', () => this.updatePeerGauge())
+
+    const modules = { members, logger: this.logger, metrics: this.metrics }
+    this.gossip = new Gossip({ chainId: o.genesis.chainId }, { pubsub: this.host.services.pubsub, ...modules })
+    this.onClose('gossip', () => this.gossip.stop())
+    this.gossip.register(statusTopic(chain, this.peerBook))
+
+    this.reqresp = new ReqResp({ ...defaultReqRespOptions, chainId: o.genesis.chainId }, { host: this.host, ...modules })
+    this.onClose('reqresp', () => this.reqresp.stop())
+    await this.reqresp.handle('status', (req) => {
+      assertSameChain(chain, statusCodec.decode(req))
+      return statusCodec.encode(this.statusMessage())
+    })
+
+    this.dialer = new MemberDialer(
+      { peers: o.peers, intervalMs: timings.dialIntervalMs, dialTimeoutMs: timings.dialTimeoutMs, maxBackoffMs: timings.maxDialBackoffMs },
+      { host: this.host, members, logger: this.logger },
+    )
+    this.dialer.start()
+    this.onClose('dialer', () => this.dialer.stop())
+
+    const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)
+    announce.unref()
+    this.onClose('status announcer', () => clearInterval(announce))
+
+    const dispatcher = new RpcDispatcher({
+      onCall: (method, result, seconds) => {
+        this.metrics.rpcRequests.inc({ method, result })
+        this.metrics.rpcSeconds.observe({ method }, seconds)
+      },
+      onInternalError: (method, err) => this.logger.error({ method, err: describeError(err) }, 'RPC method failed'),
+    })
+    dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
+    this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
+    this.apiPort = await this.rpc.start()
+    this.onClose('api', () => this.rpc.stop())
+
+    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts }, 'node started')
+  }
+
+  get peerId(): PeerId {
+    return this.host.peerId
+  }
+
+  get apiUrl(): string {
+    return `http://${this.opts.api.host}:${this.apiPort}`
+  }
+
+  listenAddrs(): string[] {
+    return this.host.getMultiaddrs().map(String)
+  }
+
+  statusMessage(): StatusMessage {
+    return {
+      chainId: this.opts.genesis.chainId,
+      genesisHash: this.genesisHash,
+      name: this.opts.name,
+      version: VERSION,
+      startedAt: this.startedAt,
+      time: Date.now(),
+    }
+  }
+
+  private async announceStatus(): Promise<void> {
+    try {
+      await this.gossip.publish('status', this.statusMessage())
+    } catch (e) {
+      this.logger.debug({ err: describeError(e) }, 'status announce failed')
+    }
+  }
+
+  private updatePeerGauge(): void {
+    this.metrics.memberPeers.set(this.connectedMembers().length)
+  }
+
+  private connectedMembers(): Member[] {
+    return this.members.all().filter((m) => m.name !== this.opts.name && this.host.getConnections(m.id).length > 0)
+  }
+
+  /** On every new member connection, exchange status; a peer on another chain is dropped. */
+  private async onPeerConnect(peer: PeerId): Promise<void> {
+    this.updatePeerGauge()
+    const member = this.members.byPeerId(peer)
+    if (!member) return
+    this.logger.info({ peer: member.name }, 'member connected')
+    try {
+      const res = await this.reqresp.request(peer, 'status', statusCodec.encode(this.statusMessage()), { timeoutMs: 5000 })
+      const theirs = statusCodec.decode(res)
+      assertSameChain({ chainId: this.opts.genesis.chainId, genesisHash: this.genesisHash }, theirs)
+      this.peerBook.record(member, theirs)
+    } catch (e) {
+      if (e instanceof DitenError && (e.code === ErrorCode.PEER_WRONG_CHAIN || e.code === ErrorCode.REQRESP_REMOTE_ERROR)) {
+        this.logger.warn({ peer: member.name, err: describeError(e) }, 'disconnecting member on another chain')
+        await this.host.hangUp(peer).catch(() => undefined)
+      } else {
+        this.logger.debug({ peer: member.name, err: describeError(e) }, 'status exchange failed')
+      }
+    }
+  }
+
+  status(): NodeStatus {
+    const now = Date.now()
+    const peers = this.members
+      .all()
+      .filter((m) => m.name !== this.opts.name)
+      .map((m) => {
+        const seen = this.peerBook.get(m.name)
+        return {
+          name: m.name,
+          peerId: m.peerId,
+          connected: this.host.getConnections(m.id).length > 0,
+          lastStatusAgoMs: seen ? now - seen.receivedAt : null,
+          version: seen?.status.version ?? null,
+        }
+      })
+    return {
+      name: this.opts.name,
+      peerId: this.host.peerId.toString(),
+      publicKey: toHex(this.opts.keypair.publicKey),
+      chainId: this.opts.genesis.chainId,
+      genesisHash: toHex(this.genesisHash),
+      version: VERSION,
+      uptimeMs: now - this.startedAt,
+      startedAt: this.startedAt,
+      starts: this.meta.starts,
+      dataDir: this.opts.dataDir,
+      listen: this.listenAddrs(),
+      memberPeers: { connected: peers.filter((p) => p.connected).length, total: peers.length, peers },
+    }
+  }
+
+  /** Stops every module in reverse start order; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.logger?.info('node stopping')
+      while (this.closers.length > 0) {
+        const c = this.closers.pop()!
+        try {
+          await c.close()
+        } catch (e) {
+          this.logger?.error({ module: c.name, err: describeError(e) }, 'error while stopping')
+        }
+      }
+    })()
+    return this.closing
+  }
+}

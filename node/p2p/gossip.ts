@@ -1,0 +1,135 @@
+/**
+ * Gossip with validation that says what happened. Each topic has a codec (schema-checked
+ * decode) and a validate function; rules throw GossipValidationError(action, code). The
+ * wrapper maps outcomes to accept / ignore / reject; gossipsub lowers the score of a peer
+ * that forwards rejected messages. An unexpected exception is IGNORE: a peer is never
+ * punished for a local bug.
+ */
+import { TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { DitenError, ErrorCode, describeError, type Codec } from '../../ledger/index.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { Member, MemberSet } from './members.js'
+import { topicString, type TopicName } from './topics.js'
+
+export enum GossipAction {
+  IGNORE = 'ignore',
+  REJECT = 'reject',
+}
+
+export class GossipValidationError extends DitenError {
+  constructor(
+    readonly action: GossipAction,
+    code: string,
+    message: string,
+  ) {
+    super(ErrorCode.GOSSIP_INVALID, `${code}: ${message}`, { action, reason: code })
+  }
+}
+
+export interface TopicHandler<T> {
+  name: TopicName
+  codec: Codec<T>
+  /** throws GossipValidationError (or any DitenError = reject) when the message is bad */
+  validate(msg: T, author: Member): void | Promise<void>
+  /** called once per accepted message */
+  onMessage(msg: T, author: Member, propagationSource: PeerId): void
+}
+
+interface Registered {
+  handler: TopicHandler<unknown>
+}
+
+export class Gossip {
+  private readonly topics = new Map<string, Registered>()
+  /** decoded payloads of messages in flight between validation and delivery */
+  private readonly decoded = new WeakMap<Uint8Array, unknown>()
+  private readonly onMessageEvent = (evt: CustomEvent<GossipsubMessage>) => this.deliver(evt.detail)
+
+  constructor(
+    private readonly opts: { chainId: string },
+    private readonly modules: { pubsub: GossipSub; members: MemberSet; logger: Logger; metrics: Metrics },
+  ) {
+    modules.pubsub.addEventListener('gossipsub:message', this.onMessageEvent)
+  }
+
+  register<T>(handler: TopicHandler<T>): void {
+    const topic = topicString(this.opts.chainId, handler.name)
+    this.topics.set(topic, { handler: handler as TopicHandler<unknown> })
+    this.modules.pubsub.topicValidators.set(topic, (source, msg) => this.validate(topic, source, msg))
+    this.modules.pubsub.subscribe(topic)
+  }
+
+  async publish<T>(name: TopicName, msg: T): Promise<number> {
+    const topic = topicString(this.opts.chainId, name)
+    const reg = this.topics.get(topic)
+    if (!reg) throw new Error(`gossip topic ${name} is not registered`)
+    const res = await this.modules.pubsub.publish(topic, reg.handler.codec.encode(msg))
+    this.modules.metrics.gossipPublished.inc({ topic: name })
+    return res.recipients.length
+  }
+
+  /** Publishes raw bytes without encoding: only for fault injection and tests. */
+  async publishRaw(name: TopicName, data: Uint8Array): Promise<void> {
+    await this.modules.pubsub.publish(topicString(this.opts.chainId, name), data)
+  }
+
+  stop(): void {
+    this.modules.pubsub.removeEventListener('gossipsub:message', this.onMessageEvent)
+    for (const topic of this.topics.keys()) {
+      this.modules.pubsub.topicValidators.delete(topic)
+      this.modules.pubsub.unsubscribe(topic)
+    }
+    this.topics.clear()
+  }
+
+  private async validate(topic: string, source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const reg = this.topics.get(topic)
+    const name = reg?.handler.name ?? 'unknown'
+    const result = await this.runRules(reg, source, msg)
+    this.modules.metrics.gossipValidation.inc({ topic: name, result })
+    return result
+  }
+
+  private async runRules(reg: Registered | undefined, source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const log = this.modules.logger
+    // an unknown topic is not the sender's fault if we merely stopped listening
+    if (!reg) return TopicValidatorResult.Ignore
+    // only members' own signed messages: the author key is the member key from genesis
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    const author = this.modules.members.byPeerId(msg.from)
+    if (!author) return TopicValidatorResult.Reject
+    try {
+      const value = reg.handler.codec.decode(msg.data)
+      await reg.handler.validate(value, author)
+      this.decoded.set(msg.data, value)
+      return TopicValidatorResult.Accept
+    } catch (e) {
+      if (e instanceof GossipValidationError) {
+        log.debug({ topic: reg.handler.name, author: author.name, source: source.toString(), reason: e.message }, 'gossip message %s', e.action)
+        return e.action === GossipAction.IGNORE ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+      }
+      if (e instanceof DitenError) {
+        log.debug({ topic: reg.handler.name, author: author.name, source: source.toString(), reason: describeError(e) }, 'gossip message rejected')
+        return TopicValidatorResult.Reject
+      }
+      log.warn({ topic: reg.handler.name, err: describeError(e) }, 'gossip validator failed unexpectedly; ignoring message')
+      return TopicValidatorResult.Ignore
+    }
+  }
+
+  private deliver({ msg, propagationSource }: GossipsubMessage): void {
+    const reg = this.topics.get(msg.topic)
+    if (!reg || msg.type !== 'signed') return
+    const author = this.modules.members.byPeerId(msg.from)
+    const value = this.decoded.get(msg.data)
+    if (!author || value === undefined) return
+    this.decoded.delete(msg.data)
+    try {
+      reg.handler.onMessage(value, author, propagationSource)
+    } catch (e) {
+      this.modules.logger.error({ topic: reg.handler.name, err: describeError(e) }, 'gossip handler failed')
+    }
+  }
+}

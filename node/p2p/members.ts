@@ -1,0 +1,60 @@
+/**
+ * The permissioned part of the network: who is a member (from genesis), and the libp2p
+ * connection gater that refuses everyone else. A non-member is refused when dialled and,
+ * when it dials us, right after the noise handshake reveals its peer id: its connection
+ * is closed before any protocol (gossip, request/response) runs.
+ */
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import type { GenesisMember } from '../../ledger/index.js'
+import { peerIdOfPublicKey } from '../identity.js'
+
+export interface Member extends GenesisMember {
+  readonly peerId: string
+  readonly id: PeerId
+  readonly index: number
+}
+
+export class MemberSet {
+  private readonly byPeer = new Map<string, Member>()
+  private readonly byName = new Map<string, Member>()
+
+  constructor(members: readonly GenesisMember[]) {
+    members.forEach((m, index) => {
+      const id = peerIdOfPublicKey(m.publicKey)
+      const member: Member = { ...m, index, id, peerId: id.toString() }
+      this.byPeer.set(member.peerId, member)
+      this.byName.set(member.name, member)
+    })
+  }
+
+  get size(): number {
+    return this.byPeer.size
+  }
+  all(): Member[] {
+    return [...this.byPeer.values()]
+  }
+  byPeerId(peer: PeerId | string): Member | undefined {
+    return this.byPeer.get(peer.toString())
+  }
+  byMemberName(name: string): Member | undefined {
+    return this.byName.get(name)
+  }
+  isMember(peer: PeerId | string): boolean {
+    return this.byPeer.has(peer.toString())
+  }
+}
+
+export function memberGater(members: MemberSet, onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void): ConnectionGater {
+  const deny = (direction: 'inbound' | 'outbound') => (peer: PeerId) => {
+    if (members.isMember(peer)) return false
+    onDeny(direction, peer)
+    return true
+  }
+  return {
+    denyDialPeer: deny('outbound'),
+    denyInboundEncryptedConnection: deny('inbound'),
+    denyOutboundEncryptedConnection: deny('outbound'),
+    denyInboundUpgradedConnection: (peer) => !members.isMember(peer),
+    denyOutboundUpgradedConnection: (peer) => !members.isMember(peer),
+  }
+}

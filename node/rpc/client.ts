@@ -1,0 +1,56 @@
+/** The TypeScript client for a diten node's JSON-RPC API, used by the CLI and the tests. */
+import type { NodeStatus } from './types.js'
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message)
+    this.name = 'RpcError'
+  }
+  /** the node's reason code (e.g. TWIN_STALE_SEQUENCE) for refused calls */
+  get reason(): string | undefined {
+    const d = this.data as { code?: unknown } | undefined
+    return typeof d?.code === 'string' ? d.code : undefined
+  }
+}
+
+export class DitenClient {
+  private nextId = 1
+
+  constructor(
+    readonly url: string,
+    private readonly opts: { timeoutMs?: number } = {},
+  ) {}
+
+  async call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
+    const id = this.nextId++
+    let res: Response
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      })
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code
+      throw new Error(`cannot reach diten node at ${this.url} (${cause ?? (e as Error).message})`)
+    }
+    const body = (await res.json().catch(() => undefined)) as { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined
+    if (!body) throw new Error(`${this.url} answered HTTP ${res.status} without a JSON-RPC body`)
+    if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data)
+    return body.result as T
+  }
+
+  status(): Promise<NodeStatus> {
+    return this.call<NodeStatus>('node_status')
+  }
+
+  async metrics(): Promise<string> {
+    const res = await fetch(new URL('/metrics', this.url), { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
+    return res.text()
+  }
+}

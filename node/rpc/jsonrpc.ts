@@ -1,0 +1,129 @@
+/**
+ * JSON-RPC 2.0 dispatch (transport-free): request checks, batches, notifications, and
+ * error objects a person can read. Params are checked with the method's schema.
+ */
+import { DitenError, SchemaError, describeError, type Type } from '../../ledger/index.js'
+
+export const RpcCode = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** the call was understood but refused by the node (a DitenError; `data.code` says why) */
+  SERVER_ERROR: -32000,
+} as const
+
+export const MAX_BATCH = 100
+
+export interface RpcMethod<P = unknown> {
+  description: string
+  /** by-name params; omit for methods without params */
+  params?: Type<P>
+  handler(params: P): unknown | Promise<unknown>
+}
+
+type Id = string | number | null
+export interface RpcErrorObject {
+  code: number
+  message: string
+  data?: unknown
+}
+export type RpcResponse = { jsonrpc: '2.0'; id: Id; result: unknown } | { jsonrpc: '2.0'; id: Id; error: RpcErrorObject }
+
+export interface DispatchHooks {
+  onCall(method: string, result: string, seconds: number): void
+  onInternalError(method: string, err: unknown): void
+}
+
+function errorResponse(id: Id, code: number, message: string, data?: unknown): RpcResponse {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export class RpcDispatcher {
+  private readonly methods = new Map<string, RpcMethod<any>>()
+
+  constructor(private readonly hooks: DispatchHooks) {}
+
+  register<P>(name: string, method: RpcMethod<P>): void {
+    if (this.methods.has(name)) throw new Error(`RPC method ${name} registered twice`)
+    this.methods.set(name, method)
+  }
+
+  names(): string[] {
+    return [...this.methods.keys()].sort()
+  }
+
+  /** Handles one HTTP body; `undefined` means nothing to send back (notifications only). */
+  async handleText(text: string): Promise<RpcResponse | RpcResponse[] | undefined> {
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch (e) {
+      return errorResponse(null, RpcCode.PARSE_ERROR, `parse error: the body is not valid JSON (${(e as Error).message})`)
+    }
+    if (Array.isArray(body)) {
+      if (body.length === 0) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: an empty batch')
+      if (body.length > MAX_BATCH) return errorResponse(null, RpcCode.INVALID_REQUEST, `invalid request: a batch holds at most ${MAX_BATCH} calls, got ${body.length}`)
+      const out: RpcResponse[] = []
+      for (const req of body) {
+        const r = await this.handleOne(req)
+        if (r) out.push(r)
+      }
+      return out.length > 0 ? out : undefined
+    }
+    return this.handleOne(body)
+  }
+
+  private async handleOne(req: unknown): Promise<RpcResponse | undefined> {
+    if (!isObject(req)) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: a call must be a JSON object')
+    const rawId = req.id
+    const idOk = rawId === undefined || rawId === null || typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId))
+    const id: Id = idOk && rawId !== undefined ? (rawId as Id) : null
+    if (!idOk) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: "id" must be a string, a number or null')
+    if (req.jsonrpc !== '2.0') return errorResponse(id, RpcCode.INVALID_REQUEST, 'invalid request: "jsonrpc" must be exactly "2.0"')
+    if (typeof req.method !== 'string') return errorResponse(id, RpcCode.INVALID_REQUEST, 'invalid request: "method" must be a string')
+    if (req.params !== undefined && typeof req.params !== 'object') {
+      return errorResponse(id, RpcCode.INVALID_REQUEST, 'invalid request: "params" must be an object or an array')
+    }
+    const notification = !('id' in req)
+    const res = await this.call(id, req.method, req.params)
+    return notification ? undefined : res
+  }
+
+  private async call(id: Id, name: string, params: unknown): Promise<RpcResponse> {
+    const method = this.methods.get(name)
+    const started = performance.now()
+    const done = (result: string, r: RpcResponse) => {
+      this.hooks.onCall(method ? name : 'unknown', result, (performance.now() - started) / 1000)
+      return r
+    }
+    if (!method) {
+      return done('method_not_found', errorResponse(id, RpcCode.METHOD_NOT_FOUND, `unknown method "${name}"; this node serves: ${this.names().join(', ')}`))
+    }
+    let checked: unknown
+    if (method.params) {
+      if (!isObject(params)) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes params by name, as an object`))
+      try {
+        checked = method.params.check(params, 'params')
+      } catch (e) {
+        if (e instanceof SchemaError) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${e.message}`, { code: e.code, path: e.path }))
+        throw e
+      }
+    } else {
+      const empty = params === undefined || params === null || (Array.isArray(params) ? params.length === 0 : Object.keys(params as object).length === 0)
+      if (!empty) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes no params`))
+    }
+    try {
+      return done('ok', { jsonrpc: '2.0', id, result: (await method.handler(checked)) ?? null })
+    } catch (e) {
+      if (e instanceof DitenError) return done(e.code, errorResponse(id, RpcCode.SERVER_ERROR, e.message, { code: e.code, ...e.meta }))
+      this.hooks.onInternalError(name, e)
+      return done('internal_error', errorResponse(id, RpcCode.INTERNAL_ERROR, `internal error while running ${name}: ${describeError(e)}`))
+    }
+  }
+}
