@@ -217,7 +217,7 @@ export class DitenNode {
       const res = await this.reqresp.request(peer, 'status', statusCodec.encode(this.statusMessage()), { timeoutMs: 5000 })
       const theirs = statusCodec.decode(res)
       assertSameChain({ chainId: this.opts.genesis.chainId, genesisHash: this.genesisHash }, theirs)
-      this.peerBook.record(member, theirs)
+      this.peerBook.record(member, theirs, 'reqresp')
     } catch (e) {
       if (e instanceof DitenError && (e.code === ErrorCode.PEER_WRONG_CHAIN || e.code === ErrorCode.REQRESP_REMOTE_ERROR)) {
         this.logger.warn({ peer: member.name, err: describeError(e) }, 'disconnecting member on another chain')

@@ -23,13 +23,14 @@ const MAX_FUTURE_MS = 60_000
 export interface PeerStatus {
   status: StatusMessage
   receivedAt: number
+  via: 'gossip' | 'reqresp'
 }
 
 export class PeerBook {
   private readonly statuses = new Map<string, PeerStatus>()
-  record(member: Member, status: StatusMessage, now = Date.now()): void {
+  record(member: Member, status: StatusMessage, via: PeerStatus['via'], now = Date.now()): void {
     const prev = this.statuses.get(member.name)
-    if (!prev || prev.status.time <= status.time) this.statuses.set(member.name, { status, receivedAt: now })
+    if (!prev || prev.status.time <= status.time) this.statuses.set(member.name, { status, receivedAt: now, via })
   }
   get(name: string): PeerStatus | undefined {
     return this.statuses.get(name)
@@ -49,7 +50,7 @@ export function statusTopic(mine: { chainId: string; genesisHash: Uint8Array }, 
     name: 'status',
     codec: statusCodec,
     validate: (s, author) => checkStatus(mine, s, author),
-    onMessage: (s, author) => book.record(author, s),
+    onMessage: (s, author) => book.record(author, s, 'gossip'),
   }
 }
 

@@ -88,6 +88,10 @@ export interface GenesisOptions {
 
 export function createGenesis(o: GenesisOptions): Genesis {
   const params = o.params ?? defaultGenesisParams()
+  if (!o.params) {
+    // a single-member network (development) cannot ask for approvals from two members
+    params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members.length)
+  }
   const total = o.members.reduce((s, m) => s + m.dataSize, 0)
   const g: Genesis = {
     chainId: o.chainId,

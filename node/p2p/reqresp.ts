@@ -106,18 +106,20 @@ export class ReqResp {
     const member = this.modules.members.byPeerId(conn.remotePeer)
     const deadline = withDeadline(stream, this.opts.timeoutMs, `request ${name}`)
     let result = 'ok'
+    const errorFrame = (e: unknown) => frame([Uint8Array.of(STATUS_ERROR), new TextEncoder().encode(describeError(e).slice(0, MAX_ERROR_TEXT))])
     try {
       if (!member) throw new DitenError(ErrorCode.NOT_A_MEMBER, 'not a member')
-      const request = await readFrame(stream, max, `request ${name}`)
-      let response: Uint8Array[]
+      let response: Uint8Array
       try {
-        response = [Uint8Array.of(STATUS_OK), await handler(request, member)]
+        const request = await readFrame(stream, max, `request ${name}`)
+        response = frame([Uint8Array.of(STATUS_OK), await handler(request, member)])
       } catch (e) {
-        result = e instanceof DitenError ? e.code : 'handler_error'
-        const text = new TextEncoder().encode(describeError(e).slice(0, MAX_ERROR_TEXT))
-        response = [Uint8Array.of(STATUS_ERROR), text]
+        // a bad request or a refusing handler still gets an answer saying why
+        if (!(e instanceof DitenError) || e.code === ErrorCode.REQRESP_TIMEOUT) throw e
+        result = e.code
+        response = errorFrame(e)
       }
-      await send(stream, frame(response), deadline.signal)
+      await send(stream, response, deadline.signal)
       await stream.close({ signal: deadline.signal })
     } catch (e) {
       result = e instanceof DitenError ? e.code : 'stream_error'

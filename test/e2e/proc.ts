@@ -1,0 +1,47 @@
+/** Helpers for tests that run the real `diten` CLI as separate OS processes. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { resolve } from 'node:path'
+import { sleep } from '../helpers.js'
+
+export const CLI = resolve('dist/node/cli.js')
+
+export interface Proc {
+  child: ChildProcess
+  output(): string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })))
+  return { child, output: () => out, exited }
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const p = startCli(args)
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs)
+  const { code } = await p.exited
+  clearTimeout(timer)
+  return { code, output: p.output() }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function waitExit(p: Proc, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return Promise.race([p.exited, sleep(timeoutMs).then(() => Promise.reject(new Error(`process did not exit within ${timeoutMs} ms:\n${p.output()}`)))])
+}
+
+export function randomBasePort(): number {
+  return 20_000 + 2 * Math.floor(Math.random() * 15_000)
+}

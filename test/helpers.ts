@@ -1,0 +1,65 @@
+/** Shared helpers for network tests: temporary member networks on 127.0.0.1/tcp/0. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createGenesis, generateKeypair, toHex, type Genesis, type Keypair } from '../ledger/index.js'
+import { DitenNode } from '../node/node.js'
+
+export interface TestNet {
+  genesis: Genesis
+  keys: Keypair[]
+  dir: string
+  nodes: DitenNode[]
+  start(i: number, extra?: { peers?: string[] }): Promise<DitenNode>
+  close(): Promise<void>
+}
+
+export async function testNet(members: number, opts: { statusIntervalMs?: number } = {}): Promise<TestNet> {
+  const keys = Array.from({ length: members }, () => generateKeypair())
+  const genesis = createGenesis({
+    chainId: 'test-net',
+    members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),
+  })
+  const dir = await mkdtemp(join(tmpdir(), 'diten-net-'))
+  const nodes: DitenNode[] = []
+  const net: TestNet = {
+    genesis,
+    keys,
+    dir,
+    nodes,
+    async start(i, extra = {}) {
+      const node = await DitenNode.init({
+        name: `node-${i}`,
+        genesis,
+        keypair: keys[i]!,
+        dataDir: join(dir, `node-${i}`),
+        listen: '/ip4/127.0.0.1/tcp/0',
+        // dial every member already running
+        peers: extra.peers ?? nodes.filter(Boolean).flatMap((n) => n.listenAddrs()),
+        api: { host: '127.0.0.1', port: 0 },
+        log: { level: 'debug', file: join(dir, `node-${i}.log`) },
+        statusIntervalMs: opts.statusIntervalMs ?? 300,
+      })
+      nodes[i] = node
+      return node
+    },
+    async close() {
+      await Promise.all(nodes.filter(Boolean).map((n) => n.close()))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+  return net
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await cond()) return
+    await sleep(50)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

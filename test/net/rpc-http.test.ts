@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DitenClient, RpcError } from '../../node/rpc/client.js'
+import { testNet, type TestNet } from '../helpers.js'
+
+let net: TestNet
+let url: string
+
+beforeAll(async () => {
+  net = await testNet(1)
+  const node = await net.start(0)
+  url = node.apiUrl
+})
+afterAll(async () => {
+  await net?.close()
+})
+
+async function post(body: string | Uint8Array, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+  return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) }
+}
+
+describe('JSON-RPC over HTTP', () => {
+  it('node_status reports identity, uptime, data dir and version', async () => {
+    const s = await new DitenClient(url).status()
+    expect(s.name).toBe('node-0')
+    expect(s.peerId).toMatch(/^12D3KooW/)
+    expect(s.dataDir).toContain('node-0')
+    expect(s.version).toMatch(/^\d+\.\d+\.\d+/)
+    expect(s.uptimeMs).toBeGreaterThanOrEqual(0)
+    expect(s.memberPeers).toMatchObject({ connected: 0, total: 0 })
+    expect(s.starts).toBe(1)
+  })
+
+  it('-32700 parse error', async () => {
+    const r = await post('{"jsonrpc":"2.0",')
+    expect(r.body.error.code).toBe(-32700)
+  })
+
+  it('-32600 invalid request, including an oversized body', async () => {
+    expect((await post('{"jsonrpc":"2.0","id":1}')).body.error.code).toBe(-32600)
+    const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'node_status', params: { pad: 'x'.repeat(1 << 21) } }))
+    expect(big.status).toBe(413)
+    expect(big.body.error.code).toBe(-32600)
+    expect(big.body.error.message).toContain('exceeds')
+    const get = await fetch(url)
+    expect(get.status).toBe(405)
+  })
+
+  it('-32601 unknown method, through the client', async () => {
+    const e = await new DitenClient(url).call('node_statuz').catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(RpcError)
+    expect((e as RpcError).code).toBe(-32601)
+    expect((e as RpcError).message).toContain('node_status')
+  })
+
+  it('-32602 invalid params', async () => {
+    const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'node_status', params: { verbose: true } }))
+    expect(r.body).toMatchObject({ id: 3, error: { code: -32602 } })
+    expect(r.body.error.message).toContain('node_status takes no params')
+  })
+
+  it('serves Prometheus metrics and health', async () => {
+    const text = await new DitenClient(url).metrics()
+    expect(text).toContain('diten_rpc_requests_total')
+    expect(text).toContain('method="node_status"')
+    expect(text).toContain('process_cpu_user_seconds_total')
+    expect((await fetch(new URL('/health', url))).status).toBe(200)
+    expect((await fetch(new URL('/nope', url))).status).toBe(404)
+  })
+
+  it('reports an unreachable node clearly', async () => {
+    await expect(new DitenClient('http://127.0.0.1:1').status()).rejects.toThrow(/cannot reach diten node at http:\/\/127.0.0.1:1/)
+  })
+})

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { generateKeypair, keypairFromSecret, sign, verifySignature, verifyRaw, nobleVerifyRaw, assertSignature, fromHex, toHex, ErrorCode, DitenError, signingBytes } from '../../ledger/index.js'
+
+describe('ed25519 keys and the node verifier', () => {
+  it('matches the RFC 8032 test vector 2', () => {
+    const kp = keypairFromSecret(fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb'))
+    expect(toHex(kp.publicKey)).toBe('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c')
+    const sig = fromHex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00')
+    expect(verifyRaw(kp.publicKey, Uint8Array.of(0x72), sig)).toBe(true)
+    expect(nobleVerifyRaw(kp.publicKey, Uint8Array.of(0x72), sig)).toBe(true)
+  })
+
+  it('accepts a valid signature and rejects tampering', () => {
+    const kp = generateKeypair()
+    const other = generateKeypair()
+    const msg = new TextEncoder().encode('twin acme:pump-1 rpm=1200')
+    const sig = sign(kp.secretKey, 'twin.sync', msg)
+    expect(verifySignature(kp.publicKey, 'twin.sync', msg, sig)).toBe(true)
+    expect(verifySignature(kp.publicKey, 'twin.register', msg, sig)).toBe(false) // other domain
+    expect(verifySignature(other.publicKey, 'twin.sync', msg, sig)).toBe(false) // other key
+    const bad = Uint8Array.from(msg)
+    bad[0]! ^= 1
+    expect(verifySignature(kp.publicKey, 'twin.sync', bad, sig)).toBe(false)
+    const badSig = Uint8Array.from(sig)
+    badSig[10]! ^= 1
+    expect(verifySignature(kp.publicKey, 'twin.sync', msg, badSig)).toBe(false)
+    expect(verifySignature(kp.publicKey, 'twin.sync', msg, sig.subarray(0, 63))).toBe(false)
+    expect(verifySignature(new Uint8Array(32), 'twin.sync', msg, sig)).toBe(false)
+    expect(() => assertSignature(other.publicKey, 'twin.sync', msg, sig, 'tx')).toThrow(DitenError)
+    try {
+      assertSignature(other.publicKey, 'twin.sync', msg, sig, 'tx')
+    } catch (e) {
+      expect((e as DitenError).code).toBe(ErrorCode.CRYPTO_BAD_SIGNATURE)
+    }
+  })
+
+  it('agrees with @noble/curves strict verification on random and corrupted signatures', () => {
+    for (let i = 0; i < 200; i++) {
+      const kp = generateKeypair()
+      const msg = signingBytes('t', Uint8Array.of(i))
+      const sig = sign(kp.secretKey, 't', Uint8Array.of(i))
+      const flip = Uint8Array.from(sig)
+      flip[i % 64]! ^= 1 << (i % 8)
+      for (const s of [sig, flip]) expect(verifyRaw(kp.publicKey, msg, s)).toBe(nobleVerifyRaw(kp.publicKey, msg, s))
+    }
+  })
+
+  it('rejects a non-canonical S (S + L) like RFC 8032 requires', () => {
+    const kp = generateKeypair()
+    const msg = Uint8Array.of(1, 2, 3)
+    const sig = sign(kp.secretKey, 'x', msg)
+    const L = (1n << 252n) + 27742317777372353535851937790883648493n
+    let s = 0n
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!)
+    let s2 = s + L
+    const mal = Uint8Array.from(sig)
+    for (let i = 0; i < 32; i++) {
+      mal[32 + i] = Number(s2 & 0xffn)
+      s2 >>= 8n
+    }
+    expect(verifySignature(kp.publicKey, 'x', msg, mal)).toBe(false)
+    expect(nobleVerifyRaw(kp.publicKey, signingBytes('x', msg), mal)).toBe(false)
+  })
+})

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { ErrorCode, DitenError, SchemaError, defineCodec, struct, str, u32, u53, bytes, array, optional, bool, toHex, fromHex, packWire, taggedHash } from '../../ledger/index.js'
+
+const Header = struct({
+  chainId: str({ max: 32 }),
+  height: u53,
+  round: u32,
+  prevHash: bytes({ len: 32 }),
+  final: bool,
+  note: optional(str({ max: 8 })),
+  txs: array(bytes({ max: 64 }), { max: 4 }),
+})
+const codec = defineCodec('header', Header, 1024)
+const sample = { chainId: 'diten', height: 300, round: 2, prevHash: new Uint8Array(32).fill(7), final: true, txs: [Uint8Array.of(1, 2)] }
+
+function expectCode(fn: () => unknown, code: string) {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(DitenError)
+    expect((e as DitenError).code).toBe(code)
+    return e as DitenError
+  }
+  throw new Error(`expected ${code}, nothing was thrown`)
+}
+
+describe('canonical encoding', () => {
+  it('round-trips a struct', () => {
+    const back = codec.decode(codec.encode(sample))
+    expect(back.chainId).toBe('diten')
+    expect(back.height).toBe(300)
+    expect(toHex(back.prevHash)).toBe(toHex(sample.prevHash))
+    expect(back.note).toBeUndefined()
+    expect(back.txs.map(toHex)).toEqual(['0102'])
+  })
+
+  it('produces fixed bytes independent of object key order', () => {
+    const reordered = { txs: sample.txs, final: true, prevHash: sample.prevHash, round: 2, height: 300, chainId: 'diten' }
+    expect(toHex(codec.encode(reordered))).toBe(toHex(codec.encode(sample)))
+    // golden bytes: array of 7, fields in definition order, shortest integer forms
+    expect(toHex(codec.encode(sample))).toBe('97a5646974656ecd012c02c420' + '07'.repeat(32) + 'c3c091c4020102')
+  })
+
+  it('hashes are domain separated', () => {
+    const b = codec.encode(sample)
+    expect(toHex(taggedHash('header', b))).not.toBe(toHex(taggedHash('block', b)))
+    expect(taggedHash('header', b)).toHaveLength(32)
+  })
+
+  it('rejects a wider integer form than the canonical one', () => {
+    // height 300 as uint32 (ce 0000012c) instead of uint16 (cd 012c)
+    const canonical = toHex(codec.encode(sample))
+    const wide = canonical.replace('cd012c', 'ce0000012c')
+    expectCode(() => codec.decode(fromHex(wide)), ErrorCode.ENCODING_NON_CANONICAL)
+  })
+
+  it('rejects an integer encoded as a float', () => {
+    const wide = toHex(codec.encode(sample)).replace('cd012c', 'cb4072c00000000000')
+    expectCode(() => codec.decode(fromHex(wide)), ErrorCode.ENCODING_NON_CANONICAL)
+  })
+
+  it('rejects truncated, trailing, oversized and garbage input', () => {
+    const b = codec.encode(sample)
+    expectCode(() => codec.decode(b.subarray(0, b.length - 3)), ErrorCode.ENCODING_MALFORMED)
+    const trailing = new Uint8Array(b.length + 1)
+    trailing.set(b)
+    expectCode(() => codec.decode(trailing), ErrorCode.ENCODING_MALFORMED)
+    expectCode(() => codec.decode(new Uint8Array(2000)), ErrorCode.ENCODING_TOO_LARGE)
+    expectCode(() => codec.decode(fromHex('ddffffffff01')), ErrorCode.ENCODING_MALFORMED)
+  })
+
+  it('rejects wrong types, lengths and ranges with a path', () => {
+    const wire = (v: unknown[]) => packWire(v)
+    const good = Header.toWire(Header.check(sample, 'x')) as unknown[]
+    const e1 = expectCode(() => codec.decode(wire(good.slice(0, 6))), ErrorCode.SCHEMA_LENGTH)
+    expect((e1 as SchemaError).path).toBe('header')
+    const e2 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 1 ? 'x' : v)))), ErrorCode.SCHEMA_TYPE)
+    expect((e2 as SchemaError).path).toBe('header.height')
+    const e3 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 2 ? 2 ** 33 : v)))), ErrorCode.SCHEMA_RANGE)
+    expect((e3 as SchemaError).path).toBe('header.round')
+    const e4 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 3 ? new Uint8Array(31) : v)))), ErrorCode.SCHEMA_LENGTH)
+    expect((e4 as SchemaError).path).toBe('header.prevHash')
+    const e5 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 6 ? [1, 2, 3, 4, 5].map(() => Uint8Array.of(1)) : v)))), ErrorCode.SCHEMA_LENGTH)
+    expect((e5 as SchemaError).path).toBe('header.txs')
+    // a map where a struct is expected
+    expectCode(() => codec.decode(packWire(new Map([['chainId', 'x']]))), ErrorCode.SCHEMA_TYPE)
+    // a msgpack timestamp extension where a number is expected
+    expectCode(() => codec.decode(fromHex('97a5646974656ed6ff00000001')), ErrorCode.ENCODING_MALFORMED)
+  })
+
+  it('refuses to encode an invalid value', () => {
+    expectCode(() => codec.encode({ ...sample, height: -1 }), ErrorCode.SCHEMA_RANGE)
+    expectCode(() => codec.encode({ ...sample, extra: 1 } as typeof sample), ErrorCode.SCHEMA_UNKNOWN_FIELD)
+  })
+
+  it('survives random bytes without throwing anything but typed errors', () => {
+    let seed = 42
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) & 0xff)
+    const valid = codec.encode(sample)
+    for (let i = 0; i < 3000; i++) {
+      const input = i % 2 === 0 ? Uint8Array.from({ length: rnd() % 100 }, rnd) : Uint8Array.from(valid, (b) => (rnd() < 8 ? rnd() : b))
+      try {
+        codec.decode(input)
+      } catch (e) {
+        expect(e).toBeInstanceOf(DitenError)
+      }
+    }
+  })
+})
