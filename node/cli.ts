@@ -20,30 +20,26 @@ run "diten <command> --help" for a command's options`
 
 const CONFIG_ERRORS = new Set<string>([ErrorCode.CONFIG_INVALID, ErrorCode.GENESIS_INVALID, ErrorCode.KEYFILE_INVALID, ErrorCode.NOT_A_MEMBER, ErrorCode.DB_MISMATCH])
 
+interface Command {
+  help: string
+  run(argv: string[]): Promise<number>
+}
+
+/** Commands load lazily: `diten status` does not pay for loading libp2p. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => import('./cli/init.js').then((m) => ({ help: m.initHelp, run: m.runInit })),
+  node: async () => import('./cli/run-node.js').then((m) => ({ help: m.nodeHelp, run: m.runNode })),
+  devnet: async () => import('./cli/devnet.js').then((m) => ({ help: m.devnetHelp, run: m.runDevnet })),
+  status: async () => import('./cli/status.js').then((m) => ({ help: m.statusHelp, run: m.runStatus })),
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
-  const wantsHelp = rest.includes('--help') || rest.includes('-h')
+  if (cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) {
+    const command = await COMMANDS[cmd]!()
+    return rest.includes('--help') || rest.includes('-h') ? help(command.help) : command.run(rest)
+  }
   switch (cmd) {
-    case 'init': {
-      const m = await import('./cli/init.js')
-      if (wantsHelp) return help(m.initHelp)
-      return m.runInit(rest)
-    }
-    case 'node': {
-      const m = await import('./cli/run-node.js')
-      if (wantsHelp) return help(m.nodeHelp)
-      return m.runNode(rest)
-    }
-    case 'devnet': {
-      const m = await import('./cli/devnet.js')
-      if (wantsHelp) return help(m.devnetHelp)
-      return m.runDevnet(rest)
-    }
-    case 'status': {
-      const m = await import('./cli/status.js')
-      if (wantsHelp) return help(m.statusHelp)
-      return m.runStatus(rest)
-    }
     case 'version':
     case '--version':
       console.log(VERSION)

@@ -2,13 +2,13 @@
  * The node's config file. Relative paths are resolved against the config file's folder.
  * Every problem is a CONFIG_INVALID error naming the field (`config.p2p.listen: …`).
  */
-import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   DitenError, ErrorCode, SchemaError, NAME_PATTERN, struct, str, int, array, oneOf, refine, invalid, optional, type Infer,
 } from '../ledger/index.js'
 import { LOG_LEVELS } from './logger.js'
+import { readUserFile } from './read-file.js'
 
 function multiaddrString(opts: { needPeerId: boolean }) {
   return refine(str({ min: 1, max: 256 }), (v, path) => {
@@ -66,12 +66,7 @@ export function checkNodeConfig(raw: unknown, source: string): NodeConfig {
 }
 
 export async function loadNodeConfig(file: string): Promise<LoadedConfig> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new DitenError(ErrorCode.CONFIG_INVALID, `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  }
+  const text = await readUserFile(file, ErrorCode.CONFIG_INVALID, 'config file')
   let raw: unknown
   try {
     raw = JSON.parse(text)

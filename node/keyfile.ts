@@ -1,5 +1,6 @@
 /** Key files: JSON with the ed25519 seed and public key, written owner-readable only. */
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
+import { readUserFile } from './read-file.js'
 import { DitenError, ErrorCode, SchemaError, struct, hex, oneOf, fromHex, toHex, bytesEqual, keypairFromSecret, type Keypair } from '../ledger/index.js'
 
 const keyFileType = struct({ type: oneOf(['ed25519'] as const), publicKey: hex(32), secretKey: hex(32) })
@@ -10,12 +11,7 @@ export async function writeKeyFile(path: string, kp: Keypair): Promise<void> {
 }
 
 export async function readKeyFile(path: string): Promise<Keypair> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    throw new DitenError(ErrorCode.KEYFILE_INVALID, `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  }
+  const text = await readUserFile(path, ErrorCode.KEYFILE_INVALID, 'key file')
   try {
     const k = keyFileType.check(JSON.parse(text), 'keyfile')
     const kp = keypairFromSecret(fromHex(k.secretKey))

@@ -165,7 +165,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
         file.nodes.map((n, i) => [n.name, shortPeerId(n.peerId), n.p2p.split('/p2p/')[0]!, n.api, String(n.pid), `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`, String(statuses[i]!.starts)]),
       ),
     )
-    console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
+    console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
     console.log(durationS ? `running for ${durationS} s (Ctrl-C stops earlier)` : 'running; press Ctrl-C to stop')
     const until = durationS ? Date.now() + durationS * 1000 : Infinity
     while (!interrupted && Date.now() < until) await sleep(200)

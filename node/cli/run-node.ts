@@ -1,7 +1,7 @@
 /** `diten node --config F`: run one full peer until SIGINT/SIGTERM. */
-import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { DitenError, ErrorCode, parseGenesis, describeError } from '../../ledger/index.js'
+import { ErrorCode, parseGenesis, describeError } from '../../ledger/index.js'
+import { readUserFile } from '../read-file.js'
 import { loadNodeConfig } from '../config.js'
 import { readKeyFile } from '../keyfile.js'
 import { DitenNode } from '../node.js'
@@ -13,12 +13,7 @@ export async function runNode(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } })
   if (!values.config) throw new UsageError('diten node needs --config <file>')
   const loaded = await loadNodeConfig(values.config)
-  let genesisText: string
-  try {
-    genesisText = await readFile(loaded.genesisFile, 'utf8')
-  } catch (e) {
-    throw new DitenError(ErrorCode.CONFIG_INVALID, `config.genesisFile: cannot read ${loaded.genesisFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
-  }
+  const genesisText = await readUserFile(loaded.genesisFile, ErrorCode.CONFIG_INVALID, 'config.genesisFile')
   const genesis = parseGenesis(genesisText, loaded.genesisFile)
   const keypair = await readKeyFile(loaded.keyFile)
   const c = loaded.config
