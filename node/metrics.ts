@@ -15,6 +15,14 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
     reqresp: new Counter({ name: 'diten_reqresp_total', help: 'request/response exchanges', labelNames: ['protocol', 'direction', 'result'] as const, registers }),
     reqrespSeconds: new Histogram({ name: 'diten_reqresp_seconds', help: 'outbound request latency', labelNames: ['protocol'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     rpcRequests: new Counter({ name: 'diten_rpc_requests_total', help: 'JSON-RPC calls by method and outcome', labelNames: ['method', 'result'] as const, registers }),
+    chainHeight: new Gauge({ name: 'diten_chain_height', help: 'finalized head height per shard', labelNames: ['shard'] as const, registers }),
+    consensusRound: new Gauge({ name: 'diten_consensus_round', help: 'round of the current height per shard', labelNames: ['shard'] as const, registers }),
+    blocksCommitted: new Counter({ name: 'diten_blocks_committed_total', help: 'blocks finalized per shard', labelNames: ['shard'] as const, registers }),
+    txsCommitted: new Counter({ name: 'diten_txs_committed_total', help: 'transactions finalized per shard', labelNames: ['shard'] as const, registers }),
+    txsSubmitted: new Counter({ name: 'diten_txs_submitted_total', help: 'transactions offered to this node by result', labelNames: ['result'] as const, registers }),
+    mempoolSize: new Gauge({ name: 'diten_mempool_txs', help: 'pending transactions per shard', labelNames: ['shard'] as const, registers }),
+    blockCommitSeconds: new Histogram({ name: 'diten_block_commit_seconds', help: 'time from the start of a height to its commit', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers }),
+    syncBlocks: new Counter({ name: 'diten_sync_blocks_total', help: 'blocks applied from catch-up sync', labelNames: ['shard'] as const, registers }),
     rpcSeconds: new Histogram({ name: 'diten_rpc_request_seconds', help: 'JSON-RPC call latency', labelNames: ['method'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers }),
   }
 }

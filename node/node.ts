@@ -25,6 +25,9 @@ import { RpcDispatcher } from './rpc/jsonrpc.js'
 import { RpcServer } from './rpc/server.js'
 import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage } from './status.js'
+import { ChainService } from './chain/service.js'
+import { registerChainRpc } from './chain/rpc.js'
+import type { Behaviour } from './chain/shard.js'
 import { VERSION } from './version.js'
 
 export interface DitenNodeOptions {
@@ -39,6 +42,8 @@ export interface DitenNodeOptions {
   api: { host: string; port: number }
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; file?: string }
   statusIntervalMs?: number
+  /** fault injection: misbehaviours of this node (tests, chaos runs) */
+  byzantine?: Behaviour[]
 }
 
 export const defaultNodeTimings = {
@@ -46,7 +51,7 @@ export const defaultNodeTimings = {
   dialIntervalMs: 1000,
   dialTimeoutMs: 5000,
   maxDialBackoffMs: 15_000,
-  maxGossipBytes: 4 * 1024 * 1024,
+  maxGossipBytes: 12 * 1024 * 1024,
 }
 
 type Closer = { name: string; close: () => Promise<void> | void }
@@ -66,6 +71,7 @@ export class DitenNode {
   gossip!: Gossip
   reqresp!: ReqResp
   dialer!: MemberDialer
+  chain!: ChainService
   rpc!: RpcServer
   apiPort = 0
 
@@ -142,6 +148,14 @@ export class DitenNode {
       return statusCodec.encode(this.statusMessage())
     })
 
+    this.chain = new ChainService(
+      { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []) },
+      { db: this.db, gossip: this.gossip, reqresp: this.reqresp, members, peerBook: this.peerBook, logger: this.logger.child({ module: 'chain' }), metrics: this.metrics },
+    )
+    await this.chain.init()
+    this.onClose('chain', () => this.chain.stop())
+    if (o.byzantine?.length) this.logger.warn({ byzantine: o.byzantine }, 'FAULT INJECTION: this node misbehaves on purpose')
+
     this.dialer = new MemberDialer(
       { peers: o.peers, intervalMs: timings.dialIntervalMs, dialTimeoutMs: timings.dialTimeoutMs, maxBackoffMs: timings.maxDialBackoffMs },
       { host: this.host, members, logger: this.logger },
@@ -161,11 +175,13 @@ export class DitenNode {
       onInternalError: (method, err) => this.logger.error({ method, err: describeError(err) }, 'RPC method failed'),
     })
     dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
+    registerChainRpc(dispatcher, this.chain)
     this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
 
-    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts }, 'node started')
+    this.chain.start()
+    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
   }
 
   get peerId(): PeerId {
@@ -188,6 +204,7 @@ export class DitenNode {
       version: VERSION,
       startedAt: this.startedAt,
       time: Date.now(),
+      heads: this.chain?.heads() ?? [],
     }
   }
 
@@ -255,6 +272,7 @@ export class DitenNode {
       starts: this.meta.starts,
       dataDir: this.opts.dataDir,
       listen: this.listenAddrs(),
+      heads: this.chain.heads(),
       memberPeers: { connected: peers.filter((p) => p.connected).length, total: peers.length, peers },
     }
   }

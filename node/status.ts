@@ -2,7 +2,7 @@
  * Node status: gossiped periodically on the `status` topic and exchanged over
  * request/response when two members connect. A member on another genesis is disconnected.
  */
-import { DitenError, ErrorCode, bytesEqual, bytes, defineCodec, str, struct, u53, type Infer } from '../ledger/index.js'
+import { DitenError, ErrorCode, array, bytesEqual, bytes, defineCodec, str, struct, u53, type Infer } from '../ledger/index.js'
 import { GossipAction, GossipValidationError, type TopicHandler } from './p2p/gossip.js'
 import type { Member } from './p2p/members.js'
 
@@ -13,6 +13,8 @@ export const statusMessageType = struct({
   version: str({ min: 1, max: 32 }),
   startedAt: u53,
   time: u53,
+  /** finalized head height per shard */
+  heads: array(u53, { max: 64 }),
 })
 export type StatusMessage = Infer<typeof statusMessageType>
 export const statusCodec = defineCodec('status', statusMessageType, 512)

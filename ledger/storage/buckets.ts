@@ -18,6 +18,12 @@ export enum Bucket {
   blobs = 0x06,
   /** committed state: twins, stake, reputation, members */
   state = 0x07,
+  /** committed transaction locations by tx id */
+  txIndex = 0x08,
+  /** consensus safety records: last signed step and lock per shard */
+  signState = 0x09,
+  /** elections by epoch */
+  elections = 0x0a,
 }
 
 export function u64BE(n: number | bigint): Uint8Array {

@@ -21,5 +21,7 @@ export interface NodeStatus {
   starts: number
   dataDir: string
   listen: string[]
+  /** finalized head height per shard */
+  heads: number[]
   memberPeers: { connected: number; total: number; peers: MemberPeerStatus[] }
 }

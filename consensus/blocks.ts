@@ -1,0 +1,241 @@
+/**
+ * Building and validating shard blocks (DESIGN §5). Pure over a ChainView that answers
+ * "which committee finalizes shard s at height h" and "which headers have I applied".
+ *
+ * valid(block) for the previous state S and header P:
+ *   chain id, shard, height = P.height + 1, prevHash = hash(P), time ≥ P.time and not in the
+ *   future, proposer = the round's proposer, lastCommit certifies P with a quorum of the
+ *   previous committee, crossLinks are applied headers of other shards with valid
+ *   certificates and never go backwards, nextEpoch follows the rule below, every tx
+ *   applies in order, txRoot and stateRoot match, size caps hold.
+ * nextEpoch: shard 0 → floor(height / epochLength); other shards → max(P.nextEpoch,
+ * floor(h0 / epochLength)) when the block links shard 0's header h0, else P.nextEpoch.
+ */
+import {
+  DitenError, ErrorCode, blockCodec, bytesEqual, describeError, genesisHash, headerHash, txId, txRootOf, MAX_BLOCK_BYTES,
+  type Block, type Certificate, type Genesis, type Header, type LinkProof, type SignedTx,
+} from '../ledger/index.js'
+import { verifyCertificate } from './certificate.js'
+import { proposerOrder } from './proposer.js'
+import type { SigCache } from './sigcache.js'
+import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
+import { cloneState, stateRoot, type Election, type ShardState } from './state/state.js'
+import type { ExecContext } from './state/txkinds.js'
+
+export const MAX_CLOCK_DRIFT_MS = 10_000
+
+export interface Committee {
+  shard: number
+  height: number
+  epoch: number
+  /** member indices, ascending: validator index = position */
+  members: number[]
+  keys: Uint8Array[]
+  /** proposer order of this height: round r → validator order[r mod n] */
+  order: number[]
+}
+
+export interface ChainView {
+  genesis: Genesis
+  sigCache: SigCache
+  election(epoch: number): Election | undefined
+  memberKey(member: number): Uint8Array
+  /** an applied (finalized) header */
+  header(shard: number, height: number): Header | undefined
+  /** the highest height of `shard` linked so far by `shard`'s own chain, per other shard */
+  lastLinked(shard: number, other: number): number
+}
+
+function invalid(why: string): never {
+  throw new DitenError(ErrorCode.BLOCK_INVALID, why)
+}
+
+export function prevHashOf(g: Genesis, prev: Header | undefined): Uint8Array {
+  return prev ? headerHash(prev) : genesisHash(g)
+}
+
+/** The committee that finalizes `height` of `shard`, given the header of height − 1. */
+export function committeeFor(view: ChainView, shard: number, height: number, prev: Header | undefined): Committee | undefined {
+  const epoch = prev ? prev.nextEpoch : 0
+  const e = view.election(epoch)
+  const members = e?.committees[shard]
+  if (!e || !members || members.length === 0) return undefined
+  const score = new Map(e.delegates.map((d, k) => [d, e.scores[k]!]))
+  const order = proposerOrder(members, (m) => score.get(m) ?? 0, prevHashOf(view.genesis, prev), shard)
+  return { shard, height, epoch, members, keys: members.map((m) => view.memberKey(m)), order }
+}
+
+export function proposerOf(c: Committee, round: number): number {
+  return c.order[round % c.order.length]!
+}
+
+function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | undefined, links: Header['crossLinks']): number {
+  const L = g.params.consensus.epochLength
+  if (shard === 0) return Math.floor(height / L)
+  const base = prev?.nextEpoch ?? 0
+  const l0 = links.find((l) => l.shard === 0)
+  return l0 ? Math.max(base, Math.floor(l0.height / L)) : base
+}
+
+function credit(view: ChainView, prevCommittee: Committee | undefined, lastCommit: Certificate | undefined, c: Committee, round: number): BlockCredit | null {
+  if (c.shard !== 0) return null
+  const proposers = Array.from({ length: round + 1 }, (_, r) => c.members[proposerOf(c, r)]!)
+  return {
+    prevCommittee: prevCommittee && lastCommit ? prevCommittee.members : [],
+    prevSigners: prevCommittee && lastCommit ? lastCommit.sigs.map((s) => prevCommittee.members[s.validator]!) : [],
+    proposers,
+  }
+}
+
+export interface BuildInput {
+  view: ChainView
+  state: ShardState
+  prev: Header | undefined
+  prevCommittee: Committee | undefined
+  lastCommit: Certificate | undefined
+  committee: Committee
+  round: number
+  proposer: Uint8Array
+  time: number
+  candidates: Iterable<SignedTx>
+  links: LinkProof[]
+}
+
+export interface Built {
+  block: Block
+  state: ShardState
+  /** candidates left out, with the reason */
+  rejected: { tx: SignedTx; error: DitenError }[]
+}
+
+/** Builds a block from mempool candidates; transactions that fail are left out with their reason. */
+export function buildBlock(inp: BuildInput): Built {
+  const g = inp.view.genesis
+  const state = cloneState(inp.state)
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0 }
+  const txs: SignedTx[] = []
+  const ids: Uint8Array[] = []
+  const rejected: Built['rejected'] = []
+  let bytes = 4096
+  for (const tx of inp.candidates) {
+    if (txs.length >= g.params.consensus.maxBlockTxs) break
+    const size = tx.body.payload.length + 200
+    if (bytes + size > MAX_BLOCK_BYTES / 2) break
+    try {
+      if (shardOfTx(tx, g.committees) !== state.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
+      applyTx(state, tx, checkTx(tx, g, inp.view.sigCache), ctx)
+      txs.push(tx)
+      ids.push(txId(tx.body))
+      bytes += size
+    } catch (e) {
+      if (e instanceof DitenError && e.code === ErrorCode.TX_NONCE_GAP) continue // its turn comes later
+      rejected.push({ tx, error: e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)) })
+    }
+  }
+  const height = (inp.prev?.height ?? 0) + 1
+  const prevHash = prevHashOf(g, inp.prev)
+  finishBlock(state, height, prevHash, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g)
+  const crossLinks = inp.links.map((l) => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
+  const header: Header = {
+    chainId: g.chainId,
+    shard: state.shard,
+    height,
+    round: inp.round,
+    prevHash,
+    txRoot: txRootOf(ids),
+    stateRoot: stateRoot(state),
+    nextEpoch: nextEpochOf(g, state.shard, height, inp.prev, crossLinks),
+    proposer: inp.proposer,
+    time: Math.max(inp.time, inp.prev?.time ?? 0),
+    crossLinks,
+  }
+  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected }
+}
+
+export interface ValidateInput {
+  view: ChainView
+  block: Block
+  state: ShardState
+  prev: Header | undefined
+  prevCommittee: Committee | undefined
+  committee: Committee
+  /** local clock, for the future-time bound (omit when replaying finalized blocks) */
+  now?: number
+}
+
+/** Validates a block against the previous state; returns the new state or throws BLOCK_INVALID. */
+export function validateBlock(inp: ValidateInput): ShardState {
+  const { view, block, prev, committee } = inp
+  const g = view.genesis
+  const h = block.header
+  if (h.chainId !== g.chainId) invalid(`chain "${h.chainId}" is not "${g.chainId}"`)
+  if (h.shard !== inp.state.shard) invalid(`block of shard ${h.shard} offered to shard ${inp.state.shard}`)
+  const height = (prev?.height ?? 0) + 1
+  if (h.height !== height) invalid(`height ${h.height}, expected ${height}`)
+  if (!bytesEqual(h.prevHash, prevHashOf(g, prev))) invalid('prevHash does not match the previous block')
+  if (prev && h.time < prev.time) invalid('time goes backwards')
+  if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
+  if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
+  if (block.txs.length > g.params.consensus.maxBlockTxs) invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
+  // lastCommit certifies the previous block with a quorum of its committee
+  if (prev) {
+    if (!block.lastCommit) invalid('missing lastCommit')
+    if (!inp.prevCommittee) invalid('unknown committee for the previous height')
+    try {
+      verifyCertificate(g.chainId, block.lastCommit, inp.prevCommittee.keys, { shard: h.shard, height: prev.height, blockHash: headerHash(prev) })
+    } catch (e) {
+      invalid(`lastCommit: ${describeError(e)}`)
+    }
+  } else if (block.lastCommit) invalid('height 1 has no lastCommit')
+  checkLinks(view, block)
+  if (h.nextEpoch !== nextEpochOf(g, h.shard, h.height, prev, h.crossLinks)) invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
+  if (!view.election(h.nextEpoch)) invalid(`the election of epoch ${h.nextEpoch} is not known here yet`)
+  // execute
+  const state = cloneState(inp.state)
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0 }
+  const ids: Uint8Array[] = []
+  block.txs.forEach((tx, i) => {
+    try {
+      if (shardOfTx(tx, g.committees) !== h.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
+      applyTx(state, tx, checkTx(tx, g, view.sigCache), ctx)
+    } catch (e) {
+      invalid(`tx ${i}: ${describeError(e)}`)
+    }
+    ids.push(txId(tx.body))
+  })
+  if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
+  finishBlock(state, h.height, h.prevHash, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g)
+  if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
+  return state
+}
+
+/** crossLinks: applied headers of other shards, certified, in shard order, never going backwards. */
+function checkLinks(view: ChainView, block: Block): void {
+  const h = block.header
+  if (block.linkProofs.length !== h.crossLinks.length) invalid('crossLinks and linkProofs differ in length')
+  let lastShard = -1
+  h.crossLinks.forEach((l, i) => {
+    const p = block.linkProofs[i]!
+    if (l.shard === h.shard || l.shard >= view.genesis.committees) invalid(`crossLink ${i} names shard ${l.shard}`)
+    if (l.shard <= lastShard) invalid('crossLinks must be in ascending shard order')
+    lastShard = l.shard
+    if (p.header.shard !== l.shard || p.header.height !== l.height || !bytesEqual(headerHash(p.header), l.headerHash)) invalid(`linkProof ${i} does not match its crossLink`)
+    if (l.height < view.lastLinked(h.shard, l.shard)) invalid(`crossLink to shard ${l.shard} goes back to height ${l.height}`)
+    const mine = view.header(l.shard, l.height)
+    if (!mine) invalid(`crossLink to shard ${l.shard} height ${l.height}, which this node has not finalized yet`)
+    if (!bytesEqual(headerHash(mine), l.headerHash)) invalid(`crossLink to shard ${l.shard} height ${l.height} names a header this node did not finalize`)
+    const prevOfLinked = l.height > 1 ? view.header(l.shard, l.height - 1) : undefined
+    const c = committeeFor(view, l.shard, l.height, prevOfLinked)
+    if (!c) invalid(`no committee known for shard ${l.shard} height ${l.height}`)
+    try {
+      verifyCertificate(view.genesis.chainId, p.cert, c.keys, { shard: l.shard, height: l.height, blockHash: l.headerHash })
+    } catch (e) {
+      invalid(`linkProof ${i}: ${describeError(e)}`)
+    }
+  })
+}
+
+export function encodedBlockSize(b: Block): number {
+  return blockCodec.encode(b).length
+}
+

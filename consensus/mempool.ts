@@ -1,0 +1,111 @@
+/**
+ * A bounded pool of pending transactions for one shard: deduplicated by id, ordered per
+ * sender by nonce, interleaved across senders for fairness, capped in count, bytes and
+ * per-sender depth, with age-based eviction. Every refusal says why (a code).
+ */
+import { DitenError, ErrorCode, toHex, type SignedTx } from '../ledger/index.js'
+
+export interface MempoolOptions {
+  maxTxs: number
+  maxBytes: number
+  maxPerSender: number
+  /** pending transactions older than this are dropped */
+  ttlMs: number
+}
+
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 600_000 }
+
+interface Entry {
+  id: string
+  tx: SignedTx
+  bytes: number
+  addedAt: number
+}
+
+export class Mempool {
+  private readonly byId = new Map<string, Entry>()
+  /** sender → nonce → entry */
+  private readonly bySender = new Map<string, Map<number, Entry>>()
+  private bytes = 0
+
+  constructor(private readonly opts: MempoolOptions = defaultMempoolOptions) {}
+
+  get size(): number {
+    return this.byId.size
+  }
+  get totalBytes(): number {
+    return this.bytes
+  }
+  has(id: string): boolean {
+    return this.byId.has(id)
+  }
+
+  /** Adds a checked transaction; `nextNonce` is the sender's next nonce in committed state. */
+  add(tx: SignedTx, id: string, nextNonce: number, now = Date.now()): void {
+    if (this.byId.has(id)) throw new DitenError(ErrorCode.MEMPOOL_DUPLICATE, 'this transaction is already pending')
+    if (tx.body.nonce < nextNonce) throw new DitenError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${nextNonce}): a replay or a duplicate`)
+    const sender = toHex(tx.body.sender)
+    const mine = this.bySender.get(sender)
+    const clash = mine?.get(tx.body.nonce)
+    if (clash) throw new DitenError(ErrorCode.TX_NONCE_USED, `another pending transaction already uses nonce ${tx.body.nonce}`)
+    if ((mine?.size ?? 0) >= this.opts.maxPerSender) throw new DitenError(ErrorCode.MEMPOOL_FULL, `sender has ${this.opts.maxPerSender} pending transactions`)
+    const bytes = tx.body.payload.length + 200
+    if (this.byId.size >= this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes) {
+      this.evictExpired(now)
+      if (this.byId.size >= this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes) {
+        throw new DitenError(ErrorCode.MEMPOOL_FULL, `the pool holds ${this.byId.size} transactions / ${this.bytes} bytes; try again later`)
+      }
+    }
+    const e: Entry = { id, tx, bytes, addedAt: now }
+    this.byId.set(id, e)
+    if (mine) mine.set(tx.body.nonce, e)
+    else this.bySender.set(sender, new Map([[tx.body.nonce, e]]))
+    this.bytes += bytes
+  }
+
+  /** Candidates for a block: each sender's transactions in nonce order, senders interleaved. */
+  *candidates(): Iterable<SignedTx> {
+    const queues = [...this.bySender.values()].map((m) => [...m.values()].sort((a, b) => a.tx.body.nonce - b.tx.body.nonce))
+    for (let i = 0; ; i++) {
+      let any = false
+      for (const q of queues) {
+        const e = q[i]
+        if (e) {
+          any = true
+          yield e.tx
+        }
+      }
+      if (!any) return
+    }
+  }
+
+  remove(id: string): void {
+    const e = this.byId.get(id)
+    if (!e) return
+    this.byId.delete(id)
+    const sender = toHex(e.tx.body.sender)
+    const m = this.bySender.get(sender)
+    m?.delete(e.tx.body.nonce)
+    if (m && m.size === 0) this.bySender.delete(sender)
+    this.bytes -= e.bytes
+  }
+
+  /** After a block: drop every transaction whose nonce is now used. */
+  pruneNonces(nextNonce: (sender: string) => number): void {
+    for (const [sender, m] of [...this.bySender]) {
+      const next = nextNonce(sender)
+      for (const [nonce, e] of [...m]) if (nonce < next) this.remove(e.id)
+    }
+  }
+
+  evictExpired(now = Date.now()): number {
+    let n = 0
+    for (const e of [...this.byId.values()]) {
+      if (now - e.addedAt > this.opts.ttlMs) {
+        this.remove(e.id)
+        n++
+      }
+    }
+    return n
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Reputation (DESIGN §5, seed 004 eq. 2), in basis points with integer arithmetic:
+ *   Rep = ω_enc·Enc + ω_rou·Rou + ω_prop·Prop + ω_hist·Hist
+ * Enc, Rou: capabilities in the member record. Prop = 1 − the member's share of all twin
+ * data (it falls with the share of twins it must train for). Hist comes from the chain:
+ * participation (precommits in certificates when due) and proposal success, reduced by
+ * proven misbehaviour (evidence), rejected model updates and verdicts against the outcome.
+ */
+import type { GenesisParams } from '../ledger/index.js'
+import type { MemberRecord } from './state/state.js'
+
+const BP = 10_000
+
+function ratioBp(num: number, den: number): number {
+  return den === 0 ? BP : Math.floor((num * BP) / den)
+}
+
+export function historyBp(m: MemberRecord): number {
+  const c = m.counters
+  const participation = ratioBp(c.votesCast, c.votesDue)
+  const proposals = ratioBp(c.proposalsCommitted, c.proposalsDue)
+  const penalty = Math.min(BP, 5000 * c.evidence + 1000 * c.rejectedUpdates + 500 * c.badVerdicts)
+  return Math.floor((Math.floor((participation + proposals) / 2) * (BP - penalty)) / BP)
+}
+
+export function propBp(m: MemberRecord, totalData: number): number {
+  return totalData === 0 ? BP : BP - Math.floor((m.dataSize * BP) / totalData)
+}
+
+export function reputationBp(m: MemberRecord, totalData: number, w: GenesisParams['reputation']): number {
+  const sum = w.wEncBp * m.encBp + w.wRouBp * m.rouBp + w.wPropBp * propBp(m, totalData) + w.wHistBp * historyBp(m)
+  return Math.floor(sum / BP)
+}

@@ -1,0 +1,123 @@
+/**
+ * The state transition: genesis state, transaction admission and application, and the
+ * per-block bookkeeping of the system shard (participation, proposals, epochs, elections).
+ * Pure: the same blocks applied to the same state give the same state root everywhere.
+ */
+import {
+  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
+  type Genesis, type SignedTx,
+} from '../../ledger/index.js'
+import { electCommittees } from '../election.js'
+import type { SigCache } from '../sigcache.js'
+import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
+import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
+
+export function initialStates(g: Genesis): ShardState[] {
+  const system: SystemState = {
+    members: g.members.map((m) => ({ name: m.name, publicKey: m.publicKey, dataSize: m.dataSize, stake: m.stake, encBp: 10_000, rouBp: 10_000, jailedUntil: 0, removed: 0, counters: emptyCounters() })),
+    votes: [],
+    evidence: [],
+    epoch: 0,
+    configVersion: 0,
+    elections: [],
+  }
+  system.elections.push(electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }))
+  return Array.from({ length: g.committees }, (_, shard) => ({ chainId: g.chainId, shard, height: 0, nonces: new Map(), notes: 0, ...(shard === 0 ? { system } : {}) }))
+}
+
+export function shardOfSender(sender: Uint8Array, shards: number): number {
+  return new DataView(sender.buffer, sender.byteOffset, 4).getUint32(0) % shards
+}
+
+/** The shard that orders a transaction: system kinds on 0, the rest by sender. */
+export function shardOfTx(tx: SignedTx, shards: number): number {
+  const k = TX_KINDS.get(tx.body.kind)
+  return k?.system ? 0 : shardOfSender(tx.body.sender, shards)
+}
+
+/** Stateless checks (chain, kind, payload, signature); returns the decoded payload. */
+export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): unknown {
+  if (tx.body.chainId !== g.chainId) throw txError(ErrorCode.TX_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
+  const kind = TX_KINDS.get(tx.body.kind)
+  if (!kind) throw txError(ErrorCode.TX_UNKNOWN_KIND, `unknown transaction kind "${tx.body.kind}" (known: ${[...TX_KINDS.keys()].join(', ')})`)
+  let payload: unknown
+  try {
+    payload = kind.codec.decode(tx.body.payload)
+  } catch (e) {
+    throw txError(ErrorCode.TX_BAD_PAYLOAD, `${tx.body.kind} payload: ${describeError(e)}`)
+  }
+  const id = toHex(txId(tx.body))
+  if (!cache?.has(id)) {
+    if (!txSignatureValid(tx)) throw txError(ErrorCode.TX_BAD_SIGNATURE, 'the signature does not match the sender key')
+    cache?.add(id)
+  }
+  return payload
+}
+
+/** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
+function authorized(state: ShardState, g: Genesis, sender: string): boolean {
+  if (state.system) return state.system.members.some((m) => m.publicKey === sender && m.removed === 0)
+  return g.members.some((m) => m.publicKey === sender)
+}
+
+/** Applies one transaction or throws (state unchanged) with a reason code. */
+export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: ExecContext): void {
+  const sender = toHex(tx.body.sender)
+  if (!authorized(state, ctx.genesis, sender)) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+  const next = state.nonces.get(sender) ?? 0
+  if (tx.body.nonce < next) throw txError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${next}): a replay or a duplicate`)
+  if (tx.body.nonce > next) throw txError(ErrorCode.TX_NONCE_GAP, `nonce ${tx.body.nonce} skips ahead of ${next}`)
+  TX_KINDS.get(tx.body.kind)!.apply(state, tx, payload, ctx)
+  state.nonces.set(sender, next + 1)
+}
+
+export interface BlockCredit {
+  /** committee of the previous height (member indices) and those whose precommit is in lastCommit */
+  prevCommittee: number[]
+  prevSigners: number[]
+  /** proposers of rounds 0..round at this height (member indices); the last one won */
+  proposers: number[]
+}
+
+/**
+ * System-shard bookkeeping after a block's transactions: reputation inputs, then the epoch
+ * boundary (every epochLength heights): the epoch advances and the next committees are elected
+ * with the previous block hash as seed.
+ */
+export function finishBlock(state: ShardState, height: number, prevHash: Uint8Array, credit: BlockCredit | null, g: Genesis): void {
+  state.height = height
+  const s = state.system
+  if (!s) return
+  if (credit) {
+    const signed = new Set(credit.prevSigners)
+    for (const i of credit.prevCommittee) {
+      const c = s.members[i]?.counters
+      if (!c) continue
+      c.votesDue++
+      if (signed.has(i)) c.votesCast++
+    }
+    credit.proposers.forEach((i, k) => {
+      const c = s.members[i]?.counters
+      if (!c) return
+      c.proposalsDue++
+      if (k === credit.proposers.length - 1) c.proposalsCommitted++
+    })
+  }
+  if (height % g.params.consensus.epochLength === 0) {
+    s.epoch = height / g.params.consensus.epochLength
+    const election: Election = electCommittees({ epoch: s.epoch, system: s, delegates: g.delegates, committees: g.committees, params: g.params, seed: taggedHash('epoch-seed', prevHash) })
+    s.elections = [...s.elections, election].slice(-3)
+  }
+}
+
+export function electionOf(state: ShardState, epoch: number): Election | undefined {
+  return state.system?.elections.find((e) => e.epoch === epoch)
+}
+
+export function execContext(g: Genesis, state: ShardState): ExecContext {
+  return { genesis: g, epoch: state.system?.epoch ?? 0 }
+}
+
+export function isTxError(e: unknown): e is DitenError {
+  return e instanceof DitenError
+}

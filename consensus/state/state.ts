@@ -1,0 +1,129 @@
+/**
+ * The deterministic state of one shard. Shard 0 is the system shard: it also holds members,
+ * stake (training coins), votes, reputation inputs, the jailed set and the elections.
+ * Other shards hold their own nonces and data (twins in a later issue).
+ *
+ * `stateRoot` hashes the canonical encoding of the whole state (maps sorted by key), so the
+ * same blocks give the same root on every node.
+ */
+import {
+  array, bytes, defineCodec, fromHex, genesisHash, hex, optional, str, struct, taggedHash, toHex, u32, u53, uint,
+  type Genesis, type Infer,
+} from '../../ledger/index.js'
+
+export const countersType = struct({
+  /** precommits expected from this member in certificates of its committee */
+  votesDue: u53,
+  votesCast: u53,
+  /** rounds in which it was the proposer of a committed height, and those it won */
+  proposalsDue: u53,
+  proposalsCommitted: u53,
+  evidence: u53,
+  rejectedUpdates: u53,
+  badVerdicts: u53,
+})
+export type Counters = Infer<typeof countersType>
+
+export const memberRecordType = struct({
+  name: str({ min: 1, max: 32 }),
+  publicKey: hex(32),
+  dataSize: u53,
+  stake: u53,
+  encBp: uint(10_000),
+  rouBp: uint(10_000),
+  /** jailed while epoch < jailedUntil */
+  jailedUntil: u53,
+  removed: u32,
+  counters: countersType,
+})
+export type MemberRecord = Infer<typeof memberRecordType>
+
+export const electionType = struct({
+  epoch: u53,
+  /** delegates as member indices, best first */
+  delegates: array(u32, { max: 1024 }),
+  /** per shard: committee member indices in ascending order */
+  committees: array(array(u32, { max: 1024 }), { max: 64 }),
+  /** per delegate (same order as `delegates`): votes × reputation, the proposer weight */
+  scores: array(u53, { max: 1024 }),
+  /** per member index: the committee its updates go to (γ of seed 003) */
+  assignment: array(u32, { max: 1024 }),
+})
+export type Election = Infer<typeof electionType>
+
+export const systemStateType = struct({
+  members: array(memberRecordType, { max: 1024 }),
+  /** voter member index → candidate member indices */
+  votes: array(struct({ voter: u32, candidates: array(u32, { max: 1024 }) }), { max: 1024 }),
+  /** evidence already punished (hash of offender, shard, height, round, type) */
+  evidence: array(bytes({ len: 32 }), { max: 1_000_000 }),
+  epoch: u53,
+  /** member.config transactions applied so far; approvals sign it, so they cannot be replayed */
+  configVersion: u53,
+  /** elections for the current and the next epochs (older ones are dropped) */
+  elections: array(electionType, { max: 4 }),
+})
+export type SystemState = Infer<typeof systemStateType>
+
+export const shardStateType = struct({
+  chainId: str({ min: 1, max: 64 }),
+  shard: u32,
+  height: u53,
+  /** sender public key (hex) → next nonce, sorted by sender */
+  nonces: array(struct({ sender: hex(32), next: u53 }), { max: 10_000_000 }),
+  notes: u53,
+  system: optional(systemStateType),
+})
+export type ShardStateWire = Infer<typeof shardStateType>
+const shardStateCodec = defineCodec('shardState', shardStateType, 512 * 1024 * 1024)
+
+/** In memory, nonces are a map; everything else is the wire shape. */
+export interface ShardState {
+  chainId: string
+  shard: number
+  height: number
+  nonces: Map<string, number>
+  notes: number
+  system?: SystemState
+}
+
+export function emptyCounters(): Counters {
+  return { votesDue: 0, votesCast: 0, proposalsDue: 0, proposalsCommitted: 0, evidence: 0, rejectedUpdates: 0, badVerdicts: 0 }
+}
+
+export function toWireState(s: ShardState): ShardStateWire {
+  const nonces = [...s.nonces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sender, next]) => ({ sender, next }))
+  return { chainId: s.chainId, shard: s.shard, height: s.height, nonces, notes: s.notes, ...(s.system ? { system: s.system } : {}) }
+}
+
+export function fromWireState(w: ShardStateWire): ShardState {
+  return { chainId: w.chainId, shard: w.shard, height: w.height, nonces: new Map(w.nonces.map((n) => [n.sender, n.next])), notes: w.notes, ...(w.system ? { system: w.system } : {}) }
+}
+
+export function encodeState(s: ShardState): Uint8Array {
+  return shardStateCodec.encode(toWireState(s))
+}
+export function decodeState(b: Uint8Array): ShardState {
+  return fromWireState(shardStateCodec.decode(b))
+}
+
+export function stateRoot(s: ShardState): Uint8Array {
+  return taggedHash('state', encodeState(s))
+}
+
+export function cloneState(s: ShardState): ShardState {
+  return { ...s, nonces: new Map(s.nonces), ...(s.system ? { system: structuredClone(s.system) } : {}) }
+}
+
+export function genesisSeed(g: Genesis): Uint8Array {
+  return genesisHash(g)
+}
+
+export function memberIndexByKey(sys: SystemState, publicKey: Uint8Array | string): number {
+  const k = typeof publicKey === 'string' ? publicKey : toHex(publicKey)
+  return sys.members.findIndex((m) => m.publicKey === k && m.removed === 0)
+}
+
+export function memberKey(sys: SystemState, index: number): Uint8Array {
+  return fromHex(sys.members[index]!.publicKey)
+}

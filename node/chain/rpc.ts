@@ -1,0 +1,85 @@
+/** JSON-RPC methods of the chain: tx_submit, tx_get, chain_getHead, chain_getBlock, consensus_status. */
+import { DitenError, ErrorCode, hex, signedTxCodec, str, struct, uint, u53, fromHex, describeError, SchemaError } from '../../ledger/index.js'
+import { reputationBp } from '../../consensus/reputation.js'
+import { votesReceived } from '../../consensus/election.js'
+import type { RpcDispatcher } from '../rpc/jsonrpc.js'
+import type { ChainService } from './service.js'
+
+/** Byte arrays become hex strings; everything else stays as it is. */
+export function toJson(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
+  if (Array.isArray(v)) return v.map(toJson)
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toJson(x)]))
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]))
+  return v
+}
+
+export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
+  const shards = chain.genesis.committees
+  const shardParam = uint(Math.max(0, shards - 1))
+
+  d.register('tx_submit', {
+    description: 'submit a signed transaction (hex of its canonical encoding); returns its id',
+    params: struct({ tx: str({ min: 2, max: 2 * 70 * 1024, pattern: /^([0-9a-f]{2})+$/, format: 'lower-case hex' }) }),
+    handler: async (p: { tx: string }) => {
+      let tx
+      try {
+        tx = signedTxCodec.decode(fromHex(p.tx))
+      } catch (e) {
+        const code = e instanceof DitenError && e.code === ErrorCode.ENCODING_TOO_LARGE ? ErrorCode.TX_TOO_LARGE : ErrorCode.TX_MALFORMED
+        throw new DitenError(code, `not a transaction: ${e instanceof SchemaError ? e.message : describeError(e)}`)
+      }
+      return chain.submit(tx)
+    },
+  })
+  d.register('tx_get', {
+    description: 'where a transaction is: pending, committed {shard, height, index}, rejected {code, message} or unknown',
+    params: struct({ id: hex(32) }),
+    handler: (p: { id: string }) => chain.txStatus(p.id),
+  })
+  d.register('chain_getHead', {
+    description: 'the finalized head of a shard with its certificate',
+    params: struct({ shard: shardParam }),
+    handler: (p: { shard: number }) => {
+      const s = chain.shards[p.shard]!
+      return toJson({ shard: p.shard, height: s.head?.height ?? 0, header: s.head ?? null, cert: s.headCert ?? null })
+    },
+  })
+  d.register('chain_getBlock', {
+    description: 'a finalized block of a shard with its certificate',
+    params: struct({ shard: shardParam, height: u53 }),
+    handler: async (p: { shard: number; height: number }) => {
+      const f = await chain.store.blocks.get({ shard: p.shard, height: p.height })
+      if (!f) throw new DitenError(ErrorCode.NOT_FOUND, `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`)
+      return toJson(f)
+    },
+  })
+  d.register('consensus_status', {
+    description: 'epoch, committees, rounds, proposers, delegates and the reputation table',
+    handler: () => {
+      const sys = chain.shards[0]!.state.system!
+      const totalData = sys.members.reduce((s, m) => s + (m.removed ? 0 : m.dataSize), 0)
+      const votes = votesReceived(sys)
+      const election = chain.election(sys.epoch)
+      const name = (i: number | undefined) => (i === undefined ? null : sys.members[i]?.name ?? null)
+      return {
+        epoch: sys.epoch,
+        delegates: (election?.delegates ?? []).map(name),
+        shards: chain.shards.map((s) => {
+          const i = s.info()
+          return { shard: i.shard, height: i.height, round: i.round, step: i.step, epoch: i.epoch, committee: i.committee.map(name), proposer: name(i.proposer), mempool: chain.mempools[i.shard]!.size }
+        }),
+        members: sys.members.map((m, i) => ({
+          name: m.name,
+          stake: m.stake,
+          votes: votes[i],
+          reputationBp: reputationBp(m, totalData, chain.genesis.params.reputation),
+          jailedUntilEpoch: m.jailedUntil,
+          removed: m.removed === 1,
+          committee: election?.assignment[i] ?? null,
+          counters: m.counters,
+        })),
+      }
+    },
+  })
+}

@@ -1,0 +1,346 @@
+/**
+ * The sharded chain inside a node: one ShardChain per shard (every full peer follows all
+ * shards), the ChainView they share, transaction admission, gossip of transactions,
+ * consensus messages and finalized blocks, and catch-up over request/response.
+ */
+import type { PeerId } from '@libp2p/interface'
+import {
+  DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType,
+  signedTxCodec, signedVoteType, signTx, struct, toHex, txId, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
+  type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
+} from '../../ledger/index.js'
+import type { ChainView } from '../../consensus/blocks.js'
+import { PROPOSAL_DOMAIN, VOTE_DOMAIN, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
+import { Mempool } from '../../consensus/mempool.js'
+import { SigCache } from '../../consensus/sigcache.js'
+import { checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
+import { type Election, type ShardState } from '../../consensus/state/state.js'
+import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
+import type { LevelStore } from '../db.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.js'
+import type { MemberSet } from '../p2p/members.js'
+import type { ReqResp } from '../p2p/reqresp.js'
+import type { PeerBook } from '../status.js'
+import { ShardChain, type Behaviour } from './shard.js'
+import { SignGuard } from './signer.js'
+import { ChainStore, type Finalized } from './store.js'
+
+const consensusMsgCodec = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 * 1024 * 1024)
+const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
+const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
+const rangeResponseCodec = defineCodec('blocks.response', array(struct({ block: blockType, cert: certificateType }), { max: 64 }), 16 * 1024 * 1024)
+const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
+
+const MAX_REJECTIONS = 100_000
+
+export type TxStatus =
+  | { status: 'committed'; shard: number; height: number; index: number }
+  | { status: 'pending'; shard: number }
+  | { status: 'rejected'; code: string; message: string }
+  | { status: 'unknown' }
+
+export interface ChainServiceOptions {
+  genesis: Genesis
+  keypair: Keypair
+  selfMember: number
+  byzantine: ReadonlySet<Behaviour>
+}
+
+export class ChainService implements ChainView {
+  readonly genesis: Genesis
+  readonly sigCache = new SigCache()
+  readonly store: ChainStore
+  readonly shards: ShardChain[] = []
+  readonly mempools: Mempool[]
+  private readonly headers: Map<number, Header>[]
+  private readonly elections = new Map<number, Election>()
+  private readonly rejections = new Map<string, { code: string; message: string }>()
+  private readonly syncing = new Set<number>()
+  private syncTimer: NodeJS.Timeout | undefined
+  private evidenceNonce: number | undefined
+
+  constructor(
+    private readonly opts: ChainServiceOptions,
+    private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; members: MemberSet; peerBook: PeerBook; logger: Logger; metrics: Metrics },
+  ) {
+    this.genesis = opts.genesis
+    this.store = new ChainStore(m.db)
+    this.mempools = Array.from({ length: this.genesis.committees }, () => new Mempool())
+    this.headers = Array.from({ length: this.genesis.committees }, () => new Map())
+  }
+
+  // ── ChainView ───────────────────────────────────────────────────────────────────────
+  election(epoch: number): Election | undefined {
+    return this.elections.get(epoch)
+  }
+  memberKey(member: number): Uint8Array {
+    return fromHex(this.shards[0]!.state.system!.members[member]!.publicKey)
+  }
+  header(shard: number, height: number): Header | undefined {
+    return this.headers[shard]?.get(height)
+  }
+  lastLinked(shard: number, other: number): number {
+    return this.shards[shard]?.linked.get(other) ?? 0
+  }
+
+  heads(): number[] {
+    return this.shards.map((s) => s.head?.height ?? 0)
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────────────
+  async init(): Promise<void> {
+    const initial = initialStates(this.genesis)
+    for (const e of initial[0]!.system!.elections) this.elections.set(e.epoch, e)
+    for await (const [epoch, e] of this.store.elections.entries()) this.elections.set(epoch, e)
+    for (let s = 0; s < this.genesis.committees; s++) {
+      const state = (await this.store.loadState(s)) ?? initial[s]!
+      for await (const [, f] of this.store.blocks.entries({ gte: { shard: s, height: 0 }, lt: { shard: s + 1, height: 0 } })) {
+        this.headers[s]!.set(f.block.header.height, f.block.header)
+      }
+      const head = await this.store.head(s)
+      if (head && head.block.header.height !== state.height) {
+        throw new DitenError(ErrorCode.DB_CORRUPT, `shard ${s}: stored state is at height ${state.height} but the head block is ${head.block.header.height}`)
+      }
+      const chain = new ShardChain(s, state, {
+        genesis: this.genesis,
+        view: this,
+        store: this.store,
+        mempool: this.mempools[s]!,
+        guard: new SignGuard(s, this.opts.keypair, this.store),
+        selfMember: this.opts.selfMember,
+        byzantine: this.opts.byzantine,
+        logger: this.m.logger.child({ shard: s }),
+        publishProposal: (p) => void this.publish({ proposal: p }),
+        publishVote: (v) => void this.publish({ vote: v }),
+        publishBlock: (f) => void this.m.gossip.publish('block', f).catch(() => undefined),
+        submitEvidence: (e) => void this.submitEvidence(e),
+        links: (shard) => this.links(shard),
+        onCommitted: (shard, f, st, rejected) => this.onCommitted(shard, f, st, rejected),
+      })
+      await chain.init(head)
+      // which headers of other shards this shard's chain already links
+      for (const [, h] of [...this.headers[s]!].sort(([a], [b]) => a - b)) for (const l of h.crossLinks) chain.linked.set(l.shard, l.height)
+      this.shards.push(chain)
+      this.m.metrics.chainHeight.set({ shard: String(s) }, state.height)
+    }
+    this.registerGossip()
+    await this.m.reqresp.handle('blocks', async (req) => {
+      const r = rangeRequestCodec.decode(req)
+      if (r.shard >= this.genesis.committees) throw new DitenError(ErrorCode.NOT_FOUND, `no shard ${r.shard}`)
+      return rangeResponseCodec.encode(await this.store.range(r.shard, r.from, r.count))
+    })
+  }
+
+  start(): void {
+    for (const s of this.shards) s.start()
+    this.syncTimer = setInterval(() => this.syncCheck(), 1000)
+    this.syncTimer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.syncTimer) clearInterval(this.syncTimer)
+    for (const s of this.shards) s.stop()
+    await Promise.all(this.shards.map((s) => s.idle()))
+  }
+
+  // ── transactions ────────────────────────────────────────────────────────────────────
+  /** Admits a transaction (from RPC or gossip): stateless checks, nonce, mempool. Returns its id. */
+  admit(tx: SignedTx): { id: string; shard: number } {
+    checkTx(tx, this.genesis, this.sigCache)
+    const id = toHex(txId(tx.body))
+    const shard = shardOfTx(tx, this.genesis.committees)
+    const state = this.shards[shard]!.state
+    this.mempools[shard]!.add(tx, id, state.nonces.get(toHex(tx.body.sender)) ?? 0)
+    this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
+    return { id, shard }
+  }
+
+  /** tx_submit: admit locally, then gossip to every member. */
+  async submit(tx: SignedTx): Promise<{ id: string; shard: number }> {
+    let r: { id: string; shard: number }
+    try {
+      r = this.admit(tx)
+    } catch (e) {
+      this.m.metrics.txsSubmitted.inc({ result: e instanceof DitenError ? e.code : 'error' })
+      throw e
+    }
+    this.m.metrics.txsSubmitted.inc({ result: 'ok' })
+    await this.m.gossip.publish('tx', tx).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tx gossip failed'))
+    return r
+  }
+
+  async txStatus(idHex: string): Promise<TxStatus> {
+    const loc = await this.store.txIndex.get(fromHex(idHex))
+    if (loc) return { status: 'committed', ...loc }
+    for (let s = 0; s < this.mempools.length; s++) if (this.mempools[s]!.has(idHex)) return { status: 'pending', shard: s }
+    const rej = this.rejections.get(idHex)
+    if (rej) return { status: 'rejected', ...rej }
+    return { status: 'unknown' }
+  }
+
+  private async submitEvidence(e: EvidencePayload): Promise<void> {
+    const sender = this.opts.keypair.publicKey
+    const state = this.shards[0]!.state
+    const next = Math.max(state.nonces.get(toHex(sender)) ?? 0, this.evidenceNonce ?? 0)
+    const tx = signTx({ chainId: this.genesis.chainId, kind: evidenceKind.kind, sender, nonce: next, payload: evidencePayloadCodec.encode(e) }, this.opts.keypair.secretKey)
+    try {
+      await this.submit(tx)
+      this.evidenceNonce = next + 1
+    } catch (err) {
+      this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted')
+    }
+  }
+
+  private links(shard: number): LinkProof[] {
+    const out: LinkProof[] = []
+    for (const other of this.shards) {
+      if (other.shard === shard || !other.head || other.head.height < 2 || !other.prevCert) continue
+      const h = this.header(other.shard, other.head.height - 1)
+      if (h && h.height > this.lastLinked(shard, other.shard)) out.push({ header: h, cert: other.prevCert })
+    }
+    return out
+  }
+
+  private async onCommitted(shard: number, f: Finalized, state: ShardState, rejected: { id: string; error: DitenError }[]): Promise<void> {
+    const fresh = (state.system?.elections ?? []).filter((e) => !this.elections.has(e.epoch))
+    const ids = f.block.txs.map((tx) => txId(tx.body))
+    await this.store.commit(f, state, ids, fresh)
+    for (const e of fresh) this.elections.set(e.epoch, e)
+    this.headers[shard]!.set(f.block.header.height, f.block.header)
+    for (const r of rejected) {
+      if (this.rejections.size >= MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!)
+      this.rejections.set(r.id, { code: r.error.code, message: r.error.message })
+    }
+    const labels = { shard: String(shard) }
+    this.m.metrics.chainHeight.set(labels, f.block.header.height)
+    this.m.metrics.blocksCommitted.inc(labels)
+    this.m.metrics.txsCommitted.inc(labels, f.block.txs.length)
+    this.m.metrics.consensusRound.set(labels, f.cert.round)
+    this.m.metrics.mempoolSize.set(labels, Math.max(0, this.mempools[shard]!.size - f.block.txs.length))
+    this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
+    if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map((e) => e.epoch), committees: fresh.map((e) => e.committees) }, 'new election')
+  }
+
+  // ── gossip ──────────────────────────────────────────────────────────────────────────
+  private async publish(msg: { proposal?: unknown; vote?: unknown }): Promise<void> {
+    await this.m.gossip.publish('consensus', msg as never).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))
+  }
+
+  private registerGossip(): void {
+    const g = this.genesis
+    this.m.gossip.register({
+      name: 'tx',
+      codec: signedTxCodec,
+      validate: (tx) => {
+        checkTx(tx, g, this.sigCache) // bad signature, kind, chain or payload → reject
+        const shard = shardOfTx(tx, g.committees)
+        const next = this.shards[shard]!.state.nonces.get(toHex(tx.body.sender)) ?? 0
+        if (tx.body.nonce < next) throw new GossipValidationError(GossipAction.IGNORE, ErrorCode.TX_NONCE_USED, 'already committed')
+      },
+      onMessage: (tx) => {
+        try {
+          this.admit(tx)
+        } catch {
+          // duplicates and full pools are normal under load
+        }
+      },
+    })
+    this.m.gossip.register({
+      name: 'consensus',
+      codec: consensusMsgCodec,
+      validate: (m) => {
+        const reject = (why: string) => {
+          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, why)
+        }
+        if ((m.proposal === undefined) === (m.vote === undefined)) reject('exactly one of proposal and vote')
+        if (m.proposal) {
+          const s = m.proposal.stub
+          if (s.chainId !== g.chainId || s.shard >= g.committees) reject('wrong chain or shard')
+          if (!this.m.members.all().some((x) => x.publicKey === toHex(s.proposer))) reject('proposer is not a member')
+          if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) reject('bad proposal signature')
+          if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) reject('block does not match the signed hash')
+          this.ignoreIfStale(s.shard, s.height)
+        } else {
+          const v = m.vote!.vote
+          if (v.chainId !== g.chainId || v.shard >= g.committees) reject('wrong chain or shard')
+          if (!this.m.members.all().some((x) => x.publicKey === toHex(v.validator))) reject('validator is not a member')
+          if (!verifySignature(v.validator, VOTE_DOMAIN, voteCodec.encode(v), m.vote!.sig)) reject('bad vote signature')
+          this.ignoreIfStale(v.shard, v.height)
+        }
+      },
+      onMessage: (m) => {
+        if (m.proposal) this.shards[m.proposal.stub.shard]!.onProposal(m.proposal)
+        else this.shards[m.vote!.vote.shard]!.onVote(m.vote!)
+      },
+    })
+    this.m.gossip.register({
+      name: 'block',
+      codec: finalizedCodec,
+      validate: (f) => {
+        const h = f.block.header
+        if (h.chainId !== g.chainId || h.shard >= g.committees) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')
+        if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
+        this.ignoreIfStale(h.shard, h.height + 1)
+      },
+      onMessage: (f, _author, source) => {
+        this.shards[f.block.header.shard]!.applyFinalized(f).then(
+          (r) => {
+            if (r === 'ahead') void this.sync(f.block.header.shard, source)
+          },
+          (e: unknown) => this.m.logger.warn({ shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) }, 'finalized block refused'),
+        )
+      },
+    })
+  }
+
+  private ignoreIfStale(shard: number, height: number): void {
+    if (height < this.shards[shard]!.height) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
+  }
+
+  // ── catch-up ────────────────────────────────────────────────────────────────────────
+  private syncCheck(): void {
+    for (const chain of this.shards) {
+      const mine = chain.head?.height ?? 0
+      const stuckMs = Date.now() - chain.info().heightStartedAt
+      let best: { peer: PeerId; head: number } | undefined
+      for (const member of this.m.members.all()) {
+        const st = this.m.peerBook.get(member.name)
+        const head = st?.status.heads[chain.shard] ?? 0
+        if (member.publicKey === toHex(this.opts.keypair.publicKey) || head <= mine) continue
+        if (!best || head > best.head) best = { peer: member.id, head }
+      }
+      if (best && (best.head >= mine + 2 || stuckMs > 3000)) void this.sync(chain.shard, best.peer)
+    }
+  }
+
+  /** Fetches and applies finalized blocks from `peer` until it has nothing newer. */
+  async sync(shard: number, peer: PeerId): Promise<number> {
+    if (this.syncing.has(shard)) return 0
+    this.syncing.add(shard)
+    const chain = this.shards[shard]!
+    let applied = 0
+    try {
+      for (;;) {
+        const from = chain.height
+        const res = rangeResponseCodec.decode(await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 32 })))
+        if (res.length === 0) break
+        for (const f of res) {
+          const r = await chain.applyFinalized(f)
+          if (r === 'applied') {
+            applied++
+            this.m.metrics.syncBlocks.inc({ shard: String(shard) })
+          } else if (r === 'ahead') throw new DitenError(ErrorCode.SYNC_FAILED, `peer sent height ${f.block.header.height}, expected ${chain.height}`)
+        }
+        if (res.length < 32) break
+      }
+      if (applied > 0) this.m.logger.info({ shard, applied, head: chain.head?.height }, 'caught up from a peer')
+    } catch (e) {
+      this.m.logger.warn({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up failed')
+    } finally {
+      this.syncing.delete(shard)
+    }
+    return applied
+  }
+}

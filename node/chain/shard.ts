@@ -1,0 +1,447 @@
+/**
+ * The consensus driver of one shard: authenticated proposals and votes go into the pure
+ * Tendermint machine; its actions come out as signed messages (after the sign guard has
+ * persisted them), timers, and commits. Every input is handled on one serial queue, so
+ * the machine sees a single ordered stream. A node outside the committee runs the machine
+ * as an observer and finalizes from the same messages (or from finalized-block gossip).
+ */
+import {
+  DitenError, ErrorCode, NIL_HASH, VoteType, bytesEqual, describeError, fromHex, headerHash, proposalStubCodec, sign, toHex, txId, verifySignature,
+  type Block, type Certificate, type Genesis, type Header, type LinkProof, type Proposal, type ProposalStub, type SignedVote, type Vote,
+} from '../../ledger/index.js'
+import { buildBlock, committeeFor, proposerOf, validateBlock, type ChainView, type Committee } from '../../consensus/blocks.js'
+import { signVote, verifyCertificate, voteSignatureValid } from '../../consensus/certificate.js'
+import { PROPOSAL_DOMAIN, proposalEvidence, voteEvidence, type EvidencePayload } from '../../consensus/evidence.js'
+import type { Mempool } from '../../consensus/mempool.js'
+import { TendermintMachine, NIL, type Action } from '../../consensus/tendermint/machine.js'
+import type { ShardState } from '../../consensus/state/state.js'
+import type { Logger } from '../logger.js'
+import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from './signer.js'
+import type { ChainStore, Finalized } from './store.js'
+
+export const BEHAVIOURS = ['equivocate', 'withhold-votes', 'invalid-block', 'silent'] as const
+export type Behaviour = (typeof BEHAVIOURS)[number]
+
+export interface ShardChainDeps {
+  genesis: Genesis
+  view: ChainView
+  store: ChainStore
+  mempool: Mempool
+  guard: SignGuard
+  selfMember: number
+  byzantine: ReadonlySet<Behaviour>
+  logger: Logger
+  publishProposal(p: Proposal): void
+  publishVote(v: SignedVote): void
+  publishBlock(f: Finalized): void
+  submitEvidence(e: EvidencePayload): void
+  /** crossLink proofs for a block of this shard (other shards' finalized headers) */
+  links(shard: number): LinkProof[]
+  onCommitted(shard: number, f: Finalized, state: ShardState, rejected: { id: string; error: DitenError }[]): Promise<void> | void
+}
+
+const MAX_FUTURE_HEIGHTS = 3
+const MAX_BUFFERED = 2000
+
+type Inbound = { proposal: Proposal } | { vote: SignedVote }
+
+export class ShardChain {
+  head: Header | undefined
+  headCert: Certificate | undefined
+  /** the certificate of head − 1 (from the head block's lastCommit), for crossLinks */
+  prevCert: Certificate | undefined
+  height = 1
+  committee: Committee | undefined
+  private prevCommittee: Committee | undefined
+  private machine: TendermintMachine | undefined
+  private readonly blocks = new Map<string, Block>()
+  private readonly validated = new Map<string, ShardState | null>()
+  private readonly proposalStubs = new Map<number, { stub: ProposalStub; sig: Uint8Array }>()
+  private readonly votes = new Map<string, Map<number, SignedVote>>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private future: Inbound[] = []
+  private queue: Promise<void> = Promise.resolve()
+  private stopped = false
+  private heightStartedAt = Date.now()
+  private startTimer: NodeJS.Timeout | undefined
+  /** highest height of each other shard linked by this shard's chain */
+  readonly linked = new Map<number, number>()
+  /** rejected mempool candidates of the last proposal (reported to tx_get) */
+  lastRejected: { id: string; error: DitenError }[] = []
+
+  constructor(
+    readonly shard: number,
+    public state: ShardState,
+    private readonly d: ShardChainDeps,
+  ) {}
+
+  get round(): number {
+    return this.machine?.round ?? 0
+  }
+  get selfIndex(): number {
+    return this.committee ? this.committee.members.indexOf(this.d.selfMember) : -1
+  }
+
+  /** Restores the head from disk (blocks, state) and starts the next height. */
+  async init(head: Finalized | undefined): Promise<void> {
+    if (head) {
+      this.head = head.block.header
+      this.headCert = head.cert
+      this.prevCert = head.block.lastCommit
+      this.height = this.head.height + 1
+      const prev = this.head.height > 1 ? this.d.view.header(this.shard, this.head.height - 1) : undefined
+      this.prevCommittee = committeeFor(this.d.view, this.shard, this.head.height, prev)
+    }
+    await this.d.guard.load()
+  }
+
+  start(): void {
+    this.enqueue(() => this.startHeight())
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.clearTimers()
+    if (this.startTimer) clearTimeout(this.startTimer)
+  }
+
+  private enqueue(fn: () => void | Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.stopped) return
+      try {
+        await fn()
+      } catch (e) {
+        this.d.logger.error({ shard: this.shard, height: this.height, err: describeError(e), stack: (e as Error).stack }, 'consensus step failed')
+      }
+    })
+  }
+
+  /** Resolves once every queued input has been handled (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  // ── heights ─────────────────────────────────────────────────────────────────────────
+
+  private startHeight(): void {
+    this.clearTimers()
+    this.blocks.clear()
+    this.validated.clear()
+    this.proposalStubs.clear()
+    this.votes.clear()
+    this.heightStartedAt = Date.now()
+    this.committee = committeeFor(this.d.view, this.shard, this.height, this.head)
+    if (!this.committee) {
+      this.d.logger.warn({ shard: this.shard, height: this.height }, 'no committee known for this height yet; waiting')
+      this.machine = undefined
+      this.startTimer = setTimeout(() => this.enqueue(() => this.startHeight()), 500)
+      return
+    }
+    const c = this.committee
+    const t = this.d.genesis.params.consensus
+    this.machine = new TendermintMachine({
+      n: c.members.length,
+      self: this.selfIndex,
+      proposer: (r) => proposerOf(c, r),
+      timeouts: { proposeMs: t.timeoutProposeMs, voteMs: t.timeoutVoteMs, deltaMs: t.timeoutDeltaMs },
+    })
+    let round = 0
+    const last = this.d.guard.lastSigned
+    if (last && last.height === this.height) {
+      // restarted mid-height: keep the lock, never re-enter a round we signed in
+      for (const b of [last.lockedBlock, last.validBlock]) if (b) this.blocks.set(toHex(headerHash(b.header)), b)
+      this.machine.restore({
+        lockedValue: last.lockedBlock ? toHex(headerHash(last.lockedBlock.header)) : null,
+        lockedRound: last.lockedRound,
+        validValue: last.validBlock ? toHex(headerHash(last.validBlock.header)) : null,
+        validRound: last.validRound,
+      })
+      round = last.round + 1
+    }
+    this.run(this.machine.start(round))
+    const buffered = this.future
+    this.future = []
+    for (const m of buffered) this.handle(m)
+  }
+
+  // ── inbound ─────────────────────────────────────────────────────────────────────────
+
+  onProposal(p: Proposal): void {
+    this.enqueue(() => this.handle({ proposal: p }))
+  }
+
+  onVote(v: SignedVote): void {
+    this.enqueue(() => this.handle({ vote: v }))
+  }
+
+  private handle(m: Inbound): void {
+    const h = 'proposal' in m ? m.proposal.stub.height : m.vote.vote.height
+    if (h < this.height) return
+    if (h > this.height || !this.machine) {
+      if (h <= this.height + MAX_FUTURE_HEIGHTS && this.future.length < MAX_BUFFERED) this.future.push(m)
+      return
+    }
+    if ('proposal' in m) this.handleProposal(m.proposal)
+    else this.handleVote(m.vote)
+  }
+
+  private handleProposal(p: Proposal): void {
+    const c = this.committee!
+    const { stub } = p
+    const proposerIdx = proposerOf(c, stub.round)
+    if (!bytesEqual(stub.proposer, c.keys[proposerIdx]!)) return
+    if (!verifySignature(stub.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub), p.sig)) return
+    const hash = headerHash(p.block.header)
+    if (!bytesEqual(hash, stub.blockHash) || p.block.header.round !== stub.round) return
+    const known = this.proposalStubs.get(stub.round)
+    if (known) {
+      if (!bytesEqual(known.stub.blockHash, stub.blockHash)) {
+        this.d.logger.warn({ shard: this.shard, height: this.height, round: stub.round }, 'conflicting proposals: submitting evidence')
+        this.d.submitEvidence(proposalEvidence({ stub: known.stub, sig: known.sig }, { stub, sig: p.sig }))
+      }
+      return
+    }
+    this.proposalStubs.set(stub.round, { stub, sig: p.sig })
+    const hex = toHex(hash)
+    this.blocks.set(hex, p.block)
+    const valid = this.validate(hex, p.block) !== null
+    this.run(this.machine!.onProposal(stub.round, hex, stub.validRound, valid, proposerIdx))
+  }
+
+  private validate(hex: string, block: Block): ShardState | null {
+    if (this.validated.has(hex)) return this.validated.get(hex)!
+    let state: ShardState | null = null
+    try {
+      state = validateBlock({ view: this.d.view, block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee: this.committee!, now: Date.now() })
+    } catch (e) {
+      this.d.logger.warn({ shard: this.shard, height: this.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
+    }
+    this.validated.set(hex, state)
+    return state
+  }
+
+  private handleVote(sv: SignedVote): void {
+    const c = this.committee!
+    const v = sv.vote
+    if (v.chainId !== this.d.genesis.chainId || v.shard !== this.shard) return
+    const idx = c.keys.findIndex((k) => bytesEqual(k, v.validator))
+    if (idx < 0 || !voteSignatureValid(v, sv.sig)) return
+    const key = `${v.round}:${v.type}`
+    let set = this.votes.get(key)
+    if (!set) this.votes.set(key, (set = new Map()))
+    const prior = set.get(idx)
+    if (prior) {
+      if (!bytesEqual(prior.vote.blockHash, v.blockHash)) {
+        this.d.logger.warn({ shard: this.shard, height: this.height, round: v.round, validator: idx }, 'conflicting votes: submitting evidence')
+        this.d.submitEvidence(voteEvidence(prior, sv))
+      }
+      return
+    }
+    set.set(idx, sv)
+    const hash = bytesEqual(v.blockHash, NIL_HASH) ? NIL : toHex(v.blockHash)
+    this.run(this.machine!.onVote(v.type === VoteType.prevote ? 'prevote' : 'precommit', v.round, idx, hash))
+  }
+
+  // ── actions ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Carries out the machine's actions. Each runs later on the queue, and only if the machine
+   * that asked for it is still current: a height may be finalized meanwhile by gossip.
+   */
+  private run(actions: Action[]): void {
+    const machine = this.machine!
+    const current = (fn: () => void | Promise<void>) => () => (this.machine === machine ? fn() : undefined)
+    for (const a of actions) {
+      switch (a.type) {
+        case 'schedule': {
+          const t = setTimeout(() => {
+            this.timers.delete(t)
+            this.enqueue(current(() => this.run(machine.onTimeout(a.kind, a.round))))
+          }, a.ms)
+          this.timers.add(t)
+          break
+        }
+        case 'propose':
+          this.enqueue(current(() => this.propose(a.round, a.validValue, a.validRound)))
+          break
+        case 'prevote':
+        case 'precommit':
+          this.enqueue(current(() => this.vote(a.type, a.round, a.hash)))
+          break
+        case 'decide':
+          this.enqueue(current(() => this.decide(a.round, a.hash)))
+          break
+      }
+    }
+  }
+
+  private lockRecord(): { lockedRound: number; lockedBlock?: Block; validRound: number; validBlock?: Block } {
+    const m = this.machine!
+    const lockedBlock = m.lockedValue ? this.blocks.get(m.lockedValue) : undefined
+    const validBlock = m.validValue ? this.blocks.get(m.validValue) : undefined
+    return { lockedRound: m.lockedRound, ...(lockedBlock ? { lockedBlock } : {}), validRound: m.validRound, ...(validBlock ? { validBlock } : {}) }
+  }
+
+  private async propose(round: number, validValue: string | null, validRound: number): Promise<void> {
+    if (this.d.byzantine.has('silent') || !this.machine || this.machine.round !== round) return
+    const c = this.committee!
+    let block: Block
+    if (validValue && this.blocks.has(validValue)) {
+      block = this.blocks.get(validValue)!
+    } else {
+      block = this.build(round, Date.now())
+      if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
+    }
+    const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
+    if (!(await this.d.guard.allow({ height: this.height, round, step: STEP_PROPOSAL, hash: stub.blockHash, ...this.lockRecord() }))) {
+      this.d.logger.warn({ shard: this.shard, height: this.height, round }, 'refusing to sign a second proposal for this round')
+      return
+    }
+    const sig = sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub))
+    const proposal: Proposal = { stub, sig, block }
+    this.d.logger.debug({ height: this.height, round, txs: block.txs.length, reused: validValue !== null }, 'proposing')
+    if (this.d.byzantine.has('equivocate')) {
+      // a second block for the same round, signed and sent too
+      const other = this.build(round, Date.now() + 1)
+      const stub2 = { ...stub, blockHash: headerHash(other.header) }
+      this.d.publishProposal({ stub: stub2, sig: sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub2)), block: other })
+    }
+    this.d.publishProposal(proposal)
+    this.handleProposal(proposal)
+  }
+
+  private build(round: number, time: number): Block {
+    const built = buildBlock({
+      view: this.d.view,
+      state: this.state,
+      prev: this.head,
+      prevCommittee: this.prevCommittee,
+      lastCommit: this.headCert,
+      committee: this.committee!,
+      round,
+      proposer: this.committee!.keys[this.selfIndex]!,
+      time,
+      candidates: this.d.mempool.candidates(),
+      links: this.d.links(this.shard),
+    })
+    this.lastRejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
+    for (const r of this.lastRejected) this.d.mempool.remove(r.id)
+    const hex = toHex(headerHash(built.block.header))
+    this.validated.set(hex, built.state)
+    return built.block
+  }
+
+  private async vote(type: 'prevote' | 'precommit', round: number, hash: string): Promise<void> {
+    if (this.d.byzantine.has('withhold-votes') || !this.machine || this.selfIndex < 0) return
+    const blockHash = hash === NIL ? NIL_HASH : fromHex(hash)
+    const vote: Vote = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, type: type === 'prevote' ? VoteType.prevote : VoteType.precommit, blockHash, validator: this.committee!.keys[this.selfIndex]! }
+    const step = type === 'prevote' ? STEP_PREVOTE : STEP_PRECOMMIT
+    if (!(await this.d.guard.allow({ height: this.height, round, step, hash: blockHash, ...this.lockRecord() }))) {
+      this.d.logger.warn({ shard: this.shard, height: this.height, round, type }, 'refusing to sign a conflicting vote')
+      return
+    }
+    const signed: SignedVote = { vote, sig: signVote(vote, this.d.guard.keypair.secretKey) }
+    if (this.d.byzantine.has('equivocate')) {
+      const other: Vote = { ...vote, blockHash: hash === NIL ? new Uint8Array(32).fill(0xab) : NIL_HASH }
+      this.d.publishVote({ vote: other, sig: signVote(other, this.d.guard.keypair.secretKey) })
+    }
+    this.d.publishVote(signed)
+    this.handleVote(signed)
+  }
+
+  private async decide(round: number, hash: string): Promise<void> {
+    const block = this.blocks.get(hash)
+    const state = this.validated.get(hash)
+    if (!block || !state) throw new Error(`decided block ${hash.slice(0, 12)} is not at hand`)
+    const precommits = this.votes.get(`${round}:${VoteType.precommit}`)!
+    const sigs = [...precommits.entries()]
+      .filter(([, sv]) => toHex(sv.vote.blockHash) === hash)
+      .sort(([a], [b]) => a - b)
+      .map(([validator, sv]) => ({ validator, sig: sv.sig }))
+    const cert: Certificate = { shard: this.shard, height: this.height, round, blockHash: fromHex(hash), sigs }
+    await this.commit({ block, cert }, state)
+    this.d.publishBlock({ block, cert })
+  }
+
+  /** A finalized block from gossip or catch-up: check its certificate, validate, commit. */
+  applyFinalized(f: Finalized): Promise<'applied' | 'old' | 'ahead'> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(async () => {
+        try {
+          resolve(await this.applyFinalizedNow(f))
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
+  }
+
+  private async applyFinalizedNow(f: Finalized): Promise<'applied' | 'old' | 'ahead'> {
+    const h = f.block.header
+    if (h.height < this.height) return 'old'
+    if (h.height > this.height) return 'ahead'
+    const committee = this.committee ?? committeeFor(this.d.view, this.shard, this.height, this.head)
+    if (!committee) throw new DitenError(ErrorCode.SYNC_FAILED, `no committee known for shard ${this.shard} height ${this.height}`)
+    const hash = headerHash(h)
+    verifyCertificate(this.d.genesis.chainId, f.cert, committee.keys, { shard: this.shard, height: h.height, blockHash: hash })
+    this.committee = committee
+    const state = this.validated.get(toHex(hash)) ?? validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
+    await this.commit(f, state)
+    return 'applied'
+  }
+
+  private async commit(f: Finalized, state: ShardState): Promise<void> {
+    const h = f.block.header
+    const ids = f.block.txs.map((tx) => txId(tx.body))
+    await this.d.onCommitted(this.shard, f, state, this.lastRejected)
+    this.lastRejected = []
+    this.state = state
+    this.head = h
+    this.headCert = f.cert
+    this.prevCert = f.block.lastCommit
+    this.prevCommittee = this.committee
+    for (const l of h.crossLinks) this.linked.set(l.shard, l.height)
+    this.height = h.height + 1
+    for (const id of ids) this.d.mempool.remove(toHex(id))
+    this.d.mempool.pruneNonces((sender) => state.nonces.get(sender) ?? 0)
+    this.machine = undefined
+    this.clearTimers()
+    this.scheduleNextHeight()
+  }
+
+  /** Waits for the block interval (and, without empty blocks, for a transaction) before the next height. */
+  private scheduleNextHeight(): void {
+    if (this.startTimer) clearTimeout(this.startTimer)
+    const c = this.d.genesis.params.consensus
+    const wait = Math.max(0, (this.head?.time ?? 0) + c.blockIntervalMs - Date.now())
+    const go = () => {
+      this.startTimer = undefined
+      if (this.stopped) return
+      if (!c.createEmptyBlocks && this.d.mempool.size === 0 && this.future.length === 0) {
+        this.startTimer = setTimeout(go, 50)
+        return
+      }
+      this.enqueue(() => this.startHeight())
+    }
+    this.startTimer = setTimeout(go, wait)
+  }
+
+  /** For consensus_status. */
+  info() {
+    return {
+      shard: this.shard,
+      height: this.head?.height ?? 0,
+      round: this.machine?.round ?? 0,
+      step: this.machine?.step ?? 'waiting',
+      epoch: this.committee?.epoch ?? this.head?.nextEpoch ?? 0,
+      committee: this.committee?.members ?? [],
+      proposer: this.committee && this.machine ? this.committee.members[proposerOf(this.committee, this.machine.round)] : undefined,
+      heightStartedAt: this.heightStartedAt,
+    }
+  }
+}

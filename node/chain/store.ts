@@ -1,0 +1,86 @@
+/**
+ * Chain persistence. Finalized blocks with their certificates by (shard, height), each
+ * shard's state after its head, elections by epoch, and the tx index. A commit is one
+ * atomic LevelDB batch, so a node killed at any moment reopens at a consistent head.
+ */
+import {
+  Bucket, Repository, WriteBatch, blockType, bytes, bytesKeys, certificateType, defineCodec, int, str, stringKeys, struct, u32, u53,
+  u64Keys, optional, u64BE, readU64BE, concatBytes, type Block, type Certificate, type Infer, type KeyCodec, type KvStore,
+} from '../../ledger/index.js'
+import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
+
+const finalizedType = struct({ block: blockType, cert: certificateType })
+export type Finalized = Infer<typeof finalizedType>
+const finalizedCodec = defineCodec('finalized', finalizedType, 8 * 1024 * 1024)
+
+const shardHeightKeys: KeyCodec<{ shard: number; height: number }> = {
+  encode: ({ shard, height }) => concatBytes(Uint8Array.of(shard >>> 24, (shard >>> 16) & 0xff, (shard >>> 8) & 0xff, shard & 0xff), u64BE(height)),
+  decode: (k) => ({ shard: new DataView(k.buffer, k.byteOffset).getUint32(0), height: Number(readU64BE(k, 4)) }),
+}
+
+const stateBlobCodec = defineCodec('stateBlob', bytes({ max: 512 * 1024 * 1024 }), 512 * 1024 * 1024 + 16)
+
+export const signStateType = struct({
+  height: u53,
+  round: u32,
+  /** 1 proposal, 2 prevote, 3 precommit */
+  step: u32,
+  hash: bytes({ len: 32 }),
+  lockedRound: int({ min: -1, max: 0xffffffff }),
+  lockedBlock: optional(blockType),
+  validRound: int({ min: -1, max: 0xffffffff }),
+  validBlock: optional(blockType),
+})
+export type SignState = Infer<typeof signStateType>
+const signStateCodec = defineCodec('signState', signStateType, 16 * 1024 * 1024)
+
+const txLocationType = struct({ shard: u32, height: u53, index: u32 })
+export type TxLocation = Infer<typeof txLocationType>
+const txLocationCodec = defineCodec('txLocation', txLocationType, 64)
+const electionCodec = defineCodec('election', electionType, 64 * 1024)
+const chainIdCodec = defineCodec('chainId', str({ max: 64 }), 80)
+
+export class ChainStore {
+  readonly blocks: Repository<{ shard: number; height: number }, Finalized>
+  readonly states: Repository<string, Uint8Array>
+  readonly signStates: Repository<number, SignState>
+  readonly txIndex: Repository<Uint8Array, TxLocation>
+  readonly elections: Repository<number, Election>
+
+  constructor(private readonly db: KvStore) {
+    this.blocks = new Repository(Bucket.blocks, shardHeightKeys, finalizedCodec, db)
+    this.states = new Repository(Bucket.state, stringKeys, stateBlobCodec, db)
+    this.signStates = new Repository(Bucket.signState, u64Keys, signStateCodec, db)
+    this.txIndex = new Repository(Bucket.txIndex, bytesKeys, txLocationCodec, db)
+    this.elections = new Repository(Bucket.elections, u64Keys, electionCodec, db)
+    void chainIdCodec
+  }
+
+  async loadState(shard: number): Promise<ShardState | undefined> {
+    const b = await this.states.get(`shard:${shard}`)
+    return b ? decodeState(b) : undefined
+  }
+
+  async head(shard: number): Promise<Finalized | undefined> {
+    for await (const [, f] of this.blocks.entries({ gte: { shard, height: 0 }, lt: { shard: shard + 1, height: 0 }, reverse: true, limit: 1 })) return f
+    return undefined
+  }
+
+  async range(shard: number, from: number, count: number): Promise<Finalized[]> {
+    const out: Finalized[] = []
+    for await (const [, f] of this.blocks.entries({ gte: { shard, height: from }, lt: { shard, height: from + count } })) out.push(f)
+    return out
+  }
+
+  /** Everything one finalized block changes, in one atomic write. */
+  async commit(f: Finalized, state: ShardState, txIds: Uint8Array[], newElections: Election[]): Promise<void> {
+    const b = new WriteBatch()
+    b.put(this.blocks, { shard: f.block.header.shard, height: f.block.header.height }, f)
+    b.put(this.states, `shard:${state.shard}`, encodeState(state))
+    txIds.forEach((id, index) => b.put(this.txIndex, id, { shard: state.shard, height: state.height, index }))
+    for (const e of newElections) b.put(this.elections, e.epoch, e)
+    await b.commit(this.db)
+  }
+}
+
+export type { Block, Certificate }
