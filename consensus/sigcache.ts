@@ -1,4 +1,4 @@
-/** Remembers transaction ids whose signature was verified, so each tx is verified once. */
+/** Remembers (tx id, signature) pairs that verified, so each transaction is verified once. */
 export class SigCache {
   private readonly ids = new Set<string>()
   constructor(private readonly max = 500_000) {}

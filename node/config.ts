@@ -9,6 +9,7 @@ import {
 } from '../ledger/index.js'
 import { LOG_LEVELS } from './logger.js'
 import { readUserFile } from './read-file.js'
+import { BEHAVIOURS } from './chain/behaviours.js'
 
 function multiaddrString(opts: { needPeerId: boolean }) {
   return refine(str({ min: 1, max: 256 }), (v, path) => {
@@ -44,6 +45,8 @@ export const nodeConfigType = struct({
   }),
   /** how often this node announces its status on gossip */
   statusIntervalMs: optional(int({ min: 100, max: 3_600_000 })),
+  /** fault injection: misbehaviours switched on in this node */
+  byzantine: optional(array(oneOf(BEHAVIOURS), { max: BEHAVIOURS.length })),
 })
 export type NodeConfig = Infer<typeof nodeConfigType>
 

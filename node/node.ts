@@ -27,7 +27,7 @@ import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage } from './status.js'
 import { ChainService } from './chain/service.js'
 import { registerChainRpc } from './chain/rpc.js'
-import type { Behaviour } from './chain/shard.js'
+import type { Behaviour } from './chain/behaviours.js'
 import { VERSION } from './version.js'
 
 export interface DitenNodeOptions {

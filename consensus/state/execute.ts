@@ -46,10 +46,11 @@ export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): unknown {
   } catch (e) {
     throw txError(ErrorCode.TX_BAD_PAYLOAD, `${tx.body.kind} payload: ${describeError(e)}`)
   }
-  const id = toHex(txId(tx.body))
-  if (!cache?.has(id)) {
+  // the cache key binds body and signature: a known body with another signature is checked again
+  const key = toHex(txId(tx.body)) + toHex(tx.sig)
+  if (!cache?.has(key)) {
     if (!txSignatureValid(tx)) throw txError(ErrorCode.TX_BAD_SIGNATURE, 'the signature does not match the sender key')
-    cache?.add(id)
+    cache?.add(key)
   }
   return payload
 }

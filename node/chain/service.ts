@@ -23,7 +23,8 @@ import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
-import { ShardChain, type Behaviour } from './shard.js'
+import { ShardChain } from './shard.js'
+import type { Behaviour } from './behaviours.js'
 import { SignGuard } from './signer.js'
 import { ChainStore, type Finalized } from './store.js'
 

@@ -19,8 +19,7 @@ import type { Logger } from '../logger.js'
 import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from './signer.js'
 import type { ChainStore, Finalized } from './store.js'
 
-export const BEHAVIOURS = ['equivocate', 'withhold-votes', 'invalid-block', 'silent'] as const
-export type Behaviour = (typeof BEHAVIOURS)[number]
+import type { Behaviour } from './behaviours.js'
 
 export interface ShardChainDeps {
   genesis: Genesis

@@ -17,6 +17,7 @@ import { UsageError, intFlag } from './errors.js'
 import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
 import { exists, initNetwork, loadNetwork, type Network, type NetworkNode } from './network.js'
 import { formatTable, shortPeerId } from './table.js'
+import { BEHAVIOURS } from '../chain/behaviours.js'
 
 export const devnetHelp = `diten devnet [options]   run a local network of member processes
 
@@ -26,7 +27,12 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --base-port P      node i uses p2p port P+2i and API port P+2i+1 (default 26600)
   --duration S       stop after S seconds (default: run until Ctrl-C)
   --ready-timeout S  give up when the nodes are not connected within S seconds (default 60)
-  --log-level L      node log level (default info)`
+  --log-level L      node log level (default info)
+  --shards I         committees / shards (default: 1 per 4 nodes)
+  --epoch-length N   blocks per epoch (default 100)
+  --block-interval M target milliseconds between blocks (default 1000)
+  --byzantine LIST   fault injection, e.g. node-2:equivocate,node-3:silent
+                     (behaviours: ${BEHAVIOURS.join(', ')})`
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url))
 
@@ -53,7 +59,32 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function prepareNetwork(o: { dir: string; nodes: number; basePort: number; basePortGiven: boolean; reset: boolean; logLevel: string }): Promise<{ net: Network; reused: boolean }> {
+interface PrepareOptions {
+  dir: string
+  nodes: number
+  basePort: number
+  basePortGiven: boolean
+  reset: boolean
+  logLevel: string
+  shards: number
+  epochLength?: number
+  blockIntervalMs?: number
+}
+
+function parseByzantine(spec: string | undefined, nodes: number): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  if (!spec) return out
+  for (const part of spec.split(',')) {
+    const [name, behaviour] = part.split(':').map((x) => x.trim())
+    if (!name || !behaviour) throw new UsageError(`--byzantine expects name:behaviour[,…], got "${part}"`)
+    if (!/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes) throw new UsageError(`--byzantine: no node "${name}" in a ${nodes}-node devnet`)
+    if (!(BEHAVIOURS as readonly string[]).includes(behaviour)) throw new UsageError(`--byzantine: unknown behaviour "${behaviour}" (known: ${BEHAVIOURS.join(', ')})`)
+    out.set(name, [...(out.get(name) ?? []), behaviour])
+  }
+  return out
+}
+
+async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused: boolean }> {
   if (o.reset) await rm(o.dir, { recursive: true, force: true })
   if (await exists(join(o.dir, 'genesis.json'))) {
     const net = await loadNetwork(o.dir)
@@ -61,7 +92,18 @@ async function prepareNetwork(o: { dir: string; nodes: number; basePort: number;
     if (o.basePortGiven && net.nodes[0]!.p2pPort !== o.basePort) throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
     return { net, reused: true }
   }
-  const net = await initNetwork({ dir: o.dir, members: o.nodes, chainId: 'diten-devnet', host: '127.0.0.1', basePort: o.basePort, dataSize: 1000, logLevel: o.logLevel as 'info' })
+  const net = await initNetwork({
+    dir: o.dir,
+    members: o.nodes,
+    chainId: 'diten-devnet',
+    host: '127.0.0.1',
+    basePort: o.basePort,
+    dataSize: 1000,
+    logLevel: o.logLevel as 'info',
+    committees: o.shards,
+    ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
+    ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
+  })
   return { net, reused: false }
 }
 
@@ -77,6 +119,10 @@ export async function runDevnet(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       'ready-timeout': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      shards: { type: 'string' },
+      'epoch-length': { type: 'string' },
+      'block-interval': { type: 'string' },
+      byzantine: { type: 'string' },
     },
   })
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64)
@@ -85,8 +131,22 @@ export async function runDevnet(argv: string[]): Promise<number> {
   const readyTimeoutS = intFlag(values['ready-timeout'], 'ready-timeout', 60, 1, 3600)
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level']!)) throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
 
-  const { net, reused } = await prepareNetwork({ dir: values.dir!, nodes, basePort, basePortGiven: values['base-port'] !== undefined, reset: values.reset!, logLevel: values['log-level']! })
-  console.log(`${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`)
+  const shards = intFlag(values.shards, 'shards', Math.max(1, Math.floor(nodes / 4)), 1, Math.min(64, nodes))
+  const byzantine = parseByzantine(values.byzantine, nodes)
+  const { net, reused } = await prepareNetwork({
+    dir: values.dir!,
+    nodes,
+    basePort,
+    basePortGiven: values['base-port'] !== undefined,
+    reset: values.reset!,
+    logLevel: values['log-level']!,
+    shards,
+    ...(values['epoch-length'] !== undefined ? { epochLength: intFlag(values['epoch-length'], 'epoch-length', 100, 1, 1_000_000) } : {}),
+    ...(values['block-interval'] !== undefined ? { blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 1000, 50, 60_000) } : {}),
+  })
+  if (reused && net.genesis.committees !== shards && values.shards !== undefined) throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${shards}`)
+  console.log(`${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`)
+  for (const [name, b] of byzantine) console.log(`fault injection: ${name} runs with --byzantine ${b.join(',')}`)
 
   for (const n of net.nodes) {
     for (const port of [n.p2pPort, n.apiPort]) {
@@ -99,7 +159,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
     const stdoutLog = join(node.nodeDir, 'stdout.log')
     const fd = openSync(stdoutLog, 'a')
     // detached: own process group, so Ctrl-C reaches only this supervisor, which stops each node once
-    const proc = spawn(process.execPath, [CLI, 'node', '--config', node.configFile], {
+    const faults = byzantine.get(node.name)
+    const proc = spawn(process.execPath, [CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])], {
       stdio: ['ignore', fd, fd],
       detached: true,
       env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },
@@ -161,8 +222,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
     await writeFile(join(net.dir, 'devnet.json'), JSON.stringify(file, null, 2) + '\n')
     console.log(
       formatTable(
-        ['NAME', 'PEER ID', 'P2P', 'API', 'PID', 'PEERS', 'STARTS'],
-        file.nodes.map((n, i) => [n.name, shortPeerId(n.peerId), n.p2p.split('/p2p/')[0]!, n.api, String(n.pid), `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`, String(statuses[i]!.starts)]),
+        ['NAME', 'PEER ID', 'P2P', 'API', 'PID', 'PEERS', 'STARTS', 'HEIGHTS'],
+        file.nodes.map((n, i) => [n.name, shortPeerId(n.peerId), n.p2p.split('/p2p/')[0]!, n.api, String(n.pid), `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`, String(statuses[i]!.starts), statuses[i]!.heads.join('/')]),
       ),
     )
     console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)

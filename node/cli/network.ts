@@ -10,7 +10,7 @@
  */
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createGenesis, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis } from '../../ledger/index.js'
+import { createGenesis, defaultGenesisParams, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis } from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
 import { writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
@@ -26,6 +26,8 @@ export interface NetworkOptions {
   basePort: number
   dataSize: number
   logLevel: NodeConfig['log']['level']
+  epochLength?: number
+  blockIntervalMs?: number
 }
 
 export interface NetworkNode {
@@ -64,7 +66,12 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   await mkdir(dir, { recursive: true })
   const names = Array.from({ length: o.members }, (_, i) => `node-${i}`)
   const keys = names.map(() => generateKeypair())
+  const params = defaultGenesisParams()
+  params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members)
+  if (o.epochLength !== undefined) params.consensus.epochLength = o.epochLength
+  if (o.blockIntervalMs !== undefined) params.consensus.blockIntervalMs = o.blockIntervalMs
   const genesis = createGenesis({
+    params,
     chainId: o.chainId,
     members: names.map((name, i) => ({ name, publicKey: toHex(keys[i]!.publicKey), dataSize: o.dataSize })),
     ...(o.committees !== undefined ? { committees: o.committees } : {}),

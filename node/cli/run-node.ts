@@ -6,12 +6,17 @@ import { loadNodeConfig } from '../config.js'
 import { readKeyFile } from '../keyfile.js'
 import { DitenNode } from '../node.js'
 import { UsageError } from './errors.js'
+import { BEHAVIOURS, type Behaviour } from '../chain/behaviours.js'
 
-export const nodeHelp = `diten node --config F   run one diten peer (stop with Ctrl-C / SIGTERM)`
+export const nodeHelp = `diten node --config F [--byzantine B[,B…]]   run one diten peer (stop with Ctrl-C / SIGTERM)
+
+  --byzantine  fault injection: ${BEHAVIOURS.join(', ')}`
 
 export async function runNode(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } })
+  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, byzantine: { type: 'string' } } })
   if (!values.config) throw new UsageError('diten node needs --config <file>')
+  const flagged = values.byzantine ? values.byzantine.split(',').map((b) => b.trim()) : []
+  for (const b of flagged) if (!(BEHAVIOURS as readonly string[]).includes(b)) throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
   const loaded = await loadNodeConfig(values.config)
   const genesisText = await readUserFile(loaded.genesisFile, ErrorCode.CONFIG_INVALID, 'config.genesisFile')
   const genesis = parseGenesis(genesisText, loaded.genesisFile)
@@ -27,6 +32,7 @@ export async function runNode(argv: string[]): Promise<number> {
     api: c.api,
     log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
+    byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
   })
   console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} (start #${node.meta.starts})`)
 

@@ -49,11 +49,11 @@ export async function runStatus(argv: string[]): Promise<number> {
   } else {
     console.log(
       formatTable(
-        ['NAME', 'STATE', 'PEER ID', 'API', 'PEERS', 'UPTIME', 'STARTS', 'VERSION'],
+        ['NAME', 'STATE', 'PEER ID', 'API', 'PEERS', 'HEIGHTS', 'UPTIME', 'STARTS', 'VERSION'],
         rows.map((r) =>
           r.status
-            ? [r.status.name, 'up', shortPeerId(r.status.peerId), r.api, `${r.status.memberPeers.connected}/${r.status.memberPeers.total}`, formatDuration(r.status.uptimeMs), String(r.status.starts), r.status.version]
-            : [r.name, 'down', '-', r.api, '-', '-', '-', '-'],
+            ? [r.status.name, 'up', shortPeerId(r.status.peerId), r.api, `${r.status.memberPeers.connected}/${r.status.memberPeers.total}`, r.status.heads.join('/'), formatDuration(r.status.uptimeMs), String(r.status.starts), r.status.version]
+            : [r.name, 'down', '-', r.api, '-', '-', '-', '-', '-'],
         ),
       ),
     )
