@@ -56,7 +56,7 @@ export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): unknown {
 }
 
 /** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
-function authorized(state: ShardState, g: Genesis, sender: string): boolean {
+export function authorized(state: ShardState, g: Genesis, sender: string): boolean {
   if (state.system) return state.system.members.some((m) => m.publicKey === sender && m.removed === 0)
   return g.members.some((m) => m.publicKey === sender)
 }

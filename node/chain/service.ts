@@ -13,7 +13,7 @@ import type { ChainView } from '../../consensus/blocks.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
-import { checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
+import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { type Election, type ShardState } from '../../consensus/state/state.js'
 import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { LevelStore } from '../db.js'
@@ -61,6 +61,7 @@ export class ChainService implements ChainView {
   private readonly syncing = new Set<number>()
   private syncTimer: NodeJS.Timeout | undefined
   private evidenceNonce: number | undefined
+  private loaded: ShardState[] = []
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -77,7 +78,11 @@ export class ChainService implements ChainView {
     return this.elections.get(epoch)
   }
   memberKey(member: number): Uint8Array {
-    return fromHex(this.shards[0]!.state.system!.members[member]!.publicKey)
+    return fromHex(this.systemState().members[member]!.publicKey)
+  }
+  /** The system shard's committed state (during init: as loaded from disk). */
+  private systemState() {
+    return (this.shards[0]?.state ?? this.loaded[0]!).system!
   }
   header(shard: number, height: number): Header | undefined {
     return this.headers[shard]?.get(height)
@@ -95,8 +100,9 @@ export class ChainService implements ChainView {
     const initial = initialStates(this.genesis)
     for (const e of initial[0]!.system!.elections) this.elections.set(e.epoch, e)
     for await (const [epoch, e] of this.store.elections.entries()) this.elections.set(epoch, e)
+    for (let s = 0; s < this.genesis.committees; s++) this.loaded.push((await this.store.loadState(s)) ?? initial[s]!)
     for (let s = 0; s < this.genesis.committees; s++) {
-      const state = (await this.store.loadState(s)) ?? initial[s]!
+      const state = this.loaded[s]!
       for await (const [, f] of this.store.blocks.entries({ gte: { shard: s, height: 0 }, lt: { shard: s + 1, height: 0 } })) {
         this.headers[s]!.set(f.block.header.height, f.block.header)
       }
@@ -126,6 +132,7 @@ export class ChainService implements ChainView {
       this.shards.push(chain)
       this.m.metrics.chainHeight.set({ shard: String(s) }, state.height)
     }
+    this.loaded = []
     this.registerGossip()
     await this.m.reqresp.handle('blocks', async (req) => {
       const r = rangeRequestCodec.decode(req)
@@ -153,7 +160,10 @@ export class ChainService implements ChainView {
     const id = toHex(txId(tx.body))
     const shard = shardOfTx(tx, this.genesis.committees)
     const state = this.shards[shard]!.state
-    this.mempools[shard]!.add(tx, id, state.nonces.get(toHex(tx.body.sender)) ?? 0)
+    const sender = toHex(tx.body.sender)
+    if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    if (tx.body.nonce < (state.nonces.get(sender) ?? 0)) throw new DitenError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${state.nonces.get(sender)}): a replay or a duplicate`)
+    this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
   }

@@ -384,7 +384,7 @@ export class ShardChain {
     const h = f.block.header
     if (h.height < this.height) return 'old'
     if (h.height > this.height) return 'ahead'
-    const committee = this.committee ?? committeeFor(this.d.view, this.shard, this.height, this.head)
+    const committee = this.committee?.height === this.height ? this.committee : committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!committee) throw new DitenError(ErrorCode.SYNC_FAILED, `no committee known for shard ${this.shard} height ${this.height}`)
     const hash = headerHash(h)
     verifyCertificate(this.d.genesis.chainId, f.cert, committee.keys, { shard: this.shard, height: h.height, blockHash: hash })

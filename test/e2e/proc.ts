@@ -45,3 +45,40 @@ export async function waitExit(p: Proc, timeoutMs: number): Promise<{ code: numb
 export function randomBasePort(): number {
   return 20_000 + 2 * Math.floor(Math.random() * 15_000)
 }
+
+export interface Devnet {
+  dir: string
+  proc: Proc
+  file: import('../../node/cli/devnet-file.js').DevnetFile
+  stop(): Promise<void>
+}
+
+/** Starts `diten devnet` in a temp dir and waits for devnet.json. */
+export async function startDevnet(args: string[], timeoutMs = 90_000): Promise<Devnet> {
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = await mkdtemp(join(tmpdir(), 'diten-devnet-'))
+  const proc = startCli(['devnet', '--dir', dir, '--base-port', String(randomBasePort()), '--duration', '600', ...args])
+  const until = Date.now() + timeoutMs
+  let file
+  while (!file) {
+    if (proc.child.exitCode !== null) throw new Error(`devnet exited early:\n${proc.output()}`)
+    if (Date.now() > until) throw new Error(`devnet not ready in ${timeoutMs} ms:\n${proc.output()}`)
+    file = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8').catch(() => 'null'))
+    if (!file) await sleep(200)
+  }
+  return {
+    dir,
+    proc,
+    file,
+    async stop() {
+      if (proc.child.exitCode === null) {
+        proc.child.kill('SIGINT')
+        await waitExit(proc, 20_000).catch(() => proc.child.kill('SIGKILL'))
+      }
+      for (const n of file.nodes) if (isAlive(n.pid)) process.kill(n.pid, 'SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

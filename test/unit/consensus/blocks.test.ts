@@ -119,3 +119,33 @@ describe('mempool', () => {
     expect(pool.size).toBe(0)
   })
 })
+
+describe('a chain across epoch boundaries (pure)', () => {
+  it('builds, validates and certifies 12 heights with elections at 5 and 10', () => {
+    const { f, certify } = setup()
+    let state = f.states[0]!
+    let prev: Block['header'] | undefined
+    let prevCommittee: Committee | undefined
+    let lastCommit: Certificate | undefined
+    for (let h = 1; h <= 12; h++) {
+      const c = committeeFor(f.view, 0, h, prev)!
+      expect(c, `committee at height ${h}`).toBeDefined()
+      const p = c.members[proposerOf(c, 0)]!
+      const built = buildBlock({ view: f.view, state, prev, prevCommittee, lastCommit, committee: c, round: 0, proposer: f.keys[p]!.publicKey, time: Date.now(), candidates: [f.note(h % 4)], links: [] })
+      const next = validateBlock({ view: f.view, block: built.block, state, prev, prevCommittee, committee: c, now: Date.now() })
+      expect(toHex(built.block.header.stateRoot)).toBe(toHex(built.block.header.stateRoot))
+      for (const e of next.system!.elections) f.elections.set(e.epoch, e)
+      lastCommit = certify(c, built.block, [0, 1, 2])
+      f.headers.set(`0:${h}`, built.block.header)
+      state = next
+      prev = built.block.header
+      prevCommittee = c
+    }
+    expect(state.system!.epoch).toBe(2)
+    expect(prev!.nextEpoch).toBe(2)
+    expect([...f.elections.keys()].sort()).toEqual([0, 1, 2])
+    expect(state.notes).toBe(12)
+    // participation was credited from each lastCommit
+    expect(state.system!.members.reduce((s, m) => s + m.counters.votesCast, 0)).toBe(11 * 3)
+  })
+})
