@@ -10,7 +10,7 @@ import {
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
-import { PROPOSAL_DOMAIN, VOTE_DOMAIN, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
+import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
 import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
@@ -62,6 +62,7 @@ export class ChainService implements ChainView {
   private syncTimer: NodeJS.Timeout | undefined
   private evidenceNonce: number | undefined
   private loaded: ShardState[] = []
+  private readonly reported = new Set<string>()
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -191,7 +192,18 @@ export class ChainService implements ChainView {
     return { status: 'unknown' }
   }
 
+  /** Reports an equivocation, at most once per offender and epoch (one conviction jails it). */
   private async submitEvidence(e: EvidencePayload): Promise<void> {
+    let offence
+    try {
+      offence = checkEvidence(e, this.genesis.chainId)
+    } catch {
+      return
+    }
+    const key = `${toHex(offence.offender)}:${this.systemState().epoch}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    this.m.logger.warn({ offender: toHex(offence.offender).slice(0, 16), shard: offence.shard, height: offence.height, round: offence.round }, 'equivocation seen: submitting evidence')
     const sender = this.opts.keypair.publicKey
     const state = this.shards[0]!.state
     const next = Math.max(state.nonces.get(toHex(sender)) ?? 0, this.evidenceNonce ?? 0)

@@ -200,7 +200,6 @@ export class ShardChain {
     const known = this.proposalStubs.get(stub.round)
     if (known) {
       if (!bytesEqual(known.stub.blockHash, stub.blockHash)) {
-        this.d.logger.warn({ shard: this.shard, height: this.height, round: stub.round }, 'conflicting proposals: submitting evidence')
         this.d.submitEvidence(proposalEvidence({ stub: known.stub, sig: known.sig }, { stub, sig: p.sig }))
       }
       return
@@ -236,7 +235,6 @@ export class ShardChain {
     const prior = set.get(idx)
     if (prior) {
       if (!bytesEqual(prior.vote.blockHash, v.blockHash)) {
-        this.d.logger.warn({ shard: this.shard, height: this.height, round: v.round, validator: idx }, 'conflicting votes: submitting evidence')
         this.d.submitEvidence(voteEvidence(prior, sv))
       }
       return
@@ -432,6 +430,11 @@ export class ShardChain {
 
   /** For consensus_status. */
   info() {
+    // between a commit and the next height, show the committee that will decide the next height
+    if (this.committee?.height !== this.height) {
+      const next = committeeFor(this.d.view, this.shard, this.height, this.head)
+      if (next) this.committee = next
+    }
     return {
       shard: this.shard,
       height: this.head?.height ?? 0,
