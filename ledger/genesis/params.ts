@@ -102,9 +102,9 @@ export function defaultGenesisParams(): GenesisParams {
     consensus: {
       blockIntervalMs: 1000,
       epochLength: 100,
-      timeoutProposeMs: 1000,
-      timeoutVoteMs: 500,
-      timeoutDeltaMs: 250,
+      timeoutProposeMs: 3000,
+      timeoutVoteMs: 1000,
+      timeoutDeltaMs: 500,
       createEmptyBlocks: true,
       maxBlockTxs: 2000,
       maxVoteCandidates: 30,

@@ -1,5 +1,5 @@
 /** JSON-RPC methods of the chain: tx_submit, tx_get, chain_getHead, chain_getBlock, consensus_status. */
-import { DitenError, ErrorCode, hex, signedTxCodec, str, struct, uint, u53, fromHex, describeError, SchemaError } from '../../ledger/index.js'
+import { DitenError, ErrorCode, hex, oneOf, optional, signedTxCodec, str, struct, txId, uint, u53, fromHex, describeError, SchemaError } from '../../ledger/index.js'
 import { reputationBp } from '../../consensus/reputation.js'
 import { votesReceived } from '../../consensus/election.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
@@ -46,11 +46,15 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     },
   })
   d.register('chain_getBlock', {
-    description: 'a finalized block of a shard with its certificate',
-    params: struct({ shard: shardParam, height: u53 }),
-    handler: async (p: { shard: number; height: number }) => {
+    description: 'a finalized block of a shard with its certificate (format "ids": transaction ids instead of transactions)',
+    params: struct({ shard: shardParam, height: u53, format: optional(oneOf(['full', 'ids'] as const)) }),
+    handler: async (p: { shard: number; height: number; format?: 'full' | 'ids' }) => {
       const f = await chain.store.blocks.get({ shard: p.shard, height: p.height })
       if (!f) throw new DitenError(ErrorCode.NOT_FOUND, `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`)
+      if (p.format === 'ids') {
+        const { txs, ...rest } = f.block
+        return toJson({ block: { ...rest, txIds: txs.map((tx) => txId(tx.body)) }, cert: f.cert })
+      }
       return toJson(f)
     },
   })

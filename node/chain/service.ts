@@ -6,7 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import {
   DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType,
-  signedTxCodec, signedVoteType, signTx, struct, toHex, txId, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
+  signedTxType, signedVoteType, signTx, struct, toHex, txId, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
@@ -33,6 +33,11 @@ const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert:
 const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
 const rangeResponseCodec = defineCodec('blocks.response', array(struct({ block: blockType, cert: certificateType }), { max: 64 }), 16 * 1024 * 1024)
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
+/** transactions travel in batches: one gossip message (one libp2p signature) per batch */
+const TX_BATCH_MAX = 512
+const TX_BATCH_WAIT_MS = 20
+const TX_VERIFY_SLICE = 32
+const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
 const MAX_REJECTIONS = 100_000
 
@@ -63,6 +68,8 @@ export class ChainService implements ChainView {
   private evidenceNonce: number | undefined
   private loaded: ShardState[] = []
   private readonly reported = new Set<string>()
+  private outbox: SignedTx[] = []
+  private flushTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -150,6 +157,7 @@ export class ChainService implements ChainView {
 
   async stop(): Promise<void> {
     if (this.syncTimer) clearInterval(this.syncTimer)
+    if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const s of this.shards) s.stop()
     await Promise.all(this.shards.map((s) => s.idle()))
   }
@@ -179,8 +187,19 @@ export class ChainService implements ChainView {
       throw e
     }
     this.m.metrics.txsSubmitted.inc({ result: 'ok' })
-    await this.m.gossip.publish('tx', tx).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tx gossip failed'))
+    this.outbox.push(tx)
+    if (this.outbox.length >= TX_BATCH_MAX) this.flushTxs()
+    else this.flushTimer ??= setTimeout(() => this.flushTxs(), TX_BATCH_WAIT_MS)
     return r
+  }
+
+  private flushTxs(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    const batch = this.outbox.splice(0, TX_BATCH_MAX)
+    if (batch.length === 0) return
+    this.m.gossip.publish('tx', batch).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tx gossip failed'))
+    if (this.outbox.length > 0) this.flushTimer = setTimeout(() => this.flushTxs(), 0)
   }
 
   async txStatus(idHex: string): Promise<TxStatus> {
@@ -255,18 +274,22 @@ export class ChainService implements ChainView {
     const g = this.genesis
     this.m.gossip.register({
       name: 'tx',
-      codec: signedTxCodec,
-      validate: (tx) => {
-        checkTx(tx, g, this.sigCache) // bad signature, kind, chain or payload → reject
-        const shard = shardOfTx(tx, g.committees)
-        const next = this.shards[shard]!.state.nonces.get(toHex(tx.body.sender)) ?? 0
-        if (tx.body.nonce < next) throw new GossipValidationError(GossipAction.IGNORE, ErrorCode.TX_NONCE_USED, 'already committed')
+      codec: txBatchCodec,
+      // a member forwards only transactions it admitted: one bad signature, kind or chain → reject
+      validate: async (batch) => {
+        // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
+        for (let i = 0; i < batch.length; i++) {
+          if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise((r) => setImmediate(r))
+          checkTx(batch[i]!, g, this.sigCache)
+        }
       },
-      onMessage: (tx) => {
-        try {
-          this.admit(tx)
-        } catch {
-          // duplicates and full pools are normal under load
+      onMessage: (batch) => {
+        for (const tx of batch) {
+          try {
+            this.admit(tx)
+          } catch {
+            // already pending, already committed or a full pool: normal under load
+          }
         }
       },
     })

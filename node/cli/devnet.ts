@@ -160,7 +160,9 @@ export async function runDevnet(argv: string[]): Promise<number> {
     const fd = openSync(stdoutLog, 'a')
     // detached: own process group, so Ctrl-C reaches only this supervisor, which stops each node once
     const faults = byzantine.get(node.name)
-    const proc = spawn(process.execPath, [CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])], {
+    // DITEN_CPU_PROF=<dir>: every node writes a V8 CPU profile there when it stops (profiling aid)
+    const prof = process.env.DITEN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DITEN_CPU_PROF}`] : []
+    const proc = spawn(process.execPath, [...prof, CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])], {
       stdio: ['ignore', fd, fd],
       detached: true,
       env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },
