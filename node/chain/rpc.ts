@@ -75,6 +75,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
         }),
         members: sys.members.map((m, i) => ({
           name: m.name,
+          publicKey: m.publicKey,
           stake: m.stake,
           votes: votes[i],
           reputationBp: reputationBp(m, totalData, chain.genesis.params.reputation),

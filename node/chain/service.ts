@@ -40,6 +40,8 @@ const TX_VERIFY_SLICE = 32
 const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
 const MAX_REJECTIONS = 100_000
+/** consensus and block gossip more than this many heights ahead is ignored (catch-up fetches it) */
+const MAX_GOSSIP_LEAD = 64
 
 export type TxStatus =
   | { status: 'committed'; shard: number; height: number; index: number }
@@ -341,8 +343,11 @@ export class ChainService implements ChainView {
     })
   }
 
+  /** Heights already final here, or too far ahead to be useful, are not worth relaying. */
   private ignoreIfStale(shard: number, height: number): void {
-    if (height < this.shards[shard]!.height) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
+    const mine = this.shards[shard]!.height
+    if (height < mine) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
+    if (height > mine + MAX_GOSSIP_LEAD) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_FAR_AHEAD', `height ${height} is ${height - mine} ahead; catch-up will fetch it`)
   }
 
   // ── catch-up ────────────────────────────────────────────────────────────────────────

@@ -47,4 +47,20 @@ describe('byzantine members (separate processes)', () => {
     await waitFor(async () => (await Promise.all(apis.map(heads))).every((x) => x[0]! >= h + 3), 'three more blocks', 30_000)
     await sameChain(apis, 0, h)
   })
+
+  it('one member withholding votes and another proposing invalid blocks: commits continue, nothing invalid is final', async () => {
+    net = await startDevnet(['--nodes', '4', '--block-interval', '200', '--byzantine', 'node-2:withhold-votes,node-3:invalid-block'])
+    const apis = net.file.nodes.map((n) => n.api)
+    await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= 10), '10 blocks', 90_000)
+    const st = await consensusStatus(apis[0]!)
+    const withholder = st.members.find((m: any) => m.name === 'node-2')
+    const invalid = st.members.find((m: any) => m.name === 'node-3')
+    expect(withholder.counters.votesCast).toBe(0)
+    expect(withholder.counters.votesDue).toBeGreaterThan(0)
+    expect(invalid.counters.proposalsCommitted).toBe(0) // none of its blocks was finalized
+    expect(invalid.counters.proposalsDue).toBeGreaterThan(0)
+    const proposers = await Promise.all(Array.from({ length: 10 }, (_, i) => block(apis[1]!, 0, i + 1).then((b) => b.block.header.proposer)))
+    expect(proposers).not.toContain(invalid.publicKey)
+    await sameChain(apis, 0, 10)
+  })
 })
