@@ -45,7 +45,8 @@ const verifyPerSec = await measureRate(() => verifyRaw(kp0.publicKey, vmsg, vsig
 
 // ── devnet ─────────────────────────────────────────────────────────────────────────────
 const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
-const basePort = 40_000 + 2 * Math.floor(Math.random() * 5000)
+// below Linux's ephemeral port range, so outgoing connections never take a node's port
+const basePort = 29_000 + 2 * Math.floor(Math.random() * 1500)
 const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(blockInterval), '--log-level', 'warn', '--duration', String(durationS + 120)], { stdio: ['ignore', 'pipe', 'pipe'] })
 let devnetOut = ''
 devnet.stdout.on('data', (d: Buffer) => (devnetOut += d.toString()))

@@ -41,6 +41,8 @@ export interface ShardChainDeps {
 
 const MAX_FUTURE_HEIGHTS = 3
 const MAX_BUFFERED = 2000
+/** with no progress for this long, a node sends its own messages of the current height again */
+const REBROADCAST_MS = 2000
 
 type Inbound = { proposal: Proposal } | { vote: SignedVote }
 
@@ -67,6 +69,11 @@ export class ShardChain {
   readonly linked = new Map<number, number>()
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
+  /** this node's own signed messages of the current height, sent again if the height stalls */
+  private mine: { proposals: Proposal[]; votes: SignedVote[] } = { proposals: [], votes: [] }
+  private progressAt = Date.now()
+  private progressMark = ''
+  private rebroadcastTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly shard: number,
@@ -96,12 +103,34 @@ export class ShardChain {
 
   start(): void {
     this.enqueue(() => this.startHeight())
+    this.rebroadcastTimer = setInterval(() => this.enqueue(() => this.rebroadcast()), REBROADCAST_MS / 2)
+    this.rebroadcastTimer.unref()
   }
 
   stop(): void {
     this.stopped = true
     this.clearTimers()
     if (this.startTimer) clearTimeout(this.startTimer)
+    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer)
+  }
+
+  /**
+   * Gossip gives no delivery guarantee (a peer may have been disconnected when we spoke) and
+   * Tendermint's liveness needs eventual delivery: when (height, round, step) has not moved for
+   * a while, send our own messages of this height again. Receivers count each vote once.
+   */
+  private rebroadcast(): void {
+    const mark = `${this.height}:${this.machine?.round}:${this.machine?.step}`
+    if (mark !== this.progressMark) {
+      this.progressMark = mark
+      this.progressAt = Date.now()
+      return
+    }
+    if (!this.machine || Date.now() - this.progressAt < REBROADCAST_MS) return
+    this.progressAt = Date.now()
+    const round = this.machine.round
+    for (const p of this.mine.proposals) if (p.stub.round === round) this.d.publishProposal(p)
+    for (const v of this.mine.votes) if (v.vote.round >= round - 1) this.d.publishVote(v)
   }
 
   private enqueue(fn: () => void | Promise<void>): void {
@@ -133,6 +162,7 @@ export class ShardChain {
     this.validated.clear()
     this.proposalStubs.clear()
     this.votes.clear()
+    this.mine = { proposals: [], votes: [] }
     this.heightStartedAt = Date.now()
     this.committee = committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!this.committee) {
@@ -309,6 +339,7 @@ export class ShardChain {
       this.d.publishProposal({ stub: stub2, sig: sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub2)), block: other })
     }
     this.d.publishProposal(proposal)
+    this.mine.proposals.push(proposal)
     this.handleProposal(proposal)
   }
 
@@ -348,6 +379,7 @@ export class ShardChain {
       this.d.publishVote({ vote: other, sig: signVote(other, this.d.guard.keypair.secretKey) })
     }
     this.d.publishVote(signed)
+    this.mine.votes.push(signed)
     this.handleVote(signed)
   }
 

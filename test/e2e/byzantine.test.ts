@@ -52,7 +52,9 @@ describe('byzantine members (separate processes)', () => {
     net = await startDevnet(['--nodes', '4', '--block-interval', '200', '--byzantine', 'node-2:withhold-votes,node-3:invalid-block'])
     const apis = net.file.nodes.map((n) => n.api)
     await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= 10), '10 blocks', 90_000)
-    const st = await consensusStatus(apis[0]!)
+    // node-3's turn as proposer comes at random (weighted by the previous block hash): wait for two
+    let st: any
+    await waitFor(async () => (st = await consensusStatus(apis[0]!)).members.find((m: any) => m.name === 'node-3').counters.proposalsDue >= 2, 'two turns of node-3', 90_000)
     const withholder = st.members.find((m: any) => m.name === 'node-2')
     const invalid = st.members.find((m: any) => m.name === 'node-3')
     expect(withholder.counters.votesCast).toBe(0)

@@ -42,8 +42,9 @@ export async function waitExit(p: Proc, timeoutMs: number): Promise<{ code: numb
   return Promise.race([p.exited, sleep(timeoutMs).then(() => Promise.reject(new Error(`process did not exit within ${timeoutMs} ms:\n${p.output()}`)))])
 }
 
+/** A random even port below Linux's ephemeral range (32768+), so outgoing connections never take it. */
 export function randomBasePort(): number {
-  return 20_000 + 2 * Math.floor(Math.random() * 15_000)
+  return 20_000 + 2 * Math.floor(Math.random() * 6_000)
 }
 
 export interface Devnet {
