@@ -17,6 +17,7 @@ import { TendermintMachine, NIL, type Action } from '../../consensus/tendermint/
 import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
 import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from './signer.js'
+import { HeightLog } from './height-log.js'
 import type { ChainStore, Finalized } from './store.js'
 
 import type { Behaviour } from './behaviours.js'
@@ -55,10 +56,7 @@ export class ShardChain {
   committee: Committee | undefined
   private prevCommittee: Committee | undefined
   private machine: TendermintMachine | undefined
-  private readonly blocks = new Map<string, Block>()
-  private readonly validated = new Map<string, ShardState | null>()
-  private readonly proposalStubs = new Map<number, { stub: ProposalStub; sig: Uint8Array }>()
-  private readonly votes = new Map<string, Map<number, SignedVote>>()
+  private log = new HeightLog()
   private readonly timers = new Set<NodeJS.Timeout>()
   private future: Inbound[] = []
   private queue: Promise<void> = Promise.resolve()
@@ -69,8 +67,6 @@ export class ShardChain {
   readonly linked = new Map<number, number>()
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
-  /** this node's own signed messages of the current height, sent again if the height stalls */
-  private mine: { proposals: Proposal[]; votes: SignedVote[] } = { proposals: [], votes: [] }
   private progressAt = Date.now()
   private progressMark = ''
   private rebroadcastTimer: NodeJS.Timeout | undefined
@@ -129,8 +125,8 @@ export class ShardChain {
     if (!this.machine || Date.now() - this.progressAt < REBROADCAST_MS) return
     this.progressAt = Date.now()
     const round = this.machine.round
-    for (const p of this.mine.proposals) if (p.stub.round === round) this.d.publishProposal(p)
-    for (const v of this.mine.votes) if (v.vote.round >= round - 1) this.d.publishVote(v)
+    for (const p of this.log.mine.proposals) if (p.stub.round === round) this.d.publishProposal(p)
+    for (const v of this.log.mine.votes) if (v.vote.round >= round - 1) this.d.publishVote(v)
   }
 
   private enqueue(fn: () => void | Promise<void>): void {
@@ -158,11 +154,7 @@ export class ShardChain {
 
   private startHeight(): void {
     this.clearTimers()
-    this.blocks.clear()
-    this.validated.clear()
-    this.proposalStubs.clear()
-    this.votes.clear()
-    this.mine = { proposals: [], votes: [] }
+    this.log = new HeightLog()
     this.heightStartedAt = Date.now()
     this.committee = committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!this.committee) {
@@ -183,7 +175,7 @@ export class ShardChain {
     const last = this.d.guard.lastSigned
     if (last && last.height === this.height) {
       // restarted mid-height: keep the lock, never re-enter a round we signed in
-      for (const b of [last.lockedBlock, last.validBlock]) if (b) this.blocks.set(toHex(headerHash(b.header)), b)
+      for (const b of [last.lockedBlock, last.validBlock]) if (b) this.log.blocks.set(toHex(headerHash(b.header)), b)
       this.machine.restore({
         lockedValue: last.lockedBlock ? toHex(headerHash(last.lockedBlock.header)) : null,
         lockedRound: last.lockedRound,
@@ -227,29 +219,23 @@ export class ShardChain {
     if (!verifySignature(stub.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub), p.sig)) return
     const hash = headerHash(p.block.header)
     if (!bytesEqual(hash, stub.blockHash) || p.block.header.round !== stub.round) return
-    const known = this.proposalStubs.get(stub.round)
-    if (known) {
-      if (!bytesEqual(known.stub.blockHash, stub.blockHash)) {
-        this.d.submitEvidence(proposalEvidence({ stub: known.stub, sig: known.sig }, { stub, sig: p.sig }))
-      }
-      return
-    }
-    this.proposalStubs.set(stub.round, { stub, sig: p.sig })
+    const added = this.log.addProposal(p)
+    if (added.conflict) this.d.submitEvidence(proposalEvidence(added.conflict, { stub, sig: p.sig }))
+    if (!added.fresh) return
     const hex = toHex(hash)
-    this.blocks.set(hex, p.block)
     const valid = this.validate(hex, p.block) !== null
     this.run(this.machine!.onProposal(stub.round, hex, stub.validRound, valid, proposerIdx))
   }
 
   private validate(hex: string, block: Block): ShardState | null {
-    if (this.validated.has(hex)) return this.validated.get(hex)!
+    if (this.log.validated.has(hex)) return this.log.validated.get(hex)!
     let state: ShardState | null = null
     try {
       state = validateBlock({ view: this.d.view, block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee: this.committee!, now: Date.now() })
     } catch (e) {
       this.d.logger.warn({ shard: this.shard, height: this.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
     }
-    this.validated.set(hex, state)
+    this.log.validated.set(hex, state)
     return state
   }
 
@@ -259,17 +245,9 @@ export class ShardChain {
     if (v.chainId !== this.d.genesis.chainId || v.shard !== this.shard) return
     const idx = c.keys.findIndex((k) => bytesEqual(k, v.validator))
     if (idx < 0 || !voteSignatureValid(v, sv.sig)) return
-    const key = `${v.round}:${v.type}`
-    let set = this.votes.get(key)
-    if (!set) this.votes.set(key, (set = new Map()))
-    const prior = set.get(idx)
-    if (prior) {
-      if (!bytesEqual(prior.vote.blockHash, v.blockHash)) {
-        this.d.submitEvidence(voteEvidence(prior, sv))
-      }
-      return
-    }
-    set.set(idx, sv)
+    const added = this.log.addVote(idx, sv)
+    if (added.conflict) this.d.submitEvidence(voteEvidence(added.conflict, sv))
+    if (!added.fresh) return
     const hash = bytesEqual(v.blockHash, NIL_HASH) ? NIL : toHex(v.blockHash)
     this.run(this.machine!.onVote(v.type === VoteType.prevote ? 'prevote' : 'precommit', v.round, idx, hash))
   }
@@ -309,8 +287,8 @@ export class ShardChain {
 
   private lockRecord(): { lockedRound: number; lockedBlock?: Block; validRound: number; validBlock?: Block } {
     const m = this.machine!
-    const lockedBlock = m.lockedValue ? this.blocks.get(m.lockedValue) : undefined
-    const validBlock = m.validValue ? this.blocks.get(m.validValue) : undefined
+    const lockedBlock = m.lockedValue ? this.log.blocks.get(m.lockedValue) : undefined
+    const validBlock = m.validValue ? this.log.blocks.get(m.validValue) : undefined
     return { lockedRound: m.lockedRound, ...(lockedBlock ? { lockedBlock } : {}), validRound: m.validRound, ...(validBlock ? { validBlock } : {}) }
   }
 
@@ -318,8 +296,8 @@ export class ShardChain {
     if (this.d.byzantine.has('silent') || !this.machine || this.machine.round !== round) return
     const c = this.committee!
     let block: Block
-    if (validValue && this.blocks.has(validValue)) {
-      block = this.blocks.get(validValue)!
+    if (validValue && this.log.blocks.has(validValue)) {
+      block = this.log.blocks.get(validValue)!
     } else {
       block = this.build(round, Date.now())
       if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
@@ -339,7 +317,7 @@ export class ShardChain {
       this.d.publishProposal({ stub: stub2, sig: sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub2)), block: other })
     }
     this.d.publishProposal(proposal)
-    this.mine.proposals.push(proposal)
+    this.log.mine.proposals.push(proposal)
     this.handleProposal(proposal)
   }
 
@@ -359,8 +337,7 @@ export class ShardChain {
     })
     this.lastRejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
     for (const r of this.lastRejected) this.d.mempool.remove(r.id)
-    const hex = toHex(headerHash(built.block.header))
-    this.validated.set(hex, built.state)
+    this.log.validated.set(toHex(headerHash(built.block.header)), built.state)
     return built.block
   }
 
@@ -379,20 +356,15 @@ export class ShardChain {
       this.d.publishVote({ vote: other, sig: signVote(other, this.d.guard.keypair.secretKey) })
     }
     this.d.publishVote(signed)
-    this.mine.votes.push(signed)
+    this.log.mine.votes.push(signed)
     this.handleVote(signed)
   }
 
   private async decide(round: number, hash: string): Promise<void> {
-    const block = this.blocks.get(hash)
-    const state = this.validated.get(hash)
+    const block = this.log.blocks.get(hash)
+    const state = this.log.validated.get(hash)
     if (!block || !state) throw new Error(`decided block ${hash.slice(0, 12)} is not at hand`)
-    const precommits = this.votes.get(`${round}:${VoteType.precommit}`)!
-    const sigs = [...precommits.entries()]
-      .filter(([, sv]) => toHex(sv.vote.blockHash) === hash)
-      .sort(([a], [b]) => a - b)
-      .map(([validator, sv]) => ({ validator, sig: sv.sig }))
-    const cert: Certificate = { shard: this.shard, height: this.height, round, blockHash: fromHex(hash), sigs }
+    const cert = this.log.certificate(this.shard, this.height, round, VoteType.precommit, hash)
     const mine = this.selfIndex >= 0 && bytesEqual(block.header.proposer, this.committee!.keys[this.selfIndex]!)
     await this.commit({ block, cert }, state)
     // the block's proposer tells observers and laggards; committee members decided it themselves
@@ -421,7 +393,7 @@ export class ShardChain {
     const hash = headerHash(h)
     verifyCertificate(this.d.genesis.chainId, f.cert, committee.keys, { shard: this.shard, height: h.height, blockHash: hash })
     this.committee = committee
-    const state = this.validated.get(toHex(hash)) ?? validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
+    const state = this.log.validated.get(toHex(hash)) ?? validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
     await this.commit(f, state)
     return 'applied'
   }
