@@ -4,8 +4,8 @@
  * atomic LevelDB batch, so a node killed at any moment reopens at a consistent head.
  */
 import {
-  Bucket, Repository, WriteBatch, blockType, bytes, bytesKeys, certificateType, defineCodec, int, str, stringKeys, struct, u32, u53,
-  u64Keys, optional, u64BE, readU64BE, concatBytes, type Block, type Certificate, type Infer, type KeyCodec, type KvStore,
+  Bucket, Repository, WriteBatch, blockType, bytes, bytesKeys, certificateType, defineCodec, int, stringKeys, struct, u32, u53,
+  u64Keys, optional, u64BE, readU64BE, concatBytes, type Infer, type KeyCodec, type KvStore,
 } from '../../ledger/index.js'
 import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
 
@@ -38,7 +38,6 @@ const txLocationType = struct({ shard: u32, height: u53, index: u32 })
 export type TxLocation = Infer<typeof txLocationType>
 const txLocationCodec = defineCodec('txLocation', txLocationType, 64)
 const electionCodec = defineCodec('election', electionType, 64 * 1024)
-const chainIdCodec = defineCodec('chainId', str({ max: 64 }), 80)
 
 export class ChainStore {
   readonly blocks: Repository<{ shard: number; height: number }, Finalized>
@@ -53,7 +52,6 @@ export class ChainStore {
     this.signStates = new Repository(Bucket.signState, u64Keys, signStateCodec, db)
     this.txIndex = new Repository(Bucket.txIndex, bytesKeys, txLocationCodec, db)
     this.elections = new Repository(Bucket.elections, u64Keys, electionCodec, db)
-    void chainIdCodec
   }
 
   async loadState(shard: number): Promise<ShardState | undefined> {
@@ -83,4 +81,3 @@ export class ChainStore {
   }
 }
 
-export type { Block, Certificate }
