@@ -112,7 +112,7 @@ export function defaultGenesisParams(): GenesisParams {
     stake: { initialSupply: 1_000_000, updateReward: 100, slashBp: 1000, jailEpochs: 2 },
     reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 3000 },
     tangle: {
-      alpha: 0.5,
+      alpha: 0.01,
       walkers: 8,
       bandWeight: 100,
       maxDepth: 15,
