@@ -23,6 +23,9 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
     mempoolSize: new Gauge({ name: 'diten_mempool_txs', help: 'pending transactions per shard', labelNames: ['shard'] as const, registers }),
     blockCommitSeconds: new Histogram({ name: 'diten_block_commit_seconds', help: 'time from the start of a height to its commit', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers }),
     syncBlocks: new Counter({ name: 'diten_sync_blocks_total', help: 'blocks applied from catch-up sync', labelNames: ['shard'] as const, registers }),
+    tangleTxs: new Counter({ name: 'diten_tangle_txs_total', help: 'tangle transactions stored', registers }),
+    tangleConfirmed: new Counter({ name: 'diten_tangle_confirmed_total', help: 'tangle transactions confirmed', registers }),
+    tangleTips: new Gauge({ name: 'diten_tangle_tips', help: 'current tangle tips', registers }),
     rpcSeconds: new Histogram({ name: 'diten_rpc_request_seconds', help: 'JSON-RPC call latency', labelNames: ['method'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers }),
   }
 }

@@ -28,6 +28,8 @@ import { PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage
 import { ChainService } from './chain/service.js'
 import { registerChainRpc } from './chain/rpc.js'
 import type { Behaviour } from './chain/behaviours.js'
+import { TangleService } from './tangle/service.js'
+import { registerTangleRpc } from './tangle/rpc.js'
 import { VERSION } from './version.js'
 
 export interface DitenNodeOptions {
@@ -72,6 +74,7 @@ export class DitenNode {
   reqresp!: ReqResp
   dialer!: MemberDialer
   chain!: ChainService
+  tangle!: TangleService
   rpc!: RpcServer
   apiPort = 0
 
@@ -154,6 +157,13 @@ export class DitenNode {
     )
     await this.chain.init()
     this.onClose('chain', () => this.chain.stop())
+    this.tangle = new TangleService(
+      { genesis: o.genesis, keypair: o.keypair },
+      { db: this.db, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'tangle' }), metrics: this.metrics },
+    )
+    await this.tangle.init()
+    this.onClose('tangle', () => this.tangle.stop())
+
     if (o.byzantine?.length) this.logger.warn({ byzantine: o.byzantine }, 'FAULT INJECTION: this node misbehaves on purpose')
 
     this.dialer = new MemberDialer(
@@ -176,11 +186,13 @@ export class DitenNode {
     })
     dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
     registerChainRpc(dispatcher, this.chain)
+    registerTangleRpc(dispatcher, this.tangle)
     this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
 
     this.chain.start()
+    this.tangle.start()
     this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
   }
 

@@ -86,6 +86,8 @@ export class Tangle {
   /** ancestors visited by the last insert (for benchmarks: the per-insert cost) */
   lastVisited = 0
   orphaned = 0
+  /** transactions received (entry points and unknown parents not counted) */
+  known = 0
   private inserts = 0
 
   constructor(readonly opts: TangleOptions) {
@@ -162,6 +164,7 @@ export class Tangle {
     const i = this.slot(tx.id)
     if (this.flags[i]! & KNOWN) return change
     this.flags[i] = KNOWN | (tx.valid ? VALID : 0)
+    this.known++
     this.missingSet.delete(i)
     this.weight[i] = Math.max(1, Math.floor(tx.weight))
     this.memberArr[i] = tx.member

@@ -5,7 +5,7 @@
 import { createPeerScoreParams, createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds } from '@libp2p/gossipsub/score'
 
 /** Every gossip topic of the protocol; later modules add their names here. */
-export const TOPIC_NAMES = ['status', 'tx', 'consensus', 'block'] as const
+export const TOPIC_NAMES = ['status', 'tx', 'consensus', 'block', 'tangle'] as const
 export type TopicName = (typeof TOPIC_NAMES)[number]
 
 export function topicString(chainId: string, name: TopicName): string {

@@ -1,0 +1,42 @@
+/** JSON-RPC methods of the tangle: tangle_attach, tangle_getTx, tangle_tips, tangle_stats. */
+import { DitenError, ErrorCode, hex, str, struct, uint, u53 } from '../../ledger/index.js'
+import type { RpcDispatcher } from '../rpc/jsonrpc.js'
+import { toJson } from '../chain/rpc.js'
+import type { TangleService } from './service.js'
+
+export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void {
+  d.register('tangle_attach', {
+    description: 'attach a local model update issued by this node (tips, PoW and signature done here)',
+    params: struct({ round: u53, trainer: str({ min: 1, max: 64 }), modelHash: hex(32), dataSize: u53, claimedAccuracyBp: uint(10_000) }),
+    handler: (p: { round: number; trainer: string; modelHash: string; dataSize: number; claimedAccuracyBp: number }) => tangle.attach(p),
+  })
+  d.register('tangle_getTx', {
+    description: 'a tangle transaction with its weight, cumulative weight, state and approvers',
+    params: struct({ id: hex(32) }),
+    handler: async (p: { id: string }) => {
+      const tx = await tangle.getTx(p.id)
+      if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no tangle transaction ${p.id.slice(0, 16)}…`)
+      const c = tangle.core
+      const cap = tangle.core.opts.cap
+      return toJson({
+        id: p.id,
+        tx,
+        cw: c.cw(p.id),
+        saturated: c.cw(p.id) >= cap,
+        solid: c.isSolid(p.id),
+        valid: c.isValid(p.id),
+        confirmed: c.isConfirmed(p.id),
+        orphaned: c.isOrphaned(p.id),
+        approvers: c.approvers(p.id),
+      })
+    },
+  })
+  d.register('tangle_tips', {
+    description: 'the current tips',
+    handler: () => ({ tips: tangle.core.tips.values().map((i) => tangle.core.idOf(i)) }),
+  })
+  d.register('tangle_stats', {
+    description: 'count, tips, confirmed, pending solidification, orphaned',
+    handler: () => tangle.stats(),
+  })
+}

@@ -1,0 +1,192 @@
+/**
+ * The tangle inside a node: checks and stores local-model-update transactions, keeps the
+ * pure in-memory Tangle, gossips new transactions, requests missing parents from members
+ * (deduplicated, with backoff), rebuilds from LevelDB on start, and attaches on request.
+ */
+import {
+  Bucket, DitenError, ErrorCode, Repository, array, bytesKeys, defineCodec, describeError, fromHex, genesisHash, hex, ownWeight,
+  selectTips, signTangleTx, signedTangleTxCodec, signedTangleTxType, solvePow, struct, tangleGenesisId, tangleTxId,
+  tangleTxSignatureValid, leadingZeroBits, toHex, Tangle, type Genesis, type Keypair, type SignedTangleTx, type TangleChange,
+} from '../../ledger/index.js'
+import type { LevelStore } from '../db.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.js'
+import type { Host } from '../p2p/host.js'
+import type { MemberSet } from '../p2p/members.js'
+import type { ReqResp } from '../p2p/reqresp.js'
+
+const requestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
+const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
+const MAX_FUTURE_MS = 60_000
+const REQUEST_EVERY_MS = 500
+const MAX_BACKOFF_MS = 30_000
+
+/** The model rules of [4/6] plug in here; until then every well-formed update is valid. */
+export type ValidityPredicate = (tx: SignedTangleTx) => boolean
+
+export interface AttachParams {
+  round: number
+  trainer: string
+  modelHash: string
+  dataSize: number
+  claimedAccuracyBp: number
+}
+
+export class TangleService {
+  readonly core: Tangle
+  readonly rootId: string
+  private readonly store: Repository<Uint8Array, SignedTangleTx>
+  private readonly requested = new Map<string, { nextAt: number; backoffMs: number }>()
+  private timer: NodeJS.Timeout | undefined
+  confirmed = 0
+
+  constructor(
+    private readonly opts: { genesis: Genesis; keypair: Keypair; validity?: ValidityPredicate },
+    private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger; metrics: Metrics },
+  ) {
+    const t = opts.genesis.params.tangle
+    this.core = new Tangle({ cap: t.cap, cwThreshold: t.cwThreshold, minApprovingMembers: t.minApprovingMembers, bandWeight: t.bandWeight, maxDepth: t.maxDepth })
+    this.rootId = tangleGenesisId(genesisHash(opts.genesis))
+    this.core.addEntryPoint(this.rootId)
+    this.store = new Repository(Bucket.tangle, bytesKeys, signedTangleTxCodec, m.db)
+  }
+
+  async init(): Promise<void> {
+    let n = 0
+    const started = Date.now()
+    for await (const [, tx] of this.store.entries()) {
+      this.apply(tx)
+      if (++n % 10_000 === 0) this.m.logger.info({ loaded: n }, 'rebuilding the tangle index')
+    }
+    if (n > 0) this.m.logger.info({ loaded: n, ms: Date.now() - started, missing: this.core.missing().length }, 'tangle index rebuilt')
+    this.m.gossip.register({
+      name: 'tangle',
+      codec: signedTangleTxCodec,
+      validate: (tx) => {
+        if (this.core.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
+        this.check(tx)
+      },
+      onMessage: (tx) => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
+    })
+    await this.m.reqresp.handle('tangle.txs', async (req) => {
+      const { ids } = requestCodec.decode(req)
+      const found: SignedTangleTx[] = []
+      for (const id of ids) {
+        const tx = await this.store.get(fromHex(id))
+        if (tx) found.push(tx)
+      }
+      return responseCodec.encode(found)
+    })
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.requestMissing(), REQUEST_EVERY_MS)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+  }
+
+  private memberOf(tx: SignedTangleTx) {
+    return this.m.members.all().find((x) => x.publicKey === toHex(tx.body.member))
+  }
+
+  /** Stateless checks; a failing transaction is refused outright (never stored). */
+  check(tx: SignedTangleTx, now = Date.now()): void {
+    const g = this.opts.genesis
+    if (tx.body.chainId !== g.chainId) throw new DitenError(ErrorCode.TANGLE_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
+    const member = this.memberOf(tx)
+    if (!member) throw new DitenError(ErrorCode.TANGLE_NOT_MEMBER, 'the issuer is not a member')
+    if (tx.body.dataSize > member.dataSize) throw new DitenError(ErrorCode.TANGLE_BAD_DATA, `dataSize ${tx.body.dataSize} exceeds the member's ${member.dataSize}`)
+    if (tx.body.time > now + MAX_FUTURE_MS) throw new DitenError(ErrorCode.TANGLE_FROM_FUTURE, `time is ${tx.body.time - now} ms ahead`)
+    if (leadingZeroBits(tangleTxId(tx.body)) < g.params.tangle.powBits) throw new DitenError(ErrorCode.TANGLE_BAD_POW, `the id has fewer than ${g.params.tangle.powBits} leading zero bits`)
+    if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the member key')
+  }
+
+  private apply(tx: SignedTangleTx): TangleChange {
+    const member = this.memberOf(tx)!
+    const change = this.core.add({
+      id: tangleTxId(tx.body),
+      trunk: tx.body.trunk,
+      branch: tx.body.branch,
+      weight: ownWeight(tx.body.dataSize, member.dataSize, tx.body.claimedAccuracyBp),
+      member: member.index,
+      valid: this.opts.validity ? this.opts.validity(tx) : true,
+      time: tx.body.time,
+    })
+    this.confirmed += change.confirmed.length
+    return change
+  }
+
+  /** Stores a checked transaction and adds it to the tangle (idempotent). */
+  async ingest(tx: SignedTangleTx): Promise<TangleChange | undefined> {
+    const id = tangleTxId(tx.body)
+    if (this.core.has(id)) return undefined
+    await this.store.put(fromHex(id), tx)
+    this.requested.delete(id)
+    const change = this.apply(tx)
+    this.m.metrics.tangleTxs.inc()
+    this.m.metrics.tangleConfirmed.inc(change.confirmed.length)
+    this.m.metrics.tangleTips.set(this.core.tips.size)
+    return change
+  }
+
+  /** Attaches a local update: selects and checks two tips, solves the PoW, signs, stores, gossips. */
+  async attach(p: AttachParams): Promise<{ id: string; trunk: string; branch: string; weight: number }> {
+    const t = this.opts.genesis.params.tangle
+    if (this.core.tips.size === 0) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, 'no tips to approve')
+    const [trunk, branch] = selectTips(this.core, { alpha: t.alpha, walkers: t.walkers, maxDepth: t.maxDepth, bandWeight: t.bandWeight, rand: Math.random })
+    for (const tip of [trunk, branch]) if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
+    const body = solvePow(
+      { chainId: this.opts.genesis.chainId, round: p.round, trainer: p.trainer, member: this.opts.keypair.publicKey, modelHash: fromHex(p.modelHash), dataSize: p.dataSize, claimedAccuracyBp: p.claimedAccuracyBp, trunk, branch, time: Date.now() },
+      t.powBits,
+      Math.floor(Math.random() * 1e9),
+    )
+    const tx = signTangleTx(body, this.opts.keypair.secretKey)
+    this.check(tx)
+    await this.ingest(tx)
+    await this.m.gossip.publish('tangle', tx).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tangle gossip failed'))
+    const member = this.memberOf(tx)!
+    return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, member.dataSize, p.claimedAccuracyBp) }
+  }
+
+  /** Asks connected members for missing parents, each id at most once per backoff period. */
+  private async requestMissing(): Promise<void> {
+    const now = Date.now()
+    const due = this.core.missing().filter((id) => (this.requested.get(id)?.nextAt ?? 0) <= now).slice(0, 64)
+    if (due.length === 0) return
+    const peers = this.m.members.all().filter((x) => this.m.host.getConnections(x.id).length > 0)
+    if (peers.length === 0) return
+    for (const id of due) {
+      const prev = this.requested.get(id)
+      const backoffMs = Math.min(MAX_BACKOFF_MS, prev ? prev.backoffMs * 2 : 1000)
+      this.requested.set(id, { nextAt: now + backoffMs, backoffMs })
+    }
+    const peer = peers[Math.floor(Math.random() * peers.length)]!
+    try {
+      const txs = responseCodec.decode(await this.m.reqresp.request(peer.id, 'tangle.txs', requestCodec.encode({ ids: due }), { timeoutMs: 5000 }))
+      for (const tx of txs) {
+        this.check(tx)
+        await this.ingest(tx)
+      }
+    } catch (e) {
+      this.m.logger.debug({ peer: peer.name, err: describeError(e) }, 'missing tangle transactions not fetched')
+    }
+  }
+
+  async getTx(id: string): Promise<SignedTangleTx | undefined> {
+    return this.store.get(fromHex(id))
+  }
+
+  stats() {
+    return {
+      count: this.core.known,
+      tips: this.core.tips.size,
+      confirmed: this.confirmed,
+      pendingSolidification: this.core.missing().length,
+      orphaned: this.core.orphaned,
+    }
+  }
+}
