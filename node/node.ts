@@ -158,7 +158,7 @@ export class DitenNode {
     await this.chain.init()
     this.onClose('chain', () => this.chain.stop())
     this.tangle = new TangleService(
-      { genesis: o.genesis, keypair: o.keypair },
+      { genesis: o.genesis, keypair: o.keypair, byzantine: new Set(o.byzantine ?? []) },
       { db: this.db, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'tangle' }), metrics: this.metrics },
     )
     await this.tangle.init()

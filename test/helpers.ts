@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenesis, generateKeypair, toHex, type Genesis, type Keypair } from '../ledger/index.js'
 import { DitenNode } from '../node/node.js'
+import type { Behaviour } from '../node/chain/behaviours.js'
 
 export interface TestNet {
   genesis: Genesis
   keys: Keypair[]
   dir: string
   nodes: DitenNode[]
-  start(i: number, extra?: { peers?: string[] }): Promise<DitenNode>
+  start(i: number, extra?: { peers?: string[]; byzantine?: Behaviour[] }): Promise<DitenNode>
   close(): Promise<void>
 }
 
@@ -39,6 +40,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
         api: { host: '127.0.0.1', port: 0 },
         log: { level: 'debug', file: join(dir, `node-${i}.log`) },
         statusIntervalMs: opts.statusIntervalMs ?? 300,
+        byzantine: extra.byzantine ?? [],
       })
       nodes[i] = node
       return node

@@ -307,6 +307,10 @@ export class Tangle {
     const i = this.index.get(id)
     return i === undefined ? 0 : this.cwArr[i]!
   }
+  get missingCount(): number {
+    return this.missingSet.size
+  }
+
   /** Transactions referenced as parents but never received: the ones to request. */
   missing(): string[] {
     return this.missingSet.values().map((i) => this.ids[i]!)

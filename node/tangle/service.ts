@@ -15,10 +15,15 @@ import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.
 import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
+import type { Behaviour } from '../chain/behaviours.js'
 
 const requestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
 const MAX_FUTURE_MS = 60_000
+/** beyond this many unknown parents, transactions that add more are ignored until sync catches up */
+const MAX_MISSING = 10_000
+/** parasite-chain: how many private transactions are built before they are released at once */
+const PARASITE_RELEASE = 20
 const REQUEST_EVERY_MS = 500
 const MAX_BACKOFF_MS = 30_000
 
@@ -40,9 +45,12 @@ export class TangleService {
   private readonly requested = new Map<string, { nextAt: number; backoffMs: number }>()
   private timer: NodeJS.Timeout | undefined
   confirmed = 0
+  /** invalid transactions seen (for the approve-invalid fault switch) */
+  private readonly invalidIds: string[] = []
+  private readonly parasite: SignedTangleTx[] = []
 
   constructor(
-    private readonly opts: { genesis: Genesis; keypair: Keypair; validity?: ValidityPredicate },
+    private readonly opts: { genesis: Genesis; keypair: Keypair; validity?: ValidityPredicate; byzantine?: ReadonlySet<Behaviour> },
     private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger; metrics: Metrics },
   ) {
     const t = opts.genesis.params.tangle
@@ -65,6 +73,8 @@ export class TangleService {
       codec: signedTangleTxCodec,
       validate: (tx) => {
         if (this.core.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
+        const unknownParents = [tx.body.trunk, tx.body.branch].some((p) => !this.core.has(p) && p !== this.rootId)
+        if (unknownParents && this.core.missingCount >= MAX_MISSING) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${this.core.missingCount} parents already pending`)
         this.check(tx)
       },
       onMessage: (tx) => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
@@ -117,6 +127,7 @@ export class TangleService {
       time: tx.body.time,
     })
     this.confirmed += change.confirmed.length
+    for (const id of change.solidified) if (!this.core.isValid(id)) this.invalidIds.push(id)
     return change
   }
 
@@ -137,8 +148,9 @@ export class TangleService {
   async attach(p: AttachParams): Promise<{ id: string; trunk: string; branch: string; weight: number }> {
     const t = this.opts.genesis.params.tangle
     if (this.core.tips.size === 0) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, 'no tips to approve')
-    const [trunk, branch] = selectTips(this.core, { alpha: t.alpha, walkers: t.walkers, maxDepth: t.maxDepth, bandWeight: t.bandWeight, rand: Math.random })
+    let [trunk, branch] = selectTips(this.core, { alpha: t.alpha, walkers: t.walkers, maxDepth: t.maxDepth, bandWeight: t.bandWeight, rand: Math.random })
     for (const tip of [trunk, branch]) if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
+    ;[trunk, branch] = this.misbehave(trunk, branch)
     const body = solvePow(
       { chainId: this.opts.genesis.chainId, round: p.round, trainer: p.trainer, member: this.opts.keypair.publicKey, modelHash: fromHex(p.modelHash), dataSize: p.dataSize, claimedAccuracyBp: p.claimedAccuracyBp, trunk, branch, time: Date.now() },
       t.powBits,
@@ -147,9 +159,48 @@ export class TangleService {
     const tx = signTangleTx(body, this.opts.keypair.secretKey)
     this.check(tx)
     await this.ingest(tx)
-    await this.m.gossip.publish('tangle', tx).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tangle gossip failed'))
+    if (this.opts.byzantine?.has('parasite-chain')) {
+      // keep it private until the side chain is long, then release it all at once
+      this.parasite.push(tx)
+      if (this.parasite.length >= PARASITE_RELEASE) for (const p of this.parasite.splice(0)) await this.publish(p)
+    } else await this.publish(tx)
     const member = this.memberOf(tx)!
     return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, member.dataSize, p.claimedAccuracyBp) }
+  }
+
+  private async publish(tx: SignedTangleTx): Promise<void> {
+    await this.m.gossip.publish('tangle', tx).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tangle gossip failed'))
+  }
+
+  /** Fault injection: which parents a misbehaving issuer approves instead of the selected tips. */
+  private misbehave(trunk: string, branch: string): [string, string] {
+    const b = this.opts.byzantine
+    if (!b || b.size === 0) return [trunk, branch]
+    if (b.has('parasite-chain')) {
+      // a private chain grows from the last private transaction, or from an old one
+      const last = this.parasite[this.parasite.length - 1]
+      const base = last ? tangleTxId(last.body) : this.oldTransaction()
+      return [base, base]
+    }
+    if (b.has('approve-invalid') && this.invalidIds.length > 0) {
+      const bad = this.invalidIds[Math.floor(Math.random() * this.invalidIds.length)]!
+      return [bad, branch]
+    }
+    if (b.has('lazy-tips')) {
+      const old = this.oldTransaction()
+      return [old, old]
+    }
+    return [trunk, branch]
+  }
+
+  /** A random valid transaction from the older half of the tangle (or the root). */
+  private oldTransaction(): string {
+    for (let tries = 0; tries < 32; tries++) {
+      const i = Math.floor((Math.random() * this.core.size) / 2)
+      const id = this.core.idOf(i)
+      if (this.core.isValid(id)) return id
+    }
+    return this.rootId
   }
 
   /** Asks connected members for missing parents, each id at most once per backoff period. */
