@@ -10,7 +10,7 @@
  * around 10k and 100k transactions, the tip count over time and the heap.
  */
 import { parseArgs } from 'node:util'
-import { defaultGenesisParams, Tangle, ownWeight, selectTips, taggedHash, toHex } from '../ledger/index.js'
+import { defaultGenesisParams, Tangle, ownWeight, seededRandom, selectTips, taggedHash, toHex } from '../ledger/index.js'
 
 const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { count: { type: 'string' }, lag: { type: 'string' }, alpha: { type: 'string' }, band: { type: 'string' } } })
 const count = Number(values.count ?? 100_000)
@@ -22,14 +22,7 @@ if (values.band !== undefined) {
   p.bandWeight = Number(values.band)
   p.cap = Math.max(p.cap, 2 * p.bandWeight)
 }
-let seed = 12345
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const rand = seededRandom(12345)
 const tangle = new Tangle({ cap: p.cap, cwThreshold: p.cwThreshold, minApprovingMembers: p.minApprovingMembers, bandWeight: p.bandWeight, maxDepth: p.maxDepth })
 tangle.addEntryPoint('genesis')
 const walk = { alpha: values.alpha !== undefined ? Number(values.alpha) : p.alpha, walkers: p.walkers, maxDepth: p.maxDepth, bandWeight: p.bandWeight, rand }

@@ -6,17 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Tangle, defaultGenesisParams, ownWeight, selectTips, type TangleTxInput } from '../../../ledger/index.js'
+import { seededRandom as rng } from '../../../ledger/tangle/rng.js'
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Attack = 'none' | 'lazy-tips' | 'parasite-chain' | 'invalid'
 interface Outcome {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { Tangle, type TangleTxInput, type TangleOptions } from '../../../ledger/tangle/tangle.js'
 import { ownWeight } from '../../../ledger/tangle/weight.js'
+import { seededRandom as rng } from '../../../ledger/tangle/rng.js'
 
 const opts: TangleOptions = { cap: 400, cwThreshold: 200, minApprovingMembers: 2, bandWeight: 100, maxDepth: 1_000_000 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const tx = (id: string, trunk: string, branch: string, weight = 1, member = 0, valid = true): TangleTxInput => ({ id, trunk, branch, weight, member, valid, time: 0 })
 
