@@ -10,7 +10,7 @@
  * around 10k and 100k transactions, the tip count over time and the heap.
  */
 import { parseArgs } from 'node:util'
-import { defaultGenesisParams, Tangle, ownWeight, seededRandom, selectTips, taggedHash, toHex } from '../ledger/index.js'
+import { defaultGenesisParams, Tangle, ownWeight, seededRandom, selectTips, solvePow, taggedHash, toHex } from '../ledger/index.js'
 
 const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { count: { type: 'string' }, lag: { type: 'string' }, alpha: { type: 'string' }, band: { type: 'string' } } })
 const count = Number(values.count ?? 100_000)
@@ -46,6 +46,13 @@ for (let k = 0; k < count; k++) {
 }
 for (const tx of inFlight.splice(0)) confirmed += tangle.add(tx).confirmed.length
 const seconds = (performance.now() - started) / 1000
+// proof of work, measured separately: ms per transaction at the genesis difficulty
+const powStart = performance.now()
+const POW_SAMPLES = 200
+for (let k = 0; k < POW_SAMPLES; k++) {
+  solvePow({ chainId: 'bench', round: 1, trainer: `t${k}`, member: new Uint8Array(32), modelHash: new Uint8Array(32), dataSize: 1, claimedAccuracyBp: 1, trunk: '00'.repeat(32), branch: '00'.repeat(32), time: k }, p.powBits)
+}
+const powMs = (performance.now() - powStart) / POW_SAMPLES
 selectMs.sort((a, b) => a - b)
 const pct = (q: number) => selectMs[Math.floor(q * (selectMs.length - 1))]!
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
@@ -63,8 +70,11 @@ const figures = {
   maxTips: Math.max(...tipsOverTime),
   confirmed,
   heapMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+  powBits: p.powBits,
+  powMsPerTx: Number(powMs.toFixed(2)),
 }
 console.log(`attached ${count} transactions in ${seconds.toFixed(1)} s → ${figures.attachPerSec}/s (tip selection + CW update, no PoW)`)
+console.log(`proof of work      ${figures.powMsPerTx} ms per transaction at ${p.powBits} bits`)
 console.log(`tip selection      p50 ${figures.tipSelectP50Ms} ms, p99 ${figures.tipSelectP99Ms} ms`)
 console.log(`CW update per insert: ${figures.insertCost10k} ancestors visited at 10k, ${figures.insertCostN} at ${count} → ratio ${figures.insertCostRatio100kVs10k}`)
 console.log(`tips over time     ${tipsOverTime.join(' ')}`)
