@@ -24,6 +24,8 @@ export enum Bucket {
   signState = 0x09,
   /** elections by epoch */
   elections = 0x0a,
+  /** tangle solid entry points left by pruning, by id */
+  tangleEntryPoints = 0x0b,
 }
 
 export function u64BE(n: number | bigint): Uint8Array {

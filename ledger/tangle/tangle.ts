@@ -182,6 +182,30 @@ export class Tangle {
   }
 
   /**
+   * Pruning: confirmed, saturated transactions issued before `olderThan` (and with their q
+   * members) become solid entry points. Nothing after them changes (they are never walked
+   * through again), so their bodies can be dropped from storage; they stay solid roots.
+   */
+  prune(olderThan: number): string[] {
+    const out: string[] = []
+    for (let i = 0; i < this.ids.length; i++) {
+      const f = this.flags[i]!
+      if (!(f & CONFIRMED) || f & ENTRY || !(f & KNOWN)) continue
+      if (this.timeArr[i]! >= olderThan || this.cwArr[i]! < this.opts.cap || this.approverCount[i]! < this.q) continue
+      this.flags[i] = f | ENTRY
+      this.tips.delete(i)
+      this.band.delete(i)
+      out.push(this.ids[i]!)
+    }
+    return out
+  }
+
+  isEntryPoint(id: string): boolean {
+    const i = this.index.get(id)
+    return i !== undefined && (this.flags[i]! & ENTRY) !== 0
+  }
+
+  /**
    * Tips below max depth are never reached by honest walks (their parents left the walk-start
    * band): they leave the tip set as orphans, and their trainers may reattach the update.
    */

@@ -15,6 +15,7 @@ export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void
     params: struct({ id: hex(32) }),
     handler: async (p: { id: string }) => {
       const tx = await tangle.getTx(p.id)
+      if (!tx && tangle.core.isEntryPoint(p.id)) return { id: p.id, pruned: true, solid: true, valid: true, confirmed: true }
       if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no tangle transaction ${p.id.slice(0, 16)}…`)
       const c = tangle.core
       const cap = tangle.core.opts.cap
@@ -36,7 +37,7 @@ export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void
     handler: () => ({ tips: tangle.core.tips.values().map((i) => tangle.core.idOf(i)) }),
   })
   d.register('tangle_stats', {
-    description: 'count, tips, confirmed, pending solidification, orphaned',
+    description: 'count, tips, confirmed, pending solidification, orphaned, pruned',
     handler: () => tangle.stats(),
   })
 }

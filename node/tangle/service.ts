@@ -4,7 +4,7 @@
  * (deduplicated, with backoff), rebuilds from LevelDB on start, and attaches on request.
  */
 import {
-  Bucket, DitenError, ErrorCode, Repository, array, bytesKeys, defineCodec, describeError, fromHex, genesisHash, hex, ownWeight,
+  Bucket, DitenError, ErrorCode, Repository, WriteBatch, array, bytesKeys, u53, defineCodec, describeError, fromHex, genesisHash, hex, ownWeight,
   selectTips, signTangleTx, signedTangleTxCodec, signedTangleTxType, solvePow, struct, tangleGenesisId, tangleTxId,
   tangleTxSignatureValid, leadingZeroBits, toHex, Tangle, type Genesis, type Keypair, type SignedTangleTx, type TangleChange,
 } from '../../ledger/index.js'
@@ -25,6 +25,8 @@ const MAX_MISSING = 10_000
 /** parasite-chain: how many private transactions are built before they are released at once */
 const PARASITE_RELEASE = 20
 const REQUEST_EVERY_MS = 500
+const PRUNE_EVERY_MS = 30_000
+const entryPointCodec = defineCodec('tangle.entryPoint', struct({ prunedAt: u53 }), 32)
 const MAX_BACKOFF_MS = 30_000
 
 /** The model rules of [4/6] plug in here; until then every well-formed update is valid. */
@@ -42,6 +44,9 @@ export class TangleService {
   readonly core: Tangle
   readonly rootId: string
   private readonly store: Repository<Uint8Array, SignedTangleTx>
+  private readonly entryPoints: Repository<Uint8Array, { prunedAt: number }>
+  private pruneTimer: NodeJS.Timeout | undefined
+  pruned = 0
   private readonly requested = new Map<string, { nextAt: number; backoffMs: number }>()
   private timer: NodeJS.Timeout | undefined
   confirmed = 0
@@ -58,9 +63,14 @@ export class TangleService {
     this.rootId = tangleGenesisId(genesisHash(opts.genesis))
     this.core.addEntryPoint(this.rootId)
     this.store = new Repository(Bucket.tangle, bytesKeys, signedTangleTxCodec, m.db)
+    this.entryPoints = new Repository(Bucket.tangleEntryPoints, bytesKeys, entryPointCodec, m.db)
   }
 
   async init(): Promise<void> {
+    for await (const [id] of this.entryPoints.entries()) {
+      this.core.addEntryPoint(toHex(id))
+      this.pruned++
+    }
     let n = 0
     const started = Date.now()
     for await (const [, tx] of this.store.entries()) {
@@ -93,10 +103,28 @@ export class TangleService {
   start(): void {
     this.timer = setInterval(() => void this.requestMissing(), REQUEST_EVERY_MS)
     this.timer.unref()
+    this.pruneTimer = setInterval(() => void this.prune().catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle pruning failed')), PRUNE_EVERY_MS)
+    this.pruneTimer.unref()
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer)
+    if (this.pruneTimer) clearInterval(this.pruneTimer)
+  }
+
+  /** Turns old confirmed, saturated updates into solid entry points and drops their bodies, atomically. */
+  async prune(now = Date.now()): Promise<number> {
+    const ids = this.core.prune(now - this.opts.genesis.params.tangle.retentionMs)
+    if (ids.length === 0) return 0
+    const batch = new WriteBatch()
+    for (const id of ids) {
+      batch.put(this.entryPoints, fromHex(id), { prunedAt: now })
+      batch.del(this.store, fromHex(id))
+    }
+    await batch.commit(this.m.db)
+    this.pruned += ids.length
+    this.m.logger.info({ pruned: ids.length, total: this.pruned }, 'pruned tangle transactions into solid entry points')
+    return ids.length
   }
 
   private memberOf(tx: SignedTangleTx) {
@@ -236,8 +264,9 @@ export class TangleService {
       count: this.core.known,
       tips: this.core.tips.size,
       confirmed: this.confirmed,
-      pendingSolidification: this.core.missing().length,
+      pendingSolidification: this.core.missingCount,
       orphaned: this.core.orphaned,
+      pruned: this.pruned,
     }
   }
 }

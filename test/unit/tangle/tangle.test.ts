@@ -191,3 +191,35 @@ describe('tangle properties on random DAGs', () => {
     }
   })
 })
+
+describe('pruning into solid entry points', () => {
+  it('old confirmed saturated transactions become entry points; a tangle rebuilt from them and the rest is the same', () => {
+    const txs = randomDag(2000, 21).map((x, k) => ({ ...x, time: k }))
+    const { t } = build(txs)
+    const pruned = t.prune(1500)
+    expect(pruned.length).toBeGreaterThan(500)
+    for (const id of pruned) {
+      expect(t.isConfirmed(id)).toBe(true)
+      expect(t.cw(id)).toBeGreaterThanOrEqual(opts.cap)
+    }
+    // later transactions still attach and weigh as before
+    const more = randomDag(2300, 21).slice(2000).map((x, k) => ({ ...x, time: 2000 + k }))
+    const full = build([...txs, ...more]).t
+    for (const x of more) t.add(x)
+    // a node that restarts from the entry points and the unpruned bodies reaches the same state
+    const rebuilt = new Tangle(opts)
+    rebuilt.addEntryPoint('g')
+    for (const id of pruned) rebuilt.addEntryPoint(id)
+    const kept = [...txs, ...more].filter((x) => !pruned.includes(x.id))
+    for (const x of [...kept].reverse()) rebuilt.add(x)
+    expect(rebuilt.missing()).toEqual([])
+    for (const x of kept) {
+      expect(rebuilt.isValid(x.id), x.id).toBe(full.isValid(x.id))
+      expect(rebuilt.isConfirmed(x.id), x.id).toBe(full.isConfirmed(x.id))
+      if (full.cw(x.id) < opts.cap) {
+        expect(t.cw(x.id), x.id).toBe(full.cw(x.id))
+        expect(rebuilt.cw(x.id), x.id).toBe(full.cw(x.id))
+      }
+    }
+  })
+})
