@@ -47,7 +47,9 @@ export class TangleService {
   private readonly entryPoints: Repository<Uint8Array, { prunedAt: number }>
   private pruneTimer: NodeJS.Timeout | undefined
   pruned = 0
-  private readonly requested = new Map<string, { nextAt: number; backoffMs: number }>()
+  private readonly requested = new Map<string, { nextAt: number; backoffMs: number; firstAt: number }>()
+  /** missing parents given up on after maxAgeMs of asking */
+  abandoned = 0
   private timer: NodeJS.Timeout | undefined
   confirmed = 0
   /** invalid transactions seen (for the approve-invalid fault switch) */
@@ -234,14 +236,26 @@ export class TangleService {
   /** Asks connected members for missing parents, each id at most once per backoff period. */
   private async requestMissing(): Promise<void> {
     const now = Date.now()
-    const due = this.core.missing().filter((id) => (this.requested.get(id)?.nextAt ?? 0) <= now).slice(0, 64)
+    const maxAge = this.opts.genesis.params.tangle.maxAgeMs
+    const due = this.core
+      .missing()
+      .filter((id) => {
+        const r = this.requested.get(id)
+        if (r && r.nextAt !== Infinity && now - r.firstAt > maxAge) {
+          // nobody could supply it within maxAgeMs: stop asking (its approvers stay unsolid)
+          r.nextAt = Infinity
+          this.abandoned++
+        }
+        return (r?.nextAt ?? 0) <= now
+      })
+      .slice(0, 64)
     if (due.length === 0) return
     const peers = this.m.members.all().filter((x) => this.m.host.getConnections(x.id).length > 0)
     if (peers.length === 0) return
     for (const id of due) {
       const prev = this.requested.get(id)
       const backoffMs = Math.min(MAX_BACKOFF_MS, prev ? prev.backoffMs * 2 : 1000)
-      this.requested.set(id, { nextAt: now + backoffMs, backoffMs })
+      this.requested.set(id, { nextAt: now + backoffMs, backoffMs, firstAt: prev?.firstAt ?? now })
     }
     const peer = peers[Math.floor(Math.random() * peers.length)]!
     try {
@@ -267,6 +281,7 @@ export class TangleService {
       pendingSolidification: this.core.missingCount,
       orphaned: this.core.orphaned,
       pruned: this.pruned,
+      abandoned: this.abandoned,
     }
   }
 }
