@@ -1,0 +1,121 @@
+/**
+ * Aggregation of a round's accepted updates (DESIGN §6, §7.3). Deterministic: contributions
+ * are put in canonical order (by member id) first, sums run in float64 in that order, and every
+ * result is rounded to float32 — so every node derives a bit-identical M(e).
+ */
+export interface Contribution {
+  /** canonical sort key (member id) */
+  member: string
+  dataSize: number
+  /** flat float32 weights, all of the same length */
+  weights: Float32Array
+}
+
+export type AggregationRule = 'fedavg' | 'trimmed-mean' | 'median' | 'multi-krum'
+
+export function canonical(cs: readonly Contribution[]): Contribution[] {
+  return [...cs].sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
+}
+
+function check(cs: readonly Contribution[]): number {
+  if (cs.length === 0) throw new RangeError('nothing to aggregate')
+  const n = cs[0]!.weights.length
+  for (const c of cs) if (c.weights.length !== n) throw new RangeError(`contribution of ${c.member} has ${c.weights.length} values, expected ${n}`)
+  return n
+}
+
+/** FedAvg by data size (seed 000 eq. 9): Σ (n_i / N) · w_i. */
+export function fedAvg(input: readonly Contribution[]): Float32Array {
+  const cs = canonical(input)
+  const len = check(cs)
+  const total = cs.reduce((s, c) => s + c.dataSize, 0)
+  const share = cs.map((c) => (total > 0 ? c.dataSize / total : 1 / cs.length))
+  const out = new Float32Array(len)
+  for (let k = 0; k < len; k++) {
+    let acc = 0
+    for (let i = 0; i < cs.length; i++) acc += share[i]! * cs[i]!.weights[k]!
+    out[k] = acc
+  }
+  return out
+}
+
+/** Coordinate-wise trimmed mean: drop ⌊β·n⌋ values at each end, average the rest. */
+export function trimmedMean(input: readonly Contribution[], betaBp: number): Float32Array {
+  const cs = canonical(input)
+  const len = check(cs)
+  const n = cs.length
+  const trim = Math.min(Math.floor((betaBp * n) / 10_000), Math.floor((n - 1) / 2))
+  const out = new Float32Array(len)
+  const col = new Float64Array(n)
+  for (let k = 0; k < len; k++) {
+    for (let i = 0; i < n; i++) col[i] = cs[i]!.weights[k]!
+    col.sort()
+    let acc = 0
+    for (let i = trim; i < n - trim; i++) acc += col[i]!
+    out[k] = acc / (n - 2 * trim)
+  }
+  return out
+}
+
+/** Coordinate-wise median (mean of the two middle values when n is even). */
+export function median(input: readonly Contribution[]): Float32Array {
+  const cs = canonical(input)
+  const len = check(cs)
+  const n = cs.length
+  const out = new Float32Array(len)
+  const col = new Float64Array(n)
+  for (let k = 0; k < len; k++) {
+    for (let i = 0; i < n; i++) col[i] = cs[i]!.weights[k]!
+    col.sort()
+    out[k] = n % 2 ? col[(n - 1) / 2]! : (col[n / 2 - 1]! + col[n / 2]!) / 2
+  }
+  return out
+}
+
+export function squaredDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) {
+    const d = a[k]! - b[k]!
+    s += d * d
+  }
+  return s
+}
+
+/**
+ * Multi-Krum (Blanchard et al. 2017): score each update by the sum of squared distances to
+ * its n − f − 2 nearest others, keep the m = n − f best (ties: canonical order), average them.
+ * Needs n ≥ 2f + 3.
+ */
+export function multiKrum(input: readonly Contribution[], f: number): Float32Array {
+  const cs = canonical(input)
+  check(cs)
+  const n = cs.length
+  if (n < 2 * f + 3) throw new RangeError(`Multi-Krum with f = ${f} needs at least ${2 * f + 3} updates, got ${n}`)
+  const d = cs.map((a) => cs.map((b) => squaredDistance(a.weights, b.weights)))
+  const scores = cs.map((_, i) =>
+    d[i]!
+      .filter((_, j) => j !== i)
+      .sort((x, y) => x - y)
+      .slice(0, n - f - 2)
+      .reduce((s, x) => s + x, 0),
+  )
+  const keep = cs
+    .map((_, i) => i)
+    .sort((a, b) => scores[a]! - scores[b]! || a - b)
+    .slice(0, n - f)
+    .sort((a, b) => a - b)
+  return fedAvg(keep.map((i) => ({ ...cs[i]!, dataSize: 1 })))
+}
+
+export function aggregate(rule: AggregationRule, cs: readonly Contribution[], opts: { trimBetaBp: number; f: number }): Float32Array {
+  switch (rule) {
+    case 'fedavg':
+      return fedAvg(cs)
+    case 'trimmed-mean':
+      return trimmedMean(cs, opts.trimBetaBp)
+    case 'median':
+      return median(cs)
+    case 'multi-krum':
+      return multiKrum(cs, opts.f)
+  }
+}
