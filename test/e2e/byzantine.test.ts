@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers.js'
 import { startDevnet, type Devnet } from './proc.js'
-import { block, consensusStatus, heads, sameChain } from './chain-helpers.js'
+import { block, consensusStatus, heads, sameChain, waitForTurns } from './chain-helpers.js'
 
 let net: Devnet | undefined
 afterEach(async () => {
@@ -13,10 +13,7 @@ describe('byzantine members (separate processes)', () => {
   it('a silent proposer costs a round; commits continue', async () => {
     net = await startDevnet(['--nodes', '4', '--block-interval', '200', '--byzantine', 'node-3:silent'])
     const apis = net.file.nodes.map((n) => n.api)
-    await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= 10), '10 blocks', 60_000)
-    // its turns come at random (weighted by the previous block hash): wait for two
-    let st: any
-    await waitFor(async () => (st = await consensusStatus(apis[0]!)).members.find((m: any) => m.name === 'node-3').counters.proposalsDue >= 2, 'two turns of node-3', 90_000)
+    const st = await waitForTurns(apis, 'node-3', 2)
     const silent = st.members.find((m: any) => m.name === 'node-3')
     expect(silent.counters.proposalsCommitted).toBe(0)
     const h = (await heads(apis[0]!))[0]!
@@ -53,10 +50,7 @@ describe('byzantine members (separate processes)', () => {
   it('one member withholding votes and another proposing invalid blocks: commits continue, nothing invalid is final', async () => {
     net = await startDevnet(['--nodes', '4', '--block-interval', '200', '--byzantine', 'node-2:withhold-votes,node-3:invalid-block'])
     const apis = net.file.nodes.map((n) => n.api)
-    await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= 10), '10 blocks', 90_000)
-    // node-3's turn as proposer comes at random (weighted by the previous block hash): wait for two
-    let st: any
-    await waitFor(async () => (st = await consensusStatus(apis[0]!)).members.find((m: any) => m.name === 'node-3').counters.proposalsDue >= 2, 'two turns of node-3', 90_000)
+    const st = await waitForTurns(apis, 'node-3', 2)
     const withholder = st.members.find((m: any) => m.name === 'node-2')
     const invalid = st.members.find((m: any) => m.name === 'node-3')
     expect(withholder.counters.votesCast).toBe(0)

@@ -49,3 +49,15 @@ export async function sameChain(apis: string[], shard: number, upTo: number): Pr
 export async function consensusStatus(api: string): Promise<any> {
   return client(api).call('consensus_status')
 }
+
+/**
+ * Waits until every node has `blocks` blocks on shard 0 and `member` has had `turns` proposer
+ * turns (turns come at random, weighted by the previous block hash); returns consensus_status.
+ */
+export async function waitForTurns(apis: string[], member: string, turns: number, blocks = 10): Promise<any> {
+  const { waitFor } = await import('../helpers.js')
+  await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= blocks), `${blocks} blocks`, 90_000)
+  let st: any
+  await waitFor(async () => (st = await consensusStatus(apis[0]!)).members.find((m: any) => m.name === member).counters.proposalsDue >= turns, `${turns} turns of ${member}`, 90_000)
+  return st
+}
