@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { dissenters, judge, tally } from '../../../fl/verdicts.js'
+
+const v = (verifier: string, accept: boolean) => ({ verifier, accept })
+
+describe('utility verdicts (§7.2)', () => {
+  it('judge: rejects an accuracy drop beyond δ, but not during warm-up', () => {
+    const o = { deltaBp: 200, round: 5, warmupRounds: 2 }
+    expect(judge(9000, 8850, o)).toBe(true)
+    expect(judge(9000, 8700, o)).toBe(false)
+    expect(judge(9000, 5000, { ...o, round: 2 })).toBe(true)
+    expect(judge(8000, 9000, o)).toBe(true)
+  })
+
+  it('tally: 2f+1 accepts accept, f+1 rejects reject, otherwise pending (n = 4, f = 1)', () => {
+    expect(tally([v('a', true), v('b', true)], 4).outcome).toBe('pending')
+    expect(tally([v('a', true), v('b', true), v('c', true)], 4).outcome).toBe('accepted')
+    expect(tally([v('a', false), v('b', false)], 4).outcome).toBe('rejected')
+    expect(tally([v('a', true), v('b', false)], 4).outcome).toBe('pending')
+    // the first verdict of a verifier counts; a second one is ignored
+    expect(tally([v('a', true), v('a', true), v('a', true)], 4)).toEqual({ outcome: 'pending', accepts: 1, rejects: 0 })
+    expect(tally([v('a', false), v('a', true), v('b', true), v('c', true)], 4).outcome).toBe('pending')
+  })
+
+  it('dissenters are the verifiers who disagreed with the outcome', () => {
+    const vs = [v('c', true), v('a', true), v('b', false), v('d', true)]
+    expect(tally(vs, 4).outcome).toBe('accepted')
+    expect(dissenters(vs, 'accepted')).toEqual(['b'])
+    expect(dissenters(vs, 'pending')).toEqual([])
+    expect(dissenters([v('x', true), v('y', false), v('z', false)], 'rejected')).toEqual(['x'])
+  })
+})
