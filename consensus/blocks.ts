@@ -12,7 +12,7 @@
  * floor(h0 / epochLength)) when the block links shard 0's header h0, else P.nextEpoch.
  */
 import {
-  DitenError, ErrorCode, blockCodec, bytesEqual, describeError, genesisHash, headerHash, txId, txRootOf, MAX_BLOCK_BYTES,
+  DitenError, ErrorCode, bytesEqual, describeError, genesisHash, headerHash, txRootOf, MAX_BLOCK_BYTES,
   type Block, type Certificate, type Genesis, type Header, type LinkProof, type SignedTx,
 } from '../ledger/index.js'
 import { verifyCertificate } from './certificate.js'
@@ -123,9 +123,10 @@ export function buildBlock(inp: BuildInput): Built {
     if (bytes + size > MAX_BLOCK_BYTES / 2) break
     try {
       if (shardOfTx(tx, g.committees) !== state.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
-      applyTx(state, tx, checkTx(tx, g, inp.view.sigCache), ctx)
+      const checked = checkTx(tx, g, inp.view.sigCache)
+      applyTx(state, tx, checked.payload, ctx)
       txs.push(tx)
-      ids.push(txId(tx.body))
+      ids.push(checked.id)
       bytes += size
     } catch (e) {
       if (e instanceof DitenError && e.code === ErrorCode.TX_NONCE_GAP) continue // its turn comes later
@@ -196,11 +197,12 @@ export function validateBlock(inp: ValidateInput): ShardState {
   block.txs.forEach((tx, i) => {
     try {
       if (shardOfTx(tx, g.committees) !== h.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
-      applyTx(state, tx, checkTx(tx, g, view.sigCache), ctx)
+      const checked = checkTx(tx, g, view.sigCache)
+      applyTx(state, tx, checked.payload, ctx)
+      ids.push(checked.id)
     } catch (e) {
       invalid(`tx ${i}: ${describeError(e)}`)
     }
-    ids.push(txId(tx.body))
   })
   if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
   finishBlock(state, h.height, h.prevHash, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g)
@@ -236,9 +238,5 @@ function checkLinks(view: ChainView, block: Block): void {
       invalid(`linkProof ${i}: ${describeError(e)}`)
     }
   })
-}
-
-export function encodedBlockSize(b: Block): number {
-  return blockCodec.encode(b).length
 }
 

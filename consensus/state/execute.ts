@@ -4,7 +4,7 @@
  * Pure: the same blocks applied to the same state give the same state root everywhere.
  */
 import {
-  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
+  ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
   type Genesis, type SignedTx,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
@@ -35,8 +35,8 @@ export function shardOfTx(tx: SignedTx, shards: number): number {
   return k?.system ? 0 : shardOfSender(tx.body.sender, shards)
 }
 
-/** Stateless checks (chain, kind, payload, signature); returns the decoded payload. */
-export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): unknown {
+/** Stateless checks (chain, kind, payload, signature); returns the decoded payload and the tx id. */
+export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): { payload: unknown; id: Uint8Array } {
   if (tx.body.chainId !== g.chainId) throw txError(ErrorCode.TX_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
   const kind = TX_KINDS.get(tx.body.kind)
   if (!kind) throw txError(ErrorCode.TX_UNKNOWN_KIND, `unknown transaction kind "${tx.body.kind}" (known: ${[...TX_KINDS.keys()].join(', ')})`)
@@ -47,12 +47,13 @@ export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): unknown {
     throw txError(ErrorCode.TX_BAD_PAYLOAD, `${tx.body.kind} payload: ${describeError(e)}`)
   }
   // the cache key binds body and signature: a known body with another signature is checked again
-  const key = toHex(txId(tx.body)) + toHex(tx.sig)
+  const id = txId(tx.body)
+  const key = toHex(id) + toHex(tx.sig)
   if (!cache?.has(key)) {
     if (!txSignatureValid(tx)) throw txError(ErrorCode.TX_BAD_SIGNATURE, 'the signature does not match the sender key')
     cache?.add(key)
   }
-  return payload
+  return { payload, id }
 }
 
 /** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
@@ -111,14 +112,3 @@ export function finishBlock(state: ShardState, height: number, prevHash: Uint8Ar
   }
 }
 
-export function electionOf(state: ShardState, epoch: number): Election | undefined {
-  return state.system?.elections.find((e) => e.epoch === epoch)
-}
-
-export function execContext(g: Genesis, state: ShardState): ExecContext {
-  return { genesis: g, epoch: state.system?.epoch ?? 0 }
-}
-
-export function isTxError(e: unknown): e is DitenError {
-  return e instanceof DitenError
-}

@@ -7,8 +7,8 @@
  * same blocks give the same root on every node.
  */
 import {
-  array, bytes, defineCodec, fromHex, genesisHash, hex, optional, str, struct, taggedHash, toHex, u32, u53, uint,
-  type Genesis, type Infer,
+  array, bytes, defineCodec, fromHex, hex, optional, str, struct, taggedHash, toHex, u32, u53, uint,
+  type Infer,
 } from '../../ledger/index.js'
 
 export const countersType = struct({
@@ -113,10 +113,6 @@ export function stateRoot(s: ShardState): Uint8Array {
 
 export function cloneState(s: ShardState): ShardState {
   return { ...s, nonces: new Map(s.nonces), ...(s.system ? { system: structuredClone(s.system) } : {}) }
-}
-
-export function genesisSeed(g: Genesis): Uint8Array {
-  return genesisHash(g)
 }
 
 export function memberIndexByKey(sys: SystemState, publicKey: Uint8Array | string): number {

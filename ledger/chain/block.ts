@@ -40,7 +40,6 @@ export const certificateType = struct({
   sigs: array(struct({ validator: u32, sig: bytes({ len: 64 }) }), { min: 1, max: 1024 }),
 })
 export type Certificate = Infer<typeof certificateType>
-export const certificateCodec = defineCodec('certificate', certificateType, 1024 * 80)
 
 export const headerType = struct({
   chainId: str({ min: 1, max: 64 }),
@@ -98,7 +97,6 @@ export const proposalType = struct({
   block: blockType,
 })
 export type Proposal = Infer<typeof proposalType>
-export const proposalCodec = defineCodec('proposal', proposalType, MAX_BLOCK_BYTES + 1024)
 
 export function headerHash(h: Header): Uint8Array {
   return taggedHash('header', headerCodec.encode(h))

@@ -6,7 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import {
   DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType,
-  signedTxType, signedVoteType, signTx, struct, toHex, txId, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
+  signedTxType, signedVoteType, signTx, struct, toHex, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
@@ -134,7 +134,7 @@ export class ChainService implements ChainView {
         publishBlock: (f) => void this.m.gossip.publish('block', f).catch(() => undefined),
         submitEvidence: (e) => void this.submitEvidence(e),
         links: (shard) => this.links(shard),
-        onCommitted: (shard, f, st, rejected) => this.onCommitted(shard, f, st, rejected),
+        onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
       })
       await chain.init(head)
       // which headers of other shards this shard's chain already links
@@ -167,13 +167,11 @@ export class ChainService implements ChainView {
   // ── transactions ────────────────────────────────────────────────────────────────────
   /** Admits a transaction (from RPC or gossip): stateless checks, nonce, mempool. Returns its id. */
   admit(tx: SignedTx): { id: string; shard: number } {
-    checkTx(tx, this.genesis, this.sigCache)
-    const id = toHex(txId(tx.body))
+    const id = toHex(checkTx(tx, this.genesis, this.sigCache).id)
     const shard = shardOfTx(tx, this.genesis.committees)
     const state = this.shards[shard]!.state
     const sender = toHex(tx.body.sender)
     if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
-    if (tx.body.nonce < (state.nonces.get(sender) ?? 0)) throw new DitenError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${state.nonces.get(sender)}): a replay or a duplicate`)
     this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
@@ -247,9 +245,8 @@ export class ChainService implements ChainView {
     return out
   }
 
-  private async onCommitted(shard: number, f: Finalized, state: ShardState, rejected: { id: string; error: DitenError }[]): Promise<void> {
+  private async onCommitted(shard: number, f: Finalized, state: ShardState, ids: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> {
     const fresh = (state.system?.elections ?? []).filter((e) => !this.elections.has(e.epoch))
-    const ids = f.block.txs.map((tx) => txId(tx.body))
     await this.store.commit(f, state, ids, fresh)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)

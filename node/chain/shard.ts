@@ -37,7 +37,7 @@ export interface ShardChainDeps {
   submitEvidence(e: EvidencePayload): void
   /** crossLink proofs for a block of this shard (other shards' finalized headers) */
   links(shard: number): LinkProof[]
-  onCommitted(shard: number, f: Finalized, state: ShardState, rejected: { id: string; error: DitenError }[]): Promise<void> | void
+  onCommitted(shard: number, f: Finalized, state: ShardState, txIds: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> | void
 }
 
 const MAX_FUTURE_HEIGHTS = 3
@@ -401,7 +401,7 @@ export class ShardChain {
   private async commit(f: Finalized, state: ShardState): Promise<void> {
     const h = f.block.header
     const ids = f.block.txs.map((tx) => txId(tx.body))
-    await this.d.onCommitted(this.shard, f, state, this.lastRejected)
+    await this.d.onCommitted(this.shard, f, state, ids, this.lastRejected)
     this.lastRejected = []
     this.state = state
     this.head = h

@@ -22,7 +22,7 @@ const code = (fn: () => unknown): string => {
 }
 
 function run(f: ReturnType<typeof fixture>, state = cloneState(f.states[0]!), tx: ReturnType<typeof f.note>) {
-  applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache), { genesis: f.genesis, epoch: state.system?.epoch ?? 0 })
+  applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache).payload, { genesis: f.genesis, epoch: state.system?.epoch ?? 0 })
   return state
 }
 
