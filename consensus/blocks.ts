@@ -21,6 +21,7 @@ import type { SigCache } from './sigcache.js'
 import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
 import { cloneState, stateRoot, type Election, type ShardState } from './state/state.js'
 import type { ExecContext } from './state/txkinds.js'
+import type { ModelSource } from './state/fl.js'
 
 export const MAX_CLOCK_DRIFT_MS = 10_000
 
@@ -38,6 +39,8 @@ export interface Committee {
 export interface ChainView {
   genesis: Genesis
   sigCache: SigCache
+  /** model blobs for federated-learning transactions and round closes */
+  models?: ModelSource
   election(epoch: number): Election | undefined
   memberKey(member: number): Uint8Array
   /** an applied (finalized) header */
@@ -112,7 +115,7 @@ export interface Built {
 export function buildBlock(inp: BuildInput): Built {
   const g = inp.view.genesis
   const state = cloneState(inp.state)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0 }
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, ...(inp.view.models ? { models: inp.view.models } : {}) }
   const txs: SignedTx[] = []
   const ids: Uint8Array[] = []
   const rejected: Built['rejected'] = []
@@ -129,13 +132,15 @@ export function buildBlock(inp: BuildInput): Built {
       ids.push(checked.id)
       bytes += size
     } catch (e) {
-      if (e instanceof DitenError && e.code === ErrorCode.TX_NONCE_GAP) continue // its turn comes later
+      // its turn comes later: an earlier nonce is missing, or a model blob is still being fetched
+      if (e instanceof DitenError && (e.code === ErrorCode.TX_NONCE_GAP || e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) continue
       rejected.push({ tx, error: e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)) })
     }
   }
   const height = (inp.prev?.height ?? 0) + 1
   const prevHash = prevHashOf(g, inp.prev)
-  finishBlock(state, height, prevHash, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g)
+  const time = Math.max(inp.time, inp.prev?.time ?? 0)
+  finishBlock(state, height, prevHash, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, { time, ...(inp.view.models ? { models: inp.view.models } : {}) })
   const crossLinks = inp.links.map((l) => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
     chainId: g.chainId,
@@ -147,7 +152,7 @@ export function buildBlock(inp: BuildInput): Built {
     stateRoot: stateRoot(state),
     nextEpoch: nextEpochOf(g, state.shard, height, inp.prev, crossLinks),
     proposer: inp.proposer,
-    time: Math.max(inp.time, inp.prev?.time ?? 0),
+    time,
     crossLinks,
   }
   return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected }
@@ -192,7 +197,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (h.nextEpoch !== nextEpochOf(g, h.shard, h.height, prev, h.crossLinks)) invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
   // execute
   const state = cloneState(inp.state)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0 }
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, ...(view.models ? { models: view.models } : {}) }
   const ids: Uint8Array[] = []
   block.txs.forEach((tx, i) => {
     try {
@@ -201,11 +206,13 @@ export function validateBlock(inp: ValidateInput): ShardState {
       applyTx(state, tx, checked.payload, ctx)
       ids.push(checked.id)
     } catch (e) {
+      // not a verdict on the block: this node must fetch a model blob first
+      if (e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE) throw e
       invalid(`tx ${i}: ${describeError(e)}`)
     }
   })
   if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
-  finishBlock(state, h.height, h.prevHash, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g)
+  finishBlock(state, h.height, h.prevHash, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g, { time: h.time, ...(view.models ? { models: view.models } : {}) })
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees
   if (!view.election(h.nextEpoch) && !state.system?.elections.some((e) => e.epoch === h.nextEpoch)) {

@@ -17,6 +17,9 @@ export const FlCode = {
   ABS_MAGNITUDE: 'FL_ABS_MAGNITUDE',
   REL_MAGNITUDE: 'FL_REL_MAGNITUDE',
   DIRECTION: 'FL_DIRECTION',
+  DATA_SIZE: 'FL_DATA_SIZE',
+  VERDICT: 'FL_VERDICT',
+  UNDECIDED: 'FL_UNDECIDED',
 } as const
 export type FlCode = (typeof FlCode)[keyof typeof FlCode]
 

@@ -11,6 +11,9 @@ import { electCommittees } from '../election.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
+import { finishFlRound, initialFlState, type ModelSource } from './fl.js'
+import { initialModel } from '../../fl/init.js'
+import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
   const system: SystemState = {
@@ -20,6 +23,7 @@ export function initialStates(g: Genesis): ShardState[] {
     epoch: 0,
     configVersion: 0,
     elections: [],
+    fl: initialFlState(weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))),
   }
   system.elections.push(electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }))
   return Array.from({ length: g.committees }, (_, shard) => ({ chainId: g.chainId, shard, height: 0, nonces: new Map(), notes: 0, ...(shard === 0 ? { system } : {}) }))
@@ -86,10 +90,11 @@ export interface BlockCredit {
  * boundary (every epochLength heights): the epoch advances and the next committees are elected
  * with the previous block hash as seed.
  */
-export function finishBlock(state: ShardState, height: number, prevHash: Uint8Array, credit: BlockCredit | null, g: Genesis): void {
+export function finishBlock(state: ShardState, height: number, prevHash: Uint8Array, credit: BlockCredit | null, g: Genesis, block: { time: number; models?: ModelSource }): void {
   state.height = height
   const s = state.system
   if (!s) return
+  finishFlRound(s, height, block.time, g, block.models)
   if (credit) {
     const signed = new Set(credit.prevSigners)
     for (const i of credit.prevCommittee) {

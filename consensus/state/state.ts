@@ -10,6 +10,7 @@ import {
   array, bytes, defineCodec, fromHex, hex, optional, str, struct, taggedHash, toHex, u32, u53, uint,
   type Infer,
 } from '../../ledger/index.js'
+import { flStateType } from './fl.js'
 
 export const countersType = struct({
   /** precommits expected from this member in certificates of its committee */
@@ -62,6 +63,8 @@ export const systemStateType = struct({
   configVersion: u53,
   /** elections for the current and the next epochs (older ones are dropped) */
   elections: array(electionType, { max: 4 }),
+  /** federated learning: the open round, its updates, closed rounds, trainers' coins */
+  fl: flStateType,
 })
 export type SystemState = Infer<typeof systemStateType>
 

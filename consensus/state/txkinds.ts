@@ -7,12 +7,15 @@ import {
   NAME_PATTERN, type Codec, type Genesis, type Infer, type SignedTx,
 } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
+import { applyFlUpdate, applyFlVerdict, flUpdateCodec, flVerdictCodec, type FlUpdatePayload, type FlVerdictPayload, type ModelSource } from './fl.js'
 import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
 
 export interface ExecContext {
   genesis: Genesis
   /** epoch of the block being applied */
   epoch: number
+  /** model blobs for fl.update rules and round closes (absent: FL transactions cannot apply) */
+  models?: ModelSource
 }
 
 export interface TxKind<P> {
@@ -148,5 +151,25 @@ export const evidence: TxKind<Infer<typeof evidencePayloadType>> = {
   },
 }
 
-export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map([dataNote, stakeVote, memberConfig, evidence].map((k) => [k.kind, k]))
+// ── fl.update / fl.verdict: federated learning (rules in fl.ts) ───────────────────────
+export const flUpdate: TxKind<FlUpdatePayload> = {
+  kind: 'fl.update',
+  codec: flUpdateCodec,
+  system: true,
+  apply(state, tx, p, ctx) {
+    const s = sys(state)
+    applyFlUpdate(s, senderIndex(s, tx), tx, p, ctx.genesis, ctx.models)
+  },
+}
+export const flVerdict: TxKind<FlVerdictPayload> = {
+  kind: 'fl.verdict',
+  codec: flVerdictCodec,
+  system: true,
+  apply(state, tx, p, ctx) {
+    const s = sys(state)
+    applyFlVerdict(s, senderIndex(s, tx), p, ctx.epoch)
+  },
+}
+
+export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map([dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict].map((k) => [k.kind, k]))
 

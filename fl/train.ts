@@ -1,0 +1,95 @@
+/**
+ * Local training and evaluation with TensorFlow.js (DESIGN §6 step 1). Uses
+ * `@tensorflow/tfjs-node` when the user has it installed, else the WebAssembly backend.
+ * Training is local work, not consensus: only the aggregation of its results must be
+ * bit-identical, and that is plain TypeScript (aggregate.ts).
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Dataset } from './data.js'
+import { CLASSES } from './data.js'
+import { flatten, shapesOf, unflatten, type ModelSpec } from './weights.js'
+
+let backend: Promise<string> | undefined
+
+/** Picks the fastest backend available once per process. */
+export function initBackend(): Promise<string> {
+  backend ??= (async () => {
+    try {
+      // optional peer dependency: present only when the user installed it
+      await import('@tensorflow/tfjs-node' as string)
+      await tf.setBackend('tensorflow')
+    } catch {
+      await import('@tensorflow/tfjs-backend-wasm')
+      await tf.setBackend('wasm')
+    }
+    await tf.ready()
+    return tf.getBackend()
+  })()
+  return backend
+}
+
+export interface TrainOptions {
+  epochs: number
+  batchSize: number
+  learningRate: number
+  activation: 'relu' | 'sigmoid' | 'tanh'
+}
+
+export interface Evaluation {
+  accuracy: number
+  loss: number
+}
+
+/** One reusable Keras model per spec; weights are set from and read back to flat float32 arrays. */
+export class LocalModel {
+  private readonly model: tf.Sequential
+  private readonly shapes: number[][]
+
+  constructor(readonly spec: ModelSpec & { activation: 'relu' | 'sigmoid' | 'tanh' }) {
+    this.shapes = shapesOf(spec)
+    this.model = tf.sequential()
+    for (let l = 1; l < spec.layers.length; l++) {
+      const last = l === spec.layers.length - 1
+      this.model.add(tf.layers.dense({ units: spec.layers[l]!, activation: last ? 'softmax' : spec.activation, ...(l === 1 ? { inputShape: [spec.layers[0]!] } : {}) }))
+    }
+  }
+
+  private set(flat: Float32Array): void {
+    const w = unflatten(this.shapes, flat)
+    tf.tidy(() => this.model.setWeights(w.tensors.map((t, i) => tf.tensor(t, w.shapes[i]!))))
+  }
+
+  private get(): Float32Array {
+    const tensors = this.model.getWeights().map((t) => t.dataSync() as Float32Array)
+    return flatten({ shapes: this.shapes, tensors: tensors.map((t) => Float32Array.from(t)) })
+  }
+
+  private tensors(d: Dataset, labels = d.labels): [tf.Tensor2D, tf.Tensor2D] {
+    return tf.tidy(() => [tf.tensor2d(d.images, [d.count, d.features]), tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat() as tf.Tensor2D])
+  }
+
+  /** E local epochs of SGD from `start`; `labels` overrides the data's labels (label-flip attack). */
+  async train(start: Float32Array, d: Dataset, o: TrainOptions, labels?: Uint8Array): Promise<Float32Array> {
+    this.set(start)
+    this.model.compile({ optimizer: tf.train.sgd(o.learningRate), loss: 'categoricalCrossentropy' })
+    const [x, y] = this.tensors(d, labels)
+    try {
+      await this.model.fit(x, y, { epochs: o.epochs, batchSize: o.batchSize, shuffle: true, verbose: 0 })
+    } finally {
+      x.dispose()
+      y.dispose()
+    }
+    return this.get()
+  }
+
+  evaluate(weights: Float32Array, d: Dataset): Evaluation {
+    this.set(weights)
+    return tf.tidy(() => {
+      const [x, y] = this.tensors(d)
+      const p = this.model.predict(x) as tf.Tensor2D
+      const loss = tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0]!
+      const correct = tf.equal(p.argMax(1), y.argMax(1)).sum().dataSync()[0]!
+      return { accuracy: correct / d.count, loss: Number.isFinite(loss) ? loss : 1e9 }
+    })
+  }
+}
