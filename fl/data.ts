@@ -150,3 +150,15 @@ export function partition(labels: Uint8Array, trainers: number, o: { mode: Parti
   }
   return out.map((p) => p.sort((a, b) => a - b))
 }
+
+export interface FederatedData extends Split {
+  /** per trainer t<j>: its training samples */
+  shards: Dataset[]
+}
+
+/** Everything a node (or a baseline) needs from the genesis FL parameters and seed. */
+export async function federatedData(p: { dataset: string; dataLimit: number; trainers: number; partition: PartitionMode; dirichletAlpha: number }, seed: number): Promise<FederatedData> {
+  const split = splitDataset(await loadDataset(p.dataset), seed, p.dataLimit)
+  const parts = partition(split.train.labels, p.trainers, { mode: p.partition, alpha: p.dirichletAlpha, seed })
+  return { ...split, shards: parts.map((idx) => subset(split.train, idx)) }
+}

@@ -14,6 +14,7 @@ commands:
   node      run one peer:                 diten node --config <file>
   devnet    run a local multi-node network: diten devnet --nodes 4
   status    show a devnet's nodes:         diten status [--devnet .devnet]
+  fl        federated learning on a devnet: diten fl run --rounds 20
   version   print the version
 
 run "diten <command> --help" for a command's options`
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   node: async () => import('./cli/run-node.js').then((m) => ({ help: m.nodeHelp, run: m.runNode })),
   devnet: async () => import('./cli/devnet.js').then((m) => ({ help: m.devnetHelp, run: m.runDevnet })),
   status: async () => import('./cli/status.js').then((m) => ({ help: m.statusHelp, run: m.runStatus })),
+  fl: async () => import('./cli/fl.js').then((m) => ({ help: m.flHelp, run: m.runFlCommand })),
 }
 
 async function main(argv: string[]): Promise<number> {

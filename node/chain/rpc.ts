@@ -51,11 +51,13 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     handler: async (p: { shard: number; height: number; format?: 'full' | 'ids' }) => {
       const f = await chain.store.blocks.get({ shard: p.shard, height: p.height })
       if (!f) throw new DitenError(ErrorCode.NOT_FOUND, `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`)
+      // bytes of the block's transactions in their canonical encoding
+      const txBytes = f.block.txs.reduce((n, tx) => n + signedTxCodec.encode(tx).length, 0)
       if (p.format === 'ids') {
         const { txs, ...rest } = f.block
-        return toJson({ block: { ...rest, txIds: txs.map((tx) => txId(tx.body)) }, cert: f.cert })
+        return toJson({ block: { ...rest, txIds: txs.map((tx) => txId(tx.body)) }, cert: f.cert, txBytes })
       }
-      return toJson(f)
+      return toJson({ ...f, txBytes })
     },
   })
   d.register('consensus_status', {

@@ -16,6 +16,7 @@ import { SigCache } from '../../consensus/sigcache.js'
 import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { type Election, type ShardState } from '../../consensus/state/state.js'
 import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
+import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -67,7 +68,11 @@ export class ChainService implements ChainView {
   private readonly rejections = new Map<string, { code: string; message: string }>()
   private readonly syncing = new Set<number>()
   private syncTimer: NodeJS.Timeout | undefined
-  private evidenceNonce: number | undefined
+  /** model blobs for FL transactions (set by the node when FL runs) */
+  models?: ModelSource
+  /** fetches the blobs the last validations missed */
+  fetchModels: () => Promise<void> = async () => undefined
+  private ownQueue: Promise<unknown> = Promise.resolve()
   private loaded: ShardState[] = []
   private readonly reported = new Set<string>()
   private outbox: SignedTx[] = []
@@ -91,7 +96,7 @@ export class ChainService implements ChainView {
     return fromHex(this.systemState().members[member]!.publicKey)
   }
   /** The system shard's committed state (during init: as loaded from disk). */
-  private systemState() {
+  systemState() {
     return (this.shards[0]?.state ?? this.loaded[0]!).system!
   }
   header(shard: number, height: number): Header | undefined {
@@ -135,6 +140,7 @@ export class ChainService implements ChainView {
         submitEvidence: (e) => void this.submitEvidence(e),
         links: (shard) => this.links(shard),
         onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
+        fetchModels: () => this.fetchModels(),
       })
       await chain.init(head)
       // which headers of other shards this shard's chain already links
@@ -223,16 +229,24 @@ export class ChainService implements ChainView {
     if (this.reported.has(key)) return
     this.reported.add(key)
     this.m.logger.warn({ offender: toHex(offence.offender).slice(0, 16), shard: offence.shard, height: offence.height, round: offence.round }, 'equivocation seen: submitting evidence')
-    const sender = this.opts.keypair.publicKey
-    const state = this.shards[0]!.state
-    const next = Math.max(state.nonces.get(toHex(sender)) ?? 0, this.evidenceNonce ?? 0)
-    const tx = signTx({ chainId: this.genesis.chainId, kind: evidenceKind.kind, sender, nonce: next, payload: evidencePayloadCodec.encode(e) }, this.opts.keypair.secretKey)
-    try {
-      await this.submit(tx)
-      this.evidenceNonce = next + 1
-    } catch (err) {
-      this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted')
-    }
+    await this.submitOwn(evidenceKind.kind, evidencePayloadCodec.encode(e)).catch((err: unknown) => this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted'))
+  }
+
+  /**
+   * Signs and submits a transaction of this node's member. Nonces follow the committed state and
+   * this node's own pending run, so a refused transaction never leaves a gap behind it.
+   */
+  submitOwn(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
+    const run = this.ownQueue.then(() => {
+      const sender = this.opts.keypair.publicKey
+      const senderHex = toHex(sender)
+      const probe = signTx({ chainId: this.genesis.chainId, kind, sender, nonce: 0, payload }, this.opts.keypair.secretKey)
+      const shard = shardOfTx(probe, this.genesis.committees)
+      const nonce = this.mempools[shard]!.nextNonce(senderHex, this.shards[shard]!.state.nonces.get(senderHex) ?? 0)
+      return this.submit(signTx({ chainId: this.genesis.chainId, kind, sender, nonce, payload }, this.opts.keypair.secretKey))
+    })
+    this.ownQueue = run.catch(() => undefined)
+    return run
   }
 
   private links(shard: number): LinkProof[] {

@@ -38,7 +38,11 @@ export interface ShardChainDeps {
   /** crossLink proofs for a block of this shard (other shards' finalized headers) */
   links(shard: number): LinkProof[]
   onCommitted(shard: number, f: Finalized, state: ShardState, txIds: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> | void
+  /** fetches the model blobs a validation missed (FL_BLOB_UNAVAILABLE) */
+  fetchModels(): Promise<void>
 }
+
+const unavailable = (e: unknown) => e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE
 
 const MAX_FUTURE_HEIGHTS = 3
 const MAX_BUFFERED = 2000
@@ -222,17 +226,27 @@ export class ShardChain {
     const added = this.log.addProposal(p)
     if (added.conflict) this.d.submitEvidence(proposalEvidence(added.conflict, { stub, sig: p.sig }))
     if (!added.fresh) return
-    const hex = toHex(hash)
-    const valid = this.validate(hex, p.block) !== null
-    this.run(this.machine!.onProposal(stub.round, hex, stub.validRound, valid, proposerIdx))
+    this.consider(p, toHex(hash), proposerIdx)
   }
 
-  private validate(hex: string, block: Block): ShardState | null {
+  /** Validates a proposal and feeds the machine; a proposal whose model blobs are missing waits for them. */
+  private consider(p: Proposal, hex: string, proposerIdx: number, attempt = 0): void {
+    const valid = this.validate(hex, p.block)
+    if (valid === 'wait' && attempt < 3) {
+      const height = this.height
+      void this.d.fetchModels().finally(() => this.enqueue(() => void (this.height === height && this.machine && this.consider(p, hex, proposerIdx, attempt + 1))))
+      return
+    }
+    this.run(this.machine!.onProposal(p.stub.round, hex, p.stub.validRound, valid !== null && valid !== 'wait', proposerIdx))
+  }
+
+  private validate(hex: string, block: Block): ShardState | null | 'wait' {
     if (this.log.validated.has(hex)) return this.log.validated.get(hex)!
     let state: ShardState | null = null
     try {
       state = validateBlock({ view: this.d.view, block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee: this.committee!, now: Date.now() })
     } catch (e) {
+      if (unavailable(e)) return 'wait'
       this.d.logger.warn({ shard: this.shard, height: this.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
     }
     this.log.validated.set(hex, state)
@@ -393,7 +407,17 @@ export class ShardChain {
     const hash = headerHash(h)
     verifyCertificate(this.d.genesis.chainId, f.cert, committee.keys, { shard: this.shard, height: h.height, blockHash: hash })
     this.committee = committee
-    const state = this.log.validated.get(toHex(hash)) ?? validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
+    const replay = () => validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
+    let state = this.log.validated.get(toHex(hash))
+    if (!state) {
+      try {
+        state = replay()
+      } catch (e) {
+        if (!unavailable(e)) throw e
+        await this.d.fetchModels()
+        state = replay()
+      }
+    }
     await this.commit(f, state)
     return 'applied'
   }

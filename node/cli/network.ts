@@ -10,7 +10,7 @@
  */
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createGenesis, defaultGenesisParams, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis } from '../../ledger/index.js'
+import { createGenesis, defaultGenesisParams, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis, type GenesisParams } from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
 import { writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
@@ -24,7 +24,10 @@ export interface NetworkOptions {
   delegates?: number
   host: string
   basePort: number
-  dataSize: number
+  /** data each member's twins hold: one number for all, or one per member */
+  dataSize: number | number[]
+  /** adjusts the genesis parameters (e.g. federated learning) before they are written */
+  params?: (p: GenesisParams) => void
   logLevel: NodeConfig['log']['level']
   epochLength?: number
   blockIntervalMs?: number
@@ -70,10 +73,11 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members)
   if (o.epochLength !== undefined) params.consensus.epochLength = o.epochLength
   if (o.blockIntervalMs !== undefined) params.consensus.blockIntervalMs = o.blockIntervalMs
+  o.params?.(params)
   const genesis = createGenesis({
     params,
     chainId: o.chainId,
-    members: names.map((name, i) => ({ name, publicKey: toHex(keys[i]!.publicKey), dataSize: o.dataSize })),
+    members: names.map((name, i) => ({ name, publicKey: toHex(keys[i]!.publicKey), dataSize: typeof o.dataSize === 'number' ? o.dataSize : o.dataSize[i]! })),
     ...(o.committees !== undefined ? { committees: o.committees } : {}),
     ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
   })

@@ -29,8 +29,8 @@ const PRUNE_EVERY_MS = 30_000
 const entryPointCodec = defineCodec('tangle.entryPoint', struct({ prunedAt: u53 }), 32)
 const MAX_BACKOFF_MS = 30_000
 
-/** The model rules of [4/6] plug in here; until then every well-formed update is valid. */
-export type ValidityPredicate = (tx: SignedTangleTx) => boolean
+/** Local policy on a checked update (the FL model rules); may fetch its blob first. */
+export type ValidityPredicate = (tx: SignedTangleTx, id: string) => boolean | Promise<boolean>
 
 export interface AttachParams {
   round: number
@@ -55,9 +55,13 @@ export class TangleService {
   /** invalid transactions seen (for the approve-invalid fault switch) */
   private readonly invalidIds: string[] = []
   private readonly parasite: SignedTangleTx[] = []
+  /** ids being judged and stored (the validity predicate may wait for a blob) */
+  private readonly inflight = new Set<string>()
+  /** the model rules of [4/6] plug in here (set before init); without it every checked update is valid */
+  validity: ValidityPredicate | undefined
 
   constructor(
-    private readonly opts: { genesis: Genesis; keypair: Keypair; validity?: ValidityPredicate; byzantine?: ReadonlySet<Behaviour> },
+    private readonly opts: { genesis: Genesis; keypair: Keypair; byzantine?: ReadonlySet<Behaviour> },
     private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger; metrics: Metrics },
   ) {
     const t = opts.genesis.params.tangle
@@ -76,7 +80,7 @@ export class TangleService {
     let n = 0
     const started = Date.now()
     for await (const [, tx] of this.store.entries()) {
-      this.apply(tx)
+      await this.apply(tx)
       if (++n % 10_000 === 0) this.m.logger.info({ loaded: n }, 'rebuilding the tangle index')
     }
     if (n > 0) this.m.logger.info({ loaded: n, ms: Date.now() - started, missing: this.core.missing().length }, 'tangle index rebuilt')
@@ -84,7 +88,7 @@ export class TangleService {
       name: 'tangle',
       codec: signedTangleTxCodec,
       validate: (tx) => {
-        if (this.core.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
+        if (this.core.has(tangleTxId(tx.body)) || this.inflight.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
         const unknownParents = [tx.body.trunk, tx.body.branch].some((p) => !this.core.has(p) && p !== this.rootId)
         if (unknownParents && this.core.missingCount >= MAX_MISSING) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${this.core.missingCount} parents already pending`)
         this.check(tx)
@@ -145,15 +149,23 @@ export class TangleService {
     if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the member key')
   }
 
-  private apply(tx: SignedTangleTx): TangleChange {
+  private async apply(tx: SignedTangleTx): Promise<TangleChange> {
     const member = this.memberOf(tx)!
+    const id = tangleTxId(tx.body)
+    let valid = true
+    try {
+      valid = this.validity ? await this.validity(tx, id) : true
+    } catch (e) {
+      valid = false
+      this.m.logger.debug({ id: id.slice(0, 16), err: describeError(e) }, 'tangle update judged invalid')
+    }
     const change = this.core.add({
-      id: tangleTxId(tx.body),
+      id,
       trunk: tx.body.trunk,
       branch: tx.body.branch,
       weight: ownWeight(tx.body.dataSize, member.dataSize, tx.body.claimedAccuracyBp),
       member: member.index,
-      valid: this.opts.validity ? this.opts.validity(tx) : true,
+      valid,
       time: tx.body.time,
     })
     this.confirmed += change.confirmed.length
@@ -164,10 +176,16 @@ export class TangleService {
   /** Stores a checked transaction and adds it to the tangle (idempotent). */
   async ingest(tx: SignedTangleTx): Promise<TangleChange | undefined> {
     const id = tangleTxId(tx.body)
-    if (this.core.has(id)) return undefined
-    await this.store.put(fromHex(id), tx)
-    this.requested.delete(id)
-    const change = this.apply(tx)
+    if (this.core.has(id) || this.inflight.has(id)) return undefined
+    this.inflight.add(id)
+    let change: TangleChange
+    try {
+      await this.store.put(fromHex(id), tx)
+      this.requested.delete(id)
+      change = await this.apply(tx)
+    } finally {
+      this.inflight.delete(id)
+    }
     this.m.metrics.tangleTxs.inc()
     this.m.metrics.tangleConfirmed.inc(change.confirmed.length)
     this.m.metrics.tangleTips.set(this.core.tips.size)

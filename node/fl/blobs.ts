@@ -1,0 +1,119 @@
+/**
+ * Model blobs (DESIGN §3): content-addressed float32 weights in LevelDB (bucket `blobs`, key =
+ * sha256), served to members over request/response (`fl.blob`) and fetched from them on demand.
+ * A fetched blob is kept only when it hashes to what was asked; its format verdict (shapes,
+ * finite values) is computed once and cached with the decoded weights, which is what the state
+ * transition reads through the synchronous ModelSource interface.
+ */
+import { Bucket, DitenError, ErrorCode, bucketKey, defineCodec, describeError, fromHex, hex, struct } from '../../ledger/index.js'
+import type { ModelLookup, ModelSource } from '../../consensus/state/fl.js'
+import { FlRuleError, checkFormat } from '../../fl/rules.js'
+import { MAX_BLOB_BYTES, flatten, weightsHash, type ModelSpec } from '../../fl/weights.js'
+import type { LevelStore } from '../db.js'
+import type { Logger } from '../logger.js'
+import type { MemberSet } from '../p2p/members.js'
+import type { Host } from '../p2p/host.js'
+import type { ReqResp } from '../p2p/reqresp.js'
+
+const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: hex(32) }), 128)
+/** decoded models kept in memory (an MLP 784-128-10 is 400 KB) */
+const CACHE = 96
+
+export class BlobStore implements ModelSource {
+  private readonly cache = new Map<string, ModelLookup>()
+  private readonly fetching = new Map<string, Promise<ModelLookup>>()
+  /** hashes looked up but not held: the chain asks for them to be fetched */
+  readonly misses = new Set<string>()
+  fetched = 0
+  served = 0
+
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly m: { db: LevelStore; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger },
+  ) {}
+
+  async init(): Promise<void> {
+    await this.m.reqresp.handle('fl.blob', async (req) => {
+      const { hash } = blobRequestCodec.decode(req)
+      const blob = await this.m.db.get(bucketKey(Bucket.blobs, fromHex(hash)))
+      if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `no blob ${hash.slice(0, 16)}…`)
+      this.served++
+      return blob
+    })
+  }
+
+  private remember(hash: string, l: ModelLookup): ModelLookup {
+    this.cache.delete(hash)
+    this.cache.set(hash, l)
+    while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value!)
+    this.misses.delete(hash)
+    return l
+  }
+
+  private judge(hash: string, blob: Uint8Array): ModelLookup {
+    try {
+      return { weights: flatten(checkFormat(blob, hash, this.spec)) }
+    } catch (e) {
+      if (e instanceof FlRuleError) return { rule: e.rule, detail: e.message.slice(0, 200) }
+      return { rule: 'FL_BAD_SHAPE', detail: describeError(e).slice(0, 200) }
+    }
+  }
+
+  lookup(hash: string): ModelLookup | undefined {
+    const l = this.cache.get(hash)
+    if (!l) this.misses.add(hash)
+    return l
+  }
+
+  derived(hash: string, blob: Uint8Array, weights: Float32Array): void {
+    this.remember(hash, { weights })
+    void this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }]).catch((e: unknown) => this.m.logger.error({ err: describeError(e) }, 'derived model not stored'))
+  }
+
+  /** Stores a blob made here (a trained or aggregated model); returns its hash. */
+  async put(blob: Uint8Array): Promise<string> {
+    const hash = weightsHash(blob)
+    const l = this.judge(hash, blob)
+    await this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
+    this.remember(hash, l)
+    return hash
+  }
+
+  async raw(hash: string): Promise<Uint8Array | undefined> {
+    return this.m.db.get(bucketKey(Bucket.blobs, fromHex(hash)))
+  }
+
+  /** The model from memory, disk, or members (preferred peers first); throws when nobody has it. */
+  async ensure(hash: string, prefer: string[] = []): Promise<ModelLookup> {
+    const hit = this.cache.get(hash)
+    if (hit) return this.remember(hash, hit)
+    let p = this.fetching.get(hash)
+    if (!p) {
+      p = this.load(hash, prefer).finally(() => this.fetching.delete(hash))
+      this.fetching.set(hash, p)
+    }
+    return p
+  }
+
+  private async load(hash: string, prefer: string[]): Promise<ModelLookup> {
+    const local = await this.raw(hash)
+    if (local) return this.remember(hash, this.judge(hash, local))
+    const connected = this.m.members.all().filter((x) => this.m.host.getConnections(x.id).length > 0)
+    connected.sort((a, b) => Number(prefer.includes(b.publicKey)) - Number(prefer.includes(a.publicKey)))
+    for (const peer of connected) {
+      try {
+        const blob = await this.m.reqresp.request(peer.id, 'fl.blob', blobRequestCodec.encode({ hash }), { timeoutMs: 10_000, maxResponseBytes: MAX_BLOB_BYTES })
+        if (weightsHash(blob) !== hash) {
+          this.m.logger.warn({ peer: peer.name, hash: hash.slice(0, 16) }, 'a member served a blob with another hash')
+          continue
+        }
+        await this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
+        this.fetched++
+        return this.remember(hash, this.judge(hash, blob))
+      } catch (e) {
+        this.m.logger.debug({ peer: peer.name, hash: hash.slice(0, 16), err: describeError(e) }, 'blob not fetched from this member')
+      }
+    }
+    throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `no connected member holds model blob ${hash.slice(0, 16)}…`)
+  }
+}

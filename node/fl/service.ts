@@ -1,0 +1,274 @@
+/**
+ * Federated learning inside a member's node (DESIGN §6): for each round the chain opens, the
+ * trainers this member hosts train E local epochs from M(e−1) and attach their updates to the
+ * tangle; the member promotes unconfirmed updates (IOTA-style promotion: a transaction that
+ * approves tips and carries only the base model), aggregates its *confirmed* updates by data size
+ * after they confirm or T_p passes, and submits `fl.update`. As a verifier (a member of the system
+ * shard's committee) it evaluates every pending `fl.update` on the validation set and posts
+ * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
+ */
+import { DitenError, ErrorCode, describeError, genesisHash, toHex, type Genesis, type Keypair } from '../../ledger/index.js'
+import { flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
+import { fedAvg } from '../../fl/aggregate.js'
+import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
+import { federatedData, type FederatedData } from '../../fl/data.js'
+import { initialModel } from '../../fl/init.js'
+import { LocalModel, initBackend } from '../../fl/train.js'
+import { judge } from '../../fl/verdicts.js'
+import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
+import type { ChainService } from '../chain/service.js'
+import { FL_ATTACKS, type Behaviour } from '../chain/behaviours.js'
+import type { Logger } from '../logger.js'
+import type { TangleService } from '../tangle/service.js'
+import type { BlobStore } from './blobs.js'
+import { PROMOTE, UpdateValidity } from './validity.js'
+
+const TICK_MS = 250
+const PROMOTE_EVERY_MS = 500
+const MAX_PROMOTIONS = 12
+/** a verifier waits this long for an update's tangle transactions to reach and confirm here */
+const VERDICT_WAIT_MS = 8000
+
+interface LocalUpdate {
+  id: string
+  trainer: string
+  dataSize: number
+  weights: Float32Array
+}
+
+interface RoundWork {
+  round: number
+  base: string
+  updates: LocalUpdate[]
+  trained: boolean
+  trainedAt: number
+  submitted: boolean
+  promotions: number
+  lastPromote: number
+}
+
+export class FlService {
+  private data!: FederatedData
+  private model!: LocalModel
+  private validity!: UpdateValidity
+  private readonly attack: Attack | undefined
+  private readonly trainers: number[]
+  private work: RoundWork | undefined
+  private timer: NodeJS.Timeout | undefined
+  private busy = false
+  private readonly accuracyCache = new Map<string, number>()
+  /** update ids this node already judged, and when it first saw each pending one */
+  private readonly judged = new Set<string>()
+  private readonly firstSeen = new Map<string, number>()
+  m0 = ''
+
+  constructor(
+    private readonly opts: { genesis: Genesis; keypair: Keypair; selfMember: number; byzantine: ReadonlySet<Behaviour> },
+    private readonly m: { chain: ChainService; tangle: TangleService; blobs: BlobStore; logger: Logger },
+  ) {
+    this.attack = FL_ATTACKS.find((a) => opts.byzantine.has(a))
+    const p = opts.genesis.params.fl
+    const n = opts.genesis.members.length
+    this.trainers = Array.from({ length: p.trainers }, (_, j) => j).filter((j) => j % n === opts.selfMember)
+  }
+
+  /** Loads the data and the model; installs the tangle's validity predicate (before the tangle loads). */
+  async init(): Promise<void> {
+    const g = this.opts.genesis
+    const p = g.params.fl
+    const started = Date.now()
+    const backend = await initBackend()
+    this.data = await federatedData(p, p.seed)
+    this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
+    this.m0 = await this.m.blobs.put(encodeWeights(initialModel(p.model, genesisHash(g))))
+    this.validity = new UpdateValidity({
+      genesis: g,
+      blobs: this.m.blobs,
+      model: this.model,
+      validation: this.data.validation,
+      shardSizes: this.data.shards.map((s) => s.count),
+      m0: this.m0,
+      fl: () => this.flState(),
+      accuracy: (hash, w) => this.accuracy(hash, w),
+    })
+    this.m.tangle.validity = (tx, id) => this.validity.judge(tx, id)
+    this.m.logger.info({ backend, trainers: this.trainers.map((j) => `t${j}`), samples: this.trainers.map((j) => this.data.shards[j]!.count), validation: this.data.validation.count, attack: this.attack, ms: Date.now() - started }, 'federated learning ready')
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+  }
+
+  flState(): FlState | undefined {
+    return this.m.chain.systemState().fl
+  }
+
+  /** why the tangle judged an update invalid here (tests, logs) */
+  invalidReason(id: string): string | undefined {
+    return this.validity.reasons.get(id)
+  }
+
+  private accuracy(hash: string, weights: Float32Array): number {
+    let a = this.accuracyCache.get(hash)
+    if (a === undefined) {
+      a = this.model.evaluate(weights, this.data.validation).accuracy
+      this.accuracyCache.set(hash, a)
+      if (this.accuracyCache.size > 1000) this.accuracyCache.delete(this.accuracyCache.keys().next().value!)
+    }
+    return a
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      const fl = this.flState()
+      if (!fl || fl.round > this.opts.genesis.params.fl.rounds) return
+      if (this.work?.round !== fl.round) {
+        const w: RoundWork = { round: fl.round, base: fl.model, updates: [], trained: false, trainedAt: 0, submitted: false, promotions: 0, lastPromote: 0 }
+        this.work = w
+        void this.train(w).catch((e: unknown) => this.m.logger.warn({ round: w.round, err: describeError(e) }, 'local training failed'))
+      }
+      await this.verdicts(fl)
+      if (this.work.trained) await this.promoteOrSubmit(this.work, fl)
+    } catch (e) {
+      this.m.logger.warn({ err: describeError(e) }, 'federated learning step failed')
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Each hosted trainer trains from M(e−1) and attaches its update to the tangle. */
+  private async train(w: RoundWork): Promise<void> {
+    const p = this.opts.genesis.params.fl
+    const base = await this.m.blobs.ensure(w.base)
+    if (!('weights' in base)) throw new DitenError(ErrorCode.TX_INVALID, `the base model of round ${w.round} is malformed`)
+    const started = Date.now()
+    for (const j of this.trainers) {
+      if (this.work !== w) return
+      const shard = this.data.shards[j]!
+      const trained = await this.model.train(base.weights, shard, { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation }, this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined)
+      const weights = this.attack ? poison(this.attack, base.weights, trained, w.round * 1000 + j) : trained
+      const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
+      const ownAcc = this.model.evaluate(weights, shard).accuracy
+      const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
+      const { id } = await this.attachWithRetry({ round: w.round, trainer: `t${j}`, modelHash, dataSize: shard.count, claimedAccuracyBp })
+      w.updates.push({ id, trainer: `t${j}`, dataSize: shard.count, weights })
+    }
+    w.trained = true
+    w.trainedAt = Date.now()
+    this.m.logger.info({ round: w.round, updates: w.updates.length, ms: w.trainedAt - started }, 'local updates attached')
+  }
+
+  private async attachWithRetry(a: Parameters<TangleService['attach']>[0]): Promise<{ id: string }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.m.tangle.attach(a)
+      } catch (e) {
+        if (attempt >= 20 || !(e instanceof DitenError && e.code === ErrorCode.TANGLE_NO_TIPS)) throw e
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+  }
+
+  /** Until its updates confirm (or T_p passes): promote; then aggregate the confirmed ones and submit. */
+  private async promoteOrSubmit(w: RoundWork, fl: FlState): Promise<void> {
+    const core = this.m.tangle.core
+    const p = this.opts.genesis.params.fl
+    const now = Date.now()
+    if (!w.submitted) {
+      const confirmed = w.updates.filter((u) => core.isConfirmed(u.id))
+      // a malicious member does not wait for approval it will not get
+      if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= p.roundWaitMs) {
+        w.submitted = true
+        await this.submitUpdate(w, this.attack ? w.updates : confirmed)
+        return
+      }
+    }
+    const pending = [...this.validity.seenIn(w.round).keys(), ...w.updates.map((u) => u.id)].some((id) => !core.isConfirmed(id))
+    const open = fl.round === w.round
+    if (open && pending && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
+      w.promotions++
+      w.lastPromote = now
+      const self = this.opts.genesis.members[this.opts.selfMember]!
+      await this.m.tangle.attach({ round: w.round, trainer: PROMOTE, modelHash: w.base, dataSize: self.dataSize, claimedAccuracyBp: 10_000 }).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'promotion not attached'))
+    }
+  }
+
+  private async submitUpdate(w: RoundWork, use: LocalUpdate[]): Promise<void> {
+    if (use.length === 0) {
+      this.m.logger.warn({ round: w.round, attached: w.updates.length }, 'no local update confirmed within T_p: nothing to submit this round')
+      return
+    }
+    const p = this.opts.genesis.params.fl
+    const agg = fedAvg(use.map((u) => ({ member: u.trainer, dataSize: u.dataSize, weights: u.weights })))
+    const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), agg)))
+    // lie-accuracy also claims twice the data it has
+    const lie = this.attack === 'lie-accuracy' ? 2 : 1
+    const trainers = use.map((u) => ({ trainer: u.trainer, dataSize: u.dataSize * lie })).sort((a, b) => (a.trainer < b.trainer ? -1 : 1))
+    const payload = { round: w.round, modelHash, dataSize: trainers.reduce((s, t) => s + t.dataSize, 0), trainers, tangleIds: use.map((u) => u.id).sort() }
+    const r = await this.m.chain.submitOwn('fl.update', flUpdateCodec.encode(payload))
+    this.m.logger.info({ round: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize }, 'fl.update submitted')
+  }
+
+  /** As a verifier: judge each pending update of the open round once. */
+  private async verdicts(fl: FlState): Promise<void> {
+    const sys = this.m.chain.systemState()
+    if (!verifiersOf(sys, sys.epoch).includes(this.opts.selfMember)) return
+    for (const u of fl.updates) {
+      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some((v) => v.verifier === this.opts.selfMember)) continue
+      const tangle = await this.tangleCheck(u, fl.round)
+      if (tangle === 'wait') continue
+      const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
+      const base = await this.m.blobs.ensure(fl.model)
+      if (!l || !('weights' in l) || !('weights' in base)) continue
+      const accBp = Math.round(this.accuracy(u.modelHash, l.weights) * 10_000)
+      const baseBp = Math.round(this.accuracy(fl.model, base.weights) * 10_000)
+      const p = this.opts.genesis.params.fl
+      const accept = tangle === 'ok' && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
+      this.judged.add(u.id)
+      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ update: u.id, accept, accuracyBp: accBp }))
+      this.m.logger.info({ round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, tangle }, 'fl.verdict submitted')
+    }
+  }
+
+  /** An fl.update may only aggregate confirmed, valid tangle updates of its own round and member. */
+  private async tangleCheck(u: FlUpdateRecord, round: number): Promise<'ok' | 'wait' | string> {
+    const core = this.m.tangle.core
+    const first = this.firstSeen.get(u.id) ?? Date.now()
+    this.firstSeen.set(u.id, first)
+    const patient = Date.now() - first < VERDICT_WAIT_MS
+    const memberKey = this.opts.genesis.members[u.member]?.publicKey
+    if (u.tangleIds.length !== u.trainers.length) return `${u.tangleIds.length} tangle updates for ${u.trainers.length} trainers`
+    for (const id of u.tangleIds) {
+      if (!core.has(id) || !core.isSolid(id) || (!core.isConfirmed(id) && core.isValid(id))) {
+        if (patient) return 'wait'
+        return `tangle update ${id.slice(0, 12)} is not confirmed here`
+      }
+      if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.validity.reasons.get(id) ?? 'inherited'}`
+      const tx = await this.m.tangle.getTx(id)
+      if (!tx) continue // pruned: confirmed long ago
+      if (toHex(tx.body.member) !== memberKey || tx.body.round !== round) return `tangle update ${id.slice(0, 12)} is of another member or round`
+      const share = u.trainers.find((t) => t.trainer === tx.body.trainer)
+      if (!share || share.dataSize !== tx.body.dataSize) return `tangle update ${id.slice(0, 12)} does not match the claimed trainer data`
+    }
+    return 'ok'
+  }
+
+  /** Test accuracy of the current global model (for fl_status) — evaluated on the held-out test split. */
+  async testAccuracy(hash: string): Promise<{ accuracy: number; loss: number } | undefined> {
+    const l = await this.m.blobs.ensure(hash).catch(() => undefined)
+    return l && 'weights' in l ? this.model.evaluate(l.weights, this.data.test) : undefined
+  }
+
+  /** Flat weights of a model (fl_getModel). */
+  async weights(hash: string): Promise<Float32Array | undefined> {
+    const l = await this.m.blobs.ensure(hash).catch(() => undefined)
+    return l && 'weights' in l ? l.weights : undefined
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The tangle's validity predicate for local model updates (DESIGN §4, §7.1): what an honest
+ * peer checks before it lets an update weigh or approves it. Local policy, cached once per
+ * update (the tangle judges each transaction once):
+ *   - promotions (`~promote`) carry the round's base model M(e−1) and nothing else;
+ *   - the trainer is hosted by the issuer and dataSize is exactly its shard (the partition is
+ *     derived from genesis by every node);
+ *   - the blob is fetched from the issuer and passes the format rules, it is not M(e−1) itself
+ *     (free riding), and ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs;
+ *   - against the valid updates of the round seen so far (≥ 2): relative magnitude and direction;
+ *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
+ */
+import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
+import { trainerHost } from '../../consensus/state/fl.js'
+import type { FlState } from '../../consensus/state/fl.js'
+import { relativeChange, roundCloseRules } from '../../fl/rules.js'
+import type { Contribution } from '../../fl/aggregate.js'
+import type { Dataset } from '../../fl/data.js'
+import type { LocalModel } from '../../fl/train.js'
+import type { BlobStore } from './blobs.js'
+
+export const PROMOTE = '~promote'
+/** claimed accuracy may exceed the validation accuracy by this much (training data fits better) */
+export const ACCURACY_TOLERANCE_BP = 800
+/** how long an update of a round this node has not reached yet waits for the chain */
+const FUTURE_ROUND_WAIT_MS = 15_000
+
+export interface ValidityDeps {
+  genesis: Genesis
+  blobs: BlobStore
+  model: LocalModel
+  validation: Dataset
+  /** data size of trainer t<j> */
+  shardSizes: number[]
+  /** M(0)'s hash */
+  m0: string
+  fl(): FlState | undefined
+  /** validation accuracy of a model (cached by the service) */
+  accuracy(hash: string, weights: Float32Array): number
+}
+
+export class UpdateValidity {
+  /** per round: the valid local updates seen so far (id → contribution) */
+  private readonly seen = new Map<number, Map<string, Contribution>>()
+  /** why the last updates were judged invalid (id → reason), for logs and tests */
+  readonly reasons = new Map<string, string>()
+
+  constructor(private readonly d: ValidityDeps) {}
+
+  /** M(r−1): the model round r starts from, once this node's chain knows it. */
+  async baseOf(round: number): Promise<string | undefined> {
+    const until = Date.now() + FUTURE_ROUND_WAIT_MS
+    for (;;) {
+      const fl = this.d.fl()
+      if (fl && round <= fl.round) return round === fl.round ? fl.model : round === 1 ? this.d.m0 : fl.closed.find((c) => c.round === round - 1)?.model
+      if (Date.now() > until) return undefined
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+
+  seenIn(round: number): Map<string, Contribution> {
+    let m = this.seen.get(round)
+    if (!m) {
+      m = new Map()
+      this.seen.set(round, m)
+      for (const r of this.seen.keys()) if (r < round - 2) this.seen.delete(r)
+    }
+    return m
+  }
+
+  private invalid(id: string, why: string): false {
+    this.reasons.set(id, why)
+    if (this.reasons.size > 10_000) this.reasons.delete(this.reasons.keys().next().value!)
+    return false
+  }
+
+  async judge(tx: SignedTangleTx, id: string): Promise<boolean> {
+    const b = tx.body
+    const g = this.d.genesis
+    const issuer = toHex(b.member)
+    const baseHash = await this.baseOf(b.round)
+    if (!baseHash) return this.invalid(id, `round ${b.round} is not known to this node's chain`)
+    const modelHash = toHex(b.modelHash)
+    if (b.trainer === PROMOTE) return modelHash === baseHash || this.invalid(id, 'a promotion must carry the base model')
+    const host = trainerHost(b.trainer, g)
+    if (host < 0 || g.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
+    const j = Number(b.trainer.slice(1))
+    if (b.dataSize !== this.d.shardSizes[j]) return this.invalid(id, `dataSize ${b.dataSize} is not trainer ${b.trainer}'s ${this.d.shardSizes[j]}`)
+    if (modelHash === baseHash) return this.invalid(id, 'free riding: the update is the base model')
+    const base = await this.d.blobs.ensure(baseHash)
+    const l = await this.d.blobs.ensure(modelHash, [issuer])
+    if (!('weights' in base)) return this.invalid(id, 'the base model is malformed')
+    if (!('weights' in l)) return this.invalid(id, `${l.rule}: ${l.detail}`)
+    const r = relativeChange(l.weights, base.weights)
+    if (!(r <= g.params.fl.rhoAbs)) return this.invalid(id, `FL_ABS_MAGNITUDE: ${r.toPrecision(4)} > ${g.params.fl.rhoAbs}`)
+    const seen = this.seenIn(b.round)
+    const mine: Contribution = { member: id, dataSize: b.dataSize, weights: l.weights }
+    if (seen.size >= 2) {
+      const v = roundCloseRules(base.weights, [...seen.values(), mine])
+      const bad = v.rejected.find((x) => x.member === id)
+      if (bad) return this.invalid(id, `${bad.rule}: ${bad.detail}`)
+    }
+    const accBp = Math.round(this.d.accuracy(modelHash, l.weights) * 10_000)
+    if (b.claimedAccuracyBp > accBp + ACCURACY_TOLERANCE_BP) return this.invalid(id, `claimed accuracy ${b.claimedAccuracyBp} bp, measured ${accBp} bp`)
+    seen.set(id, mine)
+    return true
+  }
+}
