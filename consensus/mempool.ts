@@ -36,13 +36,6 @@ export class Mempool {
   get totalBytes(): number {
     return this.bytes
   }
-  /** The nonce after the sender's contiguous pending run starting at `next` (the next one to sign). */
-  nextNonce(sender: string, next: number): number {
-    const m = this.bySender.get(sender)
-    while (m?.has(next)) next++
-    return next
-  }
-
   has(id: string): boolean {
     return this.byId.has(id)
   }

@@ -13,8 +13,9 @@ import type { ChainView } from '../../consensus/blocks.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
-import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
-import { type Election, type ShardState } from '../../consensus/state/state.js'
+import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
+import { OwnTxs } from './own-txs.js'
+import { cloneState, type Election, type ShardState } from '../../consensus/state/state.js'
 import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
@@ -72,7 +73,7 @@ export class ChainService implements ChainView {
   models?: ModelSource
   /** fetches the blobs the last validations missed */
   fetchModels: () => Promise<void> = async () => undefined
-  private ownQueue: Promise<unknown> = Promise.resolve()
+  private readonly own: OwnTxs
   private loaded: ShardState[] = []
   private readonly reported = new Set<string>()
   private outbox: SignedTx[] = []
@@ -86,6 +87,15 @@ export class ChainService implements ChainView {
     this.store = new ChainStore(m.db)
     this.mempools = Array.from({ length: this.genesis.committees }, () => new Mempool())
     this.headers = Array.from({ length: this.genesis.committees }, () => new Map())
+    this.own = new OwnTxs({
+      genesis: this.genesis,
+      keypair: opts.keypair,
+      mempools: this.mempools,
+      state: (shard) => this.shards[shard]!.state,
+      submit: (tx) => this.submit(tx),
+      dryRun: (state, tx) => this.dryRun(state, tx),
+      logger: m.logger,
+    })
   }
 
   // ── ChainView ───────────────────────────────────────────────────────────────────────
@@ -237,16 +247,18 @@ export class ChainService implements ChainView {
    * this node's own pending run, so a refused transaction never leaves a gap behind it.
    */
   submitOwn(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
-    const run = this.ownQueue.then(() => {
-      const sender = this.opts.keypair.publicKey
-      const senderHex = toHex(sender)
-      const probe = signTx({ chainId: this.genesis.chainId, kind, sender, nonce: 0, payload }, this.opts.keypair.secretKey)
-      const shard = shardOfTx(probe, this.genesis.committees)
-      const nonce = this.mempools[shard]!.nextNonce(senderHex, this.shards[shard]!.state.nonces.get(senderHex) ?? 0)
-      return this.submit(signTx({ chainId: this.genesis.chainId, kind, sender, nonce, payload }, this.opts.keypair.secretKey))
-    })
-    this.ownQueue = run.catch(() => undefined)
-    return run
+    return this.own.submit(kind, payload)
+  }
+
+  /** Why a transaction would not apply on a state now (a dry run on a copy). */
+  private dryRun(state: ShardState, tx: SignedTx): DitenError | undefined {
+    try {
+      const { payload } = checkTx(tx, this.genesis, this.sigCache)
+      applyTx(cloneState(state), tx, payload, { genesis: this.genesis, epoch: state.system?.epoch ?? 0, ...(this.models ? { models: this.models } : {}) })
+      return undefined
+    } catch (e) {
+      return e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e))
+    }
   }
 
   private links(shard: number): LinkProof[] {
@@ -275,6 +287,7 @@ export class ChainService implements ChainView {
     this.m.metrics.consensusRound.set(labels, f.cert.round)
     this.m.metrics.mempoolSize.set(labels, Math.max(0, this.mempools[shard]!.size - f.block.txs.length))
     this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
+    setImmediate(() => this.own.reconcile(shard, state))
     if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map((e) => e.epoch), committees: fresh.map((e) => e.committees) }, 'new election')
   }
 

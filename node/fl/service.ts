@@ -90,6 +90,7 @@ export class FlService {
       m0: this.m0,
       fl: () => this.flState(),
       accuracy: (hash, w) => this.accuracy(hash, w),
+      log: (id, why) => this.m.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
     })
     this.m.tangle.validity = (tx, id) => this.validity.judge(tx, id)
     this.m.logger.info({ backend, trainers: this.trainers.map((j) => `t${j}`), samples: this.trainers.map((j) => this.data.shards[j]!.count), validation: this.data.validation.count, attack: this.attack, ms: Date.now() - started }, 'federated learning ready')

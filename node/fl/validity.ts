@@ -7,7 +7,7 @@
  *     derived from genesis by every node);
  *   - the blob is fetched from the issuer and passes the format rules, it is not M(e−1) itself
  *     (free riding), and ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs;
- *   - against the valid updates of the round seen so far (≥ 2): relative magnitude and direction;
+ *   - against the round's updates that passed the checks above (≥ 3): relative magnitude and direction;
  *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
  */
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
@@ -24,6 +24,9 @@ export const PROMOTE = '~promote'
 export const ACCURACY_TOLERANCE_BP = 800
 /** how long an update of a round this node has not reached yet waits for the chain */
 const FUTURE_ROUND_WAIT_MS = 15_000
+/** the relative rules wait this long for enough updates of the round to compare with */
+const COMPARE_WAIT_MS = 4000
+const COMPARE_MIN = 3
 
 export interface ValidityDeps {
   genesis: Genesis
@@ -37,6 +40,7 @@ export interface ValidityDeps {
   fl(): FlState | undefined
   /** validation accuracy of a model (cached by the service) */
   accuracy(hash: string, weights: Float32Array): number
+  log(id: string, why: string): void
 }
 
 export class UpdateValidity {
@@ -69,6 +73,7 @@ export class UpdateValidity {
   }
 
   private invalid(id: string, why: string): false {
+    this.d.log(id, why)
     this.reasons.set(id, why)
     if (this.reasons.size > 10_000) this.reasons.delete(this.reasons.keys().next().value!)
     return false
@@ -93,16 +98,19 @@ export class UpdateValidity {
     if (!('weights' in l)) return this.invalid(id, `${l.rule}: ${l.detail}`)
     const r = relativeChange(l.weights, base.weights)
     if (!(r <= g.params.fl.rhoAbs)) return this.invalid(id, `FL_ABS_MAGNITUDE: ${r.toPrecision(4)} > ${g.params.fl.rhoAbs}`)
+    // relative rules against every update of the round that passed the absolute ones (the
+    // median is robust to a minority of poisoned ones); wait briefly for enough to compare with
     const seen = this.seenIn(b.round)
-    const mine: Contribution = { member: id, dataSize: b.dataSize, weights: l.weights }
-    if (seen.size >= 2) {
-      const v = roundCloseRules(base.weights, [...seen.values(), mine])
+    seen.set(id, { member: id, dataSize: b.dataSize, weights: l.weights })
+    const want = Math.min(COMPARE_MIN, g.params.fl.trainers)
+    for (const until = Date.now() + COMPARE_WAIT_MS; seen.size < want && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100))
+    if (seen.size >= 3) {
+      const v = roundCloseRules(base.weights, [...seen.values()])
       const bad = v.rejected.find((x) => x.member === id)
       if (bad) return this.invalid(id, `${bad.rule}: ${bad.detail}`)
     }
     const accBp = Math.round(this.d.accuracy(modelHash, l.weights) * 10_000)
     if (b.claimedAccuracyBp > accBp + ACCURACY_TOLERANCE_BP) return this.invalid(id, `claimed accuracy ${b.claimedAccuracyBp} bp, measured ${accBp} bp`)
-    seen.set(id, mine)
     return true
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * Transactions this node signs for its own member (evidence, fl.update, fl.verdict). Nonces run
+ * on from the committed state through this node's pending ones. If the head of that line can no
+ * longer apply (a verdict on an update decided meanwhile, say), every proposer refuses it and the
+ * ones behind it would wait on a nonce gap forever — so after each commit the line is checked
+ * against the new state and, when its head is doomed, the head is dropped and the rest re-signed.
+ */
+import { DitenError, ErrorCode, describeError, signTx, toHex, type Genesis, type Keypair, type SignedTx } from '../../ledger/index.js'
+import type { Mempool } from '../../consensus/mempool.js'
+import { shardOfTx } from '../../consensus/state/execute.js'
+import type { ShardState } from '../../consensus/state/state.js'
+import type { Logger } from '../logger.js'
+
+interface Own {
+  kind: string
+  payload: Uint8Array
+  nonce: number
+  id: string
+}
+
+export interface OwnTxDeps {
+  genesis: Genesis
+  keypair: Keypair
+  mempools: Mempool[]
+  state(shard: number): ShardState
+  submit(tx: SignedTx): Promise<{ id: string; shard: number }>
+  /** why `tx` would not apply on `state` now (undefined: it would) */
+  dryRun(state: ShardState, tx: SignedTx): DitenError | undefined
+  logger: Logger
+}
+
+export class OwnTxs {
+  private readonly lines = new Map<number, Own[]>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly d: OwnTxDeps) {}
+
+  private sign(kind: string, payload: Uint8Array, nonce: number): SignedTx {
+    return signTx({ chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce, payload }, this.d.keypair.secretKey)
+  }
+
+  submit(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
+    const run = this.queue.then(() => this.submitNow(kind, payload))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async submitNow(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
+    const self = toHex(this.d.keypair.publicKey)
+    const shard = shardOfTx(this.sign(kind, payload, 0), this.d.genesis.committees)
+    const line = this.lines.get(shard) ?? []
+    const committed = this.d.state(shard).nonces.get(self) ?? 0
+    const nonce = Math.max(committed, line.length ? line[line.length - 1]!.nonce + 1 : 0)
+    const r = await this.d.submit(this.sign(kind, payload, nonce))
+    line.push({ kind, payload, nonce, id: r.id })
+    this.lines.set(shard, line)
+    return r
+  }
+
+  /** After a commit on `shard`: forget what is done; re-sign the line when its head is doomed. */
+  reconcile(shard: number, state: ShardState): void {
+    this.queue = this.queue.then(async () => {
+      const next = state.nonces.get(toHex(this.d.keypair.publicKey)) ?? 0
+      const line = (this.lines.get(shard) ?? []).filter((o) => o.nonce >= next)
+      this.lines.set(shard, line)
+      const head = line[0]
+      if (!head) return
+      let why = head.nonce === next ? this.d.dryRun(state, this.sign(head.kind, head.payload, head.nonce)) : new DitenError(ErrorCode.TX_NONCE_GAP, `nonce ${head.nonce} is past ${next}`)
+      if (why && (why.code === ErrorCode.FL_BLOB_UNAVAILABLE || (why.code === ErrorCode.TX_NONCE_GAP && head.nonce === next))) why = undefined
+      if (!why) return
+      const rest = head.nonce === next ? line.slice(1) : line
+      this.d.logger.info({ kind: head.kind, nonce: head.nonce, reason: describeError(why), resigned: rest.length }, 'own transaction can no longer apply: re-signing the ones behind it')
+      for (const o of line) this.d.mempools[shard]!.remove(o.id)
+      this.lines.set(shard, [])
+      for (const o of rest) await this.submitNow(o.kind, o.payload).catch((e: unknown) => this.d.logger.debug({ kind: o.kind, err: describeError(e) }, 'own transaction not re-submitted'))
+    }).catch(() => undefined)
+  }
+}
