@@ -41,6 +41,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
   if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
   if (!['sync', 'async'].includes(values.mode!)) throw new UsageError('--mode must be sync or async')
+  if (values.mode === 'async') throw new UsageError('--mode async is not implemented yet: rounds are synchronous (staleness s and FedAsync weighting are planned)')
   if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!)) throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
   const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)
@@ -66,7 +67,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     out: values.out!,
     basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - 2 * nodes),
     blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 500, 50, 60_000),
-    baselines: !values['no-baselines'],
+    baselines: values['no-baselines'] ? 'none' : 'all',
     log: (line) => {
       if (tty) process.stdout.write('\r\x1b[K')
       log(line)

@@ -41,7 +41,8 @@ export interface FlRunOptions {
   out: string
   basePort: number
   blockIntervalMs: number
-  baselines: boolean
+  /** all: centralized, plain FedAvg and (with attackers) FedAvg under attack; attacked: only the last */
+  baselines: 'all' | 'attacked' | 'none'
   log: (line: string) => void
   /** one progress line (rewritten in place on a terminal) */
   progress: (line: string) => void
@@ -64,6 +65,11 @@ export interface FlReport {
   poisonedAccepted: number
   attackers: string[]
   modelHashesAgree: boolean
+  /** every node lists the same accepted and rejected members (with codes) for every round */
+  outcomesAgree: boolean
+  /** every member at the end: stake (training coins), rejected updates, verdicts against the outcome */
+  members: { name: string; stake: number; rejectedUpdates: number; badVerdicts: number }[]
+  initialStake: Record<string, number>
   meanRoundMs: number
   fedavgRoundMs: number | null
   roundTimeRatio: number | null
@@ -110,9 +116,11 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const train: TrainOptions = { epochs: fl.localEpochs, batchSize: fl.batchSize, learningRate: fl.learningRate, activation: fl.model.activation }
   const bar = (what: string) => (r: BaselineRound) => o.progress(`${what}: round ${r.round}/${o.rounds} accuracy ${(r.accuracy * 100).toFixed(1)}%`)
   const baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
-  if (o.baselines) {
-    baselines.centralized = await centralized(model, data, m0, o.rounds, train, bar('baseline centralized'))
-    baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), bar('baseline FedAvg'))
+  if (o.baselines !== 'none') {
+    if (o.baselines === 'all') {
+      baselines.centralized = await centralized(model, data, m0, o.rounds, train, bar('baseline centralized'))
+      baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), bar('baseline FedAvg'))
+    }
     if (attackers.size) {
       const byTrainer = new Map<number, Attack>()
       data.shards.forEach((_, j) => {
@@ -121,7 +129,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       })
       baselines.fedavgAttacked = await plainFedAvg(model, data, m0, o.rounds, train, byTrainer, bar('baseline FedAvg under attack'))
     }
-    o.log(`baselines: centralized ${pct(last(baselines.centralized))}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`)
+    if (o.baselines === 'all') o.log(`baselines: centralized ${pct(last(baselines.centralized))}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`)
   }
 
   // the devnet
@@ -136,7 +144,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     for (const t0 = Date.now(); !file; await sleep(250)) {
       if (exited) throw new Error(`the devnet stopped; see ${logFile}`)
       if (Date.now() - t0 > 120_000) throw new Error(`the devnet did not start within 120 s; see ${logFile}`)
-      file = await readFile(join(dir, 'devnet.json'), 'utf8').then((s) => JSON.parse(s) as DevnetFile, () => undefined)
+      // written once the nodes are connected (a partial file reads as not yet)
+      file = await readFile(join(dir, 'devnet.json'), 'utf8').then((s) => JSON.parse(s) as DevnetFile).catch(() => undefined)
     }
     o.log(`devnet up: ${file.nodes.length} nodes (${dir}); logs in ${dir}/<node>/node.log`)
     const clients = file.nodes.map((n) => new DitenClient(n.api, { timeoutMs: 30_000 }))
@@ -166,8 +175,11 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       await sleep(500)
     }
     // every node must have derived the same M(e) for every round
-    const hashes = await Promise.all(clients.map(async (c) => ((await c.call('fl_status', {})) as FlStatus).closed.map((x) => x.model).join(',')))
-    const modelHashesAgree = hashes.every((h) => h === hashes[0])
+    const views = await Promise.all(clients.map(async (c) => ((await c.call('fl_status', {})) as FlStatus).closed))
+    const modelHashesAgree = views.every((v) => v.map((x) => x.model).join() === views[0]!.map((x) => x.model).join())
+    const outcome = (v: FlStatus['closed']) => JSON.stringify(v.map((x) => [x.round, x.accepted, x.rejected]))
+    const outcomesAgree = views.every((v) => outcome(v) === outcome(views[0]!))
+    const end = (await clients[0]!.call('fl_status', { fromRound: 1_000_000 })) as { members: FlReport['members'] }
     const poisonedAccepted = rounds.reduce((n, r) => n + r.accepted.filter((m) => attackers.has(m)).length, 0)
     const meanRoundMs = rounds.reduce((s, r) => s + r.wallMs, 0) / rounds.length
     const fedavgRoundMs = baselines.fedavg.length ? baselines.fedavg.reduce((s, r) => s + r.ms, 0) / baselines.fedavg.length : null
@@ -177,6 +189,9 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       poisonedAccepted,
       attackers: [...attackers.keys()],
       modelHashesAgree,
+      outcomesAgree,
+      members: end.members,
+      initialStake: Object.fromEntries(net.genesis.members.map((m) => [m.name, m.stake])),
       meanRoundMs,
       fedavgRoundMs,
       roundTimeRatio: fedavgRoundMs ? meanRoundMs / fedavgRoundMs : null,

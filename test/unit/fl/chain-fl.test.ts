@@ -1,0 +1,185 @@
+/** FL on the system shard: fl.update rules, verdict tally, round close, coins, determinism. */
+import { describe, expect, it } from 'vitest'
+import { DitenError, ErrorCode, createGenesis, defaultGenesisParams, genesisHash, generateKeypair, signTx, toHex, type Keypair, type SignedTx } from '../../../ledger/index.js'
+import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
+import { cloneState, stateRoot, type ShardState } from '../../../consensus/state/state.js'
+import { flUpdateCodec, flVerdictCodec, verifiersOf, type ModelLookup, type ModelSource } from '../../../consensus/state/fl.js'
+import { initialModel } from '../../../fl/init.js'
+import { encodeWeights, flatten, unflatten, weightsHash } from '../../../fl/weights.js'
+import { fedAvg } from '../../../fl/aggregate.js'
+
+const spec = { layers: [4, 3, 2], activation: 'relu' as const }
+const shapes = [[4, 3], [3], [3, 2], [2]]
+
+function setup() {
+  const keys: Keypair[] = Array.from({ length: 4 }, () => generateKeypair())
+  const params = defaultGenesisParams()
+  params.fl = { ...params.fl, enabled: true, model: spec, trainers: 8, rounds: 3, roundTimeoutMs: 10_000 }
+  // trainers t<j> live on member j mod 4: each member hosts two with 50 samples each
+  const genesis = createGenesis({ chainId: 'unit-fl', params, members: keys.map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })) })
+  const blobs = new Map<string, ModelLookup>()
+  const derived: string[] = []
+  const models: ModelSource = { lookup: (h) => blobs.get(h), derived: (h, _b, w) => void (blobs.set(h, { weights: w }), derived.push(h)) }
+  const put = (w: Float32Array) => {
+    const hash = weightsHash(encodeWeights(unflatten(shapes, w)))
+    blobs.set(hash, { weights: w })
+    return hash
+  }
+  const m0 = flatten(initialModel(spec, genesisHash(genesis)))
+  put(m0)
+  const state = initialStates(genesis)[0]!
+  const nonces = new Map<number, number>()
+  const sign = (i: number, kind: string, payload: Uint8Array): SignedTx => {
+    const n = nonces.get(i) ?? 0
+    nonces.set(i, n + 1)
+    return signTx({ chainId: 'unit-fl', kind, sender: keys[i]!.publicKey, nonce: n, payload }, keys[i]!.secretKey)
+  }
+  const apply = (s: ShardState, tx: SignedTx) => {
+    try {
+      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, epoch: s.system!.epoch, models })
+    } catch (e) {
+      nonces.set(keys.findIndex((k) => toHex(k.publicKey) === toHex(tx.body.sender)), tx.body.nonce) // refused: the nonce is free again
+      throw e
+    }
+  }
+  /** member i's update: M(0) + scale·(a common direction) + a small member-specific wiggle */
+  const weights = (i: number, scale = 1) => m0.map((x, k) => x + scale * (0.01 * ((k % 5) + 1) + 0.001 * i * ((k % 3) - 1)))
+  const update = (i: number, w: Float32Array, o: { round?: number; dataSize?: number; trainers?: string[] } = {}) => {
+    const trainers = (o.trainers ?? [`t${i}`, `t${i + 4}`]).map((t) => ({ trainer: t, dataSize: (o.dataSize ?? 100) / 2 }))
+    return sign(i, 'fl.update', flUpdateCodec.encode({ round: o.round ?? 1, modelHash: put(w), dataSize: o.dataSize ?? 100, trainers, tangleIds: [] }))
+  }
+  const verdict = (i: number, id: string, accept: boolean) => sign(i, 'fl.verdict', flVerdictCodec.encode({ update: id, accept, accuracyBp: 9000 }))
+  return { keys, genesis, state, models, blobs, derived, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
+}
+
+const code = (fn: () => unknown): string => {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(DitenError)
+    return (e as DitenError).code
+  }
+  throw new Error('expected a DitenError')
+}
+
+describe('fl.update admission', () => {
+  it('refuses wrong rounds, duplicates and unavailable blobs without changing the state', () => {
+    const f = setup()
+    const s = cloneState(f.state)
+    const root = toHex(stateRoot(s))
+    expect(code(() => f.apply(s, f.update(0, f.weights(0), { round: 2 })))).toBe(ErrorCode.FL_WRONG_ROUND)
+    const missing = f.update(1, f.weights(1))
+    f.blobs.delete(flUpdateCodec.decode(missing.body.payload).modelHash)
+    expect(code(() => f.apply(s, missing))).toBe(ErrorCode.FL_BLOB_UNAVAILABLE)
+    expect(toHex(stateRoot(s))).toBe(root)
+  })
+
+  it('records rule violations as rejected updates with their code', () => {
+    const f = setup()
+    const s = cloneState(f.state)
+    f.apply(s, f.update(0, f.weights(0), { dataSize: 400 })) // more data than the registry holds
+    f.apply(s, f.update(1, f.weights(1), { trainers: ['t1', 't2'] })) // t2 is hosted by m2
+    f.apply(s, f.update(2, f.weights(2, 1000))) // ×1000 the change: ‖Δ‖²/‖w‖² far above ρ_abs
+    const nan = f.weights(3)
+    nan[0] = Number.NaN
+    const nanTx = f.update(3, nan)
+    // the node's blob store judged this blob's format once (fl/rules.ts checkFormat)
+    f.blobs.set(flUpdateCodec.decode(nanTx.body.payload).modelHash, { rule: 'FL_NOT_FINITE', detail: 'tensor 0 value 0 is NaN' })
+    f.apply(s, nanTx)
+    expect(s.system!.fl.updates.map((u) => [u.outcome, u.code])).toEqual([
+      ['rejected', 'FL_DATA_SIZE'],
+      ['rejected', 'FL_DATA_SIZE'],
+      ['rejected', 'FL_ABS_MAGNITUDE'],
+      ['rejected', 'FL_NOT_FINITE'],
+    ])
+    expect(s.system!.members.map((m) => m.counters.rejectedUpdates)).toEqual([1, 1, 1, 1])
+    expect(code(() => f.apply(s, f.update(0, f.weights(0))))).toBe(ErrorCode.FL_DUPLICATE)
+  })
+})
+
+describe('verdicts and the round close', () => {
+  function playRound(f: ReturnType<typeof setup>, order: number[]) {
+    const s = cloneState(f.state)
+    const ids: string[] = []
+    const w = [f.weights(0), f.weights(1), f.weights(2), f.m0.map((x, k) => x - (f.weights(3)[k]! - x))] // m3 flips the sign
+    for (const i of order) {
+      const tx = f.update(i, w[i]!)
+      f.apply(s, tx)
+      ids[i] = s.system!.fl.updates[s.system!.fl.updates.length - 1]!.id
+    }
+    const committee = verifiersOf(s.system!, 0)
+    expect(committee).toEqual([0, 1, 2, 3])
+    for (const i of order) for (const v of [0, 1, 2]) f.apply(s, f.verdict(v, ids[i]!, true))
+    finishBlock(s, 1, new Uint8Array(32), null, f.genesis, { time: 1000, models: f.models })
+    return { s, w }
+  }
+
+  it('accepts with 2f+1, rejects the sign flip at close, derives M(e), pays coins', () => {
+    const f = setup()
+    const { s, w } = playRound(f, [0, 1, 2, 3])
+    const fl = s.system!.fl
+    expect(fl.round).toBe(2)
+    const closed = fl.closed[0]!
+    expect(closed.updates.map((u) => [u.member, u.outcome, u.code])).toEqual([
+      [0, 'accepted', ''],
+      [1, 'accepted', ''],
+      [2, 'accepted', ''],
+      [3, 'rejected', 'FL_DIRECTION'],
+    ])
+    // M(1) = FedAvg of the three accepted updates, by hand
+    const expected = fedAvg([0, 1, 2].map((i) => ({ member: f.keys[i]!.publicKey.toString(), dataSize: 100, weights: w[i]! })))
+    expect(fl.model).toBe(weightsHash(encodeWeights(unflatten(shapes, expected))))
+    expect(f.derived).toEqual([fl.model])
+    const stake0 = f.state.system!.members.map((m) => m.stake)
+    expect(s.system!.members.map((m, i) => m.stake - stake0[i]!)).toEqual([100, 100, 100, 0])
+    expect(s.system!.members[3]!.counters.rejectedUpdates).toBe(1)
+    expect(fl.trainerCoins).toEqual(['t0', 't1', 't2', 't4', 't5', 't6'].map((trainer) => ({ trainer, coins: 50 })))
+  })
+
+  it('derives a bit-identical M(e), coins and counters whatever order the updates came in', () => {
+    const f = setup()
+    const a = playRound(f, [0, 1, 2, 3]).s
+    f.resetNonces()
+    const b = playRound(f, [3, 1, 0, 2]).s
+    expect(b.system!.fl.model).toBe(a.system!.fl.model)
+    expect(b.system!.members).toEqual(a.system!.members)
+    expect(b.system!.fl.trainerCoins).toEqual(a.system!.fl.trainerCoins)
+  })
+
+  it('rejects with f+1 verdicts, marks dissenting verifiers, refuses outsiders and late verdicts', () => {
+    const f = setup()
+    const s = cloneState(f.state)
+    f.apply(s, f.update(0, f.weights(0)))
+    const id = s.system!.fl.updates[0]!.id
+    f.apply(s, f.verdict(1, id, true))
+    f.apply(s, f.verdict(2, id, false))
+    expect(code(() => f.apply(s, f.verdict(2, id, false)))).toBe(ErrorCode.FL_DUPLICATE)
+    f.apply(s, f.verdict(3, id, false))
+    const u = s.system!.fl.updates[0]!
+    expect([u.outcome, u.code]).toEqual(['rejected', 'FL_VERDICT'])
+    expect(s.system!.members.map((m) => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
+    expect(code(() => f.apply(s, f.verdict(0, id, true)))).toBe(ErrorCode.FL_DECIDED)
+    expect(code(() => f.apply(s, f.verdict(0, 'ab'.repeat(32), true)))).toBe(ErrorCode.FL_UNKNOWN_UPDATE)
+  })
+
+  it('closes at the deadline: undecided updates are left out and M(e) stays M(e−1) without accepted ones', () => {
+    const f = setup()
+    const s = cloneState(f.state)
+    finishBlock(s, 1, new Uint8Array(32), null, f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
+    f.apply(s, f.update(0, f.weights(0)))
+    finishBlock(s, 2, new Uint8Array(32), null, f.genesis, { time: 14_999, models: f.models })
+    expect(s.system!.fl.round).toBe(1)
+    finishBlock(s, 3, new Uint8Array(32), null, f.genesis, { time: 15_000, models: f.models })
+    expect(s.system!.fl.round).toBe(2)
+    expect(s.system!.fl.closed[0]!.updates[0]!.code).toBe('FL_UNDECIDED')
+    expect(s.system!.fl.model).toBe(f.state.system!.fl.model)
+  })
+
+  it('is off unless genesis enables it', () => {
+    const f = setup()
+    const g = { ...f.genesis, params: { ...f.genesis.params, fl: { ...f.genesis.params.fl, enabled: false } } }
+    const tx = f.update(0, f.weights(0))
+    const s = cloneState(f.state)
+    expect(code(() => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models }))).toBe(ErrorCode.FL_DONE)
+  })
+})
