@@ -90,6 +90,7 @@ export class FlService {
       m0: this.m0,
       fl: () => this.flState(),
       accuracy: (hash, w) => this.accuracy(hash, w),
+      self: toHex(this.opts.keypair.publicKey),
       log: (id, why) => this.m.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
     })
     this.m.tangle.validity = (tx, id) => this.validity.judge(tx, id)
@@ -191,13 +192,15 @@ export class FlService {
         return
       }
     }
-    const pending = [...this.validity.seenIn(w.round).keys(), ...w.updates.map((u) => u.id)].some((id) => !core.isConfirmed(id))
+    // promote the least-weighted valid, unconfirmed update of the round
+    const candidates = [...w.updates.map((u) => u.id), ...this.validity.seenIn(w.round).keys()].filter((id) => core.has(id) && core.isValid(id) && !core.isConfirmed(id))
+    const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
     const open = fl.round === w.round
-    if (open && pending && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
+    if (open && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
       w.promotions++
       w.lastPromote = now
       const self = this.opts.genesis.members[this.opts.selfMember]!
-      await this.m.tangle.attach({ round: w.round, trainer: PROMOTE, modelHash: w.base, dataSize: self.dataSize, claimedAccuracyBp: 10_000 }).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'promotion not attached'))
+      await this.m.tangle.attach({ round: w.round, trainer: PROMOTE, modelHash: w.base, dataSize: self.dataSize, claimedAccuracyBp: 10_000, promote: target }).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'promotion not attached'))
     }
   }
 

@@ -38,6 +38,8 @@ export interface AttachParams {
   modelHash: string
   dataSize: number
   claimedAccuracyBp: number
+  /** IOTA-style promotion: approve this (valid, unconfirmed) transaction as trunk and a selected tip as branch */
+  promote?: string
 }
 
 export class TangleService {
@@ -197,6 +199,10 @@ export class TangleService {
     const t = this.opts.genesis.params.tangle
     if (this.core.tips.size === 0) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, 'no tips to approve')
     let [trunk, branch] = selectTips(this.core, { alpha: t.alpha, walkers: t.walkers, maxDepth: t.maxDepth, bandWeight: t.bandWeight, rand: Math.random })
+    if (p.promote !== undefined) {
+      if (!this.core.has(p.promote) || !this.core.isValid(p.promote)) throw new DitenError(ErrorCode.NOT_FOUND, `cannot promote ${p.promote.slice(0, 12)}: not a valid transaction here`)
+      trunk = p.promote
+    }
     for (const tip of [trunk, branch]) if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
     ;[trunk, branch] = this.misbehave(trunk, branch)
     const body = solvePow(
