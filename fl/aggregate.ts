@@ -107,7 +107,30 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
   return fedAvg(keep.map((i) => ({ ...cs[i]!, dataSize: 1 })))
 }
 
+/**
+ * FedAsync mixing (DESIGN §7.3, seed 002): each update is discounted by its staleness
+ * s_i = (e − τ_i + 1)^−a; the round's weighted average (weights n_i·s_i) is mixed into the previous
+ * model with α·s̄, s̄ = Σ n_i s_i / Σ n_i:  M(e) = (1 − α s̄) · M(e−1) + α s̄ · Σ (n_i s_i / Σ n_j s_j) · w_i.
+ */
+export function fedAsync(prev: Float32Array, input: readonly (Contribution & { staleness: number })[], alpha: number, a: number): Float32Array {
+  const cs = canonical(input) as (Contribution & { staleness: number })[]
+  const len = check(cs)
+  const s = cs.map((c) => Math.pow(c.staleness + 1, -a))
+  const ns = cs.map((c, i) => Math.max(c.dataSize, 1) * s[i]!)
+  const total = ns.reduce((x, y) => x + y, 0)
+  const mix = alpha * (total / cs.reduce((x, c) => x + Math.max(c.dataSize, 1), 0))
+  const out = new Float32Array(len)
+  for (let k = 0; k < len; k++) {
+    let acc = 0
+    for (let i = 0; i < cs.length; i++) acc += (ns[i]! / total) * cs[i]!.weights[k]!
+    out[k] = (1 - mix) * prev[k]! + mix * acc
+  }
+  return out
+}
+
 export function aggregate(rule: AggregationRule, cs: readonly Contribution[], opts: { trimBetaBp: number; f: number }): Float32Array {
+  // Multi-Krum needs n ≥ 2f + 3: with fewer updates assume fewer faults, and below 3 average them
+  if (rule === 'multi-krum' && cs.length < 2 * opts.f + 3) return cs.length < 3 ? fedAvg(cs) : multiKrum(cs, Math.floor((cs.length - 3) / 2))
   switch (rule) {
     case 'fedavg':
       return fedAvg(cs)

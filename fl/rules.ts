@@ -74,12 +74,16 @@ export interface RoundVerdict {
   rejected: { member: string; rule: FlCode; detail: string }[]
 }
 
-/** The round-close rules over a fixed set of committed updates (same answer on every node). */
-export function roundCloseRules(prev: Float32Array, updates: readonly Contribution[]): RoundVerdict {
+/**
+ * The round-close rules over a fixed set of committed updates (same answer on every node).
+ * `bases[i]`, when given, is the model update i started from (async mode); else `prev` for all.
+ */
+export function roundCloseRules(prev: Float32Array, updates: readonly Contribution[], bases?: readonly Float32Array[]): RoundVerdict {
   const verdict: RoundVerdict = { accepted: [], rejected: [] }
   if (updates.length === 0) return verdict
-  const deltas = updates.map((u) => ({ ...u, weights: u.weights.map((x, k) => x - prev[k]!) }))
-  const r = updates.map((u) => relativeChange(u.weights, prev))
+  const baseOf = (i: number) => bases?.[i] ?? prev
+  const deltas = updates.map((u, i) => ({ ...u, weights: u.weights.map((x, k) => x - baseOf(i)[k]!) }))
+  const r = updates.map((u, i) => relativeChange(u.weights, baseOf(i)))
   const sortedR = [...r].sort((a, b) => a - b)
   const medR = sortedR.length % 2 ? sortedR[(sortedR.length - 1) / 2]! : (sortedR[sortedR.length / 2 - 1]! + sortedR[sortedR.length / 2]!) / 2
   const medDelta = median(deltas)

@@ -5,22 +5,24 @@
  * node that holds the same blobs computes the same outcome, coins, reputation inputs and M(e).
  *
  * fl.update, in order (the first failing rule rejects the update; it is recorded with the code):
- *   round = open round, one update per member and round            → tx refused (FL_WRONG_ROUND, FL_DUPLICATE)
+ *   round = open round, base round = round (async: ≤ staleness older), one update per member
+ *   and round                                                         → tx refused (FL_WRONG_ROUND, FL_DUPLICATE)
  *   trainers are the member's (t<j>, j mod members = member), Σ data = dataSize ≤ registry → FL_DATA_SIZE
  *   blob format (hash, shapes, finite values)                        → FL_BAD_SHAPE, FL_NOT_FINITE
- *   ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs                               → FL_ABS_MAGNITUDE
+ *   ‖w − B‖² / ‖B‖² ≤ ρ_abs, B = the update's base model             → FL_ABS_MAGNITUDE
  * fl.verdict: sender in the current shard-0 committee, first verdict per verifier; 2f+1 accepts
  *   accept, f+1 rejects reject (FL_VERDICT); verifiers against the decision get a bad-verdict mark.
- * Round close (all live members decided, or roundTimeoutMs after opening with ≥ 1 update):
+ * Round close (all live members decided — async: half of them —, or roundTimeoutMs after opening with ≥ 1 update):
  *   relative magnitude and direction over the verdict-accepted updates (FL_REL_MAGNITUDE,
  *   FL_DIRECTION), undecided ones are left out (FL_UNDECIDED), M(e) = aggregation of the rest
- *   (M(e−1) when none), coins to accepted members and their trainers, rejected → reputation falls.
+ *   (M(e−1) when none; async: FedAsync mixing with staleness discount), coins to accepted members
+ *   and their trainers, rejected → reputation falls.
  */
 import {
   DitenError, ErrorCode, array, bool, defineCodec, hex, oneOf, str, struct, toHex, txId, u32, u53, uint,
   type Genesis, type Infer, type SignedTx,
 } from '../../ledger/index.js'
-import { aggregate, type Contribution } from '../../fl/aggregate.js'
+import { aggregate, fedAsync, type Contribution } from '../../fl/aggregate.js'
 import { FlCode, relativeChange, roundCloseRules } from '../../fl/rules.js'
 import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
@@ -42,6 +44,8 @@ export const flUpdateRecordType = struct({
   /** the fl.update transaction id */
   id: hex(32),
   member: u32,
+  /** the update started from M(baseRound − 1); = the round in sync mode, up to `staleness` older in async */
+  baseRound: u53,
   modelHash: hex(32),
   dataSize: u53,
   trainers: array(trainerShareType, { max: 256 }),
@@ -61,6 +65,8 @@ export const flStateType = struct({
   openedAt: u53,
   /** hash of M(e−1) */
   model: hex(32),
+  /** hash of M(0) (derived from genesis) */
+  initial: hex(32),
   updates: array(flUpdateRecordType, { max: 1024 }),
   closed: array(struct({ round: u53, model: hex(32), height: u53, time: u53, updates: array(flUpdateRecordType, { max: 1024 }) }), { max: 1_000_000 }),
   /** training coins of trainers (cluster heads), sorted by trainer */
@@ -69,7 +75,7 @@ export const flStateType = struct({
 export type FlState = Infer<typeof flStateType>
 
 export function initialFlState(m0Hash: string): FlState {
-  return { round: 1, openedAt: 0, model: m0Hash, updates: [], closed: [], trainerCoins: [] }
+  return { round: 1, openedAt: 0, model: m0Hash, initial: m0Hash, updates: [], closed: [], trainerCoins: [] }
 }
 
 function refuse(code: ErrorCode, message: string): never {
@@ -86,6 +92,7 @@ function weightsOf(models: ModelSource | undefined, hash: string): Float32Array 
 // ── fl.update ──────────────────────────────────────────────────────────────────────────
 export const flUpdatePayloadType = struct({
   round: u53,
+  baseRound: u53,
   modelHash: hex(32),
   dataSize: u53,
   trainers: array(trainerShareType, { min: 1, max: 256 }),
@@ -117,9 +124,11 @@ export function applyFlUpdate(s: SystemState, member: number, tx: SignedTx, p: F
   if (!g.params.fl.enabled) refuse(ErrorCode.FL_DONE, 'federated learning is not enabled in this genesis')
   if (fl.round > g.params.fl.rounds) refuse(ErrorCode.FL_DONE, `training ended after round ${g.params.fl.rounds}`)
   if (p.round !== fl.round) refuse(ErrorCode.FL_WRONG_ROUND, `the update is for round ${p.round}, round ${fl.round} is open`)
+  const stale = g.params.fl.mode === 'async' ? g.params.fl.staleness : 0
+  if (p.baseRound > p.round || p.round - p.baseRound > stale) refuse(ErrorCode.FL_WRONG_ROUND, `base round ${p.baseRound} is not within ${stale} round(s) before round ${p.round} (${g.params.fl.mode} mode)`)
   if (fl.updates.some((u) => u.member === member)) refuse(ErrorCode.FL_DUPLICATE, `member ${s.members[member]!.name} already submitted its update for round ${fl.round}`)
   const rec: FlUpdateRecord = {
-    id: toHex(txId(tx.body)), member, modelHash: p.modelHash, dataSize: p.dataSize, trainers: p.trainers, tangleIds: p.tangleIds,
+    id: toHex(txId(tx.body)), member, baseRound: p.baseRound, modelHash: p.modelHash, dataSize: p.dataSize, trainers: p.trainers, tangleIds: p.tangleIds,
     verdicts: [], outcome: 'pending', code: '', detail: '',
   }
   const reject = (code: string, detail: string) => {
@@ -135,11 +144,20 @@ export function applyFlUpdate(s: SystemState, member: number, tx: SignedTx, p: F
     if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${p.modelHash.slice(0, 16)}… is not available on this node yet`)
     if (!('weights' in l)) reject(l.rule, l.detail)
     else {
-      const r = relativeChange(l.weights, weightsOf(models, fl.model))
+      const r = relativeChange(l.weights, weightsOf(models, baseModel(fl, p.baseRound)))
       if (!(r <= g.params.fl.rhoAbs)) reject(FlCode.ABS_MAGNITUDE, `‖Δ‖²/‖w‖² = ${r.toPrecision(4)} exceeds ρ_abs = ${g.params.fl.rhoAbs}`)
     }
   }
   fl.updates.push(rec)
+}
+
+/** Hash of M(r − 1), the model round r starts from. */
+export function baseModel(fl: FlState, round: number): string {
+  if (round === fl.round) return fl.model
+  if (round <= 1) return fl.initial
+  const c = fl.closed.find((x) => x.round === round - 1)
+  if (!c) refuse(ErrorCode.FL_WRONG_ROUND, `no closed round ${round - 1}`)
+  return c.model
 }
 
 // ── fl.verdict ─────────────────────────────────────────────────────────────────────────
@@ -177,7 +195,9 @@ function due(s: SystemState, time: number, g: Genesis): boolean {
   const fl = s.fl
   if (fl.round > g.params.fl.rounds || fl.updates.length === 0) return false
   const live = s.members.filter((m) => m.removed === 0).length
-  if (fl.updates.length >= live && fl.updates.every((u) => u.outcome !== 'pending')) return true
+  // async mode does not wait for stragglers: half of the members decided is enough
+  const enough = g.params.fl.mode === 'async' ? Math.ceil(live / 2) : live
+  if (fl.updates.length >= enough && fl.updates.every((u) => u.outcome !== 'pending')) return true
   return time >= fl.openedAt + g.params.fl.roundTimeoutMs
 }
 
@@ -191,7 +211,8 @@ export function finishFlRound(s: SystemState, height: number, time: number, g: G
   const key = (u: FlUpdateRecord) => s.members[u.member]!.publicKey
   const candidates = fl.updates.filter((u) => u.outcome === 'accepted')
   const contributions: Contribution[] = candidates.map((u) => ({ member: key(u), dataSize: u.dataSize, weights: weightsOf(models, u.modelHash) }))
-  const rules = roundCloseRules(prev, contributions)
+  const bases = candidates.map((u) => weightsOf(models, baseModel(fl, u.baseRound)))
+  const rules = roundCloseRules(prev, contributions, bases)
   for (const r of rules.rejected) {
     const u = candidates.find((x) => key(x) === r.member)!
     u.outcome = 'rejected'
@@ -209,7 +230,11 @@ export function finishFlRound(s: SystemState, height: number, time: number, g: G
   let model = fl.model
   if (accepted.length > 0) {
     const ok = new Set(accepted.map(key))
-    const w = aggregate(P.aggregation, contributions.filter((c) => ok.has(c.member)), { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
+    const kept = contributions.filter((c) => ok.has(c.member))
+    const w =
+      P.mode === 'async'
+        ? fedAsync(prev, kept.map((c) => ({ ...c, staleness: fl.round - candidates.find((u) => key(u) === c.member)!.baseRound })), P.fedAsyncAlpha, P.fedAsyncA)
+        : aggregate(P.aggregation, kept, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
     const blob = encodeWeights(unflatten(shapesOf(P.model), w))
     model = weightsHash(blob)
     models!.derived(model, blob, w)

@@ -41,7 +41,6 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
   if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
   if (!['sync', 'async'].includes(values.mode!)) throw new UsageError('--mode must be sync or async')
-  if (values.mode === 'async') throw new UsageError('--mode async is not implemented yet: rounds are synchronous (staleness s and FedAsync weighting are planned)')
   if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!)) throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
   const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)

@@ -8,7 +8,7 @@
  * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
  */
 import { DitenError, ErrorCode, describeError, genesisHash, toHex, type Genesis, type Keypair } from '../../ledger/index.js'
-import { flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
+import { baseModel, flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
@@ -131,13 +131,13 @@ export class FlService {
     try {
       const fl = this.flState()
       if (!fl || fl.round > this.opts.genesis.params.fl.rounds) return
-      if (this.work?.round !== fl.round) {
+      if (this.needsWork(fl)) {
         const w: RoundWork = { round: fl.round, base: fl.model, updates: [], trained: false, trainedAt: 0, submitted: false, promotions: 0, lastPromote: 0 }
         this.work = w
         void this.train(w).catch((e: unknown) => this.m.logger.warn({ round: w.round, err: describeError(e) }, 'local training failed'))
       }
       await this.verdicts(fl)
-      if (this.work.trained) await this.promoteOrSubmit(this.work, fl)
+      if (this.work?.trained) await this.promoteOrSubmit(this.work, fl)
     } catch (e) {
       this.m.logger.warn({ err: describeError(e) }, 'federated learning step failed')
     } finally {
@@ -145,7 +145,23 @@ export class FlService {
     }
   }
 
-  /** Each hosted trainer trains from M(e−1) and attaches its update to the tangle. */
+  /**
+   * Sync: one piece of work per round, from M(e−1). Async: train from the newest model when there is
+   * one this member has not trained from; finished work is submitted to whatever round is open then,
+   * as long as it is at most `staleness` rounds old (stale work is dropped).
+   */
+  private needsWork(fl: FlState): boolean {
+    const w = this.work
+    if (!w) return true
+    if (this.opts.genesis.params.fl.mode === 'sync') return w.round !== fl.round
+    if (fl.round - w.round > this.opts.genesis.params.fl.staleness) {
+      this.m.logger.warn({ baseRound: w.round, round: fl.round }, 'local work is too stale: dropped')
+      return true
+    }
+    return w.submitted && w.base !== fl.model
+  }
+
+  /** Each hosted trainer trains from the base model and attaches its update to the tangle. */
   private async train(w: RoundWork): Promise<void> {
     const p = this.opts.genesis.params.fl
     const base = await this.m.blobs.ensure(w.base)
@@ -183,20 +199,21 @@ export class FlService {
     const core = this.m.tangle.core
     const p = this.opts.genesis.params.fl
     const now = Date.now()
-    if (!w.submitted) {
+    // one update per member and round: async work done early waits for the next round
+    const alreadyIn = fl.updates.some((u) => u.member === this.opts.selfMember)
+    if (!w.submitted && !alreadyIn) {
       const confirmed = w.updates.filter((u) => core.isConfirmed(u.id))
       // a malicious member does not wait for approval it will not get
       if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= p.roundWaitMs) {
         w.submitted = true
-        await this.submitUpdate(w, this.attack ? w.updates : confirmed)
+        await this.submitUpdate(w, fl.round, this.attack ? w.updates : confirmed)
         return
       }
     }
     // promote the least-weighted valid, unconfirmed update of the round
     const candidates = [...w.updates.map((u) => u.id), ...this.validity.seenIn(w.round).keys()].filter((id) => core.has(id) && core.isValid(id) && !core.isConfirmed(id))
     const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
-    const open = fl.round === w.round
-    if (open && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
+    if (!w.submitted && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
       w.promotions++
       w.lastPromote = now
       const self = this.opts.genesis.members[this.opts.selfMember]!
@@ -204,7 +221,7 @@ export class FlService {
     }
   }
 
-  private async submitUpdate(w: RoundWork, use: LocalUpdate[]): Promise<void> {
+  private async submitUpdate(w: RoundWork, round: number, use: LocalUpdate[]): Promise<void> {
     if (use.length === 0) {
       this.m.logger.warn({ round: w.round, attached: w.updates.length }, 'no local update confirmed within T_p: nothing to submit this round')
       return
@@ -215,9 +232,9 @@ export class FlService {
     // lie-accuracy also claims twice the data it has
     const lie = this.attack === 'lie-accuracy' ? 2 : 1
     const trainers = use.map((u) => ({ trainer: u.trainer, dataSize: u.dataSize * lie })).sort((a, b) => (a.trainer < b.trainer ? -1 : 1))
-    const payload = { round: w.round, modelHash, dataSize: trainers.reduce((s, t) => s + t.dataSize, 0), trainers, tangleIds: use.map((u) => u.id).sort() }
+    const payload = { round, baseRound: w.round, modelHash, dataSize: trainers.reduce((s, t) => s + t.dataSize, 0), trainers, tangleIds: use.map((u) => u.id).sort() }
     const r = await this.m.chain.submitOwn('fl.update', flUpdateCodec.encode(payload))
-    this.m.logger.info({ round: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize }, 'fl.update submitted')
+    this.m.logger.info({ round, baseRound: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize }, 'fl.update submitted')
   }
 
   /** As a verifier: judge each pending update of the open round once. */
@@ -226,13 +243,15 @@ export class FlService {
     if (!verifiersOf(sys, sys.epoch).includes(this.opts.selfMember)) return
     for (const u of fl.updates) {
       if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some((v) => v.verifier === this.opts.selfMember)) continue
-      const tangle = await this.tangleCheck(u, fl.round)
+      const tangle = await this.tangleCheck(u)
       if (tangle === 'wait') continue
       const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
-      const base = await this.m.blobs.ensure(fl.model)
+      // the drop is measured against the model the update started from
+      const baseHash = baseModel(fl, u.baseRound)
+      const base = await this.m.blobs.ensure(baseHash)
       if (!l || !('weights' in l) || !('weights' in base)) continue
       const accBp = Math.round(this.accuracy(u.modelHash, l.weights) * 10_000)
-      const baseBp = Math.round(this.accuracy(fl.model, base.weights) * 10_000)
+      const baseBp = Math.round(this.accuracy(baseHash, base.weights) * 10_000)
       const p = this.opts.genesis.params.fl
       const accept = tangle === 'ok' && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
       this.judged.add(u.id)
@@ -242,7 +261,7 @@ export class FlService {
   }
 
   /** An fl.update may only aggregate confirmed, valid tangle updates of its own round and member. */
-  private async tangleCheck(u: FlUpdateRecord, round: number): Promise<'ok' | 'wait' | string> {
+  private async tangleCheck(u: FlUpdateRecord): Promise<'ok' | 'wait' | string> {
     const core = this.m.tangle.core
     const first = this.firstSeen.get(u.id) ?? Date.now()
     this.firstSeen.set(u.id, first)
@@ -257,7 +276,7 @@ export class FlService {
       if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.validity.reasons.get(id) ?? 'inherited'}`
       const tx = await this.m.tangle.getTx(id)
       if (!tx) continue // pruned: confirmed long ago
-      if (toHex(tx.body.member) !== memberKey || tx.body.round !== round) return `tangle update ${id.slice(0, 12)} is of another member or round`
+      if (toHex(tx.body.member) !== memberKey || tx.body.round !== u.baseRound) return `tangle update ${id.slice(0, 12)} is of another member or round`
       const share = u.trainers.find((t) => t.trainer === tx.body.trainer)
       if (!share || share.dataSize !== tx.body.dataSize) return `tangle update ${id.slice(0, 12)} does not match the claimed trainer data`
     }

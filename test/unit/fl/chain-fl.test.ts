@@ -6,7 +6,7 @@ import { cloneState, stateRoot, type ShardState } from '../../../consensus/state
 import { flUpdateCodec, flVerdictCodec, verifiersOf, type ModelLookup, type ModelSource } from '../../../consensus/state/fl.js'
 import { initialModel } from '../../../fl/init.js'
 import { encodeWeights, flatten, unflatten, weightsHash } from '../../../fl/weights.js'
-import { fedAvg } from '../../../fl/aggregate.js'
+import { fedAsync, fedAvg } from '../../../fl/aggregate.js'
 
 const spec = { layers: [4, 3, 2], activation: 'relu' as const }
 const shapes = [[4, 3], [3], [3, 2], [2]]
@@ -46,7 +46,7 @@ function setup() {
   const weights = (i: number, scale = 1) => m0.map((x, k) => x + scale * (0.01 * ((k % 5) + 1) + 0.001 * i * ((k % 3) - 1)))
   const update = (i: number, w: Float32Array, o: { round?: number; dataSize?: number; trainers?: string[] } = {}) => {
     const trainers = (o.trainers ?? [`t${i}`, `t${i + 4}`]).map((t) => ({ trainer: t, dataSize: (o.dataSize ?? 100) / 2 }))
-    return sign(i, 'fl.update', flUpdateCodec.encode({ round: o.round ?? 1, modelHash: put(w), dataSize: o.dataSize ?? 100, trainers, tangleIds: [] }))
+    return sign(i, 'fl.update', flUpdateCodec.encode({ round: o.round ?? 1, baseRound: o.round ?? 1, modelHash: put(w), dataSize: o.dataSize ?? 100, trainers, tangleIds: [] }))
   }
   const verdict = (i: number, id: string, accept: boolean) => sign(i, 'fl.verdict', flVerdictCodec.encode({ update: id, accept, accuracyBp: 9000 }))
   return { keys, genesis, state, models, blobs, derived, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
@@ -181,5 +181,37 @@ describe('verdicts and the round close', () => {
     const tx = f.update(0, f.weights(0))
     const s = cloneState(f.state)
     expect(code(() => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models }))).toBe(ErrorCode.FL_DONE)
+  })
+})
+
+describe('async mode', () => {
+  it('FedAsync mixes the staleness-discounted average into M(e−1), by hand', () => {
+    const prev = Float32Array.from([0, 0])
+    const a = { member: 'a', dataSize: 1, weights: Float32Array.from([1, 0]), staleness: 0 }
+    const b = { member: 'b', dataSize: 1, weights: Float32Array.from([0, 1]), staleness: 3 }
+    // s_a = 1, s_b = (3+1)^−0.5 = 0.5; weights 2/3, 1/3; s̄ = 0.75; mix = 0.6 · 0.75 = 0.45
+    const out = fedAsync(prev, [b, a], 0.6, 0.5)
+    expect(out[0]).toBeCloseTo(0.45 * (2 / 3), 6)
+    expect(out[1]).toBeCloseTo(0.45 * (1 / 3), 6)
+    expect([...fedAsync(prev, [a, b], 0.6, 0.5)]).toEqual([...out])
+  })
+
+  it('accepts updates up to `staleness` rounds old, refuses older ones, and closes with half of the members', () => {
+    const f = setup()
+    const g = { ...f.genesis, params: { ...f.genesis.params, fl: { ...f.genesis.params.fl, mode: 'async' as const, staleness: 1 } } }
+    const s = cloneState(f.state)
+    s.system!.fl.round = 3
+    s.system!.fl.closed = [1, 2].map((round) => ({ round, model: f.state.system!.fl.model, height: round, time: round, updates: [] }))
+    const apply = (tx: SignedTx) => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models })
+    const enc = (i: number, baseRound: number) =>
+      signTx({ chainId: 'unit-fl', kind: 'fl.update', sender: f.keys[i]!.publicKey, nonce: 0, payload: flUpdateCodec.encode({ round: 3, baseRound, modelHash: f.put(f.weights(i)), dataSize: 100, trainers: [{ trainer: `t${i}`, dataSize: 50 }, { trainer: `t${i + 4}`, dataSize: 50 }], tangleIds: [] }) }, f.keys[i]!.secretKey)
+    expect(code(() => apply(enc(0, 1)))).toBe(ErrorCode.FL_WRONG_ROUND) // two rounds stale, s = 1
+    apply(enc(0, 2))
+    apply(enc(1, 3))
+    const ids = s.system!.fl.updates.map((u) => u.id)
+    for (const id of ids) for (const v of [0, 1, 2]) apply(signTx({ chainId: 'unit-fl', kind: 'fl.verdict', sender: f.keys[v]!.publicKey, nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0, payload: flVerdictCodec.encode({ update: id, accept: true, accuracyBp: 9000 }) }, f.keys[v]!.secretKey))
+    finishBlock(s, 10, new Uint8Array(32), null, g, { time: 1, models: f.models })
+    expect(s.system!.fl.round).toBe(4) // 2 of 4 members decided is enough in async mode
+    expect(s.system!.fl.closed[2]!.updates.map((u) => [u.baseRound, u.outcome])).toEqual([[2, 'accepted'], [3, 'accepted']])
   })
 })
