@@ -33,7 +33,7 @@ import { registerTangleRpc } from './tangle/rpc.js'
 import { BlobStore } from './fl/blobs.js'
 import { FlService } from './fl/service.js'
 import { registerFlRpc } from './fl/rpc.js'
-import { encodeWeights, weightsHash } from '../fl/weights.js'
+import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { VERSION } from './version.js'
 
@@ -167,6 +167,8 @@ export class DitenNode {
     this.onClose('chain', () => this.chain.stop())
     this.blobs = new BlobStore(o.genesis.params.fl.model, { db: this.db, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'blobs' }) })
     await this.blobs.init()
+    // M(0) is derived from genesis by every node and served like any other model
+    const m0 = await this.blobs.put(encodeWeights(initialModel(o.genesis.params.fl.model, this.genesisHash)))
     this.chain.models = this.blobs
     this.chain.fetchModels = async () => {
       for (const h of [...this.blobs.misses]) await this.blobs.ensure(h).catch((e: unknown) => this.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
@@ -209,7 +211,6 @@ export class DitenNode {
     dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
     registerChainRpc(dispatcher, this.chain)
     registerTangleRpc(dispatcher, this.tangle)
-    const m0 = this.fl?.m0 ?? weightsHash(encodeWeights(initialModel(o.genesis.params.fl.model, this.genesisHash)))
     registerFlRpc(dispatcher, { genesis: o.genesis, chain: this.chain, tangle: this.tangle, blobs: this.blobs, fl: this.fl, m0 })
     this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
     this.apiPort = await this.rpc.start()

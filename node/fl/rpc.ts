@@ -33,8 +33,8 @@ export function modelHashOf(s: SystemState, round: number, m0: string): string |
 export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: ChainService; tangle: TangleService; blobs: BlobStore; fl: FlService | undefined; m0: string }): void {
   d.register('fl_status', {
     description: 'the open round, its updates and verdicts, closed rounds with accepted/rejected members and reason codes, coins',
-    params: optional(struct({ fromRound: optional(u53) })),
-    handler: (p: { fromRound?: number } | undefined) => {
+    params: struct({ fromRound: optional(u53) }),
+    handler: (p: { fromRound?: number }) => {
       const s = x.chain.systemState()
       const f = s.fl
       const P = x.genesis.params.fl
@@ -49,7 +49,7 @@ export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: Ch
         aggregation: P.aggregation,
         updates: f.updates.map((u) => updateJson(s, u, f.round)),
         closed: f.closed
-          .filter((c) => c.round >= (p?.fromRound ?? 0))
+          .filter((c) => c.round >= (p.fromRound ?? 0))
           .map((c) => ({
             round: c.round,
             model: c.model,

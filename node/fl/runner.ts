@@ -53,7 +53,9 @@ export interface RoundReport {
   accuracy: number
   loss: number
   accepted: string[]
-  rejected: { member: string; code: string }[]
+  rejected: { member: string; code: string; detail: string }[]
+  /** verifiers' verdicts per update (from fl_getUpdate) */
+  verdicts: { member: string; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
   wallMs: number
   bytesOnChain: number
   model: string
@@ -163,8 +165,14 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         let bytesOnChain = 0
         for (let h = lastHeight + 1; h <= c.height; h++) bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard: 0, height: h, format: 'ids' })) as { txBytes: number }).txBytes
         lastHeight = c.height
+        const records = await Promise.all(c.updates.map((u) => clients[0]!.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
         const now = Date.now()
-        rounds.push({ round: c.round, accuracy: e.accuracy, loss: e.loss, accepted: c.accepted, rejected: c.rejected.map((r) => ({ member: r.member, code: r.code })), wallMs: now - lastClose, bytesOnChain, model: c.model })
+        rounds.push({
+          round: c.round, accuracy: e.accuracy, loss: e.loss, accepted: c.accepted,
+          rejected: records.filter((u) => u.outcome === 'rejected').map((u) => ({ member: u.member, code: u.code, detail: u.detail })),
+          verdicts: records.map((u) => ({ member: u.member, outcome: u.outcome, verdicts: u.verdicts })),
+          wallMs: now - lastClose, bytesOnChain, model: c.model,
+        })
         lastClose = now
         const r = rounds[rounds.length - 1]!
         o.log(`round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map((x) => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`)
@@ -211,10 +219,19 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   }
 }
 
+interface UpdateRecord {
+  id: string
+  member: string
+  outcome: string
+  code: string
+  detail: string
+  verdicts: { verifier: string; accept: boolean; accuracyBp: number }[]
+}
+
 interface FlStatus {
   round: number
   updates: { member: string; outcome: string }[]
-  closed: { round: number; model: string; height: number; accepted: string[]; rejected: { member: string; code: string }[] }[]
+  closed: { round: number; model: string; height: number; accepted: string[]; rejected: { member: string; code: string }[]; updates: { id: string }[] }[]
 }
 
 function last(rs: { accuracy: number }[]): number {

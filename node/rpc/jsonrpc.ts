@@ -107,9 +107,11 @@ export class RpcDispatcher {
     }
     let checked: unknown
     if (method.params) {
-      if (!isObject(params)) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes params by name, as an object`))
+      // omitted params are an empty object: methods whose params are all optional need none
+      const given = params === undefined ? {} : params
+      if (!isObject(given)) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes params by name, as an object`))
       try {
-        checked = method.params.check(params, 'params')
+        checked = method.params.check(given, 'params')
       } catch (e) {
         if (e instanceof SchemaError) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${e.message}`, { code: e.code, path: e.path }))
         throw e

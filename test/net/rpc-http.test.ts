@@ -72,3 +72,21 @@ describe('JSON-RPC over HTTP', () => {
     await expect(new DitenClient('http://127.0.0.1:1').status()).rejects.toThrow(/cannot reach diten node at http:\/\/127.0.0.1:1/)
   })
 })
+
+describe('fl_* methods', () => {
+  it('serve M(0), the state, and refuse what does not exist with a reason', async () => {
+    const c = new DitenClient(url)
+    const st = await c.call<{ enabled: boolean; round: number; model: string; closed: unknown[] }>('fl_status')
+    expect(st).toMatchObject({ enabled: false, round: 1, closed: [] })
+    const m0 = await c.call<{ hash: string; blob: string; bytes: number }>('fl_getModel', { round: 0 })
+    expect(m0.hash).toBe(st.model)
+    const { weightsHash, decodeWeights } = await import('../../fl/weights.js')
+    const blob = new Uint8Array(Buffer.from(m0.blob, 'base64'))
+    expect(weightsHash(blob)).toBe(m0.hash)
+    expect(decodeWeights(blob).shapes).toEqual([[784, 128], [128], [128, 10], [10]])
+    const refused = async (method: string, params: Record<string, unknown>) => c.call(method, params).then(() => undefined, (e: RpcError) => e)
+    expect((await refused('fl_getModel', { round: 3 }))?.reason).toBe('NOT_FOUND')
+    expect((await refused('fl_getUpdate', { id: 'ab'.repeat(32) }))?.reason).toBe('NOT_FOUND')
+    expect((await refused('fl_getUpdate', { id: 'xyz' }))?.code).toBe(-32602)
+  })
+})
