@@ -3,10 +3,9 @@
  * shards), the ChainView they share, transaction admission, gossip of transactions,
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
-import type { PeerId } from '@libp2p/interface'
 import {
   DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType,
-  signedTxType, signedVoteType, signTx, struct, toHex, u32, u53, int, verifySignature, proposalStubCodec, voteCodec,
+  signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
@@ -15,6 +14,7 @@ import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
 import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
+import { CatchUp } from './catch-up.js'
 import { cloneState, type Election, type ShardState } from '../../consensus/state/state.js'
 import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
@@ -32,8 +32,6 @@ import { ChainStore, type Finalized } from './store.js'
 
 const consensusMsgCodec = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 * 1024 * 1024)
 const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
-const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
-const rangeResponseCodec = defineCodec('blocks.response', array(struct({ block: blockType, cert: certificateType }), { max: 64 }), 16 * 1024 * 1024)
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
 const TX_BATCH_MAX = 512
@@ -67,8 +65,7 @@ export class ChainService implements ChainView {
   private readonly headers: Map<number, Header>[]
   private readonly elections = new Map<number, Election>()
   private readonly rejections = new Map<string, { code: string; message: string }>()
-  private readonly syncing = new Set<number>()
-  private syncTimer: NodeJS.Timeout | undefined
+  private catchUp!: CatchUp
   /** model blobs for FL transactions (set by the node when FL runs) */
   models?: ModelSource
   /** fetches the blobs the last validations missed */
@@ -160,21 +157,17 @@ export class ChainService implements ChainView {
     }
     this.loaded = []
     this.registerGossip()
-    await this.m.reqresp.handle('blocks', async (req) => {
-      const r = rangeRequestCodec.decode(req)
-      if (r.shard >= this.genesis.committees) throw new DitenError(ErrorCode.NOT_FOUND, `no shard ${r.shard}`)
-      return rangeResponseCodec.encode(await this.store.range(r.shard, r.from, r.count))
-    })
+    this.catchUp = new CatchUp({ genesis: this.genesis, store: this.store, shards: this.shards, self: toHex(this.opts.keypair.publicKey) }, this.m)
+    await this.catchUp.init()
   }
 
   start(): void {
     for (const s of this.shards) s.start()
-    this.syncTimer = setInterval(() => this.syncCheck(), 1000)
-    this.syncTimer.unref()
+    this.catchUp.start()
   }
 
   async stop(): Promise<void> {
-    if (this.syncTimer) clearInterval(this.syncTimer)
+    this.catchUp?.stop()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const s of this.shards) s.stop()
     await Promise.all(this.shards.map((s) => s.idle()))
@@ -359,7 +352,7 @@ export class ChainService implements ChainView {
       onMessage: (f, _author, source) => {
         this.shards[f.block.header.shard]!.applyFinalized(f).then(
           (r) => {
-            if (r === 'ahead') void this.sync(f.block.header.shard, source)
+            if (r === 'ahead') void this.catchUp.sync(f.block.header.shard, source)
           },
           (e: unknown) => this.m.logger.warn({ shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) }, 'finalized block refused'),
         )
@@ -372,50 +365,5 @@ export class ChainService implements ChainView {
     const mine = this.shards[shard]!.height
     if (height < mine) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
     if (height > mine + MAX_GOSSIP_LEAD) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_FAR_AHEAD', `height ${height} is ${height - mine} ahead; catch-up will fetch it`)
-  }
-
-  // ── catch-up ────────────────────────────────────────────────────────────────────────
-  private syncCheck(): void {
-    for (const chain of this.shards) {
-      const mine = chain.head?.height ?? 0
-      const stuckMs = Date.now() - chain.info().heightStartedAt
-      let best: { peer: PeerId; head: number } | undefined
-      for (const member of this.m.members.all()) {
-        const st = this.m.peerBook.get(member.name)
-        const head = st?.status.heads[chain.shard] ?? 0
-        if (member.publicKey === toHex(this.opts.keypair.publicKey) || head <= mine) continue
-        if (!best || head > best.head) best = { peer: member.id, head }
-      }
-      if (best && (best.head >= mine + 2 || stuckMs > 3000)) void this.sync(chain.shard, best.peer)
-    }
-  }
-
-  /** Fetches and applies finalized blocks from `peer` until it has nothing newer. */
-  async sync(shard: number, peer: PeerId): Promise<number> {
-    if (this.syncing.has(shard)) return 0
-    this.syncing.add(shard)
-    const chain = this.shards[shard]!
-    let applied = 0
-    try {
-      for (;;) {
-        const from = chain.height
-        const res = rangeResponseCodec.decode(await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 32 })))
-        if (res.length === 0) break
-        for (const f of res) {
-          const r = await chain.applyFinalized(f)
-          if (r === 'applied') {
-            applied++
-            this.m.metrics.syncBlocks.inc({ shard: String(shard) })
-          } else if (r === 'ahead') throw new DitenError(ErrorCode.SYNC_FAILED, `peer sent height ${f.block.header.height}, expected ${chain.height}`)
-        }
-        if (res.length < 32) break
-      }
-      if (applied > 0) this.m.logger.info({ shard, applied, head: chain.head?.height }, 'caught up from a peer')
-    } catch (e) {
-      this.m.logger.warn({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up failed')
-    } finally {
-      this.syncing.delete(shard)
-    }
-    return applied
   }
 }
