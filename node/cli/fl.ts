@@ -17,7 +17,7 @@ export const flHelp = `diten fl run [options]   federated learning on a local de
   --alpha A           Dirichlet α for --partition dirichlet, default 0.5
   --mode M            sync (default) or async
   --aggregation R     fedavg (default), trimmed-mean, median or multi-krum
-  --local-epochs E    local epochs per round, default 1
+  --local-epochs E    local epochs per round, default 3
   --byzantine LIST    malicious members, e.g. node-1:sign-flip
                       (FL: poison-noise, sign-flip, scale, label-flip, free-rider, lie-accuracy)
   --out D             report folder (default fl-report): report.json, accuracy.svg, devnet/
@@ -61,7 +61,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     alpha,
     mode: values.mode as 'sync' | 'async',
     aggregation: values.aggregation as FlRunOptions['aggregation'],
-    localEpochs: intFlag(values['local-epochs'], 'local-epochs', 1, 1, 1000),
+    localEpochs: intFlag(values['local-epochs'], 'local-epochs', 3, 1, 1000),
     byzantine: values.byzantine!,
     out: values.out!,
     basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - 2 * nodes),

@@ -213,7 +213,9 @@ export class FlService {
     // promote the least-weighted valid, unconfirmed update of the round
     const candidates = [...w.updates.map((u) => u.id), ...this.validity.seenIn(w.round).keys()].filter((id) => core.has(id) && core.isValid(id) && !core.isConfirmed(id))
     const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
-    if (!w.submitted && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
+    // keep promoting while the work can still be submitted (others' updates need a second member's approval)
+    const live = fl.round - w.round <= (p.mode === 'async' ? p.staleness : 0)
+    if (live && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
       w.promotions++
       w.lastPromote = now
       const self = this.opts.genesis.members[this.opts.selfMember]!
@@ -253,10 +255,14 @@ export class FlService {
       const accBp = Math.round(this.accuracy(u.modelHash, l.weights) * 10_000)
       const baseBp = Math.round(this.accuracy(baseHash, base.weights) * 10_000)
       const p = this.opts.genesis.params.fl
-      const accept = tangle === 'ok' && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
+      // also against the round's local updates: an update far below their median is poisoned
+      // even in the warm-up rounds, where everything beats the random M(0)
+      const peersBp = this.validity.medianAccuracy(u.baseRound)
+      const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
+      const accept = tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
       this.judged.add(u.id)
       await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ update: u.id, accept, accuracyBp: accBp }))
-      this.m.logger.info({ round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, tangle }, 'fl.verdict submitted')
+      this.m.logger.info({ round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle }, 'fl.verdict submitted')
     }
   }
 

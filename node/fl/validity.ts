@@ -48,6 +48,8 @@ export interface ValidityDeps {
 export class UpdateValidity {
   /** per round: the valid local updates seen so far (id → contribution) */
   private readonly seen = new Map<number, Map<string, Contribution>>()
+  /** per round: validation accuracy (bp) of each local update that passed the absolute rules */
+  private readonly measured = new Map<number, number[]>()
   /** why the last updates were judged invalid (id → reason), for logs and tests */
   readonly reasons = new Map<string, string>()
 
@@ -62,6 +64,22 @@ export class UpdateValidity {
       if (Date.now() > until) return undefined
       await new Promise((r) => setTimeout(r, 250))
     }
+  }
+
+  accuracies(round: number): number[] {
+    let a = this.measured.get(round)
+    if (!a) {
+      a = []
+      this.measured.set(round, a)
+      for (const r of this.measured.keys()) if (r < round - 2) this.measured.delete(r)
+    }
+    return a
+  }
+
+  /** The median validation accuracy of the round's local updates seen here (undefined below 3). */
+  medianAccuracy(round: number): number | undefined {
+    const a = [...this.accuracies(round)].sort((x, y) => x - y)
+    return a.length < 3 ? undefined : a[Math.floor(a.length / 2)]
   }
 
   seenIn(round: number): Map<string, Contribution> {
@@ -104,6 +122,8 @@ export class UpdateValidity {
     // median is robust to a minority of poisoned ones); wait briefly for enough to compare with
     const seen = this.seenIn(b.round)
     seen.set(id, { member: id, dataSize: b.dataSize, weights: l.weights })
+    const accBp = Math.round(this.d.accuracy(modelHash, l.weights) * 10_000)
+    this.accuracies(b.round).push(accBp)
     if (issuer === this.d.self) return true
     const want = Math.min(COMPARE_MIN, g.params.fl.trainers)
     for (const until = Date.now() + COMPARE_WAIT_MS; seen.size < want && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100))
@@ -112,7 +132,6 @@ export class UpdateValidity {
       const bad = v.rejected.find((x) => x.member === id)
       if (bad) return this.invalid(id, `${bad.rule}: ${bad.detail}`)
     }
-    const accBp = Math.round(this.d.accuracy(modelHash, l.weights) * 10_000)
     if (b.claimedAccuracyBp > accBp + ACCURACY_TOLERANCE_BP) return this.invalid(id, `claimed accuracy ${b.claimedAccuracyBp} bp, measured ${accBp} bp`)
     return true
   }
