@@ -184,7 +184,7 @@ export function applyFlVerdict(s: SystemState, verifier: number, p: FlVerdictPay
   u.outcome = outcome
   if (outcome === 'rejected') {
     u.code = FlCode.VERDICT
-    u.detail = 'f+1 verifiers found the validation accuracy dropped by more than δ'
+    u.detail = 'f+1 verifiers rejected it (validation accuracy dropped by more than δ, or its tangle updates are not confirmed valid ones)'
     s.members[u.member]!.counters.rejectedUpdates++
   }
   for (const d of dissenters(votes, outcome)) s.members[Number(d)]!.counters.badVerdicts++
@@ -204,6 +204,7 @@ function due(s: SystemState, time: number, g: Genesis): boolean {
 /** Called after each system-shard block's transactions; closes the round when it is due. */
 export function finishFlRound(s: SystemState, height: number, time: number, g: Genesis, models: ModelSource | undefined): void {
   const fl = s.fl
+  if (!g.params.fl.enabled) return
   if (fl.openedAt === 0) fl.openedAt = time
   if (!due(s, time, g)) return
   const P = g.params.fl
