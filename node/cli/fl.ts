@@ -11,7 +11,7 @@ export const flHelp = `diten fl run [options]   federated learning on a local de
   --trainers N        trainers (cluster heads) over all members, default 10
   --rounds N          FL rounds, default 20
   --dataset D         mnist (default) or idx:<dir> with MNIST-format files
-                      (e.g. idx:/usr/share/dataset-fashion-mnist after apt-get install dataset-fashion-mnist)
+                      (e.g. idx:/usr/share/datasets/fashion-mnist after apt-get install dataset-fashion-mnist)
   --limit N           use N samples of the dataset (0 = all), default 0
   --partition P       iid (default) or dirichlet
   --alpha A           Dirichlet α for --partition dirichlet, default 0.5

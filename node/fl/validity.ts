@@ -7,14 +7,15 @@
  *     derived from genesis by every node);
  *   - the blob is fetched from the issuer and passes the format rules, it is not M(e−1) itself
  *     (free riding), and ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs;
- *   - against the round's updates that passed the checks above (≥ 3): relative magnitude and direction;
+ *   - against the mean update of each other member seen in the round (≥ 2 members): relative
+ *     magnitude and direction;
  *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
  */
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
 import { trainerHost } from '../../consensus/state/fl.js'
 import type { FlState } from '../../consensus/state/fl.js'
 import { relativeChange, roundCloseRules } from '../../fl/rules.js'
-import type { Contribution } from '../../fl/aggregate.js'
+import { fedAvg, type Contribution } from '../../fl/aggregate.js'
 import type { Dataset } from '../../fl/data.js'
 import type { LocalModel } from '../../fl/train.js'
 import type { BlobStore } from './blobs.js'
@@ -25,8 +26,8 @@ export const ACCURACY_TOLERANCE_BP = 1500
 /** how long an update of a round this node has not reached yet waits for the chain */
 const FUTURE_ROUND_WAIT_MS = 15_000
 /** the relative rules wait this long for enough updates of the round to compare with */
-const COMPARE_WAIT_MS = 2000
-const COMPARE_MIN = 3
+const COMPARE_WAIT_MS = 3000
+const COMPARE_MEMBERS = 2
 
 export interface ValidityDeps {
   genesis: Genesis
@@ -48,6 +49,8 @@ export interface ValidityDeps {
 export class UpdateValidity {
   /** per round: the valid local updates seen so far (id → contribution) */
   private readonly seen = new Map<number, Map<string, Contribution>>()
+  /** issuing member of each seen update */
+  private readonly issuers = new Map<string, string>()
   /** per round: validation accuracy (bp) of each local update that passed the absolute rules */
   private readonly measured = new Map<number, number[]>()
   /** why the last updates were judged invalid (id → reason), for logs and tests */
@@ -82,12 +85,27 @@ export class UpdateValidity {
     return a.length < 3 ? undefined : a[Math.floor(a.length / 2)]
   }
 
+  /** The mean update of each other member seen in the round (weights averaged by data size). */
+  private memberMeans(round: number, except: string): Contribution[] {
+    const groups = new Map<string, Contribution[]>()
+    for (const [id, c] of this.seenIn(round)) {
+      const who = this.issuers.get(id)
+      if (!who || who === except) continue
+      groups.set(who, [...(groups.get(who) ?? []), c])
+    }
+    return [...groups].map(([who, cs]) => ({ member: who, dataSize: cs.reduce((n, c) => n + c.dataSize, 0), weights: fedAvg(cs) }))
+  }
+
   seenIn(round: number): Map<string, Contribution> {
     let m = this.seen.get(round)
     if (!m) {
       m = new Map()
       this.seen.set(round, m)
-      for (const r of this.seen.keys()) if (r < round - 2) this.seen.delete(r)
+      for (const [r, old] of this.seen) {
+        if (r >= round - 2) continue
+        for (const id of old.keys()) this.issuers.delete(id)
+        this.seen.delete(r)
+      }
     }
     return m
   }
@@ -118,17 +136,19 @@ export class UpdateValidity {
     if (!('weights' in l)) return this.invalid(id, `${l.rule}: ${l.detail}`)
     const r = relativeChange(l.weights, base.weights)
     if (!(r <= g.params.fl.rhoAbs)) return this.invalid(id, `FL_ABS_MAGNITUDE: ${r.toPrecision(4)} > ${g.params.fl.rhoAbs}`)
-    // relative rules against every update of the round that passed the absolute ones (the
-    // median is robust to a minority of poisoned ones); wait briefly for enough to compare with
     const seen = this.seenIn(b.round)
     seen.set(id, { member: id, dataSize: b.dataSize, weights: l.weights })
+    this.issuers.set(id, issuer)
     const accBp = Math.round(this.d.accuracy(modelHash, l.weights) * 10_000)
     this.accuracies(b.round).push(accBp)
     if (issuer === this.d.self) return true
-    const want = Math.min(COMPARE_MIN, g.params.fl.trainers)
-    for (const until = Date.now() + COMPARE_WAIT_MS; seen.size < want && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100))
-    if (seen.size >= 3) {
-      const v = roundCloseRules(base.weights, [...seen.values()])
+    // relative rules against the other members' updates of the round, one mean per member: a
+    // member whose trainers all poison (and rush to attach first) is one voice, not a majority
+    const want = Math.min(COMPARE_MEMBERS, g.members.length - 1)
+    let others = this.memberMeans(b.round, issuer)
+    for (const until = Date.now() + COMPARE_WAIT_MS; others.length < want && Date.now() < until; others = this.memberMeans(b.round, issuer)) await new Promise((r) => setTimeout(r, 100))
+    if (others.length >= 2) {
+      const v = roundCloseRules(base.weights, [...others, { member: id, dataSize: b.dataSize, weights: l.weights }])
       const bad = v.rejected.find((x) => x.member === id)
       if (bad) return this.invalid(id, `${bad.rule}: ${bad.detail}`)
     }
