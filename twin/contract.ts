@@ -1,0 +1,145 @@
+/**
+ * The twin contract (DESIGN §8): deterministic state changes of twin records, run when the
+ * block holding the call commits. Every rule is checked before anything changes; a refused call
+ * throws a DitenError with a TWIN_* code and leaves the twins as they were.
+ *
+ *   twin.register   (a member)        creates the record; TWIN_EXISTS if the id is taken
+ *   twin.sync       (the owner device) JSON merge patch (RFC 7396) on features[*].properties;
+ *                                      optional ifRevision (TWIN_REVISION_MISMATCH, like 412)
+ *   twin.setDesired (host member or owner) merge patch on features[*].desiredProperties (writable only)
+ *   twin.bindModel  (host member)      binds a behaviour model blob and its input paths
+ *   twin.retire     (host member or owner) no further changes (TWIN_RETIRED)
+ * The sequence number of a device is its transaction nonce on the twin's shard (stale or
+ * duplicate → TWIN_STALE_SEQUENCE). After each change the bound model, if any, predicts from
+ * the new state.
+ */
+import { DitenError, ErrorCode, array, defineCodec, hex, optional, str, struct, u53 } from '../ledger/index.js'
+import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } from './definition.js'
+import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
+import { inputsOf, predict, type DenseSpec } from './infer.js'
+import { twinIdType, type TwinEvent, type TwinRecord } from './record.js'
+
+const json = (max: number) => str({ min: 2, max })
+export const twinRegisterCodec = defineCodec('twin.register', struct({ twinId: twinIdType, definition: json(32 * 1024), owner: hex(32), attributes: json(32 * 1024), features: json(32 * 1024) }), 100 * 1024)
+export const twinSyncCodec = defineCodec('twin.sync', struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }), 17 * 1024)
+export const twinSetDesiredCodec = defineCodec('twin.setDesired', struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }), 17 * 1024)
+export const twinBindModelCodec = defineCodec('twin.bindModel', struct({ twinId: twinIdType, modelHash: hex(32), round: u53, inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }) }), 300 * 1024)
+export const twinRetireCodec = defineCodec('twin.retire', struct({ twinId: twinIdType }), 256)
+
+export interface TwinCall {
+  /** sender key (hex) and, when the sender is a member, its index */
+  sender: string
+  member: number
+  time: number
+  txId: string
+  /** the behaviour models' shape (genesis FL model) and their weights by hash */
+  model: DenseSpec
+  weights(hash: string): Float32Array
+}
+
+const definitions = new Map<string, TwinDefinition>()
+/** Parsed definitions are cached by their canonical text (a pure function of it). */
+export function definitionOf(t: TwinRecord): TwinDefinition {
+  let d = definitions.get(t.definition)
+  if (!d) {
+    d = parseDefinition(JSON.parse(t.definition) as Json)
+    if (definitions.size > 10_000) definitions.clear()
+    definitions.set(t.definition, d)
+  }
+  return d
+}
+
+function refuse(code: ErrorCode, message: string): never {
+  throw new DitenError(code, message)
+}
+
+function existing(twins: ReadonlyMap<string, TwinRecord>, twinId: string): TwinRecord {
+  const t = twins.get(twinId)
+  if (!t) refuse(ErrorCode.TWIN_UNKNOWN, `no twin ${twinId}`)
+  if (t.retired) refuse(ErrorCode.TWIN_RETIRED, `twin ${twinId} is retired`)
+  return t
+}
+
+function checkRevision(t: TwinRecord, ifRevision: number | undefined): void {
+  if (ifRevision !== undefined && ifRevision !== t.revision) refuse(ErrorCode.TWIN_REVISION_MISMATCH, `ifRevision ${ifRevision} does not match revision ${t.revision} of ${t.twinId}`)
+}
+
+/** The record after a change: next revision, new time, and the bound model's prediction. */
+function next(t: TwinRecord, change: Partial<TwinRecord>, c: TwinCall): TwinRecord {
+  const r: TwinRecord = { ...t, ...change, revision: t.revision + 1, modified: c.time }
+  if (r.model) {
+    const p = predict(c.model, c.weights(r.model.hash), inputsOf(JSON.parse(r.features) as Json, r.model.inputs, c.model.layers[0]!))
+    r.model = { ...r.model, label: p.label, scores: p.scores }
+  }
+  return r
+}
+
+function event(r: TwinRecord, kind: TwinEvent['kind'], change: Json, c: TwinCall): Omit<TwinEvent, 'shard' | 'height'> {
+  return { twinId: r.twinId, revision: r.revision, kind, change: canonicalJson(change), time: c.time, txId: c.txId }
+}
+
+/** A patch of features that may touch only `properties` (sync) or only `desiredProperties`. */
+function featurePatch(text: string, part: 'properties' | 'desiredProperties'): Json {
+  const patch = parseJson(text, 'patch', 16)
+  if (!isObject(patch)) refuse(ErrorCode.TWIN_BAD_PATCH, 'patch: expected an object of features')
+  for (const [f, v] of Object.entries(patch)) {
+    if (v === null) refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: a feature cannot be deleted by a ${part === 'properties' ? 'sync' : 'desired'} patch`)
+    if (!isObject(v) || Object.keys(v).some((k) => k !== part)) refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: expected { "${part}": { … } }`)
+  }
+  return patch
+}
+
+export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 'height'> }
+
+export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; definition: string; owner: string; attributes: string; features: string }, c: TwinCall): TwinResult {
+  if (c.member < 0) refuse(ErrorCode.TWIN_NOT_OWNER, 'only a member registers twins')
+  if (twins.has(p.twinId)) refuse(ErrorCode.TWIN_EXISTS, `twin ${p.twinId} already exists`)
+  const defJson = parseJson(p.definition, 'definition', 16)
+  const def = parseDefinition(defJson)
+  const attributes = parseJson(p.attributes, 'attributes', 16)
+  const features = parseJson(p.features, 'features', 16)
+  checkAttributes(def, attributes)
+  checkFeatures(def, features)
+  const record: TwinRecord = {
+    twinId: p.twinId, definition: canonicalJson(defJson), owner: p.owner, host: c.member, revision: 1, created: c.time, modified: c.time,
+    attributes: canonicalJson(attributes), features: canonicalJson(features), retired: false,
+  }
+  return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
+}
+
+export function sync(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
+  const t = existing(twins, p.twinId)
+  if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${t.owner.slice(0, 16)}… syncs ${t.twinId}`)
+  checkRevision(t, p.ifRevision)
+  const patch = featurePatch(p.patch, 'properties')
+  const features = mergePatch(JSON.parse(t.features) as Json, patch)
+  checkFeatures(definitionOf(t), features)
+  const record = next(t, { features: canonicalJson(features) }, c)
+  return { record, event: event(record, 'sync', patch, c) }
+}
+
+export function setDesired(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
+  const t = existing(twins, p.twinId)
+  if (c.sender !== t.owner && c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member sets desired values of ${t.twinId}`)
+  checkRevision(t, p.ifRevision)
+  const patch = featurePatch(p.patch, 'desiredProperties')
+  const features = mergePatch(JSON.parse(t.features) as Json, patch)
+  checkFeatures(definitionOf(t), features)
+  const record = next(t, { features: canonicalJson(features) }, c)
+  return { record, event: event(record, 'setDesired', patch, c) }
+}
+
+export function bindModel(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; modelHash: string; round: number; inputs: string[] }, c: TwinCall): TwinResult {
+  const t = existing(twins, p.twinId)
+  if (c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the host member binds a model to ${t.twinId}`)
+  c.weights(p.modelHash) // the blob must exist and have the model's shape (throws otherwise)
+  const record = next(t, { model: { hash: p.modelHash, round: p.round, inputs: p.inputs, label: -1, scores: [] } }, c)
+  return { record, event: event(record, 'bindModel', { modelHash: p.modelHash, round: p.round, inputs: p.inputs }, c) }
+}
+
+export function retire(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string }, c: TwinCall): TwinResult {
+  const t = existing(twins, p.twinId)
+  if (c.sender !== t.owner && c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member retires ${t.twinId}`)
+  const record = { ...t, revision: t.revision + 1, modified: c.time, retired: true }
+  return { record, event: event(record, 'retire', {}, c) }
+}

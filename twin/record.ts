@@ -1,0 +1,73 @@
+/**
+ * Twin records as they live in a shard's state (DESIGN §8, Eclipse Ditto's thing model):
+ * JSON documents are kept as canonical JSON text so the record has one encoding and one hash.
+ */
+import { bool, hex, int, optional, str, struct, u32, u53, array, sha256Digest, type Infer } from '../ledger/index.js'
+
+/** `namespace:name` like Ditto's thing ids */
+export const TWIN_ID = /^[a-z][a-z0-9_.-]{0,63}:[A-Za-z0-9_.:@-]{1,128}$/
+export const twinIdType = str({ min: 3, max: 193, pattern: TWIN_ID, format: 'a twin id "namespace:name"' })
+
+export const boundModelType = struct({
+  /** hash of the model blob (an M(e) of the FL task) */
+  hash: hex(32),
+  round: u53,
+  /** property paths read as inputs, e.g. "state.properties.rpm" (feature.properties.name…) */
+  inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }),
+  /** argmax of the output for the current state (−1 before the first sync) */
+  label: int({ min: -1, max: 1_000_000 }),
+  /** raw outputs × 1000, rounded */
+  scores: array(int({ min: -2_000_000_000, max: 2_000_000_000 }), { max: 65_536 }),
+})
+export type BoundModel = Infer<typeof boundModelType>
+
+export const twinRecordType = struct({
+  twinId: twinIdType,
+  /** canonical JSON of the definition (twin/definition.ts) */
+  definition: str({ min: 2, max: 64 * 1024 }),
+  /** the device key that signs syncs */
+  owner: hex(32),
+  /** the member that registered (hosts) the twin */
+  host: u32,
+  revision: u53,
+  created: u53,
+  modified: u53,
+  attributes: str({ min: 2, max: 64 * 1024 }),
+  features: str({ min: 2, max: 64 * 1024 }),
+  model: optional(boundModelType),
+  retired: bool,
+})
+export type TwinRecord = Infer<typeof twinRecordType>
+
+/** Shard of a twin: sha256(twinId) mod I (DESIGN §5). */
+export function shardOfTwin(twinId: string, shards: number): number {
+  const h = sha256Digest(new TextEncoder().encode(twinId))
+  return new DataView(h.buffer, h.byteOffset, 4).getUint32(0) % shards
+}
+
+/** One committed change, kept in the node's history and sent to event subscribers. */
+export interface TwinEvent {
+  twinId: string
+  revision: number
+  kind: 'register' | 'sync' | 'setDesired' | 'bindModel' | 'retire'
+  /** the patch or payload, canonical JSON */
+  change: string
+  time: number
+  txId: string
+  shard: number
+  height: number
+}
+
+export const twinEventType = struct({
+  twinId: twinIdType,
+  revision: u53,
+  kind: str({ min: 1, max: 16 }),
+  change: str({ max: 256 * 1024 }),
+  time: u53,
+  txId: hex(32),
+  shard: u32,
+  height: u53,
+  /** the record after the change */
+  record: twinRecordType,
+})
+export type StoredTwinEvent = Infer<typeof twinEventType>
