@@ -115,7 +115,8 @@ export interface Built {
 export function buildBlock(inp: BuildInput): Built {
   const g = inp.view.genesis
   const state = cloneState(inp.state)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, ...(inp.view.models ? { models: inp.view.models } : {}) }
+  const time = Math.max(inp.time, inp.prev?.time ?? 0)
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, time, ...(inp.view.models ? { models: inp.view.models } : {}) }
   const txs: SignedTx[] = []
   const ids: Uint8Array[] = []
   const rejected: Built['rejected'] = []
@@ -125,8 +126,9 @@ export function buildBlock(inp: BuildInput): Built {
     const size = tx.body.payload.length + 200
     if (bytes + size > MAX_BLOCK_BYTES / 2) break
     try {
-      if (shardOfTx(tx, g.committees) !== state.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
       const checked = checkTx(tx, g, inp.view.sigCache)
+      const shard = shardOfTx(tx, g.committees, checked.payload)
+      if (shard !== state.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shard}`)
       applyTx(state, tx, checked.payload, ctx)
       txs.push(tx)
       ids.push(checked.id)
@@ -139,7 +141,6 @@ export function buildBlock(inp: BuildInput): Built {
   }
   const height = (inp.prev?.height ?? 0) + 1
   const prevHash = prevHashOf(g, inp.prev)
-  const time = Math.max(inp.time, inp.prev?.time ?? 0)
   finishBlock(state, height, prevHash, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, { time, ...(inp.view.models ? { models: inp.view.models } : {}) })
   const crossLinks = inp.links.map((l) => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
@@ -197,12 +198,13 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (h.nextEpoch !== nextEpochOf(g, h.shard, h.height, prev, h.crossLinks)) invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
   // execute
   const state = cloneState(inp.state)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, ...(view.models ? { models: view.models } : {}) }
+  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, time: h.time, ...(view.models ? { models: view.models } : {}) }
   const ids: Uint8Array[] = []
   block.txs.forEach((tx, i) => {
     try {
-      if (shardOfTx(tx, g.committees) !== h.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shardOfTx(tx, g.committees)}`)
       const checked = checkTx(tx, g, view.sigCache)
+      const shard = shardOfTx(tx, g.committees, checked.payload)
+      if (shard !== h.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shard}`)
       applyTx(state, tx, checked.payload, ctx)
       ids.push(checked.id)
     } catch (e) {

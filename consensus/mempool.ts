@@ -36,6 +36,13 @@ export class Mempool {
   get totalBytes(): number {
     return this.bytes
   }
+  /** The nonce after the sender's contiguous pending run from `next` (what it signs next). */
+  nextNonce(sender: string, next: number): number {
+    const m = this.bySender.get(sender)
+    while (m?.has(next)) next++
+    return next
+  }
+
   has(id: string): boolean {
     return this.byId.has(id)
   }

@@ -67,6 +67,8 @@ export const ErrorCode = {
   TWIN_BAD_DEFINITION: 'TWIN_BAD_DEFINITION',
   TWIN_RETIRED: 'TWIN_RETIRED',
   TWIN_TOO_LARGE: 'TWIN_TOO_LARGE',
+  /** a call with wait: true was not committed in time (it may still commit; tx_get tells) */
+  WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   MEMPOOL_FULL: 'MEMPOOL_FULL',
   MEMPOOL_DUPLICATE: 'MEMPOOL_DUPLICATE',
   // blocks and consensus messages

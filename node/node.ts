@@ -33,6 +33,8 @@ import { registerTangleRpc } from './tangle/rpc.js'
 import { BlobStore } from './fl/blobs.js'
 import { FlService } from './fl/service.js'
 import { registerFlRpc } from './fl/rpc.js'
+import { registerTwinRpc } from './twin/rpc.js'
+import { TwinEvents } from './twin/events.js'
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { VERSION } from './version.js'
@@ -81,6 +83,7 @@ export class DitenNode {
   chain!: ChainService
   tangle!: TangleService
   blobs!: BlobStore
+  twinEvents!: TwinEvents
   /** present when genesis enables federated learning */
   fl: FlService | undefined
   rpc!: RpcServer
@@ -212,7 +215,10 @@ export class DitenNode {
     registerChainRpc(dispatcher, this.chain)
     registerTangleRpc(dispatcher, this.tangle)
     registerFlRpc(dispatcher, { genesis: o.genesis, chain: this.chain, tangle: this.tangle, blobs: this.blobs, fl: this.fl, m0 })
-    this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry })
+    registerTwinRpc(dispatcher, this.chain, m0)
+    this.twinEvents = new TwinEvents()
+    this.chain.onTwinEvents = (events) => this.twinEvents.emit(events)
+    this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) })
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
 

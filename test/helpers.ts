@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGenesis, generateKeypair, toHex, type Genesis, type Keypair } from '../ledger/index.js'
+import { createGenesis, defaultGenesisParams, generateKeypair, toHex, type Genesis, type GenesisParams, type Keypair } from '../ledger/index.js'
 import { DitenNode } from '../node/node.js'
 import type { Behaviour } from '../node/chain/behaviours.js'
 
@@ -15,10 +15,15 @@ export interface TestNet {
   close(): Promise<void>
 }
 
-export async function testNet(members: number, opts: { statusIntervalMs?: number } = {}): Promise<TestNet> {
+export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number } = {}): Promise<TestNet> {
   const keys = Array.from({ length: members }, () => generateKeypair())
+  const params = defaultGenesisParams()
+  params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
+  opts.params?.(params)
   const genesis = createGenesis({
     chainId: 'test-net',
+    params,
+    ...(opts.committees ? { committees: opts.committees } : {}),
     members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),
   })
   const dir = await mkdtemp(join(tmpdir(), 'diten-net-'))

@@ -74,7 +74,7 @@ function next(t: TwinRecord, change: Partial<TwinRecord>, c: TwinCall): TwinReco
   return r
 }
 
-function event(r: TwinRecord, kind: TwinEvent['kind'], change: Json, c: TwinCall): Omit<TwinEvent, 'shard' | 'height'> {
+function event(r: TwinRecord, kind: TwinEvent['kind'], change: Json, c: TwinCall): Omit<TwinEvent, 'shard' | 'height' | 'record'> {
   return { twinId: r.twinId, revision: r.revision, kind, change: canonicalJson(change), time: c.time, txId: c.txId }
 }
 
@@ -89,7 +89,7 @@ function featurePatch(text: string, part: 'properties' | 'desiredProperties'): J
   return patch
 }
 
-export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 'height'> }
+export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 'height' | 'record'> }
 
 export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; definition: string; owner: string; attributes: string; features: string }, c: TwinCall): TwinResult {
   if (c.member < 0) refuse(ErrorCode.TWIN_NOT_OWNER, 'only a member registers twins')

@@ -56,6 +56,8 @@ export interface TwinEvent {
   txId: string
   shard: number
   height: number
+  /** the record after the change */
+  record: TwinRecord
 }
 
 export const twinEventType = struct({

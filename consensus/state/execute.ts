@@ -4,7 +4,7 @@
  * Pure: the same blocks applied to the same state give the same state root everywhere.
  */
 import {
-  ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
+  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
   type Genesis, type SignedTx,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
@@ -13,6 +13,7 @@ import { emptyCounters, type Election, type ShardState, type SystemState } from 
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
 import { finishFlRound, initialFlState, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
+import { shardOfTwin } from '../../twin/record.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
@@ -26,17 +27,29 @@ export function initialStates(g: Genesis): ShardState[] {
     fl: initialFlState(weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))),
   }
   system.elections.push(electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }))
-  return Array.from({ length: g.committees }, (_, shard) => ({ chainId: g.chainId, shard, height: 0, nonces: new Map(), notes: 0, ...(shard === 0 ? { system } : {}) }))
+  return Array.from({ length: g.committees }, (_, shard) => ({ chainId: g.chainId, shard, height: 0, nonces: new Map(), notes: 0, twins: new Map(), events: [], ...(shard === 0 ? { system } : {}) }))
 }
 
 export function shardOfSender(sender: Uint8Array, shards: number): number {
   return new DataView(sender.buffer, sender.byteOffset, 4).getUint32(0) % shards
 }
 
-/** The shard that orders a transaction: system kinds on 0, the rest by sender. */
-export function shardOfTx(tx: SignedTx, shards: number): number {
+/**
+ * The shard that orders a transaction: system kinds on 0, kinds with a shard key (twins) by
+ * sha256(key) mod I, the rest by sender. A payload that does not decode goes by sender (and is
+ * refused there by checkTx).
+ */
+export function shardOfTx(tx: SignedTx, shards: number, payload?: unknown): number {
   const k = TX_KINDS.get(tx.body.kind)
-  return k?.system ? 0 : shardOfSender(tx.body.sender, shards)
+  if (k?.system) return 0
+  if (k?.shardKey) {
+    try {
+      return shardOfTwin(k.shardKey(payload ?? k.codec.decode(tx.body.payload)), shards)
+    } catch {
+      return shardOfSender(tx.body.sender, shards)
+    }
+  }
+  return shardOfSender(tx.body.sender, shards)
 }
 
 /** Stateless checks (chain, kind, payload, signature); returns the decoded payload and the tx id. */
@@ -60,6 +73,13 @@ export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): { payload: 
   return { payload, id }
 }
 
+/** A used nonce: for twin calls it is the device's sequence number (TWIN_STALE_SEQUENCE). */
+export function staleNonce(tx: SignedTx, next: number): DitenError {
+  return tx.body.kind.startsWith('twin.')
+    ? txError(ErrorCode.TWIN_STALE_SEQUENCE, `sequence number ${tx.body.nonce} is stale or a duplicate (next is ${next})`)
+    : txError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${next}): a replay or a duplicate`)
+}
+
 /** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
 export function authorized(state: ShardState, g: Genesis, sender: string): boolean {
   if (state.system) return state.system.members.some((m) => m.publicKey === sender && m.removed === 0)
@@ -69,11 +89,12 @@ export function authorized(state: ShardState, g: Genesis, sender: string): boole
 /** Applies one transaction or throws (state unchanged) with a reason code. */
 export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: ExecContext): void {
   const sender = toHex(tx.body.sender)
-  if (!authorized(state, ctx.genesis, sender)) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+  const kind = TX_KINDS.get(tx.body.kind)!
+  if (!kind.openSenders && !authorized(state, ctx.genesis, sender)) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
   const next = state.nonces.get(sender) ?? 0
-  if (tx.body.nonce < next) throw txError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${next}): a replay or a duplicate`)
+  if (tx.body.nonce < next) throw staleNonce(tx, next)
   if (tx.body.nonce > next) throw txError(ErrorCode.TX_NONCE_GAP, `nonce ${tx.body.nonce} skips ahead of ${next}`)
-  TX_KINDS.get(tx.body.kind)!.apply(state, tx, payload, ctx)
+  kind.apply(state, tx, payload, ctx)
   state.nonces.set(sender, next + 1)
 }
 

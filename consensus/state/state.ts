@@ -11,6 +11,7 @@ import {
   type Infer,
 } from '../../ledger/index.js'
 import { flStateType } from './fl.js'
+import { twinRecordType, type TwinEvent, type TwinRecord } from '../../twin/record.js'
 
 export const countersType = struct({
   /** precommits expected from this member in certificates of its committee */
@@ -75,6 +76,8 @@ export const shardStateType = struct({
   /** sender public key (hex) → next nonce, sorted by sender */
   nonces: array(struct({ sender: hex(32), next: u53 }), { max: 10_000_000 }),
   notes: u53,
+  /** digital twins living on this shard, sorted by twinId */
+  twins: array(twinRecordType, { max: 10_000_000 }),
   system: optional(systemStateType),
 })
 export type ShardStateWire = Infer<typeof shardStateType>
@@ -87,7 +90,11 @@ export interface ShardState {
   height: number
   nonces: Map<string, number>
   notes: number
+  /** twin records by id; a record is never mutated, a change replaces it */
+  twins: Map<string, TwinRecord>
   system?: SystemState
+  /** twin changes made by the block being applied (not part of the state; the node keeps them as history) */
+  events: TwinEvent[]
 }
 
 export function emptyCounters(): Counters {
@@ -96,11 +103,15 @@ export function emptyCounters(): Counters {
 
 export function toWireState(s: ShardState): ShardStateWire {
   const nonces = [...s.nonces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sender, next]) => ({ sender, next }))
-  return { chainId: s.chainId, shard: s.shard, height: s.height, nonces, notes: s.notes, ...(s.system ? { system: s.system } : {}) }
+  const twins = [...s.twins.values()].sort((a, b) => (a.twinId < b.twinId ? -1 : a.twinId > b.twinId ? 1 : 0))
+  return { chainId: s.chainId, shard: s.shard, height: s.height, nonces, notes: s.notes, twins, ...(s.system ? { system: s.system } : {}) }
 }
 
 export function fromWireState(w: ShardStateWire): ShardState {
-  return { chainId: w.chainId, shard: w.shard, height: w.height, nonces: new Map(w.nonces.map((n) => [n.sender, n.next])), notes: w.notes, ...(w.system ? { system: w.system } : {}) }
+  return {
+    chainId: w.chainId, shard: w.shard, height: w.height, nonces: new Map(w.nonces.map((n) => [n.sender, n.next])), notes: w.notes,
+    twins: new Map(w.twins.map((t) => [t.twinId, t])), events: [], ...(w.system ? { system: w.system } : {}),
+  }
 }
 
 export function encodeState(s: ShardState): Uint8Array {
@@ -115,7 +126,7 @@ export function stateRoot(s: ShardState): Uint8Array {
 }
 
 export function cloneState(s: ShardState): ShardState {
-  return { ...s, nonces: new Map(s.nonces), ...(s.system ? { system: structuredClone(s.system) } : {}) }
+  return { ...s, nonces: new Map(s.nonces), twins: new Map(s.twins), events: [], ...(s.system ? { system: structuredClone(s.system) } : {}) }
 }
 
 export function memberIndexByKey(sys: SystemState, publicKey: Uint8Array | string): number {

@@ -8,6 +8,7 @@ import {
 } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
 import { applyFlUpdate, applyFlVerdict, flUpdateCodec, flVerdictCodec, type FlUpdatePayload, type FlVerdictPayload, type ModelSource } from './fl.js'
+import { TWIN_KINDS } from './twinkinds.js'
 import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
 
 export interface ExecContext {
@@ -16,6 +17,8 @@ export interface ExecContext {
   epoch: number
   /** model blobs for fl.update rules and round closes (absent: FL transactions cannot apply) */
   models?: ModelSource
+  /** time of the block being applied (unix ms) */
+  time?: number
 }
 
 export interface TxKind<P> {
@@ -24,6 +27,12 @@ export interface TxKind<P> {
   /** system kinds live on shard 0 */
   system: boolean
   apply(state: ShardState, tx: SignedTx, payload: P, ctx: ExecContext): void
+  /** the key that picks the shard (twins: the twin id); default: the sender */
+  shardKey?(payload: P): string
+  /** any key may send this kind (the kind checks who may, e.g. a twin's device); default: members only */
+  openSenders?: boolean
+  /** admission of an open-sender kind: throws when the sender may not act (checked again on apply) */
+  admit?(state: ShardState, sender: string, payload: P, g: Genesis): void
 }
 
 export function txError(code: ErrorCode, message: string): DitenError {
@@ -171,5 +180,5 @@ export const flVerdict: TxKind<FlVerdictPayload> = {
   },
 }
 
-export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map([dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict].map((k) => [k.kind, k]))
+export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map([dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict, ...TWIN_KINDS].map((k) => [k.kind, k]))
 

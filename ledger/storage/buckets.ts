@@ -26,6 +26,8 @@ export enum Bucket {
   elections = 0x0a,
   /** tangle solid entry points left by pruning, by id */
   tangleEntryPoints = 0x0b,
+  /** twin history: twinId ‖ 0x00 ‖ u64 revision → the change and the record after it */
+  twinHistory = 0x0c,
 }
 
 export function u64BE(n: number | bigint): Uint8Array {

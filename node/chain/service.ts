@@ -12,11 +12,11 @@ import type { ChainView } from '../../consensus/blocks.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
-import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
+import { applyTx, authorized, checkTx, initialStates, shardOfTx, staleNonce } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
 import { CatchUp } from './catch-up.js'
 import { cloneState, type Election, type ShardState } from '../../consensus/state/state.js'
-import { evidence as evidenceKind } from '../../consensus/state/txkinds.js'
+import { TX_KINDS, evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
@@ -68,6 +68,8 @@ export class ChainService implements ChainView {
   private catchUp!: CatchUp
   /** model blobs for FL transactions (set by the node when FL runs) */
   models?: ModelSource
+  /** committed twin changes, in block order (the node's event stream) */
+  onTwinEvents: (events: ShardState['events']) => void = () => undefined
   /** fetches the blobs the last validations missed */
   fetchModels: () => Promise<void> = async () => undefined
   private readonly own: OwnTxs
@@ -176,12 +178,17 @@ export class ChainService implements ChainView {
   // ── transactions ────────────────────────────────────────────────────────────────────
   /** Admits a transaction (from RPC or gossip): stateless checks, nonce, mempool. Returns its id. */
   admit(tx: SignedTx): { id: string; shard: number } {
-    const id = toHex(checkTx(tx, this.genesis, this.sigCache).id)
-    const shard = shardOfTx(tx, this.genesis.committees)
+    const checked = checkTx(tx, this.genesis, this.sigCache)
+    const id = toHex(checked.id)
+    const shard = shardOfTx(tx, this.genesis.committees, checked.payload)
     const state = this.shards[shard]!.state
     const sender = toHex(tx.body.sender)
-    if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
-    this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
+    const kind = TX_KINDS.get(tx.body.kind)!
+    if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis)
+    else if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    const next = state.nonces.get(sender) ?? 0
+    if (tx.body.nonce < next) throw staleNonce(tx, next)
+    this.mempools[shard]!.add(tx, id, next)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
   }
@@ -281,6 +288,7 @@ export class ChainService implements ChainView {
     this.m.metrics.mempoolSize.set(labels, Math.max(0, this.mempools[shard]!.size - f.block.txs.length))
     this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
     setImmediate(() => this.own.reconcile(shard, state))
+    if (state.events.length > 0) this.onTwinEvents(state.events)
     if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map((e) => e.epoch), committees: fresh.map((e) => e.committees) }, 'new election')
   }
 

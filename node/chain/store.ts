@@ -8,6 +8,14 @@ import {
   u64Keys, optional, u64BE, readU64BE, concatBytes, type Infer, type KeyCodec, type KvStore,
 } from '../../ledger/index.js'
 import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
+import { twinEventType, type StoredTwinEvent } from '../../twin/record.js'
+
+/** History keys sort by twin, then revision: twinId ‖ 0x00 ‖ u64 BE revision. */
+export const twinHistoryKeys: KeyCodec<{ twinId: string; revision: number }> = {
+  encode: ({ twinId, revision }) => concatBytes(new TextEncoder().encode(twinId), Uint8Array.of(0), u64BE(revision)),
+  decode: (k) => ({ twinId: new TextDecoder().decode(k.subarray(0, k.length - 9)), revision: Number(readU64BE(k, k.length - 8)) }),
+}
+const twinEventCodec = defineCodec('twinEvent', twinEventType, 512 * 1024)
 
 const finalizedType = struct({ block: blockType, cert: certificateType })
 export type Finalized = Infer<typeof finalizedType>
@@ -45,6 +53,7 @@ export class ChainStore {
   readonly signStates: Repository<number, SignState>
   readonly txIndex: Repository<Uint8Array, TxLocation>
   readonly elections: Repository<number, Election>
+  readonly twinHistory: Repository<{ twinId: string; revision: number }, StoredTwinEvent>
 
   constructor(private readonly db: KvStore) {
     this.blocks = new Repository(Bucket.blocks, shardHeightKeys, finalizedCodec, db)
@@ -52,6 +61,7 @@ export class ChainStore {
     this.signStates = new Repository(Bucket.signState, u64Keys, signStateCodec, db)
     this.txIndex = new Repository(Bucket.txIndex, bytesKeys, txLocationCodec, db)
     this.elections = new Repository(Bucket.elections, u64Keys, electionCodec, db)
+    this.twinHistory = new Repository(Bucket.twinHistory, twinHistoryKeys, twinEventCodec, db)
   }
 
   async loadState(shard: number): Promise<ShardState | undefined> {
@@ -77,6 +87,8 @@ export class ChainStore {
     b.put(this.states, `shard:${state.shard}`, encodeState(state))
     txIds.forEach((id, index) => b.put(this.txIndex, id, { shard: state.shard, height: state.height, index }))
     for (const e of newElections) b.put(this.elections, e.epoch, e)
+    // the block's twin changes, each with the record after it (twin_get at a revision, twin_history)
+    for (const e of state.events) b.put(this.twinHistory, e, e)
     await b.commit(this.db)
   }
 }

@@ -22,7 +22,7 @@ export class RpcServer {
 
   constructor(
     private readonly opts: RpcServerOptions,
-    private readonly modules: { dispatcher: RpcDispatcher; registry: Registry },
+    private readonly modules: { dispatcher: RpcDispatcher; registry: Registry; streams?: Map<string, (req: IncomingMessage, res: ServerResponse, url: URL) => void> },
   ) {}
 
   async start(): Promise<number> {
@@ -54,6 +54,8 @@ export class RpcServer {
       return
     }
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { ok: true })
+    const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
+    if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
     if (path !== '/' && path !== '/rpc') return sendJson(res, 404, { error: `no such endpoint ${path}; JSON-RPC is served on POST /, metrics on GET /metrics` })
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')

@@ -1,0 +1,71 @@
+/** Twin calls through JSON-RPC and the SDK on a one-member network: commits, reads, history, events, refusals. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DitenClient, RpcError } from '../../node/rpc/client.js'
+import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
+import { testNet, waitFor, type TestNet } from '../helpers.js'
+
+const definition = {
+  id: 'dtmi:acme:pump;1',
+  attributes: { site: { type: 'string' } },
+  features: { state: { properties: { rpm: { type: 'integer', minimum: 0 }, setpoint: { type: 'number', writable: true } } } },
+}
+
+let net: TestNet
+let node: DitenClient
+beforeAll(async () => {
+  net = await testNet(1, { params: (p) => void (p.consensus.blockIntervalMs = 100) })
+  node = new DitenClient((await net.start(0)).apiUrl)
+})
+afterAll(async () => {
+  await net?.close()
+})
+
+const reason = async (p: Promise<unknown>) => p.then(() => 'ok', (e: RpcError) => e.reason ?? e.message)
+
+describe('twin API', () => {
+  it('registers, syncs with the SDK, reads at revisions, keeps history and streams each change once in order', async () => {
+    const t = twins(node)
+    const pump = TwinDevice.generate(node, 'acme:pump-1')
+    const seen: TwinEventMessage[] = []
+    const stop = new AbortController()
+    const watching = t.watch({ twin: 'acme:pump-1' }, (e) => seen.push(e), stop.signal)
+    const reg = await t.register({ twinId: 'acme:pump-1', definition, owner: pump.publicKey, attributes: { site: 'north' }, wait: true })
+    expect(reg).toMatchObject({ status: 'committed', revision: 1 })
+    for (let rpm = 100; rpm <= 500; rpm += 100) await pump.sync({ state: { properties: { rpm } } }) // pipelined, no wait
+    const last = await pump.sync({ state: { properties: { rpm: 600 } } }, { wait: true })
+    expect(last).toMatchObject({ status: 'committed', revision: 7 })
+    const now = await t.get('acme:pump-1')
+    expect(now).toMatchObject({ revision: 7, definition: 'dtmi:acme:pump;1', owner: pump.publicKey, attributes: { site: 'north' }, features: { state: { properties: { rpm: 600 } } } })
+    expect((await t.get('acme:pump-1', 3)).features).toEqual({ state: { properties: { rpm: 200 } } })
+    const h = await t.history('acme:pump-1', 2, 4)
+    expect(h.changes.map((c) => [c.revision, c.kind, c.change])).toEqual([2, 3, 4].map((r) => [r, 'sync', { state: { properties: { rpm: 100 * (r - 1) } } }]))
+    expect((await t.setDesired({ twinId: 'acme:pump-1', patch: { state: { desiredProperties: { setpoint: 7.5 } } }, wait: true })).revision).toBe(8)
+    await waitFor(() => seen.length >= 8, 'eight events')
+    stop.abort()
+    await watching
+    expect(seen.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(seen[7]!.twin.features).toEqual({ state: { properties: { rpm: 600 }, desiredProperties: { setpoint: 7.5 } } })
+    expect((await t.list({ namespace: 'acme' })).twins.map((x) => x.twinId)).toEqual(['acme:pump-1'])
+  })
+
+  it('refuses bad calls with their reason code and changes nothing', async () => {
+    const t = twins(node)
+    const dev = TwinDevice.generate(node, 'acme:valve-9')
+    await t.register({ twinId: 'acme:valve-9', definition, owner: dev.publicKey, wait: true })
+    expect(await reason(t.register({ twinId: 'acme:valve-9', definition, owner: dev.publicKey, wait: true }))).toBe('TWIN_EXISTS')
+    expect(await reason(TwinDevice.generate(node, 'acme:nope').sync({ state: { properties: { rpm: 1 } } }))).toBe('TWIN_UNKNOWN')
+    const thief = new TwinDevice(node, 'acme:valve-9', TwinDevice.generate(node, 'x:y').keypair)
+    expect(await reason(thief.sync({ state: { properties: { rpm: 1 } } }))).toBe('TWIN_NOT_OWNER')
+    expect(await reason(dev.sync({ state: { properties: { rpm: 'fast' } } }))).toBe('TWIN_BAD_PATCH')
+    expect(await reason(dev.sync({ state: { properties: { rpm: 1 } } }, { ifRevision: 99 }))).toBe('TWIN_REVISION_MISMATCH')
+    expect(await reason(t.setDesired({ twinId: 'acme:valve-9', patch: { state: { desiredProperties: { rpm: 5 } } } }))).toBe('TWIN_BAD_PATCH')
+    expect((await dev.sync({ state: { properties: { rpm: 1 } } }, { wait: true })).revision).toBe(2)
+    // a replayed call: the same signed bytes again
+    const replay = await node.call<{ changes: { txId: string }[] }>('twin_history', { twinId: 'acme:valve-9', fromRevision: 2 })
+    expect(replay.changes).toHaveLength(1)
+    expect(await reason(node.call('twin_sync', { tx: 'zz' }))).toBe('SCHEMA_FORMAT') // malformed input
+    await dev.retire({ wait: true })
+    expect(await reason(dev.sync({ state: { properties: { rpm: 2 } } }))).toBe('TWIN_RETIRED')
+    expect((await t.get('acme:valve-9')).revision).toBe(3)
+  })
+})
