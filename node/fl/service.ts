@@ -50,6 +50,7 @@ interface RoundWork {
 export class FlService {
   private data!: FederatedData
   private model!: LocalModel
+  private evaluator!: LocalModel
   private validity!: UpdateValidity
   private readonly attack: Attack | undefined
   private readonly trainers: number[]
@@ -79,12 +80,14 @@ export class FlService {
     const started = Date.now()
     const backend = await initBackend()
     this.data = await federatedData(p, p.seed)
+    // two networks: training awaits between batches, and an evaluation in between (a verdict, a
+    // tangle judgement) must not overwrite the weights being trained
     this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
+    this.evaluator = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
     this.m0 = await this.m.blobs.put(encodeWeights(initialModel(p.model, genesisHash(g))))
     this.validity = new UpdateValidity({
       genesis: g,
       blobs: this.m.blobs,
-      model: this.model,
       validation: this.data.validation,
       shardSizes: this.data.shards.map((s) => s.count),
       m0: this.m0,
@@ -118,7 +121,7 @@ export class FlService {
   private accuracy(hash: string, weights: Float32Array): number {
     let a = this.accuracyCache.get(hash)
     if (a === undefined) {
-      a = this.model.evaluate(weights, this.data.validation).accuracy
+      a = this.evaluator.evaluate(weights, this.data.validation).accuracy
       this.accuracyCache.set(hash, a)
       if (this.accuracyCache.size > 1000) this.accuracyCache.delete(this.accuracyCache.keys().next().value!)
     }
@@ -173,7 +176,7 @@ export class FlService {
       const trained = await this.model.train(base.weights, shard, { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation }, this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined)
       const weights = this.attack ? poison(this.attack, base.weights, trained, w.round * 1000 + j) : trained
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
-      const ownAcc = this.model.evaluate(weights, shard).accuracy
+      const ownAcc = this.evaluator.evaluate(weights, shard).accuracy
       const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
       const { id } = await this.attachWithRetry({ round: w.round, trainer: `t${j}`, modelHash, dataSize: shard.count, claimedAccuracyBp })
       w.updates.push({ id, trainer: `t${j}`, dataSize: shard.count, weights })
@@ -287,17 +290,5 @@ export class FlService {
       if (!share || share.dataSize !== tx.body.dataSize) return `tangle update ${id.slice(0, 12)} does not match the claimed trainer data`
     }
     return 'ok'
-  }
-
-  /** Test accuracy of the current global model (for fl_status) — evaluated on the held-out test split. */
-  async testAccuracy(hash: string): Promise<{ accuracy: number; loss: number } | undefined> {
-    const l = await this.m.blobs.ensure(hash).catch(() => undefined)
-    return l && 'weights' in l ? this.model.evaluate(l.weights, this.data.test) : undefined
-  }
-
-  /** Flat weights of a model (fl_getModel). */
-  async weights(hash: string): Promise<Float32Array | undefined> {
-    const l = await this.m.blobs.ensure(hash).catch(() => undefined)
-    return l && 'weights' in l ? l.weights : undefined
   }
 }

@@ -17,7 +17,6 @@ import type { FlState } from '../../consensus/state/fl.js'
 import { relativeChange, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
 import type { Dataset } from '../../fl/data.js'
-import type { LocalModel } from '../../fl/train.js'
 import type { BlobStore } from './blobs.js'
 
 export const PROMOTE = '~promote'
@@ -32,7 +31,6 @@ const COMPARE_MEMBERS = 2
 export interface ValidityDeps {
   genesis: Genesis
   blobs: BlobStore
-  model: LocalModel
   validation: Dataset
   /** data size of trainer t<j> */
   shardSizes: number[]
