@@ -15,6 +15,7 @@ commands:
   devnet    run a local multi-node network: diten devnet --nodes 4
   status    show a devnet's nodes:         diten status [--devnet .devnet]
   fl        federated learning on a devnet: diten fl run --rounds 20
+  twin      digital twin calls:            diten twin register acme:pump-1 --wait
   version   print the version
 
 run "diten <command> --help" for a command's options`
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   devnet: async () => import('./cli/devnet.js').then((m) => ({ help: m.devnetHelp, run: m.runDevnet })),
   status: async () => import('./cli/status.js').then((m) => ({ help: m.statusHelp, run: m.runStatus })),
   fl: async () => import('./cli/fl.js').then((m) => ({ help: m.flHelp, run: m.runFlCommand })),
+  twin: async () => import('./cli/twin.js').then((m) => ({ help: m.twinHelp, run: m.runTwin })),
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,7 @@
  *
  *   { "id": "dtmi:acme:pump;1",
  *     "attributes": { "<name>": <property> },                 (static data, set at register)
- *     "features": { "<feature>": { "properties": { "<name>": <property> } } } }
+ *     "features": { "<feature>": { "properties": { "<name>": <property> }, "additionalProperties"?: true } } }
  *   <property> = { "type": "number" | "integer" | "boolean" | "string" | "object",
  *                  "unit"?: string, "writable"?: boolean (desired values may be set),
  *                  "minimum"?, "maximum"? (numbers), "maxLength"? (strings),
@@ -33,7 +33,8 @@ export interface PropertySchema {
 export interface TwinDefinition {
   id: string
   attributes: Record<string, PropertySchema>
-  features: Record<string, { properties: Record<string, PropertySchema> }>
+  /** additionalProperties: undeclared properties of any JSON type are allowed (nesting still bounded) */
+  features: Record<string, { properties: Record<string, PropertySchema>; additionalProperties: boolean }>
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
@@ -79,8 +80,9 @@ export function parseDefinition(v: Json): TwinDefinition {
   const features: TwinDefinition['features'] = {}
   for (const [f, spec] of Object.entries((v.features ?? {}) as JsonObject)) {
     if (!NAME.test(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
-    if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'properties')) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … } }')
-    features[f] = { properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1) }
+    if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'properties' && k !== 'additionalProperties')) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … }, "additionalProperties"?: boolean }')
+    if (spec.additionalProperties !== undefined && typeof spec.additionalProperties !== 'boolean') bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}.additionalProperties`, 'expected true or false')
+    features[f] = { properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1), additionalProperties: spec.additionalProperties === true }
   }
   return { id: v.id, attributes: checkProperties(v.attributes ?? {}, 'definition.attributes', 1), features }
 }
@@ -106,10 +108,14 @@ function checkValue(s: PropertySchema, v: Json, path: string, desired: boolean):
   }
 }
 
-function checkObject(props: Record<string, PropertySchema>, v: Json, path: string, desired: boolean): void {
+function checkObject(props: Record<string, PropertySchema>, v: Json, path: string, desired: boolean, open = false): void {
   if (!isObject(v)) bad(ErrorCode.TWIN_BAD_PATCH, path, `expected an object, got ${JSON.stringify(v)}`)
   for (const [k, x] of Object.entries(v)) {
     const s = props[k]
+    if (!s && open) {
+      if (depthOf(x) > MAX_DEPTH - 1) bad(ErrorCode.TWIN_BAD_PATCH, `${path}.${k}`, `nested deeper than ${MAX_DEPTH} levels`)
+      continue
+    }
     if (!s) bad(ErrorCode.TWIN_BAD_PATCH, `${path}.${k}`, 'is not declared in the definition')
     checkValue(s, x, `${path}.${k}`, desired)
   }
@@ -128,8 +134,8 @@ export function checkFeatures(def: TwinDefinition, features: Json): void {
     if (!spec) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, `no feature "${f}" in ${def.id}`)
     if (!isObject(doc)) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, 'expected an object')
     for (const k of Object.keys(doc)) if (k !== 'properties' && k !== 'desiredProperties') bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}.${k}`, 'a feature holds properties and desiredProperties only')
-    if (doc.properties !== undefined) checkObject(spec.properties, doc.properties, `features.${f}.properties`, false)
-    if (doc.desiredProperties !== undefined) checkObject(spec.properties, doc.desiredProperties, `features.${f}.desiredProperties`, true)
+    if (doc.properties !== undefined) checkObject(spec.properties, doc.properties, `features.${f}.properties`, false, spec.additionalProperties)
+    if (doc.desiredProperties !== undefined) checkObject(spec.properties, doc.desiredProperties, `features.${f}.desiredProperties`, true, spec.additionalProperties)
   }
   checkSize(features, 'features')
 }

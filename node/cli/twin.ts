@@ -1,0 +1,144 @@
+/** `diten twin …`: twin calls from the command line (register, sync, desired, get, history, list, watch). */
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DitenError, ErrorCode } from '../../ledger/index.js'
+import { DitenClient, RpcError } from '../rpc/client.js'
+import { TwinDevice, twins, type TwinCallResult } from '../rpc/twins.js'
+import { readKeyFile, writeKeyFile } from '../keyfile.js'
+import { generateKeypair } from '../../ledger/index.js'
+import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
+import { UsageError, intFlag } from './errors.js'
+import type { Json } from '../../twin/json.js'
+
+export const twinHelp = `diten twin <command> <twinId> [options]   digital twin calls
+
+  register <id>  [--definition FILE|JSON] [--attributes JSON] [--features JSON]
+                 registers the twin hosted by the node's member; creates its device key
+                 (default definition: dtmi:diten:generic;1, a "state" feature with any properties)
+  sync <id>      --patch JSON [--if-revision N]   JSON merge patch of features[*].properties, signed by the device key
+  desired <id>   --patch JSON [--if-revision N]   merge patch of features[*].desiredProperties (writable ones), by the member
+  retire <id>
+  get <id>       [--revision N]
+  history <id>   [--from N] [--to N]
+  list           [--namespace NS]
+  watch [<id>]   [--namespace NS]   print each committed change until Ctrl-C
+
+common options:
+  --api URL      a node's API (default: the first node of ${DEFAULT_DEVNET_DIR}/devnet.json)
+  --keys DIR     device keys (default: ${DEFAULT_DEVNET_DIR}/devices)
+  --wait         return after the change is committed, with the new revision
+  --json         machine-readable output`
+
+export const GENERIC_DEFINITION = { id: 'dtmi:diten:generic;1', features: { state: { properties: {}, additionalProperties: true } } }
+
+function jsonFlag(v: string | undefined, name: string): Json | undefined {
+  if (v === undefined) return undefined
+  try {
+    return JSON.parse(v) as Json
+  } catch (e) {
+    throw new UsageError(`--${name} is not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+async function defaultApi(): Promise<string> {
+  try {
+    const f = JSON.parse(await readFile(join(DEFAULT_DEVNET_DIR, 'devnet.json'), 'utf8')) as DevnetFile
+    if (f.nodes[0]) return f.nodes[0].api
+  } catch {
+    // no devnet here
+  }
+  throw new UsageError(`no devnet in ${DEFAULT_DEVNET_DIR}/devnet.json; start one with "npm run devnet" or pass --api URL`)
+}
+
+const keyPath = (dir: string, twinId: string) => join(dir, `${twinId.replace(/[^A-Za-z0-9_.@-]/g, '_')}.key`)
+
+export async function runTwin(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  const { values, positionals } = parseArgs({
+    args: rest,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      api: { type: 'string' }, keys: { type: 'string' }, wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+      definition: { type: 'string' }, attributes: { type: 'string' }, features: { type: 'string' }, patch: { type: 'string' },
+      'if-revision': { type: 'string' }, revision: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' },
+    },
+  })
+  const node = new DitenClient(values.api ?? (await defaultApi()), { timeoutMs: 40_000 })
+  const t = twins(node)
+  const keys = values.keys ?? join(DEFAULT_DEVNET_DIR, 'devices')
+  const id = positionals[0]
+  const need = () => {
+    if (!id) throw new UsageError(`diten twin ${cmd} needs a twin id, e.g. acme:pump-1`)
+    return id
+  }
+  const out = (v: unknown, text: string) => console.log(values.json ? JSON.stringify(v) : text)
+  const done = (r: TwinCallResult, what: string) => out(r, r.status === 'committed' ? `${what} ${r.revision !== undefined ? `(revision ${r.revision}, ` : '('}shard ${r.shard}, block ${r.height})` : `${what}: submitted as ${r.id} (shard ${r.shard}); --wait returns after commit`)
+  const ifRevision = values['if-revision'] === undefined ? {} : { ifRevision: intFlag(values['if-revision'], 'if-revision', 0, 0, Number.MAX_SAFE_INTEGER) }
+  try {
+    switch (cmd) {
+      case 'register': {
+        const twinId = need()
+        let definition = jsonFlag(values.definition?.trim().startsWith('{') ? values.definition : undefined, 'definition')
+        if (values.definition && !definition) definition = JSON.parse(await readFile(values.definition, 'utf8')) as Json
+        await mkdir(keys, { recursive: true, mode: 0o700 })
+        const kp = generateKeypair()
+        const file = keyPath(keys, twinId)
+        await writeKeyFile(file, kp).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EEXIST' ? new UsageError(`${file} exists: a device key for ${twinId} was made before (delete it to start over)`) : e
+        })
+        const device = new TwinDevice(node, twinId, kp)
+        const attributes = jsonFlag(values.attributes, 'attributes')
+        const features = jsonFlag(values.features, 'features')
+        const r = await t.register({ twinId, definition: definition ?? GENERIC_DEFINITION, owner: device.publicKey, ...(attributes ? { attributes } : {}), ...(features ? { features } : {}), wait: values.wait })
+        done(r, `registered ${twinId}; device key ${file}`)
+        return 0
+      }
+      case 'sync':
+      case 'desired': {
+        const twinId = need()
+        const patch = jsonFlag(values.patch, 'patch')
+        if (patch === undefined) throw new UsageError(`diten twin ${cmd} needs --patch JSON, e.g. '{"state":{"properties":{"rpm":1200}}}'`)
+        if (cmd === 'desired') {
+          done(await t.setDesired({ twinId, patch, ...ifRevision, wait: values.wait }), `set desired values of ${twinId}`)
+          return 0
+        }
+        const device = new TwinDevice(node, twinId, await readKeyFile(keyPath(keys, twinId)))
+        done(await device.sync(patch, { ...ifRevision, wait: values.wait }), `synced ${twinId}`)
+        return 0
+      }
+      case 'retire':
+        done(await t.retire({ twinId: need(), wait: values.wait }), `retired ${need()}`)
+        return 0
+      case 'get': {
+        const v = await t.get(need(), values.revision === undefined ? undefined : intFlag(values.revision, 'revision', 0, 1, Number.MAX_SAFE_INTEGER))
+        out(v, `${v.twinId}  revision ${v.revision}${v.retired ? '  (retired)' : ''}  ${v.definition}  owner ${v.owner.slice(0, 16)}…  modified ${new Date(v.modified).toISOString()}\nattributes ${JSON.stringify(v.attributes)}\nfeatures   ${JSON.stringify(v.features, null, 2).replace(/\n/g, '\n           ')}${v.model ? `\nmodel      round ${v.model.round} (${v.model.hash.slice(0, 12)}…) label ${v.model.label}` : ''}`)
+        return 0
+      }
+      case 'history': {
+        const h = await t.history(need(), values.from === undefined ? undefined : intFlag(values.from, 'from', 1, 1, Number.MAX_SAFE_INTEGER), values.to === undefined ? undefined : intFlag(values.to, 'to', 1, 1, Number.MAX_SAFE_INTEGER))
+        out(h, h.changes.map((c) => `${String(c.revision).padStart(6)}  ${new Date(c.time).toISOString()}  ${c.kind.padEnd(10)} ${JSON.stringify(c.change)}`).join('\n') || '(no changes in that range)')
+        return 0
+      }
+      case 'list': {
+        const l = await t.list(values.namespace ? { namespace: values.namespace, limit: 1000 } : { limit: 1000 })
+        out(l, l.twins.map((x) => `${x.twinId.padEnd(32)} revision ${String(x.revision).padStart(6)}  ${x.definition}${x.retired ? '  retired' : ''}`).join('\n') || '(no twins)')
+        return 0
+      }
+      case 'watch': {
+        const stop = new AbortController()
+        process.once('SIGINT', () => stop.abort())
+        process.once('SIGTERM', () => stop.abort())
+        if (!values.json) console.error(`watching ${id ?? (values.namespace ? `namespace ${values.namespace}` : 'every twin')} (Ctrl-C stops)`)
+        await t.watch({ ...(id ? { twin: id } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) }, (e) => out(e, `${e.twinId}@${e.revision}  ${e.kind.padEnd(10)} ${JSON.stringify(e.change)}`), stop.signal)
+        return 0
+      }
+      default:
+        throw new UsageError(`unknown twin command "${cmd ?? ''}"\n\n${twinHelp}`)
+    }
+  } catch (e) {
+    if (e instanceof RpcError) throw new DitenError((e.reason ?? ErrorCode.TX_INVALID) as ErrorCode, e.message)
+    throw e
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The harness of bench:chain and bench:twin: a real devnet of N node processes, the
+ * single-core ed25519 verify rate as the physical bound, pre-signing with node's signer (ed25519
+ * is deterministic: the same bytes as noble's), an open-loop load generator over JSON-RPC batches,
+ * and an observer that timestamps commits on node-0.
+ */
+import { spawn } from 'node:child_process'
+import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { keypairFromSecret, signedTxCodec, signingBytes, sign, toHex, txBodyCodec, txId, verifyRaw, TX_SIG_DOMAIN, type Keypair, type TxBody } from '../ledger/index.js'
+import type { DevnetFile } from '../node/cli/devnet-file.js'
+import { rate as measureRate } from './bench-util.js'
+
+const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const rpc = async (api: string, body: unknown): Promise<any> => (await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
+
+/** ed25519 verifications per second on one core, measured now. */
+export async function verifyRate(): Promise<number> {
+  const kp0 = keypairFromSecret(new Uint8Array(32).fill(9))
+  const vmsg = signingBytes('bench', new Uint8Array(200))
+  const vsig = sign(kp0.secretKey, 'bench', new Uint8Array(200))
+  return measureRate(() => verifyRaw(kp0.publicKey, vmsg, vsig), 1000)
+}
+
+export interface BenchDevnet {
+  file: DevnetFile
+  cleanup(): Promise<void>
+}
+
+export async function startDevnet(o: { nodes: number; blockIntervalMs: number; runS: number }): Promise<BenchDevnet> {
+  const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
+  // below Linux's ephemeral port range, so outgoing connections never take a node's port
+  const basePort = 29_000 + 2 * Math.floor(Math.random() * 1500)
+  const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(o.nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(o.blockIntervalMs), '--log-level', 'warn', '--duration', String(o.runS)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  devnet.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  devnet.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const cleanup = async () => {
+    devnet.kill('SIGINT')
+    await new Promise((r) => devnet.once('exit', r))
+    await rm(dir, { recursive: true, force: true })
+  }
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)))
+  let file: DevnetFile | undefined
+  for (let t = 0; !file; t++) {
+    if (devnet.exitCode !== null || t > 600) throw new Error(`devnet did not start:\n${out}`)
+    file = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8').catch(() => 'null')) as DevnetFile | undefined
+    if (!file) await sleep(100)
+  }
+  return { file, cleanup }
+}
+
+export function nodeSigner(kp: Keypair): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), kp.secretKey]), format: 'der', type: 'pkcs8' })
+}
+
+export interface Presigned {
+  hex: string
+  key: string
+  node: number
+}
+
+export function presign(body: TxBody, signer: KeyObject, node: number): Presigned {
+  const sig = new Uint8Array(nodeSign(null, signingBytes(TX_SIG_DOMAIN, txBodyCodec.encode(body)), signer))
+  return { hex: toHex(signedTxCodec.encode({ body, sig })), key: toHex(txId(body)), node }
+}
+
+export interface LoadResult {
+  submitted: Map<string, number>
+  committed: Map<string, number>
+  rejected: number
+  rejectedCodes: Map<string, number>
+  blockTimes: number[]
+  start: number
+  offerEnd: number
+  end: number
+  cpuPerNode: number[]
+}
+
+/** Offers `txs` through `method` at `offered`/s (JSON-RPC batches of ≤ 50 per node) and timestamps their commits on node-0. */
+export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered: number; method: string; log: (s: string) => void }): Promise<LoadResult> {
+  const submitted = new Map<string, number>()
+  const committed = new Map<string, number>()
+  const blockTimes: number[] = []
+  let observing = true
+  const observer = (async () => {
+    const api = file.nodes[0]!.api
+    let seen = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getHead', params: { shard: 0 } })).result.height as number
+    while (observing) {
+      const head = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getHead', params: { shard: 0 } })).result.height as number
+      for (let h = seen + 1; h <= head; h++) {
+        const b = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getBlock', params: { shard: 0, height: h, format: 'ids' } })).result
+        const now = performance.now()
+        blockTimes.push(now)
+        for (const id of b.block.txIds) committed.set(id, now)
+      }
+      seen = head
+      await sleep(50)
+    }
+  })()
+  const cpuOf = (pid: number) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100 // utime + stime, clock ticks of 10 ms
+  }
+  const cpu0 = file.nodes.map((n) => cpuOf(n.pid))
+  const start = performance.now()
+  let next = 0
+  let rejected = 0
+  const inflight = new Set<Promise<void>>()
+  const rejectedCodes = new Map<string, number>()
+  let lastReport = -1
+  while (next < txs.length) {
+    const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.offered))
+    while (next < due) {
+      const batch = txs.slice(next, Math.min(due, next + 50))
+      next += batch.length
+      for (const node of new Set(batch.map((b) => b.node))) {
+        const mine = batch.filter((b) => b.node === node)
+        const body = mine.map((t, i) => ({ jsonrpc: '2.0', id: i, method: o.method, params: { tx: t.hex } }))
+        const sentAt = performance.now()
+        for (const t of mine) submitted.set(t.key, sentAt)
+        const p = rpc(file.nodes[node]!.api, body).then((res: any[]) => {
+          for (const r of res) {
+            if (!r.error) continue
+            rejected++
+            const c = r.error.data?.code ?? String(r.error.code)
+            rejectedCodes.set(c, (rejectedCodes.get(c) ?? 0) + 1)
+          }
+        })
+        inflight.add(p)
+        void p.finally(() => inflight.delete(p))
+      }
+    }
+    const sec = Math.floor((performance.now() - start) / 5000)
+    if (sec !== lastReport) {
+      lastReport = sec
+      o.log(`${Math.round((performance.now() - start) / 1000)} s: offered ${next}/${txs.length}, committed ${committed.size}`)
+    }
+    await sleep(5)
+  }
+  await Promise.all(inflight)
+  const offerEnd = performance.now()
+  // let the tail commit (at most 30 s)
+  for (let t = 0; t < 300 && committed.size < submitted.size - rejected; t++) await sleep(100)
+  observing = false
+  await observer
+  const end = performance.now()
+  const cpu1 = file.nodes.map((n) => cpuOf(n.pid))
+  return { submitted, committed, rejected, rejectedCodes, blockTimes, start, offerEnd, end, cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)) }
+}
+
+/** Latency percentiles for calls submitted after the warm-up (the first quarter of the run, ≤ 10 s), and over all. */
+export function latency(r: LoadResult, durationS: number) {
+  const warmupEnd = r.start + Math.min(10_000, (durationS * 1000) / 4)
+  const of = (from: number) => [...r.committed.entries()].filter(([k]) => (r.submitted.get(k) ?? -1) >= from).map(([k, t]) => t - r.submitted.get(k)!).sort((a, b) => a - b)
+  const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN)
+  const lat = of(r.start)
+  const steady = of(warmupEnd)
+  const windowS = (r.offerEnd - r.start) / 1000
+  const inWindow = [...r.committed.values()].filter((t) => t >= r.start && t <= r.offerEnd).length
+  return {
+    perSec: inWindow / windowS,
+    p50Ms: Math.round(pct(steady, 50)),
+    p99Ms: Math.round(pct(steady, 99)),
+    p99AllMs: Math.round(pct(lat, 99)),
+    blocksPerSec: Number((r.blockTimes.filter((t) => t >= r.start && t <= r.offerEnd).length / windowS).toFixed(2)),
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * npm run bench:twin [-- --duration S] [--nodes N] [--rate R] [--twins T] [--block-interval MS]
+ *
+ * A real devnet (N separate node processes, 1 shard); T twins (default 1000) registered by the
+ * members; then pre-signed twin.sync calls (each device signs its own sequence numbers; merge
+ * patches checked against the twin's definition) offered through `twin_sync` at R calls/s for
+ * S seconds, spread over the nodes. Prints committed syncs/s, call→commit latency (p50/p99),
+ * CPU per node, and the ratio to the physical bound measured in the same run (single-core
+ * ed25519 verify ÷ N, the bound bench:chain reports against).
+ */
+import { parseArgs } from 'node:util'
+import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
+import { twinSyncCodec } from '../twin/contract.js'
+import { latency, nodeSigner, offerLoad, presign, rpc, sleep, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  strict: true,
+  options: { duration: { type: 'string' }, nodes: { type: 'string' }, rate: { type: 'string' }, twins: { type: 'string' }, 'block-interval': { type: 'string' } },
+})
+const durationS = Number(values.duration ?? 60)
+const nodes = Number(values.nodes ?? 4)
+const offered = Number(values.rate ?? 1000)
+const twinCount = Number(values.twins ?? 1000)
+const blockInterval = Number(values['block-interval'] ?? 1000)
+if (!(durationS > 0) || !(nodes >= 1) || !(offered > 0) || !(twinCount >= 1)) throw new Error('--duration, --nodes, --rate and --twins must be positive numbers')
+const log = (s: string) => console.log(`[bench:twin] ${s}`)
+
+const verifyPerSec = await verifyRate()
+const { file, cleanup } = await startDevnet({ nodes, blockIntervalMs: blockInterval, runS: durationS + 300 })
+log(`${nodes} nodes up; verify bound ${Math.round(verifyPerSec)}/s per core → ${Math.round(verifyPerSec / nodes)} calls/s with ${nodes} nodes`)
+
+// ── twins, registered by the members (batches of 50, round robin over the nodes) ───────
+const definition = { id: 'dtmi:bench:meter;1', features: { state: { properties: { reading: { type: 'integer', minimum: 0 }, seq: { type: 'integer', minimum: 0 } } } } }
+const devices: Keypair[] = Array.from({ length: twinCount }, () => generateKeypair())
+const twinIds = devices.map((_, i) => `bench:meter-${String(i).padStart(6, '0')}`)
+const r0 = performance.now()
+for (let i = 0; i < twinCount; i += 50) {
+  const node = (i / 50) % file.nodes.length
+  const body = twinIds.slice(i, i + 50).map((twinId, k) => ({ jsonrpc: '2.0', id: k, method: 'twin_register', params: { twinId, definition, owner: toHex(devices[i + k]!.publicKey), features: { state: { properties: { reading: 0 } } } } }))
+  for (const r of (await rpc(file.nodes[node]!.api, body)) as any[]) if (r.error) throw new Error(`twin_register refused: ${JSON.stringify(r.error)}`)
+}
+for (;;) {
+  const last = (await rpc(file.nodes[0]!.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId: twinIds[twinCount - 1] } })).result
+  const first = (await rpc(file.nodes[0]!.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId: twinIds[0] } })).result
+  if (last && first) break
+  if (performance.now() - r0 > 180_000) throw new Error(`twins not registered after 180 s`)
+  await sleep(250)
+}
+log(`${twinCount} twins registered in ${((performance.now() - r0) / 1000).toFixed(1)} s`)
+
+// ── pre-signed syncs: device d signs its sequence numbers 0, 1, 2, … ─────────────────────
+const signers = devices.map(nodeSigner)
+const total = Math.ceil(offered * durationS)
+const txs: Presigned[] = []
+const seqs = devices.map(() => 0)
+const t0 = performance.now()
+for (let i = 0; i < total; i++) {
+  const d = i % twinCount
+  const seq = seqs[d]!++
+  const payload = twinSyncCodec.encode({ twinId: twinIds[d]!, patch: `{"state":{"properties":{"reading":${i},"seq":${seq}}}}` })
+  txs.push(presign({ chainId: file.chainId, kind: 'twin.sync', sender: devices[d]!.publicKey, nonce: seq, payload }, signers[d]!, d % file.nodes.length))
+}
+log(`pre-signed ${total} syncs (${Math.round(txs[0]!.hex.length / 2)} bytes each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+
+const r = await offerLoad(file, txs, { offered, method: 'twin_sync', log })
+const l = latency(r, durationS)
+const bound = verifyPerSec / nodes
+// every node holds the same twin at the same revision
+const probe = twinIds.filter((_, i) => i % Math.max(1, Math.floor(twinCount / 20)) === 0)
+const views = await Promise.all(file.nodes.map(async (n) => (await Promise.all(probe.map(async (twinId) => (await rpc(n.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId } })).result?.revision))).join()))
+const figures = {
+  bench: 'twin',
+  nodes,
+  twins: twinCount,
+  durationS,
+  offeredPerSec: offered,
+  submitted: r.submitted.size,
+  rejected: r.rejected,
+  committed: r.committed.size,
+  syncsPerSec: Math.round(l.perSec),
+  p50Ms: l.p50Ms,
+  p99Ms: l.p99Ms,
+  p99AllMs: l.p99AllMs,
+  blocksPerSec: l.blocksPerSec,
+  cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
+  verifyPerSec: Math.round(verifyPerSec),
+  boundPerSec: Math.round(bound),
+  boundRatio: Number((l.perSec / bound).toFixed(3)),
+  nodesAgree: views.every((v) => v === views[0]),
+}
+console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twinCount} twins (${r.submitted.size} calls, ${r.rejected} refused${r.rejectedCodes.size ? `: ${[...r.rejectedCodes].map(([c, n]) => `${c}×${n}`).join(', ')}` : ''})`)
+console.log(`committed          ${figures.syncsPerSec} syncs/s   (${r.committed.size} in all)`)
+console.log(`call → commit      p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
+console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2)`)
+console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundPerSec}/s → ratio ${figures.boundRatio}; every node at the same revisions: ${figures.nodesAgree}`)
+await cleanup()
+console.log(JSON.stringify(figures))
