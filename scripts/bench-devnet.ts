@@ -43,7 +43,9 @@ export async function startDevnet(o: { nodes: number; blockIntervalMs: number; r
   const cleanup = async () => {
     devnet.kill('SIGINT')
     await new Promise((r) => devnet.once('exit', r))
-    await rm(dir, { recursive: true, force: true })
+    // BENCH_KEEP=1 keeps the devnet folder (node logs) for a look afterwards
+    if (process.env.BENCH_KEEP) console.log(`[bench] devnet kept in ${dir}`)
+    else await rm(dir, { recursive: true, force: true })
   }
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)))
   let file: DevnetFile | undefined
