@@ -107,26 +107,26 @@ export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: st
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
 }
 
-export function sync(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
-  const t = existing(twins, p.twinId)
-  if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${t.owner.slice(0, 16)}… syncs ${t.twinId}`)
+/** A merge patch of one part of the features, checked against the definition as a whole. */
+function patchFeatures(t: TwinRecord, p: { patch: string; ifRevision?: number }, part: 'properties' | 'desiredProperties', kind: 'sync' | 'setDesired', c: TwinCall): TwinResult {
   checkRevision(t, p.ifRevision)
-  const patch = featurePatch(p.patch, 'properties')
+  const patch = featurePatch(p.patch, part)
   const features = mergePatch(JSON.parse(t.features) as Json, patch)
   checkFeatures(definitionOf(t), features)
   const record = next(t, { features: canonicalJson(features) }, c)
-  return { record, event: event(record, 'sync', patch, c) }
+  return { record, event: event(record, kind, patch, c) }
+}
+
+export function sync(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
+  const t = existing(twins, p.twinId)
+  if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${t.owner.slice(0, 16)}… syncs ${t.twinId}`)
+  return patchFeatures(t, p, 'properties', 'sync', c)
 }
 
 export function setDesired(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
   const t = existing(twins, p.twinId)
   if (c.sender !== t.owner && c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member sets desired values of ${t.twinId}`)
-  checkRevision(t, p.ifRevision)
-  const patch = featurePatch(p.patch, 'desiredProperties')
-  const features = mergePatch(JSON.parse(t.features) as Json, patch)
-  checkFeatures(definitionOf(t), features)
-  const record = next(t, { features: canonicalJson(features) }, c)
-  return { record, event: event(record, 'setDesired', patch, c) }
+  return patchFeatures(t, p, 'desiredProperties', 'setDesired', c)
 }
 
 export function bindModel(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; modelHash: string; round: number; inputs: string[] }, c: TwinCall): TwinResult {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
+import { code } from '../codes.js'
+import { ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot, type SystemState } from '../../../consensus/state/state.js'
 import { electCommittees, votesReceived } from '../../../consensus/election.js'
@@ -11,15 +12,6 @@ import { sign, proposalStubCodec } from '../../../ledger/index.js'
 import { PROPOSAL_DOMAIN } from '../../../consensus/evidence.js'
 import { fixture } from './fixtures.js'
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DitenError)
-    return (e as DitenError).code
-  }
-  throw new Error('expected a DitenError')
-}
 
 function run(f: ReturnType<typeof fixture>, state = cloneState(f.states[0]!), tx: ReturnType<typeof f.note>) {
   applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache).payload, { genesis: f.genesis, epoch: state.system?.epoch ?? 0 })

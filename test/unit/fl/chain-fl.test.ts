@@ -1,6 +1,7 @@
 /** FL on the system shard: fl.update rules, verdict tally, round close, coins, determinism. */
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode, createGenesis, defaultGenesisParams, genesisHash, generateKeypair, signTx, toHex, type Keypair, type SignedTx } from '../../../ledger/index.js'
+import { code } from '../codes.js'
+import { ErrorCode, createGenesis, defaultGenesisParams, genesisHash, generateKeypair, signTx, toHex, type Keypair, type SignedTx } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot, type ShardState } from '../../../consensus/state/state.js'
 import { flUpdateCodec, flVerdictCodec, verifiersOf, type ModelLookup, type ModelSource } from '../../../consensus/state/fl.js'
@@ -52,15 +53,6 @@ function setup() {
   return { keys, genesis, state, models, blobs, derived, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
 }
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DitenError)
-    return (e as DitenError).code
-  }
-  throw new Error('expected a DitenError')
-}
 
 describe('fl.update admission', () => {
   it('refuses wrong rounds, duplicates and unavailable blobs without changing the state', () => {

@@ -1,21 +1,13 @@
 /** The twin contract: merge patch, definitions, calls and their refusals, deterministic prediction. */
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode } from '../../../ledger/index.js'
+import { code } from '../codes.js'
+import { ErrorCode } from '../../../ledger/index.js'
 import { canonicalJson, mergePatch, type Json } from '../../../twin/json.js'
 import { parseDefinition } from '../../../twin/definition.js'
 import { bindModel, register, retire, setDesired, sync, type TwinCall } from '../../../twin/contract.js'
 import { forward, predict } from '../../../twin/infer.js'
 import type { TwinRecord } from '../../../twin/record.js'
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DitenError)
-    return (e as DitenError).code
-  }
-  throw new Error('expected a DitenError')
-}
 
 describe('JSON merge patch (RFC 7396)', () => {
   it('follows the RFC appendix A examples', () => {

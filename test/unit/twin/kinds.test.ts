@@ -1,6 +1,7 @@
 /** Twin transactions in the state transition: routing, device senders, sequence numbers, state root. */
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode, createGenesis, defaultGenesisParams, generateKeypair, signTx, toHex, type SignedTx } from '../../../ledger/index.js'
+import { code } from '../codes.js'
+import { ErrorCode, createGenesis, defaultGenesisParams, generateKeypair, signTx, toHex, type SignedTx } from '../../../ledger/index.js'
 import { applyTx, checkTx, initialStates, shardOfTx } from '../../../consensus/state/execute.js'
 import { cloneState, decodeState, encodeState, stateRoot } from '../../../consensus/state/state.js'
 import { twinRegisterCodec, twinSyncCodec } from '../../../twin/contract.js'
@@ -14,14 +15,6 @@ const def = JSON.stringify({ id: 'dtmi:a:b;1', features: { s: { properties: { x:
 const reg = (twinId: string, nonce: number) => signTx({ chainId: 'unit-twin', kind: 'twin.register', sender: member.publicKey, nonce, payload: twinRegisterCodec.encode({ twinId, definition: def, owner: toHex(device.publicKey), attributes: '{}', features: '{}' }) }, member.secretKey)
 const sync = (twinId: string, nonce: number, x: number) => signTx({ chainId: 'unit-twin', kind: 'twin.sync', sender: device.publicKey, nonce, payload: twinSyncCodec.encode({ twinId, patch: `{"s":{"properties":{"x":${x}}}}` }) }, device.secretKey)
 
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    return (e as DitenError).code
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('twin transactions', () => {
   it('route by sha256(twinId) mod I, accept device senders, map stale sequence numbers, and encode/hash deterministically', () => {
