@@ -36,7 +36,7 @@ export async function startDevnet(o: { nodes: number; blockIntervalMs: number; r
   const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
   // below Linux's ephemeral port range, so outgoing connections never take a node's port
   const basePort = 29_000 + 2 * Math.floor(Math.random() * 1500)
-  const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(o.nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(o.blockIntervalMs), '--log-level', 'warn', '--duration', String(o.runS)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(o.nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(o.blockIntervalMs), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn', '--duration', String(o.runS)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   devnet.stdout.on('data', (d: Buffer) => (out += d.toString()))
   devnet.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -244,7 +244,9 @@ export class ShardChain {
     if (this.log.validated.has(hex)) return this.log.validated.get(hex)!
     let state: ShardState | null = null
     try {
+      const t0 = performance.now()
       state = validateBlock({ view: this.d.view, block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee: this.committee!, now: Date.now() })
+      this.d.logger.debug({ height: block.header.height, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'proposal validated')
     } catch (e) {
       if (unavailable(e)) return 'wait'
       this.d.logger.warn({ shard: this.shard, height: this.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
@@ -313,7 +315,9 @@ export class ShardChain {
     if (validValue && this.log.blocks.has(validValue)) {
       block = this.log.blocks.get(validValue)!
     } else {
+      const t0 = performance.now()
       block = this.build(round, Date.now())
+      this.d.logger.debug({ height: this.height, round, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'block built')
       if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
     }
     const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
@@ -424,8 +428,10 @@ export class ShardChain {
 
   private async commit(f: Finalized, state: ShardState): Promise<void> {
     const h = f.block.header
+    const t0 = performance.now()
     const ids = f.block.txs.map((tx) => txId(tx.body))
     await this.d.onCommitted(this.shard, f, state, ids, this.lastRejected)
+    this.d.logger.debug({ height: h.height, txs: ids.length, ms: Math.round(performance.now() - t0), sinceStart: Date.now() - this.heightStartedAt }, 'committed')
     this.lastRejected = []
     this.state = state
     this.head = h
