@@ -69,7 +69,14 @@ export const twinEventType = struct({
   txId: hex(32),
   shard: u32,
   height: u53,
-  /** the record after the change */
-  record: twinRecordType,
+  /** the record after the change: kept for every change except plain syncs, which keep it
+   *  every CHECKPOINT revisions (a twin at any revision = the last kept record + the syncs after it) */
+  record: optional(twinRecordType),
 })
+export const CHECKPOINT = 32
+
+/** Whether the history keeps the whole record with this change. */
+export function keepsRecord(e: TwinEvent): boolean {
+  return e.kind !== 'sync' || e.revision % CHECKPOINT === 0 || e.record.model !== undefined
+}
 export type StoredTwinEvent = Infer<typeof twinEventType>

@@ -8,7 +8,7 @@ import {
   u64Keys, optional, u64BE, readU64BE, concatBytes, type Infer, type KeyCodec, type KvStore,
 } from '../../ledger/index.js'
 import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
-import { twinEventType, type StoredTwinEvent } from '../../twin/record.js'
+import { keepsRecord, twinEventType, type StoredTwinEvent } from '../../twin/record.js'
 
 /** History keys sort by twin, then revision: twinId ‖ 0x00 ‖ u64 BE revision. */
 export const twinHistoryKeys: KeyCodec<{ twinId: string; revision: number }> = {
@@ -88,7 +88,10 @@ export class ChainStore {
     txIds.forEach((id, index) => b.put(this.txIndex, id, { shard: state.shard, height: state.height, index }))
     for (const e of newElections) b.put(this.elections, e.epoch, e)
     // the block's twin changes, each with the record after it (twin_get at a revision, twin_history)
-    for (const e of state.events) b.put(this.twinHistory, e, e)
+    for (const e of state.events) {
+      const { record, ...rest } = e
+      b.put(this.twinHistory, e, keepsRecord(e) ? e : rest)
+    }
     await b.commit(this.db)
   }
 }

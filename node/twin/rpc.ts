@@ -16,7 +16,8 @@ import {
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
-import { canonicalJson, isObject, type Json } from '../../twin/json.js'
+import { canonicalJson, isObject, mergePatch, type Json } from '../../twin/json.js'
+import type { StoredTwinEvent } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainService } from '../chain/service.js'
@@ -120,9 +121,22 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       const t = twins(p.twinId).get(p.twinId)
       if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
       if (p.atRevision === undefined || p.atRevision === t.revision) return twinJson(t)
-      const e = await chain.store.twinHistory.get({ twinId: p.twinId, revision: p.atRevision })
-      if (!e) throw new DitenError(ErrorCode.NOT_FOUND, `${p.twinId} has no revision ${p.atRevision} (1..${t.revision})`)
-      return twinJson(e.record)
+      if (p.atRevision < 1 || p.atRevision > t.revision) throw new DitenError(ErrorCode.NOT_FOUND, `${p.twinId} has no revision ${p.atRevision} (1..${t.revision})`)
+      // the last kept record at or before the revision, then the syncs after it
+      const changes: StoredTwinEvent[] = []
+      for await (const [, e] of chain.store.twinHistory.entries({ gte: { twinId: p.twinId, revision: 1 }, lt: { twinId: p.twinId, revision: p.atRevision + 1 }, reverse: true })) {
+        changes.push(e)
+        if (e.record) break
+      }
+      const base = changes.pop()
+      if (!base?.record) throw new DitenError(ErrorCode.NOT_FOUND, `the history of ${p.twinId} has no record at or before revision ${p.atRevision}`)
+      let features = JSON.parse(base.record.features) as Json
+      let last = base
+      for (const e of changes.reverse()) {
+        features = mergePatch(features, JSON.parse(e.change) as Json)
+        last = e
+      }
+      return twinJson({ ...base.record, revision: last.revision, modified: last.time, features: canonicalJson(features) })
     },
   })
   d.register('twin_history', {
