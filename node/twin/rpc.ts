@@ -161,6 +161,27 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       return { twins: page.map((t) => ({ twinId: t.twinId, revision: t.revision, definition: (JSON.parse(t.definition) as { id: string }).id, retired: t.retired })), cursor: page.length < ids.length ? page[page.length - 1]!.twinId : null }
     },
   })
+  d.register('twin_records', {
+    description: 'the records of a twin (seeds 000/001): device identity, data records, its model record, and the training-model records of its host member',
+    params: struct({ twinId: twinIdType, rounds: optional(uint(1000)) }),
+    handler: async (p: { twinId: string; rounds?: number }) => {
+      const t = twins(p.twinId).get(p.twinId)
+      if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
+      const reg = await chain.store.twinHistory.get({ twinId: p.twinId, revision: 1 })
+      const sys = chain.systemState()
+      const host = sys.members[t.host]
+      const training = sys.fl.closed
+        .slice(-(p.rounds ?? 10))
+        .flatMap((c) => c.updates.filter((u) => u.member === t.host).map((u) => ({ round: c.round, update: u.id, modelHash: u.modelHash, dataSize: u.dataSize, trainers: u.trainers.map((x) => x.trainer), outcome: u.outcome, code: u.code, globalModel: c.model })))
+      return {
+        twinId: t.twinId,
+        device: { publicKey: t.owner, registeredAt: t.created, registrationTx: reg?.txId, host: host?.name, shard: shardOfTwin(p.twinId, g.committees) },
+        data: { definition: (JSON.parse(t.definition) as { id: string }).id, revision: t.revision, modified: t.modified, retired: t.retired, attributes: JSON.parse(t.attributes) as unknown, features: JSON.parse(t.features) as unknown },
+        model: t.model ?? null,
+        training,
+      }
+    },
+  })
   d.register('twin_sequence', {
     description: 'the next sequence number (nonce on the twin\'s shard) a device signs with, counting its pending calls',
     params: struct({ twinId: twinIdType, device: hex(32) }),

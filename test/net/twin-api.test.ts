@@ -46,6 +46,8 @@ describe('twin API', () => {
     expect(seen.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     expect(seen[7]!.twin.features).toEqual({ state: { properties: { rpm: 600 }, desiredProperties: { setpoint: 7.5 } } })
     expect((await t.list({ namespace: 'acme' })).twins.map((x) => x.twinId)).toEqual(['acme:pump-1'])
+    const records = await node.call<{ device: { publicKey: string; host: string; registrationTx: string }; data: { revision: number }; model: unknown; training: unknown[] }>('twin_records', { twinId: 'acme:pump-1' })
+    expect(records).toMatchObject({ device: { publicKey: pump.publicKey, host: 'node-0', registrationTx: reg.id }, data: { revision: 8 }, model: null, training: [] })
   })
 
   it('refuses bad calls with their reason code and changes nothing', async () => {
