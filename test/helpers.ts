@@ -15,7 +15,7 @@ export interface TestNet {
   close(): Promise<void>
 }
 
-export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number } = {}): Promise<TestNet> {
+export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number; dataSize?: number } = {}): Promise<TestNet> {
   const keys = Array.from({ length: members }, () => generateKeypair())
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
@@ -24,7 +24,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
     chainId: 'test-net',
     params,
     ...(opts.committees ? { committees: opts.committees } : {}),
-    members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),
+    members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: opts.dataSize ?? 100 })),
   })
   const dir = await mkdtemp(join(tmpdir(), 'diten-net-'))
   const nodes: DitenNode[] = []

@@ -14,7 +14,7 @@ export const boundModelType = struct({
   round: u53,
   /** property paths read as inputs, e.g. "state.properties.rpm" (feature.properties.name…) */
   inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }),
-  /** argmax of the output for the current state (−1 before the first sync) */
+  /** argmax of the output for the current state (computed at binding and after every change) */
   label: int({ min: -1, max: 1_000_000 }),
   /** raw outputs × 1000, rounded */
   scores: array(int({ min: -2_000_000_000, max: 2_000_000_000 }), { max: 65_536 }),
