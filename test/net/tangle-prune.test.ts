@@ -20,6 +20,8 @@ describe('tangle pruning in a node', () => {
     const ids: string[] = []
     for (let k = 0; k < 80; k++) ids.push((await net.nodes[k % 2]!.tangle.attach(update(k))).id)
     const node = net.nodes[0]!
+    // node-1's updates reach node-0 by gossip: wait for all of them before judging what is prunable
+    await waitFor(() => ids.every((id) => node.tangle.core.has(id) && node.tangle.core.isSolid(id)), 'all 80 updates on node-0')
     const later = Date.now() + net.genesis.params.tangle.retentionMs + 1000
     const n = await node.tangle.prune(later)
     expect(n).toBeGreaterThan(10)
