@@ -4,6 +4,7 @@
  * per-sender depth, with age-based eviction. Every refusal says why (a code).
  */
 import { DitenError, ErrorCode, toHex, type SignedTx } from '../ledger/index.js'
+import { staleNonce } from './state/execute.js'
 
 export interface MempoolOptions {
   maxTxs: number
@@ -50,7 +51,7 @@ export class Mempool {
   /** Adds a checked transaction; `nextNonce` is the sender's next nonce in committed state. */
   add(tx: SignedTx, id: string, nextNonce: number, now = Date.now()): void {
     if (this.byId.has(id)) throw new DitenError(ErrorCode.MEMPOOL_DUPLICATE, 'this transaction is already pending')
-    if (tx.body.nonce < nextNonce) throw new DitenError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${nextNonce}): a replay or a duplicate`)
+    if (tx.body.nonce < nextNonce) throw staleNonce(tx, nextNonce)
     const sender = toHex(tx.body.sender)
     const mine = this.bySender.get(sender)
     const clash = mine?.get(tx.body.nonce)

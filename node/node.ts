@@ -182,7 +182,7 @@ export class DitenNode {
     )
     if (o.genesis.params.fl.enabled) {
       this.fl = new FlService(
-        { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []) },
+        { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), m0 },
         { chain: this.chain, tangle: this.tangle, blobs: this.blobs, logger: this.logger.child({ module: 'fl' }) },
       )
       await this.fl.init()

@@ -12,7 +12,7 @@ import type { ChainView } from '../../consensus/blocks.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { SigCache } from '../../consensus/sigcache.js'
-import { applyTx, authorized, checkTx, initialStates, shardOfTx, staleNonce } from '../../consensus/state/execute.js'
+import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
 import { CatchUp } from './catch-up.js'
 import { cloneState, type Election, type ShardState } from '../../consensus/state/state.js'
@@ -186,9 +186,7 @@ export class ChainService implements ChainView {
     const kind = TX_KINDS.get(tx.body.kind)!
     if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis)
     else if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
-    const next = state.nonces.get(sender) ?? 0
-    if (tx.body.nonce < next) throw staleNonce(tx, next)
-    this.mempools[shard]!.add(tx, id, next)
+    this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
   }

@@ -9,7 +9,7 @@ import { closeSync, openSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { genesisHash } from '../../ledger/index.js'
+import { defaultGenesisParams, genesisHash } from '../../ledger/index.js'
 import type { GenesisParams } from '../../ledger/index.js'
 import { centralized, plainFedAvg, type BaselineRound } from '../../fl/baselines.js'
 import type { Attack } from '../../fl/attacks.js'
@@ -96,7 +96,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   await rm(dir, { recursive: true, force: true })
   await mkdir(out, { recursive: true })
   const fl: GenesisParams['fl'] = {
-    ...(await import('../../ledger/index.js')).defaultGenesisParams().fl,
+    ...defaultGenesisParams().fl,
     enabled: true, dataset: o.dataset, dataLimit: o.dataLimit, trainers: o.trainers, partition: o.partition, dirichletAlpha: o.alpha,
     rounds: o.rounds, mode: o.mode, aggregation: o.aggregation, localEpochs: o.localEpochs,
   }

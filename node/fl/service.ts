@@ -7,12 +7,11 @@
  * shard's committee) it evaluates every pending `fl.update` on the validation set and posts
  * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
  */
-import { DitenError, ErrorCode, describeError, genesisHash, toHex, type Genesis, type Keypair } from '../../ledger/index.js'
+import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair } from '../../ledger/index.js'
 import { baseModel, flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
-import { initialModel } from '../../fl/init.js'
 import { LocalModel, initBackend } from '../../fl/train.js'
 import { judge } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
@@ -61,10 +60,9 @@ export class FlService {
   /** update ids this node already judged, and when it first saw each pending one */
   private readonly judged = new Set<string>()
   private readonly firstSeen = new Map<string, number>()
-  m0 = ''
 
   constructor(
-    private readonly opts: { genesis: Genesis; keypair: Keypair; selfMember: number; byzantine: ReadonlySet<Behaviour> },
+    private readonly opts: { genesis: Genesis; keypair: Keypair; selfMember: number; byzantine: ReadonlySet<Behaviour>; m0: string },
     private readonly m: { chain: ChainService; tangle: TangleService; blobs: BlobStore; logger: Logger },
   ) {
     this.attack = FL_ATTACKS.find((a) => opts.byzantine.has(a))
@@ -84,13 +82,12 @@ export class FlService {
     // tangle judgement) must not overwrite the weights being trained
     this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
     this.evaluator = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
-    this.m0 = await this.m.blobs.put(encodeWeights(initialModel(p.model, genesisHash(g))))
     this.validity = new UpdateValidity({
       genesis: g,
       blobs: this.m.blobs,
       validation: this.data.validation,
       shardSizes: this.data.shards.map((s) => s.count),
-      m0: this.m0,
+      m0: this.opts.m0,
       fl: () => this.flState(),
       accuracy: (hash, w) => this.accuracy(hash, w),
       self: toHex(this.opts.keypair.publicKey),
