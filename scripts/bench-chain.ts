@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { fromHex, keypairFromSecret, type Keypair } from '../ledger/index.js'
 import { dataNote } from '../consensus/state/txkinds.js'
-import { latency, nodeSigner, offerLoad, presign, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
+import { loadFigures, nodeSigner, offerLoad, presign, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -43,27 +43,9 @@ for (let i = 0; i < total; i++) {
 log(`pre-signed ${total} txs (${Math.round(txs[0]!.hex.length / 2)} bytes each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
 const r = await offerLoad(file, txs, { offered, method: 'tx_submit', log })
-const l = latency(r, durationS)
-const bound = verifyPerSec / nodes
-const figures = {
-  bench: 'chain',
-  nodes,
-  durationS,
-  offeredTxPerSec: offered,
-  submitted: r.submitted.size,
-  rejected: r.rejected,
-  committed: r.committed.size,
-  finalizedTxPerSec: Math.round(l.perSec),
-  p50Ms: l.p50Ms,
-  p99Ms: l.p99Ms,
-  p99AllMs: l.p99AllMs,
-  blocksPerSec: l.blocksPerSec,
-  cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
-  verifyPerSec: Math.round(verifyPerSec),
-  boundTxPerSec: Math.round(bound),
-  boundRatio: Number((l.perSec / bound).toFixed(3)),
-}
-console.log(`offered            ${offered} tx/s for ${durationS} s (${r.submitted.size} txs, ${r.rejected} refused${r.rejectedCodes.size ? `: ${[...r.rejectedCodes].map(([c, n]) => `${c}×${n}`).join(', ')}` : ''})`)
+const f = loadFigures(r, durationS, verifyPerSec, nodes)
+const figures = { bench: 'chain', nodes, durationS, offeredTxPerSec: offered, finalizedTxPerSec: Math.round(f.perSec), boundTxPerSec: f.bound, ...f.common }
+console.log(`offered            ${offered} tx/s for ${durationS} s (${r.submitted.size} txs, ${f.refused})`)
 console.log(`finalized          ${figures.finalizedTxPerSec} tx/s   (${r.committed.size} committed in all)`)
 console.log(`submit → commit    p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
 console.log(`blocks             ${figures.blocksPerSec} /s`)

@@ -173,3 +173,26 @@ export function latency(r: LoadResult, durationS: number) {
     blocksPerSec: Number((r.blockTimes.filter((t) => t >= r.start && t <= r.offerEnd).length / windowS).toFixed(2)),
   }
 }
+
+/** The figures both benches report, from one load run (rates against the verify bound of `nodes`). */
+export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: number, nodes: number) {
+  const l = latency(r, durationS)
+  const bound = verifyPerSec / nodes
+  return {
+    perSec: l.perSec,
+    bound: Math.round(bound),
+    refused: `${r.rejected} refused${r.rejectedCodes.size ? `: ${[...r.rejectedCodes].map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}`,
+    common: {
+      submitted: r.submitted.size,
+      rejected: r.rejected,
+      committed: r.committed.size,
+      p50Ms: l.p50Ms,
+      p99Ms: l.p99Ms,
+      p99AllMs: l.p99AllMs,
+      blocksPerSec: l.blocksPerSec,
+      cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
+      verifyPerSec: Math.round(verifyPerSec),
+      boundRatio: Number((l.perSec / bound).toFixed(3)),
+    },
+  }
+}

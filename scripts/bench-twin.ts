@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util'
 import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
 import { twinSyncCodec } from '../twin/contract.js'
-import { latency, nodeSigner, offerLoad, presign, rpc, sleep, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
+import { loadFigures, nodeSigner, offerLoad, presign, rpc, sleep, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -64,32 +64,12 @@ for (let i = 0; i < total; i++) {
 log(`pre-signed ${total} syncs (${Math.round(txs[0]!.hex.length / 2)} bytes each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
 const r = await offerLoad(file, txs, { offered, method: 'twin_sync', log })
-const l = latency(r, durationS)
-const bound = verifyPerSec / nodes
+const f = loadFigures(r, durationS, verifyPerSec, nodes)
 // every node holds the same twin at the same revision
 const probe = twinIds.filter((_, i) => i % Math.max(1, Math.floor(twinCount / 20)) === 0)
 const views = await Promise.all(file.nodes.map(async (n) => (await Promise.all(probe.map(async (twinId) => (await rpc(n.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId } })).result?.revision))).join()))
-const figures = {
-  bench: 'twin',
-  nodes,
-  twins: twinCount,
-  durationS,
-  offeredPerSec: offered,
-  submitted: r.submitted.size,
-  rejected: r.rejected,
-  committed: r.committed.size,
-  syncsPerSec: Math.round(l.perSec),
-  p50Ms: l.p50Ms,
-  p99Ms: l.p99Ms,
-  p99AllMs: l.p99AllMs,
-  blocksPerSec: l.blocksPerSec,
-  cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
-  verifyPerSec: Math.round(verifyPerSec),
-  boundPerSec: Math.round(bound),
-  boundRatio: Number((l.perSec / bound).toFixed(3)),
-  nodesAgree: views.every((v) => v === views[0]),
-}
-console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twinCount} twins (${r.submitted.size} calls, ${r.rejected} refused${r.rejectedCodes.size ? `: ${[...r.rejectedCodes].map(([c, n]) => `${c}×${n}`).join(', ')}` : ''})`)
+const figures = { bench: 'twin', nodes, twins: twinCount, durationS, offeredPerSec: offered, syncsPerSec: Math.round(f.perSec), boundPerSec: f.bound, ...f.common, nodesAgree: views.every((v) => v === views[0]) }
+console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twinCount} twins (${r.submitted.size} calls, ${f.refused})`)
 console.log(`committed          ${figures.syncsPerSec} syncs/s   (${r.committed.size} in all)`)
 console.log(`call → commit      p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
 console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2)`)

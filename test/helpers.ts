@@ -58,6 +58,12 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
   return net
 }
 
+/** Waits until every node sees `subscribers` other nodes subscribed to a gossip topic (so a publish reaches them). */
+export async function waitForTopic(nodes: readonly DitenNode[], chainId: string, name: string, subscribers: number): Promise<void> {
+  const topic = `/diten/${chainId}/${name}/msgpack`
+  await waitFor(() => nodes.every((n) => n.host.services.pubsub.getSubscribers(topic).length === subscribers), `${name} subscriptions`)
+}
+
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { testNet, waitFor, type TestNet } from '../helpers.js'
+import { testNet, waitFor, waitForTopic, type TestNet } from '../helpers.js'
 
 let net: TestNet
 const update = (k: number) => ({ round: 1, trainer: `t${k}`, modelHash: randomBytes(32).toString('hex'), dataSize: 60, claimedAccuracyBp: 8000 })
@@ -11,8 +11,7 @@ beforeAll(async () => {
   await net.start(1)
   await net.start(2, { byzantine: ['parasite-chain'] })
   await waitFor(() => net.nodes.every((n) => n.status().memberPeers.connected === 2), 'three members')
-  const topic = `/diten/${net.genesis.chainId}/tangle/msgpack`
-  await waitFor(() => net.nodes.every((n) => n.host.services.pubsub.getSubscribers(topic).length === 2), 'tangle subscriptions')
+  await waitForTopic(net.nodes, net.genesis.chainId, 'tangle', 2)
 })
 afterAll(async () => {
   await net?.close()
