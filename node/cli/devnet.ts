@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync, readFileSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -221,7 +221,9 @@ export async function runDevnet(argv: string[]): Promise<number> {
         log: join(c.node.nodeDir, 'node.log'),
       })),
     }
-    await writeFile(join(net.dir, 'devnet.json'), JSON.stringify(file, null, 2) + '\n')
+    // written to a temporary name and renamed: readers polling for the file never see half of it
+    await writeFile(join(net.dir, 'devnet.json.tmp'), JSON.stringify(file, null, 2) + '\n')
+    await rename(join(net.dir, 'devnet.json.tmp'), join(net.dir, 'devnet.json'))
     console.log(
       formatTable(
         ['NAME', 'PEER ID', 'P2P', 'API', 'PID', 'PEERS', 'STARTS', 'HEIGHTS'],

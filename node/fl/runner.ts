@@ -146,8 +146,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     for (const t0 = Date.now(); !file; await sleep(250)) {
       if (exited) throw new Error(`the devnet stopped; see ${logFile}`)
       if (Date.now() - t0 > 120_000) throw new Error(`the devnet did not start within 120 s; see ${logFile}`)
-      // written once the nodes are connected (a partial file reads as not yet)
-      file = await readFile(join(dir, 'devnet.json'), 'utf8').then((s) => JSON.parse(s) as DevnetFile).catch(() => undefined)
+      // written (atomically) once the nodes are connected
+      file = await readFile(join(dir, 'devnet.json'), 'utf8').then((s) => JSON.parse(s) as DevnetFile, () => undefined)
     }
     o.log(`devnet up: ${file.nodes.length} nodes (${dir}); logs in ${dir}/<node>/node.log`)
     const clients = file.nodes.map((n) => new DitenClient(n.api, { timeoutMs: 30_000 }))
