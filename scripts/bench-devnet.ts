@@ -165,8 +165,15 @@ export function latency(r: LoadResult, durationS: number) {
   const steady = of(warmupEnd)
   const windowS = (r.offerEnd - r.start) / 1000
   const inWindow = [...r.committed.values()].filter((t) => t >= r.start && t <= r.offerEnd).length
+  // p99 of the calls submitted in each 5 s slice of the run: shows a start-up transient apart from the steady state
+  const timeline: number[] = []
+  for (let t = r.start; t < r.offerEnd; t += 5000) {
+    const xs = [...r.committed.entries()].filter(([k]) => { const s = r.submitted.get(k) ?? -1; return s >= t && s < t + 5000 }).map(([k, c]) => c - r.submitted.get(k)!).sort((a, b) => a - b)
+    timeline.push(Math.round(pct(xs, 99)))
+  }
   return {
     perSec: inWindow / windowS,
+    p99By5s: timeline,
     p50Ms: Math.round(pct(steady, 50)),
     p99Ms: Math.round(pct(steady, 99)),
     p99AllMs: Math.round(pct(lat, 99)),
@@ -190,6 +197,7 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
       p99Ms: l.p99Ms,
       p99AllMs: l.p99AllMs,
       blocksPerSec: l.blocksPerSec,
+      p99By5sMs: l.p99By5s,
       cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
       verifyPerSec: Math.round(verifyPerSec),
       boundRatio: Number((l.perSec / bound).toFixed(3)),

@@ -7,6 +7,7 @@
  * S seconds, spread over the nodes. Prints committed syncs/s, call→commit latency (p50/p99),
  * CPU per node, and the ratio to the physical bound measured in the same run (single-core
  * ed25519 verify ÷ N, the bound bench:chain reports against).
+ * BENCH_SLOW=<file> writes the calls slower than 4 s (index, node, submit time, latency) as JSON lines.
  */
 import { parseArgs } from 'node:util'
 import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
@@ -64,6 +65,10 @@ for (let i = 0; i < total; i++) {
 log(`pre-signed ${total} syncs (${Math.round(txs[0]!.hex.length / 2)} bytes each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
 const r = await offerLoad(file, txs, { offered, method: 'twin_sync', log })
+if (process.env.BENCH_SLOW) {
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(process.env.BENCH_SLOW, txs.map((t, i) => ({ i, node: t.node, sub: Math.round(r.submitted.get(t.key)! - r.start), lat: Math.round((r.committed.get(t.key) ?? NaN) - r.submitted.get(t.key)!) })).filter((x) => !(x.lat < 4000)).map((x) => JSON.stringify(x)).join('\n'))
+}
 const f = loadFigures(r, durationS, verifyPerSec, nodes)
 // every node holds the same twin at the same revision
 const probe = twinIds.filter((_, i) => i % Math.max(1, Math.floor(twinCount / 20)) === 0)
@@ -73,6 +78,7 @@ console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twi
 console.log(`committed          ${figures.syncsPerSec} syncs/s   (${r.committed.size} in all)`)
 console.log(`call → commit      p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
 console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2)`)
+console.log(`p99 per 5 s       ${figures.p99By5sMs.map((x: number) => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`)
 console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundPerSec}/s → ratio ${figures.boundRatio}; every node at the same revisions: ${figures.nodesAgree}`)
 await cleanup()
 console.log(JSON.stringify(figures))

@@ -31,8 +31,23 @@ export const signedTxCodec = defineCodec('tx', signedTxType, MAX_TX_BYTES)
 
 export const TX_SIG_DOMAIN = 'tx'
 
+/**
+ * Encoded bodies by object: a transaction is hashed at admission, when a block is built or
+ * validated, and at commit. Bodies are never mutated after creation (a changed transaction
+ * is a new object), so the bytes of one object never change.
+ */
+const bodyBytes = new WeakMap<TxBody, Uint8Array>()
+function encodeBody(body: TxBody): Uint8Array {
+  let b = bodyBytes.get(body)
+  if (!b) {
+    b = txBodyCodec.encode(body)
+    bodyBytes.set(body, b)
+  }
+  return b
+}
+
 export function txId(body: TxBody): Uint8Array {
-  return taggedHash('tx', txBodyCodec.encode(body))
+  return taggedHash('tx', encodeBody(body))
 }
 
 export function signTx(body: TxBody, secretKey: Uint8Array): SignedTx {
@@ -40,5 +55,5 @@ export function signTx(body: TxBody, secretKey: Uint8Array): SignedTx {
 }
 
 export function txSignatureValid(tx: SignedTx): boolean {
-  return verifySignature(tx.body.sender, TX_SIG_DOMAIN, txBodyCodec.encode(tx.body), tx.sig)
+  return verifySignature(tx.body.sender, TX_SIG_DOMAIN, encodeBody(tx.body), tx.sig)
 }

@@ -119,7 +119,7 @@ export function defaultGenesisParams(): GenesisParams {
       timeoutVoteMs: 1000,
       timeoutDeltaMs: 500,
       createEmptyBlocks: true,
-      maxBlockTxs: 2000,
+      maxBlockTxs: 5000,
       maxVoteCandidates: 30,
     },
     stake: { initialSupply: 1_000_000, updateReward: 100, slashBp: 1000, jailEpochs: 2 },

@@ -62,3 +62,17 @@ describe('ed25519 keys and the node verifier', () => {
     expect(nobleVerifyRaw(kp.publicKey, signingBytes('x', msg), mal)).toBe(false)
   })
 })
+
+describe('sha256', () => {
+  it('node OpenSSL digests equal @noble/hashes (FIPS 180-2 "abc" vector, tags, sizes)', async () => {
+    const { sha256 } = await import('@noble/hashes/sha2.js')
+    const { sha256Digest, taggedHash, utf8Bytes, concatBytes } = await import('../../ledger/index.js')
+    expect(toHex(sha256Digest(utf8Bytes('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    for (const n of [0, 1, 55, 56, 63, 64, 200, 100_000]) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff)
+      expect(toHex(sha256Digest(data))).toBe(toHex(sha256(data)))
+      expect(toHex(taggedHash('tx', data))).toBe(toHex(sha256(concatBytes(utf8Bytes('diten:tx'), Uint8Array.of(0), data))))
+    }
+    expect(sha256Digest(new Uint8Array(3)).constructor).toBe(Uint8Array)
+  })
+})
