@@ -85,6 +85,8 @@ export const ErrorCode = {
   TANGLE_BAD_DATA: 'TANGLE_BAD_DATA',
   TANGLE_NO_TIPS: 'TANGLE_NO_TIPS',
   NOT_FOUND: 'NOT_FOUND',
+  /** a method this node does not allow (e.g. fault injection without --chaos-control) */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -16,6 +16,7 @@ commands:
   status    show a devnet's nodes:         diten status [--devnet .devnet]
   fl        federated learning on a devnet: diten fl run --rounds 20
   twin      digital twin calls:            diten twin register acme:pump-1 --wait
+  chaos     fault injection runs:          diten chaos run crash-restart
   version   print the version
 
 run "diten <command> --help" for a command's options`
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => import('./cli/status.js').then((m) => ({ help: m.statusHelp, run: m.runStatus })),
   fl: async () => import('./cli/fl.js').then((m) => ({ help: m.flHelp, run: m.runFlCommand })),
   twin: async () => import('./cli/twin.js').then((m) => ({ help: m.twinHelp, run: m.runTwin })),
+  chaos: async () => import('./cli/chaos.js').then((m) => ({ help: m.chaosHelp, run: m.runChaos })),
 }
 
 async function main(argv: string[]): Promise<number> {

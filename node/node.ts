@@ -38,6 +38,9 @@ import { TwinEvents } from './twin/events.js'
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { VERSION } from './version.js'
+import { Partition } from './chaos/partition.js'
+import { NodeAttacks } from './chaos/attacks.js'
+import { registerChaosRpc } from './chaos/rpc.js'
 
 export interface DitenNodeOptions {
   name: string
@@ -53,6 +56,8 @@ export interface DitenNodeOptions {
   statusIntervalMs?: number
   /** fault injection: misbehaviours of this node (tests, chaos runs) */
   byzantine?: Behaviour[]
+  /** fault injection driven from outside: enables the chaos_partition RPC (chaos runs only) */
+  chaosControl?: boolean
 }
 
 export const defaultNodeTimings = {
@@ -88,6 +93,8 @@ export class DitenNode {
   fl: FlService | undefined
   rpc!: RpcServer
   apiPort = 0
+  readonly partition = new Partition()
+  attacks: NodeAttacks | undefined
 
   readonly members: MemberSet
   readonly self: Member
@@ -141,7 +148,7 @@ export class DitenNode {
       gater: memberGater(members, (direction, peer) => {
         this.metrics.connectionsDenied.inc({ direction })
         this.logger.warn({ direction, peer: peer.toString() }, 'refused a non-member connection')
-      }),
+      }, () => this.partition.active()),
       scoreParams: gossipScoreParams(o.genesis.chainId, (p) => members.isMember(p)),
       scoreThresholds: gossipScoreThresholds,
       maxGossipBytes: timings.maxGossipBytes,
@@ -199,6 +206,10 @@ export class DitenNode {
     )
     this.dialer.start()
     this.onClose('dialer', () => this.dialer.stop())
+    this.partition.attach({ host: this.host, dialer: this.dialer, logger: this.logger })
+    this.onClose('partition', () => this.partition.stop())
+    this.attacks = new NodeAttacks(new Set(o.byzantine ?? []), { chain: this.chain, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, keypair: o.keypair, logger: this.logger.child({ module: 'chaos' }) })
+    this.onClose('fault injection', () => this.attacks?.stop())
 
     const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)
     announce.unref()
@@ -216,6 +227,7 @@ export class DitenNode {
     registerTangleRpc(dispatcher, this.tangle)
     registerFlRpc(dispatcher, { genesis: o.genesis, chain: this.chain, tangle: this.tangle, blobs: this.blobs, fl: this.fl, m0 })
     registerTwinRpc(dispatcher, this.chain, m0)
+    registerChaosRpc(dispatcher, { attacks: this.attacks, partition: o.chaosControl ? this.partition : undefined })
     this.twinEvents = new TwinEvents()
     this.chain.onTwinEvents = (events) => this.twinEvents.emit(events)
     this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) })
@@ -225,6 +237,7 @@ export class DitenNode {
     this.chain.start()
     this.tangle.start()
     this.fl?.start()
+    this.attacks.start()
     this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
   }
 

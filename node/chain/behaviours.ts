@@ -2,6 +2,8 @@
 export const BEHAVIOURS = [
   'equivocate', 'withhold-votes', 'invalid-block', 'silent',
   'lazy-tips', 'parasite-chain', 'approve-invalid',
+  // twins and network (node/chaos/attacks.ts)
+  'forge-sync', 'replay-sync', 'bad-patch', 'garbage', 'oversize', 'flood',
   // federated learning: every trainer this member hosts misbehaves (node/fl/attacks.ts)
   'poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy',
 ] as const

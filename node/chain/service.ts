@@ -191,6 +191,30 @@ export class ChainService implements ChainView {
     return { id, shard }
   }
 
+  /**
+   * The gossip rule for a relayed transaction: stateless checks, then the refusals that do not
+   * depend on timing. A stale sequence number or an unknown twin may be a race with a commit and
+   * is dropped by the mempool without blaming the relay; a call signed by a key that does not
+   * own the twin, a patch its definition refuses, or a member-only kind from a key that was
+   * never a member could not have been admitted by an honest member.
+   */
+  private forwardable(tx: SignedTx): void {
+    const checked = checkTx(tx, this.genesis, this.sigCache)
+    const kind = TX_KINDS.get(tx.body.kind)!
+    const sender = toHex(tx.body.sender)
+    const state = this.shards[shardOfTx(tx, this.genesis.committees, checked.payload)]!.state
+    if (!kind.openSenders) {
+      const everMember = this.genesis.members.some((m) => m.publicKey === sender) || this.systemState().members.some((m) => m.publicKey === sender)
+      if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+      return
+    }
+    try {
+      kind.admit?.(state, sender, checked.payload, this.genesis)
+    } catch (e) {
+      if (e instanceof DitenError && (e.code === ErrorCode.TWIN_NOT_OWNER || e.code === ErrorCode.TWIN_BAD_PATCH)) throw e
+    }
+  }
+
   /** tx_submit: admit locally, then gossip to every member. */
   async submit(tx: SignedTx): Promise<{ id: string; shard: number }> {
     let r: { id: string; shard: number }
@@ -205,6 +229,11 @@ export class ChainService implements ChainView {
     if (this.outbox.length >= TX_BATCH_MAX) this.flushTxs()
     else this.flushTimer ??= setTimeout(() => this.flushTxs(), TX_BATCH_WAIT_MS)
     return r
+  }
+
+  /** Gossips transactions as they are, without admitting them here (fault injection). */
+  async publishTxs(txs: SignedTx[]): Promise<void> {
+    for (let i = 0; i < txs.length; i += TX_BATCH_MAX) await this.m.gossip.publish('tx', txs.slice(i, i + TX_BATCH_MAX))
   }
 
   private flushTxs(): void {
@@ -300,12 +329,13 @@ export class ChainService implements ChainView {
     this.m.gossip.register({
       name: 'tx',
       codec: txBatchCodec,
-      // a member forwards only transactions it admitted: one bad signature, kind or chain → reject
+      // a member forwards only transactions it admitted: one bad signature, kind or chain, or a
+      // refusal no honest member could have missed (forged twin call, bad patch, unknown sender) → reject
       validate: async (batch) => {
         // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
         for (let i = 0; i < batch.length; i++) {
           if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise((r) => setImmediate(r))
-          checkTx(batch[i]!, g, this.sigCache)
+          this.forwardable(batch[i]!)
         }
       },
       onMessage: (batch) => {

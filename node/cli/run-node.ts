@@ -8,12 +8,13 @@ import { DitenNode } from '../node.js'
 import { UsageError } from './errors.js'
 import { BEHAVIOURS, type Behaviour } from '../chain/behaviours.js'
 
-export const nodeHelp = `diten node --config F [--byzantine B[,B…]]   run one diten peer (stop with Ctrl-C / SIGTERM)
+export const nodeHelp = `diten node --config F [--byzantine B[,B…]] [--chaos-control]   run one diten peer (stop with Ctrl-C / SIGTERM)
 
-  --byzantine  fault injection: ${BEHAVIOURS.join(', ')}`
+  --byzantine      fault injection: ${BEHAVIOURS.join(', ')}
+  --chaos-control  allow faults driven from outside over JSON-RPC (chaos_partition); for chaos runs`
 
 export async function runNode(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, byzantine: { type: 'string' } } })
+  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, byzantine: { type: 'string' }, 'chaos-control': { type: 'boolean', default: false } } })
   if (!values.config) throw new UsageError('diten node needs --config <file>')
   const flagged = values.byzantine ? values.byzantine.split(',').map((b) => b.trim()) : []
   for (const b of flagged) if (!(BEHAVIOURS as readonly string[]).includes(b)) throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
@@ -33,6 +34,7 @@ export async function runNode(argv: string[]): Promise<number> {
     log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
+    chaosControl: values['chaos-control']!,
   })
   console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} (start #${node.meta.starts})`)
 

@@ -44,17 +44,21 @@ export class MemberSet {
   }
 }
 
-export function memberGater(members: MemberSet, onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void): ConnectionGater {
+/** `isolated`: while it returns true every peer is refused, members too (a partition, node/chaos). */
+export function memberGater(members: MemberSet, onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void, isolated: () => boolean = () => false): ConnectionGater {
   const deny = (direction: 'inbound' | 'outbound') => (peer: PeerId) => {
+    if (isolated()) return true
     if (members.isMember(peer)) return false
     onDeny(direction, peer)
     return true
   }
+  const refuse = (peer: PeerId) => isolated() || !members.isMember(peer)
   return {
     denyDialPeer: deny('outbound'),
+    denyInboundConnection: () => isolated(),
     denyInboundEncryptedConnection: deny('inbound'),
     denyOutboundEncryptedConnection: deny('outbound'),
-    denyInboundUpgradedConnection: (peer) => !members.isMember(peer),
-    denyOutboundUpgradedConnection: (peer) => !members.isMember(peer),
+    denyInboundUpgradedConnection: refuse,
+    denyOutboundUpgradedConnection: refuse,
   }
 }
