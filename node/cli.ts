@@ -76,7 +76,8 @@ main(process.argv.slice(2)).then(
       console.error(`error: ${e.message}`)
       process.exit(2)
     }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       console.error(`error: ${(e as Error).message}`)
       process.exit(2)
     }

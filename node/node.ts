@@ -92,6 +92,7 @@ export class DitenNode {
   /** present when genesis enables federated learning */
   fl: FlService | undefined
   rpc!: RpcServer
+  dispatcher!: RpcDispatcher
   apiPort = 0
   readonly partition = new Partition()
   attacks: NodeAttacks | undefined
@@ -215,13 +216,13 @@ export class DitenNode {
     announce.unref()
     this.onClose('status announcer', () => clearInterval(announce))
 
-    const dispatcher = new RpcDispatcher({
+    const dispatcher = (this.dispatcher = new RpcDispatcher({
       onCall: (method, result, seconds) => {
         this.metrics.rpcRequests.inc({ method, result })
         this.metrics.rpcSeconds.observe({ method }, seconds)
       },
       onInternalError: (method, err) => this.logger.error({ method, err: describeError(err) }, 'RPC method failed'),
-    })
+    }))
     dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
     registerChainRpc(dispatcher, this.chain)
     registerTangleRpc(dispatcher, this.tangle)

@@ -13,7 +13,7 @@ import type { PeerBook } from '../status.js'
 import type { ShardChain } from './shard.js'
 import type { ChainStore } from './store.js'
 
-const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
+export const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
 const rangeResponseCodec = defineCodec('blocks.response', array(struct({ block: blockType, cert: certificateType }), { max: 64 }), 16 * 1024 * 1024)
 
 export class CatchUp {

@@ -28,16 +28,17 @@ import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
 import type { Behaviour } from './behaviours.js'
 import { SignGuard } from './signer.js'
+import { checkRelayed } from './relay-rule.js'
 import { ChainStore, type Finalized } from './store.js'
 
-const consensusMsgCodec = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 * 1024 * 1024)
-const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
+export const consensusMsgCodec = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 * 1024 * 1024)
+export const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
 const TX_BATCH_MAX = 512
 const TX_BATCH_WAIT_MS = 20
 const TX_VERIFY_SLICE = 32
-const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
+export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
 const MAX_REJECTIONS = 100_000
 /** consensus and block gossip more than this many heights ahead is ignored (catch-up fetches it) */
@@ -191,30 +192,6 @@ export class ChainService implements ChainView {
     return { id, shard }
   }
 
-  /**
-   * The gossip rule for a relayed transaction: stateless checks, then the refusals that do not
-   * depend on timing. A stale sequence number or an unknown twin may be a race with a commit and
-   * is dropped by the mempool without blaming the relay; a call signed by a key that does not
-   * own the twin, a patch its definition refuses, or a member-only kind from a key that was
-   * never a member could not have been admitted by an honest member.
-   */
-  private forwardable(tx: SignedTx): void {
-    const checked = checkTx(tx, this.genesis, this.sigCache)
-    const kind = TX_KINDS.get(tx.body.kind)!
-    const sender = toHex(tx.body.sender)
-    const state = this.shards[shardOfTx(tx, this.genesis.committees, checked.payload)]!.state
-    if (!kind.openSenders) {
-      const everMember = this.genesis.members.some((m) => m.publicKey === sender) || this.systemState().members.some((m) => m.publicKey === sender)
-      if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
-      return
-    }
-    try {
-      kind.admit?.(state, sender, checked.payload, this.genesis)
-    } catch (e) {
-      if (e instanceof DitenError && (e.code === ErrorCode.TWIN_NOT_OWNER || e.code === ErrorCode.TWIN_BAD_PATCH)) throw e
-    }
-  }
-
   /** tx_submit: admit locally, then gossip to every member. */
   async submit(tx: SignedTx): Promise<{ id: string; shard: number }> {
     let r: { id: string; shard: number }
@@ -335,7 +312,7 @@ export class ChainService implements ChainView {
         // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
         for (let i = 0; i < batch.length; i++) {
           if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise((r) => setImmediate(r))
-          this.forwardable(batch[i]!)
+          checkRelayed(batch[i]!, this.genesis, this.sigCache, (shard) => this.shards[shard]!.state)
         }
       },
       onMessage: (batch) => {

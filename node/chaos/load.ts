@@ -62,11 +62,24 @@ export class TwinLoad {
     this.devices = Array.from({ length: twins }, (_, i) => ({ key: generateKeypair(), twinId: `chaos:meter-${seed}-${i}`, seq: 0, busy: false }))
   }
 
-  /** Registers every twin through the honest members (round robin), waiting for the commits. */
-  async register(): Promise<void> {
-    const hosts = this.cluster.reachable()
-    for (let i = 0; i < this.devices.length; i += 10) {
-      await Promise.all(this.devices.slice(i, i + 10).map((d, k) => hosts[(i + k) % hosts.length]!.client.call('twin_register', { twinId: d.twinId, definition: DEFINITION, owner: toHex(d.key.publicKey), features: { state: { properties: { reading: 0 } } }, wait: true })))
+  /** Registers every twin through the honest members (round robin), then waits for the commits. */
+  async register(timeoutMs = 120_000): Promise<void> {
+    const until = Date.now() + timeoutMs
+    const missing = new Set(this.devices.map((_, i) => i))
+    while (missing.size > 0) {
+      if (Date.now() > until) throw new Error(`${missing.size} of ${this.devices.length} twins not registered within ${timeoutMs} ms`)
+      const hosts = this.cluster.reachable()
+      await Promise.all(
+        [...missing].map(async (i, k) => {
+          const d = this.devices[i]!
+          const host = hosts[k % hosts.length]!.client
+          const known = await host.call('twin_get', { twinId: d.twinId }).then(() => true, () => false)
+          if (known) return void missing.delete(i)
+          // refusals (TWIN_EXISTS: an earlier attempt landed) and timeouts are retried by the loop
+          await host.call('twin_register', { twinId: d.twinId, definition: DEFINITION, owner: toHex(d.key.publicKey), features: { state: { properties: { reading: 0 } } } }).catch(() => undefined)
+        }),
+      )
+      if (missing.size > 0) await sleep(500)
     }
   }
 

@@ -27,7 +27,7 @@ export function formatRun(r: ChaosReport): string {
     `  safety       heights ${r.safety.heightsChecked.join('/')} identical on every honest node: ${r.safety.violations.length === 0 ? 'yes' : 'NO'}`,
     `  integrity    ${r.integrity.attackTxs} attack transactions, ${r.integrity.attackTxsCommitted} committed; ${r.integrity.twinCallsScanned} committed twin syncs checked (owner, sequence)`,
     ...r.punishment.checked.map((p) => `  punishment   ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`),
-    `  liveness     max recovery ${secs(r.liveness.maxRecoveryMs)} (bound ${secs(r.liveness.boundMs)})`,
+    `  liveness     ${r.liveness.maxRecoveryMs === null ? 'no process fault' : `max recovery ${secs(r.liveness.maxRecoveryMs)}`} (bound ${secs(r.liveness.boundMs)}); ${(r.heads.reduce((a, b) => a + b, 0) / (r.durationMs / 1000)).toFixed(1)} heights/s over the run`,
     ...violations.map((v) => `  VIOLATION    ${v}`),
   ].join('\n')
 }
@@ -43,7 +43,7 @@ export interface MatrixSummary {
 }
 
 export function summarize(reports: ChaosReport[]): MatrixSummary {
-  const rec = reports.map((r) => r.liveness.maxRecoveryMs)
+  const rec = reports.map((r) => r.liveness.maxRecoveryMs).filter((x): x is number => x !== null)
   return {
     scenarios: new Set(reports.map((r) => r.scenario)).size,
     runs: reports.length,
@@ -51,7 +51,7 @@ export function summarize(reports: ChaosReport[]): MatrixSummary {
     safetyViolations: reports.reduce((n, r) => n + r.safety.violations.length, 0),
     integrityViolations: reports.reduce((n, r) => n + r.integrity.violations.length, 0),
     lostCalls: reports.reduce((n, r) => n + r.load.lost, 0),
-    maxRecoveryMs: rec.some((x) => x === null) ? null : Math.max(0, ...(rec as number[])),
+    maxRecoveryMs: rec.length ? Math.max(...rec) : null,
   }
 }
 
@@ -60,7 +60,7 @@ export function formatMatrix(reports: ChaosReport[]): string {
     ['SCENARIO', 'SEED', 'RESULT', 'HEADS', 'CALLS OK/SENT', 'LOST', 'SAFETY', 'INTEGRITY', 'ATTACK TXS', 'MAX RECOVERY', 'TIME'],
     reports.map((r) => [
       r.scenario, String(r.seed), r.ok ? 'pass' : 'FAIL', r.heads.join('/'), `${r.load.committed}/${r.load.submitted}`, String(r.load.lost),
-      String(r.safety.violations.length), String(r.integrity.violations.length), `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`, secs(r.liveness.maxRecoveryMs), secs(r.durationMs),
+      String(r.safety.violations.length), String(r.integrity.violations.length), `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`, r.liveness.maxRecoveryMs === null ? '-' : secs(r.liveness.maxRecoveryMs), secs(r.durationMs),
     ]),
   )
 }

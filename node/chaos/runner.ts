@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeError } from '../../ledger/index.js'
 import { initNetwork } from '../cli/network.js'
+import { portFree } from '../cli/devnet.js'
+import { UsageError } from '../cli/errors.js'
 import { Cluster, sleep, type Member } from './cluster.js'
 import { TwinLoad, type LoadReport } from './load.js'
 import { HeightSampler, caughtUpAfter, headsAt, resumedAfter } from './observe.js'
@@ -46,6 +48,7 @@ export interface ChaosReport {
   safety: SafetyReport
   integrity: IntegrityReport
   punishment: PunishmentReport
+  /** maxRecoveryMs: the longest resume or catch-up after a process fault (null: no process fault) */
   liveness: { boundMs: number; maxRecoveryMs: number | null; violations: string[] }
   permission: { violations: string[] }
   accounting: { violations: string[] }
@@ -64,6 +67,9 @@ export interface RunOptions {
 
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosReport> {
   const started = Date.now()
+  for (let p = o.basePort; p < o.basePort + 2 * s.nodes; p++) {
+    if (!(await portFree('127.0.0.1', p))) throw new UsageError(`port ${p} is in use (another devnet or chaos run?): pass --base-port`)
+  }
   const dir = await mkdtemp(join(tmpdir(), `diten-chaos-${s.name}-`))
   const shards = s.shards ?? 1
   const net = await initNetwork({
@@ -72,8 +78,15 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
   })
   const byzantine = new Map((s.byzantine ?? []).map((b) => [b.node, b.behaviours as string[]]))
   const cluster = new Cluster(net, byzantine)
+  // the nodes run detached (kill -9 and SIGSTOP hit only them): never leave them behind
   const killAll = () => cluster.members.forEach((m) => m.proc?.kill('SIGKILL'))
+  const interrupted = () => {
+    killAll()
+    process.exit(130)
+  }
   process.once('exit', killAll)
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   const sampler = new HeightSampler(cluster)
   const load = new TwinLoad(cluster, s.load.twins, s.load.syncsPerSec, o.seed)
   try {
@@ -127,6 +140,8 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
     await sampler.stop()
     await cluster.stopAll()
     process.off('exit', killAll)
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     if (o.keep) o.log(`network kept in ${dir}`)
     else await rm(dir, { recursive: true, force: true })
   }
@@ -134,7 +149,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
 
 function livenessOf(faults: FaultOutcome[], boundMs: number): ChaosReport['liveness'] {
   const violations: string[] = []
-  let max: number | null = 0
+  let max: number | null = null
   for (const f of faults) {
     if (!['kill', 'pause', 'partition'].includes(f.fault.kind)) continue
     const what = `${f.fault.kind} of ${f.fault.node} at ${f.fault.at} s`
@@ -143,7 +158,7 @@ function livenessOf(faults: FaultOutcome[], boundMs: number): ChaosReport['liven
       if (ms === null || ms === undefined) violations.push(`${what}: ${label} never`)
       else {
         if (ms > boundMs) violations.push(`${what}: ${label} after ${ms} ms (bound ${boundMs} ms)`)
-        max = max === null ? null : Math.max(max, ms)
+        max = Math.max(max ?? 0, ms)
       }
     }
   }

@@ -14,7 +14,8 @@
  * publishes for forS), rpc-garbage (malformed JSON-RPC bodies to every node for forS).
  */
 import { readFile, readdir } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DitenError, ErrorCode, SchemaError, array, oneOf, optional, str, struct, uint, type Infer } from '../../ledger/index.js'
 import { BEHAVIOURS } from '../chain/behaviours.js'
@@ -57,7 +58,12 @@ export const scenarioType = struct({
 export type Scenario = Infer<typeof scenarioType>
 export type Fault = Infer<typeof faultType>
 
-export const SCENARIO_DIR = fileURLToPath(new URL('../../../scripts/scenarios/', import.meta.url))
+/** scripts/scenarios/ of the package (found upwards from this file, in dist/ or in the sources) */
+export const SCENARIO_DIR = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) if (existsSync(join(dir, 'scripts', 'scenarios'))) return join(dir, 'scripts', 'scenarios')
+  return join(dirname(fileURLToPath(import.meta.url)), 'scenarios')
+})()
 
 export function parseScenario(text: string, source: string): Scenario {
   let raw: unknown

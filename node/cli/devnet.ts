@@ -43,7 +43,7 @@ interface Child {
   stdoutLog: string
 }
 
-async function portFree(host: string, port: number): Promise<boolean> {
+export async function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer()
     s.once('error', () => resolve(false))

@@ -15,7 +15,7 @@ import type { MemberSet } from '../p2p/members.js'
 import type { Host } from '../p2p/host.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 
-const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: hex(32) }), 128)
+export const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: hex(32) }), 128)
 /** decoded models kept in memory (an MLP 784-128-10 is 400 KB) */
 const CACHE = 96
 

@@ -75,6 +75,16 @@ export class Gossip {
     await this.modules.pubsub.publish(topicString(this.opts.chainId, name), data)
   }
 
+  /**
+   * Decodes and validates one message of a topic as if `author` had sent it, without delivering
+   * it; errors propagate (fuzzing and tests: gossipsub turns them into accept/ignore/reject).
+   */
+  async check(name: TopicName, data: Uint8Array, author: Member): Promise<void> {
+    const reg = this.topics.get(topicString(this.opts.chainId, name))
+    if (!reg) throw new Error(`gossip topic ${name} is not registered`)
+    await reg.handler.validate(reg.handler.codec.decode(data), author)
+  }
+
   stop(): void {
     this.modules.pubsub.removeEventListener('gossipsub:message', this.onMessageEvent)
     for (const topic of this.topics.keys()) {

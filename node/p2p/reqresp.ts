@@ -82,6 +82,7 @@ function withDeadline(stream: Stream, ms: number, what: string): { signal: Abort
 
 export class ReqResp {
   private readonly protocols = new Set<string>()
+  private readonly handlers = new Map<string, { handler: RequestHandler; max: number }>()
 
   constructor(
     private readonly opts: ReqRespOptions,
@@ -99,6 +100,15 @@ export class ReqResp {
       maxInboundStreams: this.opts.maxInboundStreams,
     })
     this.protocols.add(protocol)
+    this.handlers.set(name, { handler, max })
+  }
+
+  /** Runs the handler of `name` on one request body as if `from` had sent it (fuzzing and tests). */
+  async handleRaw(name: string, request: Uint8Array, from: Member): Promise<Uint8Array> {
+    const h = this.handlers.get(name)
+    if (!h) throw new Error(`no handler for ${name}`)
+    if (request.length > h.max) throw new DitenError(ErrorCode.REQRESP_TOO_LARGE, `request ${name}: ${request.length} bytes exceed ${h.max}`)
+    return h.handler(request, from)
   }
 
   private async serve(name: string, stream: Stream, conn: Connection, handler: RequestHandler, max: number): Promise<void> {

@@ -17,7 +17,7 @@ import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../chain/behaviours.js'
 
-const requestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
+export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
 const MAX_FUTURE_MS = 60_000
 /** beyond this many unknown parents, transactions that add more are ignored until sync catches up */
@@ -98,7 +98,7 @@ export class TangleService {
       onMessage: (tx) => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
     })
     await this.m.reqresp.handle('tangle.txs', async (req) => {
-      const { ids } = requestCodec.decode(req)
+      const { ids } = tangleRequestCodec.decode(req)
       const found: SignedTangleTx[] = []
       for (const id of ids) {
         const tx = await this.store.get(fromHex(id))
@@ -283,7 +283,7 @@ export class TangleService {
     }
     const peer = peers[Math.floor(Math.random() * peers.length)]!
     try {
-      const txs = responseCodec.decode(await this.m.reqresp.request(peer.id, 'tangle.txs', requestCodec.encode({ ids: due }), { timeoutMs: 5000 }))
+      const txs = responseCodec.decode(await this.m.reqresp.request(peer.id, 'tangle.txs', tangleRequestCodec.encode({ ids: due }), { timeoutMs: 5000 }))
       for (const tx of txs) {
         this.check(tx)
         await this.ingest(tx)
