@@ -36,7 +36,12 @@ export const reputationParamsType = struct({
   wRouBp: bp,
   wPropBp: bp,
   wHistBp: bp,
-  /** a member is eligible for election when its reputation is above this */
+  /**
+   * a member is eligible for election when its reputation is above this. Default 6000: with
+   * ω_hist = 40 % a member whose history is used up (evidence, ~10 rejected model updates)
+   * keeps at most 60 % from capabilities and data share, so it falls out of the election;
+   * an honest member needs only an eighth of its history.
+   */
   thresholdBp: bp,
 })
 
@@ -123,7 +128,7 @@ export function defaultGenesisParams(): GenesisParams {
       maxVoteCandidates: 30,
     },
     stake: { initialSupply: 1_000_000, updateReward: 100, slashBp: 1000, jailEpochs: 2 },
-    reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 3000 },
+    reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 6000 },
     tangle: {
       // measured (test/unit/tangle/attacks.test.ts, λ = 40/s, 200 ms delay): α = 0.002 with a
       // band of 500 confirms ~98 % of honest updates; α = 0.01 or a band of 100 orphan far more

@@ -4,7 +4,7 @@
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
 import {
-  DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType,
+  DitenError, ErrorCode, array, blockType, bytesEqual, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType, txId, txRootOf,
   signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
@@ -360,6 +360,8 @@ export class ChainService implements ChainView {
         const h = f.block.header
         if (h.chainId !== g.chainId || h.shard >= g.committees) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')
         if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
+        // the body must be the one the header commits to, or the relay is passing on a forgery
+        if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map((tx) => txId(tx.body))))) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
         this.ignoreIfStale(h.shard, h.height + 1)
       },
       onMessage: (f, _author, source) => {

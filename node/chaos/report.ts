@@ -2,6 +2,7 @@
 import { formatTable } from '../cli/table.js'
 import type { ChaosReport, FaultOutcome } from './runner.js'
 
+const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)} %`)
 const secs = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`)
 
 function faultLine(f: FaultOutcome): string {
@@ -22,12 +23,13 @@ export function formatRun(r: ChaosReport): string {
   return [
     `${r.scenario} (seed ${r.seed}${r.quick ? ', quick' : ''}): ${r.ok ? 'PASS' : 'FAIL'} in ${secs(r.durationMs)}`,
     `  network      ${r.nodes} nodes, ${r.shards} shard(s), heads ${r.heads.join('/')}; misbehaving: ${Object.entries(r.byzantine).map(([n, b]) => `${n} (${b.join(', ')})`).join('; ') || 'none'}`,
-    `  twin calls   ${l.submitted} submitted: ${l.committed} committed, ${Object.values(l.rejected).reduce((a, b) => a + b, 0)} rejected${rejected ? ` (${rejected})` : ''}, ${l.lost} lost; ${l.resubmitted} resent; p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`,
+    ...(r.fl ? [] : [`  twin calls   ${l.submitted} submitted: ${l.committed} committed, ${Object.values(l.rejected).reduce((a, b) => a + b, 0)} rejected${rejected ? ` (${rejected})` : ''}, ${l.lost} lost; ${l.resubmitted} resent; p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`]),
     ...r.faults.map((f) => `  fault        ${faultLine(f)}`),
     `  safety       heights ${r.safety.heightsChecked.join('/')} identical on every honest node: ${r.safety.violations.length === 0 ? 'yes' : 'NO'}`,
     `  integrity    ${r.integrity.attackTxs} attack transactions, ${r.integrity.attackTxsCommitted} committed; ${r.integrity.twinCallsScanned} committed twin syncs checked (owner, sequence)`,
+    ...(r.fl ? [`  learning     ${r.fl.rounds} rounds: chain ${pct(r.fl.chainAccuracy)} vs plain FedAvg without attackers ${pct(r.fl.cleanFedAvgAccuracy)} (FedAvg under the same attack ${pct(r.fl.attackedFedAvgAccuracy)}); ${r.fl.rejected} updates rejected, ${r.fl.poisonedAccepted} poisoned accepted`] : []),
     ...r.punishment.checked.map((p) => `  punishment   ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`),
-    `  liveness     ${r.liveness.maxRecoveryMs === null ? 'no process fault' : `max recovery ${secs(r.liveness.maxRecoveryMs)}`} (bound ${secs(r.liveness.boundMs)}); ${(r.heads.reduce((a, b) => a + b, 0) / (r.durationMs / 1000)).toFixed(1)} heights/s over the run`,
+    ...(r.fl ? [] : [`  liveness     ${r.liveness.maxRecoveryMs === null ? 'no process fault' : `max recovery ${secs(r.liveness.maxRecoveryMs)}`} (bound ${secs(r.liveness.boundMs)}); ${(r.heads.reduce((a, b) => a + b, 0) / (r.durationMs / 1000)).toFixed(1)} heights/s over the run`]),
     ...violations.map((v) => `  VIOLATION    ${v}`),
   ].join('\n')
 }
@@ -39,11 +41,14 @@ export interface MatrixSummary {
   safetyViolations: number
   integrityViolations: number
   lostCalls: number
+  /** resume and catch-up times after every process fault of every run */
+  recoveryP50Ms: number | null
   maxRecoveryMs: number | null
 }
 
 export function summarize(reports: ChaosReport[]): MatrixSummary {
   const rec = reports.map((r) => r.liveness.maxRecoveryMs).filter((x): x is number => x !== null)
+  const all = reports.flatMap((r) => r.faults.flatMap((f) => [f.resumeMs, f.catchUpMs])).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
   return {
     scenarios: new Set(reports.map((r) => r.scenario)).size,
     runs: reports.length,
@@ -51,16 +56,17 @@ export function summarize(reports: ChaosReport[]): MatrixSummary {
     safetyViolations: reports.reduce((n, r) => n + r.safety.violations.length, 0),
     integrityViolations: reports.reduce((n, r) => n + r.integrity.violations.length, 0),
     lostCalls: reports.reduce((n, r) => n + r.load.lost, 0),
+    recoveryP50Ms: all.length ? all[Math.floor(all.length / 2)]! : null,
     maxRecoveryMs: rec.length ? Math.max(...rec) : null,
   }
 }
 
 export function formatMatrix(reports: ChaosReport[]): string {
   return formatTable(
-    ['SCENARIO', 'SEED', 'RESULT', 'HEADS', 'CALLS OK/SENT', 'LOST', 'SAFETY', 'INTEGRITY', 'ATTACK TXS', 'MAX RECOVERY', 'TIME'],
+    ['SCENARIO', 'SEED', 'RESULT', 'HEADS', 'CALLS OK/SENT', 'LOST', 'SAFETY', 'INTEGRITY', 'ATTACK TXS', 'MAX RECOVERY', 'ACCURACY CHAIN/CLEAN', 'TIME'],
     reports.map((r) => [
       r.scenario, String(r.seed), r.ok ? 'pass' : 'FAIL', r.heads.join('/'), `${r.load.committed}/${r.load.submitted}`, String(r.load.lost),
-      String(r.safety.violations.length), String(r.integrity.violations.length), `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`, r.liveness.maxRecoveryMs === null ? '-' : secs(r.liveness.maxRecoveryMs), secs(r.durationMs),
+      String(r.safety.violations.length), String(r.integrity.violations.length), `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`, r.liveness.maxRecoveryMs === null ? '-' : secs(r.liveness.maxRecoveryMs), r.fl ? `${pct(r.fl.chainAccuracy)} / ${pct(r.fl.cleanFedAvgAccuracy)}` : '-', secs(r.durationMs),
     ]),
   )
 }

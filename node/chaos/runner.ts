@@ -17,6 +17,8 @@ import { runOutsider, type OutsiderReport } from './outsider.js'
 import { runRpcGarbage, type RpcGarbageReport } from './rpc-garbage.js'
 import { checkIntegrity, checkPunishment, checkSafety, type IntegrityReport, type PunishmentReport, type SafetyReport } from './invariants.js'
 import type { Fault, Scenario } from './scenario.js'
+import { runFlScenario } from './fl-chaos.js'
+import { timelineSvg } from './timeline.js'
 
 export interface FaultOutcome {
   fault: Fault
@@ -52,6 +54,8 @@ export interface ChaosReport {
   liveness: { boundMs: number; maxRecoveryMs: number | null; violations: string[] }
   permission: { violations: string[] }
   accounting: { violations: string[] }
+  /** scenarios with federated learning: final test accuracy of the chain's model vs plain FedAvg */
+  fl?: { rounds: number; chainAccuracy: number; cleanFedAvgAccuracy: number | null; attackedFedAvgAccuracy: number | null; poisonedAccepted: number; rejected: number }
   ok: boolean
 }
 
@@ -66,10 +70,17 @@ export interface RunOptions {
 }
 
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosReport> {
-  const started = Date.now()
   for (let p = o.basePort; p < o.basePort + 2 * s.nodes; p++) {
     if (!(await portFree('127.0.0.1', p))) throw new UsageError(`port ${p} is in use (another devnet or chaos run?): pass --base-port`)
   }
+  const report = s.fl ? await runFlScenario(s, o) : await runTwinScenario(s, o)
+  await mkdir(o.out, { recursive: true })
+  await writeFile(join(o.out, `${s.name}-seed${o.seed}.json`), JSON.stringify({ ...report, load: { ...report.load, committedIds: report.load.committedIds.length } }, null, 2) + '\n')
+  return report
+}
+
+async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport> {
+  const started = Date.now()
   const dir = await mkdtemp(join(tmpdir(), `diten-chaos-${s.name}-`))
   const shards = s.shards ?? 1
   const net = await initNetwork({
@@ -88,14 +99,15 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
   const sampler = new HeightSampler(cluster)
-  const load = new TwinLoad(cluster, s.load.twins, s.load.syncsPerSec, o.seed)
+  const spec = s.load ?? { twins: 20, syncsPerSec: 20 }
+  const load = new TwinLoad(cluster, spec.twins, spec.syncsPerSec, o.seed)
   try {
     o.log(`${s.name} (seed ${o.seed}): starting ${s.nodes} nodes, ${shards} shard(s) in ${dir}`)
     cluster.startAll()
     await cluster.waitConnected(60_000)
     sampler.start()
     await load.register()
-    o.log(`${s.load.twins} twins registered; load ${s.load.syncsPerSec} syncs/s for ${s.durationS} s`)
+    o.log(`${spec.twins} twins registered; load ${spec.syncsPerSec} syncs/s for ${s.durationS} s`)
     load.start(net.genesis.chainId)
     const t0 = Date.now()
     const faults = await Promise.all((s.faults ?? []).map((f) => applyFault(f, t0, cluster, net.genesis.chainId, o)))
@@ -134,7 +146,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
       ok: [safety, integrity, punishment, liveness, permission, accounting].every((x) => x.violations.length === 0),
     }
     await mkdir(o.out, { recursive: true })
-    await writeFile(join(o.out, `${s.name}-seed${o.seed}.json`), JSON.stringify({ ...report, load: { ...report.load, committedIds: report.load.committedIds.length } }, null, 2) + '\n')
+    await writeFile(join(o.out, `${s.name}-seed${o.seed}.svg`), timelineSvg(`${s.name} (seed ${o.seed})`, sampler.samples, faults, cluster.members.map((m) => m.node.name)))
     return report
   } finally {
     await sampler.stop()

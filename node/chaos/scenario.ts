@@ -32,7 +32,7 @@ const faultType = struct({
   node: optional(nodeName),
   forS: uint(3600),
 })
-const overrides = struct({ durationS: optional(uint(3600)), syncsPerSec: optional(uint(10_000)), faults: optional(array(faultType, { max: 64 })) })
+const overrides = struct({ durationS: optional(uint(3600)), syncsPerSec: optional(uint(10_000)), faults: optional(array(faultType, { max: 64 })), flRounds: optional(uint(1000)) })
 
 export const scenarioType = struct({
   name: str({ min: 1, max: 64, pattern: /^[a-z0-9-]+$/, format: 'a lower-case name' }),
@@ -45,12 +45,19 @@ export const scenarioType = struct({
   durationS: uint(3600),
   byzantine: optional(array(struct({ node: nodeName, behaviours: array(oneOf(BEHAVIOURS), { min: 1, max: BEHAVIOURS.length }) }), { max: 32 })),
   faults: optional(array(faultType, { max: 64 })),
-  load: struct({ twins: uint(10_000), syncsPerSec: uint(10_000) }),
+  /** twin sync load (scenarios without `fl`) */
+  load: optional(struct({ twins: uint(10_000), syncsPerSec: uint(10_000) })),
+  /** federated learning on MNIST instead of twin load: the run follows `rounds` rounds */
+  fl: optional(struct({ rounds: uint(1000), trainers: uint(1000), dataLimit: uint(10_000), localEpochs: uint(100) })),
   expect: optional(struct({
     /** commits resume and faulted nodes catch up within this many ms after a fault ends */
     recoveryMs: optional(uint(600_000)),
     /** members that must end slashed and jailed (equivocators) */
     punished: optional(array(nodeName, { max: 32 })),
+    /** members whose reputation must end below the election threshold, not elected (poisoners) */
+    distrusted: optional(array(nodeName, { max: 32 })),
+    /** FL: the chain's final accuracy may trail plain FedAvg without attackers by at most this (points) */
+    maxAccuracyDropPts: optional(uint(100)),
   })),
   /** replaced fields for `--quick` runs */
   quick: optional(overrides),
@@ -87,7 +94,8 @@ export function parseScenario(text: string, source: string): Scenario {
     if (['kill', 'pause', 'partition'].includes(f.kind) && !f.node) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: fault ${i} (${f.kind}) needs a node`)
     if (f.node) known(f.node, `fault ${i}`)
   }
-  for (const n of s.expect?.punished ?? []) known(n, 'expect.punished')
+  for (const n of [...(s.expect?.punished ?? []), ...(s.expect?.distrusted ?? [])]) known(n, 'expect')
+  if (!s.load && !s.fl) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: give a twin "load" or an "fl" task`)
   if (s.nodes < 1) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: nodes must be at least 1`)
   return s
 }
@@ -95,7 +103,7 @@ export function parseScenario(text: string, source: string): Scenario {
 /** The scenario as a `--quick` run sees it. */
 export function quickened(s: Scenario): Scenario {
   if (!s.quick) return s
-  return { ...s, ...(s.quick.durationS !== undefined ? { durationS: s.quick.durationS } : {}), load: { ...s.load, ...(s.quick.syncsPerSec !== undefined ? { syncsPerSec: s.quick.syncsPerSec } : {}) }, ...(s.quick.faults ? { faults: s.quick.faults } : {}) }
+  return { ...s, ...(s.quick.durationS !== undefined ? { durationS: s.quick.durationS } : {}), ...(s.load ? { load: { ...s.load, ...(s.quick.syncsPerSec !== undefined ? { syncsPerSec: s.quick.syncsPerSec } : {}) } } : {}), ...(s.quick.faults ? { faults: s.quick.faults } : {}), ...(s.fl && s.quick.flRounds !== undefined ? { fl: { ...s.fl, rounds: s.quick.flRounds } } : {}) }
 }
 
 /** A scenario by name (scripts/scenarios/<name>.json) or by path. */

@@ -49,7 +49,7 @@ export async function runChaos(argv: string[]): Promise<number> {
       if (values.quick) s = quickened(s)
       const r = await runScenario(s, { ...base, seed: num(values.seed, 'seed', 1, 0, 1_000_000) })
       console.log(formatRun(r))
-      console.log(`report: ${out}/${s.name}-seed${r.seed}.json`)
+      console.log(`report: ${out}/${s.name}-seed${r.seed}.json${s.fl ? '' : ` (timeline: ${s.name}-seed${r.seed}.svg)`}`)
       return r.ok ? 0 : 1
     }
     case 'matrix': {

@@ -46,6 +46,10 @@ export interface FlRunOptions {
   log: (line: string) => void
   /** one progress line (rewritten in place on a terminal) */
   progress: (line: string) => void
+  /** blocks per epoch (default: the genesis default) */
+  epochLength?: number
+  /** runs after the last round, while the devnet is still up (chaos checks) */
+  inspect?: (devnetDir: string) => Promise<void>
 }
 
 export interface RoundReport {
@@ -106,7 +110,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   if (perMember.some((n) => n === 0)) throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)
   const net = await initNetwork({
     dir, members: o.nodes, chainId: 'diten-fl', host: '127.0.0.1', basePort: o.basePort, dataSize: perMember, logLevel: 'info',
-    blockIntervalMs: o.blockIntervalMs, params: (p) => void (p.fl = fl),
+    blockIntervalMs: o.blockIntervalMs, params: (p) => void (p.fl = fl), ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
   })
   const model = new LocalModel(fl.model)
   const m0 = flatten(initialModel(fl.model, genesisHash(net.genesis)))
@@ -188,6 +192,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     const outcome = (v: FlStatus['closed']) => JSON.stringify(v.map((x) => [x.round, x.accepted, x.rejected]))
     const outcomesAgree = views.every((v) => outcome(v) === outcome(views[0]!))
     const end = (await clients[0]!.call('fl_status', { fromRound: 1_000_000 })) as { members: FlReport['members'] }
+    await o.inspect?.(dir)
     const poisonedAccepted = rounds.reduce((n, r) => n + r.accepted.filter((m) => attackers.has(m)).length, 0)
     const meanRoundMs = rounds.reduce((s, r) => s + r.wallMs, 0) / rounds.length
     const fedavgRoundMs = baselines.fedavg.length ? baselines.fedavg.reduce((s, r) => s + r.ms, 0) / baselines.fedavg.length : null

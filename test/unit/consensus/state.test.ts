@@ -145,6 +145,11 @@ describe('election', () => {
     bad.members[4]!.rouBp = 0
     expect(reputationBp(bad.members[4]!, 2100, f.genesis.params.reputation)).toBeLessThanOrEqual(3000)
     expect(elect(bad, f, new Uint8Array(32), 1, 2).delegates).not.toContain(4)
+    // with the default weights a used-up history alone (10 rejected model updates) is enough
+    const poisoner = structuredClone(s.system!)
+    poisoner.members[4]!.counters.rejectedUpdates = 10
+    expect(reputationBp(poisoner.members[4]!, 2100, f.genesis.params.reputation)).toBeLessThanOrEqual(f.genesis.params.reputation.thresholdBp)
+    expect(elect(poisoner, f, new Uint8Array(32), 1, 2).delegates).not.toContain(4)
     // fewer qualified than k: all who qualify serve
     expect(elect(s.system!, f, new Uint8Array(32), 1, 6).delegates).toHaveLength(6)
   })
