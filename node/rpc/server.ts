@@ -63,8 +63,8 @@ export class RpcServer {
     }
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === undefined) {
+      res.setHeader('connection', 'close')
       sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INVALID_REQUEST, message: `invalid request: the body exceeds ${MAX_BODY_BYTES} bytes` } })
-      req.destroy()
       return
     }
     const reply = await this.modules.dispatcher.handleText(text)
@@ -87,16 +87,27 @@ export class RpcServer {
   }
 }
 
-/** The body as text, or undefined when it exceeds `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > max) return undefined
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > max) return undefined
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+/**
+ * The body as text, or undefined when it exceeds `max` bytes. An oversized body is read to its
+ * end and thrown away (up to 16 × max; past that the connection is cut), so the client gets the
+ * 413 answer instead of a reset connection while it is still sending.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0)
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = declared > max
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) tooLarge = true
+      if (!tooLarge) chunks.push(chunk)
+      else if (size > 16 * max) {
+        req.destroy()
+        resolve(undefined)
+      }
+    })
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
 }
