@@ -317,7 +317,7 @@ export class ShardChain {
     } else {
       const t0 = performance.now()
       block = this.build(round, Date.now())
-      this.d.logger.debug({ height: this.height, round, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'block built')
+      this.d.logger.debug({ height: this.height, round, txs: block.txs.length, pending: this.d.mempool.size, ms: Math.round(performance.now() - t0) }, 'block built')
       if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
     }
     const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
