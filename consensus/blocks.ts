@@ -109,6 +109,8 @@ export interface Built {
   state: ShardState
   /** candidates left out, with the reason */
   rejected: { tx: SignedTx; error: DitenError }[]
+  /** candidates left for a later block (an earlier nonce is missing, a model blob is being fetched) */
+  deferred: number
 }
 
 /** Builds a block from mempool candidates; transactions that fail are left out with their reason. */
@@ -120,6 +122,7 @@ export function buildBlock(inp: BuildInput): Built {
   const txs: SignedTx[] = []
   const ids: Uint8Array[] = []
   const rejected: Built['rejected'] = []
+  let deferred = 0
   let bytes = 4096
   for (const tx of inp.candidates) {
     if (txs.length >= g.params.consensus.maxBlockTxs) break
@@ -135,7 +138,10 @@ export function buildBlock(inp: BuildInput): Built {
       bytes += size
     } catch (e) {
       // its turn comes later: an earlier nonce is missing, or a model blob is still being fetched
-      if (e instanceof DitenError && (e.code === ErrorCode.TX_NONCE_GAP || e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) continue
+      if (e instanceof DitenError && (e.code === ErrorCode.TX_NONCE_GAP || e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) {
+        deferred++
+        continue
+      }
       rejected.push({ tx, error: e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)) })
     }
   }
@@ -156,7 +162,7 @@ export function buildBlock(inp: BuildInput): Built {
     time,
     crossLinks,
   }
-  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected }
+  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected, deferred }
 }
 
 export interface ValidateInput {

@@ -5,6 +5,7 @@
  */
 import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import {
@@ -212,6 +213,21 @@ export class DitenNode {
     this.attacks = new NodeAttacks(new Set(o.byzantine ?? []), { chain: this.chain, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, keypair: o.keypair, logger: this.logger.child({ module: 'chaos' }) })
     this.onClose('fault injection', () => this.attacks?.stop())
 
+    // debug: event-loop delay and members' gossip scores (a member below 0 leaves the mesh)
+    if (this.logger.isLevelEnabled('debug')) {
+      const lag = monitorEventLoopDelay({ resolution: 10 })
+      lag.enable()
+      const score = (peer: string) => Math.round((this.host.services.pubsub as unknown as { getScore(p: string): number }).getScore(peer))
+      const timer = setInterval(() => {
+        this.logger.debug({ loopDelayMaxMs: Math.round(lag.max / 1e6), loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6), scores: Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])) }, 'node health')
+        lag.reset()
+      }, 2000)
+      timer.unref()
+      this.onClose('health log', () => {
+        clearInterval(timer)
+        lag.disable()
+      })
+    }
     const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)
     announce.unref()
     this.onClose('status announcer', () => clearInterval(announce))

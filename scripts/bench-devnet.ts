@@ -65,11 +65,13 @@ export interface Presigned {
   hex: string
   key: string
   node: number
+  /** the signer (a device or account): its calls are sent one at a time, in nonce order */
+  sender: string
 }
 
 export function presign(body: TxBody, signer: KeyObject, node: number): Presigned {
   const sig = new Uint8Array(nodeSign(null, signingBytes(TX_SIG_DOMAIN, txBodyCodec.encode(body)), signer))
-  return { hex: toHex(signedTxCodec.encode({ body, sig })), key: toHex(txId(body)), node }
+  return { hex: toHex(signedTxCodec.encode({ body, sig })), key: toHex(txId(body)), node, sender: toHex(body.sender) }
 }
 
 export interface LoadResult {
@@ -81,11 +83,13 @@ export interface LoadResult {
   start: number
   offerEnd: number
   end: number
+  /** call → the node's answer (accepted or refused), ms */
+  acceptMs: { p50: number; p99: number }
   cpuPerNode: number[]
 }
 
 /** Offers `txs` through `method` at `offered`/s (JSON-RPC batches of ≤ 50 per node) and timestamps their commits on node-0. */
-export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered: number; method: string; log: (s: string) => void }): Promise<LoadResult> {
+export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean }): Promise<LoadResult> {
   const submitted = new Map<string, number>()
   const committed = new Map<string, number>()
   const blockTimes: number[] = []
@@ -115,33 +119,61 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   let rejected = 0
   const inflight = new Set<Promise<void>>()
   const rejectedCodes = new Map<string, number>()
+  /** ms from a call's scheduled time to the node's answer (accepted into its pool, or refused) */
+  const answered: number[] = []
+  // oneInFlightPerSender: like a device with the SDK, a sender's next call goes out when the
+  // previous one is answered, so its calls reach the node in nonce order (otherwise concurrent
+  // HTTP requests can overtake each other and leave nonce gaps in the pools). Latencies count
+  // from each call's scheduled time (start + i / rate), so a call held back behind a slow answer
+  // is not measured as if it had been sent on time (no coordinated omission).
+  const scheduled = (i: number) => start + (i * 1000) / o.offered
+  const busy = new Set<string>()
+  const waiting = new Map<string, number[]>()
+  const ready: number[] = []
+  const send = (idx: number[]) => {
+    for (const node of new Set(idx.map((i) => txs[i]!.node))) {
+      const mine = idx.filter((i) => txs[i]!.node === node)
+      for (const i of mine) {
+        busy.add(txs[i]!.sender)
+        submitted.set(txs[i]!.key, scheduled(i))
+      }
+      const body = mine.map((i, k) => ({ jsonrpc: '2.0', id: k, method: o.method, params: { tx: txs[i]!.hex } }))
+      const p = rpc(file.nodes[node]!.api, body).then((res: any[]) => {
+        const now = performance.now()
+        for (const i of mine) answered.push(now - scheduled(i))
+        for (const r of res) {
+          if (!r.error) continue
+          rejected++
+          const c = r.error.data?.code ?? String(r.error.code)
+          rejectedCodes.set(c, (rejectedCodes.get(c) ?? 0) + 1)
+        }
+        for (const i of mine) {
+          const sender = txs[i]!.sender
+          busy.delete(sender)
+          const q = waiting.get(sender)
+          if (q?.length) ready.push(q.shift()!)
+        }
+      })
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+    }
+  }
   let lastReport = -1
-  while (next < txs.length) {
+  while (next < txs.length || ready.length > 0 || [...waiting.values()].some((q) => q.length > 0)) {
     const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.offered))
-    while (next < due) {
-      const batch = txs.slice(next, Math.min(due, next + 50))
-      next += batch.length
-      for (const node of new Set(batch.map((b) => b.node))) {
-        const mine = batch.filter((b) => b.node === node)
-        const body = mine.map((t, i) => ({ jsonrpc: '2.0', id: i, method: o.method, params: { tx: t.hex } }))
-        const sentAt = performance.now()
-        for (const t of mine) submitted.set(t.key, sentAt)
-        const p = rpc(file.nodes[node]!.api, body).then((res: any[]) => {
-          for (const r of res) {
-            if (!r.error) continue
-            rejected++
-            const c = r.error.data?.code ?? String(r.error.code)
-            rejectedCodes.set(c, (rejectedCodes.get(c) ?? 0) + 1)
-          }
-        })
-        inflight.add(p)
-        void p.finally(() => inflight.delete(p))
+    for (; next < due; next++) {
+      const sender = txs[next]!.sender
+      if (o.oneInFlightPerSender && (busy.has(sender) || waiting.get(sender)?.length)) waiting.set(sender, [...(waiting.get(sender) ?? []), next])
+      else {
+        busy.add(sender)
+        ready.push(next)
       }
     }
+    while (ready.length > 0) send(ready.splice(0, 50))
     const sec = Math.floor((performance.now() - start) / 5000)
     if (sec !== lastReport) {
       lastReport = sec
-      o.log(`${Math.round((performance.now() - start) / 1000)} s: offered ${next}/${txs.length}, committed ${committed.size}`)
+      o.log(`${Math.round((performance.now() - start) / 1000)} s: offered ${next}/${txs.length}, sent ${submitted.size}, committed ${committed.size}`)
     }
     await sleep(5)
   }
@@ -153,7 +185,9 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   await observer
   const end = performance.now()
   const cpu1 = file.nodes.map((n) => cpuOf(n.pid))
-  return { submitted, committed, rejected, rejectedCodes, blockTimes, start, offerEnd, end, cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)) }
+  answered.sort((a, b) => a - b)
+  const acceptMs = { p50: Math.round(answered[Math.floor(answered.length / 2)] ?? 0), p99: Math.round(answered[Math.floor(answered.length * 0.99)] ?? 0) }
+  return { submitted, committed, rejected, rejectedCodes, blockTimes, start, offerEnd, end, acceptMs, cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)) }
 }
 
 /** Latency percentiles for calls submitted after the warm-up (the first quarter of the run, ≤ 10 s), and over all. */
@@ -167,7 +201,7 @@ export function latency(r: LoadResult, durationS: number) {
   const inWindow = [...r.committed.values()].filter((t) => t >= r.start && t <= r.offerEnd).length
   // p99 of the calls submitted in each 5 s slice of the run: shows a start-up transient apart from the steady state
   const timeline: number[] = []
-  for (let t = r.start; t < r.offerEnd; t += 5000) {
+  for (let t = r.start; t < r.start + durationS * 1000; t += 5000) {
     const xs = [...r.committed.entries()].filter(([k]) => { const s = r.submitted.get(k) ?? -1; return s >= t && s < t + 5000 }).map(([k, c]) => c - r.submitted.get(k)!).sort((a, b) => a - b)
     timeline.push(Math.round(pct(xs, 99)))
   }
@@ -198,6 +232,8 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
       p99AllMs: l.p99AllMs,
       blocksPerSec: l.blocksPerSec,
       p99By5sMs: l.p99By5s,
+      acceptP50Ms: r.acceptMs.p50,
+      acceptP99Ms: r.acceptMs.p99,
       cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
       verifyPerSec: Math.round(verifyPerSec),
       boundRatio: Number((l.perSec / bound).toFixed(3)),

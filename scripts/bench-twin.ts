@@ -64,7 +64,8 @@ for (let i = 0; i < total; i++) {
 }
 log(`pre-signed ${total} syncs (${Math.round(txs[0]!.hex.length / 2)} bytes each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
-const r = await offerLoad(file, txs, { offered, method: 'twin_sync', log })
+// each device waits for the answer to its previous call, as a device using the SDK does
+const r = await offerLoad(file, txs, { offered, method: 'twin_sync', log, oneInFlightPerSender: true })
 if (process.env.BENCH_SLOW) {
   const { writeFileSync } = await import('node:fs')
   writeFileSync(process.env.BENCH_SLOW, txs.map((t, i) => ({ i, node: t.node, sub: Math.round(r.submitted.get(t.key)! - r.start), lat: Math.round((r.committed.get(t.key) ?? NaN) - r.submitted.get(t.key)!) })).filter((x) => !(x.lat < 4000)).map((x) => JSON.stringify(x)).join('\n'))

@@ -107,14 +107,43 @@ export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: st
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
 }
 
+/**
+ * Merged features by (record, part, patch): a call's patch is worked out when a node admits it,
+ * again when the gossip relay rule checks it and when a block holding it is built or validated,
+ * each time against the same record object (records are never mutated; a change makes a new
+ * one). The result is a pure function of the record's definition and features and the patch (a
+ * refusal too), so it is kept with the record and dropped with it.
+ */
+type Merged = { features: string; change: string } | { error: DitenError }
+const merges = new WeakMap<TwinRecord, Map<string, Merged>>()
+
+function merged(t: TwinRecord, patchText: string, part: 'properties' | 'desiredProperties'): { features: string; change: string } {
+  let byPatch = merges.get(t)
+  if (!byPatch) merges.set(t, (byPatch = new Map()))
+  const key = part + patchText
+  let m = byPatch.get(key)
+  if (!m) {
+    try {
+      const patch = featurePatch(patchText, part)
+      const features = mergePatch(JSON.parse(t.features) as Json, patch)
+      checkFeatures(definitionOf(t), features)
+      m = { features: canonicalJson(features), change: canonicalJson(patch) }
+    } catch (e) {
+      if (!(e instanceof DitenError)) throw e
+      m = { error: e }
+    }
+    if (byPatch.size < 64) byPatch.set(key, m)
+  }
+  if ('error' in m) throw new DitenError(m.error.code, m.error.message, m.error.meta)
+  return m
+}
+
 /** A merge patch of one part of the features, checked against the definition as a whole. */
 function patchFeatures(t: TwinRecord, p: { patch: string; ifRevision?: number }, part: 'properties' | 'desiredProperties', kind: 'sync' | 'setDesired', c: TwinCall): TwinResult {
   checkRevision(t, p.ifRevision)
-  const patch = featurePatch(p.patch, part)
-  const features = mergePatch(JSON.parse(t.features) as Json, patch)
-  checkFeatures(definitionOf(t), features)
-  const record = next(t, { features: canonicalJson(features) }, c)
-  return { record, event: event(record, kind, patch, c) }
+  const m = merged(t, p.patch, part)
+  const record = next(t, { features: m.features }, c)
+  return { record, event: { twinId: record.twinId, revision: record.revision, kind, change: m.change, time: c.time, txId: c.txId } }
 }
 
 export function sync(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {

@@ -69,6 +69,15 @@ describe('definitions', () => {
   })
 })
 
+function describeOf(f: () => unknown): string {
+  try {
+    f()
+    return 'ok'
+  } catch (e) {
+    return `${(e as { code?: string }).code}: ${(e as Error).message}`
+  }
+}
+
 describe('twin calls', () => {
   it('register, sync with merge patch, history-ready events, revision and time', () => {
     const twins = registered()
@@ -102,6 +111,25 @@ describe('twin calls', () => {
     expect(code(s('{"state": {'))).toBe(ErrorCode.TWIN_BAD_PATCH) // malformed JSON
     expect(code(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"rpm":5}}}' }, call()))).toBe(ErrorCode.TWIN_BAD_PATCH) // rpm is not writable
     expect(twins.get('acme:pump-1')).toEqual(before)
+  })
+
+  it('gives the same answer when a call is worked out again (admission, relay, build, validate)', () => {
+    const twins = registered()
+    const patch = '{"state":{"properties":{"rpm":900}}}'
+    const a = sync(twins, { twinId: 'acme:pump-1', patch }, asDevice(5000))
+    const b = sync(twins, { twinId: 'acme:pump-1', patch }, asDevice(6000))
+    expect(b.record.features).toBe(a.record.features)
+    expect(b.event.change).toBe(a.event.change)
+    expect(b.record.modified).toBe(6000) // the time is the call's own
+    // a refusal is reproduced with its code and message, and the same patch as desired values is a separate question
+    const bad = () => sync(twins, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":"fast"}}}' }, asDevice())
+    expect(describeOf(bad)).toEqual(describeOf(bad))
+    expect(code(bad)).toBe(ErrorCode.TWIN_BAD_PATCH)
+    expect(describeOf(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":5}}}' }, call()))).toBe('ok')
+    // a new record (after a change) is merged afresh
+    twins.set('acme:pump-1', a.record)
+    const c = sync(twins, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":null}}}' }, asDevice())
+    expect(JSON.parse(c.record.features)).toEqual({ state: { properties: {} } })
   })
 
   it('sets desired values on writable properties (host or owner), retires, refuses after retirement', () => {
