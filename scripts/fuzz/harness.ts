@@ -2,9 +2,9 @@
  * The fuzz harness: random and mutated-valid inputs against one target at a time. An input must
  * end as `accepted` (valid) or be refused with a typed error (a DitenError: schema, encoding,
  * rule codes, gossip reject/ignore); anything else thrown is a crash, and an input that takes
- * longer than HANG_MS is a hang. Deterministic for a seed (mulberry32).
+ * longer than HANG_MS is a hang. Deterministic for a seed (seededRandom, mulberry32).
  */
-import { DitenError } from '../../ledger/index.js'
+import { DitenError, seededRandom } from '../../ledger/index.js'
 
 export const HANG_MS = 2000
 
@@ -29,17 +29,6 @@ export interface FuzzResult {
   /** up to 5 crash messages with the input (hex, first 128 bytes) */
   examples: string[]
   ms: number
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0x90, 0x9f, 0x80, 0x8f, 0xa0, 0xbf]
@@ -76,7 +65,7 @@ function randomInput(rnd: () => number, text: boolean): Uint8Array {
 
 /** Runs `count` inputs (a third random, the rest mutated seeds) against the target. */
 export async function fuzz(target: FuzzTarget, count: number, seed: number, progress?: (done: number) => void): Promise<FuzzResult> {
-  const rnd = mulberry32(seed)
+  const rnd = seededRandom(seed)
   const r: FuzzResult = { target: target.name, inputs: 0, accepted: 0, rejected: 0, crashes: 0, hangs: 0, maxMs: 0, examples: [], ms: 0 }
   const t0 = performance.now()
   for (let i = 0; i < count; i++) {

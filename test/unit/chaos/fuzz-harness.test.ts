@@ -1,7 +1,7 @@
 /** The fuzz harness itself: it must tell typed refusals from crashes and hangs, deterministically. */
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode } from '../../../ledger/index.js'
-import { fuzz, mulberry32, mutate } from '../../../scripts/fuzz/harness.js'
+import { DitenError, ErrorCode, seededRandom } from '../../../ledger/index.js'
+import { fuzz, mutate } from '../../../scripts/fuzz/harness.js'
 
 describe('fuzz harness', () => {
   it('counts typed refusals, accepted inputs, crashes and hangs', async () => {
@@ -35,8 +35,8 @@ describe('fuzz harness', () => {
 
   it('is deterministic for a seed and mutates within bounds', () => {
     const seeds = [new TextEncoder().encode('{"a":1}')]
-    const a = mulberry32(5)
-    const b = mulberry32(5)
+    const a = seededRandom(5)
+    const b = seededRandom(5)
     for (let i = 0; i < 200; i++) {
       const x = mutate(seeds[0]!, seeds, a, true)
       const y = mutate(seeds[0]!, seeds, b, true)
