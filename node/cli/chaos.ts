@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { writeFile, mkdir } from 'node:fs/promises'
-import { UsageError } from './errors.js'
+import { UsageError, intFlag } from './errors.js'
 import { listScenarios, loadScenario, quickened } from '../chaos/scenario.js'
 import { runScenario, type ChaosReport } from '../chaos/runner.js'
 import { formatMatrix, formatRun, summarize } from '../chaos/report.js'
@@ -30,14 +30,8 @@ export async function runChaos(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { seed: { type: 'string' }, seeds: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'chaos-report' }, 'base-port': { type: 'string' }, keep: { type: 'boolean', default: false } },
   })
-  const num = (v: string | undefined, name: string, dflt: number, min: number, max: number) => {
-    if (v === undefined) return dflt
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`)
-    return n
-  }
   const out = resolve(values.out!)
-  const base = { quick: values.quick!, basePort: num(values['base-port'], 'base-port', 27600, 1024, 65000), out, keep: values.keep!, log: (l: string) => console.log(`[chaos] ${l}`) }
+  const base = { quick: values.quick!, basePort: intFlag(values['base-port'], 'base-port', 27600, 1024, 65000), out, keep: values.keep!, log: (l: string) => console.log(`[chaos] ${l}`) }
   switch (sub) {
     case 'list': {
       for (const name of await listScenarios()) console.log(`${name.padEnd(24)} ${(await loadScenario(name)).description}`)
@@ -47,13 +41,13 @@ export async function runChaos(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError('diten chaos run needs one scenario (see diten chaos list)')
       let s = await loadScenario(positionals[0]!)
       if (values.quick) s = quickened(s)
-      const r = await runScenario(s, { ...base, seed: num(values.seed, 'seed', 1, 0, 1_000_000) })
+      const r = await runScenario(s, { ...base, seed: intFlag(values.seed, 'seed', 1, 0, 1_000_000) })
       console.log(formatRun(r))
       console.log(`report: ${out}/${s.name}-seed${r.seed}.json${s.fl ? '' : ` (timeline: ${s.name}-seed${r.seed}.svg)`}`)
       return r.ok ? 0 : 1
     }
     case 'matrix': {
-      const seeds = values.quick ? 1 : num(values.seeds, 'seeds', 2, 1, 100)
+      const seeds = values.quick ? 1 : intFlag(values.seeds, 'seeds', 2, 1, 100)
       const names = positionals.length ? positionals : await listScenarios()
       const reports: ChaosReport[] = []
       const t0 = Date.now()
