@@ -163,8 +163,11 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.offered))
     for (; next < due; next++) {
       const sender = txs[next]!.sender
-      if (o.oneInFlightPerSender && (busy.has(sender) || waiting.get(sender)?.length)) waiting.set(sender, [...(waiting.get(sender) ?? []), next])
-      else {
+      const queue = waiting.get(sender)
+      if (o.oneInFlightPerSender && (busy.has(sender) || queue?.length)) {
+        if (queue) queue.push(next)
+        else waiting.set(sender, [next])
+      } else {
         busy.add(sender)
         ready.push(next)
       }

@@ -69,8 +69,6 @@ export class ShardChain {
   private startTimer: NodeJS.Timeout | undefined
   /** highest height of each other shard linked by this shard's chain */
   readonly linked = new Map<number, number>()
-  /** candidates of the last block built: left for later (nonce gaps) and refused */
-  private lastBuild = { deferred: 0, rejected: 0 }
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
   private progressAt = Date.now()
@@ -317,9 +315,7 @@ export class ShardChain {
     if (validValue && this.log.blocks.has(validValue)) {
       block = this.log.blocks.get(validValue)!
     } else {
-      const t0 = performance.now()
       block = this.build(round, Date.now())
-      this.d.logger.debug({ height: this.height, round, txs: block.txs.length, pending: this.d.mempool.size, ...this.lastBuild, ms: Math.round(performance.now() - t0) }, 'block built')
       if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
     }
     const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
@@ -342,6 +338,7 @@ export class ShardChain {
   }
 
   private build(round: number, time: number): Block {
+    const t0 = performance.now()
     const built = buildBlock({
       view: this.d.view,
       state: this.state,
@@ -357,7 +354,8 @@ export class ShardChain {
     })
     this.lastRejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
     for (const r of this.lastRejected) this.d.mempool.remove(r.id)
-    this.lastBuild = { deferred: built.deferred, rejected: built.rejected.length }
+    // pending: the pool at build time; deferred: candidates waiting for an earlier nonce or a model blob
+    this.d.logger.debug({ height: this.height, round, txs: built.block.txs.length, pending: this.d.mempool.size, deferred: built.deferred, rejected: built.rejected.length, ms: Math.round(performance.now() - t0) }, 'block built')
     this.log.validated.set(toHex(headerHash(built.block.header)), built.state)
     return built.block
   }

@@ -10,15 +10,9 @@ import { loadNetwork } from '../cli/network.js'
 import { runFl } from '../fl/runner.js'
 import { FL_ATTACKS } from '../chain/behaviours.js'
 import { Cluster } from './cluster.js'
-import { checkIntegrity, checkSafety, type IntegrityReport, type PunishmentReport, type SafetyReport } from './invariants.js'
+import { checkIntegrity, checkPunishment, checkSafety, type IntegrityReport, type PunishmentReport, type SafetyReport } from './invariants.js'
 import type { ChaosReport, RunOptions } from './runner.js'
 import type { Scenario } from './scenario.js'
-
-interface ConsensusStatus {
-  epoch: number
-  delegates: string[]
-  members: { name: string; stake: number; jailedUntilEpoch: number; reputationBp: number }[]
-}
 
 export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosReport> {
   const fl = s.fl!
@@ -29,27 +23,19 @@ export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosRe
   let integrity: IntegrityReport = { attackTxs: 0, attackTxsCommitted: 0, twinCallsScanned: 0, violations: [] }
   let punishment: PunishmentReport = { checked: [], violations: [] }
   let heads: number[] = []
-  let thresholdBp = 0
   const report = await runFl({
     nodes: s.nodes, trainers: fl.trainers, rounds: fl.rounds, dataset: 'mnist', dataLimit: fl.dataLimit, partition: 'iid', alpha: 0.5, mode: 'sync', aggregation: 'fedavg',
     localEpochs: fl.localEpochs, byzantine: spec, out: join(o.out, `${s.name}-seed${o.seed}-fl`), basePort: o.basePort, blockIntervalMs: s.blockIntervalMs ?? 1000, baselines: 'all',
     epochLength: s.epochLength ?? 10, log: o.log, progress: () => undefined,
     inspect: async (dir) => {
       const net = await loadNetwork(dir)
-      thresholdBp = net.genesis.params.reputation.thresholdBp
       const cluster = new Cluster(net, byzantine)
       for (const m of cluster.members) m.state = 'up'
       safety = await checkSafety(cluster, net.genesis.committees)
       integrity = await checkIntegrity(cluster, net.genesis.committees)
       const reader = cluster.reachable()[0]!.client
       heads = (await reader.status()).heads
-      const st = await reader.call<ConsensusStatus>('consensus_status')
-      const initial = new Map(net.genesis.members.map((m) => [m.name, m.stake]))
-      const checked = (s.expect?.distrusted ?? []).map((node) => {
-        const m = st.members.find((x) => x.name === node)!
-        return { node, stake: m.stake, initialStake: initial.get(node) ?? 0, jailedUntilEpoch: m.jailedUntilEpoch, reputationBp: m.reputationBp, elected: st.delegates.includes(node) }
-      })
-      punishment = { checked, violations: checked.filter((c) => !(c.reputationBp <= thresholdBp && !c.elected)).map((c) => `${c.node}: reputation ${c.reputationBp} bp (threshold ${thresholdBp}), elected ${c.elected}`) }
+      punishment = await checkPunishment(reader, net.genesis, s.expect ?? {})
     },
   })
   const attackers = new Set((s.byzantine ?? []).filter((b) => b.behaviours.some((x) => (FL_ATTACKS as readonly string[]).includes(x))).map((b) => b.node))

@@ -7,7 +7,7 @@
  *              committed twin.sync is signed by the twin's owner with gap-free sequence numbers
  *   punishment members expected to be punished end slashed and jailed
  */
-import { fromHex } from '../../ledger/index.js'
+import { fromHex, type Genesis } from '../../ledger/index.js'
 import { twinSyncCodec } from '../../twin/contract.js'
 import type { DitenClient } from '../rpc/client.js'
 import type { Cluster } from './cluster.js'
@@ -107,13 +107,23 @@ interface ConsensusStatus {
   members: { name: string; stake: number; jailedUntilEpoch: number; reputationBp: number }[]
 }
 
-/** Expected offenders: stake below the initial stake and jailed at some point (jailedUntil > 0). */
-export async function checkPunishment(reader: DitenClient, initialStake: Map<string, number>, expected: string[]): Promise<PunishmentReport> {
+/**
+ * `punished` (equivocators): stake below the genesis stake and jailed at some point
+ * (jailedUntil > 0); `distrusted` (poisoners): reputation at or below the election threshold
+ * and not among the current delegates.
+ */
+export async function checkPunishment(reader: DitenClient, g: Genesis, expect: { punished?: string[]; distrusted?: string[] }): Promise<PunishmentReport> {
   const st = await reader.call<ConsensusStatus>('consensus_status')
-  const checked = expected.map((node) => {
+  const threshold = g.params.reputation.thresholdBp
+  const standing = (node: string) => {
     const m = st.members.find((x) => x.name === node)!
-    return { node, stake: m.stake, initialStake: initialStake.get(node) ?? 0, jailedUntilEpoch: m.jailedUntilEpoch, reputationBp: m.reputationBp, elected: st.delegates.includes(node) }
-  })
-  const violations = checked.filter((c) => !(c.stake < c.initialStake && c.jailedUntilEpoch > 0)).map((c) => `${c.node} was not punished (stake ${c.stake} of ${c.initialStake}, jailed until epoch ${c.jailedUntilEpoch})`)
-  return { checked, violations }
+    return { node, stake: m.stake, initialStake: g.members.find((x) => x.name === node)?.stake ?? 0, jailedUntilEpoch: m.jailedUntilEpoch, reputationBp: m.reputationBp, elected: st.delegates.includes(node) }
+  }
+  const punished = (expect.punished ?? []).map(standing)
+  const distrusted = (expect.distrusted ?? []).map(standing)
+  const violations = [
+    ...punished.filter((c) => !(c.stake < c.initialStake && c.jailedUntilEpoch > 0)).map((c) => `${c.node} was not punished (stake ${c.stake} of ${c.initialStake}, jailed until epoch ${c.jailedUntilEpoch})`),
+    ...distrusted.filter((c) => !(c.reputationBp <= threshold && !c.elected)).map((c) => `${c.node}: reputation ${c.reputationBp} bp (threshold ${threshold}), elected ${c.elected}`),
+  ]
+  return { checked: [...punished, ...distrusted], violations }
 }

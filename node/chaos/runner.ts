@@ -132,7 +132,7 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     o.log('checking safety, integrity, punishment')
     const safety = await checkSafety(cluster, shards)
     const integrity = await checkIntegrity(cluster, shards)
-    const punishment = await checkPunishment(cluster.reachable()[0]!.client, new Map(net.genesis.members.map((m) => [m.name, m.stake])), s.expect?.punished ?? [])
+    const punishment = await checkPunishment(cluster.reachable()[0]!.client, net.genesis, s.expect ?? {})
     const liveness = livenessOf(faults, boundMs)
     const permission = { violations: faults.filter((f) => f.outsider && f.outsider.connectionsKept > 0).map((f) => `a non-member kept ${f.outsider!.connectionsKept} connection(s) open`) }
     const accounting = {

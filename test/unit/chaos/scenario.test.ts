@@ -43,3 +43,29 @@ describe('chaos scenarios', () => {
     expect(caughtUpAfter(s, 'c', 1000, [6])).toBe(1600)
   })
 })
+
+describe('punishment check', () => {
+  it('wants equivocators slashed and jailed, poisoners at or below the threshold and not elected', async () => {
+    const { checkPunishment } = await import('../../../node/chaos/invariants.js')
+    const { createGenesis, defaultGenesisParams, generateKeypair, toHex } = await import('../../../ledger/index.js')
+    const g = createGenesis({ chainId: 'p', params: defaultGenesisParams(), members: ['a', 'b', 'c', 'd'].map((name) => ({ name, publicKey: toHex(generateKeypair().publicKey), dataSize: 1 })) })
+    const stake = g.members[0]!.stake
+    const status = {
+      epoch: 3,
+      delegates: ['a', 'c'],
+      members: [
+        { name: 'a', stake: stake - 1, jailedUntilEpoch: 5, reputationBp: 9000 }, // punished
+        { name: 'b', stake, jailedUntilEpoch: 0, reputationBp: 9000 }, // not punished
+        { name: 'c', stake, jailedUntilEpoch: 0, reputationBp: 5500 }, // low, but elected
+        { name: 'd', stake, jailedUntilEpoch: 0, reputationBp: 5500 }, // distrusted
+      ],
+    }
+    const reader = { call: async () => status } as unknown as import('../../../node/rpc/client.js').DitenClient
+    const ok = await checkPunishment(reader, g, { punished: ['a'], distrusted: ['d'] })
+    expect(ok.violations).toEqual([])
+    expect(ok.checked.map((c) => c.node)).toEqual(['a', 'd'])
+    const bad = await checkPunishment(reader, g, { punished: ['b'], distrusted: ['c', 'b'] })
+    expect(bad.violations).toHaveLength(3)
+    expect(bad.violations[0]).toContain('b was not punished')
+  })
+})
