@@ -172,7 +172,7 @@ export class DitenNode {
     })
 
     this.chain = new ChainService(
-      { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []) },
+      { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), dataDir: o.dataDir },
       { db: this.db, gossip: this.gossip, reqresp: this.reqresp, members, peerBook: this.peerBook, logger: this.logger.child({ module: 'chain' }), metrics: this.metrics },
     )
     await this.chain.init()

@@ -49,7 +49,7 @@ console.log(`offered            ${offered} tx/s for ${durationS} s (${r.submitte
 console.log(`finalized          ${figures.finalizedTxPerSec} tx/s   (${r.committed.size} committed in all)`)
 console.log(`submit → commit    p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
 console.log(`blocks             ${figures.blocksPerSec} /s`)
-console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2)`)
+console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2); load generator ${Math.round(figures.cpuLoadGen * 100)}%`)
 console.log(`p99 per 5 s       ${figures.p99By5sMs.map((x: number) => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`)
 console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundTxPerSec} tx/s → ratio ${figures.boundRatio}`)
 await cleanup()

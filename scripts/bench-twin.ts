@@ -78,7 +78,7 @@ const figures = { bench: 'twin', nodes, twins: twinCount, durationS, offeredPerS
 console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twinCount} twins (${r.submitted.size} calls, ${f.refused})`)
 console.log(`committed          ${figures.syncsPerSec} syncs/s   (${r.committed.size} in all)`)
 console.log(`call → commit      p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms after warm-up; p99 ${figures.p99AllMs} ms including it`)
-console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2)`)
+console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2); load generator ${Math.round(figures.cpuLoadGen * 100)}%`)
 console.log(`p99 per 5 s       ${figures.p99By5sMs.map((x: number) => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`)
 console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundPerSec}/s → ratio ${figures.boundRatio}; every node at the same revisions: ${figures.nodesAgree}`)
 await cleanup()

@@ -3,6 +3,7 @@
  * shards), the ChainView they share, transaction admission, gossip of transactions,
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
+import { join } from 'node:path'
 import {
   DitenError, ErrorCode, array, blockType, bytesEqual, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType, txId, txRootOf,
   signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
@@ -36,7 +37,7 @@ export const finalizedCodec = defineCodec('finalized', struct({ block: blockType
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
 const TX_BATCH_MAX = 512
-const TX_BATCH_WAIT_MS = 20
+const TX_BATCH_WAIT_MS = 50
 const TX_VERIFY_SLICE = 32
 export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
@@ -55,6 +56,8 @@ export interface ChainServiceOptions {
   keypair: Keypair
   selfMember: number
   byzantine: ReadonlySet<Behaviour>
+  /** the node's data folder (double-sign records live beside the database) */
+  dataDir: string
 }
 
 export class ChainService implements ChainView {
@@ -140,7 +143,7 @@ export class ChainService implements ChainView {
         view: this,
         store: this.store,
         mempool: this.mempools[s]!,
-        guard: new SignGuard(s, this.opts.keypair, this.store),
+        guard: new SignGuard(s, this.opts.keypair, join(this.opts.dataDir, `sign-state-${s}.bin`), this.store),
         selfMember: this.opts.selfMember,
         byzantine: this.opts.byzantine,
         logger: this.m.logger.child({ shard: s }),

@@ -40,7 +40,7 @@ export const signStateType = struct({
   validBlock: optional(blockType),
 })
 export type SignState = Infer<typeof signStateType>
-const signStateCodec = defineCodec('signState', signStateType, 16 * 1024 * 1024)
+export const signStateCodec = defineCodec('signState', signStateType, 16 * 1024 * 1024)
 
 const txLocationType = struct({ shard: u32, height: u53, index: u32 })
 export type TxLocation = Infer<typeof txLocationType>

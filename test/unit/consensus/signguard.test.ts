@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeypair } from '../../../ledger/index.js'
+import { ErrorCode, generateKeypair } from '../../../ledger/index.js'
 import { LevelStore } from '../../../node/db.js'
 import { ChainStore } from '../../../node/chain/store.js'
 import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from '../../../node/chain/signer.js'
@@ -11,6 +11,11 @@ const dirs: string[] = []
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'diten-guard-'))
+  dirs.push(dir)
+  return dir
+}
 
 const A = new Uint8Array(32).fill(1)
 const B = new Uint8Array(32).fill(2)
@@ -18,12 +23,10 @@ const rec = (height: number, round: number, step: number, hash: Uint8Array) => (
 
 describe('double-sign guard', () => {
   it('refuses earlier steps and conflicting same-step signatures, also after a restart', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'diten-guard-'))
-    dirs.push(dir)
+    const dir = await tempDir()
     const kp = generateKeypair()
-    let db = await LevelStore.open(dir)
-    let guard = new SignGuard(0, kp, new ChainStore(db))
-    await guard.load()
+    let guard = new SignGuard(0, kp, join(dir, 'sign-state-0.bin'))
+    expect(await guard.load()).toBeUndefined()
     expect(await guard.allow(rec(5, 0, STEP_PROPOSAL, A))).toBe(true)
     expect(await guard.allow(rec(5, 0, STEP_PREVOTE, A))).toBe(true)
     expect(await guard.allow(rec(5, 0, STEP_PREVOTE, A))).toBe(true) // the same vote again is harmless
@@ -31,19 +34,37 @@ describe('double-sign guard', () => {
     expect(await guard.allow(rec(5, 0, STEP_PROPOSAL, B))).toBe(false) // going back a step
     expect(await guard.allow(rec(4, 9, STEP_PRECOMMIT, B))).toBe(false) // going back a height
     expect(await guard.allow(rec(5, 0, STEP_PRECOMMIT, A))).toBe(true)
-    await db.close()
-    // as after kill -9: a fresh process reads what was persisted before signing
-    db = await LevelStore.open(dir)
-    guard = new SignGuard(0, kp, new ChainStore(db))
+    // as after kill -9: a fresh guard reads what was written before signing (allow returned only after it)
+    guard = new SignGuard(0, kp, join(dir, 'sign-state-0.bin'))
     expect((await guard.load())?.step).toBe(STEP_PRECOMMIT)
     expect(await guard.allow(rec(5, 0, STEP_PRECOMMIT, B))).toBe(false)
     expect(await guard.allow(rec(5, 0, STEP_PREVOTE, NIL()))).toBe(false)
     expect(await guard.allow(rec(5, 1, STEP_PREVOTE, B))).toBe(true) // a later round is fine
     // shards keep separate records
-    const other = new SignGuard(1, kp, new ChainStore(db))
+    const other = new SignGuard(1, kp, join(dir, 'sign-state-1.bin'))
     await other.load()
     expect(await other.allow(rec(1, 0, STEP_PREVOTE, B))).toBe(true)
+    expect((await new SignGuard(0, kp, join(dir, 'sign-state-0.bin')).load())?.height).toBe(5)
+  })
+
+  it('takes over a record an older version kept in the database', async () => {
+    const dir = await tempDir()
+    const db = await LevelStore.open(join(dir, 'db'))
+    const store = new ChainStore(db)
+    await store.signStates.put(0, rec(7, 2, STEP_PREVOTE, A))
+    const guard = new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin'), store)
+    expect((await guard.load())?.height).toBe(7)
+    expect(await guard.allow(rec(7, 2, STEP_PREVOTE, B))).toBe(false)
+    expect(await guard.allow(rec(7, 2, STEP_PRECOMMIT, A))).toBe(true)
     await db.close()
+    // from now on the file is the record
+    expect((await new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin')).load())?.step).toBe(STEP_PRECOMMIT)
+  })
+
+  it('refuses to start on an unreadable record rather than sign blindly', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'sign-state-0.bin'), Buffer.from('not a record'))
+    await expect(new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin')).load()).rejects.toMatchObject({ code: ErrorCode.DB_CORRUPT })
   })
 })
 
