@@ -68,3 +68,53 @@ export function defineCodec<T>(name: string, type: Type<T>, maxBytes: number): C
     },
   }
 }
+
+/**
+ * Reads the leading scalars of a canonical struct without decoding the rest: descends `depth`
+ * times into the first field (each a struct, i.e. an array), then returns the first `count`
+ * fields there if each is a string or an unsigned integer. Anything else gives undefined. For
+ * cheap routing decisions only (e.g. "this block is already final here"); never for validity.
+ */
+export function peekWire(bytes: Uint8Array, depth: number, count: number): (string | number)[] | undefined {
+  let i = 0
+  const u = (n: number) => {
+    let v = 0
+    for (let k = 0; k < n; k++) v = v * 256 + bytes[i + k]!
+    i += n
+    return v
+  }
+  const arrayLen = (): number | undefined => {
+    const b = bytes[i++]
+    if (b === undefined) return undefined
+    if (b >= 0x90 && b <= 0x9f) return b & 0x0f
+    if (b === 0xdc) return u(2)
+    if (b === 0xdd) return u(4)
+    return undefined
+  }
+  for (let d = 0; d <= depth; d++) {
+    const n = arrayLen()
+    if (n === undefined || n < (d === depth ? count : 1)) return undefined
+  }
+  const out: (string | number)[] = []
+  for (let k = 0; k < count; k++) {
+    const b = bytes[i++]
+    if (b === undefined) return undefined
+    let strLen: number | undefined
+    if (b <= 0x7f) out.push(b)
+    else if (b === 0xcc) out.push(u(1))
+    else if (b === 0xcd) out.push(u(2))
+    else if (b === 0xce) out.push(u(4))
+    else if (b === 0xcf) out.push(u(8))
+    else if (b >= 0xa0 && b <= 0xbf) strLen = b & 0x1f
+    else if (b === 0xd9) strLen = u(1)
+    else if (b === 0xda) strLen = u(2)
+    else return undefined
+    if (strLen !== undefined) {
+      if (i + strLen > bytes.length) return undefined
+      out.push(new TextDecoder().decode(bytes.subarray(i, i + strLen)))
+      i += strLen
+    }
+    if (i > bytes.length) return undefined
+  }
+  return out
+}

@@ -5,7 +5,7 @@
  */
 import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import {
@@ -217,15 +217,27 @@ export class DitenNode {
     if (this.logger.isLevelEnabled('debug')) {
       const lag = monitorEventLoopDelay({ resolution: 10 })
       lag.enable()
+      // garbage-collection pauses in the window (a long one stalls consensus like any other task)
+      let gcMs = 0
+      let gcMaxMs = 0
+      const gc = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gcMs += e.duration
+          gcMaxMs = Math.max(gcMaxMs, e.duration)
+        }
+      })
+      gc.observe({ entryTypes: ['gc'] })
       const score = (peer: string) => Math.round((this.host.services.pubsub as unknown as { getScore(p: string): number }).getScore(peer))
       const timer = setInterval(() => {
-        this.logger.debug({ loopDelayMaxMs: Math.round(lag.max / 1e6), loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6), scores: Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])) }, 'node health')
+        this.logger.debug({ loopDelayMaxMs: Math.round(lag.max / 1e6), loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6), gcMs: Math.round(gcMs), gcMaxMs: Math.round(gcMaxMs), scores: Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])) }, 'node health')
         lag.reset()
+        gcMs = gcMaxMs = 0
       }, 2000)
       timer.unref()
       this.onClose('health log', () => {
         clearInterval(timer)
         lag.disable()
+        gc.disconnect()
       })
     }
     const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)

@@ -39,10 +39,20 @@ export const twinRecordType = struct({
 })
 export type TwinRecord = Infer<typeof twinRecordType>
 
+/** The first 32 bits of sha256(twinId), by twinId (every call routes by it; bounded). */
+const routeHashes = new Map<string, number>()
+
 /** Shard of a twin: sha256(twinId) mod I (DESIGN §5). */
 export function shardOfTwin(twinId: string, shards: number): number {
-  const h = sha256Digest(new TextEncoder().encode(twinId))
-  return new DataView(h.buffer, h.byteOffset, 4).getUint32(0) % shards
+  if (shards === 1) return 0
+  let n = routeHashes.get(twinId)
+  if (n === undefined) {
+    const h = sha256Digest(new TextEncoder().encode(twinId))
+    n = new DataView(h.buffer, h.byteOffset, 4).getUint32(0)
+    if (routeHashes.size >= 100_000) routeHashes.clear()
+    routeHashes.set(twinId, n)
+  }
+  return n % shards
 }
 
 /** One committed change, kept in the node's history and sent to event subscribers. */

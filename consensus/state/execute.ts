@@ -52,23 +52,38 @@ export function shardOfTx(tx: SignedTx, shards: number, payload?: unknown): numb
   return shardOfSender(tx.body.sender, shards)
 }
 
+/**
+ * Decoded payloads by body, and signed transactions whose signature verified, by object: a
+ * transaction passes checkTx at admission, in the relay rule and when a block holding it is
+ * built or validated. Transactions are never mutated after creation (ledger/chain/tx.ts), so
+ * these are pure functions of the object. Only successes are kept; a refusal is worked out again.
+ */
+const payloads = new WeakMap<SignedTx['body'], unknown>()
+const verified = new WeakSet<SignedTx>()
+
 /** Stateless checks (chain, kind, payload, signature); returns the decoded payload and the tx id. */
 export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): { payload: unknown; id: Uint8Array } {
   if (tx.body.chainId !== g.chainId) throw txError(ErrorCode.TX_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
   const kind = TX_KINDS.get(tx.body.kind)
   if (!kind) throw txError(ErrorCode.TX_UNKNOWN_KIND, `unknown transaction kind "${tx.body.kind}" (known: ${[...TX_KINDS.keys()].join(', ')})`)
-  let payload: unknown
-  try {
-    payload = kind.codec.decode(tx.body.payload)
-  } catch (e) {
-    throw txError(ErrorCode.TX_BAD_PAYLOAD, `${tx.body.kind} payload: ${describeError(e)}`)
+  let payload = payloads.get(tx.body)
+  if (payload === undefined) {
+    try {
+      payload = kind.codec.decode(tx.body.payload)
+    } catch (e) {
+      throw txError(ErrorCode.TX_BAD_PAYLOAD, `${tx.body.kind} payload: ${describeError(e)}`)
+    }
+    payloads.set(tx.body, payload)
   }
-  // the cache key binds body and signature: a known body with another signature is checked again
   const id = txId(tx.body)
-  const key = toHex(id) + toHex(tx.sig)
-  if (!cache?.has(key)) {
-    if (!txSignatureValid(tx)) throw txError(ErrorCode.TX_BAD_SIGNATURE, 'the signature does not match the sender key')
-    cache?.add(key)
+  if (!verified.has(tx)) {
+    // the cache key binds body and signature: a known body with another signature is checked again
+    const key = toHex(id) + toHex(tx.sig)
+    if (!cache?.has(key)) {
+      if (!txSignatureValid(tx)) throw txError(ErrorCode.TX_BAD_SIGNATURE, 'the signature does not match the sender key')
+      cache?.add(key)
+    }
+    verified.add(tx)
   }
   return { payload, id }
 }

@@ -32,11 +32,12 @@ export const signedTxCodec = defineCodec('tx', signedTxType, MAX_TX_BYTES)
 export const TX_SIG_DOMAIN = 'tx'
 
 /**
- * Encoded bodies by object: a transaction is hashed at admission, when a block is built or
- * validated, and at commit. Bodies are never mutated after creation (a changed transaction
- * is a new object), so the bytes of one object never change.
+ * Encoded bodies and ids by object: a transaction is hashed at admission, by the gossip relay
+ * rule, when a block is built or validated, and at commit. Bodies are never mutated after
+ * creation (a changed transaction is a new object), so the bytes of one object never change.
  */
 const bodyBytes = new WeakMap<TxBody, Uint8Array>()
+const bodyIds = new WeakMap<TxBody, Uint8Array>()
 function encodeBody(body: TxBody): Uint8Array {
   let b = bodyBytes.get(body)
   if (!b) {
@@ -46,8 +47,14 @@ function encodeBody(body: TxBody): Uint8Array {
   return b
 }
 
+/** The transaction id (tagged sha256 of the body). Treat the returned bytes as read-only. */
 export function txId(body: TxBody): Uint8Array {
-  return taggedHash('tx', encodeBody(body))
+  let id = bodyIds.get(body)
+  if (!id) {
+    id = taggedHash('tx', encodeBody(body))
+    bodyIds.set(body, id)
+  }
+  return id
 }
 
 export function signTx(body: TxBody, secretKey: Uint8Array): SignedTx {

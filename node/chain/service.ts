@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import {
-  DitenError, ErrorCode, array, blockType, bytesEqual, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType, txId, txRootOf,
+  DitenError, ErrorCode, array, blockType, peekWire, bytesEqual, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType, txId, txRootOf,
   signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
@@ -359,6 +359,11 @@ export class ChainService implements ChainView {
     this.m.gossip.register({
       name: 'block',
       codec: finalizedCodec,
+      // a committee member decided the block itself: skip decoding ~1 MB it has (finalized → block → header: chainId, shard, height)
+      peek: (data) => {
+        const p = peekWire(data, 2, 3)
+        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number') this.ignoreIfStale(p[1], p[2] + 1)
+      },
       validate: (f) => {
         const h = f.block.header
         if (h.chainId !== g.chainId || h.shard >= g.committees) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')

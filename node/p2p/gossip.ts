@@ -31,6 +31,11 @@ export class GossipValidationError extends DitenError {
 export interface TopicHandler<T> {
   name: TopicName
   codec: Codec<T>
+  /**
+   * Optional look at the raw bytes before they are decoded: may throw an IGNORE for a message
+   * that is surely useless here (e.g. a block already final), saving the decode of a large one.
+   */
+  peek?(data: Uint8Array): void
   /** throws GossipValidationError (or any DitenError = reject) when the message is bad */
   validate(msg: T, author: Member): void | Promise<void>
   /** called once per accepted message */
@@ -111,6 +116,7 @@ export class Gossip {
     const author = this.modules.members.byPeerId(msg.from)
     if (!author) return TopicValidatorResult.Reject
     try {
+      reg.handler.peek?.(msg.data)
       const value = reg.handler.codec.decode(msg.data)
       await reg.handler.validate(value, author)
       this.decoded.set(msg.data, value)

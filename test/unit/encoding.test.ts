@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, DitenError, SchemaError, defineCodec, struct, str, u32, u53, bytes, array, optional, bool, toHex, fromHex, packWire, taggedHash } from '../../ledger/index.js'
+import { ErrorCode, DitenError, SchemaError, defineCodec, struct, str, u32, u53, bytes, array, optional, bool, toHex, fromHex, packWire, peekWire, taggedHash } from '../../ledger/index.js'
 
 const Header = struct({
   chainId: str({ max: 32 }),
@@ -104,6 +104,31 @@ describe('canonical encoding', () => {
       } catch (e) {
         expect(e).toBeInstanceOf(DitenError)
       }
+    }
+  })
+})
+
+describe('peekWire', () => {
+  const Outer = struct({ inner: struct({ head: Header, body: array(bytes({ max: 64 }), { max: 4 }) }), tail: u32 })
+  const outer = defineCodec('outer', Outer, 4096)
+  it('reads the leading scalars of a nested struct without decoding the rest', () => {
+    for (const height of [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1]) {
+      const b = outer.encode({ inner: { head: { ...sample, height }, body: [Uint8Array.of(9)] }, tail: 1 })
+      expect(peekWire(b, 2, 2)).toEqual(['diten', height])
+    }
+    const long = outer.encode({ inner: { head: { ...sample, chainId: 'x'.repeat(32) }, body: [] }, tail: 1 })
+    expect(peekWire(long, 2, 2)).toEqual(['x'.repeat(32), 300])
+  })
+  it('gives undefined for anything else, never throws', () => {
+    const b = outer.encode({ inner: { head: sample, body: [] }, tail: 1 })
+    expect(peekWire(b, 1, 2)).toBeUndefined() // a struct where a scalar is expected
+    expect(peekWire(b.subarray(0, 5), 2, 2)).toBeUndefined() // cut inside the string
+    expect(peekWire(new Uint8Array(0), 2, 2)).toBeUndefined()
+    expect(peekWire(Uint8Array.of(0xc0), 0, 1)).toBeUndefined() // nil
+    for (let i = 0; i < 2000; i++) {
+      const r = new Uint8Array(1 + (i % 40)).map(() => Math.floor(Math.random() * 256))
+      const p = peekWire(r, 2, 3)
+      expect(p === undefined || Array.isArray(p)).toBe(true)
     }
   })
 })
