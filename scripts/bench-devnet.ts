@@ -18,10 +18,13 @@ import { rate as measureRate } from './bench-util.js'
 
 const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-export const rpc = async (api: string, body: unknown): Promise<any> => (await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
-
-/** The load path: a raw JSON body over kept-alive node:http connections (fetch costs the generator several times more CPU). */
+/**
+ * JSON-RPC over kept-alive node:http connections (fetch costs the load generator several times
+ * more CPU). Idle sockets are dropped after 3 s, before the server's 5 s keep-alive timeout.
+ */
 const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: 3000 })
+export const rpc = (api: string, body: unknown): Promise<any> => post(api, JSON.stringify(body))
+
 function post(api: string, body: string, retried = false): Promise<any> {
   return new Promise((resolve, reject) => {
     const req = request(api, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -223,16 +226,13 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   return { submitted, committed, rejected, rejectedCodes, blockTimes, start, offerEnd, end, acceptMs, cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)), cpuLoadGen: (self1.user + self1.system) / 1000 / (end - start) }
 }
 
-/** Latency percentiles for calls submitted after the warm-up (the first quarter of the run, ≤ 10 s), and over all. */
+/** Latency percentiles of a load run (call → commit on node-0), overall and per 5 s slice of submission time. */
 export function latency(r: LoadResult, durationS: number) {
-  const warmupEnd = r.start + Math.min(10_000, (durationS * 1000) / 4)
-  const of = (from: number) => [...r.committed.entries()].filter(([k]) => (r.submitted.get(k) ?? -1) >= from).map(([k, t]) => t - r.submitted.get(k)!).sort((a, b) => a - b)
+  const lat = [...r.committed.entries()].map(([k, t]) => t - r.submitted.get(k)!).sort((a, b) => a - b)
   const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN)
-  const lat = of(r.start)
-  const steady = of(warmupEnd)
   const windowS = (r.offerEnd - r.start) / 1000
   const inWindow = [...r.committed.values()].filter((t) => t >= r.start && t <= r.offerEnd).length
-  // p99 of the calls submitted in each 5 s slice of the run: shows a start-up transient apart from the steady state
+  // p99 of the calls submitted in each 5 s slice of the run: shows a transient apart from the steady state
   const timeline: number[] = []
   for (let t = r.start; t < r.start + durationS * 1000; t += 5000) {
     const xs = [...r.committed.entries()].filter(([k]) => { const s = r.submitted.get(k) ?? -1; return s >= t && s < t + 5000 }).map(([k, c]) => c - r.submitted.get(k)!).sort((a, b) => a - b)
@@ -241,15 +241,30 @@ export function latency(r: LoadResult, durationS: number) {
   return {
     perSec: inWindow / windowS,
     p99By5s: timeline,
-    p50Ms: Math.round(pct(steady, 50)),
-    p99Ms: Math.round(pct(steady, 99)),
-    p99AllMs: Math.round(pct(lat, 99)),
+    p50Ms: Math.round(pct(lat, 50)),
+    p99Ms: Math.round(pct(lat, 99)),
     blocksPerSec: Number((r.blockTimes.filter((t) => t >= r.start && t <= r.offerEnd).length / windowS).toFixed(2)),
   }
 }
 
-/** The figures both benches report, from one load run (rates against the verify bound of `nodes`). */
-export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: number, nodes: number) {
+/**
+ * The load of a bench: first `warmupS` seconds at the same rate on the freshly started processes
+ * (cold code, heaps still growing: reported as the cold start, not measured), then the measured run.
+ */
+export async function warmThenMeasure(file: DevnetFile, txs: Presigned[], o: { offered: number; warmupS: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean }) {
+  const warmCalls = Math.ceil(o.offered * o.warmupS)
+  let coldStart: { p50Ms: number; p99Ms: number } | null = null
+  if (warmCalls > 0) {
+    const w = await offerLoad(file, txs.slice(0, warmCalls), { ...o, log: (s) => o.log(`warm-up ${s}`) })
+    const l = latency(w, o.warmupS)
+    coldStart = { p50Ms: l.p50Ms, p99Ms: l.p99Ms }
+    o.log(`warm-up done: ${w.committed.size}/${warmCalls} committed, cold start p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms (not measured); measuring now`)
+  }
+  return { r: await offerLoad(file, txs.slice(warmCalls), o), coldStart }
+}
+
+/** The figures both benches report, from one measured load run (rates against the verify bound of `nodes`). */
+export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: number, nodes: number, coldStart: { p50Ms: number; p99Ms: number } | null) {
   const l = latency(r, durationS)
   const bound = verifyPerSec / nodes
   return {
@@ -262,9 +277,10 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
       committed: r.committed.size,
       p50Ms: l.p50Ms,
       p99Ms: l.p99Ms,
-      p99AllMs: l.p99AllMs,
       blocksPerSec: l.blocksPerSec,
       p99By5sMs: l.p99By5s,
+      coldStartP50Ms: coldStart?.p50Ms ?? null,
+      coldStartP99Ms: coldStart?.p99Ms ?? null,
       acceptP50Ms: r.acceptMs.p50,
       acceptP99Ms: r.acceptMs.p99,
       cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
@@ -273,4 +289,13 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
       boundRatio: Number((l.perSec / bound).toFixed(3)),
     },
   }
+}
+
+/** The lines both benches print about latency. */
+export function latencyLines(label: string, f: { p50Ms: number; p99Ms: number; p99By5sMs: number[]; coldStartP50Ms: number | null; coldStartP99Ms: number | null }, warmupS: number): string[] {
+  return [
+    `${label.padEnd(19)}p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`,
+    `p99 per 5 s        ${f.p99By5sMs.map((x) => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`,
+    f.coldStartP99Ms === null ? 'cold start         not separated (--warmup 0): the figures include it' : `cold start         p50 ${f.coldStartP50Ms} ms, p99 ${f.coldStartP99Ms} ms in the ${warmupS} s warm-up at the same rate (not in the figures above)`,
+  ]
 }

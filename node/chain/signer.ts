@@ -11,7 +11,7 @@
  * record is still in the database (older versions) read it from there once.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { bytesEqual, DitenError, ErrorCode, describeError, type Keypair } from '../../ledger/index.js'
+import { bytesEqual, DitenError, ErrorCode, describeError, headerHash, type Keypair } from '../../ledger/index.js'
 import { signStateCodec, type ChainStore, type SignState } from './store.js'
 
 export const STEP_PROPOSAL = 1
@@ -53,6 +53,9 @@ export class SignGuard {
     } else {
       this.last = await this.legacy?.signStates.get(this.shard)
     }
+    // a valid block that is the locked one is written once (see persist)
+    const l = this.last
+    if (l && !l.validBlock && l.lockedBlock && l.validRound >= 0 && l.validRound === l.lockedRound) this.last = { ...l, validBlock: l.lockedBlock }
     return this.last
   }
 
@@ -74,10 +77,16 @@ export class SignGuard {
   }
 
   private persist(s: SignState): void {
+    // locking on a polka makes the block both locked and valid in the same round: write it once
+    let rec = s
+    if (s.validBlock && s.lockedBlock && s.validRound === s.lockedRound && (s.validBlock === s.lockedBlock || bytesEqual(headerHash(s.validBlock.header), headerHash(s.lockedBlock.header)))) {
+      const { validBlock: _, ...rest } = s
+      rec = rest
+    }
     const tmp = `${this.file}.tmp`
     const fd = openSync(tmp, 'w')
     try {
-      writeSync(fd, signStateCodec.encode(s))
+      writeSync(fd, signStateCodec.encode(rec))
       fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ErrorCode, generateKeypair } from '../../../ledger/index.js'
+import { ErrorCode, generateKeypair, headerHash, toHex } from '../../../ledger/index.js'
 import { LevelStore } from '../../../node/db.js'
-import { ChainStore } from '../../../node/chain/store.js'
+import { ChainStore, signStateCodec } from '../../../node/chain/store.js'
 import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from '../../../node/chain/signer.js'
+import { buildBlock, committeeFor, proposerOf } from '../../../consensus/blocks.js'
+import { fixture } from './fixtures.js'
 
 const dirs: string[] = []
 afterEach(async () => {
@@ -59,6 +61,32 @@ describe('double-sign guard', () => {
     await db.close()
     // from now on the file is the record
     expect((await new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin')).load())?.step).toBe(STEP_PRECOMMIT)
+  })
+
+  it('keeps the locked and the valid block across a restart, writing a block that is both once', async () => {
+    const dir = await tempDir()
+    const f = fixture()
+    const c = committeeFor(f.view, 0, 1, undefined)!
+    const block = (n: number) => buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c, round: 0, proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey, time: 1_000 + n, candidates: [f.note(0)], links: [] }).block
+    const [x, y] = [block(1), block(2)]
+    const file = join(dir, 'sign-state-0.bin')
+    const kp = generateKeypair()
+    const guard = new SignGuard(0, kp, file)
+    await guard.load()
+    const locked = { ...rec(1, 0, STEP_PRECOMMIT, A), lockedRound: 0, lockedBlock: x, validRound: 0, validBlock: x }
+    await guard.allow(locked)
+    const { validBlock: _, ...once } = locked
+    expect(Buffer.from(await readFile(file)).equals(Buffer.from(signStateCodec.encode(once)))).toBe(true)
+    let back = await new SignGuard(0, kp, file).load()
+    expect(toHex(headerHash(back!.validBlock!.header))).toBe(toHex(headerHash(x.header)))
+    expect(toHex(headerHash(back!.lockedBlock!.header))).toBe(toHex(headerHash(x.header)))
+    // a later polka for another block: both are kept
+    const later = { ...rec(1, 1, STEP_PREVOTE, B), lockedRound: 0, lockedBlock: x, validRound: 1, validBlock: y }
+    await guard.allow(later)
+    expect(Buffer.from(await readFile(file)).equals(Buffer.from(signStateCodec.encode(later)))).toBe(true)
+    back = await new SignGuard(0, kp, file).load()
+    expect(toHex(headerHash(back!.lockedBlock!.header))).toBe(toHex(headerHash(x.header)))
+    expect(toHex(headerHash(back!.validBlock!.header))).toBe(toHex(headerHash(y.header)))
   })
 
   it('refuses to start on an unreadable record rather than sign blindly', async () => {
