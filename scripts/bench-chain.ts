@@ -7,7 +7,7 @@
  * ratio of finalized tx/s to the physical bound measured in the same run: the single-core
  * ed25519 verify rate divided by the number of nodes (every node verifies every tx).
  */
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { fromHex, keypairFromSecret, type Keypair } from '../ledger/index.js'
 import { dataNote } from '../consensus/state/txkinds.js'
@@ -53,4 +53,7 @@ console.log(`blocks             ${figures.blocksPerSec} /s`)
 console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2); load generator ${Math.round(figures.cpuLoadGen * 100)}%`)
 console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundTxPerSec} tx/s → ratio ${figures.boundRatio}`)
 await cleanup()
+// bench:twin compares its syncs/s with this figure
+await mkdir('bench-results', { recursive: true })
+await writeFile('bench-results/chain.json', JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }) + '\n')
 console.log(JSON.stringify(figures))

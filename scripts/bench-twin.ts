@@ -10,6 +10,7 @@
  * ed25519 verify ÷ N, the bound bench:chain reports against).
  * BENCH_SLOW=<file> writes the calls slower than 4 s (index, node, submit time, latency) as JSON lines.
  */
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
 import { twinSyncCodec } from '../twin/contract.js'
@@ -78,11 +79,18 @@ const f = loadFigures(r, durationS, verifyPerSec, nodes, coldStart)
 // every node holds the same twin at the same revision
 const probe = twinIds.filter((_, i) => i % Math.max(1, Math.floor(twinCount / 20)) === 0)
 const views = await Promise.all(file.nodes.map(async (n) => (await Promise.all(probe.map(async (twinId) => (await rpc(n.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId } })).result?.revision))).join()))
-const figures = { bench: 'twin', nodes, twins: twinCount, durationS, warmupS, offeredPerSec: offered, syncsPerSec: Math.round(f.perSec), boundPerSec: f.bound, ...f.common, nodesAgree: views.every((v) => v === views[0]) }
+// bench:chain's raw figure (data.note transactions, the last run on this machine), if there is one
+const chainRaw = await readFile('bench-results/chain.json', 'utf8').then((t) => JSON.parse(t) as { finalizedTxPerSec: number; offeredTxPerSec: number; p99Ms: number; measuredAt: string }, () => undefined)
+const figures = {
+  bench: 'twin', nodes, twins: twinCount, durationS, warmupS, offeredPerSec: offered, syncsPerSec: Math.round(f.perSec), boundPerSec: f.bound, ...f.common,
+  vsChainRaw: chainRaw ? Number((f.perSec / chainRaw.finalizedTxPerSec).toFixed(3)) : null, nodesAgree: views.every((v) => v === views[0]),
+}
 console.log(`offered            ${offered} syncs/s for ${durationS} s over ${twinCount} twins (${r.submitted.size} calls, ${f.refused})`)
 console.log(`committed          ${figures.syncsPerSec} syncs/s   (${r.committed.size} in all)`)
 for (const line of latencyLines('call → commit', figures, warmupS)) console.log(line)
 console.log(`CPU per node       ${figures.cpuPerNode.map((c) => `${Math.round(c * 100)}%`).join(' ')} (of one core; the machine has 2); load generator ${Math.round(figures.cpuLoadGen * 100)}%`)
+if (chainRaw) console.log(`vs bench:chain     ${figures.syncsPerSec} syncs/s ÷ ${chainRaw.finalizedTxPerSec} tx/s (data.note at ${chainRaw.offeredTxPerSec}/s, p99 ${chainRaw.p99Ms} ms, measured ${chainRaw.measuredAt}) = ${figures.vsChainRaw}`)
+else console.log('vs bench:chain     no bench-results/chain.json yet: run npm run bench:chain first')
 console.log(`bound              verify ${figures.verifyPerSec}/s ÷ ${nodes} nodes = ${figures.boundPerSec}/s → ratio ${figures.boundRatio}; every node at the same revisions: ${figures.nodesAgree}`)
 await cleanup()
 console.log(JSON.stringify(figures))
