@@ -21,7 +21,7 @@ const { values } = parseArgs({
 const durationS = Number(values.duration ?? 60)
 const warmupS = Number(values.warmup ?? 20)
 const nodes = Number(values.nodes ?? 4)
-const offered = Number(values.rate ?? 1000)
+const offered = Number(values.rate ?? 1400)
 const blockInterval = Number(values['block-interval'] ?? 1000)
 if (!(durationS > 0) || !(warmupS >= 0) || !(nodes >= 1) || !(offered > 0)) throw new Error('--duration, --nodes and --rate must be positive numbers, --warmup zero or more')
 const log = (s: string) => console.log(`[bench:chain] ${s}`)
