@@ -1,4 +1,8 @@
 /** Misbehaviours a node can be switched into (fault injection, DESIGN §10). */
+import { NIL_HASH, bytesEqual, headerHash, proposalStubCodec, sign, type Block, type Proposal, type ProposalStub, type SignedVote, type Vote } from '../../ledger/index.js'
+import { signVote } from '../../consensus/certificate.js'
+import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
+
 export const BEHAVIOURS = [
   'equivocate', 'withhold-votes', 'invalid-block', 'silent',
   'lazy-tips', 'parasite-chain', 'approve-invalid',
@@ -10,3 +14,20 @@ export const BEHAVIOURS = [
 export const FL_ATTACKS = ['poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy'] as const
 export type FlAttack = (typeof FL_ATTACKS)[number]
 export type Behaviour = (typeof BEHAVIOURS)[number]
+
+/** equivocate: a proposal for another block in the same round, signed past the double-sign guard */
+export function secondProposal(stub: ProposalStub, other: Block, secretKey: Uint8Array): Proposal {
+  const stub2 = { ...stub, blockHash: headerHash(other.header) }
+  return { stub: stub2, sig: sign(secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub2)), block: other }
+}
+
+/** equivocate: a vote for something else in the same step (nil ↔ a block), signed past the double-sign guard */
+export function secondVote(vote: Vote, secretKey: Uint8Array): SignedVote {
+  const other: Vote = { ...vote, blockHash: bytesEqual(vote.blockHash, NIL_HASH) ? new Uint8Array(32).fill(0xab) : NIL_HASH }
+  return { vote: other, sig: signVote(other, secretKey) }
+}
+
+/** invalid-block: the block with a state root no honest validator can reach */
+export function corrupted(block: Block): Block {
+  return { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
+}

@@ -10,6 +10,7 @@ import type { Mempool } from '../../consensus/mempool.js'
 import { shardOfTx } from '../../consensus/state/execute.js'
 import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
+import { SerialQueue } from './serial-queue.js'
 
 interface Own {
   kind: string
@@ -31,7 +32,8 @@ export interface OwnTxDeps {
 
 export class OwnTxs {
   private readonly lines = new Map<number, Own[]>()
-  private queue: Promise<unknown> = Promise.resolve()
+  /** submissions and reconciliations one at a time, so nonces are handed out in order */
+  private readonly queue = new SerialQueue()
 
   constructor(private readonly d: OwnTxDeps) {}
 
@@ -40,9 +42,7 @@ export class OwnTxs {
   }
 
   submit(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
-    const run = this.queue.then(() => this.submitNow(kind, payload))
-    this.queue = run.catch(() => undefined)
-    return run
+    return this.queue.run(() => this.submitNow(kind, payload))
   }
 
   private async submitNow(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
@@ -60,7 +60,7 @@ export class OwnTxs {
 
   /** After a commit on `shard`: forget what is done; re-sign the line when its head is doomed. */
   reconcile(shard: number, state: ShardState): void {
-    this.queue = this.queue.then(async () => {
+    void this.queue.run(async () => {
       const next = state.nonces.get(toHex(this.d.keypair.publicKey)) ?? 0
       const line = (this.lines.get(shard) ?? []).filter((o) => o.nonce >= next)
       this.lines.set(shard, line)

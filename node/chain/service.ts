@@ -141,7 +141,6 @@ export class ChainService implements ChainView {
       const chain = new ShardChain(s, state, {
         genesis: this.genesis,
         view: this,
-        store: this.store,
         mempool: this.mempools[s]!,
         guard: new SignGuard(s, this.opts.keypair, join(this.opts.dataDir, `sign-state-${s}.bin`), this.store),
         selfMember: this.opts.selfMember,

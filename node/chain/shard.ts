@@ -6,43 +6,20 @@
  * as an observer and finalizes from the same messages (or from finalized-block gossip).
  */
 import {
-  DitenError, ErrorCode, NIL_HASH, VoteType, bytesEqual, describeError, fromHex, headerHash, proposalStubCodec, sign, toHex, txId, verifySignature,
-  type Block, type Certificate, type Genesis, type Header, type LinkProof, type Proposal, type ProposalStub, type SignedVote, type Vote,
+  DitenError, ErrorCode, NIL_HASH, VoteType, bytesEqual, describeError, fromHex, headerHash, toHex, txId,
+  type Block, type Certificate, type Header, type Proposal, type ProposalStub, type SignedVote, type Vote,
 } from '../../ledger/index.js'
-import { buildBlock, committeeFor, proposerOf, validateBlock, type ChainView, type Committee } from '../../consensus/blocks.js'
-import { signVote, verifyCertificate, voteSignatureValid } from '../../consensus/certificate.js'
-import { PROPOSAL_DOMAIN, proposalEvidence, voteEvidence, type EvidencePayload } from '../../consensus/evidence.js'
-import type { Mempool } from '../../consensus/mempool.js'
+import { committeeFor, proposerOf, type Committee } from '../../consensus/blocks.js'
+import { proposalEvidence, voteEvidence } from '../../consensus/evidence.js'
 import { TendermintMachine, NIL, type Action } from '../../consensus/tendermint/machine.js'
 import type { ShardState } from '../../consensus/state/state.js'
-import type { Logger } from '../logger.js'
-import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from './signer.js'
+import type { Lock } from './signer.js'
 import { HeightLog } from './height-log.js'
-import type { ChainStore, Finalized } from './store.js'
-
-import type { Behaviour } from './behaviours.js'
-
-export interface ShardChainDeps {
-  genesis: Genesis
-  view: ChainView
-  store: ChainStore
-  mempool: Mempool
-  guard: SignGuard
-  selfMember: number
-  byzantine: ReadonlySet<Behaviour>
-  logger: Logger
-  publishProposal(p: Proposal): void
-  publishVote(v: SignedVote): void
-  publishBlock(f: Finalized): void
-  submitEvidence(e: EvidencePayload): void
-  /** crossLink proofs for a block of this shard (other shards' finalized headers) */
-  links(shard: number): LinkProof[]
-  onCommitted(shard: number, f: Finalized, state: ShardState, txIds: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> | void
-  /** fetches the model blobs a validation missed (FL_BLOB_UNAVAILABLE) */
-  fetchModels(): Promise<void>
-}
-
-const unavailable = (e: unknown) => e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE
+import { SerialQueue } from './serial-queue.js'
+import { authenticProposal, authenticVote, buildProposal, replayFinalized, validateProposal, type HeightBase } from './proposals.js'
+import type { ShardChainDeps } from './shard-deps.js'
+import type { Finalized } from './store.js'
+import { corrupted, secondProposal, secondVote } from './behaviours.js'
 
 const MAX_FUTURE_HEIGHTS = 3
 const MAX_BUFFERED = 2000
@@ -63,7 +40,8 @@ export class ShardChain {
   private log = new HeightLog()
   private readonly timers = new Set<NodeJS.Timeout>()
   private future: Inbound[] = []
-  private queue: Promise<void> = Promise.resolve()
+  /** every input is handled here, one at a time, so the machine sees a single ordered stream */
+  private readonly queue = new SerialQueue()
   private stopped = false
   private heightStartedAt = Date.now()
   private startTimer: NodeJS.Timeout | undefined
@@ -81,9 +59,6 @@ export class ShardChain {
     private readonly d: ShardChainDeps,
   ) {}
 
-  get round(): number {
-    return this.machine?.round ?? 0
-  }
   get selfIndex(): number {
     return this.committee ? this.committee.members.indexOf(this.d.selfMember) : -1
   }
@@ -134,19 +109,15 @@ export class ShardChain {
   }
 
   private enqueue(fn: () => void | Promise<void>): void {
-    this.queue = this.queue.then(async () => {
-      if (this.stopped) return
-      try {
-        await fn()
-      } catch (e) {
-        this.d.logger.error({ shard: this.shard, height: this.height, err: describeError(e), stack: (e as Error).stack }, 'consensus step failed')
-      }
-    })
+    const step = async () => {
+      if (!this.stopped) await fn()
+    }
+    this.queue.run(step).catch((e: unknown) => this.d.logger.error({ shard: this.shard, height: this.height, err: describeError(e), stack: (e as Error).stack }, 'consensus step failed'))
   }
 
   /** Resolves once every queued input has been handled (tests, shutdown). */
   idle(): Promise<void> {
-    return this.queue
+    return this.queue.idle()
   }
 
   private clearTimers(): void {
@@ -175,20 +146,13 @@ export class ShardChain {
       proposer: (r) => proposerOf(c, r),
       timeouts: { proposeMs: t.timeoutProposeMs, voteMs: t.timeoutVoteMs, deltaMs: t.timeoutDeltaMs },
     })
-    let round = 0
-    const last = this.d.guard.lastSigned
-    if (last && last.height === this.height) {
-      // restarted mid-height: keep the lock, never re-enter a round we signed in
-      for (const b of [last.lockedBlock, last.validBlock]) if (b) this.log.blocks.set(toHex(headerHash(b.header)), b)
-      this.machine.restore({
-        lockedValue: last.lockedBlock ? toHex(headerHash(last.lockedBlock.header)) : null,
-        lockedRound: last.lockedRound,
-        validValue: last.validBlock ? toHex(headerHash(last.validBlock.header)) : null,
-        validRound: last.validRound,
-      })
-      round = last.round + 1
+    // restarted mid-height: keep the lock, never re-enter a round we signed in
+    const resume = this.d.guard.resume(this.height)
+    if (resume) {
+      for (const b of resume.blocks) this.log.blocks.set(toHex(headerHash(b.header)), b)
+      this.machine.restore(resume.lock)
     }
-    this.run(this.machine.start(round))
+    this.run(this.machine.start(resume?.round ?? 0))
     const buffered = this.future
     this.future = []
     for (const m of buffered) this.handle(m)
@@ -216,17 +180,12 @@ export class ShardChain {
   }
 
   private handleProposal(p: Proposal): void {
-    const c = this.committee!
-    const { stub } = p
-    const proposerIdx = proposerOf(c, stub.round)
-    if (!bytesEqual(stub.proposer, c.keys[proposerIdx]!)) return
-    if (!verifySignature(stub.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub), p.sig)) return
-    const hash = headerHash(p.block.header)
-    if (!bytesEqual(hash, stub.blockHash) || p.block.header.round !== stub.round) return
+    const ok = authenticProposal(this.committee!, p)
+    if (!ok) return
     const added = this.log.addProposal(p)
-    if (added.conflict) this.d.submitEvidence(proposalEvidence(added.conflict, { stub, sig: p.sig }))
+    if (added.conflict) this.d.submitEvidence(proposalEvidence(added.conflict, { stub: p.stub, sig: p.sig }))
     if (!added.fresh) return
-    this.consider(p, toHex(hash), proposerIdx)
+    this.consider(p, toHex(ok.hash), ok.proposerIdx)
   }
 
   /** Validates a proposal and feeds the machine; a proposal whose model blobs are missing waits for them. */
@@ -242,25 +201,20 @@ export class ShardChain {
 
   private validate(hex: string, block: Block): ShardState | null | 'wait' {
     if (this.log.validated.has(hex)) return this.log.validated.get(hex)!
-    let state: ShardState | null = null
-    try {
-      const t0 = performance.now()
-      state = validateBlock({ view: this.d.view, block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee: this.committee!, now: Date.now() })
-      this.d.logger.debug({ height: block.header.height, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'proposal validated')
-    } catch (e) {
-      if (unavailable(e)) return 'wait'
-      this.d.logger.warn({ shard: this.shard, height: this.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
-    }
-    this.log.validated.set(hex, state)
+    const state = validateProposal(this.base(), block, this.d.logger)
+    if (state !== 'wait') this.log.validated.set(hex, state)
     return state
   }
 
+  /** The head this height builds on and the committee deciding it. */
+  private base(): HeightBase {
+    return { view: this.d.view, state: this.state, head: this.head, prevCommittee: this.prevCommittee, committee: this.committee! }
+  }
+
   private handleVote(sv: SignedVote): void {
-    const c = this.committee!
     const v = sv.vote
-    if (v.chainId !== this.d.genesis.chainId || v.shard !== this.shard) return
-    const idx = c.keys.findIndex((k) => bytesEqual(k, v.validator))
-    if (idx < 0 || !voteSignatureValid(v, sv.sig)) return
+    const idx = authenticVote(this.committee!, this.d.genesis.chainId, this.shard, sv)
+    if (idx < 0) return
     const added = this.log.addVote(idx, sv)
     if (added.conflict) this.d.submitEvidence(voteEvidence(added.conflict, sv))
     if (!added.fresh) return
@@ -301,7 +255,7 @@ export class ShardChain {
     }
   }
 
-  private lockRecord(): { lockedRound: number; lockedBlock?: Block; validRound: number; validBlock?: Block } {
+  private lockRecord(): Lock {
     const m = this.machine!
     const lockedBlock = m.lockedValue ? this.log.blocks.get(m.lockedValue) : undefined
     const validBlock = m.validValue ? this.log.blocks.get(m.validValue) : undefined
@@ -316,46 +270,25 @@ export class ShardChain {
       block = this.log.blocks.get(validValue)!
     } else {
       block = this.build(round, Date.now())
-      if (this.d.byzantine.has('invalid-block')) block = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(0xee) } }
+      if (this.d.byzantine.has('invalid-block')) block = corrupted(block)
     }
     const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
-    if (!(await this.d.guard.allow({ height: this.height, round, step: STEP_PROPOSAL, hash: stub.blockHash, ...this.lockRecord() }))) {
+    const sig = await this.d.guard.signProposal(stub, this.lockRecord())
+    if (!sig) {
       this.d.logger.warn({ shard: this.shard, height: this.height, round }, 'refusing to sign a second proposal for this round')
       return
     }
-    const sig = sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub))
     const proposal: Proposal = { stub, sig, block }
     this.d.logger.debug({ height: this.height, round, txs: block.txs.length, reused: validValue !== null }, 'proposing')
-    if (this.d.byzantine.has('equivocate')) {
-      // a second block for the same round, signed and sent too
-      const other = this.build(round, Date.now() + 1)
-      const stub2 = { ...stub, blockHash: headerHash(other.header) }
-      this.d.publishProposal({ stub: stub2, sig: sign(this.d.guard.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub2)), block: other })
-    }
+    if (this.d.byzantine.has('equivocate')) this.d.publishProposal(secondProposal(stub, this.build(round, Date.now() + 1), this.d.guard.keypair.secretKey))
     this.d.publishProposal(proposal)
     this.log.mine.proposals.push(proposal)
     this.handleProposal(proposal)
   }
 
   private build(round: number, time: number): Block {
-    const t0 = performance.now()
-    const built = buildBlock({
-      view: this.d.view,
-      state: this.state,
-      prev: this.head,
-      prevCommittee: this.prevCommittee,
-      lastCommit: this.headCert,
-      committee: this.committee!,
-      round,
-      proposer: this.committee!.keys[this.selfIndex]!,
-      time,
-      candidates: this.d.mempool.candidates(),
-      links: this.d.links(this.shard),
-    })
-    this.lastRejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
-    for (const r of this.lastRejected) this.d.mempool.remove(r.id)
-    // pending: the pool at build time; deferred: candidates waiting for an earlier nonce or a model blob
-    this.d.logger.debug({ height: this.height, round, txs: built.block.txs.length, pending: this.d.mempool.size, deferred: built.deferred, rejected: built.rejected.length, ms: Math.round(performance.now() - t0) }, 'block built')
+    const built = buildProposal(this.base(), { mempool: this.d.mempool, logger: this.d.logger, lastCommit: this.headCert, proposer: this.committee!.keys[this.selfIndex]!, round, time, links: this.d.links(this.shard) })
+    this.lastRejected = built.rejected
     this.log.validated.set(toHex(headerHash(built.block.header)), built.state)
     return built.block
   }
@@ -364,16 +297,13 @@ export class ShardChain {
     if (this.d.byzantine.has('withhold-votes') || !this.machine || this.selfIndex < 0) return
     const blockHash = hash === NIL ? NIL_HASH : fromHex(hash)
     const vote: Vote = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, type: type === 'prevote' ? VoteType.prevote : VoteType.precommit, blockHash, validator: this.committee!.keys[this.selfIndex]! }
-    const step = type === 'prevote' ? STEP_PREVOTE : STEP_PRECOMMIT
-    if (!(await this.d.guard.allow({ height: this.height, round, step, hash: blockHash, ...this.lockRecord() }))) {
+    const sig = await this.d.guard.signVote(vote, this.lockRecord())
+    if (!sig) {
       this.d.logger.warn({ shard: this.shard, height: this.height, round, type }, 'refusing to sign a conflicting vote')
       return
     }
-    const signed: SignedVote = { vote, sig: signVote(vote, this.d.guard.keypair.secretKey) }
-    if (this.d.byzantine.has('equivocate')) {
-      const other: Vote = { ...vote, blockHash: hash === NIL ? new Uint8Array(32).fill(0xab) : NIL_HASH }
-      this.d.publishVote({ vote: other, sig: signVote(other, this.d.guard.keypair.secretKey) })
-    }
+    const signed: SignedVote = { vote, sig }
+    if (this.d.byzantine.has('equivocate')) this.d.publishVote(secondVote(vote, this.d.guard.keypair.secretKey))
     this.d.publishVote(signed)
     this.log.mine.votes.push(signed)
     this.handleVote(signed)
@@ -390,16 +320,11 @@ export class ShardChain {
     if (mine) this.d.publishBlock({ block, cert })
   }
 
-  /** A finalized block from gossip or catch-up: check its certificate, validate, commit. */
+  /** A finalized block from gossip or catch-up: check its certificate, validate, commit (on the queue; errors go to the caller). */
   applyFinalized(f: Finalized): Promise<'applied' | 'old' | 'ahead'> {
-    return new Promise((resolve, reject) => {
-      this.enqueue(async () => {
-        try {
-          resolve(await this.applyFinalizedNow(f))
-        } catch (e) {
-          reject(e)
-        }
-      })
+    return this.queue.run(() => {
+      if (this.stopped) throw new DitenError(ErrorCode.SYNC_FAILED, `shard ${this.shard} is stopping`)
+      return this.applyFinalizedNow(f)
     })
   }
 
@@ -409,20 +334,8 @@ export class ShardChain {
     if (h.height > this.height) return 'ahead'
     const committee = this.committee?.height === this.height ? this.committee : committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!committee) throw new DitenError(ErrorCode.SYNC_FAILED, `no committee known for shard ${this.shard} height ${this.height}`)
-    const hash = headerHash(h)
-    verifyCertificate(this.d.genesis.chainId, f.cert, committee.keys, { shard: this.shard, height: h.height, blockHash: hash })
+    const state = await replayFinalized({ ...this.base(), committee }, f, this.d.genesis.chainId, this.d.fetchModels, (hash) => this.log.validated.get(hash))
     this.committee = committee
-    const replay = () => validateBlock({ view: this.d.view, block: f.block, state: this.state, prev: this.head, prevCommittee: this.prevCommittee, committee })
-    let state = this.log.validated.get(toHex(hash))
-    if (!state) {
-      try {
-        state = replay()
-      } catch (e) {
-        if (!unavailable(e)) throw e
-        await this.d.fetchModels()
-        state = replay()
-      }
-    }
     await this.commit(f, state)
     return 'applied'
   }

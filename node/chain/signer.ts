@@ -11,7 +11,9 @@
  * record is still in the database (older versions) read it from there once.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { bytesEqual, DitenError, ErrorCode, describeError, headerHash, type Keypair } from '../../ledger/index.js'
+import { bytesEqual, DitenError, ErrorCode, VoteType, describeError, headerHash, proposalStubCodec, sign, toHex, type Block, type Keypair, type ProposalStub, type Vote } from '../../ledger/index.js'
+import { signVote } from '../../consensus/certificate.js'
+import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 import { signStateCodec, type ChainStore, type SignState } from './store.js'
 
 export const STEP_PROPOSAL = 1
@@ -21,6 +23,9 @@ export const STEP_PRECOMMIT = 3
 function cmp(a: { height: number; round: number; step: number }, b: { height: number; round: number; step: number }): number {
   return a.height - b.height || a.round - b.round || a.step - b.step
 }
+
+/** The lock a signature is given under (Tendermint's lockedValue/validValue with their blocks). */
+export type Lock = { lockedRound: number; lockedBlock?: Block; validRound: number; validBlock?: Block }
 
 export class SignGuard {
   private last: SignState | undefined
@@ -59,8 +64,32 @@ export class SignGuard {
     return this.last
   }
 
-  get lastSigned(): SignState | undefined {
-    return this.last
+  /**
+   * After a restart in the middle of `height`: the blocks and the lock to restore and the first
+   * round not signed in; undefined when nothing was signed at that height.
+   */
+  resume(height: number): { blocks: Block[]; lock: { lockedValue: string | null; lockedRound: number; validValue: string | null; validRound: number }; round: number } | undefined {
+    const l = this.last
+    if (!l || l.height !== height) return undefined
+    const hex = (b: Block | undefined) => (b ? toHex(headerHash(b.header)) : null)
+    return {
+      blocks: [l.lockedBlock, l.validBlock].filter((b): b is Block => b !== undefined),
+      lock: { lockedValue: hex(l.lockedBlock), lockedRound: l.lockedRound, validValue: hex(l.validBlock), validRound: l.validRound },
+      round: l.round + 1,
+    }
+  }
+
+  /** Signs a proposal after persisting the intent; undefined when it would be a second proposal for the round. */
+  async signProposal(stub: ProposalStub, lock: Lock): Promise<Uint8Array | undefined> {
+    if (!(await this.allow({ height: stub.height, round: stub.round, step: STEP_PROPOSAL, hash: stub.blockHash, ...lock }))) return undefined
+    return sign(this.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub))
+  }
+
+  /** Signs a prevote or precommit after persisting the intent; undefined when it would conflict with an earlier signature. */
+  async signVote(vote: Vote, lock: Lock): Promise<Uint8Array | undefined> {
+    const step = vote.type === VoteType.prevote ? STEP_PREVOTE : STEP_PRECOMMIT
+    if (!(await this.allow({ height: vote.height, round: vote.round, step, hash: vote.blockHash, ...lock }))) return undefined
+    return signVote(vote, this.keypair.secretKey)
   }
 
   /** Persists the intent to sign; false means signing would equivocate. */

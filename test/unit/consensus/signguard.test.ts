@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ErrorCode, generateKeypair, headerHash, toHex } from '../../../ledger/index.js'
+import { ErrorCode, VoteType, generateKeypair, headerHash, toHex } from '../../../ledger/index.js'
+import { voteSignatureValid } from '../../../consensus/certificate.js'
 import { LevelStore } from '../../../node/db.js'
 import { ChainStore, signStateCodec } from '../../../node/chain/store.js'
 import { SignGuard, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSAL } from '../../../node/chain/signer.js'
@@ -87,6 +88,29 @@ describe('double-sign guard', () => {
     back = await new SignGuard(0, kp, file).load()
     expect(toHex(headerHash(back!.lockedBlock!.header))).toBe(toHex(headerHash(x.header)))
     expect(toHex(headerHash(back!.validBlock!.header))).toBe(toHex(headerHash(y.header)))
+  })
+
+  it('signs only what it allowed, and resumes a height after a restart with its lock', async () => {
+    const dir = await tempDir()
+    const f = fixture()
+    const c = committeeFor(f.view, 0, 1, undefined)!
+    const x = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c, round: 0, proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey, time: 1_000, candidates: [f.note(0)], links: [] }).block
+    const kp = f.keys[0]!
+    const guard = new SignGuard(0, kp, join(dir, 'sign-state-0.bin'))
+    await guard.load()
+    const vote = { chainId: 'unit', shard: 0, height: 3, round: 1, type: VoteType.precommit, blockHash: headerHash(x.header), validator: kp.publicKey }
+    const lock = { lockedRound: 1, lockedBlock: x, validRound: 1, validBlock: x }
+    const sig = await guard.signVote(vote, lock)
+    expect(sig && voteSignatureValid(vote, sig)).toBe(true)
+    expect(await guard.signVote({ ...vote, blockHash: NIL() }, lock)).toBeUndefined() // a conflicting precommit
+    expect(await guard.signVote({ ...vote, type: VoteType.prevote }, lock)).toBeUndefined() // an earlier step
+    const again = new SignGuard(0, kp, join(dir, 'sign-state-0.bin'))
+    await again.load()
+    expect(again.resume(4)).toBeUndefined()
+    const r = again.resume(3)!
+    expect(r.round).toBe(2)
+    expect(r.lock).toEqual({ lockedValue: toHex(headerHash(x.header)), lockedRound: 1, validValue: toHex(headerHash(x.header)), validRound: 1 })
+    expect(r.blocks.map((b) => toHex(headerHash(b.header)))).toContain(toHex(headerHash(x.header)))
   })
 
   it('refuses to start on an unreadable record rather than sign blindly', async () => {

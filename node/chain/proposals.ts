@@ -1,0 +1,99 @@
+/**
+ * The block work of one height, apart from the consensus driver (shard.ts): authenticating an
+ * inbound proposal or vote against the committee, building this node's proposal from its pool,
+ * validating a proposed block on the head state (timed and logged at debug level), and
+ * checking a finalized block from gossip or catch-up.
+ */
+import {
+  DitenError, ErrorCode, bytesEqual, describeError, headerHash, proposalStubCodec, toHex, txId, verifySignature,
+  type Block, type Certificate, type Header, type LinkProof, type Proposal, type SignedVote,
+} from '../../ledger/index.js'
+import { buildBlock, proposerOf, validateBlock, type ChainView, type Committee } from '../../consensus/blocks.js'
+import { verifyCertificate, voteSignatureValid } from '../../consensus/certificate.js'
+import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
+import type { Mempool } from '../../consensus/mempool.js'
+import type { ShardState } from '../../consensus/state/state.js'
+import type { Logger } from '../logger.js'
+import type { Finalized } from './store.js'
+
+const blobsMissing = (e: unknown) => e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE
+
+/** What a height's block work reads: the head it builds on and the committee that decides it. */
+export interface HeightBase {
+  view: ChainView
+  state: ShardState
+  head: Header | undefined
+  prevCommittee: Committee | undefined
+  committee: Committee
+}
+
+/** The block hash and proposer index of a proposal signed by this round's proposer, or null. */
+export function authenticProposal(c: Committee, p: Proposal): { hash: Uint8Array; proposerIdx: number } | null {
+  const { stub } = p
+  const proposerIdx = proposerOf(c, stub.round)
+  if (!bytesEqual(stub.proposer, c.keys[proposerIdx]!)) return null
+  if (!verifySignature(stub.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub), p.sig)) return null
+  const hash = headerHash(p.block.header)
+  if (!bytesEqual(hash, stub.blockHash) || p.block.header.round !== stub.round) return null
+  return { hash, proposerIdx }
+}
+
+/** The committee index of a vote's validator when the vote is for this chain and shard and its signature holds; −1 otherwise. */
+export function authenticVote(c: Committee, chainId: string, shard: number, sv: SignedVote): number {
+  const v = sv.vote
+  if (v.chainId !== chainId || v.shard !== shard) return -1
+  const idx = c.keys.findIndex((k) => bytesEqual(k, v.validator))
+  return idx >= 0 && voteSignatureValid(v, sv.sig) ? idx : -1
+}
+
+/**
+ * Builds this node's block for `round` from its pool. Candidates that cannot apply are removed
+ * from the pool and returned with their reasons (tx_get reports them).
+ */
+export function buildProposal(
+  base: HeightBase,
+  o: { mempool: Mempool; logger: Logger; lastCommit: Certificate | undefined; proposer: Uint8Array; round: number; time: number; links: LinkProof[] },
+): { block: Block; state: ShardState; rejected: { id: string; error: DitenError }[] } {
+  const t0 = performance.now()
+  const built = buildBlock({ ...base, prev: base.head, lastCommit: o.lastCommit, round: o.round, proposer: o.proposer, time: o.time, candidates: o.mempool.candidates(), links: o.links })
+  const rejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
+  for (const r of rejected) o.mempool.remove(r.id)
+  // pending: the pool at build time; deferred: candidates waiting for an earlier nonce or a model blob
+  o.logger.debug({ height: built.block.header.height, round: o.round, txs: built.block.txs.length, pending: o.mempool.size, deferred: built.deferred, rejected: rejected.length, ms: Math.round(performance.now() - t0) }, 'block built')
+  return { block: built.block, state: built.state, rejected }
+}
+
+/** The state after a proposed block, null when the block is invalid, 'wait' when model blobs it needs are still being fetched. */
+export function validateProposal(base: HeightBase, block: Block, logger: Logger): ShardState | null | 'wait' {
+  try {
+    const t0 = performance.now()
+    const state = validateBlock({ ...base, block, prev: base.head, now: Date.now() })
+    logger.debug({ height: block.header.height, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'proposal validated')
+    return state
+  } catch (e) {
+    if (blobsMissing(e)) return 'wait'
+    logger.warn({ shard: base.committee.shard, height: block.header.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
+    return null
+  }
+}
+
+/**
+ * The state after a finalized block of this height: its certificate must hold 2f+1 precommits of
+ * the committee for exactly this header; the block is then replayed, unless this node already
+ * validated it as a proposal (`validated` by header hash). Missing model blobs are fetched once.
+ */
+export async function replayFinalized(base: HeightBase, f: Finalized, chainId: string, fetchModels: () => Promise<void>, validated: (hash: string) => ShardState | null | undefined): Promise<ShardState> {
+  const h = f.block.header
+  const hash = headerHash(h)
+  verifyCertificate(chainId, f.cert, base.committee.keys, { shard: base.committee.shard, height: h.height, blockHash: hash })
+  const known = validated(toHex(hash))
+  if (known) return known
+  const replay = () => validateBlock({ ...base, block: f.block, prev: base.head })
+  try {
+    return replay()
+  } catch (e) {
+    if (!blobsMissing(e)) throw e
+    await fetchModels()
+    return replay()
+  }
+}
