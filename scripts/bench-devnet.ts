@@ -260,7 +260,8 @@ export async function warmThenMeasure(file: DevnetFile, txs: Presigned[], o: { o
     coldStart = { p50Ms: l.p50Ms, p99Ms: l.p99Ms }
     o.log(`warm-up done: ${w.committed.size}/${warmCalls} committed, cold start p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms (not measured); measuring now`)
   }
-  return { r: await offerLoad(file, txs.slice(warmCalls), o), coldStart }
+  const measured = txs.slice(warmCalls)
+  return { r: await offerLoad(file, measured, o), coldStart, measured }
 }
 
 /** The figures both benches report, from one measured load run (rates against the verify bound of `nodes`). */
