@@ -25,6 +25,8 @@ export function unpackWire(bytes: Uint8Array, maxBytes: number, what: string): u
   if (bytes.length > maxBytes) {
     throw new DitenError(ErrorCode.ENCODING_TOO_LARGE, `${what}: ${bytes.length} bytes exceeds the cap of ${maxBytes}`, { size: bytes.length, maxBytes })
   }
+  const ext = extensionAt(bytes)
+  if (ext >= 0) throw new DitenError(ErrorCode.ENCODING_MALFORMED, `${what}: msgpack extension type at byte ${ext} (canonical diten encodings never hold one)`)
   let wire: unknown
   try {
     wire = unpackr.unpack(bytes)
@@ -39,6 +41,42 @@ export function unpackWire(bytes: Uint8Array, maxBytes: number, what: string): u
   }
   if (!bytesEqual(again, bytes)) throw new DitenError(ErrorCode.ENCODING_NON_CANONICAL, `${what}: bytes are not in canonical form`)
   return wire
+}
+
+/**
+ * The offset of the first msgpack extension (fixext 0xd4–0xd8, ext 0xc7–0xc9) or reserved byte
+ * (0xc1), or -1. A linear walk over the tokens (container headers are followed inline by their
+ * items, so no nesting needs tracking) that runs before msgpackr sees the bytes: msgpackr would
+ * otherwise decode extensions (BigInt, Date, RegExp, structured clones) with costs that grow
+ * faster than the input. A truncated value ends the walk (unpack then refuses it).
+ */
+export function extensionAt(b: Uint8Array): number {
+  let i = 0
+  const n = b.length
+  const be = (at: number, w: number) => {
+    let v = 0
+    for (let k = 0; k < w; k++) v = v * 256 + (b[at + k] ?? 0)
+    return v
+  }
+  while (i < n) {
+    const t = b[i]!
+    if (t <= 0x9f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) {
+      // fixint, fixmap, fixarray, negative fixint, nil, false, true
+      i += 1
+    } else if (t <= 0xbf) i += 1 + (t & 0x1f) // fixstr
+    else if (t === 0xc1 || (t >= 0xc7 && t <= 0xc9) || (t >= 0xd4 && t <= 0xd8)) return i
+    else if (t === 0xc4 || t === 0xd9) i += 2 + be(i + 1, 1)
+    else if (t === 0xc5 || t === 0xda) i += 3 + be(i + 1, 2)
+    else if (t === 0xc6 || t === 0xdb) i += 5 + be(i + 1, 4)
+    else if (t === 0xca) i += 5
+    else if (t === 0xcb) i += 9
+    else if (t === 0xcc || t === 0xd0) i += 2
+    else if (t === 0xcd || t === 0xd1) i += 3
+    else if (t === 0xce || t === 0xd2) i += 5
+    else if (t === 0xcf || t === 0xd3) i += 9
+    else i += t === 0xdc || t === 0xde ? 3 : 5 // array16/map16, array32/map32 headers
+  }
+  return -1
 }
 
 export interface Codec<T> {

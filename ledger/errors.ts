@@ -48,6 +48,12 @@ export const ErrorCode = {
   TX_INVALID: 'TX_INVALID',
   TX_BAD_EVIDENCE: 'TX_BAD_EVIDENCE',
   TX_DUPLICATE_EVIDENCE: 'TX_DUPLICATE_EVIDENCE',
+  /** a nonce too far ahead of the sender's next one (the pool keeps a bounded look-ahead) */
+  TX_NONCE_TOO_FAR: 'TX_NONCE_TOO_FAR',
+  /** the transaction applied but left a state that is not valid (e.g. unencodable); dropped from the block */
+  TX_BREAKS_STATE: 'TX_BREAKS_STATE',
+  /** the transaction waited longer than the pool's bound for data it needs (e.g. a model blob) */
+  TX_EXPIRED: 'TX_EXPIRED',
   // federated learning transactions (rule violations of an admitted update are recorded with FL_* rule codes)
   FL_WRONG_ROUND: 'FL_WRONG_ROUND',
   FL_DUPLICATE: 'FL_DUPLICATE',
@@ -87,6 +93,15 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** a method this node does not allow (e.g. fault injection without --chaos-control) */
   PERMISSION_DENIED: 'PERMISSION_DENIED',
+  // HTTP API access (the public and the admin API)
+  /** an admin call without the admin API's bearer token, or on the public API */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** a POST whose Content-Type is not application/json */
+  BAD_CONTENT_TYPE: 'BAD_CONTENT_TYPE',
+  /** a Host header a loopback-bound API does not answer to (DNS rebinding) */
+  BAD_HOST: 'BAD_HOST',
+  /** too many connections, subscribers or requests from this client */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -5,8 +5,9 @@
 import { dirname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  DitenError, ErrorCode, SchemaError, NAME_PATTERN, struct, str, int, array, oneOf, refine, invalid, optional, type Infer,
+  DitenError, ErrorCode, SchemaError, NAME_PATTERN, struct, str, int, array, bool, oneOf, refine, invalid, optional, type Infer,
 } from '../ledger/index.js'
+import { isLoopback } from './rpc/server.js'
 import { LOG_LEVELS } from './logger.js'
 import { readUserFile } from './read-file.js'
 import { BEHAVIOURS } from './chain/behaviours.js'
@@ -25,6 +26,18 @@ function multiaddrString(opts: { needPeerId: boolean }) {
   })
 }
 
+/** An API's address; a non-loopback host needs allowRemote: true (see the README's security notes). */
+const apiAddress = refine(
+  struct({
+    host: str({ min: 1, max: 255 }),
+    port: int({ min: 0, max: 65535 }),
+    allowRemote: optional(bool),
+  }),
+  (v, path) => {
+    if (!isLoopback(v.host) && v.allowRemote !== true) invalid(`${path}.host`, `${v.host} is not a loopback address: anyone who reaches it can call this API; set ${path.split('.').pop()}.allowRemote: true to bind it there on purpose`)
+  },
+)
+
 export const nodeConfigType = struct({
   name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a member name from genesis' }),
   genesisFile: str({ min: 1, max: 4096 }),
@@ -35,10 +48,10 @@ export const nodeConfigType = struct({
     /** member peers to keep connected, as /ip4/…/tcp/…/p2p/<peer id> */
     peers: array(multiaddrString({ needPeerId: true }), { max: 1024 }),
   }),
-  api: struct({
-    host: str({ min: 1, max: 255 }),
-    port: int({ min: 0, max: 65535 }),
-  }),
+  /** the public API: reads, device-signed calls, signed transactions, events */
+  api: apiAddress,
+  /** the admin API (calls the node signs with its member key; bearer token in <dataDir>/admin.token); absent: off */
+  admin: optional(apiAddress),
   log: struct({
     level: oneOf(LOG_LEVELS),
     file: optional(str({ min: 1, max: 4096 })),

@@ -31,9 +31,9 @@ export class LevelStore implements KvStore {
     return (await this.db.get(key)) ?? undefined
   }
 
-  async batch(ops: KvOp[]): Promise<void> {
+  async batch(ops: KvOp[], opts?: { sync?: boolean }): Promise<void> {
     this.ensureOpen()
-    await this.db.batch(ops)
+    await this.db.batch(ops, { sync: opts?.sync === true })
   }
 
   async *entries(range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {

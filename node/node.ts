@@ -23,7 +23,8 @@ import { MemberSet, memberGater, type Member } from './p2p/members.js'
 import { ReqResp, defaultReqRespOptions } from './p2p/reqresp.js'
 import { gossipScoreParams, gossipScoreThresholds } from './p2p/topics.js'
 import { RpcDispatcher } from './rpc/jsonrpc.js'
-import { RpcServer } from './rpc/server.js'
+import { RpcServer, defaultRpcLimits } from './rpc/server.js'
+import { ensureAdminToken } from './rpc/token.js'
 import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage } from './status.js'
 import { ChainService } from './chain/service.js'
@@ -52,7 +53,10 @@ export interface DitenNodeOptions {
   listen: string
   /** member peers to keep connected (multiaddrs ending in /p2p/<peer id>) */
   peers: string[]
+  /** the public API */
   api: { host: string; port: number }
+  /** the admin API (member-signed calls, fault injection; bearer token in <dataDir>/admin.token); absent: off */
+  admin?: { host: string; port: number }
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; file?: string }
   statusIntervalMs?: number
   /** fault injection: misbehaviours of this node (tests, chaos runs) */
@@ -93,8 +97,10 @@ export class DitenNode {
   /** present when genesis enables federated learning */
   fl: FlService | undefined
   rpc!: RpcServer
+  adminRpc: RpcServer | undefined
   dispatcher!: RpcDispatcher
   apiPort = 0
+  adminPort = 0
   readonly partition = new Partition()
   attacks: NodeAttacks | undefined
 
@@ -136,7 +142,7 @@ export class DitenNode {
     this.logger = createLogger({ file: o.log.file, level: o.log.level, name: o.name })
     this.onClose('logger', () => this.logger.flush())
 
-    await mkdir(o.dataDir, { recursive: true })
+    await mkdir(o.dataDir, { recursive: true, mode: 0o700 })
     this.db = await LevelStore.open(join(o.dataDir, 'db'))
     this.onClose('db', () => this.db.close())
     this.meta = await openNodeMeta(this.db, { publicKey: o.keypair.publicKey, ...chain })
@@ -259,15 +265,22 @@ export class DitenNode {
     registerChaosRpc(dispatcher, { attacks: this.attacks, partition: o.chaosControl ? this.partition : undefined })
     this.twinEvents = new TwinEvents()
     this.chain.onTwinEvents = (events) => this.twinEvents.emit(events)
-    this.rpc = new RpcServer(o.api, { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) })
+    const http = { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) }
+    this.rpc = new RpcServer({ ...defaultRpcLimits, ...o.api }, http)
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
+    if (o.admin) {
+      const token = await ensureAdminToken(o.dataDir)
+      const admin = (this.adminRpc = new RpcServer({ ...defaultRpcLimits, ...o.admin, admin: { token } }, http))
+      this.adminPort = await admin.start()
+      this.onClose('admin api', () => admin.stop())
+    }
 
     this.chain.start()
     this.tangle.start()
     this.fl?.start()
     this.attacks.start()
-    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
+    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, admin: this.adminUrl ?? 'off', starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
   }
 
   get peerId(): PeerId {
@@ -276,6 +289,11 @@ export class DitenNode {
 
   get apiUrl(): string {
     return `http://${this.opts.api.host}:${this.apiPort}`
+  }
+
+  /** The admin API's URL (undefined when it is off). */
+  get adminUrl(): string | undefined {
+    return this.opts.admin ? `http://${this.opts.admin.host}:${this.adminPort}` : undefined
   }
 
   listenAddrs(): string[] {

@@ -23,11 +23,17 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * more CPU). Idle sockets are dropped after 3 s, before the server's 5 s keep-alive timeout.
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: 3000 })
-export const rpc = (api: string, body: unknown): Promise<any> => post(api, JSON.stringify(body))
+export const rpc = (api: string, body: unknown, token?: string): Promise<any> => post(api, JSON.stringify(body), token)
 
-function post(api: string, body: string, retried = false): Promise<any> {
+/** A node's admin API and its bearer token (member-signed calls such as twin_register). */
+export function adminOf(n: DevnetFile['nodes'][number]): { url: string; token: string } {
+  return { url: n.admin, token: readFileSync(n.adminTokenFile, 'utf8').trim() }
+}
+
+function post(api: string, body: string, token?: string, retried = false): Promise<any> {
   return new Promise((resolve, reject) => {
-    const req = request(api, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
+    const req = request(api, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...auth } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -40,7 +46,7 @@ function post(api: string, body: string, retried = false): Promise<any> {
       res.on('error', reject)
     })
     // a kept-alive socket the server closed at that moment: send again on a fresh one (Node's documented pattern)
-    req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(api, body, true).then(resolve, reject) : reject(e)))
+    req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(api, body, token, true).then(resolve, reject) : reject(e)))
     req.end(body)
   })
 }
@@ -61,7 +67,7 @@ export interface BenchDevnet {
 export async function startDevnet(o: { nodes: number; blockIntervalMs: number; runS: number }): Promise<BenchDevnet> {
   const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
   // below Linux's ephemeral port range, so outgoing connections never take a node's port
-  const basePort = 29_000 + 2 * Math.floor(Math.random() * 1500)
+  const basePort = 29_000 + 3 * Math.floor(Math.random() * 1500)
   const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(o.nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(o.blockIntervalMs), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn', '--duration', String(o.runS)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   devnet.stdout.on('data', (d: Buffer) => (out += d.toString()))

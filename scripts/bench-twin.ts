@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
 import { twinSyncCodec } from '../twin/contract.js'
-import { latencyLines, loadFigures, nodeSigner, presign, rpc, sleep, startDevnet, verifyRate, warmThenMeasure, type Presigned } from './bench-devnet.js'
+import { adminOf, latencyLines, loadFigures, nodeSigner, presign, rpc, sleep, startDevnet, verifyRate, warmThenMeasure, type Presigned } from './bench-devnet.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -42,7 +42,8 @@ const r0 = performance.now()
 for (let i = 0; i < twinCount; i += 50) {
   const node = (i / 50) % file.nodes.length
   const body = twinIds.slice(i, i + 50).map((twinId, k) => ({ jsonrpc: '2.0', id: k, method: 'twin_register', params: { twinId, definition, owner: toHex(devices[i + k]!.publicKey), features: { state: { properties: { reading: 0 } } } } }))
-  for (const r of (await rpc(file.nodes[node]!.api, body)) as any[]) if (r.error) throw new Error(`twin_register refused: ${JSON.stringify(r.error)}`)
+  const admin = adminOf(file.nodes[node]!)
+  for (const r of (await rpc(admin.url, body, admin.token)) as any[]) if (r.error) throw new Error(`twin_register refused: ${JSON.stringify(r.error)}`)
 }
 for (;;) {
   const last = (await rpc(file.nodes[0]!.api, { jsonrpc: '2.0', id: 1, method: 'twin_get', params: { twinId: twinIds[twinCount - 1] } })).result

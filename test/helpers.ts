@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenesis, defaultGenesisParams, generateKeypair, toHex, type Genesis, type GenesisParams, type Keypair } from '../ledger/index.js'
 import { DitenNode } from '../node/node.js'
+import { DitenClient } from '../node/rpc/client.js'
+import { adminTokenPath } from '../node/rpc/token.js'
 import type { Behaviour } from '../node/chain/behaviours.js'
 
 export interface TestNet {
@@ -43,6 +45,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
         // dial every member already running
         peers: extra.peers ?? nodes.filter(Boolean).flatMap((n) => n.listenAddrs()),
         api: { host: '127.0.0.1', port: 0 },
+        admin: { host: '127.0.0.1', port: 0 },
         log: { level: 'debug', file: join(dir, `node-${i}.log`) },
         statusIntervalMs: opts.statusIntervalMs ?? 300,
         byzantine: extra.byzantine ?? [],
@@ -75,4 +78,9 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** A client of an in-process node's admin API (member-signed calls), with its bearer token. */
+export async function adminClientOf(node: DitenNode, timeoutMs = 40_000): Promise<DitenClient> {
+  return DitenClient.admin(node.adminUrl!, adminTokenPath(node.opts.dataDir), { timeoutMs })
 }

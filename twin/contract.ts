@@ -13,11 +13,11 @@
  * duplicate → TWIN_STALE_SEQUENCE). After each change the bound model, if any, predicts from
  * the new state.
  */
-import { DitenError, ErrorCode, array, defineCodec, hex, optional, str, struct, u53 } from '../ledger/index.js'
+import { DitenError, ErrorCode, SchemaError, array, defineCodec, hex, optional, str, struct, u53 } from '../ledger/index.js'
 import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } from './definition.js'
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
-import { twinIdType, type TwinEvent, type TwinRecord } from './record.js'
+import { twinIdType, twinRecordType, type TwinEvent, type TwinRecord } from './record.js'
 
 const json = (max: number) => str({ min: 2, max })
 export const twinRegisterCodec = defineCodec('twin.register', struct({ twinId: twinIdType, definition: json(32 * 1024), owner: hex(32), attributes: json(32 * 1024), features: json(32 * 1024) }), 100 * 1024)
@@ -64,6 +64,21 @@ function checkRevision(t: TwinRecord, ifRevision: number | undefined): void {
   if (ifRevision !== undefined && ifRevision !== t.revision) refuse(ErrorCode.TWIN_REVISION_MISMATCH, `ifRevision ${ifRevision} does not match revision ${t.revision} of ${t.twinId}`)
 }
 
+/**
+ * A record the state will hold must be schema-valid here, where it is computed: a value the state
+ * cannot encode (a NaN score, an oversized document) refuses this call alone instead of failing
+ * the state root of every block that holds it.
+ */
+function valid(r: TwinRecord): TwinRecord {
+  try {
+    twinRecordType.check(r, 'twin')
+  } catch (e) {
+    if (e instanceof SchemaError) refuse(ErrorCode.TWIN_BAD_PATCH, `the change would leave an invalid record: ${e.message}`)
+    throw e
+  }
+  return r
+}
+
 /** The record after a change: next revision, new time, and the bound model's prediction. */
 function next(t: TwinRecord, change: Partial<TwinRecord>, c: TwinCall): TwinRecord {
   const r: TwinRecord = { ...t, ...change, revision: t.revision + 1, modified: c.time }
@@ -71,7 +86,7 @@ function next(t: TwinRecord, change: Partial<TwinRecord>, c: TwinCall): TwinReco
     const p = predict(c.model, c.weights(r.model.hash), inputsOf(JSON.parse(r.features) as Json, r.model.inputs, c.model.layers[0]!))
     r.model = { ...r.model, label: p.label, scores: p.scores }
   }
-  return r
+  return valid(r)
 }
 
 function event(r: TwinRecord, kind: TwinEvent['kind'], change: Json, c: TwinCall): Omit<TwinEvent, 'shard' | 'height' | 'record'> {
@@ -104,6 +119,7 @@ export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: st
     twinId: p.twinId, definition: canonicalJson(defJson), owner: p.owner, host: c.member, revision: 1, created: c.time, modified: c.time,
     attributes: canonicalJson(attributes), features: canonicalJson(features), retired: false,
   }
+  valid(record)
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
 }
 

@@ -3,12 +3,25 @@
  * float32 TypeScript. Deterministic on every node: each dot product is summed in index order in
  * float64 and rounded to float32 (Math.fround); activations use only comparisons and
  * arithmetic (no exp), and the result is the argmax and the raw outputs ×1000 as integers.
+ *
+ * Every value stays finite whatever a device sends: inputs are clamped to the float32 range
+ * (a JSON number such as 1e39 would otherwise become Infinity) and a layer output that rounds
+ * past it is clamped too, so Infinity·w of mixed signs can never give NaN in the next layer.
  */
 import { isObject, type Json } from './json.js'
 
 export interface DenseSpec {
   layers: number[]
   activation: 'relu' | 'sigmoid' | 'tanh'
+}
+
+const FLT_MAX = 3.4028234663852886e38
+
+/** x rounded to float32 and kept finite: ±Infinity → ±FLT_MAX, NaN → 0. */
+export function finite32(x: number): number {
+  const v = Math.fround(x)
+  if (Number.isFinite(v)) return v
+  return v > 0 ? FLT_MAX : v < 0 ? -FLT_MAX : 0
 }
 
 function act(kind: DenseSpec['activation'], x: number): number {
@@ -38,7 +51,7 @@ export function forward(spec: DenseSpec, weights: Float32Array, input: Float32Ar
     for (let j = 0; j < m; j++) {
       let acc = weights[bias + j]!
       for (let i = 0; i < n; i++) acc += x[i]! * weights[kernel + i * m + j]!
-      const v = Math.fround(acc)
+      const v = finite32(acc)
       out[j] = last ? v : act(spec.activation, v)
     }
     x = out
@@ -51,8 +64,8 @@ export function inputsOf(features: Json, paths: readonly string[], size: number)
   const out = new Float32Array(size)
   paths.slice(0, size).forEach((path, k) => {
     let v: Json | undefined = features
-    for (const part of path.split('.')) v = isObject(v) ? v[part] : undefined
-    out[k] = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : 0
+    for (const part of path.split('.')) v = isObject(v) && Object.hasOwn(v, part) ? v[part] : undefined
+    out[k] = typeof v === 'number' ? finite32(v) : typeof v === 'boolean' ? Number(v) : 0
   })
   return out
 }

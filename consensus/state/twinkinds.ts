@@ -28,7 +28,20 @@ function callOf(state: ShardState, tx: SignedTx, ctx: ExecContext): TwinCall {
   }
 }
 
-function twinKind<P extends { twinId: string }>(kind: string, codec: Codec<P>, run: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult): TxKind<P> {
+/** The contract's refusals are DitenErrors; anything else it throws is a refusal of this call too, never a crash. */
+function guarded<P>(run: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult) {
+  return (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall): TwinResult => {
+    try {
+      return run(twins, p, c)
+    } catch (e) {
+      if (e instanceof DitenError) throw e
+      throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `the twin contract refused the call: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+}
+
+function twinKind<P extends { twinId: string }>(kind: string, codec: Codec<P>, contract: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult): TxKind<P> {
+  const run = guarded(contract)
   return {
     kind,
     codec,

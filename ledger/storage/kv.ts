@@ -10,7 +10,7 @@ export interface KvRange {
 
 export interface KvStore {
   get(key: Uint8Array): Promise<Uint8Array | undefined>
-  /** Applies every op or none. */
-  batch(ops: KvOp[]): Promise<void>
+  /** Applies every op or none; `sync` returns only once the write is on stable storage (fsync). */
+  batch(ops: KvOp[], opts?: { sync?: boolean }): Promise<void>
   entries(range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]>
 }

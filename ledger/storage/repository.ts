@@ -90,7 +90,7 @@ export class WriteBatch {
     this.ops.push(repo.delOp(id))
     return this
   }
-  async commit(db: KvStore): Promise<void> {
-    if (this.ops.length > 0) await db.batch(this.ops)
+  async commit(db: KvStore, opts?: { sync?: boolean }): Promise<void> {
+    if (this.ops.length > 0) await db.batch(this.ops, opts)
   }
 }

@@ -11,6 +11,7 @@
  * record is still in the database (older versions) read it from there once.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { bytesEqual, DitenError, ErrorCode, VoteType, describeError, headerHash, proposalStubCodec, sign, toHex, type Block, type Keypair, type ProposalStub, type Vote } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
@@ -113,13 +114,26 @@ export class SignGuard {
       rec = rest
     }
     const tmp = `${this.file}.tmp`
-    const fd = openSync(tmp, 'w')
+    const bytes = signStateCodec.encode(rec)
+    const fd = openSync(tmp, 'w', 0o600)
     try {
-      writeSync(fd, signStateCodec.encode(rec))
+      // writeSync may write less than asked (a full disk): loop, and fail loudly on no progress
+      for (let off = 0; off < bytes.length; ) {
+        const n = writeSync(fd, bytes, off, bytes.length - off)
+        if (n <= 0) throw new DitenError(ErrorCode.DB_CORRUPT, `double-sign record ${tmp}: short write (${off} of ${bytes.length} bytes)`)
+        off += n
+      }
       fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
     renameSync(tmp, this.file)
+    // the rename is durable only once the directory entry is: fsync the folder too
+    const dir = openSync(dirname(this.file), 'r')
+    try {
+      fsyncSync(dir)
+    } finally {
+      closeSync(dir)
+    }
   }
 }

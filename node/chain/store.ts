@@ -80,7 +80,8 @@ export class ChainStore {
     return out
   }
 
-  /** Everything one finalized block changes, in one atomic write. */
+  /** Everything one finalized block changes, in one atomic write, synced to disk before it returns
+   *  (a block a node reported committed survives a power loss, not only a killed process). */
   async commit(f: Finalized, state: ShardState, txIds: Uint8Array[], newElections: Election[]): Promise<void> {
     const b = new WriteBatch()
     b.put(this.blocks, { shard: f.block.header.shard, height: f.block.header.height }, f)
@@ -92,7 +93,7 @@ export class ChainStore {
       const { record, ...rest } = e
       b.put(this.twinHistory, e, keepsRecord(e) ? e : rest)
     }
-    await b.commit(this.db)
+    await b.commit(this.db, { sync: true })
   }
 }
 

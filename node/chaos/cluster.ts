@@ -11,9 +11,18 @@ import type { Network, NetworkNode } from '../cli/network.js'
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url))
 
+/** A member's admin client, made once its token file can be read. */
+function adminOf(node: NetworkNode): () => Promise<DitenClient> {
+  let client: DitenClient | undefined
+  return async () => (client ??= await DitenClient.admin(node.admin, node.adminTokenFile, { timeoutMs: 5000 }))
+}
+
 export interface Member {
   node: NetworkNode
+  /** the public API */
   client: DitenClient
+  /** the admin API (the token exists once the node has started) */
+  admin(): Promise<DitenClient>
   behaviours: string[]
   proc: ChildProcess | undefined
   /** down: killed and not restarted yet; paused: SIGSTOPped */
@@ -28,7 +37,7 @@ export class Cluster {
     readonly net: Network,
     byzantine: Map<string, string[]>,
   ) {
-    this.members = net.nodes.map((node) => ({ node, client: new DitenClient(node.api, { timeoutMs: 5000 }), behaviours: byzantine.get(node.name) ?? [], proc: undefined, state: 'down', starts: 0 }))
+    this.members = net.nodes.map((node) => ({ node, client: new DitenClient(node.api, { timeoutMs: 5000 }), admin: adminOf(node), behaviours: byzantine.get(node.name) ?? [], proc: undefined, state: 'down', starts: 0 }))
   }
 
   member(name: string): Member {
@@ -89,7 +98,7 @@ export class Cluster {
   }
 
   async partition(m: Member, ms: number): Promise<void> {
-    await m.client.call('chaos_partition', { ms })
+    await (await m.admin()).call('chaos_partition', { ms })
   }
 
   /** SIGTERM to every process (SIGCONT first for paused ones), SIGKILL after 10 s. */

@@ -63,7 +63,7 @@ export async function checkIntegrity(cluster: Cluster, shards: number): Promise<
   let attackTxs = 0
   let attackTxsCommitted = 0
   for (const m of cluster.members.filter((x) => x.behaviours.length > 0 && x.state === 'up')) {
-    const st = await m.client.call<{ txIds: string[] }>('chaos_status').catch(() => ({ txIds: [] as string[] }))
+    const st = await (await m.admin()).call<{ txIds: string[] }>('chaos_status').catch(() => ({ txIds: [] as string[] }))
     for (const id of new Set(st.txIds)) {
       attackTxs++
       const s = await reader.call<{ status: string }>('tx_get', { id })

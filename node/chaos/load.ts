@@ -72,11 +72,12 @@ export class TwinLoad {
       await Promise.all(
         [...missing].map(async (i, k) => {
           const d = this.devices[i]!
-          const host = hosts[k % hosts.length]!.client
-          const known = await host.call('twin_get', { twinId: d.twinId }).then(() => true, () => false)
+          const host = hosts[k % hosts.length]!
+          const known = await host.client.call('twin_get', { twinId: d.twinId }).then(() => true, () => false)
           if (known) return void missing.delete(i)
           // refusals (TWIN_EXISTS: an earlier attempt landed) and timeouts are retried by the loop
-          await host.call('twin_register', { twinId: d.twinId, definition: DEFINITION, owner: toHex(d.key.publicKey), features: { state: { properties: { reading: 0 } } } }).catch(() => undefined)
+          const admin = await host.admin().catch(() => undefined)
+          await admin?.call('twin_register', { twinId: d.twinId, definition: DEFINITION, owner: toHex(d.key.publicKey), features: { state: { properties: { reading: 0 } } } }).catch(() => undefined)
         }),
       )
       if (missing.size > 0) await sleep(500)

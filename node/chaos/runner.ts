@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeError, taggedHash, utf8Bytes } from '../../ledger/index.js'
 import { SeededRandom } from '../../consensus/prng.js'
-import { initNetwork } from '../cli/network.js'
+import { PORTS_PER_NODE, initNetwork } from '../cli/network.js'
 import { portFree } from '../cli/devnet.js'
 import { UsageError } from '../cli/errors.js'
 import { Cluster, sleep, type Member } from './cluster.js'
@@ -71,7 +71,7 @@ export interface RunOptions {
 }
 
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosReport> {
-  for (let p = o.basePort; p < o.basePort + 2 * s.nodes; p++) {
+  for (let p = o.basePort; p < o.basePort + PORTS_PER_NODE * s.nodes; p++) {
     if (!(await portFree('127.0.0.1', p))) throw new UsageError(`port ${p} is in use (another devnet or chaos run?): pass --base-port`)
   }
   const report = s.fl ? await runFlScenario(s, o) : await runTwinScenario(s, o)

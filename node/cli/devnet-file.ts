@@ -6,6 +6,9 @@ export interface DevnetNodeEntry {
   peerId: string
   p2p: string
   api: string
+  /** the admin API (member-signed calls) and the file holding its bearer token */
+  admin: string
+  adminTokenFile: string
   pid: number
   dataDir: string
   config: string

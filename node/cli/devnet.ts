@@ -15,7 +15,7 @@ import { DitenClient } from '../rpc/client.js'
 import type { NodeStatus } from '../rpc/types.js'
 import { UsageError, intFlag } from './errors.js'
 import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
-import { exists, initNetwork, loadNetwork, type Network, type NetworkNode } from './network.js'
+import { PORTS_PER_NODE, exists, initNetwork, loadNetwork, type Network, type NetworkNode } from './network.js'
 import { formatTable, shortPeerId } from './table.js'
 import { BEHAVIOURS } from '../chain/behaviours.js'
 
@@ -90,6 +90,7 @@ async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused
     const net = await loadNetwork(o.dir)
     if (net.nodes.length !== o.nodes) throw new UsageError(`${o.dir} holds a ${net.nodes.length}-node devnet; pass --nodes ${net.nodes.length} to restart it, or --reset for a fresh ${o.nodes}-node one`)
     if (o.basePortGiven && net.nodes[0]!.p2pPort !== o.basePort) throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
+    if (net.nodes.some((n) => !n.admin)) throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
     return { net, reused: true }
   }
   const net = await initNetwork({
@@ -126,7 +127,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     },
   })
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64)
-  const basePort = intFlag(values['base-port'], 'base-port', 26600, 1024, 65535 - 2 * nodes)
+  const basePort = intFlag(values['base-port'], 'base-port', 26600, 1024, 65535 - PORTS_PER_NODE * nodes)
   const durationS = values.duration === undefined ? undefined : intFlag(values.duration, 'duration', 0, 1, 365 * 86400)
   const readyTimeoutS = intFlag(values['ready-timeout'], 'ready-timeout', 60, 1, 3600)
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level']!)) throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
@@ -149,7 +150,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
   for (const [name, b] of byzantine) console.log(`fault injection: ${name} runs with --byzantine ${b.join(',')}`)
 
   for (const n of net.nodes) {
-    for (const port of [n.p2pPort, n.apiPort]) {
+    for (const port of [n.p2pPort, n.apiPort, n.adminPort]) {
       if (!(await portFree('127.0.0.1', port))) throw new UsageError(`port ${port} (${n.name}) is in use: is another devnet running? Stop it or pass --base-port`)
     }
   }
@@ -215,6 +216,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
         peerId: c.node.peerId,
         p2p: c.node.p2p,
         api: c.node.api,
+        admin: c.node.admin,
+        adminTokenFile: c.node.adminTokenFile,
         pid: c.proc.pid!,
         dataDir: c.node.dataDir,
         config: c.node.configFile,
@@ -230,6 +233,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
         file.nodes.map((n, i) => [n.name, shortPeerId(n.peerId), n.p2p.split('/p2p/')[0]!, n.api, String(n.pid), `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`, String(statuses[i]!.starts), statuses[i]!.heads.join('/')]),
       ),
     )
+    console.log(`admin APIs (member-signed calls) on ${file.nodes.map((n) => n.admin.split(':').pop()).join(', ')}; bearer token in each node's data/admin.token`)
     console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
     console.log(durationS ? `running for ${durationS} s (Ctrl-C stops earlier)` : 'running; press Ctrl-C to stop')
     const until = durationS ? Date.now() + durationS * 1000 : Infinity

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { BEHAVIOURS } from '../chain/behaviours.js'
 import { UsageError, intFlag } from './errors.js'
+import { PORTS_PER_NODE } from './network.js'
 import { pct, runFl, type FlRunOptions } from '../fl/runner.js'
 
 export const flHelp = `diten fl run [options]   federated learning on a local devnet, with baselines
@@ -64,7 +65,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     localEpochs: intFlag(values['local-epochs'], 'local-epochs', 3, 1, 1000),
     byzantine: values.byzantine!,
     out: values.out!,
-    basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - 2 * nodes),
+    basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - PORTS_PER_NODE * nodes),
     blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 500, 50, 60_000),
     baselines: values['no-baselines'] ? 'none' : 'all',
     log: (line) => {

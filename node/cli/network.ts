@@ -15,6 +15,7 @@ import { peerIdOfPublicKey } from '../identity.js'
 import { writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
 import { UsageError } from './errors.js'
+import { adminTokenPath } from '../rpc/token.js'
 
 export interface NetworkOptions {
   dir: string
@@ -40,8 +41,12 @@ export interface NetworkNode {
   configFile: string
   p2pPort: number
   apiPort: number
+  adminPort: number
   p2p: string
   api: string
+  /** the admin API and the file holding its bearer token (made by the node on its first start) */
+  admin: string
+  adminTokenFile: string
   dataDir: string
 }
 
@@ -51,8 +56,12 @@ export interface Network {
   nodes: NetworkNode[]
 }
 
-export function portsOf(basePort: number, index: number): { p2pPort: number; apiPort: number } {
-  return { p2pPort: basePort + 2 * index, apiPort: basePort + 2 * index + 1 }
+/** Ports a member takes from the base port: p2p, public API, admin API. */
+export const PORTS_PER_NODE = 3
+
+export function portsOf(basePort: number, index: number): { p2pPort: number; apiPort: number; adminPort: number } {
+  const p = basePort + PORTS_PER_NODE * index
+  return { p2pPort: p, apiPort: p + 1, adminPort: p + 2 }
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -65,7 +74,7 @@ export async function exists(path: string): Promise<boolean> {
 export async function initNetwork(o: NetworkOptions): Promise<Network> {
   const dir = resolve(o.dir)
   if (await exists(join(dir, 'genesis.json'))) throw new UsageError(`${join(dir, 'genesis.json')} already exists; pick another --dir or remove it`)
-  if (o.basePort + 2 * o.members > 65536) throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
+  if (o.basePort + PORTS_PER_NODE * o.members > 65536) throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
   await mkdir(dir, { recursive: true })
   const names = Array.from({ length: o.members }, (_, i) => `node-${i}`)
   const keys = names.map(() => generateKeypair())
@@ -83,9 +92,9 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   })
   await writeFile(join(dir, 'genesis.json'), genesisToJson(genesis))
   const layout = names.map((name, i) => {
-    const { p2pPort, apiPort } = portsOf(o.basePort, i)
+    const { p2pPort, apiPort, adminPort } = portsOf(o.basePort, i)
     const peerId = peerIdOfPublicKey(keys[i]!.publicKey).toString()
-    return { name, peerId, p2pPort, apiPort, p2p: `/ip4/${o.host}/tcp/${p2pPort}/p2p/${peerId}` }
+    return { name, peerId, p2pPort, apiPort, adminPort, p2p: `/ip4/${o.host}/tcp/${p2pPort}/p2p/${peerId}` }
   })
   for (const [i, n] of layout.entries()) {
     const nodeDir = join(dir, n.name)
@@ -97,7 +106,9 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       keyFile: 'node.key',
       dataDir: 'data',
       p2p: { listen: `/ip4/${o.host}/tcp/${n.p2pPort}`, peers: layout.filter((p) => p.name !== n.name).map((p) => p.p2p) },
-      api: { host: o.host, port: n.apiPort },
+      // the APIs stay on loopback whatever --host says (p2p is what other machines need)
+      api: { host: '127.0.0.1', port: n.apiPort },
+      admin: { host: '127.0.0.1', port: n.adminPort },
       log: { level: o.logLevel, file: 'node.log' },
     }
     await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2) + '\n')
@@ -122,8 +133,11 @@ export async function loadNetwork(dir: string): Promise<Network> {
       configFile,
       p2pPort,
       apiPort: c.config.api.port,
+      adminPort: c.config.admin?.port ?? 0,
       p2p: `${c.config.p2p.listen}/p2p/${peerIdOfPublicKey(m.publicKey).toString()}`,
       api: `http://${c.config.api.host}:${c.config.api.port}`,
+      admin: c.config.admin ? `http://${c.config.admin.host}:${c.config.admin.port}` : '',
+      adminTokenFile: adminTokenPath(c.dataDir),
       dataDir: c.dataDir,
     })
   }

@@ -31,12 +31,13 @@ export async function runNode(argv: string[]): Promise<number> {
     listen: c.p2p.listen,
     peers: c.p2p.peers,
     api: c.api,
+    ...(c.admin ? { admin: c.admin } : {}),
     log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
     chaosControl: values['chaos-control']!,
   })
-  console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} (start #${node.meta.starts})`)
+  console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`)
 
   process.on('unhandledRejection', (e) => node.logger.error({ err: describeError(e) }, 'unhandled rejection'))
   return new Promise<number>((resolve) => {

@@ -25,7 +25,9 @@ export const twinHelp = `diten twin <command> <twinId> [options]   digital twin 
   watch [<id>]   [--namespace NS]   print each committed change until Ctrl-C
 
 common options:
-  --api URL      a node's API (default: the first node of ${DEFAULT_DEVNET_DIR}/devnet.json)
+  --api URL      a node's public API (default: the first node of ${DEFAULT_DEVNET_DIR}/devnet.json)
+  --admin URL    its admin API, for the calls the member signs (register, desired, retire)
+  --token-file F the admin API's bearer token (default: that node's data/admin.token)
   --keys DIR     device keys (default: ${DEFAULT_DEVNET_DIR}/devices)
   --wait         return after the change is committed, with the new revision
   --json         machine-readable output`
@@ -41,14 +43,22 @@ function jsonFlag(v: string | undefined, name: string): Json | undefined {
   }
 }
 
-async function defaultApi(): Promise<string> {
+async function devnetNode(flag: string): Promise<DevnetFile['nodes'][number]> {
   try {
     const f = JSON.parse(await readFile(join(DEFAULT_DEVNET_DIR, 'devnet.json'), 'utf8')) as DevnetFile
-    if (f.nodes[0]) return f.nodes[0].api
+    if (f.nodes[0]) return f.nodes[0]
   } catch {
     // no devnet here
   }
-  throw new UsageError(`no devnet in ${DEFAULT_DEVNET_DIR}/devnet.json; start one with "npm run devnet" or pass --api URL`)
+  throw new UsageError(`no devnet in ${DEFAULT_DEVNET_DIR}/devnet.json; start one with "npm run devnet" or pass ${flag}`)
+}
+
+/** The admin API client: --admin and --token-file, or the first devnet node's. */
+async function adminClient(values: { admin?: string; 'token-file'?: string }): Promise<DitenClient> {
+  const url = values.admin ?? (await devnetNode('--admin URL --token-file F')).admin
+  const tokenFile = values['token-file'] ?? (values.admin ? undefined : (await devnetNode('--token-file F')).adminTokenFile)
+  if (!tokenFile) throw new UsageError('--admin needs --token-file F (the node\'s data/admin.token)')
+  return DitenClient.admin(url, tokenFile, { timeoutMs: 40_000 })
 }
 
 const keyPath = (dir: string, twinId: string) => join(dir, `${twinId.replace(/[^A-Za-z0-9_.@-]/g, '_')}.key`)
@@ -60,13 +70,14 @@ export async function runTwin(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
     options: {
-      api: { type: 'string' }, keys: { type: 'string' }, wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+      api: { type: 'string' }, admin: { type: 'string' }, 'token-file': { type: 'string' }, keys: { type: 'string' }, wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
       definition: { type: 'string' }, attributes: { type: 'string' }, features: { type: 'string' }, patch: { type: 'string' },
       'if-revision': { type: 'string' }, revision: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' },
     },
   })
-  const node = new DitenClient(values.api ?? (await defaultApi()), { timeoutMs: 40_000 })
+  const node = new DitenClient(values.api ?? (await devnetNode('--api URL')).api, { timeoutMs: 40_000 })
   const t = twins(node)
+  const member = async () => twins(await adminClient(values))
   const keys = values.keys ?? join(DEFAULT_DEVNET_DIR, 'devices')
   const id = positionals[0]
   const need = () => {
@@ -82,6 +93,7 @@ export async function runTwin(argv: string[]): Promise<number> {
         const twinId = need()
         let definition = jsonFlag(values.definition?.trim().startsWith('{') ? values.definition : undefined, 'definition')
         if (values.definition && !definition) definition = JSON.parse(await readFile(values.definition, 'utf8')) as Json
+        const registrar = await member()
         await mkdir(keys, { recursive: true, mode: 0o700 })
         const kp = generateKeypair()
         const file = keyPath(keys, twinId)
@@ -91,7 +103,7 @@ export async function runTwin(argv: string[]): Promise<number> {
         const device = new TwinDevice(node, twinId, kp)
         const attributes = jsonFlag(values.attributes, 'attributes')
         const features = jsonFlag(values.features, 'features')
-        const r = await t.register({ twinId, definition: definition ?? GENERIC_DEFINITION, owner: device.publicKey, ...(attributes ? { attributes } : {}), ...(features ? { features } : {}), wait: values.wait })
+        const r = await registrar.register({ twinId, definition: definition ?? GENERIC_DEFINITION, owner: device.publicKey, ...(attributes ? { attributes } : {}), ...(features ? { features } : {}), wait: values.wait })
         done(r, `registered ${twinId}; device key ${file}`)
         return 0
       }
@@ -101,7 +113,7 @@ export async function runTwin(argv: string[]): Promise<number> {
         const patch = jsonFlag(values.patch, 'patch')
         if (patch === undefined) throw new UsageError(`diten twin ${cmd} needs --patch JSON, e.g. '{"state":{"properties":{"rpm":1200}}}'`)
         if (cmd === 'desired') {
-          done(await t.setDesired({ twinId, patch, ...ifRevision, wait: values.wait }), `set desired values of ${twinId}`)
+          done(await (await member()).setDesired({ twinId, patch, ...ifRevision, wait: values.wait }), `set desired values of ${twinId}`)
           return 0
         }
         const device = new TwinDevice(node, twinId, await readKeyFile(keyPath(keys, twinId)))
@@ -109,7 +121,7 @@ export async function runTwin(argv: string[]): Promise<number> {
         return 0
       }
       case 'retire':
-        done(await t.retire({ twinId: need(), wait: values.wait }), `retired ${need()}`)
+        done(await (await member()).retire({ twinId: need(), wait: values.wait }), `retired ${need()}`)
         return 0
       case 'get': {
         const v = await t.get(need(), values.revision === undefined ? undefined : intFlag(values.revision, 'revision', 0, 1, Number.MAX_SAFE_INTEGER))

@@ -17,13 +17,31 @@ export class RpcError extends Error {
   }
 }
 
+export interface DitenClientOptions {
+  timeoutMs?: number
+  /** the admin API's bearer token (admin calls: twin_register, member-signed setDesired/retire/bindModel, tangle_attach, chaos_*) */
+  token?: string
+}
+
 export class DitenClient {
   private nextId = 1
 
   constructor(
     readonly url: string,
-    private readonly opts: { timeoutMs?: number } = {},
+    private readonly opts: DitenClientOptions = {},
   ) {}
+
+  /** A client of a node's admin API, with the token read from its file (`<dataDir>/admin.token`). */
+  static async admin(url: string, tokenFile: string, opts: Omit<DitenClientOptions, 'token'> = {}): Promise<DitenClient> {
+    const { readFile } = await import('node:fs/promises')
+    let text: string
+    try {
+      text = await readFile(tokenFile, 'utf8')
+    } catch (e) {
+      throw new Error(`cannot read the admin token ${tokenFile} (${(e as { code?: string }).code ?? (e as Error).message}); the node makes it in its data dir on its first start`)
+    }
+    return new DitenClient(url, { ...opts, token: text.trim() })
+  }
 
   async call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
     const id = this.nextId++
@@ -31,7 +49,7 @@ export class DitenClient {
     try {
       res = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) },
         body: JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       })
@@ -50,7 +68,7 @@ export class DitenClient {
   }
 
   async metrics(): Promise<string> {
-    const res = await fetch(new URL('/metrics', this.url), { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
+    const res = await fetch(new URL('/metrics', this.url), { ...(this.opts.token ? { headers: { authorization: `Bearer ${this.opts.token}` } } : {}), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
     return res.text()
   }
 }

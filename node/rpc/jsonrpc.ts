@@ -2,7 +2,12 @@
  * JSON-RPC 2.0 dispatch (transport-free): request checks, batches, notifications, and
  * error objects a person can read. Params are checked with the method's schema.
  */
-import { DitenError, SchemaError, describeError, type Type } from '../../ledger/index.js'
+import { DitenError, ErrorCode, SchemaError, type Type } from '../../ledger/index.js'
+
+/** Which API a call arrived on: the admin API (bearer token checked) or the public one. */
+export interface CallScope {
+  admin: boolean
+}
 
 export const RpcCode = {
   PARSE_ERROR: -32700,
@@ -18,6 +23,12 @@ export const MAX_BATCH = 100
 
 export interface RpcMethod<P = unknown> {
   description: string
+  /**
+   * An admin call: the node signs it with its member key (or it drives fault injection), so it is
+   * answered only on the admin API, which needs the bearer token. A function decides per call
+   * (e.g. twin_retire with a device-signed tx is public, without one the member signs).
+   */
+  admin?: boolean | ((params: P) => boolean)
   /** by-name params; omit for methods without params */
   params?: Type<P>
   handler(params: P): unknown | Promise<unknown>
@@ -54,12 +65,13 @@ export class RpcDispatcher {
     this.methods.set(name, method)
   }
 
-  names(): string[] {
-    return [...this.methods.keys()].sort()
+  /** Methods a caller of this API may use (an unknown method's error lists them). */
+  names(scope: CallScope = { admin: true }): string[] {
+    return [...this.methods.entries()].filter(([, m]) => scope.admin || m.admin !== true).map(([n]) => n).sort()
   }
 
   /** Handles one HTTP body; `undefined` means nothing to send back (notifications only). */
-  async handleText(text: string): Promise<RpcResponse | RpcResponse[] | undefined> {
+  async handleText(text: string, scope: CallScope = { admin: false }): Promise<RpcResponse | RpcResponse[] | undefined> {
     let body: unknown
     try {
       body = JSON.parse(text)
@@ -71,15 +83,15 @@ export class RpcDispatcher {
       if (body.length > MAX_BATCH) return errorResponse(null, RpcCode.INVALID_REQUEST, `invalid request: a batch holds at most ${MAX_BATCH} calls, got ${body.length}`)
       const out: RpcResponse[] = []
       for (const req of body) {
-        const r = await this.handleOne(req)
+        const r = await this.handleOne(req, scope)
         if (r) out.push(r)
       }
       return out.length > 0 ? out : undefined
     }
-    return this.handleOne(body)
+    return this.handleOne(body, scope)
   }
 
-  private async handleOne(req: unknown): Promise<RpcResponse | undefined> {
+  private async handleOne(req: unknown, scope: CallScope): Promise<RpcResponse | undefined> {
     if (!isObject(req)) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: a call must be a JSON object')
     const rawId = req.id
     const idOk = rawId === undefined || rawId === null || typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId))
@@ -91,11 +103,11 @@ export class RpcDispatcher {
       return errorResponse(id, RpcCode.INVALID_REQUEST, 'invalid request: "params" must be an object or an array')
     }
     const notification = !('id' in req)
-    const res = await this.call(id, req.method, req.params)
+    const res = await this.call(id, req.method, req.params, scope)
     return notification ? undefined : res
   }
 
-  private async call(id: Id, name: string, params: unknown): Promise<RpcResponse> {
+  private async call(id: Id, name: string, params: unknown, scope: CallScope): Promise<RpcResponse> {
     const method = this.methods.get(name)
     const started = performance.now()
     const done = (result: string, r: RpcResponse) => {
@@ -103,7 +115,7 @@ export class RpcDispatcher {
       return r
     }
     if (!method) {
-      return done('method_not_found', errorResponse(id, RpcCode.METHOD_NOT_FOUND, `unknown method "${name}"; this node serves: ${this.names().join(', ')}`))
+      return done('method_not_found', errorResponse(id, RpcCode.METHOD_NOT_FOUND, `unknown method "${name.slice(0, 64)}"; this API serves: ${this.names(scope).join(', ')}`))
     }
     let checked: unknown
     if (method.params) {
@@ -120,12 +132,17 @@ export class RpcDispatcher {
       const empty = params === undefined || params === null || (Array.isArray(params) ? params.length === 0 : Object.keys(params as object).length === 0)
       if (!empty) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes no params`))
     }
+    const admin = typeof method.admin === 'function' ? method.admin(checked) : method.admin === true
+    if (admin && !scope.admin) {
+      return done('unauthorized', errorResponse(id, RpcCode.SERVER_ERROR, `${name} is an admin call (this node signs it with its member key): send it to the node's admin API with its bearer token`, { code: ErrorCode.UNAUTHORIZED }))
+    }
     try {
       return done('ok', { jsonrpc: '2.0', id, result: (await method.handler(checked)) ?? null })
     } catch (e) {
       if (e instanceof DitenError) return done(e.code, errorResponse(id, RpcCode.SERVER_ERROR, e.message, { code: e.code, ...e.meta }))
+      // the cause goes to the node's log, not to the caller
       this.hooks.onInternalError(name, e)
-      return done('internal_error', errorResponse(id, RpcCode.INTERNAL_ERROR, `internal error while running ${name}: ${describeError(e)}`))
+      return done('internal_error', errorResponse(id, RpcCode.INTERNAL_ERROR, `internal error while running ${name} (the node's log has the details)`))
     }
   }
 }

@@ -1,6 +1,19 @@
-/** HTTP front of the node: JSON-RPC on POST /, Prometheus on GET /metrics, GET /health. */
+/**
+ * HTTP front of the node: JSON-RPC on POST /, Prometheus on GET /metrics, GET /health, and the
+ * streams (SSE) it is given. One class serves both APIs of a node:
+ *   - the public API: reads, device-signed calls, signed transactions, events;
+ *   - the admin API (`admin` set): everything, and every request must carry
+ *     `Authorization: Bearer <token>`; admin methods (those the node signs with its member key)
+ *     are answered only here.
+ * Every request is checked before any work: a POST must be `application/json` (a browser's
+ * cross-site "simple request" is text/plain or a form, so it never reaches a method); an API
+ * bound to a loopback address answers only to a loopback `Host` (a DNS-rebinding page names its
+ * own host); connections and requests per second per client address are capped.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { timingSafeEqual } from 'node:crypto'
+import { ErrorCode } from '../../ledger/index.js'
 import { RpcCode, type RpcDispatcher } from './jsonrpc.js'
 import type { Registry } from 'prom-client'
 
@@ -9,21 +22,69 @@ export const MAX_BODY_BYTES = 1 << 20
 export interface RpcServerOptions {
   host: string
   port: number
+  /** the admin API: the bearer token every request must carry */
+  admin?: { token: string }
+  /** open connections at most (past it new ones are refused at accept) */
+  maxConnections: number
+  /** requests (a batch counts each call) per second per client address, with a burst of twice that */
+  maxRequestsPerSecond: number
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export const defaultRpcLimits = { maxConnections: 1024, maxRequestsPerSecond: 5000 }
+
+export type StreamHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)
+}
+
+function refuse(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code: RpcCode.SERVER_ERROR, message, data: { code } } }, headers)
+}
+
+/** A token bucket per client address: `rate` per second, bursts up to 2 × rate. */
+class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>()
+  constructor(private readonly rate: number) {}
+  take(client: string, n: number, now = performance.now()): boolean {
+    let b = this.buckets.get(client)
+    if (!b) {
+      if (this.buckets.size > 10_000) this.buckets.clear()
+      b = { tokens: 2 * this.rate, at: now }
+      this.buckets.set(client, b)
+    }
+    b.tokens = Math.min(2 * this.rate, b.tokens + ((now - b.at) / 1000) * this.rate)
+    b.at = now
+    if (b.tokens < n) return false
+    b.tokens -= n
+    return true
+  }
 }
 
 export class RpcServer {
   private server: Server | undefined
+  private readonly limiter: RateLimiter
+  private readonly token: Buffer | undefined
 
   constructor(
     private readonly opts: RpcServerOptions,
-    private readonly modules: { dispatcher: RpcDispatcher; registry: Registry; streams?: Map<string, (req: IncomingMessage, res: ServerResponse, url: URL) => void> },
-  ) {}
+    private readonly modules: { dispatcher: RpcDispatcher; registry: Registry; streams?: Map<string, StreamHandler> },
+  ) {
+    this.limiter = new RateLimiter(opts.maxRequestsPerSecond)
+    this.token = opts.admin ? Buffer.from(opts.admin.token, 'utf8') : undefined
+  }
+
+  get isAdmin(): boolean {
+    return this.token !== undefined
+  }
 
   async start(): Promise<number> {
     const server = createServer((req, res) => {
@@ -34,6 +95,7 @@ export class RpcServer {
     })
     server.headersTimeout = 10_000
     server.requestTimeout = 30_000
+    server.maxConnections = this.opts.maxConnections
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(this.opts.port, this.opts.host, () => {
@@ -45,8 +107,36 @@ export class RpcServer {
     return (server.address() as AddressInfo).port
   }
 
+  /** Refusals that come before any work; true when the request was answered here. */
+  private refused(req: IncomingMessage, res: ServerResponse, calls: number): boolean {
+    if (isLoopback(this.opts.host)) {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '')
+      if (!isLoopback(host)) {
+        refuse(res, 403, ErrorCode.BAD_HOST, `this API is bound to ${this.opts.host} and answers only to a loopback Host header, not "${host.slice(0, 64)}"`)
+        return true
+      }
+    }
+    if (this.token) {
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')
+      const given = m ? Buffer.from(m[1]!.trim(), 'utf8') : undefined
+      if (!given || given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
+        refuse(res, 401, ErrorCode.UNAUTHORIZED, 'the admin API needs "Authorization: Bearer <token>" with the token from the node\'s data dir (admin.token)', { 'www-authenticate': 'Bearer' })
+        return true
+      }
+    }
+    if (!this.limiter.take(req.socket.remoteAddress ?? 'unknown', calls)) {
+      refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} requests per second from this address`, { 'retry-after': '1' })
+      return true
+    }
+    return false
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
+    if (this.refused(req, res, 1)) {
+      if (req.method === 'POST') res.setHeader('connection', 'close')
+      return
+    }
     if (req.method === 'GET' && path === '/metrics') {
       const text = await this.modules.registry.metrics()
       res.writeHead(200, { 'content-type': this.modules.registry.contentType })
@@ -56,10 +146,16 @@ export class RpcServer {
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { ok: true })
     const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
     if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
-    if (path !== '/' && path !== '/rpc') return sendJson(res, 404, { error: `no such endpoint ${path}; JSON-RPC is served on POST /, metrics on GET /metrics` })
+    if (path !== '/' && path !== '/rpc') return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /, metrics on GET /metrics` })
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')
       return sendJson(res, 405, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INVALID_REQUEST, message: 'invalid request: JSON-RPC calls are sent with POST' } })
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/json') {
+      res.setHeader('connection', 'close')
+      req.resume()
+      return refuse(res, 415, ErrorCode.BAD_CONTENT_TYPE, `JSON-RPC calls are sent with Content-Type: application/json, not "${type.slice(0, 64)}"`)
     }
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === undefined) {
@@ -67,7 +163,12 @@ export class RpcServer {
       sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INVALID_REQUEST, message: `invalid request: the body exceeds ${MAX_BODY_BYTES} bytes` } })
       return
     }
-    const reply = await this.modules.dispatcher.handleText(text)
+    // a batch costs one request per call (the first was taken above)
+    const calls = batchSize(text)
+    if (calls > 1 && !this.limiter.take(req.socket.remoteAddress ?? 'unknown', calls - 1)) {
+      return refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} calls per second from this address`, { 'retry-after': '1' })
+    }
+    const reply = await this.modules.dispatcher.handleText(text, { admin: this.isAdmin })
     if (reply === undefined) {
       res.writeHead(204)
       res.end()
@@ -85,6 +186,14 @@ export class RpcServer {
       server.closeAllConnections()
     })
   }
+}
+
+/** Calls in a body: a rough count of a batch's top-level objects (the dispatcher checks the rest). */
+function batchSize(text: string): number {
+  if (!text.trimStart().startsWith('[')) return 1
+  let n = 0
+  for (let i = text.indexOf('"jsonrpc"'); i >= 0; i = text.indexOf('"jsonrpc"', i + 9)) n++
+  return Math.max(1, n)
 }
 
 /**

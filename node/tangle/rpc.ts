@@ -6,6 +6,7 @@ import type { TangleService } from './service.js'
 
 export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void {
   d.register('tangle_attach', {
+    admin: true,
     description: 'attach a local model update issued by this node (tips, PoW and signature done here)',
     params: struct({ round: u53, trainer: str({ min: 1, max: 64 }), modelHash: hex(32), dataSize: u53, claimedAccuracyBp: uint(10_000) }),
     handler: (p: { round: number; trainer: string; modelHash: string; dataSize: number; claimedAccuracyBp: number }) => tangle.attach(p),

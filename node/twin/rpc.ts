@@ -77,6 +77,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
   const byMember = async (kind: string, payload: Uint8Array, twinId: string, wait?: boolean) => finish(await chain.submitOwn(kind, payload), twinId, wait)
 
   d.register('twin_register', {
+    admin: true,
     description: 'register a twin hosted by this node\'s member: {twinId, definition, owner (device public key), attributes?, features?, wait?}',
     params: struct({ twinId: twinIdType, definition: jsonDoc, owner: hex(32), attributes: optional(jsonDoc), features: optional(jsonDoc), wait: optional(bool) }),
     handler: (p: { twinId: string; definition: Json; owner: string; attributes?: Json; features?: Json; wait?: boolean }) =>
@@ -88,6 +89,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     handler: signed('twin.sync'),
   })
   d.register('twin_setDesired', {
+    admin: (p: { tx?: string }) => p.tx === undefined,
     description: 'set desired values: a device-signed {tx}, or {twinId, patch, ifRevision?} signed by this node\'s member (the host)',
     params: struct({ tx: optional(txHex), twinId: optional(twinIdType), patch: optional(jsonDoc), ifRevision: optional(u53), wait: optional(bool) }),
     handler: (p: { tx?: string; twinId?: string; patch?: Json; ifRevision?: number; wait?: boolean }) => {
@@ -97,6 +99,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     },
   })
   d.register('twin_bindModel', {
+    admin: true,
     description: 'bind a behaviour model to a twin: the global model of an FL round (or modelHash) and the property paths it reads',
     params: struct({ twinId: twinIdType, round: u53, inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }), modelHash: optional(hex(32)), wait: optional(bool) }),
     handler: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) => {
@@ -106,6 +109,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     },
   })
   d.register('twin_retire', {
+    admin: (p: { tx?: string }) => p.tx === undefined,
     description: 'retire a twin: a device-signed {tx}, or {twinId} signed by this node\'s member',
     params: struct({ tx: optional(txHex), twinId: optional(twinIdType), wait: optional(bool) }),
     handler: (p: { tx?: string; twinId?: string; wait?: boolean }) => {

@@ -111,7 +111,7 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
       text: true,
       seeds: rpcBodies.map((b) => utf8(JSON.stringify(b))),
       run: async (b) => {
-        const res = await node.dispatcher.handleText(text(b))
+        const res = await node.dispatcher.handleText(text(b), { admin: true })
         const all = res === undefined ? [] : Array.isArray(res) ? res : [res]
         const internal = all.find((r) => 'error' in r && r.error.code === -32603)
         if (internal && 'error' in internal) throw new Error(`internal error: ${internal.error.message}`)

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { waitFor } from '../helpers.js'
 import { isAlive, startCli, startDevnet, waitExit, type Devnet, type Proc } from './proc.js'
-import { client } from './chain-helpers.js'
+import { adminClient, client } from './chain-helpers.js'
 
 let net: Devnet
 let restarted: Proc | undefined
 const apis = () => net.file.nodes.map((n) => n.api)
+/** tangle_attach is signed by the node's member: an admin call */
 const attach = async (api: string, k: number) =>
-  client(api).call<{ id: string; trunk: string; branch: string; weight: number }>('tangle_attach', {
+  (await adminClient(net.file.nodes.find((n) => n.api === api)!)).call<{ id: string; trunk: string; branch: string; weight: number }>('tangle_attach', {
     round: 1,
     trainer: `trainer-${k}`,
     modelHash: randomBytes(32).toString('hex'),

@@ -29,7 +29,8 @@ const definition = { id: 'dtmi:acme:pump;1', features: { state: { properties: { 
 describe('twins on a 4-node, 2-shard devnet', () => {
   it('CLI: register, sync and read from any node; a bad patch is refused with its code', async () => {
     const [a, b, c] = net.file.nodes.map((n) => n.api)
-    const reg = await runCli(['twin', 'register', 'acme:pump-1', '--wait', '--api', a!, '--keys', keys], 60_000)
+    const n0 = net.file.nodes[0]!
+    const reg = await runCli(['twin', 'register', 'acme:pump-1', '--wait', '--api', a!, '--admin', n0.admin, '--token-file', n0.adminTokenFile, '--keys', keys], 60_000)
     expect(reg.code, reg.output).toBe(0)
     expect(reg.output).toMatch(/registered acme:pump-1.*\(revision 1, shard \d, block \d+\)/)
     const sync = await runCli(['twin', 'sync', 'acme:pump-1', '--patch', '{"state":{"properties":{"rpm":1200}}}', '--wait', '--api', b!, '--keys', keys], 60_000)
@@ -54,7 +55,8 @@ describe('twins on a 4-node, 2-shard devnet', () => {
     const watching = twins(clients[3]!).watch({ namespace: 'plant' }, (e) => events.push(e), stop.signal)
     await new Promise((r) => setTimeout(r, 300))
     const devices = ids.map((id, i) => TwinDevice.generate(clients[i % 4]!, id))
-    await Promise.all(devices.map((d, i) => twins(clients[i % 4]!).register({ twinId: d.twinId, definition, owner: d.publicKey, wait: true })))
+    const admins = await Promise.all(net.file.nodes.map((n) => DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs: 40_000 })))
+    await Promise.all(devices.map((d, i) => twins(admins[i % 4]!).register({ twinId: d.twinId, definition, owner: d.publicKey, wait: true })))
     for (let k = 1; k <= 3; k++) await Promise.all(devices.map((d) => d.sync({ state: { properties: { rpm: 100 * k, on: k % 2 === 1 } } }, { wait: k === 3 })))
     for (const c of clients) {
       for (const id of ids) expect(await twins(c).get(id)).toMatchObject({ revision: 4, features: { state: { properties: { rpm: 300, on: true } } } })

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DitenClient, RpcError } from '../../node/rpc/client.js'
 import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
-import { testNet, waitFor, type TestNet } from '../helpers.js'
+import { adminClientOf, testNet, waitFor, type TestNet } from '../helpers.js'
 
 const definition = {
   id: 'dtmi:acme:pump;1',
@@ -14,7 +14,8 @@ let net: TestNet
 let node: DitenClient
 beforeAll(async () => {
   net = await testNet(1, { params: (p) => void (p.consensus.blockIntervalMs = 100) })
-  node = new DitenClient((await net.start(0)).apiUrl)
+  // the member's calls (register, setDesired) go to the admin API, which serves the public methods too
+  node = await adminClientOf(await net.start(0))
 })
 afterAll(async () => {
   await net?.close()

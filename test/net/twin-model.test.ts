@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins } from '../../node/rpc/twins.js'
-import { testNet, waitFor, type TestNet } from '../helpers.js'
+import { adminClientOf, testNet, waitFor, type TestNet } from '../helpers.js'
 
 let net: TestNet
 let node: DitenClient
@@ -20,7 +20,7 @@ beforeAll(async () => {
       p.tangle.cwThreshold = 50
     },
   })
-  node = new DitenClient((await net.start(0)).apiUrl, { timeoutMs: 40_000 })
+  node = await adminClientOf(await net.start(0))
 }, 60_000)
 afterAll(async () => {
   await net?.close()
