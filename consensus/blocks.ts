@@ -3,8 +3,8 @@
  * "which committee finalizes shard s at height h" and "which headers have I applied".
  *
  * valid(block) for the previous state S and header P:
- *   chain id, shard, height = P.height + 1, prevHash = hash(P), time ≥ P.time and not in the
- *   future, proposer = the round's proposer, lastCommit certifies P with a quorum of the
+ *   chain id, shard, height = P.height + 1, prevHash = hash(P), P.time + blockInterval ≤ time ≤
+ *   local clock + MAX_CLOCK_DRIFT_MS, proposer = the round's proposer, lastCommit certifies P with a quorum of the
  *   previous committee, crossLinks are applied headers of other shards with valid
  *   certificates and never go backwards, nextEpoch follows the rule below, every tx
  *   applies in order, txRoot and stateRoot match, size caps hold.
@@ -16,14 +16,30 @@ import {
   type Block, type Certificate, type Genesis, type Header, type LinkProof, type SignedTx,
 } from '../ledger/index.js'
 import { verifyCertificate } from './certificate.js'
-import { proposerOrder } from './proposer.js'
+import { proposerOrder, proposerSeed } from './proposer.js'
 import type { SigCache } from './sigcache.js'
 import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
 import { cloneState, stateRoot, type Election, type ShardState } from './state/state.js'
 import type { ExecContext } from './state/txkinds.js'
 import type { ModelSource } from './state/fl.js'
 
-export const MAX_CLOCK_DRIFT_MS = 10_000
+/**
+ * Block time is bounded on both sides: at least the parent's time plus the block interval (a
+ * proposer cannot pin time, so block intervals and FL round timeouts hold), and at most
+ * MAX_CLOCK_DRIFT_MS past the validator's clock (a proposer cannot make everyone wait long).
+ * Members' clocks must agree to well within that (NTP).
+ */
+export const MAX_CLOCK_DRIFT_MS = 2_000
+
+/** The earliest time a block after `prev` may carry. */
+export function minBlockTime(g: Genesis, prev: Header | undefined): number {
+  return prev ? prev.time + g.params.consensus.blockIntervalMs : 0
+}
+
+/** The time a proposer puts in its block: its clock, raised to the lower bound if behind. */
+export function blockTime(g: Genesis, prev: Header | undefined, now: number): number {
+  return Math.max(now, minBlockTime(g, prev))
+}
 
 export interface Committee {
   shard: number
@@ -64,7 +80,7 @@ export function committeeFor(view: ChainView, shard: number, height: number, pre
   const members = e?.committees[shard]
   if (!e || !members || members.length === 0) return undefined
   const score = new Map(e.delegates.map((d, k) => [d, e.scores[k]!]))
-  const order = proposerOrder(members, (m) => score.get(m) ?? 0, prevHashOf(view.genesis, prev), shard)
+  const order = proposerOrder(members, (m) => score.get(m) ?? 0, proposerSeed(view.genesis, shard, height), shard)
   return { shard, height, epoch, members, keys: members.map((m) => view.memberKey(m)), order }
 }
 
@@ -111,20 +127,70 @@ export interface Built {
   rejected: { tx: SignedTx; error: DitenError }[]
   /** candidates left for a later block (an earlier nonce is missing, a model blob is being fetched) */
   deferred: number
+  /** the deferred candidates that wait for a model blob (the node bounds how long: see proposals.ts) */
+  waitingForBlob: SignedTx[]
 }
 
-/** Builds a block from mempool candidates; transactions that fail are left out with their reason. */
+/** How many transactions that break the state (see buildBlock) one build leaves out before it gives up on the candidates. */
+const MAX_STATE_BREAKERS = 16
+
+/**
+ * Builds a block from mempool candidates; transactions that fail are left out with their reason.
+ * No single transaction can stop block production: one that applies but leaves a state that
+ * cannot be sealed (finishBlock or the state root throws, e.g. a value the state cannot encode)
+ * is found by bisecting the applied prefix, refused with TX_BREAKS_STATE, and the block is built
+ * again without it. Only a failure of the empty block (not any transaction's doing) is thrown.
+ */
 export function buildBlock(inp: BuildInput): Built {
+  const excluded = new Set<SignedTx>()
+  const breakers: Built['rejected'] = []
+  for (;;) {
+    const candidates = excluded.size === 0 ? inp.candidates : filterOut(inp.candidates, excluded)
+    const body = applyCandidates(inp, breakers.length >= MAX_STATE_BREAKERS ? [] : candidates)
+    try {
+      return seal(inp, body, breakers)
+    } catch (e) {
+      const culprit = body.txs[firstBreaking(inp, body) - 1]
+      if (!culprit) throw e
+      excluded.add(culprit)
+      breakers.push({ tx: culprit, error: new DitenError(ErrorCode.TX_BREAKS_STATE, `applying it leaves a state that cannot be committed: ${describeError(e)}`) })
+    }
+  }
+}
+
+function* filterOut(candidates: Iterable<SignedTx>, out: Set<SignedTx>): Iterable<SignedTx> {
+  for (const tx of candidates) if (!out.has(tx)) yield tx
+}
+
+interface Body {
+  state: ShardState
+  time: number
+  txs: SignedTx[]
+  payloads: unknown[]
+  ids: Uint8Array[]
+  rejected: Built['rejected']
+  deferred: number
+  waitingForBlob: SignedTx[]
+}
+
+function contextOf(inp: BuildInput, state: ShardState, time: number): ExecContext {
+  return { genesis: inp.view.genesis, epoch: state.system?.epoch ?? 0, time, ...(inp.view.models ? { models: inp.view.models } : {}) }
+}
+
+/** Applies candidates in order to a copy of the state: included, rejected (with reasons) and deferred. */
+function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body {
   const g = inp.view.genesis
   const state = cloneState(inp.state)
-  const time = Math.max(inp.time, inp.prev?.time ?? 0)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, time, ...(inp.view.models ? { models: inp.view.models } : {}) }
+  const time = blockTime(g, inp.prev, inp.time)
+  const ctx = contextOf(inp, state, time)
   const txs: SignedTx[] = []
+  const payloads: unknown[] = []
   const ids: Uint8Array[] = []
   const rejected: Built['rejected'] = []
   let deferred = 0
+  const waitingForBlob: SignedTx[] = []
   let bytes = 4096
-  for (const tx of inp.candidates) {
+  for (const tx of candidates) {
     if (txs.length >= g.params.consensus.maxBlockTxs) break
     const size = tx.body.payload.length + 200
     if (bytes + size > MAX_BLOCK_BYTES / 2) break
@@ -134,20 +200,54 @@ export function buildBlock(inp: BuildInput): Built {
       if (shard !== state.shard) throw new DitenError(ErrorCode.TX_WRONG_SHARD, `belongs to shard ${shard}`)
       applyTx(state, tx, checked.payload, ctx)
       txs.push(tx)
+      payloads.push(checked.payload)
       ids.push(checked.id)
       bytes += size
     } catch (e) {
       // its turn comes later: an earlier nonce is missing, or a model blob is still being fetched
       if (e instanceof DitenError && (e.code === ErrorCode.TX_NONCE_GAP || e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) {
         deferred++
+        if (e.code === ErrorCode.FL_BLOB_UNAVAILABLE) waitingForBlob.push(tx)
         continue
       }
       rejected.push({ tx, error: e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)) })
     }
   }
+  return { state, time, txs, payloads, ids, rejected, deferred, waitingForBlob }
+}
+
+/** The smallest prefix length of `body.txs` whose state cannot be sealed (0: not even the empty block). */
+function firstBreaking(inp: BuildInput, body: Body): number {
+  const sealsWith = (k: number): boolean => {
+    const state = cloneState(inp.state)
+    const ctx = contextOf(inp, state, body.time)
+    for (let i = 0; i < k; i++) applyTx(state, body.txs[i]!, body.payloads[i], ctx)
+    try {
+      seal(inp, { ...body, state, txs: body.txs.slice(0, k), ids: body.ids.slice(0, k) }, [])
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (!sealsWith(0)) return 0
+  // sealsWith(lo) holds and sealsWith(hi) fails (hi = everything, the build that just failed)
+  let lo = 0
+  let hi = body.txs.length
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1
+    if (sealsWith(mid)) lo = mid
+    else hi = mid
+  }
+  return hi
+}
+
+/** finishBlock, state root and header over an applied body (throws when the state cannot be sealed). */
+function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
+  const g = inp.view.genesis
+  const { state, time, txs, ids } = body
   const height = (inp.prev?.height ?? 0) + 1
   const prevHash = prevHashOf(g, inp.prev)
-  finishBlock(state, height, prevHash, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, { time, ...(inp.view.models ? { models: inp.view.models } : {}) })
+  finishBlock(state, height, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, { time, ...(inp.view.models ? { models: inp.view.models } : {}) })
   const crossLinks = inp.links.map((l) => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
     chainId: g.chainId,
@@ -162,7 +262,7 @@ export function buildBlock(inp: BuildInput): Built {
     time,
     crossLinks,
   }
-  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected, deferred }
+  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected: [...breakers, ...body.rejected], deferred: body.deferred, waitingForBlob: body.waitingForBlob }
 }
 
 export interface ValidateInput {
@@ -186,7 +286,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
   const height = (prev?.height ?? 0) + 1
   if (h.height !== height) invalid(`height ${h.height}, expected ${height}`)
   if (!bytesEqual(h.prevHash, prevHashOf(g, prev))) invalid('prevHash does not match the previous block')
-  if (prev && h.time < prev.time) invalid('time goes backwards')
+  if (h.time < minBlockTime(g, prev)) invalid(`time ${h.time} is before the parent's time plus the block interval (${minBlockTime(g, prev)})`)
   if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
   if (block.txs.length > g.params.consensus.maxBlockTxs) invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
@@ -220,7 +320,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
     }
   })
   if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
-  finishBlock(state, h.height, h.prevHash, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g, { time: h.time, ...(view.models ? { models: view.models } : {}) })
+  finishBlock(state, h.height, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g, { time: h.time, ...(view.models ? { models: view.models } : {}) })
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees
   if (!view.election(h.nextEpoch) && !state.system?.elections.some((e) => e.epoch === h.nextEpoch)) {

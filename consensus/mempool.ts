@@ -2,6 +2,11 @@
  * A bounded pool of pending transactions for one shard: deduplicated by id, ordered per
  * sender by nonce, interleaved across senders for fairness, capped in count, bytes and
  * per-sender depth, with age-based eviction. Every refusal says why (a code).
+ *
+ * A nonce may run at most `maxNonceAhead` past the end of the sender's contiguous pending run
+ * (TX_NONCE_TOO_FAR otherwise): a sender that pipelines in order is never limited, while one
+ * that skips nonces can park at most that many transactions that cannot commit, and those
+ * leave with the TTL (the node evicts on a timer, not only when the pool is full).
  */
 import { DitenError, ErrorCode, toHex, type SignedTx } from '../ledger/index.js'
 import { staleNonce } from './state/execute.js'
@@ -12,9 +17,11 @@ export interface MempoolOptions {
   maxPerSender: number
   /** pending transactions older than this are dropped */
   ttlMs: number
+  /** how far a nonce may run past the sender's contiguous pending run */
+  maxNonceAhead: number
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 600_000 }
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 120_000, maxNonceAhead: 64 }
 
 interface Entry {
   id: string
@@ -54,6 +61,10 @@ export class Mempool {
     if (tx.body.nonce < nextNonce) throw staleNonce(tx, nextNonce)
     const sender = toHex(tx.body.sender)
     const mine = this.bySender.get(sender)
+    const runEnd = this.nextNonce(sender, nextNonce)
+    if (tx.body.nonce > runEnd + this.opts.maxNonceAhead) {
+      throw new DitenError(ErrorCode.TX_NONCE_TOO_FAR, `nonce ${tx.body.nonce} is more than ${this.opts.maxNonceAhead} past the sender's next one (${runEnd}); send the missing ones first`)
+    }
     const clash = mine?.get(tx.body.nonce)
     if (clash) throw new DitenError(ErrorCode.TX_NONCE_USED, `another pending transaction already uses nonce ${tx.body.nonce}`)
     if ((mine?.size ?? 0) >= this.opts.maxPerSender) throw new DitenError(ErrorCode.MEMPOOL_FULL, `sender has ${this.opts.maxPerSender} pending transactions`)
@@ -106,14 +117,21 @@ export class Mempool {
     }
   }
 
-  evictExpired(now = Date.now()): number {
-    let n = 0
+  /** Drops transactions older than the TTL; returns their ids. */
+  evictExpired(now = Date.now()): string[] {
+    const out: string[] = []
     for (const e of [...this.byId.values()]) {
       if (now - e.addedAt > this.opts.ttlMs) {
         this.remove(e.id)
-        n++
+        out.push(e.id)
       }
     }
-    return n
+    return out
+  }
+
+  /** How long a pending transaction has waited (undefined: not pending). */
+  ageOf(id: string, now = Date.now()): number | undefined {
+    const e = this.byId.get(id)
+    return e ? now - e.addedAt : undefined
   }
 }

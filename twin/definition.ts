@@ -14,7 +14,7 @@
  * deep or too large → TWIN_BAD_PATCH naming the path; in desired properties only writable ones.
  */
 import { DitenError, ErrorCode } from '../ledger/index.js'
-import { canonicalJson, depthOf, isObject, type Json, type JsonObject } from './json.js'
+import { canonicalJson, depthOf, isObject, own, type Json, type JsonObject } from './json.js'
 
 export const MAX_DEPTH = 5
 export const MAX_DOC_BYTES = 64 * 1024
@@ -38,6 +38,8 @@ export interface TwinDefinition {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
+/** Names refused in definitions; every other name (toString, constructor, …) is a plain name, looked up as an own property only. */
+const RESERVED_NAMES = new Set(['__proto__'])
 const DTMI = /^dtmi:[A-Za-z][A-Za-z0-9_]*(:[A-Za-z][A-Za-z0-9_]*)*;[1-9][0-9]{0,8}$/
 
 function bad(code: ErrorCode, path: string, why: string): never {
@@ -46,10 +48,10 @@ function bad(code: ErrorCode, path: string, why: string): never {
 
 function checkProperties(v: unknown, path: string, depth: number): Record<string, PropertySchema> {
   if (!isObject(v)) bad(ErrorCode.TWIN_BAD_DEFINITION, path, 'expected an object of properties')
-  const out: Record<string, PropertySchema> = {}
+  const out: Record<string, PropertySchema> = Object.create(null) as Record<string, PropertySchema>
   for (const [name, p] of Object.entries(v)) {
     const at = `${path}.${name}`
-    if (!NAME.test(name)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or -')
+    if (!NAME.test(name) || RESERVED_NAMES.has(name)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or - (not __proto__)')
     if (!isObject(p)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'expected a property schema object')
     const known = new Set(['type', 'unit', 'writable', 'minimum', 'maximum', 'maxLength', 'properties', 'description'])
     for (const k of Object.keys(p)) if (!known.has(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.${k}`, 'unknown schema key')
@@ -62,6 +64,7 @@ function checkProperties(v: unknown, path: string, depth: number): Record<string
       if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.${k}`, 'expected a finite number')
       s[k] = p[k] as number
     }
+    if (s.minimum !== undefined && s.maximum !== undefined && s.minimum > s.maximum) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.minimum`, `minimum ${s.minimum} is above maximum ${s.maximum}`)
     if (s.type === 'object') {
       if (depth >= MAX_DEPTH) bad(ErrorCode.TWIN_BAD_DEFINITION, at, `objects nest at most ${MAX_DEPTH} levels`)
       s.properties = checkProperties(p.properties ?? {}, `${at}.properties`, depth + 1)
@@ -77,9 +80,9 @@ export function parseDefinition(v: Json): TwinDefinition {
   for (const k of Object.keys(v)) if (!['id', 'attributes', 'features', 'description'].includes(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.${k}`, 'unknown key')
   if (typeof v.id !== 'string' || !DTMI.test(v.id)) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.id', 'expected a DTMI such as dtmi:acme:pump;1')
   if (!isObject(v.features ?? {})) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.features', 'expected an object')
-  const features: TwinDefinition['features'] = {}
+  const features = Object.create(null) as TwinDefinition['features']
   for (const [f, spec] of Object.entries((v.features ?? {}) as JsonObject)) {
-    if (!NAME.test(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
+    if (!NAME.test(f) || RESERVED_NAMES.has(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
     if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'properties' && k !== 'additionalProperties')) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … }, "additionalProperties"?: boolean }')
     if (spec.additionalProperties !== undefined && typeof spec.additionalProperties !== 'boolean') bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}.additionalProperties`, 'expected true or false')
     features[f] = { properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1), additionalProperties: spec.additionalProperties === true }
@@ -92,7 +95,7 @@ function checkValue(s: PropertySchema, v: Json, path: string, desired: boolean):
   switch (s.type) {
     case 'number':
     case 'integer':
-      if (typeof v !== 'number' || (s.type === 'integer' && !Number.isInteger(v))) bad(ErrorCode.TWIN_BAD_PATCH, path, `expected ${s.type === 'integer' ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`)
+      if (typeof v !== 'number' || !Number.isFinite(v) || (s.type === 'integer' && !Number.isSafeInteger(v))) bad(ErrorCode.TWIN_BAD_PATCH, path, `expected ${s.type === 'integer' ? 'a safe integer (|n| ≤ 2^53 − 1)' : 'a number'}, got ${JSON.stringify(v)}`)
       if (s.minimum !== undefined && v < s.minimum) bad(ErrorCode.TWIN_BAD_PATCH, path, `${v} is below the minimum ${s.minimum}`)
       if (s.maximum !== undefined && v > s.maximum) bad(ErrorCode.TWIN_BAD_PATCH, path, `${v} is above the maximum ${s.maximum}`)
       return
@@ -111,9 +114,9 @@ function checkValue(s: PropertySchema, v: Json, path: string, desired: boolean):
 function checkObject(props: Record<string, PropertySchema>, v: Json, path: string, desired: boolean, open = false): void {
   if (!isObject(v)) bad(ErrorCode.TWIN_BAD_PATCH, path, `expected an object, got ${JSON.stringify(v)}`)
   for (const [k, x] of Object.entries(v)) {
-    const s = props[k]
+    const s = own(props, k)
     if (!s && open) {
-      if (depthOf(x) > MAX_DEPTH - 1) bad(ErrorCode.TWIN_BAD_PATCH, `${path}.${k}`, `nested deeper than ${MAX_DEPTH} levels`)
+      if (depthOf(x, MAX_DEPTH) > MAX_DEPTH - 1) bad(ErrorCode.TWIN_BAD_PATCH, `${path}.${k}`, `nested deeper than ${MAX_DEPTH} levels`)
       continue
     }
     if (!s) bad(ErrorCode.TWIN_BAD_PATCH, `${path}.${k}`, 'is not declared in the definition')
@@ -128,9 +131,9 @@ function checkSize(doc: Json, path: string): void {
 /** Checks a twin's features document: { <f>: { properties?: {…}, desiredProperties?: {…} } }. */
 export function checkFeatures(def: TwinDefinition, features: Json): void {
   if (!isObject(features)) bad(ErrorCode.TWIN_BAD_PATCH, 'features', 'expected an object')
-  if (depthOf(features) > MAX_DEPTH + 3) bad(ErrorCode.TWIN_BAD_PATCH, 'features', `nested deeper than the definition allows (${MAX_DEPTH} levels of objects)`)
+  if (depthOf(features, MAX_DEPTH + 3) > MAX_DEPTH + 3) bad(ErrorCode.TWIN_BAD_PATCH, 'features', `nested deeper than the definition allows (${MAX_DEPTH} levels of objects)`)
   for (const [f, doc] of Object.entries(features)) {
-    const spec = def.features[f]
+    const spec = own(def.features, f)
     if (!spec) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, `no feature "${f}" in ${def.id}`)
     if (!isObject(doc)) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, 'expected an object')
     for (const k of Object.keys(doc)) if (k !== 'properties' && k !== 'desiredProperties') bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}.${k}`, 'a feature holds properties and desiredProperties only')

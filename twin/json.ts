@@ -12,14 +12,44 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Depth of nested objects/arrays (a scalar is 0, {} is 1). */
-export function depthOf(v: Json): number {
-  if (Array.isArray(v)) return 1 + Math.max(0, ...v.map(depthOf))
-  if (isObject(v)) return 1 + Math.max(0, ...Object.values(v).map(depthOf))
-  return 0
+/** Object keys no document may use: JavaScript would treat them as the prototype, not as data. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__'])
+
+/**
+ * Depth of nested objects/arrays (a scalar is 0, {} is 1), counted without recursion so a
+ * hostile document cannot overflow the stack; stops counting once past `limit`.
+ */
+export function depthOf(v: Json, limit = Number.MAX_SAFE_INTEGER): number {
+  let max = 0
+  const stack: [Json, number][] = [[v, 0]]
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!
+    if (x === null || typeof x !== 'object') continue
+    const here = d + 1
+    if (here > max) max = here
+    if (max > limit) return max
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (c !== null && typeof c === 'object') stack.push([c, here])
+  }
+  return max
 }
 
-/** Parses untrusted JSON text; only JSON values, at most `maxDepth` deep. */
+/** The first reserved key anywhere in a document (see RESERVED_KEYS), or undefined. */
+function reservedKeyIn(v: Json): string | undefined {
+  const stack: Json[] = [v]
+  while (stack.length > 0) {
+    const x = stack.pop()!
+    if (x === null || typeof x !== 'object') continue
+    if (Array.isArray(x)) stack.push(...x)
+    else
+      for (const k of Object.keys(x)) {
+        if (RESERVED_KEYS.has(k)) return k
+        stack.push(x[k]!)
+      }
+  }
+  return undefined
+}
+
+/** Parses untrusted JSON text; only JSON values, at most `maxDepth` deep, no reserved keys. */
 export function parseJson(text: string, what: string, maxDepth = 32): Json {
   let v: unknown
   try {
@@ -27,8 +57,15 @@ export function parseJson(text: string, what: string, maxDepth = 32): Json {
   } catch (e) {
     throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `${what} is not valid JSON: ${(e as Error).message}`)
   }
-  if (depthOf(v as Json) > maxDepth) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `${what} is nested deeper than ${maxDepth}`)
+  if (depthOf(v as Json, maxDepth) > maxDepth) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `${what} is nested deeper than ${maxDepth}`)
+  const reserved = reservedKeyIn(v as Json)
+  if (reserved !== undefined) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `${what} uses the reserved name "${reserved}"`)
   return v as Json
+}
+
+/** An own property of a parsed object, never an inherited one (toString, constructor, …). */
+export function own<T>(o: { [k: string]: T }, k: string): T | undefined {
+  return Object.hasOwn(o, k) ? o[k] : undefined
 }
 
 /** JSON text with object keys sorted at every level: equal documents give equal bytes. */
@@ -51,8 +88,9 @@ export function mergePatch(target: Json | undefined, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch)
   const out: JsonObject = isObject(target) ? { ...target } : {}
   for (const [k, v] of Object.entries(patch)) {
+    if (RESERVED_KEYS.has(k)) continue // refused by parseJson; never set a prototype here
     if (v === null) delete out[k]
-    else out[k] = mergePatch(out[k], v)
+    else out[k] = mergePatch(own(out, k), v)
   }
   return out
 }

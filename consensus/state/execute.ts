@@ -4,10 +4,11 @@
  * Pure: the same blocks applied to the same state give the same state root everywhere.
  */
 import {
-  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid, taggedHash,
+  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid,
   type Genesis, type SignedTx,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
+import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
@@ -124,9 +125,9 @@ export interface BlockCredit {
 /**
  * System-shard bookkeeping after a block's transactions: reputation inputs, then the epoch
  * boundary (every epochLength heights): the epoch advances and the next committees are elected
- * with the previous block hash as seed.
+ * with a seed of (genesis, epoch), which no proposer can grind.
  */
-export function finishBlock(state: ShardState, height: number, prevHash: Uint8Array, credit: BlockCredit | null, g: Genesis, block: { time: number; models?: ModelSource }): void {
+export function finishBlock(state: ShardState, height: number, credit: BlockCredit | null, g: Genesis, block: { time: number; models?: ModelSource }): void {
   state.height = height
   const s = state.system
   if (!s) return
@@ -148,7 +149,7 @@ export function finishBlock(state: ShardState, height: number, prevHash: Uint8Ar
   }
   if (height % g.params.consensus.epochLength === 0) {
     s.epoch = height / g.params.consensus.epochLength
-    const election: Election = electCommittees({ epoch: s.epoch, system: s, delegates: g.delegates, committees: g.committees, params: g.params, seed: taggedHash('epoch-seed', prevHash) })
+    const election: Election = electCommittees({ epoch: s.epoch, system: s, delegates: g.delegates, committees: g.committees, params: g.params, seed: epochSeed(g, s.epoch) })
     s.elections = [...s.elections, election].slice(-3)
   }
 }

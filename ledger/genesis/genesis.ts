@@ -67,8 +67,13 @@ export const genesisType = refine(genesisStruct, (g, path) => {
 
 export const genesisCodec = defineCodec('genesis', genesisType, 1 << 20)
 
+/** Genesis documents are never mutated once parsed or created: the hash is kept per object. */
+const genesisHashes = new WeakMap<Genesis, Uint8Array>()
+
 export function genesisHash(g: Genesis): Uint8Array {
-  return taggedHash('genesis', genesisCodec.encode(g))
+  let h = genesisHashes.get(g)
+  if (!h) genesisHashes.set(g, (h = taggedHash('genesis', genesisCodec.encode(g))))
+  return h
 }
 
 export interface NewMember {

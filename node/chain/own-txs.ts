@@ -11,12 +11,15 @@ import { shardOfTx } from '../../consensus/state/execute.js'
 import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
 import { SerialQueue } from './serial-queue.js'
+import { BLOB_WAIT_MS } from './proposals.js'
 
 interface Own {
   kind: string
   payload: Uint8Array
   nonce: number
   id: string
+  /** when it was first submitted (a head waiting for a model blob gives up after BLOB_WAIT_MS) */
+  since: number
 }
 
 export interface OwnTxDeps {
@@ -53,7 +56,7 @@ export class OwnTxs {
     const committed = this.d.state(shard).nonces.get(self) ?? 0
     const nonce = Math.max(committed, line.length ? line[line.length - 1]!.nonce + 1 : 0)
     const r = await this.d.submit(this.sign(kind, payload, nonce))
-    line.push({ kind, payload, nonce, id: r.id })
+    line.push({ kind, payload, nonce, id: r.id, since: Date.now() })
     this.lines.set(shard, line)
     return r
   }
@@ -67,7 +70,8 @@ export class OwnTxs {
       const head = line[0]
       if (!head) return
       let why = head.nonce === next ? this.d.dryRun(state, this.sign(head.kind, head.payload, head.nonce)) : new DitenError(ErrorCode.TX_NONCE_GAP, `nonce ${head.nonce} is past ${next}`)
-      if (why && (why.code === ErrorCode.FL_BLOB_UNAVAILABLE || (why.code === ErrorCode.TX_NONCE_GAP && head.nonce === next))) why = undefined
+      const waitingForBlob = why?.code === ErrorCode.FL_BLOB_UNAVAILABLE && Date.now() - head.since <= BLOB_WAIT_MS
+      if (why && (waitingForBlob || (why.code === ErrorCode.TX_NONCE_GAP && head.nonce === next))) why = undefined
       if (!why) return
       const rest = head.nonce === next ? line.slice(1) : line
       this.d.logger.info({ kind: head.kind, nonce: head.nonce, reason: describeError(why), resigned: rest.length }, 'own transaction can no longer apply: re-signing the ones behind it')

@@ -46,6 +46,9 @@ export function authenticVote(c: Committee, chainId: string, shard: number, sv: 
   return idx >= 0 && voteSignatureValid(v, sv.sig) ? idx : -1
 }
 
+/** How long a pending transaction may wait for a model blob before it is refused (TX_EXPIRED). */
+export const BLOB_WAIT_MS = 30_000
+
 /**
  * Builds this node's block for `round` from its pool. Candidates that cannot apply are removed
  * from the pool and returned with their reasons (tx_get reports them).
@@ -57,6 +60,11 @@ export function buildProposal(
   const t0 = performance.now()
   const built = buildBlock({ ...base, prev: base.head, lastCommit: o.lastCommit, round: o.round, proposer: o.proposer, time: o.time, candidates: o.mempool.candidates(), links: o.links })
   const rejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
+  // a transaction cannot wait for a model blob for ever (it would hold its sender's later nonces)
+  for (const tx of built.waitingForBlob) {
+    const id = toHex(txId(tx.body))
+    if ((o.mempool.ageOf(id) ?? 0) > BLOB_WAIT_MS) rejected.push({ id, error: new DitenError(ErrorCode.TX_EXPIRED, `the model blob it needs was not available within ${BLOB_WAIT_MS / 1000} s`) })
+  }
   for (const r of rejected) o.mempool.remove(r.id)
   // pending: the pool at build time; deferred: candidates waiting for an earlier nonce or a model blob
   o.logger.debug({ height: built.block.header.height, round: o.round, txs: built.block.txs.length, pending: o.mempool.size, deferred: built.deferred, rejected: rejected.length, ms: Math.round(performance.now() - t0) }, 'block built')

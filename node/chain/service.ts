@@ -42,6 +42,7 @@ const TX_VERIFY_SLICE = 32
 export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
 const MAX_REJECTIONS = 100_000
+const MEMPOOL_EVICT_INTERVAL_MS = 5_000
 /** consensus and block gossip more than this many heights ahead is ignored (catch-up fetches it) */
 const MAX_GOSSIP_LEAD = 64
 
@@ -81,6 +82,7 @@ export class ChainService implements ChainView {
   private readonly reported = new Set<string>()
   private outbox: SignedTx[] = []
   private flushTimer: NodeJS.Timeout | undefined
+  private evictTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -169,9 +171,24 @@ export class ChainService implements ChainView {
   start(): void {
     for (const s of this.shards) s.start()
     this.catchUp.start()
+    // the pools' TTL runs on a timer (transactions that can never commit, e.g. behind a nonce gap, leave)
+    this.evictTimer = setInterval(() => {
+      const now = Date.now()
+      this.mempools.forEach((pool, shard) => {
+        for (const id of pool.evictExpired(now)) this.recordRejected(id, new DitenError(ErrorCode.TX_EXPIRED, 'dropped from the pool: not committed within its time to live'))
+        this.m.metrics.mempoolSize.set({ shard: String(shard) }, pool.size)
+      })
+    }, MEMPOOL_EVICT_INTERVAL_MS)
+    this.evictTimer.unref()
+  }
+
+  private recordRejected(id: string, error: DitenError): void {
+    if (this.rejections.size >= MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!)
+    this.rejections.set(id, { code: error.code, message: error.message })
   }
 
   async stop(): Promise<void> {
+    if (this.evictTimer) clearInterval(this.evictTimer)
     this.catchUp?.stop()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const s of this.shards) s.stop()
@@ -282,10 +299,7 @@ export class ChainService implements ChainView {
     await this.store.commit(f, state, ids, fresh)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)
-    for (const r of rejected) {
-      if (this.rejections.size >= MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!)
-      this.rejections.set(r.id, { code: r.error.code, message: r.error.message })
-    }
+    for (const r of rejected) this.recordRejected(r.id, r.error)
     const labels = { shard: String(shard) }
     this.m.metrics.chainHeight.set(labels, f.block.header.height)
     this.m.metrics.blocksCommitted.inc(labels)

@@ -16,7 +16,7 @@ import {
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
-import { canonicalJson, isObject, mergePatch, type Json } from '../../twin/json.js'
+import { canonicalJson, depthOf, isObject, mergePatch, type Json } from '../../twin/json.js'
 import type { StoredTwinEvent } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
@@ -26,11 +26,12 @@ import { twinJson } from './view.js'
 
 const WAIT_MS = 30_000
 const txHex = str({ min: 2, max: 2 * 70 * 1024, pattern: /^([0-9a-f]{2})+$/, format: 'lower-case hex of a signed transaction' })
-/** any JSON object (API input only; the contract checks it against the definition) */
+/** any JSON object at most 32 deep (API input only; the contract checks it against the definition) */
 const jsonDoc: Type<Json> = {
   desc: 'a JSON object',
   check: (v, path) => {
     if (!isObject(v)) throw new SchemaError(ErrorCode.SCHEMA_TYPE, path, 'expected a JSON object')
+    if (depthOf(v, 32) > 32) throw new SchemaError(ErrorCode.SCHEMA_INVALID, path, 'nested deeper than 32 levels')
     return v
   },
   toWire: (v) => v,
@@ -105,6 +106,10 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     handler: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) => {
       const modelHash = p.modelHash ?? modelHashOf(chain.systemState(), p.round, m0)
       if (!modelHash) throw new DitenError(ErrorCode.NOT_FOUND, `round ${p.round} has no global model yet`)
+      // refused here rather than left pending: a bind waiting for a blob holds the member's later transactions
+      const held = chain.models?.lookup(modelHash)
+      if (!held) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `this node holds no model blob ${modelHash.slice(0, 16)}…; bind a global model M(e) (give round, not modelHash) or one this node has`)
+      if (!('weights' in held)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${modelHash.slice(0, 16)}… breaks ${held.rule}`)
       return byMember('twin.bindModel', twinBindModelCodec.encode({ twinId: p.twinId, modelHash, round: p.round, inputs: p.inputs }), p.twinId, p.wait)
     },
   })

@@ -157,7 +157,7 @@ describe('election', () => {
   it('runs at each epoch boundary with the previous block hash as seed', () => {
     const f = fixture()
     const s = cloneState(f.states[0]!)
-    for (let h = 1; h <= 5; h++) finishBlock(s, h, new Uint8Array(32).fill(h), null, f.genesis, { time: h })
+    for (let h = 1; h <= 5; h++) finishBlock(s, h, null, f.genesis, { time: h })
     expect(s.system!.epoch).toBe(1)
     expect(s.system!.elections.map((e) => e.epoch)).toEqual([0, 1])
   })

@@ -102,7 +102,7 @@ describe('verdicts and the round close', () => {
     const committee = verifiersOf(s.system!, 0)
     expect(committee).toEqual([0, 1, 2, 3])
     for (const i of order) for (const v of [0, 1, 2]) f.apply(s, f.verdict(v, ids[i]!, true))
-    finishBlock(s, 1, new Uint8Array(32), null, f.genesis, { time: 1000, models: f.models })
+    finishBlock(s, 1, null, f.genesis, { time: 1000, models: f.models })
     return { s, w }
   }
 
@@ -157,11 +157,11 @@ describe('verdicts and the round close', () => {
   it('closes at the deadline: undecided updates are left out and M(e) stays M(e−1) without accepted ones', () => {
     const f = setup()
     const s = cloneState(f.state)
-    finishBlock(s, 1, new Uint8Array(32), null, f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
+    finishBlock(s, 1, null, f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
     f.apply(s, f.update(0, f.weights(0)))
-    finishBlock(s, 2, new Uint8Array(32), null, f.genesis, { time: 14_999, models: f.models })
+    finishBlock(s, 2, null, f.genesis, { time: 14_999, models: f.models })
     expect(s.system!.fl.round).toBe(1)
-    finishBlock(s, 3, new Uint8Array(32), null, f.genesis, { time: 15_000, models: f.models })
+    finishBlock(s, 3, null, f.genesis, { time: 15_000, models: f.models })
     expect(s.system!.fl.round).toBe(2)
     expect(s.system!.fl.closed[0]!.updates[0]!.code).toBe('FL_UNDECIDED')
     expect(s.system!.fl.model).toBe(f.state.system!.fl.model)
@@ -202,7 +202,7 @@ describe('async mode', () => {
     apply(enc(1, 3))
     const ids = s.system!.fl.updates.map((u) => u.id)
     for (const id of ids) for (const v of [0, 1, 2]) apply(signTx({ chainId: 'unit-fl', kind: 'fl.verdict', sender: f.keys[v]!.publicKey, nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0, payload: flVerdictCodec.encode({ update: id, accept: true, accuracyBp: 9000 }) }, f.keys[v]!.secretKey))
-    finishBlock(s, 10, new Uint8Array(32), null, g, { time: 1, models: f.models })
+    finishBlock(s, 10, null, g, { time: 1, models: f.models })
     expect(s.system!.fl.round).toBe(4) // 2 of 4 members decided is enough in async mode
     expect(s.system!.fl.closed[2]!.updates.map((u) => [u.baseRound, u.outcome])).toEqual([[2, 'accepted'], [3, 'accepted']])
   })
