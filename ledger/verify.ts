@@ -18,12 +18,37 @@ const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const KEY_CACHE_MAX = 4096
 const keyCache = new Map<string, KeyObject | null>()
 
+/**
+ * Why a public key is unacceptable, or undefined when it is fine: it must decode to a curve
+ * point in canonical form and must not be of small order (OpenSSL accepts the identity key,
+ * for which R = identity, S = 0 verifies on every message; @noble strict refuses it).
+ */
+export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
+  if (publicKey.length !== PUBLIC_KEY_BYTES) return `expected ${PUBLIC_KEY_BYTES} bytes, got ${publicKey.length}`
+  let p
+  try {
+    p = ed25519.Point.fromBytes(publicKey)
+  } catch {
+    return 'not a point on the ed25519 curve'
+  }
+  if (p.isSmallOrder()) return 'a small-order point (signatures by it prove nothing)'
+  if (toHex(p.toBytes()) !== toHex(publicKey)) return 'not in canonical form'
+  return undefined
+}
+
+/** Refuses a public key a registration names (members, twin owners) with CRYPTO_BAD_KEY. */
+export function assertPublicKey(publicKey: Uint8Array, what: string): void {
+  const problem = publicKeyProblem(publicKey)
+  if (problem) throw new DitenError(ErrorCode.CRYPTO_BAD_KEY, `${what}: ${problem}`)
+}
+
 function keyObject(publicKey: Uint8Array): KeyObject | null {
   const id = toHex(publicKey)
   let k = keyCache.get(id)
   if (k === undefined) {
     try {
-      k = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+      // a key no registration accepts verifies nothing either (the verifier and the rules agree)
+      k = publicKeyProblem(publicKey) ? null : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
     } catch {
       k = null
     }

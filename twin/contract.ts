@@ -13,7 +13,7 @@
  * duplicate → TWIN_STALE_SEQUENCE). After each change the bound model, if any, predicts from
  * the new state.
  */
-import { DitenError, ErrorCode, SchemaError, array, defineCodec, hex, optional, str, struct, u53 } from '../ledger/index.js'
+import { DitenError, ErrorCode, SchemaError, array, assertPublicKey, defineCodec, fromHex, hex, optional, str, struct, u53 } from '../ledger/index.js'
 import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } from './definition.js'
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
@@ -109,6 +109,7 @@ export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 
 export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; definition: string; owner: string; attributes: string; features: string }, c: TwinCall): TwinResult {
   if (c.member < 0) refuse(ErrorCode.TWIN_NOT_OWNER, 'only a member registers twins')
   if (twins.has(p.twinId)) refuse(ErrorCode.TWIN_EXISTS, `twin ${p.twinId} already exists`)
+  assertPublicKey(fromHex(p.owner), 'owner')
   const defJson = parseJson(p.definition, 'definition', 16)
   const def = parseDefinition(defJson)
   const attributes = parseJson(p.attributes, 'attributes', 16)

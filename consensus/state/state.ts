@@ -58,7 +58,7 @@ export const systemStateType = struct({
   /** voter member index → candidate member indices */
   votes: array(struct({ voter: u32, candidates: array(u32, { max: 1024 }) }), { max: 1024 }),
   /** evidence already punished (hash of offender, shard, height, round, type) */
-  evidence: array(bytes({ len: 32 }), { max: 1_000_000 }),
+  evidence: array(bytes({ len: 32 }), { max: 4096 }),
   epoch: u53,
   /** member.config transactions applied so far; approvals sign it, so they cannot be replayed */
   configVersion: u53,

@@ -3,7 +3,7 @@
  * changed, so a rejected transaction leaves the state as it was and says why (a code).
  */
 import {
-  DitenError, ErrorCode, array, bytes, defineCodec, hex, oneOf, str, struct, toHex, uint, u53, verifySignature,
+  DitenError, ErrorCode, array, assertPublicKey, bytes, bytesEqual, defineCodec, fromHex, hex, oneOf, str, struct, toHex, uint, u53, verifySignature,
   NAME_PATTERN, type Codec, type Genesis, type Infer, type SignedTx,
 } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
@@ -124,6 +124,7 @@ export const memberConfig: TxKind<Infer<typeof configPayload>> = {
     if (signers.size < need) throw txError(ErrorCode.TX_INVALID, `${signers.size} valid member approvals, ${need} (2/3 of ${live.length}) needed`)
     const existing = s.members.findIndex((m) => m.publicKey === c.publicKey || m.name === c.name)
     if (c.action === 'add') {
+      assertPublicKey(fromHex(c.publicKey), 'change.publicKey')
       if (existing >= 0 && s.members[existing]!.removed === 0) throw txError(ErrorCode.TX_INVALID, `member "${c.name}" or its key already exists`)
       if (s.members.length >= 1024) throw txError(ErrorCode.TX_INVALID, 'the member table is full')
       s.members.push({ name: c.name, publicKey: c.publicKey, dataSize: c.dataSize, stake: 0, encBp: c.encBp, rouBp: c.rouBp, jailedUntil: 0, removed: 0, counters: emptyCounters() })
@@ -139,6 +140,10 @@ export const memberConfig: TxKind<Infer<typeof configPayload>> = {
 }
 
 // ── evidence: equivocation proof; slashes, jails and lowers reputation ────────────────
+/** offences of shard 0 older than this many epochs are not accepted (other shards: a seat in a retained election) */
+export const EVIDENCE_MAX_AGE_EPOCHS = 2
+/** punished offence keys kept for the duplicate check (bounded: at most one conviction per member per jail term) */
+export const MAX_EVIDENCE_KEPT = 4096
 export const evidence: TxKind<Infer<typeof evidencePayloadType>> = {
   kind: 'evidence',
   codec: defineCodec('evidence', evidencePayloadType, 4096),
@@ -147,16 +152,22 @@ export const evidence: TxKind<Infer<typeof evidencePayloadType>> = {
     const s = sys(state)
     senderIndex(s, tx)
     const o = checkEvidence(p, ctx.genesis.chainId)
-    const keyHex = toHex(o.key)
-    if (s.evidence.some((k) => toHex(k) === keyHex)) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, 'this offence was already punished')
     const i = memberIndexByKey(s, o.offender)
     if (i < 0) throw txError(ErrorCode.TX_BAD_EVIDENCE, 'the offender is not a member')
+    // only offences a real committee seat could commit, recently: a member cannot feed the chain
+    // made-up heights or shards, and one conviction per jail term bounds what is recorded
+    if (o.shard >= ctx.genesis.committees) throw txError(ErrorCode.TX_BAD_EVIDENCE, `shard ${o.shard} does not exist`)
+    if (!s.elections.some((e) => e.committees[o.shard]?.includes(i))) throw txError(ErrorCode.TX_BAD_EVIDENCE, `the offender holds no seat on shard ${o.shard} in the current or adjacent epochs`)
+    const window = EVIDENCE_MAX_AGE_EPOCHS * ctx.genesis.params.consensus.epochLength
+    if (o.shard === 0 && (o.height > state.height + 1 || o.height + window < state.height)) throw txError(ErrorCode.TX_BAD_EVIDENCE, `height ${o.height} is not within the last ${window} heights of shard 0 (at ${state.height})`)
+    if (s.evidence.some((k) => bytesEqual(k, o.key))) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, 'this offence was already punished')
     const m = s.members[i]!
+    if (m.jailedUntil > ctx.epoch) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, `the offender is already jailed until epoch ${m.jailedUntil}: one conviction per jail term`)
     const slash = Math.floor((m.stake * ctx.genesis.params.stake.slashBp) / 10_000)
     m.stake -= slash
     m.jailedUntil = Math.max(m.jailedUntil, ctx.epoch + ctx.genesis.params.stake.jailEpochs + 1)
     m.counters.evidence++
-    s.evidence.push(o.key)
+    s.evidence = [...s.evidence, o.key].slice(-MAX_EVIDENCE_KEPT)
   },
 }
 

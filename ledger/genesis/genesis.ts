@@ -6,7 +6,8 @@ import { DitenError, ErrorCode, SchemaError } from '../errors.js'
 import { struct, str, hex, uint, int, array, refine, invalid, type Infer } from '../schema.js'
 import { defineCodec } from '../encoding.js'
 import { taggedHash } from '../hash.js'
-import { toHex } from '../bytes.js'
+import { fromHex, toHex } from '../bytes.js'
+import { publicKeyProblem } from '../verify.js'
 import { genesisParamsType, defaultGenesisParams, type GenesisParams } from './params.js'
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
@@ -50,6 +51,8 @@ export const genesisType = refine(genesisStruct, (g, path) => {
     const at = `${path}.members[${i}]`
     if (names.has(m.name)) invalid(`${at}.name`, `duplicate member name "${m.name}"`)
     if (keys.has(m.publicKey)) invalid(`${at}.publicKey`, 'duplicate public key')
+    const problem = publicKeyProblem(fromHex(m.publicKey))
+    if (problem) invalid(`${at}.publicKey`, problem)
     names.add(m.name)
     keys.add(m.publicKey)
     const expected = initialStake(m.dataSize, total, g.params.stake.initialSupply)

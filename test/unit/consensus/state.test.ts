@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
-import { ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
+import { DitenError, ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot, type SystemState } from '../../../consensus/state/state.js'
 import { electCommittees, votesReceived } from '../../../consensus/election.js'
@@ -198,6 +198,7 @@ describe('evidence', () => {
 
   it('slashes, jails and lowers reputation once', () => {
     const s = cloneState(f.states[0]!)
+    s.height = 6 // the offence (height 7) is being decided now
     const payload = evidence.codec.encode(voteEvidence(vote(2, A), vote(2, NIL_HASH)))
     const tx = (nonce: number) => signTx({ chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload }, f.keys[0]!.secretKey)
     const before = s.system!.members[2]!.stake
@@ -209,5 +210,37 @@ describe('evidence', () => {
     expect(code(() => run(f, s, tx(1)))).toBe(ErrorCode.TX_DUPLICATE_EVIDENCE)
     const next = electCommittees({ epoch: 1, system: s.system!, delegates: 4, committees: 1, params: f.genesis.params, seed: new Uint8Array(32) })
     expect(next.delegates).not.toContain(2)
+  })
+
+  it('accepts only recent offences of a real seat, one conviction per jail term, with a bounded record', () => {
+    const s = cloneState(f.states[0]!)
+    s.height = 6
+    let nonce = 0
+    const submit = (a: SignedVote, b: SignedVote): string => {
+      const tx = signTx({ chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload: evidence.codec.encode(voteEvidence(a, b)) }, f.keys[0]!.secretKey)
+      try {
+        run(f, s, tx)
+      } catch (e) {
+        return (e as DitenError).code
+      }
+      nonce++
+      return 'ok'
+    }
+    const at = (i: number, o: { height?: number; shard?: number; round?: number; hash: Uint8Array }): SignedVote => {
+      const v = { chainId: 'unit', shard: o.shard ?? 0, height: o.height ?? 7, round: o.round ?? 0, type: VoteType.prevote, blockHash: o.hash, validator: f.keys[i]!.publicKey }
+      return { vote: v, sig: signVote(v, f.keys[i]!.secretKey) }
+    }
+    // a made-up future height, an old one, a shard that does not exist: refused, nothing recorded
+    expect(submit(at(1, { height: 1_000_000_000, hash: A }), at(1, { height: 1_000_000_000, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
+    expect(submit(at(1, { shard: 9, hash: A }), at(1, { shard: 9, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
+    s.height = 500
+    expect(submit(at(1, { height: 7, hash: A }), at(1, { height: 7, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
+    expect(s.system!.evidence).toHaveLength(0)
+    expect(s.system!.members[1]!.counters.evidence).toBe(0)
+    // a real offence convicts once; further offences during the jail term are refused (self-evidence spam)
+    expect(submit(at(1, { height: 499, hash: A }), at(1, { height: 499, hash: NIL_HASH }))).toBe('ok')
+    for (let r = 1; r <= 50; r++) expect(submit(at(1, { height: 499, round: r, hash: A }), at(1, { height: 499, round: r, hash: NIL_HASH }))).toBe(ErrorCode.TX_DUPLICATE_EVIDENCE)
+    expect(s.system!.evidence).toHaveLength(1)
+    expect(s.system!.members[1]!.counters.evidence).toBe(1)
   })
 })

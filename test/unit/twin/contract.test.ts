@@ -1,7 +1,7 @@
 /** The twin contract: merge patch, definitions, calls and their refusals, deterministic prediction. */
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
-import { ErrorCode } from '../../../ledger/index.js'
+import { ErrorCode, generateKeypair, toHex } from '../../../ledger/index.js'
 import { canonicalJson, mergePatch, type Json } from '../../../twin/json.js'
 import { parseDefinition } from '../../../twin/definition.js'
 import { bindModel, register, retire, setDesired, sync, type TwinCall } from '../../../twin/contract.js'
@@ -43,8 +43,8 @@ const definition = {
     state: { properties: { rpm: { type: 'integer', unit: 'rpm', minimum: 0, maximum: 10_000 }, temp: { type: 'number', unit: 'degC' }, setpoint: { type: 'number', writable: true }, motor: { type: 'object', properties: { on: { type: 'boolean' } } } } },
   },
 }
-const device = 'dd'.repeat(32)
-const other = 'ee'.repeat(32)
+const device = toHex(generateKeypair().publicKey)
+const other = toHex(generateKeypair().publicKey)
 const spec = { layers: [2, 3, 2], activation: 'relu' as const }
 // kernel [2,3], bias [3], kernel [3,2], bias [2]
 const weights = Float32Array.from([1, 0, -1, 0, 1, 1, 0, 0, 0.5, 1, 0, 0, 1, -1, 1, 0, 0])
