@@ -290,6 +290,8 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
   if (block.txs.length > g.params.consensus.maxBlockTxs) invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
+  // the same payload budget buildBlock fills (so a block always fits a catch-up response)
+  if (block.txs.reduce((n, tx) => n + tx.body.payload.length + 200, 4096) > MAX_BLOCK_BYTES / 2) invalid(`transactions exceed the block budget of ${MAX_BLOCK_BYTES / 2} bytes`)
   // lastCommit certifies the previous block with a quorum of its committee
   if (prev) {
     if (!block.lastCommit) invalid('missing lastCommit')

@@ -308,7 +308,8 @@ export class DitenNode {
       version: VERSION,
       startedAt: this.startedAt,
       time: Date.now(),
-      heads: this.chain?.heads() ?? [],
+      // fault injection (lie-heads): claim the highest height there can be on every shard
+      heads: this.opts.byzantine?.includes('lie-heads') ? (this.chain?.heads() ?? []).map(() => Number.MAX_SAFE_INTEGER) : (this.chain?.heads() ?? []),
     }
   }
 

@@ -8,6 +8,8 @@ export const BEHAVIOURS = [
   'lazy-tips', 'parasite-chain', 'approve-invalid',
   // twins and network (node/chaos/attacks.ts)
   'forge-sync', 'replay-sync', 'bad-patch', 'garbage', 'oversize', 'flood',
+  // catch-up: announces head 2^53 − 1 on every shard and answers block requests with nothing
+  'lie-heads',
   // federated learning: every trainer this member hosts misbehaves (node/fl/attacks.ts)
   'poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy',
 ] as const

@@ -1,27 +1,61 @@
 /**
- * Catch-up: a node whose shard lags the heads its members announce (by ≥ 2, or stuck for 3 s)
- * fetches finalized blocks by range over request/response (`blocks`) and applies them, each
- * with its certificate verified. It also serves those ranges to others.
+ * Catch-up: a node whose shard lags the heads its members announce fetches finalized blocks by
+ * range over request/response (`blocks`) and applies them, each with its certificate verified.
+ * It also serves those ranges to others.
+ *
+ * Announced heads are claims, not facts, so a lying member steers nothing:
+ *   - the target is the height that at least f + 1 members announce (f = ⌊(n − 1) / 3⌋), so at
+ *     least one honest member stands behind it; a single member announcing 2^53 moves nothing;
+ *   - the peer asked is a random one among those announcing more than this node has, and a peer
+ *     whose answer is empty or fails while it claims to be ahead is not asked again for a while;
+ *   - a certified block gossiped from ahead (which proves the height) starts a sync with its relay.
+ * Responses are bounded in bytes, not blocks: the server returns as many whole blocks as fit in
+ * RESPONSE_BUDGET (always at least one), and the requester asks again from where it got to.
  */
 import type { PeerId } from '@libp2p/interface'
-import { DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, int, struct, u32, u53, type Genesis } from '../../ledger/index.js'
+import {
+  DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, int, packWire, struct, u32, u53, type Genesis,
+} from '../../ledger/index.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
 import type { ShardChain } from './shard.js'
-import type { ChainStore } from './store.js'
+import type { ChainStore, Finalized } from './store.js'
 
 export const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
-const rangeResponseCodec = defineCodec('blocks.response', array(struct({ block: blockType, cert: certificateType }), { max: 64 }), 16 * 1024 * 1024)
+const RESPONSE_CAP = 16 * 1024 * 1024
+const rangeItemType = struct({ block: blockType, cert: certificateType })
+const rangeResponseCodec = defineCodec('blocks.response', array(rangeItemType, { max: 64 }), RESPONSE_CAP)
+/** bytes of blocks one response carries at most (a single larger block still goes alone) */
+export const RESPONSE_BUDGET = 8 * 1024 * 1024
+/** how long a peer that claimed to be ahead and gave nothing is passed over */
+const UNHELPFUL_BACKOFF_MS = 30_000
+
+export interface CatchUpOptions {
+  genesis: Genesis
+  store: ChainStore
+  shards: ShardChain[]
+  self: string
+  /** fault injection (lie-heads): answer every range request with nothing */
+  answerNothing?: boolean
+}
+
+/** The height at least `quorum` of `heads` reach (0 when fewer announce anything). */
+export function confirmedHead(heads: number[], quorum: number): number {
+  const sorted = [...heads].sort((a, b) => b - a)
+  return sorted[quorum - 1] ?? 0
+}
 
 export class CatchUp {
   private readonly syncing = new Set<number>()
   private timer: NodeJS.Timeout | undefined
+  /** peer id → until when it is passed over */
+  private readonly unhelpful = new Map<string, number>()
 
   constructor(
-    private readonly o: { genesis: Genesis; store: ChainStore; shards: ShardChain[]; self: string },
+    private readonly o: CatchUpOptions,
     private readonly m: { reqresp: ReqResp; members: MemberSet; peerBook: PeerBook; logger: Logger; metrics: Metrics },
   ) {}
 
@@ -29,8 +63,22 @@ export class CatchUp {
     await this.m.reqresp.handle('blocks', async (req) => {
       const r = rangeRequestCodec.decode(req)
       if (r.shard >= this.o.genesis.committees) throw new DitenError(ErrorCode.NOT_FOUND, `no shard ${r.shard}`)
-      return rangeResponseCodec.encode(await this.o.store.range(r.shard, r.from, r.count))
+      if (this.o.answerNothing) return rangeResponseCodec.encode([])
+      return rangeResponseCodec.encode(await this.window(r.shard, r.from, r.count))
     })
+  }
+
+  /** Whole blocks from `from` on, up to `count` and RESPONSE_BUDGET bytes (at least one). */
+  private async window(shard: number, from: number, count: number): Promise<Finalized[]> {
+    const out: Finalized[] = []
+    let bytes = 16
+    for (const f of await this.o.store.range(shard, from, count)) {
+      const size = packWire(rangeItemType.toWire(f)).length
+      if (out.length > 0 && bytes + size > RESPONSE_BUDGET) break
+      out.push(f)
+      bytes += size
+    }
+    return out
   }
 
   start(): void {
@@ -43,19 +91,26 @@ export class CatchUp {
   }
 
   private check(): void {
+    const members = this.m.members.all()
+    const quorum = Math.floor((members.length - 1) / 3) + 1
+    const now = Date.now()
     for (const chain of this.o.shards) {
       const mine = chain.head?.height ?? 0
-      const stuckMs = Date.now() - chain.info().heightStartedAt
-      let best: { peer: PeerId; head: number } | undefined
-      for (const member of this.m.members.all()) {
-        const st = this.m.peerBook.get(member.name)
-        const head = st?.status.heads[chain.shard] ?? 0
-        if (member.publicKey === this.o.self || head <= mine) continue
-        if (!best || head > best.head) best = { peer: member.id, head }
+      const stuckMs = now - chain.info().heightStartedAt
+      const announced: number[] = []
+      const ahead: PeerId[] = []
+      for (const member of members) {
+        if (member.publicKey === this.o.self) continue
+        const head = this.m.peerBook.get(member.name)?.status.heads[chain.shard] ?? 0
+        announced.push(head)
+        if (head > mine && (this.unhelpful.get(member.peerId) ?? 0) < now) ahead.push(member.id)
       }
-      if (best && (best.head >= mine + 2 || stuckMs > 3000)) void this.sync(chain.shard, best.peer)
+      const target = confirmedHead(announced, quorum)
+      if (target <= mine || ahead.length === 0) continue
+      if (target >= mine + 2 || stuckMs > 3000) void this.sync(chain.shard, ahead[Math.floor(Math.random() * ahead.length)]!)
     }
   }
+
   /** Fetches and applies finalized blocks from `peer` until it has nothing newer. */
   async sync(shard: number, peer: PeerId): Promise<number> {
     if (this.syncing.has(shard)) return 0
@@ -65,7 +120,7 @@ export class CatchUp {
     try {
       for (;;) {
         const from = chain.height
-        const res = rangeResponseCodec.decode(await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 32 })))
+        const res = rangeResponseCodec.decode(await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 64 }), { maxResponseBytes: RESPONSE_CAP }))
         if (res.length === 0) break
         for (const f of res) {
           const r = await chain.applyFinalized(f)
@@ -74,14 +129,21 @@ export class CatchUp {
             this.m.metrics.syncBlocks.inc({ shard: String(shard) })
           } else if (r === 'ahead') throw new DitenError(ErrorCode.SYNC_FAILED, `peer sent height ${f.block.header.height}, expected ${chain.height}`)
         }
-        if (res.length < 32) break
       }
       if (applied > 0) this.m.logger.info({ shard, applied, head: chain.head?.height }, 'caught up from a peer')
+      else this.passOver(peer)
     } catch (e) {
+      this.passOver(peer)
       this.m.logger.warn({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up failed')
     } finally {
       this.syncing.delete(shard)
     }
     return applied
+  }
+
+  /** A peer that claimed more than it gave is asked again only after a while. */
+  private passOver(peer: PeerId): void {
+    if (this.unhelpful.size > 1024) this.unhelpful.clear()
+    this.unhelpful.set(peer.toString(), Date.now() + UNHELPFUL_BACKOFF_MS)
   }
 }

@@ -164,7 +164,7 @@ export class ChainService implements ChainView {
     }
     this.loaded = []
     this.registerGossip()
-    this.catchUp = new CatchUp({ genesis: this.genesis, store: this.store, shards: this.shards, self: toHex(this.opts.keypair.publicKey) }, this.m)
+    this.catchUp = new CatchUp({ genesis: this.genesis, store: this.store, shards: this.shards, self: toHex(this.opts.keypair.publicKey), answerNothing: this.opts.byzantine.has('lie-heads') }, this.m)
     await this.catchUp.init()
   }
 
@@ -356,12 +356,14 @@ export class ChainService implements ChainView {
           if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) reject('bad proposal signature')
           if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) reject('block does not match the signed hash')
           this.ignoreIfStale(s.shard, s.height)
+          this.requireSeat(s.shard, s.height, toHex(s.proposer))
         } else {
           const v = m.vote!.vote
           if (v.chainId !== g.chainId || v.shard >= g.committees) reject('wrong chain or shard')
           if (!this.m.members.all().some((x) => x.publicKey === toHex(v.validator))) reject('validator is not a member')
           if (!verifySignature(v.validator, VOTE_DOMAIN, voteCodec.encode(v), m.vote!.sig)) reject('bad vote signature')
           this.ignoreIfStale(v.shard, v.height)
+          this.requireSeat(v.shard, v.height, toHex(v.validator))
         }
       },
       onMessage: (m) => {
@@ -394,6 +396,18 @@ export class ChainService implements ChainView {
         )
       },
     })
+  }
+
+  /**
+   * Consensus messages come from committee seats. For this height and the next, whose committees
+   * this node knows (current or next epoch), a message from anyone else is rejected (the relay's
+   * score drops); further ahead the committee may not be known here yet, so it is only ignored.
+   */
+  private requireSeat(shard: number, height: number, key: string): void {
+    const chain = this.shards[shard]!
+    if (chain.holdsSeat(key)) return
+    if (height <= chain.height + 1) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, 'the signer holds no seat on this shard\'s committee')
+    throw new GossipValidationError(GossipAction.IGNORE, 'NO_SEAT', 'the signer holds no seat in the committees known here')
   }
 
   /** Heights already final here, or too far ahead to be useful, are not worth relaying. */

@@ -23,6 +23,11 @@ import { corrupted, secondProposal, secondVote } from './behaviours.js'
 
 const MAX_FUTURE_HEIGHTS = 3
 const MAX_BUFFERED = 2000
+/** messages for later heights kept per signer (a proposal holds a block: at most MAX_FUTURE_PROPOSALS of those) */
+const MAX_FUTURE_PER_SIGNER = 32
+const MAX_FUTURE_PROPOSALS = 2
+/** rounds of the current height a message may run ahead of this node's machine (later ones are dropped) */
+export const MAX_ROUNDS_AHEAD = 16
 /** with no progress for this long, a node sends its own messages of the current height again */
 const REBROADCAST_MS = 2000
 
@@ -40,6 +45,8 @@ export class ShardChain {
   private log = new HeightLog()
   private readonly timers = new Set<NodeJS.Timeout>()
   private future: Inbound[] = []
+  /** per signer: messages and proposals in `future` */
+  private futureBySigner = new Map<string, { messages: number; proposals: number }>()
   /** every input is handled here, one at a time, so the machine sees a single ordered stream */
   private readonly queue = new SerialQueue()
   private stopped = false
@@ -155,6 +162,7 @@ export class ShardChain {
     this.run(this.machine.start(resume?.round ?? 0))
     const buffered = this.future
     this.future = []
+    this.futureBySigner.clear()
     for (const m of buffered) this.handle(m)
   }
 
@@ -172,11 +180,52 @@ export class ShardChain {
     const h = 'proposal' in m ? m.proposal.stub.height : m.vote.vote.height
     if (h < this.height) return
     if (h > this.height || !this.machine) {
-      if (h <= this.height + MAX_FUTURE_HEIGHTS && this.future.length < MAX_BUFFERED) this.future.push(m)
+      this.buffer(m, h)
       return
     }
+    // a round far ahead of ours is not worth the machine's time (it rescans what it heard per round)
+    const round = 'proposal' in m ? m.proposal.stub.round : m.vote.vote.round
+    if (round > this.machine.round + MAX_ROUNDS_AHEAD) return
     if ('proposal' in m) this.handleProposal(m.proposal)
     else this.handleVote(m.vote)
+  }
+
+  /**
+   * Keeps a message for a later height, if its signer holds a seat on this shard's committee in
+   * the current or the next epoch, within per-signer bounds: a member cannot fill the buffer
+   * (or memory) with blocks for heights it will never decide.
+   */
+  private buffer(m: Inbound, h: number): void {
+    if (h > this.height + MAX_FUTURE_HEIGHTS || this.future.length >= MAX_BUFFERED) return
+    const signer = toHex('proposal' in m ? m.proposal.stub.proposer : m.vote.vote.validator)
+    if (!this.holdsSeat(signer)) return
+    const mine = this.futureBySigner.get(signer) ?? { messages: 0, proposals: 0 }
+    const proposal = 'proposal' in m
+    if (mine.messages >= MAX_FUTURE_PER_SIGNER || (proposal && mine.proposals >= MAX_FUTURE_PROPOSALS)) return
+    mine.messages++
+    if (proposal) mine.proposals++
+    this.futureBySigner.set(signer, mine)
+    this.future.push(m)
+  }
+
+  /** Whether `key` sits on this shard's committee in the current or the next epoch. */
+  holdsSeat(key: string): boolean {
+    const epoch = this.committee?.epoch ?? this.head?.nextEpoch ?? 0
+    return this.seatKeys(epoch).has(key) || this.seatKeys(epoch + 1).has(key)
+  }
+
+  /** Committee keys of this shard per epoch (an election never changes once known; unknown ones are not kept). */
+  private readonly seats = new Map<number, Set<string>>()
+  private seatKeys(epoch: number): Set<string> {
+    let keys = this.seats.get(epoch)
+    if (keys) return keys
+    const members = this.d.view.election(epoch)?.committees[this.shard]
+    keys = new Set((members ?? []).map((i) => toHex(this.d.view.memberKey(i))))
+    if (members) {
+      if (this.seats.size > 8) this.seats.delete(this.seats.keys().next().value!)
+      this.seats.set(epoch, keys)
+    }
+    return keys
   }
 
   private handleProposal(p: Proposal): void {
