@@ -16,7 +16,7 @@ import { libp2pPrivateKey } from './identity.js'
 import { createLogger, type Logger } from './logger.js'
 import { openNodeMeta, type NodeMeta } from './meta.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import { createHost, type Host } from './p2p/host.js'
+import { createHost, ipsOf, type Host } from './p2p/host.js'
 import { Gossip } from './p2p/gossip.js'
 import { MemberDialer } from './p2p/dialer.js'
 import { MemberSet, memberGater, type Member } from './p2p/members.js'
@@ -150,16 +150,24 @@ export class DitenNode {
     this.metrics = createMetrics({ node: o.name })
 
     const members = this.members
+    // refusals are counted always, logged at most once per 10 s (a dial flood must not flood the log)
+    let deniedLoggedAt = 0
+    let deniedSinceLog = 0
     this.host = await createHost({
       privateKey: libp2pPrivateKey(o.keypair),
       listen: [o.listen],
       gater: memberGater(members, (direction, peer) => {
         this.metrics.connectionsDenied.inc({ direction })
-        this.logger.warn({ direction, peer: peer.toString() }, 'refused a non-member connection')
+        deniedSinceLog++
+        if (Date.now() - deniedLoggedAt < 10_000) return
+        this.logger.warn({ direction, peer: peer.toString(), refusedSinceLastLog: deniedSinceLog }, 'refused a non-member connection')
+        deniedLoggedAt = Date.now()
+        deniedSinceLog = 0
       }, () => this.partition.active()),
       scoreParams: gossipScoreParams(o.genesis.chainId, (p) => members.isMember(p)),
       scoreThresholds: gossipScoreThresholds,
       maxGossipBytes: timings.maxGossipBytes,
+      memberIps: ipsOf(o.peers),
     })
     this.onClose('p2p host', () => this.host.stop())
     this.host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))

@@ -21,6 +21,25 @@ export interface HostOptions {
   scoreThresholds: Partial<PeerScoreThresholds>
   /** largest gossip message accepted from the wire */
   maxGossipBytes: number
+  /** members' IP addresses (from their configured multiaddrs): their inbound connections skip the pending-connection limit */
+  memberIps?: string[]
+}
+
+/**
+ * Inbound connections still upgrading (noise, yamux) are capped so a flood of silent sockets
+ * costs little; members' own addresses are on the allow list, so they always get in, and an
+ * upgrade that does not finish quickly is dropped.
+ */
+export const connectionLimits = { maxConnections: 2048, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 3_000, inboundConnectionThreshold: 10 }
+
+/** IP addresses named by multiaddrs such as /ip4/10.0.0.2/tcp/26600/p2p/… (DNS names are skipped). */
+export function ipsOf(addrs: string[]): string[] {
+  const out = new Set<string>()
+  for (const a of addrs) {
+    const m = /^\/(ip4|ip6)\/([^/]+)/.exec(a)
+    if (m) out.add(`/${m[1]}/${m[2]}`)
+  }
+  return [...out]
 }
 
 /** author ‖ sequence number of a raw gossip message; undefined (full validation) when either is missing */
@@ -37,7 +56,7 @@ export async function createHost(o: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: o.gater,
-    connectionManager: { maxConnections: 2048 },
+    connectionManager: { ...connectionLimits, allow: o.memberIps ?? [] },
     services: {
       identify: identify(),
       ping: ping(),
