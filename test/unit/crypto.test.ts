@@ -76,3 +76,21 @@ describe('sha256', () => {
     expect(sha256Digest(new Uint8Array(3)).constructor).toBe(Uint8Array)
   })
 })
+
+describe('small-order and non-canonical public keys', () => {
+  it('the identity key with R = identity, S = 0 verifies nothing, and registrations refuse it', async () => {
+    const { verifyRaw, publicKeyProblem, assertPublicKey, createGenesis, defaultGenesisParams, generateKeypair, toHex, DitenError, ErrorCode } = await import('../../ledger/index.js')
+    const identity = new Uint8Array(32)
+    identity[0] = 1
+    const sig = new Uint8Array(64)
+    sig[0] = 1 // R = identity point, S = 0: OpenSSL alone accepts this for every message
+    for (const msg of [new Uint8Array(0), new Uint8Array([1, 2, 3])]) expect(verifyRaw(identity, msg, sig)).toBe(false)
+    expect(publicKeyProblem(identity)).toContain('small-order')
+    expect(publicKeyProblem(new Uint8Array(32).fill(0xff))).toContain('not a point')
+    expect(publicKeyProblem(generateKeypair().publicKey)).toBeUndefined()
+    expect(() => assertPublicKey(identity, 'owner')).toThrow(DitenError)
+    const ok = generateKeypair()
+    expect(() => createGenesis({ chainId: 'x', params: defaultGenesisParams(), members: [{ name: 'a', publicKey: toHex(ok.publicKey), dataSize: 1 }, { name: 'b', publicKey: toHex(identity), dataSize: 1 }] })).toThrow(/small-order/)
+    expect(ErrorCode.CRYPTO_BAD_KEY).toBe('CRYPTO_BAD_KEY')
+  })
+})

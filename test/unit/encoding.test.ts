@@ -132,3 +132,43 @@ describe('peekWire', () => {
     }
   })
 })
+
+describe('msgpack extensions are refused before decoding', () => {
+  // fixext/ext types msgpackr would otherwise decode (BigInt 0x42 costs super-linear time)
+  const bigintExt = (n: number) => {
+    const body = new Uint8Array(n).fill(0x7f)
+    const out = new Uint8Array(6 + n)
+    out.set([0xc9, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255, 0x42])
+    out.set(body, 6)
+    return out
+  }
+
+  it('an ext32 BigInt of 1 MiB is refused at once with ENCODING_MALFORMED', () => {
+    const t0 = performance.now()
+    const e = expectCode(() => codec.decode(bigintExt(1000)), ErrorCode.ENCODING_MALFORMED)
+    expect(e.message).toContain('extension')
+    const big = defineCodec('big', Header, 2 * 1024 * 1024)
+    expectCode(() => big.decode(bigintExt(1 << 20)), ErrorCode.ENCODING_MALFORMED)
+    expect(performance.now() - t0).toBeLessThan(1000) // msgpackr took ~3 s for the 1 MiB one
+  })
+
+  it('finds an extension nested in arrays, and none in any canonical encoding', async () => {
+    const { extensionAt } = await import('../../ledger/encoding.js')
+    // [1, "ab", fixext1 0x01 0x00]
+    expect(extensionAt(Uint8Array.of(0x93, 0x01, 0xa2, 0x61, 0x62, 0xd4, 0x01, 0x00))).toBe(5)
+    // an ext marker byte inside a string or binary is data, not an extension
+    expect(extensionAt(packWire(['\u00d4\u00c7', Uint8Array.of(0xd4, 0xc7, 0xc9)]))).toBe(-1)
+    let seed = 7
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const value = (d: number): unknown => {
+      const k = Math.floor(rnd() * 7)
+      if (d > 3 || k === 0) return Math.floor(rnd() * 2 ** 40) - (rnd() < 0.3 ? 2 ** 39 : 0)
+      if (k === 1) return 'x'.repeat(Math.floor(rnd() * 300))
+      if (k === 2) return new Uint8Array(Math.floor(rnd() * 70000)).map(() => Math.floor(rnd() * 256))
+      if (k === 3) return rnd() < 0.5
+      if (k === 4) return null
+      return Array.from({ length: Math.floor(rnd() * 20) }, () => value(d + 1))
+    }
+    for (let i = 0; i < 300; i++) expect(extensionAt(packWire(value(0)))).toBe(-1)
+  })
+})
