@@ -8,7 +8,7 @@ import type { DevnetFile } from '../../node/cli/devnet-file.js'
 
 export const client = (api: string) => new DitenClient(api, { timeoutMs: 5000 })
 /** The admin API of a devnet node (member-signed calls), with its bearer token. */
-export const adminClient = (n: { admin: string; adminTokenFile: string }) => DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs: 5000 })
+export const adminClient = (n: { admin: string; adminTokenFile: string }, timeoutMs = 40_000) => DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs })
 
 export async function heads(api: string): Promise<number[]> {
   return (await client(api).status()).heads
