@@ -88,11 +88,19 @@ export class TwinEvents {
     const ns = url.searchParams.get('namespace')
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     res.write(`: diten twin events${twin ? ` for ${twin.slice(0, 200)}` : ns ? ` in ${ns.slice(0, 64)}` : ''}\n\n`)
+    const leave = () => {
+      if (!this.listeners.delete(listener)) return
+      clearInterval(ping)
+      const n = (this.perClient.get(client) ?? 1) - 1
+      if (n > 0) this.perClient.set(client, n)
+      else this.perClient.delete(client)
+    }
     const listener: Listener = (f) => {
       if (twin && f.twinId !== twin) return
       if (ns && f.namespace !== ns) return
       if (res.writableLength > this.opts.maxBufferedBytes) {
         this.slowDisconnected++
+        leave()
         res.destroy()
         return
       }
@@ -102,12 +110,6 @@ export class TwinEvents {
     this.listeners.add(listener)
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
     ping.unref()
-    res.on('close', () => {
-      if (!this.listeners.delete(listener)) return
-      clearInterval(ping)
-      const n = (this.perClient.get(client) ?? 1) - 1
-      if (n > 0) this.perClient.set(client, n)
-      else this.perClient.delete(client)
-    })
+    res.on('close', leave)
   }
 }
