@@ -17,7 +17,7 @@ export interface TestNet {
   close(): Promise<void>
 }
 
-export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number; dataSize?: number } = {}): Promise<TestNet> {
+export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number; delegates?: number; dataSize?: number } = {}): Promise<TestNet> {
   const keys = Array.from({ length: members }, () => generateKeypair())
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
@@ -26,6 +26,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
     chainId: 'test-net',
     params,
     ...(opts.committees ? { committees: opts.committees } : {}),
+    ...(opts.delegates ? { delegates: opts.delegates } : {}),
     members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: opts.dataSize ?? 100 })),
   })
   const dir = await mkdtemp(join(tmpdir(), 'diten-net-'))

@@ -32,7 +32,12 @@ export interface FuzzResult {
 }
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0x90, 0x9f, 0x80, 0x8f, 0xa0, 0xbf]
-const TEXT_TOKENS = ['{', '}', '[', ']', '"', ':', ',', 'null', 'true', '-1', '1e309', '0.5', '"\\u0000"', '9007199254740993', '{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}', '"x"'.repeat(50)]
+const TEXT_TOKENS = [
+  '{', '}', '[', ']', '"', ':', ',', 'null', 'true', '-1', '1e309', '0.5', '"\\u0000"', '9007199254740993', '{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}', '"x"'.repeat(50),
+  // names JavaScript objects inherit, numbers past float32/float64, deep nesting
+  '"__proto__"', '"constructor"', '"toString"', '"hasOwnProperty"', '"valueOf"', '"prototype"', '"__defineGetter__"',
+  '{"__proto__":{"x":1}}', '{"constructor":{"properties":{"x":1}}}', '{"toString":"x"}', '1e39', '-3.5e38', '1.7976931348623157e308', '['.repeat(3000),
+]
 
 export function mutate(seed: Uint8Array, seeds: Uint8Array[], rnd: () => number, text: boolean): Uint8Array {
   let b = [...seed]

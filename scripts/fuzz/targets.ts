@@ -18,7 +18,8 @@ import {
 } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
-import { register, sync, twinRegisterCodec, twinSyncCodec, type TwinCall } from '../../twin/contract.js'
+import { bindModel, register, sync, twinRegisterCodec, twinSyncCodec, type TwinCall } from '../../twin/contract.js'
+import { twinRecordType, type TwinRecord } from '../../twin/record.js'
 import { DitenNode } from '../../node/node.js'
 import { consensusMsgCodec, finalizedCodec, txBatchCodec } from '../../node/chain/service.js'
 import { rangeRequestCodec } from '../../node/chain/catch-up.js'
@@ -85,6 +86,16 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
   const reqresp = (name: string, seeds: Uint8Array[]): FuzzTarget => ({ name: `reqresp.${name}`, seeds, run: async (b) => void (await node.reqresp.handleRaw(name, b, self)) })
   const call: TwinCall = { sender: toHex(device.publicKey), member: -1, time: 1, txId: '00', model: g.params.fl.model, weights: () => new Float32Array(0) }
   const twins = chain.shards[0]!.state.twins
+  // a bound twin, made with the contract itself (model: any finite float32 weights of the genesis spec)
+  const spec = g.params.fl.model
+  const size = spec.layers.slice(1).reduce((n, out, i) => n + spec.layers[i]! * out + out, 0)
+  const modelWeights = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 13) - 6)
+  const boundCall: TwinCall = { ...call, member: 0, weights: () => modelWeights }
+  const bound = new Map<string, TwinRecord>()
+  const reg = register(bound, { twinId: 'fuzz:bound', definition: '{"id":"dtmi:fuzz:b;1","features":{"s":{"properties":{"v":{"type":"number"},"w":{"type":"number"}}}}}', owner: toHex(device.publicKey), attributes: '{}', features: '{}' }, boundCall)
+  bound.set(reg.record.twinId, reg.record)
+  const bind = bindModel(bound, { twinId: 'fuzz:bound', modelHash: 'ab'.repeat(32), round: 0, inputs: ['s.properties.v', 's.properties.w'] }, boundCall)
+  bound.set(bind.record.twinId, bind.record)
   const rpcBodies = [
     { jsonrpc: '2.0', id: 1, method: 'node_status' },
     { jsonrpc: '2.0', id: 2, method: 'twin_get', params: { twinId, atRevision: 2 } },
@@ -121,13 +132,34 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
     {
       name: 'twin.patch',
       text: true,
-      seeds: ['{"state":{"properties":{"reading":5}}}', '{"state":{"properties":{"label":"a","reading":null}}}', '{"state":{"properties":{"on":true}}}'].map(utf8),
+      seeds: [
+        '{"state":{"properties":{"reading":5}}}', '{"state":{"properties":{"label":"a","reading":null}}}', '{"state":{"properties":{"on":true}}}',
+        '{"state":{"properties":{"toString":"x"}}}', '{"constructor":{"properties":{"x":1}}}', '{"state":{"properties":{"__proto__":{"reading":-1}}}}', '{"state":{"properties":{"reading":1e39}}}',
+      ].map(utf8),
       run: (b) => void sync(twins, { twinId, patch: text(b) }, call),
+    },
+    {
+      // a twin whose definition allows any number and whose model reads it: every accepted change must leave a record the state encodes
+      name: 'twin.bound-sync',
+      text: true,
+      seeds: ['{"s":{"properties":{"v":1e39}}}', '{"s":{"properties":{"v":-1.7976931348623157e308,"w":3e38}}}', '{"s":{"properties":{"constructor":1}}}', '{"s":{"properties":{"v":5}}}'].map(utf8),
+      run: (b) => {
+        const r = sync(bound, { twinId: 'fuzz:bound', patch: text(b) }, { ...call, weights: () => modelWeights })
+        try {
+          twinRecordType.check(r.record, 'twin')
+        } catch (e) {
+          // a change the contract accepted must encode: otherwise the shard could not commit its block (a crash, not a refusal)
+          throw new Error(`accepted a change whose record does not encode: ${(e as Error).message}`)
+        }
+      },
     },
     {
       name: 'twin.definition',
       text: true,
-      seeds: [utf8(JSON.stringify(DEFINITION)), utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"x":{"type":"object","properties":{"y":{"type":"double","unit":"m"}}}}}}}')],
+      seeds: [
+        utf8(JSON.stringify(DEFINITION)), utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"x":{"type":"object","properties":{"y":{"type":"double","unit":"m"}}}}}}}'),
+        utf8('{"id":"dtmi:a:b;1","features":{"constructor":{"properties":{"toString":{"type":"number"}}}}}'), utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"__proto__":{"type":"number"}}}}}'),
+      ],
       run: (b) => void register(new Map(), { twinId: 'fuzz:new', definition: text(b), owner: toHex(device.publicKey), attributes: '{}', features: '{}' }, { ...call, member: 0 }),
     },
   ]
