@@ -43,13 +43,18 @@ export class DitenClient {
     return new DitenClient(url, { ...opts, token: text.trim() })
   }
 
+  /** The Authorization header of the admin API (empty for the public API). */
+  get authHeaders(): Record<string, string> {
+    return this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}
+  }
+
   async call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
     const id = this.nextId++
     let res: Response
     try {
       res = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...this.authHeaders },
         body: JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       })
@@ -68,7 +73,7 @@ export class DitenClient {
   }
 
   async metrics(): Promise<string> {
-    const res = await fetch(new URL('/metrics', this.url), { ...(this.opts.token ? { headers: { authorization: `Bearer ${this.opts.token}` } } : {}), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
+    const res = await fetch(new URL('/metrics', this.url), { headers: this.authHeaders, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
     return res.text()
   }
 }

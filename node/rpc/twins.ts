@@ -62,7 +62,7 @@ export function twins(node: DitenClient) {
       const url = new URL('/events', node.url)
       if (filter.twin) url.searchParams.set('twin', filter.twin)
       if (filter.namespace) url.searchParams.set('namespace', filter.namespace)
-      const res = await fetch(url, signal ? { signal } : {})
+      const res = await fetch(url, { headers: node.authHeaders, ...(signal ? { signal } : {}) })
       if (!res.ok || !res.body) throw new Error(`${url} answered HTTP ${res.status}`)
       const decoder = new TextDecoder()
       let buf = ''

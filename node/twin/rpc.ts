@@ -12,7 +12,7 @@
  *   twin_sequence {twinId, device}: the device's next sequence number (nonce on the twin's shard, pending ones included)
  */
 import {
-  DitenError, ErrorCode, SchemaError, array, bool, fromHex, hex, optional, signedTxCodec, str, struct, u53, uint, describeError, type SignedTx, type Type,
+  DitenError, ErrorCode, SchemaError, array, bool, fromHex, hex, int, optional, signedTxCodec, str, struct, u53, uint, describeError, type SignedTx, type Type,
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
@@ -172,7 +172,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
   })
   d.register('twin_records', {
     description: 'the records of a twin (seeds 000/001): device identity, data records, its model record, and the training-model records of its host member',
-    params: struct({ twinId: twinIdType, rounds: optional(uint(1000)) }),
+    params: struct({ twinId: twinIdType, rounds: optional(int({ min: 1, max: 1000 })) }),
     handler: async (p: { twinId: string; rounds?: number }) => {
       const t = twins(p.twinId).get(p.twinId)
       if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)

@@ -36,7 +36,7 @@ const TEXT_TOKENS = [
   '{', '}', '[', ']', '"', ':', ',', 'null', 'true', '-1', '1e309', '0.5', '"\\u0000"', '9007199254740993', '{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}', '"x"'.repeat(50),
   // names JavaScript objects inherit, numbers past float32/float64, deep nesting
   '"__proto__"', '"constructor"', '"toString"', '"hasOwnProperty"', '"valueOf"', '"prototype"', '"__defineGetter__"',
-  '{"__proto__":{"x":1}}', '{"constructor":{"properties":{"x":1}}}', '{"toString":"x"}', '1e39', '-3.5e38', '1.7976931348623157e308', '['.repeat(3000),
+  '{"__proto__":{"x":1}}', '{"constructor":{"properties":{"x":1}}}', '{"toString":"x"}', '1e39', '-3.5e38', '1.7976931348623157e308', '['.repeat(100),
 ]
 
 export function mutate(seed: Uint8Array, seeds: Uint8Array[], rnd: () => number, text: boolean): Uint8Array {
