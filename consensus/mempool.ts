@@ -4,9 +4,10 @@
  * per-sender depth, with age-based eviction. Every refusal says why (a code).
  *
  * A nonce may run at most `maxNonceAhead` past the end of the sender's contiguous pending run
- * (TX_NONCE_TOO_FAR otherwise): a sender that pipelines in order is never limited, while one
- * that skips nonces can park at most that many transactions that cannot commit, and those
- * leave with the TTL (the node evicts on a timer, not only when the pool is full).
+ * (TX_NONCE_TOO_FAR otherwise): a sender that pipelines in order is never limited (256 leaves
+ * room for batches reordered over a dozen parallel HTTP connections), while one that skips
+ * nonces can park at most that many transactions that cannot commit, and those leave with the
+ * TTL (the node evicts on a timer, not only when the pool is full).
  */
 import { DitenError, ErrorCode, toHex, type SignedTx } from '../ledger/index.js'
 import { staleNonce } from './state/execute.js'
@@ -21,7 +22,7 @@ export interface MempoolOptions {
   maxNonceAhead: number
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 120_000, maxNonceAhead: 64 }
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 120_000, maxNonceAhead: 256 }
 
 interface Entry {
   id: string

@@ -5,7 +5,6 @@
  */
 import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import {
@@ -14,6 +13,7 @@ import {
 import { LevelStore } from './db.js'
 import { libp2pPrivateKey } from './identity.js'
 import { createLogger, type Logger } from './logger.js'
+import { startHealthLog } from './health-log.js'
 import { openNodeMeta, type NodeMeta } from './meta.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createHost, ipsOf, type Host } from './p2p/host.js'
@@ -227,32 +227,11 @@ export class DitenNode {
     this.attacks = new NodeAttacks(new Set(o.byzantine ?? []), { chain: this.chain, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, keypair: o.keypair, logger: this.logger.child({ module: 'chaos' }) })
     this.onClose('fault injection', () => this.attacks?.stop())
 
-    // debug: event-loop delay and members' gossip scores (a member below 0 leaves the mesh)
+    // debug: event-loop delay, GC pauses and members' gossip scores every 2 s (health-log.ts)
     if (this.logger.isLevelEnabled('debug')) {
-      const lag = monitorEventLoopDelay({ resolution: 10 })
-      lag.enable()
-      // garbage-collection pauses in the window (a long one stalls consensus like any other task)
-      let gcMs = 0
-      let gcMaxMs = 0
-      const gc = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) {
-          gcMs += e.duration
-          gcMaxMs = Math.max(gcMaxMs, e.duration)
-        }
-      })
-      gc.observe({ entryTypes: ['gc'] })
       const score = (peer: string) => Math.round((this.host.services.pubsub as unknown as { getScore(p: string): number }).getScore(peer))
-      const timer = setInterval(() => {
-        this.logger.debug({ loopDelayMaxMs: Math.round(lag.max / 1e6), loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6), gcMs: Math.round(gcMs), gcMaxMs: Math.round(gcMaxMs), scores: Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])) }, 'node health')
-        lag.reset()
-        gcMs = gcMaxMs = 0
-      }, 2000)
-      timer.unref()
-      this.onClose('health log', () => {
-        clearInterval(timer)
-        lag.disable()
-        gc.disconnect()
-      })
+      const stopHealth = startHealthLog(this.logger, () => Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])))
+      this.onClose('health log', stopHealth)
     }
     const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)
     announce.unref()

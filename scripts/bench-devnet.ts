@@ -124,6 +124,8 @@ export interface LoadResult {
 
 /** the generator sends what fell due every TICK_MS (latency still counts from each call's own scheduled time) */
 const TICK_MS = 20
+/** the node's JSON-RPC batch cap */
+const MAX_CALLS_PER_BATCH = 100
 
 /** Offers `txs` through `method` at `offered`/s (JSON-RPC batches of ≤ 50 per node) and timestamps their commits on node-0. */
 export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean }): Promise<LoadResult> {
@@ -168,9 +170,25 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   const busy = new Set<string>()
   const waiting = new Map<string, number[]>()
   const ready: number[] = []
+  // otherwise (member senders pipelining): one batch in flight per node, and the calls that fall
+  // due meanwhile go out together when it answers, so each node receives every sender's calls in
+  // nonce order, as from a client pipelining over one connection (concurrent requests on several
+  // connections can overtake each other, and a node refuses nonces far past a gap)
+  const nodeBusy = new Set<number>()
+  const nodeQueue = new Map<number, number[]>()
   const send = (idx: number[]) => {
     for (const node of new Set(idx.map((i) => txs[i]!.node))) {
-      const mine = idx.filter((i) => txs[i]!.node === node)
+      let mine = idx.filter((i) => txs[i]!.node === node)
+      if (!o.oneInFlightPerSender) {
+        if (nodeBusy.has(node)) {
+          nodeQueue.set(node, [...(nodeQueue.get(node) ?? []), ...mine])
+          continue
+        }
+        nodeBusy.add(node)
+        const rest = mine.slice(MAX_CALLS_PER_BATCH)
+        mine = mine.slice(0, MAX_CALLS_PER_BATCH)
+        if (rest.length) nodeQueue.set(node, [...rest, ...(nodeQueue.get(node) ?? [])])
+      }
       for (const i of mine) {
         busy.add(txs[i]!.sender)
         submitted.set(txs[i]!.key, scheduled(i))
@@ -191,13 +209,19 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
           const q = waiting.get(sender)
           if (q?.length) ready.push(q.shift()!)
         }
+        if (!o.oneInFlightPerSender) {
+          nodeBusy.delete(node)
+          const q = nodeQueue.get(node)
+          nodeQueue.delete(node)
+          if (q?.length) send(q)
+        }
       })
       inflight.add(p)
       void p.finally(() => inflight.delete(p))
     }
   }
   let lastReport = -1
-  while (next < txs.length || ready.length > 0 || [...waiting.values()].some((q) => q.length > 0)) {
+  while (next < txs.length || ready.length > 0 || [...waiting.values()].some((q) => q.length > 0) || nodeQueue.size > 0) {
     const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.offered))
     for (; next < due; next++) {
       const sender = txs[next]!.sender
@@ -218,7 +242,7 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     }
     await sleep(TICK_MS)
   }
-  await Promise.all(inflight)
+  while (inflight.size > 0 || nodeQueue.size > 0) await Promise.all([...inflight, sleep(5)])
   const offerEnd = performance.now()
   // let the tail commit (at most 30 s)
   for (let t = 0; t < 300 && committed.size < submitted.size - rejected; t++) await sleep(100)

@@ -12,6 +12,8 @@ import {
 import type { ChainView } from '../../consensus/blocks.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
+import { PoolJanitor } from './pool-janitor.js'
+import { ignoreIfStale, requireSeat } from './height-rules.js'
 import { SigCache } from '../../consensus/sigcache.js'
 import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
@@ -41,11 +43,6 @@ const TX_BATCH_WAIT_MS = 50
 const TX_VERIFY_SLICE = 32
 export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
-const MAX_REJECTIONS = 100_000
-const MEMPOOL_EVICT_INTERVAL_MS = 5_000
-/** consensus and block gossip more than this many heights ahead is ignored (catch-up fetches it) */
-const MAX_GOSSIP_LEAD = 64
-
 export type TxStatus =
   | { status: 'committed'; shard: number; height: number; index: number }
   | { status: 'pending'; shard: number }
@@ -69,7 +66,7 @@ export class ChainService implements ChainView {
   readonly mempools: Mempool[]
   private readonly headers: Map<number, Header>[]
   private readonly elections = new Map<number, Election>()
-  private readonly rejections = new Map<string, { code: string; message: string }>()
+  private readonly janitor: PoolJanitor
   private catchUp!: CatchUp
   /** model blobs for FL transactions (set by the node when FL runs) */
   models?: ModelSource
@@ -82,7 +79,6 @@ export class ChainService implements ChainView {
   private readonly reported = new Set<string>()
   private outbox: SignedTx[] = []
   private flushTimer: NodeJS.Timeout | undefined
-  private evictTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -91,6 +87,7 @@ export class ChainService implements ChainView {
     this.genesis = opts.genesis
     this.store = new ChainStore(m.db)
     this.mempools = Array.from({ length: this.genesis.committees }, () => new Mempool())
+    this.janitor = new PoolJanitor(this.mempools, (shard, size) => this.m.metrics.mempoolSize.set({ shard: String(shard) }, size))
     this.headers = Array.from({ length: this.genesis.committees }, () => new Map())
     this.own = new OwnTxs({
       genesis: this.genesis,
@@ -171,24 +168,11 @@ export class ChainService implements ChainView {
   start(): void {
     for (const s of this.shards) s.start()
     this.catchUp.start()
-    // the pools' TTL runs on a timer (transactions that can never commit, e.g. behind a nonce gap, leave)
-    this.evictTimer = setInterval(() => {
-      const now = Date.now()
-      this.mempools.forEach((pool, shard) => {
-        for (const id of pool.evictExpired(now)) this.recordRejected(id, new DitenError(ErrorCode.TX_EXPIRED, 'dropped from the pool: not committed within its time to live'))
-        this.m.metrics.mempoolSize.set({ shard: String(shard) }, pool.size)
-      })
-    }, MEMPOOL_EVICT_INTERVAL_MS)
-    this.evictTimer.unref()
-  }
-
-  private recordRejected(id: string, error: DitenError): void {
-    if (this.rejections.size >= MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!)
-    this.rejections.set(id, { code: error.code, message: error.message })
+    this.janitor.start()
   }
 
   async stop(): Promise<void> {
-    if (this.evictTimer) clearInterval(this.evictTimer)
+    this.janitor.stop()
     this.catchUp?.stop()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const s of this.shards) s.stop()
@@ -245,7 +229,7 @@ export class ChainService implements ChainView {
     const loc = await this.store.txIndex.get(fromHex(idHex))
     if (loc) return { status: 'committed', ...loc }
     for (let s = 0; s < this.mempools.length; s++) if (this.mempools[s]!.has(idHex)) return { status: 'pending', shard: s }
-    const rej = this.rejections.get(idHex)
+    const rej = this.janitor.rejection(idHex)
     if (rej) return { status: 'rejected', ...rej }
     return { status: 'unknown' }
   }
@@ -299,7 +283,7 @@ export class ChainService implements ChainView {
     await this.store.commit(f, state, ids, fresh)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)
-    for (const r of rejected) this.recordRejected(r.id, r.error)
+    for (const r of rejected) this.janitor.record(r.id, r.error)
     const labels = { shard: String(shard) }
     this.m.metrics.chainHeight.set(labels, f.block.header.height)
     this.m.metrics.blocksCommitted.inc(labels)
@@ -355,15 +339,15 @@ export class ChainService implements ChainView {
           if (!this.m.members.all().some((x) => x.publicKey === toHex(s.proposer))) reject('proposer is not a member')
           if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) reject('bad proposal signature')
           if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) reject('block does not match the signed hash')
-          this.ignoreIfStale(s.shard, s.height)
-          this.requireSeat(s.shard, s.height, toHex(s.proposer))
+          ignoreIfStale(this.shards[s.shard]!, s.height)
+          requireSeat(this.shards[s.shard]!, s.height, toHex(s.proposer))
         } else {
           const v = m.vote!.vote
           if (v.chainId !== g.chainId || v.shard >= g.committees) reject('wrong chain or shard')
           if (!this.m.members.all().some((x) => x.publicKey === toHex(v.validator))) reject('validator is not a member')
           if (!verifySignature(v.validator, VOTE_DOMAIN, voteCodec.encode(v), m.vote!.sig)) reject('bad vote signature')
-          this.ignoreIfStale(v.shard, v.height)
-          this.requireSeat(v.shard, v.height, toHex(v.validator))
+          ignoreIfStale(this.shards[v.shard]!, v.height)
+          requireSeat(this.shards[v.shard]!, v.height, toHex(v.validator))
         }
       },
       onMessage: (m) => {
@@ -377,7 +361,7 @@ export class ChainService implements ChainView {
       // a committee member decided the block itself: skip decoding ~1 MB it has (finalized → block → header: chainId, shard, height)
       peek: (data) => {
         const p = peekWire(data, 2, 3)
-        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number') this.ignoreIfStale(p[1], p[2] + 1)
+        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number') ignoreIfStale(this.shards[p[1]]!, p[2] + 1)
       },
       validate: (f) => {
         const h = f.block.header
@@ -385,7 +369,7 @@ export class ChainService implements ChainView {
         if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
         // the body must be the one the header commits to, or the relay is passing on a forgery
         if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map((tx) => txId(tx.body))))) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
-        this.ignoreIfStale(h.shard, h.height + 1)
+        ignoreIfStale(this.shards[h.shard]!, h.height + 1)
       },
       onMessage: (f, _author, source) => {
         this.shards[f.block.header.shard]!.applyFinalized(f).then(
@@ -396,24 +380,5 @@ export class ChainService implements ChainView {
         )
       },
     })
-  }
-
-  /**
-   * Consensus messages come from committee seats. For this height and the next, whose committees
-   * this node knows (current or next epoch), a message from anyone else is rejected (the relay's
-   * score drops); further ahead the committee may not be known here yet, so it is only ignored.
-   */
-  private requireSeat(shard: number, height: number, key: string): void {
-    const chain = this.shards[shard]!
-    if (chain.holdsSeat(key)) return
-    if (height <= chain.height + 1) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, 'the signer holds no seat on this shard\'s committee')
-    throw new GossipValidationError(GossipAction.IGNORE, 'NO_SEAT', 'the signer holds no seat in the committees known here')
-  }
-
-  /** Heights already final here, or too far ahead to be useful, are not worth relaying. */
-  private ignoreIfStale(shard: number, height: number): void {
-    const mine = this.shards[shard]!.height
-    if (height < mine) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
-    if (height > mine + MAX_GOSSIP_LEAD) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_FAR_AHEAD', `height ${height} is ${height - mine} ahead; catch-up will fetch it`)
   }
 }

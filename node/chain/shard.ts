@@ -20,18 +20,15 @@ import { authenticProposal, authenticVote, buildProposal, replayFinalized, valid
 import type { ShardChainDeps } from './shard-deps.js'
 import type { Finalized } from './store.js'
 import { corrupted, secondProposal, secondVote } from './behaviours.js'
+import { FutureBuffer, MAX_FUTURE_HEIGHTS, signerOf, type Inbound } from './future-buffer.js'
+import { CommitteeSeats } from './seats.js'
+import { Rebroadcast } from './rebroadcast.js'
 
-const MAX_FUTURE_HEIGHTS = 3
-const MAX_BUFFERED = 2000
-/** messages for later heights kept per signer (a proposal holds a block: at most MAX_FUTURE_PROPOSALS of those) */
-const MAX_FUTURE_PER_SIGNER = 32
-const MAX_FUTURE_PROPOSALS = 2
 /** rounds of the current height a message may run ahead of this node's machine (later ones are dropped) */
-export const MAX_ROUNDS_AHEAD = 16
+const MAX_ROUNDS_AHEAD = 16
 /** with no progress for this long, a node sends its own messages of the current height again */
 const REBROADCAST_MS = 2000
 
-type Inbound = { proposal: Proposal } | { vote: SignedVote }
 
 export class ShardChain {
   head: Header | undefined
@@ -44,9 +41,8 @@ export class ShardChain {
   private machine: TendermintMachine | undefined
   private log = new HeightLog()
   private readonly timers = new Set<NodeJS.Timeout>()
-  private future: Inbound[] = []
-  /** per signer: messages and proposals in `future` */
-  private futureBySigner = new Map<string, { messages: number; proposals: number }>()
+  private readonly future = new FutureBuffer()
+  private readonly seats: CommitteeSeats
   /** every input is handled here, one at a time, so the machine sees a single ordered stream */
   private readonly queue = new SerialQueue()
   private stopped = false
@@ -56,15 +52,16 @@ export class ShardChain {
   readonly linked = new Map<number, number>()
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
-  private progressAt = Date.now()
-  private progressMark = ''
+  private readonly rebroadcasts = new Rebroadcast(REBROADCAST_MS)
   private rebroadcastTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly shard: number,
     public state: ShardState,
     private readonly d: ShardChainDeps,
-  ) {}
+  ) {
+    this.seats = new CommitteeSeats(d.view, shard)
+  }
 
   get selfIndex(): number {
     return this.committee ? this.committee.members.indexOf(this.d.selfMember) : -1
@@ -96,20 +93,9 @@ export class ShardChain {
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer)
   }
 
-  /**
-   * Gossip gives no delivery guarantee (a peer may have been disconnected when we spoke) and
-   * Tendermint's liveness needs eventual delivery: when (height, round, step) has not moved for
-   * a while, send our own messages of this height again. Receivers count each vote once.
-   */
+  /** Our own messages of this height again, when the height has not moved for a while (rebroadcast.ts). */
   private rebroadcast(): void {
-    const mark = `${this.height}:${this.machine?.round}:${this.machine?.step}`
-    if (mark !== this.progressMark) {
-      this.progressMark = mark
-      this.progressAt = Date.now()
-      return
-    }
-    if (!this.machine || Date.now() - this.progressAt < REBROADCAST_MS) return
-    this.progressAt = Date.now()
+    if (!this.rebroadcasts.due(`${this.height}:${this.machine?.round}:${this.machine?.step}`) || !this.machine) return
     const round = this.machine.round
     for (const p of this.log.mine.proposals) if (p.stub.round === round) this.d.publishProposal(p)
     for (const v of this.log.mine.votes) if (v.vote.round >= round - 1) this.d.publishVote(v)
@@ -160,10 +146,7 @@ export class ShardChain {
       this.machine.restore(resume.lock)
     }
     this.run(this.machine.start(resume?.round ?? 0))
-    const buffered = this.future
-    this.future = []
-    this.futureBySigner.clear()
-    for (const m of buffered) this.handle(m)
+    for (const m of this.future.drain()) this.handle(m)
   }
 
   // ── inbound ─────────────────────────────────────────────────────────────────────────
@@ -180,7 +163,9 @@ export class ShardChain {
     const h = 'proposal' in m ? m.proposal.stub.height : m.vote.vote.height
     if (h < this.height) return
     if (h > this.height || !this.machine) {
-      this.buffer(m, h)
+      // kept for later (≤ 3 heights ahead) only if its signer holds a seat, within the buffer's bounds
+      const signer = signerOf(m)
+      if (h <= this.height + MAX_FUTURE_HEIGHTS && this.holdsSeat(signer)) this.future.add(m, signer)
       return
     }
     // a round far ahead of ours is not worth the machine's time (it rescans what it heard per round)
@@ -190,42 +175,9 @@ export class ShardChain {
     else this.handleVote(m.vote)
   }
 
-  /**
-   * Keeps a message for a later height, if its signer holds a seat on this shard's committee in
-   * the current or the next epoch, within per-signer bounds: a member cannot fill the buffer
-   * (or memory) with blocks for heights it will never decide.
-   */
-  private buffer(m: Inbound, h: number): void {
-    if (h > this.height + MAX_FUTURE_HEIGHTS || this.future.length >= MAX_BUFFERED) return
-    const signer = toHex('proposal' in m ? m.proposal.stub.proposer : m.vote.vote.validator)
-    if (!this.holdsSeat(signer)) return
-    const mine = this.futureBySigner.get(signer) ?? { messages: 0, proposals: 0 }
-    const proposal = 'proposal' in m
-    if (mine.messages >= MAX_FUTURE_PER_SIGNER || (proposal && mine.proposals >= MAX_FUTURE_PROPOSALS)) return
-    mine.messages++
-    if (proposal) mine.proposals++
-    this.futureBySigner.set(signer, mine)
-    this.future.push(m)
-  }
-
   /** Whether `key` sits on this shard's committee in the current or the next epoch. */
   holdsSeat(key: string): boolean {
-    const epoch = this.committee?.epoch ?? this.head?.nextEpoch ?? 0
-    return this.seatKeys(epoch).has(key) || this.seatKeys(epoch + 1).has(key)
-  }
-
-  /** Committee keys of this shard per epoch (an election never changes once known; unknown ones are not kept). */
-  private readonly seats = new Map<number, Set<string>>()
-  private seatKeys(epoch: number): Set<string> {
-    let keys = this.seats.get(epoch)
-    if (keys) return keys
-    const members = this.d.view.election(epoch)?.committees[this.shard]
-    keys = new Set((members ?? []).map((i) => toHex(this.d.view.memberKey(i))))
-    if (members) {
-      if (this.seats.size > 8) this.seats.delete(this.seats.keys().next().value!)
-      this.seats.set(epoch, keys)
-    }
-    return keys
+    return this.seats.holds(key, this.committee?.epoch ?? this.head?.nextEpoch ?? 0)
   }
 
   private handleProposal(p: Proposal): void {
@@ -418,7 +370,7 @@ export class ShardChain {
     const go = () => {
       this.startTimer = undefined
       if (this.stopped) return
-      if (!c.createEmptyBlocks && this.d.mempool.size === 0 && this.future.length === 0) {
+      if (!c.createEmptyBlocks && this.d.mempool.size === 0 && this.future.entries().length === 0) {
         this.startTimer = setTimeout(go, 50)
         return
       }

@@ -50,13 +50,13 @@ describe('committee seats', () => {
   })
 
   it('future messages are buffered only from seats, and at most a few per signer', async () => {
-    const shard = node.chain.shards[0]! as unknown as { future: unknown[]; height: number; onVote(v: SignedVote): void; onProposal(p: Proposal): void; idle(): Promise<void> }
+    const shard = node.chain.shards[0]! as unknown as { future: { entries(): readonly unknown[] }; height: number; onVote(v: SignedVote): void; onProposal(p: Proposal): void; idle(): Promise<void> }
     const seat = seats()[0]!
     const other = seat === 0 ? 1 : 0
     const h = shard.height
     for (let r = 0; r < 200; r++) shard.onVote(vote(other, h + 3, r))
     await shard.idle()
-    expect(shard.future.filter((m) => 'vote' in (m as object) && toHex((m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[other]!.publicKey))).toHaveLength(0)
+    expect(shard.future.entries().filter((m) => 'vote' in (m as object) && toHex((m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[other]!.publicKey))).toHaveLength(0)
     // the seat holder: proposals with blocks are capped at 2, messages at 32
     const block = node.chain.shards[0]!.head ? { header: node.chain.shards[0]!.head, txs: [], linkProofs: [] } : undefined
     for (let r = 0; r < 50; r++) {
@@ -65,7 +65,7 @@ describe('committee seats', () => {
     }
     for (let r = 0; r < 200; r++) shard.onVote(vote(seat, h + 3, r))
     await shard.idle()
-    const mine = shard.future.filter((m) => toHex('proposal' in (m as object) ? (m as { proposal: Proposal }).proposal.stub.proposer : (m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[seat]!.publicKey))
+    const mine = shard.future.entries().filter((m) => toHex('proposal' in (m as object) ? (m as { proposal: Proposal }).proposal.stub.proposer : (m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[seat]!.publicKey))
     // (the messages are for h + 3: still in the buffer, which is re-filled under the same bounds at each new height)
     expect(shard.height).toBeLessThan(h + 3)
     expect(mine.filter((m) => 'proposal' in (m as object))).toHaveLength(2)

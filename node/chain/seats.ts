@@ -1,0 +1,33 @@
+/**
+ * Committee seats of one shard: the member keys each known election put on its committee. An
+ * election never changes once known, so each epoch's keys are worked out once (unknown epochs
+ * are not remembered, and only the last few are kept).
+ */
+import { toHex } from '../../ledger/index.js'
+import type { ChainView } from '../../consensus/blocks.js'
+
+export class CommitteeSeats {
+  private readonly byEpoch = new Map<number, Set<string>>()
+
+  constructor(
+    private readonly view: ChainView,
+    private readonly shard: number,
+  ) {}
+
+  /** Whether `key` sits on the committee in `epoch` or the epoch after it. */
+  holds(key: string, epoch: number): boolean {
+    return this.keys(epoch).has(key) || this.keys(epoch + 1).has(key)
+  }
+
+  private keys(epoch: number): Set<string> {
+    const known = this.byEpoch.get(epoch)
+    if (known) return known
+    const members = this.view.election(epoch)?.committees[this.shard]
+    const keys = new Set((members ?? []).map((i) => toHex(this.view.memberKey(i))))
+    if (members) {
+      if (this.byEpoch.size > 8) this.byEpoch.delete(this.byEpoch.keys().next().value!)
+      this.byEpoch.set(epoch, keys)
+    }
+    return keys
+  }
+}
