@@ -11,7 +11,7 @@ export const MAX_GOSSIP_LEAD = 64
 interface ShardView {
   /** the height this node is deciding */
   height: number
-  holdsSeat(key: string): boolean
+  holdsSeat(key: string, height: number): boolean | undefined
 }
 
 /** Heights already final here, or too far ahead to be useful, are not worth relaying (IGNORE). */
@@ -24,10 +24,12 @@ export function ignoreIfStale(chain: ShardView, height: number): void {
 /**
  * Consensus messages come from committee seats. For this height and the next, whose committees
  * this node knows (current or next epoch), a message from anyone else is rejected (the relay's
- * score drops); further ahead the committee may not be known here yet, so it is only ignored.
+ * score drops); further ahead, or when the message may belong to an epoch whose election this
+ * node does not know yet, it is only ignored (not relayed, no blame: the sender may be ahead).
  */
 export function requireSeat(chain: ShardView, height: number, key: string): void {
-  if (chain.holdsSeat(key)) return
-  if (height <= chain.height + 1) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
+  const held = chain.holdsSeat(key, height)
+  if (held === true) return
+  if (held === false && height <= chain.height + 1) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
   throw new GossipValidationError(GossipAction.IGNORE, 'NO_SEAT', 'the signer holds no seat in the committees known here')
 }

@@ -14,20 +14,24 @@ export class CommitteeSeats {
     private readonly shard: number,
   ) {}
 
-  /** Whether `key` sits on the committee in `epoch` or the epoch after it. */
-  holds(key: string, epoch: number): boolean {
-    return this.keys(epoch).has(key) || this.keys(epoch + 1).has(key)
+  /**
+   * Whether `key` sits on the committee in `epoch` or the epoch after it; undefined when it does
+   * not sit in `epoch` and the next epoch's election is not known here yet.
+   */
+  holds(key: string, epoch: number): boolean | undefined {
+    if (this.keys(epoch)?.has(key)) return true
+    const next = this.keys(epoch + 1)
+    return next ? next.has(key) : undefined
   }
 
-  private keys(epoch: number): Set<string> {
+  private keys(epoch: number): Set<string> | undefined {
     const known = this.byEpoch.get(epoch)
     if (known) return known
     const members = this.view.election(epoch)?.committees[this.shard]
-    const keys = new Set((members ?? []).map((i) => toHex(this.view.memberKey(i))))
-    if (members) {
-      if (this.byEpoch.size > 8) this.byEpoch.delete(this.byEpoch.keys().next().value!)
-      this.byEpoch.set(epoch, keys)
-    }
+    if (!members) return undefined
+    const keys = new Set(members.map((i) => toHex(this.view.memberKey(i))))
+    if (this.byEpoch.size > 8) this.byEpoch.delete(this.byEpoch.keys().next().value!)
+    this.byEpoch.set(epoch, keys)
     return keys
   }
 }

@@ -163,9 +163,9 @@ export class ShardChain {
     const h = 'proposal' in m ? m.proposal.stub.height : m.vote.vote.height
     if (h < this.height) return
     if (h > this.height || !this.machine) {
-      // kept for later (≤ 3 heights ahead) only if its signer holds a seat, within the buffer's bounds
+      // kept for later (≤ 3 heights ahead) unless its signer holds no seat, within the buffer's bounds
       const signer = signerOf(m)
-      if (h <= this.height + MAX_FUTURE_HEIGHTS && this.holdsSeat(signer)) this.future.add(m, signer)
+      if (h <= this.height + MAX_FUTURE_HEIGHTS && this.holdsSeat(signer, h) === true) this.future.add(m, signer)
       return
     }
     // a round far ahead of ours is not worth the machine's time (it rescans what it heard per round)
@@ -175,9 +175,18 @@ export class ShardChain {
     else this.handleVote(m.vote)
   }
 
-  /** Whether `key` sits on this shard's committee in the current or the next epoch. */
-  holdsSeat(key: string): boolean {
-    return this.seats.holds(key, this.committee?.epoch ?? this.head?.nextEpoch ?? 0)
+  /**
+   * Whether `key` may sign consensus messages of `height` here: it sits on this shard's committee
+   * in the current or the next epoch. Undefined when this node cannot tell: the next epoch's
+   * election is not known here yet and `height` may belong to it (on shard 0, heights past the
+   * current epoch's last one; on other shards, which switch when they link shard 0's boundary
+   * block, any height).
+   */
+  holdsSeat(key: string, height: number): boolean | undefined {
+    const epoch = this.committee?.epoch ?? this.head?.nextEpoch ?? 0
+    const held = this.seats.holds(key, epoch)
+    if (held !== undefined) return held
+    return this.shard === 0 && height <= (epoch + 1) * this.d.genesis.params.consensus.epochLength ? false : undefined
   }
 
   private handleProposal(p: Proposal): void {

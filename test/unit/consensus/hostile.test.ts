@@ -172,3 +172,21 @@ describe('catch-up targets', () => {
     expect(confirmedHead([2 ** 53 - 1, 2 ** 53 - 1, 50, 50, 49, 48], 3)).toBe(50)
   })
 })
+
+describe('committee seats', () => {
+  it('a seat in the current or next epoch holds; not in a known committee does not; an unknown next epoch cannot tell', async () => {
+    const { CommitteeSeats } = await import('../../../node/chain/seats.js')
+    const f = fixture(4)
+    const e0 = f.elections.get(0)!
+    f.elections.set(0, { ...e0, committees: [[0, 1, 2]] })
+    const seats = new CommitteeSeats(f.view, 0)
+    const key = (i: number) => toHex(f.keys[i]!.publicKey)
+    expect(seats.holds(key(1), 0)).toBe(true)
+    expect(seats.holds(key(3), 0)).toBeUndefined() // epoch 1 not elected yet: member 3 may sit there
+    f.elections.set(1, { ...e0, epoch: 1, committees: [[1, 2, 3]] })
+    const later = new CommitteeSeats(f.view, 0)
+    expect(later.holds(key(3), 0)).toBe(true)
+    f.elections.set(1, { ...e0, epoch: 1, committees: [[0, 1, 2]] })
+    expect(new CommitteeSeats(f.view, 0).holds(key(3), 0)).toBe(false)
+  })
+})
