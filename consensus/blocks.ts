@@ -142,27 +142,25 @@ const MAX_STATE_BREAKERS = 16
  * again without it. Only a failure of the empty block (not any transaction's doing) is thrown.
  */
 export function buildBlock(inp: BuildInput): Built {
-  const excluded = new Set<SignedTx>()
   const breakers: Built['rejected'] = []
+  // candidates may be a one-shot iterator (the pool's): a retry goes over those the first pass took
+  let candidates: Iterable<SignedTx> = inp.candidates
   for (;;) {
-    const candidates = excluded.size === 0 ? inp.candidates : filterOut(inp.candidates, excluded)
     const body = applyCandidates(inp, breakers.length >= MAX_STATE_BREAKERS ? [] : candidates)
     try {
       return seal(inp, body, breakers)
     } catch (e) {
       const culprit = body.txs[firstBreaking(inp, body) - 1]
       if (!culprit) throw e
-      excluded.add(culprit)
       breakers.push({ tx: culprit, error: new DitenError(ErrorCode.TX_BREAKS_STATE, `applying it leaves a state that cannot be committed: ${describeError(e)}`) })
+      candidates = body.seen.filter((tx) => tx !== culprit)
     }
   }
 }
 
-function* filterOut(candidates: Iterable<SignedTx>, out: Set<SignedTx>): Iterable<SignedTx> {
-  for (const tx of candidates) if (!out.has(tx)) yield tx
-}
-
 interface Body {
+  /** every candidate this pass took from the iterator, in order */
+  seen: SignedTx[]
   state: ShardState
   time: number
   txs: SignedTx[]
@@ -190,10 +188,12 @@ function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body 
   let deferred = 0
   const waitingForBlob: SignedTx[] = []
   let bytes = 4096
+  const seen: SignedTx[] = []
   for (const tx of candidates) {
     if (txs.length >= g.params.consensus.maxBlockTxs) break
     const size = tx.body.payload.length + 200
     if (bytes + size > MAX_BLOCK_BYTES / 2) break
+    seen.push(tx)
     try {
       const checked = checkTx(tx, g, inp.view.sigCache)
       const shard = shardOfTx(tx, g.committees, checked.payload)
@@ -213,7 +213,7 @@ function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body 
       rejected.push({ tx, error: e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)) })
     }
   }
-  return { state, time, txs, payloads, ids, rejected, deferred, waitingForBlob }
+  return { seen, state, time, txs, payloads, ids, rejected, deferred, waitingForBlob }
 }
 
 /** The smallest prefix length of `body.txs` whose state cannot be sealed (0: not even the empty block). */

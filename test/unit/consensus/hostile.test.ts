@@ -25,6 +25,11 @@ vi.mock('../../../consensus/state/state.js', async (importOriginal) => {
   }
 })
 
+/** candidates as the pool gives them: an iterator that can be walked once */
+function* oneShot<T>(xs: T[]): Iterable<T> {
+  yield* xs
+}
+
 function setup() {
   const f = fixture()
   const c1 = committeeFor(f.view, 0, 1, undefined)!
@@ -39,7 +44,7 @@ describe('no single transaction stops block production', () => {
     try {
       const good = [f.note(0), f.note(1), f.note(2), f.note(0)]
       const bad = f.note(3)
-      const built = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer, time: Date.now(), candidates: [good[0]!, good[1]!, bad, good[2]!, good[3]!], links: [] })
+      const built = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer, time: Date.now(), candidates: oneShot([good[0]!, good[1]!, bad, good[2]!, good[3]!]), links: [] })
       expect(built.block.txs).toEqual(good)
       expect(built.rejected.map((r) => [r.tx, r.error.code])).toEqual([[bad, ErrorCode.TX_BREAKS_STATE]])
       expect(built.rejected[0]!.error.message).toContain('NaN')
