@@ -107,9 +107,12 @@ export class BlobStore implements ModelSource {
           this.m.logger.warn({ peer: peer.name, hash: hash.slice(0, 16) }, 'a member served a blob with another hash')
           continue
         }
-        await this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
+        // judged before it is kept: a blob without the model's shape is remembered as the rule it
+        // breaks, never written to disk (a member cannot fill every node's disk with junk blobs)
+        const judged = this.judge(hash, blob)
+        if ('weights' in judged) await this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
         this.fetched++
-        return this.remember(hash, this.judge(hash, blob))
+        return this.remember(hash, judged)
       } catch (e) {
         this.m.logger.debug({ peer: peer.name, hash: hash.slice(0, 16), err: describeError(e) }, 'blob not fetched from this member')
       }

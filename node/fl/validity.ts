@@ -56,9 +56,24 @@ export class UpdateValidity {
 
   constructor(private readonly d: ValidityDeps) {}
 
-  /** M(r−1): the model round r starts from, once this node's chain knows it. */
+  /** per future round: when waiting for it ends (one wait per round, shared by all its updates) */
+  private readonly waitUntil = new Map<number, number>()
+
+  /**
+   * M(r−1): the model round r starts from, once this node's chain knows it. Only the next round
+   * is waited for (a member may close the round a little before this node), at most
+   * FUTURE_ROUND_WAIT_MS per round in all: updates naming rounds further ahead are judged at
+   * once, so a member cannot stall every node's start-up with updates for made-up rounds.
+   */
   async baseOf(round: number): Promise<string | undefined> {
-    const until = Date.now() + FUTURE_ROUND_WAIT_MS
+    const now = this.d.fl()
+    if (now && round > now.round + 1) return undefined
+    let until = this.waitUntil.get(round)
+    if (until === undefined) {
+      until = Date.now() + FUTURE_ROUND_WAIT_MS
+      this.waitUntil.set(round, until)
+      for (const r of this.waitUntil.keys()) if (r < round - 4) this.waitUntil.delete(r)
+    }
     for (;;) {
       const fl = this.d.fl()
       if (fl && round <= fl.round) return round === fl.round ? fl.model : round === 1 ? this.d.m0 : fl.closed.find((c) => c.round === round - 1)?.model
