@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync, readFileSync } from 'node:fs'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -96,7 +97,8 @@ async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused
   const net = await initNetwork({
     dir: o.dir,
     members: o.nodes,
-    chainId: 'diten-devnet',
+    // a fresh id per network: signatures bind the chain id, so nothing signed here replays on another devnet
+    chainId: `diten-devnet-${randomBytes(4).toString('hex')}`,
     host: '127.0.0.1',
     basePort: o.basePort,
     dataSize: 1000,

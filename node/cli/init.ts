@@ -1,5 +1,6 @@
 /** `diten init`: member keys, genesis.json and one config per member. */
 import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
 import { formatTable } from './table.js'
 import { intFlag } from './errors.js'
 import { initNetwork } from './network.js'
@@ -9,7 +10,7 @@ export const initHelp = `diten init [options]   create member keys, genesis.json
 
   --dir D            output folder (default ./diten-net)
   --members N        number of members (default 4)
-  --chain-id ID      chain id (default diten-local)
+  --chain-id ID      chain id (default diten-<8 random hex>: signatures bind it, so each network gets its own)
   --committees I     number of committees / shards (default 1)
   --delegates K      delegates elected per epoch (default: all members)
   --host H           address nodes listen on (default 127.0.0.1)
@@ -23,7 +24,7 @@ export async function runInit(argv: string[]): Promise<number> {
     options: {
       dir: { type: 'string', default: 'diten-net' },
       members: { type: 'string' },
-      'chain-id': { type: 'string', default: 'diten-local' },
+      'chain-id': { type: 'string' },
       committees: { type: 'string' },
       delegates: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -35,7 +36,7 @@ export async function runInit(argv: string[]): Promise<number> {
   const net = await initNetwork({
     dir: values.dir!,
     members,
-    chainId: values['chain-id']!,
+    chainId: values['chain-id'] ?? `diten-${randomBytes(4).toString('hex')}`,
     ...(values.committees !== undefined ? { committees: intFlag(values.committees, 'committees', 1, 1, 64) } : {}),
     ...(values.delegates !== undefined ? { delegates: intFlag(values.delegates, 'delegates', members, 1, 1024) } : {}),
     host: values.host!,

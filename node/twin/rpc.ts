@@ -17,7 +17,7 @@ import {
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
 import { canonicalJson, depthOf, isObject, mergePatch, type Json } from '../../twin/json.js'
-import type { StoredTwinEvent } from '../../twin/record.js'
+import type { StoredTwinEvent, TwinRecord } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainService } from '../chain/service.js'
@@ -47,6 +47,27 @@ function decodeTx(hexText: string, kind: string): SignedTx {
   }
   if (tx.body.kind !== kind) throw new DitenError(ErrorCode.TX_INVALID, `expected a ${kind} transaction, got ${tx.body.kind}`)
   return tx
+}
+
+/** Every twin id of the given shards' states, sorted; kept per combination of state maps (each commit makes new ones). */
+let sortedCache: { maps: ReadonlyMap<string, TwinRecord>[]; ids: string[] } | undefined
+function sortedIds(maps: ReadonlyMap<string, TwinRecord>[]): string[] {
+  if (sortedCache && sortedCache.maps.length === maps.length && sortedCache.maps.every((m, i) => m === maps[i])) return sortedCache.ids
+  const ids = maps.flatMap((m) => [...m.keys()]).sort()
+  sortedCache = { maps, ids }
+  return ids
+}
+
+/** The index of the first id after `cursor` (binary search). */
+function firstAfter(ids: string[], cursor: string): number {
+  let lo = 0
+  let hi = ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (ids[mid]! <= cursor) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: string): void {
@@ -164,10 +185,22 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     description: 'twins of every shard in id order: {namespace?, cursor? (last twinId seen), limit? (≤ 1000)}',
     params: struct({ namespace: optional(str({ min: 1, max: 64 })), cursor: optional(str({ max: 193 })), limit: optional(uint(1000)) }),
     handler: (p: { namespace?: string; cursor?: string; limit?: number }) => {
-      const all = chain.shards.flatMap((s) => [...s.state.twins.values()])
-      const ids = all.filter((t) => (!p.namespace || t.twinId.startsWith(`${p.namespace}:`)) && (!p.cursor || t.twinId > p.cursor)).sort((a, b) => (a.twinId < b.twinId ? -1 : 1))
-      const page = ids.slice(0, p.limit ?? 100)
-      return { twins: page.map((t) => ({ twinId: t.twinId, revision: t.revision, definition: (JSON.parse(t.definition) as { id: string }).id, retired: t.retired })), cursor: page.length < ids.length ? page[page.length - 1]!.twinId : null }
+      // ids in order, sorted once per committed state rather than per call (a caller can ask often)
+      const ids = sortedIds(chain.shards.map((s) => s.state.twins))
+      const from = p.cursor === undefined ? 0 : firstAfter(ids, p.cursor)
+      const limit = p.limit ?? 100
+      const page: TwinRecord[] = []
+      let more = false
+      for (let i = from; i < ids.length; i++) {
+        const id = ids[i]!
+        if (p.namespace && !id.startsWith(`${p.namespace}:`)) continue
+        if (page.length === limit) {
+          more = true
+          break
+        }
+        page.push(twins(id).get(id)!)
+      }
+      return { twins: page.map((t) => ({ twinId: t.twinId, revision: t.revision, definition: (JSON.parse(t.definition) as { id: string }).id, retired: t.retired })), cursor: more ? page[page.length - 1]!.twinId : null }
     },
   })
   d.register('twin_records', {

@@ -47,6 +47,12 @@ describe('twin API', () => {
     expect(seen.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     expect(seen[7]!.twin.features).toEqual({ state: { properties: { rpm: 600 }, desiredProperties: { setpoint: 7.5 } } })
     expect((await t.list({ namespace: 'acme' })).twins.map((x) => x.twinId)).toEqual(['acme:pump-1'])
+    // pages in id order, the cursor being the last id of a page
+    for (const id of ['page:c', 'page:a', 'page:b']) await t.register({ twinId: id, definition, owner: TwinDevice.generate(node, id).publicKey, wait: true })
+    const p1 = await t.list({ namespace: 'page', limit: 2 })
+    expect([p1.twins.map((x) => x.twinId), p1.cursor]).toEqual([['page:a', 'page:b'], 'page:b'])
+    const p2 = await t.list({ namespace: 'page', limit: 2, cursor: p1.cursor! })
+    expect([p2.twins.map((x) => x.twinId), p2.cursor]).toEqual([['page:c'], null])
     const records = await node.call<{ device: { publicKey: string; host: string; registrationTx: string }; data: { revision: number }; model: unknown; training: unknown[] }>('twin_records', { twinId: 'acme:pump-1' })
     expect(records).toMatchObject({ device: { publicKey: pump.publicKey, host: 'node-0', registrationTx: reg.id }, data: { revision: 8 }, model: null, training: [] })
   })
