@@ -9,7 +9,8 @@ import {
   signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
   type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
 } from '../../ledger/index.js'
-import type { ChainView } from '../../consensus/blocks.js'
+import { committeeFor, type ChainView } from '../../consensus/blocks.js'
+import { verifyCertificate } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { PoolJanitor } from './pool-janitor.js'
@@ -370,6 +371,16 @@ export class ChainService implements ChainView {
         // the body must be the one the header commits to, or the relay is passing on a forgery
         if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map((tx) => txId(tx.body))))) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
         ignoreIfStale(this.shards[h.shard]!, h.height + 1)
+        // the block this node applies next: its committee is known here, so a forged certificate is caught before it is relayed
+        const chain = this.shards[h.shard]!
+        const committee = h.height === chain.height ? committeeFor(this, h.shard, h.height, chain.head) : undefined
+        if (committee) {
+          try {
+            verifyCertificate(g.chainId, f.cert, committee.keys, { shard: h.shard, height: h.height, blockHash: headerHash(h) })
+          } catch (e) {
+            throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, describeError(e))
+          }
+        }
       },
       onMessage: (f, _author, source) => {
         this.shards[f.block.header.shard]!.applyFinalized(f).then(

@@ -5,10 +5,10 @@
  * node's own are dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { VoteType, proposalStubCodec, sign, toHex, type Proposal, type SignedVote } from '../../ledger/index.js'
+import { VoteType, headerHash, proposalStubCodec, sign, toHex, txRootOf, type Proposal, type SignedVote } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
-import { consensusMsgCodec } from '../../node/chain/service.js'
+import { consensusMsgCodec, finalizedCodec } from '../../node/chain/service.js'
 import { GossipAction, GossipValidationError } from '../../node/p2p/gossip.js'
 import type { DitenNode } from '../../node/node.js'
 import { testNet, waitFor, type TestNet } from '../helpers.js'
@@ -38,6 +38,21 @@ const outcome = async (m: { vote?: SignedVote; proposal?: Proposal }) => {
     return e instanceof GossipValidationError ? (e.meta.action === GossipAction.REJECT ? 'reject' : 'ignore') : 'error'
   }
 }
+
+describe('finalized blocks', () => {
+  it('the next block with a forged certificate is rejected before it is relayed', async () => {
+    const chain = node.chain.shards[0]!
+    const header = { ...chain.head!, height: chain.height, txRoot: txRootOf([]) }
+    const cert = { shard: 0, height: chain.height, round: 0, blockHash: headerHash(header), sigs: [{ validator: 0, sig: new Uint8Array(64).fill(1) }] }
+    let outcome = 'accept'
+    try {
+      await node.gossip.check('block', finalizedCodec.encode({ block: { header, txs: [], linkProofs: [] }, cert }), node.members.all()[0]!)
+    } catch (e) {
+      outcome = e instanceof GossipValidationError && e.meta.action === GossipAction.REJECT ? String(e.meta.reason) : 'other'
+    }
+    expect(outcome).toBe('CERT_INVALID')
+  })
+})
 
 describe('committee seats', () => {
   it('a vote from a member without a seat is rejected; one from the seat holder is accepted', async () => {
