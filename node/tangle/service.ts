@@ -50,7 +50,8 @@ export class TangleService {
   private pruneTimer: NodeJS.Timeout | undefined
   pruned = 0
   private readonly requested = new Map<string, { nextAt: number; backoffMs: number; firstAt: number }>()
-  /** missing parents given up on after maxAgeMs of asking */
+  /** missing parents given up on after maxAgeMs of asking (still missing: an id leaves when it arrives) */
+  private readonly givenUp = new Set<string>()
   abandoned = 0
   private timer: NodeJS.Timeout | undefined
   confirmed = 0
@@ -92,7 +93,9 @@ export class TangleService {
       validate: (tx) => {
         if (this.core.has(tangleTxId(tx.body)) || this.inflight.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
         const unknownParents = [tx.body.trunk, tx.body.branch].some((p) => !this.core.has(p) && p !== this.rootId)
-        if (unknownParents && this.core.missingCount >= MAX_MISSING) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${this.core.missingCount} parents already pending`)
+        // parents given up on (nobody supplied them within maxAgeMs) no longer count: made-up parents cannot fill the cap for good
+        const pending = this.core.missingCount - this.givenUp.size
+        if (unknownParents && pending >= MAX_MISSING) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${pending} parents already pending`)
         this.check(tx)
       },
       onMessage: (tx) => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
@@ -184,6 +187,7 @@ export class TangleService {
     try {
       await this.store.put(fromHex(id), tx)
       this.requested.delete(id)
+      this.givenUp.delete(id)
       change = await this.apply(tx)
     } finally {
       this.inflight.delete(id)
@@ -269,6 +273,7 @@ export class TangleService {
           // nobody could supply it within maxAgeMs: stop asking (its approvers stay unsolid)
           r.nextAt = Infinity
           this.abandoned++
+          this.givenUp.add(id)
         }
         return (r?.nextAt ?? 0) <= now
       })
@@ -284,7 +289,10 @@ export class TangleService {
     const peer = peers[Math.floor(Math.random() * peers.length)]!
     try {
       const txs = responseCodec.decode(await this.m.reqresp.request(peer.id, 'tangle.txs', tangleRequestCodec.encode({ ids: due }), { timeoutMs: 5000 }))
+      const asked = new Set(due)
       for (const tx of txs) {
+        // a peer answers what was asked, nothing else (it cannot push unrequested transactions this way)
+        if (!asked.delete(tangleTxId(tx.body))) continue
         this.check(tx)
         await this.ingest(tx)
       }
