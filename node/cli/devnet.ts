@@ -32,6 +32,7 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --shards I         committees / shards (default: 1 per 4 nodes)
   --epoch-length N   blocks per epoch (default 100)
   --block-interval M target milliseconds between blocks (default 1000)
+  --propose-timeout M how long validators wait for a round's proposal (default 3000)
   --byzantine LIST   fault injection, e.g. node-2:equivocate,node-3:silent
                      (behaviours: ${BEHAVIOURS.join(', ')})`
 
@@ -70,6 +71,7 @@ interface PrepareOptions {
   shards: number
   epochLength?: number
   blockIntervalMs?: number
+  proposeTimeoutMs?: number
 }
 
 function parseByzantine(spec: string | undefined, nodes: number): Map<string, string[]> {
@@ -106,6 +108,7 @@ async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused
     committees: o.shards,
     ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
     ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
+    ...(o.proposeTimeoutMs !== undefined ? { proposeTimeoutMs: o.proposeTimeoutMs } : {}),
   })
   return { net, reused: false }
 }
@@ -125,6 +128,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
       shards: { type: 'string' },
       'epoch-length': { type: 'string' },
       'block-interval': { type: 'string' },
+      'propose-timeout': { type: 'string' },
       byzantine: { type: 'string' },
     },
   })
@@ -146,6 +150,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     shards,
     ...(values['epoch-length'] !== undefined ? { epochLength: intFlag(values['epoch-length'], 'epoch-length', 100, 1, 1_000_000) } : {}),
     ...(values['block-interval'] !== undefined ? { blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 1000, 50, 60_000) } : {}),
+    ...(values['propose-timeout'] !== undefined ? { proposeTimeoutMs: intFlag(values['propose-timeout'], 'propose-timeout', 3000, 50, 120_000) } : {}),
   })
   if (reused && net.genesis.committees !== shards && values.shards !== undefined) throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${shards}`)
   console.log(`${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`)

@@ -32,6 +32,7 @@ export interface NetworkOptions {
   logLevel: NodeConfig['log']['level']
   epochLength?: number
   blockIntervalMs?: number
+  proposeTimeoutMs?: number
 }
 
 export interface NetworkNode {
@@ -82,6 +83,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members)
   if (o.epochLength !== undefined) params.consensus.epochLength = o.epochLength
   if (o.blockIntervalMs !== undefined) params.consensus.blockIntervalMs = o.blockIntervalMs
+  if (o.proposeTimeoutMs !== undefined) params.consensus.timeoutProposeMs = o.proposeTimeoutMs
   o.params?.(params)
   const genesis = createGenesis({
     params,
