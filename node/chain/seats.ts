@@ -15,13 +15,17 @@ export class CommitteeSeats {
   ) {}
 
   /**
-   * Whether `key` sits on the committee in `epoch` or the epoch after it; undefined when it does
-   * not sit in `epoch` and the next epoch's election is not known here yet.
+   * Whether `key` may sign consensus messages of `height` while the shard's committee is that of
+   * `epoch`: it sits on the committee in `epoch` or the next one. Undefined when this node cannot
+   * tell: the next epoch's election is not known here yet and `height` may belong to it (on shard
+   * 0, heights past the epoch's last one; other shards switch when they link shard 0's boundary
+   * block, so any height).
    */
-  holds(key: string, epoch: number): boolean | undefined {
+  holds(key: string, epoch: number, height: number): boolean | undefined {
     if (this.keys(epoch)?.has(key)) return true
     const next = this.keys(epoch + 1)
-    return next ? next.has(key) : undefined
+    if (next) return next.has(key)
+    return this.shard === 0 && height <= (epoch + 1) * this.view.genesis.params.consensus.epochLength ? false : undefined
   }
 
   private keys(epoch: number): Set<string> | undefined {

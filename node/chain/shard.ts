@@ -175,18 +175,9 @@ export class ShardChain {
     else this.handleVote(m.vote)
   }
 
-  /**
-   * Whether `key` may sign consensus messages of `height` here: it sits on this shard's committee
-   * in the current or the next epoch. Undefined when this node cannot tell: the next epoch's
-   * election is not known here yet and `height` may belong to it (on shard 0, heights past the
-   * current epoch's last one; on other shards, which switch when they link shard 0's boundary
-   * block, any height).
-   */
+  /** Whether `key` may sign consensus messages of `height` here (undefined: cannot tell yet; seats.ts). */
   holdsSeat(key: string, height: number): boolean | undefined {
-    const epoch = this.committee?.epoch ?? this.head?.nextEpoch ?? 0
-    const held = this.seats.holds(key, epoch)
-    if (held !== undefined) return held
-    return this.shard === 0 && height <= (epoch + 1) * this.d.genesis.params.consensus.epochLength ? false : undefined
+    return this.seats.holds(key, this.committee?.epoch ?? this.head?.nextEpoch ?? 0, height)
   }
 
   private handleProposal(p: Proposal): void {

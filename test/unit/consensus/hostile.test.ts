@@ -186,12 +186,13 @@ describe('committee seats', () => {
     f.elections.set(0, { ...e0, committees: [[0, 1, 2]] })
     const seats = new CommitteeSeats(f.view, 0)
     const key = (i: number) => toHex(f.keys[i]!.publicKey)
-    expect(seats.holds(key(1), 0)).toBe(true)
-    expect(seats.holds(key(3), 0)).toBeUndefined() // epoch 1 not elected yet: member 3 may sit there
+    expect(seats.holds(key(1), 0, 1)).toBe(true)
+    expect(seats.holds(key(3), 0, 1_000)).toBeUndefined() // a height of epoch 1, not elected yet: member 3 may sit there
+    expect(seats.holds(key(3), 0, f.genesis.params.consensus.epochLength)).toBe(false) // the last height of epoch 0: its committee decides
     f.elections.set(1, { ...e0, epoch: 1, committees: [[1, 2, 3]] })
     const later = new CommitteeSeats(f.view, 0)
-    expect(later.holds(key(3), 0)).toBe(true)
+    expect(later.holds(key(3), 0, 1)).toBe(true)
     f.elections.set(1, { ...e0, epoch: 1, committees: [[0, 1, 2]] })
-    expect(new CommitteeSeats(f.view, 0).holds(key(3), 0)).toBe(false)
+    expect(new CommitteeSeats(f.view, 0).holds(key(3), 0, 1)).toBe(false)
   })
 })
