@@ -34,6 +34,11 @@ export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosRe
       safety = await checkSafety(cluster, net.genesis.committees)
       integrity = await checkIntegrity(cluster, net.genesis.committees)
       const reader = cluster.reachable()[0]!.client
+      // elections follow reputation only at epoch boundaries: judge who is elected after the first
+      // boundary past the last round (the chain's final reputation), not at a moment between two
+      const L = net.genesis.params.consensus.epochLength
+      const boundary = (Math.floor((await reader.status()).heads[0]! / L) + 1) * L
+      for (const until = Date.now() + 3 * L * net.genesis.params.consensus.blockIntervalMs + 30_000; (await reader.status()).heads[0]! < boundary && Date.now() < until; ) await new Promise((r) => setTimeout(r, 250))
       heads = (await reader.status()).heads
       punishment = await checkPunishment(reader, net.genesis, s.expect ?? {})
     },

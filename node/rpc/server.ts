@@ -109,10 +109,12 @@ export class RpcServer {
 
   /** Refusals that come before any work; true when the request was answered here. */
   private refused(req: IncomingMessage, res: ServerResponse, calls: number): boolean {
+    // a refused POST's body is not read: the connection closes after the answer
+    const close: Record<string, string> = req.method === 'POST' ? { connection: 'close' } : {}
     if (isLoopback(this.opts.host)) {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '')
       if (!isLoopback(host)) {
-        refuse(res, 403, ErrorCode.BAD_HOST, `this API is bound to ${this.opts.host} and answers only to a loopback Host header, not "${host.slice(0, 64)}"`)
+        refuse(res, 403, ErrorCode.BAD_HOST, `this API is bound to ${this.opts.host} and answers only to a loopback Host header, not "${host.slice(0, 64)}"`, close)
         return true
       }
     }
@@ -120,12 +122,12 @@ export class RpcServer {
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')
       const given = m ? Buffer.from(m[1]!.trim(), 'utf8') : undefined
       if (!given || given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
-        refuse(res, 401, ErrorCode.UNAUTHORIZED, 'the admin API needs "Authorization: Bearer <token>" with the token from the node\'s data dir (admin.token)', { 'www-authenticate': 'Bearer' })
+        refuse(res, 401, ErrorCode.UNAUTHORIZED, 'the admin API needs "Authorization: Bearer <token>" with the token from the node\'s data dir (admin.token)', { 'www-authenticate': 'Bearer', ...close })
         return true
       }
     }
     if (!this.limiter.take(req.socket.remoteAddress ?? 'unknown', calls)) {
-      refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} requests per second from this address`, { 'retry-after': '1' })
+      refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} requests per second from this address`, { 'retry-after': '1', ...close })
       return true
     }
     return false
@@ -133,10 +135,7 @@ export class RpcServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
-    if (this.refused(req, res, 1)) {
-      if (req.method === 'POST') res.setHeader('connection', 'close')
-      return
-    }
+    if (this.refused(req, res, 1)) return
     if (req.method === 'GET' && path === '/metrics') {
       const text = await this.modules.registry.metrics()
       res.writeHead(200, { 'content-type': this.modules.registry.contentType })
@@ -153,9 +152,8 @@ export class RpcServer {
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') {
-      res.setHeader('connection', 'close')
       req.resume()
-      return refuse(res, 415, ErrorCode.BAD_CONTENT_TYPE, `JSON-RPC calls are sent with Content-Type: application/json, not "${type.slice(0, 64)}"`)
+      return refuse(res, 415, ErrorCode.BAD_CONTENT_TYPE, `JSON-RPC calls are sent with Content-Type: application/json, not "${type.slice(0, 64)}"`, { connection: 'close' })
     }
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === undefined) {
