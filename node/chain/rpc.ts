@@ -46,6 +46,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     },
   })
   d.register('chain_getBlock', {
+    heavy: true,
     description: 'a finalized block of a shard with its certificate (format "ids": transaction ids instead of transactions)',
     params: struct({ shard: shardParam, height: u53, format: optional(oneOf(['full', 'ids'] as const)) }),
     handler: async (p: { shard: number; height: number; format?: 'full' | 'ids' }) => {

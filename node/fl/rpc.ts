@@ -66,6 +66,7 @@ export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: Ch
     },
   })
   d.register('fl_getModel', {
+    heavy: true,
     description: 'the global model M(round) as a DTW1 float32 blob (base64) with its hash; round 0 is M(0)',
     params: struct({ round: u53 }),
     handler: async (p: { round: number }) => {

@@ -20,6 +20,8 @@ export const RpcCode = {
 } as const
 
 export const MAX_BATCH = 100
+/** heavy calls (see RpcMethod.heavy) answered per batch; the rest of them are refused in that batch */
+export const MAX_HEAVY_PER_BATCH = 1
 
 export interface RpcMethod<P = unknown> {
   description: string
@@ -29,6 +31,8 @@ export interface RpcMethod<P = unknown> {
    * (e.g. twin_retire with a device-signed tx is public, without one the member signs).
    */
   admin?: boolean | ((params: P) => boolean)
+  /** a call whose answer can be megabytes (a full block, a model, a long history): one per batch */
+  heavy?: boolean
   /** by-name params; omit for methods without params */
   params?: Type<P>
   handler(params: P): unknown | Promise<unknown>
@@ -82,7 +86,15 @@ export class RpcDispatcher {
       if (body.length === 0) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: an empty batch')
       if (body.length > MAX_BATCH) return errorResponse(null, RpcCode.INVALID_REQUEST, `invalid request: a batch holds at most ${MAX_BATCH} calls, got ${body.length}`)
       const out: RpcResponse[] = []
+      let heavy = 0
       for (const req of body) {
+        // a batch cannot multiply megabyte answers (memory, event-loop time): heavy calls go one per batch
+        const method = isObject(req) && typeof req.method === 'string' ? this.methods.get(req.method) : undefined
+        if (method?.heavy && ++heavy > MAX_HEAVY_PER_BATCH) {
+          const id = isObject(req) && (typeof req.id === 'string' || typeof req.id === 'number') ? req.id : null
+          out.push(errorResponse(id, RpcCode.INVALID_REQUEST, `invalid request: ${String(req.method).slice(0, 64)} answers with up to megabytes: at most ${MAX_HEAVY_PER_BATCH} such call per batch`))
+          continue
+        }
         const r = await this.handleOne(req, scope)
         if (r) out.push(r)
       }

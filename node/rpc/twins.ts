@@ -120,8 +120,8 @@ export class TwinDevice {
       this.next = nonce + 1
       return r
     } catch (e) {
-      // submitted but not committed in time: the number is taken
-      if (e instanceof RpcError && e.reason === 'WAIT_TIMEOUT') this.next = nonce + 1
+      // submitted but not committed in time (or the node had too many waiting callers): the number is taken
+      if (e instanceof RpcError && (e.reason === 'WAIT_TIMEOUT' || (e.reason === 'RATE_LIMITED' && (e.data as { id?: string } | undefined)?.id))) this.next = nonce + 1
       // another client of this device moved its sequence on: ask the node again, once
       if (e instanceof RpcError && e.reason === 'TWIN_STALE_SEQUENCE' && !retried) {
         this.next = undefined

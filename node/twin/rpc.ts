@@ -25,6 +25,8 @@ import { modelHashOf } from '../fl/rpc.js'
 import { twinJson } from './view.js'
 
 const WAIT_MS = 30_000
+/** callers with wait: true at once (each polls the node every 25 ms) */
+const MAX_WAITING = 512
 const txHex = str({ min: 2, max: 2 * 70 * 1024, pattern: /^([0-9a-f]{2})+$/, format: 'lower-case hex of a signed transaction' })
 /** any JSON object at most 32 deep (API input only; the contract checks it against the definition) */
 const jsonDoc: Type<Json> = {
@@ -74,9 +76,20 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
   const g = chain.genesis
   const twins = (twinId: string) => chain.shards[shardOfTwin(twinId, g.committees)]!.state.twins
 
-  /** Waits until a call commits (returns its revision) or is refused. */
+  /** Waits until a call commits (returns its revision) or is refused; at most MAX_WAITING callers wait at once. */
+  let waiting = 0
   async function finish(r: { id: string; shard: number }, twinId: string, wait: boolean | undefined) {
     if (!wait) return { id: r.id, shard: r.shard, status: 'pending' }
+    if (waiting >= MAX_WAITING) throw new DitenError(ErrorCode.RATE_LIMITED, `${MAX_WAITING} calls already wait for their commit here; ${r.id.slice(0, 16)}… was submitted: ask tx_get`, { id: r.id, shard: r.shard })
+    waiting++
+    try {
+      return await waitFor(r, twinId)
+    } finally {
+      waiting--
+    }
+  }
+
+  async function waitFor(r: { id: string; shard: number }, twinId: string) {
     for (const until = Date.now() + WAIT_MS; Date.now() < until; await new Promise((x) => setTimeout(x, 25))) {
       const s = await chain.txStatus(r.id)
       if (s.status === 'rejected') throw new DitenError(s.code as ErrorCode, s.message)
@@ -170,6 +183,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     },
   })
   d.register('twin_history', {
+    heavy: true,
     description: 'the committed changes of a twin in a revision range (at most 1000)',
     params: struct({ twinId: twinIdType, fromRevision: optional(u53), toRevision: optional(u53) }),
     handler: async (p: { twinId: string; fromRevision?: number; toRevision?: number }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RpcDispatcher, RpcCode } from '../../node/rpc/jsonrpc.js'
-import { struct, str, DitenError, ErrorCode } from '../../ledger/index.js'
+import { struct, str, optional, DitenError, ErrorCode } from '../../ledger/index.js'
 
 function dispatcher() {
   const calls: string[] = []
@@ -55,5 +55,28 @@ describe('JSON-RPC dispatch', () => {
     expect(r[0].result).toEqual({ ok: true })
     expect(r[1].error.code).toBe(RpcCode.METHOD_NOT_FOUND)
     expect(await call({ jsonrpc: '2.0', method: 'node_status' })).toBeUndefined()
+  })
+})
+
+describe('scopes and batch costs', () => {
+  it('an admin method is refused on the public API with UNAUTHORIZED and answered on the admin API; a per-call decision too', async () => {
+    const d = new RpcDispatcher({ onCall: () => undefined, onInternalError: () => undefined })
+    d.register('sign_it', { admin: true, description: '', handler: () => 'signed' })
+    d.register('maybe', { admin: (p: { tx?: string }) => p.tx === undefined, description: '', params: struct({ tx: optional(str({ max: 10 })) }), handler: () => 'ok' })
+    const on = async (admin: boolean, method: string, params?: object) => (await d.handleText(JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }), { admin })) as any
+    expect((await on(false, 'sign_it')).error.data.code).toBe('UNAUTHORIZED')
+    expect((await on(true, 'sign_it')).result).toBe('signed')
+    expect((await on(false, 'maybe', {})).error.data.code).toBe('UNAUTHORIZED')
+    expect((await on(false, 'maybe', { tx: 'ab' })).result).toBe('ok')
+    // the public API's method list leaves out admin-only methods
+    expect((await on(false, 'nope')).error.message).not.toContain('sign_it')
+  })
+
+  it('heavy calls are answered one per batch', async () => {
+    const d = new RpcDispatcher({ onCall: () => undefined, onInternalError: () => undefined })
+    d.register('big', { heavy: true, description: '', handler: () => 'x'.repeat(1000) })
+    d.register('small', { description: '', handler: () => 1 })
+    const r = (await d.handleText(JSON.stringify([1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, method: 'big' })).concat([{ jsonrpc: '2.0', id: 4, method: 'small' }])))) as any[]
+    expect(r.map((x) => ('result' in x ? 'ok' : x.error.code))).toEqual(['ok', RpcCode.INVALID_REQUEST, RpcCode.INVALID_REQUEST, 'ok'])
   })
 })
