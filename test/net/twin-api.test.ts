@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DitenClient, RpcError } from '../../node/rpc/client.js'
 import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
 import { adminClientOf, testNet, waitFor, type TestNet } from '../helpers.js'
+import { signTx, signedTxCodec, toHex, txId } from '../../ledger/index.js'
+import { twinSyncCodec } from '../../twin/contract.js'
+import { canonicalJson } from '../../twin/json.js'
 
 const definition = {
   id: 'dtmi:acme:pump;1',
@@ -69,9 +72,13 @@ describe('twin API', () => {
     expect(await reason(dev.sync({ state: { properties: { rpm: 1 } } }, { ifRevision: 99 }))).toBe('TWIN_REVISION_MISMATCH')
     expect(await reason(t.setDesired({ twinId: 'acme:valve-9', patch: { state: { desiredProperties: { rpm: 5 } } } }))).toBe('TWIN_BAD_PATCH')
     expect((await dev.sync({ state: { properties: { rpm: 1 } } }, { wait: true })).revision).toBe(2)
-    // a replayed call: the same signed bytes again
-    const replay = await node.call<{ changes: { txId: string }[] }>('twin_history', { twinId: 'acme:valve-9', fromRevision: 2 })
-    expect(replay.changes).toHaveLength(1)
+    // a replayed call: the committed sync's signed bytes again (refused calls did not use nonce 0; ed25519 is deterministic)
+    const chainId = (await node.status()).chainId
+    const again = signTx({ chainId, kind: 'twin.sync', sender: dev.keypair.publicKey, nonce: 0, payload: twinSyncCodec.encode({ twinId: 'acme:valve-9', patch: canonicalJson({ state: { properties: { rpm: 1 } } }) }) }, dev.keypair.secretKey)
+    const committed = await node.call<{ changes: { txId: string }[] }>('twin_history', { twinId: 'acme:valve-9', fromRevision: 2 })
+    expect(committed.changes.map((c) => c.txId)).toEqual([toHex(txId(again.body))])
+    expect(await reason(node.call('twin_sync', { tx: toHex(signedTxCodec.encode(again)) }))).toBe('TWIN_STALE_SEQUENCE')
+    expect((await node.call<{ changes: unknown[] }>('twin_history', { twinId: 'acme:valve-9', fromRevision: 2 })).changes).toHaveLength(1)
     expect(await reason(node.call('twin_sync', { tx: 'zz' }))).toBe('SCHEMA_FORMAT') // malformed input
     await dev.retire({ wait: true })
     expect(await reason(dev.sync({ state: { properties: { rpm: 2 } } }))).toBe('TWIN_RETIRED')

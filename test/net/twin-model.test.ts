@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins } from '../../node/rpc/twins.js'
 import { adminClientOf, testNet, waitFor, type TestNet } from '../helpers.js'
+import { decodeWeights, flatten } from '../../fl/weights.js'
+import { inputsOf, predict } from '../../twin/infer.js'
 
 let net: TestNet
 let node: DitenClient
@@ -43,7 +45,11 @@ describe('a twin bound to the global model', () => {
     const patch = (v: number) => ({ pixels: { properties: Object.fromEntries(inputs.slice(200, 400).map((p) => [p.split('.')[2]!, v])) } })
     await cam.sync(patch(0.9), { wait: true })
     const a = await twins(node).get(cam.twinId)
-    expect(a.model!.label).toBeGreaterThanOrEqual(0)
+    // the stored prediction is M(1)'s forward pass over the twin's inputs (the model fetched from the node and run here)
+    const m1 = (await node.call<{ blob: string }>('fl_getModel', { round: 1 })).blob
+    const weights = flatten(decodeWeights(new Uint8Array(Buffer.from(m1, 'base64'))))
+    const expected = predict(net.genesis.params.fl.model, weights, inputsOf(a.features, inputs, net.genesis.params.fl.model.layers[0]!))
+    expect({ label: a.model!.label, scores: a.model!.scores }).toEqual(expected)
     expect(a.model!.scores).toHaveLength(10)
     await cam.sync(patch(0), { wait: true })
     const b = await twins(node).get(cam.twinId)

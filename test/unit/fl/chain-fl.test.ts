@@ -119,7 +119,7 @@ describe('verdicts and the round close', () => {
       [3, 'rejected', 'FL_DIRECTION'],
     ])
     // M(1) = FedAvg of the three accepted updates, by hand
-    const expected = fedAvg([0, 1, 2].map((i) => ({ member: f.keys[i]!.publicKey.toString(), dataSize: 100, weights: w[i]! })))
+    const expected = fedAvg([0, 1, 2].map((i) => ({ member: toHex(f.keys[i]!.publicKey), dataSize: 100, weights: w[i]! })))
     expect(fl.model).toBe(weightsHash(encodeWeights(unflatten(shapes, expected))))
     expect(f.derived).toEqual([fl.model])
     const stake0 = f.state.system!.members.map((m) => m.stake)
