@@ -131,6 +131,15 @@ export interface Built {
   waitingForBlob: SignedTx[]
 }
 
+/**
+ * The payload budget of a block: a fixed allowance for header and certificates plus, per
+ * transaction, its payload and room for its envelope, within half of MAX_BLOCK_BYTES (so every
+ * block fits a catch-up response). buildBlock fills it; validateBlock holds every block to it.
+ */
+const BLOCK_BASE_BYTES = 4096
+const BLOCK_BUDGET_BYTES = MAX_BLOCK_BYTES / 2
+const txBudgetBytes = (tx: SignedTx): number => tx.body.payload.length + 200
+
 /** How many transactions that break the state (see buildBlock) one build leaves out before it gives up on the candidates. */
 const MAX_STATE_BREAKERS = 16
 
@@ -187,12 +196,12 @@ function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body 
   const rejected: Built['rejected'] = []
   let deferred = 0
   const waitingForBlob: SignedTx[] = []
-  let bytes = 4096
+  let bytes = BLOCK_BASE_BYTES
   const seen: SignedTx[] = []
   for (const tx of candidates) {
     if (txs.length >= g.params.consensus.maxBlockTxs) break
-    const size = tx.body.payload.length + 200
-    if (bytes + size > MAX_BLOCK_BYTES / 2) break
+    const size = txBudgetBytes(tx)
+    if (bytes + size > BLOCK_BUDGET_BYTES) break
     seen.push(tx)
     try {
       const checked = checkTx(tx, g, inp.view.sigCache)
@@ -290,8 +299,8 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
   if (block.txs.length > g.params.consensus.maxBlockTxs) invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
-  // the same payload budget buildBlock fills (so a block always fits a catch-up response)
-  if (block.txs.reduce((n, tx) => n + tx.body.payload.length + 200, 4096) > MAX_BLOCK_BYTES / 2) invalid(`transactions exceed the block budget of ${MAX_BLOCK_BYTES / 2} bytes`)
+  // the payload budget buildBlock fills (so a block always fits a catch-up response)
+  if (block.txs.reduce((n, tx) => n + txBudgetBytes(tx), BLOCK_BASE_BYTES) > BLOCK_BUDGET_BYTES) invalid(`transactions exceed the block budget of ${BLOCK_BUDGET_BYTES} bytes`)
   // lastCommit certifies the previous block with a quorum of its committee
   if (prev) {
     if (!block.lastCommit) invalid('missing lastCommit')

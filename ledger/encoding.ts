@@ -8,7 +8,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr'
 import { DitenError, ErrorCode, SchemaError } from './errors.js'
-import { bytesEqual } from './bytes.js'
+import { bytesEqual, concatBytes } from './bytes.js'
 import type { Type } from './schema.js'
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: false, variableMapSize: true })
@@ -17,6 +17,16 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsTy
 /** Packs an already-canonical wire value (arrays, numbers, strings, bytes, booleans, null). */
 export function packWire(wire: unknown): Uint8Array {
   return packr.pack(wire)
+}
+
+/**
+ * The canonical msgpack array of items already packed one by one (the shortest array header, then
+ * the items as they are): equal to packWire of the array, without encoding the items again.
+ */
+export function packArrayOf(items: readonly Uint8Array[]): Uint8Array {
+  const n = items.length
+  const head = n <= 15 ? Uint8Array.of(0x90 | n) : n <= 0xffff ? Uint8Array.of(0xdc, n >>> 8, n & 0xff) : Uint8Array.of(0xdd, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
+  return concatBytes(head, ...items)
 }
 
 /** Unpacks untrusted bytes into a wire value, enforcing the size cap and canonical form. */

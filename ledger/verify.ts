@@ -11,7 +11,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { DitenError, ErrorCode } from './errors.js'
-import { toHex } from './bytes.js'
+import { bytesEqual, toHex } from './bytes.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingBytes } from './keys.js'
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -32,7 +32,7 @@ export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
     return 'not a point on the ed25519 curve'
   }
   if (p.isSmallOrder()) return 'a small-order point (signatures by it prove nothing)'
-  if (toHex(p.toBytes()) !== toHex(publicKey)) return 'not in canonical form'
+  if (!bytesEqual(p.toBytes(), publicKey)) return 'not in canonical form'
   return undefined
 }
 

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { keypairFromSecret, signedTxCodec, signingBytes, sign, toHex, txBodyCodec, txId, verifyRaw, TX_SIG_DOMAIN, type Keypair, type TxBody } from '../ledger/index.js'
 import type { DevnetFile } from '../node/cli/devnet-file.js'
+import { readAdminToken } from '../node/rpc/token.js'
 import { rate as measureRate } from './bench-util.js'
 
 const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
@@ -26,8 +27,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: 3000 })
 export const rpc = (api: string, body: unknown, token?: string): Promise<any> => post(api, JSON.stringify(body), token)
 
 /** A node's admin API and its bearer token (member-signed calls such as twin_register). */
-export function adminOf(n: DevnetFile['nodes'][number]): { url: string; token: string } {
-  return { url: n.admin, token: readFileSync(n.adminTokenFile, 'utf8').trim() }
+export async function adminOf(n: DevnetFile['nodes'][number]): Promise<{ url: string; token: string }> {
+  return { url: n.admin, token: await readAdminToken(n.adminTokenFile) }
 }
 
 function post(api: string, body: string, token?: string, retried = false): Promise<any> {

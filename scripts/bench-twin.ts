@@ -42,7 +42,7 @@ const r0 = performance.now()
 for (let i = 0; i < twinCount; i += 50) {
   const node = (i / 50) % file.nodes.length
   const body = twinIds.slice(i, i + 50).map((twinId, k) => ({ jsonrpc: '2.0', id: k, method: 'twin_register', params: { twinId, definition, owner: toHex(devices[i + k]!.publicKey), features: { state: { properties: { reading: 0 } } } } }))
-  const admin = adminOf(file.nodes[node]!)
+  const admin = await adminOf(file.nodes[node]!)
   for (const r of (await rpc(admin.url, body, admin.token)) as any[]) if (r.error) throw new Error(`twin_register refused: ${JSON.stringify(r.error)}`)
 }
 for (;;) {

@@ -14,7 +14,7 @@
  * deep or too large → TWIN_BAD_PATCH naming the path; in desired properties only writable ones.
  */
 import { DitenError, ErrorCode } from '../ledger/index.js'
-import { canonicalJson, depthOf, isObject, own, type Json, type JsonObject } from './json.js'
+import { RESERVED_KEYS, canonicalJson, depthOf, isObject, own, type Json, type JsonObject } from './json.js'
 
 export const MAX_DEPTH = 5
 export const MAX_DOC_BYTES = 64 * 1024
@@ -38,8 +38,6 @@ export interface TwinDefinition {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
-/** Names refused in definitions; every other name (toString, constructor, …) is a plain name, looked up as an own property only. */
-const RESERVED_NAMES = new Set(['__proto__'])
 const DTMI = /^dtmi:[A-Za-z][A-Za-z0-9_]*(:[A-Za-z][A-Za-z0-9_]*)*;[1-9][0-9]{0,8}$/
 
 function bad(code: ErrorCode, path: string, why: string): never {
@@ -51,7 +49,7 @@ function checkProperties(v: unknown, path: string, depth: number): Record<string
   const out: Record<string, PropertySchema> = Object.create(null) as Record<string, PropertySchema>
   for (const [name, p] of Object.entries(v)) {
     const at = `${path}.${name}`
-    if (!NAME.test(name) || RESERVED_NAMES.has(name)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or - (not __proto__)')
+    if (!NAME.test(name) || RESERVED_KEYS.has(name)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or - (not __proto__)')
     if (!isObject(p)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'expected a property schema object')
     const known = new Set(['type', 'unit', 'writable', 'minimum', 'maximum', 'maxLength', 'properties', 'description'])
     for (const k of Object.keys(p)) if (!known.has(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.${k}`, 'unknown schema key')
@@ -82,7 +80,7 @@ export function parseDefinition(v: Json): TwinDefinition {
   if (!isObject(v.features ?? {})) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.features', 'expected an object')
   const features = Object.create(null) as TwinDefinition['features']
   for (const [f, spec] of Object.entries((v.features ?? {}) as JsonObject)) {
-    if (!NAME.test(f) || RESERVED_NAMES.has(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
+    if (!NAME.test(f) || RESERVED_KEYS.has(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
     if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'properties' && k !== 'additionalProperties')) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … }, "additionalProperties"?: boolean }')
     if (spec.additionalProperties !== undefined && typeof spec.additionalProperties !== 'boolean') bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}.additionalProperties`, 'expected true or false')
     features[f] = { properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1), additionalProperties: spec.additionalProperties === true }

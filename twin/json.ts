@@ -12,7 +12,8 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Object keys no document may use: JavaScript would treat them as the prototype, not as data. */
+/** Object keys no document or definition may use: JavaScript would treat them as the prototype, not as
+ *  data. Every other name (toString, constructor, …) is a plain name, looked up as an own property only. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__'])
 
 /**

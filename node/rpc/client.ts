@@ -33,14 +33,9 @@ export class DitenClient {
 
   /** A client of a node's admin API, with the token read from its file (`<dataDir>/admin.token`). */
   static async admin(url: string, tokenFile: string, opts: Omit<DitenClientOptions, 'token'> = {}): Promise<DitenClient> {
-    const { readFile } = await import('node:fs/promises')
-    let text: string
-    try {
-      text = await readFile(tokenFile, 'utf8')
-    } catch (e) {
-      throw new Error(`cannot read the admin token ${tokenFile} (${(e as { code?: string }).code ?? (e as Error).message}); the node makes it in its data dir on its first start`)
-    }
-    return new DitenClient(url, { ...opts, token: text.trim() })
+    // loaded on demand: the client itself needs no file system
+    const { readAdminToken } = await import('./token.js')
+    return new DitenClient(url, { ...opts, token: await readAdminToken(tokenFile) })
   }
 
   /** The Authorization header of the admin API (empty for the public API). */

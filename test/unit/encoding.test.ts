@@ -172,3 +172,13 @@ describe('msgpack extensions are refused before decoding', () => {
     for (let i = 0; i < 300; i++) expect(extensionAt(packWire(value(0)))).toBe(-1)
   })
 })
+
+describe('packArrayOf', () => {
+  it('equals the canonical encoding of the array, at every header width', async () => {
+    const { packArrayOf } = await import('../../ledger/encoding.js')
+    for (const n of [0, 1, 15, 16, 300, 70_000]) {
+      const values = Array.from({ length: n }, (_, i) => [i, `v${i % 7}`, Uint8Array.of(i & 255)])
+      expect(toHex(packArrayOf(values.map((v) => packWire(v)))), `n = ${n}`).toBe(toHex(packWire(values)))
+    }
+  })
+})
