@@ -12,8 +12,20 @@
  * floor(h0 / epochLength)) when the block links shard 0's header h0, else P.nextEpoch.
  */
 import {
-  DitenError, ErrorCode, bytesEqual, describeError, genesisHash, headerHash, txRootOf, MAX_BLOCK_BYTES,
-  type Block, type Certificate, type Genesis, type Header, type LinkProof, type SignedTx,
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  describeError,
+  genesisHash,
+  headerHash,
+  txRootOf,
+  MAX_BLOCK_BYTES,
+  type Block,
+  type Certificate,
+  type Genesis,
+  type Header,
+  type LinkProof,
+  type SignedTx,
 } from '../ledger/index.js'
 import { verifyCertificate } from './certificate.js'
 import { proposerOrder, proposerSeed } from './proposer.js'
@@ -80,8 +92,8 @@ export function committeeFor(view: ChainView, shard: number, height: number, pre
   const members = e?.committees[shard]
   if (!e || !members || members.length === 0) return undefined
   const score = new Map(e.delegates.map((d, k) => [d, e.scores[k]!]))
-  const order = proposerOrder(members, (m) => score.get(m) ?? 0, proposerSeed(view.genesis, shard, height), shard)
-  return { shard, height, epoch, members, keys: members.map((m) => view.memberKey(m)), order }
+  const order = proposerOrder(members, m => score.get(m) ?? 0, proposerSeed(view.genesis, shard, height), shard)
+  return { shard, height, epoch, members, keys: members.map(m => view.memberKey(m)), order }
 }
 
 export function proposerOf(c: Committee, round: number): number {
@@ -92,16 +104,21 @@ function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | u
   const L = g.params.consensus.epochLength
   if (shard === 0) return Math.floor(height / L)
   const base = prev?.nextEpoch ?? 0
-  const l0 = links.find((l) => l.shard === 0)
+  const l0 = links.find(l => l.shard === 0)
   return l0 ? Math.max(base, Math.floor(l0.height / L)) : base
 }
 
-function credit(view: ChainView, prevCommittee: Committee | undefined, lastCommit: Certificate | undefined, c: Committee, round: number): BlockCredit | null {
+function credit(
+  prevCommittee: Committee | undefined,
+  lastCommit: Certificate | undefined,
+  c: Committee,
+  round: number,
+): BlockCredit | null {
   if (c.shard !== 0) return null
   const proposers = Array.from({ length: round + 1 }, (_, r) => c.members[proposerOf(c, r)]!)
   return {
     prevCommittee: prevCommittee && lastCommit ? prevCommittee.members : [],
-    prevSigners: prevCommittee && lastCommit ? lastCommit.sigs.map((s) => prevCommittee.members[s.validator]!) : [],
+    prevSigners: prevCommittee && lastCommit ? lastCommit.sigs.map(s => prevCommittee.members[s.validator]!) : [],
     proposers,
   }
 }
@@ -161,8 +178,11 @@ export function buildBlock(inp: BuildInput): Built {
     } catch (e) {
       const culprit = body.txs[firstBreaking(inp, body) - 1]
       if (!culprit) throw e
-      breakers.push({ tx: culprit, error: new DitenError(ErrorCode.TX_BREAKS_STATE, `applying it leaves a state that cannot be committed: ${describeError(e)}`) })
-      candidates = body.seen.filter((tx) => tx !== culprit)
+      breakers.push({
+        tx: culprit,
+        error: new DitenError(ErrorCode.TX_BREAKS_STATE, `applying it leaves a state that cannot be committed: ${describeError(e)}`),
+      })
+      candidates = body.seen.filter(tx => tx !== culprit)
     }
   }
 }
@@ -256,8 +276,11 @@ function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
   const { state, time, txs, ids } = body
   const height = (inp.prev?.height ?? 0) + 1
   const prevHash = prevHashOf(g, inp.prev)
-  finishBlock(state, height, credit(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, { time, ...(inp.view.models ? { models: inp.view.models } : {}) })
-  const crossLinks = inp.links.map((l) => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
+  finishBlock(state, height, credit(inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, {
+    time,
+    ...(inp.view.models ? { models: inp.view.models } : {}),
+  })
+  const crossLinks = inp.links.map(l => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
     chainId: g.chainId,
     shard: state.shard,
@@ -271,7 +294,13 @@ function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
     time,
     crossLinks,
   }
-  return { block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links }, state, rejected: [...breakers, ...body.rejected], deferred: body.deferred, waitingForBlob: body.waitingForBlob }
+  return {
+    block: { header, txs, ...(inp.lastCommit ? { lastCommit: inp.lastCommit } : {}), linkProofs: inp.links },
+    state,
+    rejected: [...breakers, ...body.rejected],
+    deferred: body.deferred,
+    waitingForBlob: body.waitingForBlob,
+  }
 }
 
 export interface ValidateInput {
@@ -295,24 +324,32 @@ export function validateBlock(inp: ValidateInput): ShardState {
   const height = (prev?.height ?? 0) + 1
   if (h.height !== height) invalid(`height ${h.height}, expected ${height}`)
   if (!bytesEqual(h.prevHash, prevHashOf(g, prev))) invalid('prevHash does not match the previous block')
-  if (h.time < minBlockTime(g, prev)) invalid(`time ${h.time} is before the parent's time plus the block interval (${minBlockTime(g, prev)})`)
+  if (h.time < minBlockTime(g, prev))
+    invalid(`time ${h.time} is before the parent's time plus the block interval (${minBlockTime(g, prev)})`)
   if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
-  if (block.txs.length > g.params.consensus.maxBlockTxs) invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
+  if (block.txs.length > g.params.consensus.maxBlockTxs)
+    invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
   // the payload budget buildBlock fills (so a block always fits a catch-up response)
-  if (block.txs.reduce((n, tx) => n + txBudgetBytes(tx), BLOCK_BASE_BYTES) > BLOCK_BUDGET_BYTES) invalid(`transactions exceed the block budget of ${BLOCK_BUDGET_BYTES} bytes`)
+  if (block.txs.reduce((n, tx) => n + txBudgetBytes(tx), BLOCK_BASE_BYTES) > BLOCK_BUDGET_BYTES)
+    invalid(`transactions exceed the block budget of ${BLOCK_BUDGET_BYTES} bytes`)
   // lastCommit certifies the previous block with a quorum of its committee
   if (prev) {
     if (!block.lastCommit) invalid('missing lastCommit')
     if (!inp.prevCommittee) invalid('unknown committee for the previous height')
     try {
-      verifyCertificate(g.chainId, block.lastCommit, inp.prevCommittee.keys, { shard: h.shard, height: prev.height, blockHash: headerHash(prev) })
+      verifyCertificate(g.chainId, block.lastCommit, inp.prevCommittee.keys, {
+        shard: h.shard,
+        height: prev.height,
+        blockHash: headerHash(prev),
+      })
     } catch (e) {
       invalid(`lastCommit: ${describeError(e)}`)
     }
   } else if (block.lastCommit) invalid('height 1 has no lastCommit')
   checkLinks(view, block)
-  if (h.nextEpoch !== nextEpochOf(g, h.shard, h.height, prev, h.crossLinks)) invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
+  if (h.nextEpoch !== nextEpochOf(g, h.shard, h.height, prev, h.crossLinks))
+    invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
   // execute
   const state = cloneState(inp.state)
   const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, time: h.time, ...(view.models ? { models: view.models } : {}) }
@@ -331,10 +368,13 @@ export function validateBlock(inp: ValidateInput): ShardState {
     }
   })
   if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
-  finishBlock(state, h.height, credit(view, inp.prevCommittee, block.lastCommit, committee, h.round), g, { time: h.time, ...(view.models ? { models: view.models } : {}) })
+  finishBlock(state, h.height, credit(inp.prevCommittee, block.lastCommit, committee, h.round), g, {
+    time: h.time,
+    ...(view.models ? { models: view.models } : {}),
+  })
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees
-  if (!view.election(h.nextEpoch) && !state.system?.elections.some((e) => e.epoch === h.nextEpoch)) {
+  if (!view.election(h.nextEpoch) && !state.system?.elections.some(e => e.epoch === h.nextEpoch)) {
     invalid(`the election of epoch ${h.nextEpoch} is not known here yet`)
   }
   return state
@@ -350,11 +390,13 @@ function checkLinks(view: ChainView, block: Block): void {
     if (l.shard === h.shard || l.shard >= view.genesis.committees) invalid(`crossLink ${i} names shard ${l.shard}`)
     if (l.shard <= lastShard) invalid('crossLinks must be in ascending shard order')
     lastShard = l.shard
-    if (p.header.shard !== l.shard || p.header.height !== l.height || !bytesEqual(headerHash(p.header), l.headerHash)) invalid(`linkProof ${i} does not match its crossLink`)
+    if (p.header.shard !== l.shard || p.header.height !== l.height || !bytesEqual(headerHash(p.header), l.headerHash))
+      invalid(`linkProof ${i} does not match its crossLink`)
     if (l.height < view.lastLinked(h.shard, l.shard)) invalid(`crossLink to shard ${l.shard} goes back to height ${l.height}`)
     const mine = view.header(l.shard, l.height)
     if (!mine) invalid(`crossLink to shard ${l.shard} height ${l.height}, which this node has not finalized yet`)
-    if (!bytesEqual(headerHash(mine), l.headerHash)) invalid(`crossLink to shard ${l.shard} height ${l.height} names a header this node did not finalize`)
+    if (!bytesEqual(headerHash(mine), l.headerHash))
+      invalid(`crossLink to shard ${l.shard} height ${l.height} names a header this node did not finalize`)
     const prevOfLinked = l.height > 1 ? view.header(l.shard, l.height - 1) : undefined
     const c = committeeFor(view, l.shard, l.height, prevOfLinked)
     if (!c) invalid(`no committee known for shard ${l.shard} height ${l.height}`)
@@ -365,4 +407,3 @@ function checkLinks(view: ChainView, block: Block): void {
     }
   })
 }
-

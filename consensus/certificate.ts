@@ -3,8 +3,20 @@ import { DitenError, ErrorCode, verifySignature, sign, type Certificate, type Vo
 import { quorum } from './tendermint/machine.js'
 import { VOTE_DOMAIN } from './evidence.js'
 
-export function precommitOf(chainId: string, cert: { shard: number; height: number; round: number; blockHash: Uint8Array }, validator: Uint8Array): Vote {
-  return { chainId, shard: cert.shard, height: cert.height, round: cert.round, type: VoteType.precommit, blockHash: cert.blockHash, validator }
+export function precommitOf(
+  chainId: string,
+  cert: { shard: number; height: number; round: number; blockHash: Uint8Array },
+  validator: Uint8Array,
+): Vote {
+  return {
+    chainId,
+    shard: cert.shard,
+    height: cert.height,
+    round: cert.round,
+    type: VoteType.precommit,
+    blockHash: cert.blockHash,
+    validator,
+  }
 }
 
 export function signVote(vote: Vote, secretKey: Uint8Array): Uint8Array {
@@ -16,12 +28,18 @@ export function voteSignatureValid(vote: Vote, sig: Uint8Array): boolean {
 }
 
 /** Throws CERT_INVALID unless `cert` holds a quorum of valid committee signatures. */
-export function verifyCertificate(chainId: string, cert: Certificate, committee: Uint8Array[], expect: { shard: number; height: number; blockHash?: Uint8Array }): void {
+export function verifyCertificate(
+  chainId: string,
+  cert: Certificate,
+  committee: Uint8Array[],
+  expect: { shard: number; height: number; blockHash?: Uint8Array },
+): void {
   const fail = (why: string): never => {
     throw new DitenError(ErrorCode.CERT_INVALID, `certificate for shard ${cert.shard} height ${cert.height}: ${why}`)
   }
   if (cert.shard !== expect.shard || cert.height !== expect.height) fail(`expected shard ${expect.shard} height ${expect.height}`)
-  if (expect.blockHash && Buffer.compare(Buffer.from(cert.blockHash), Buffer.from(expect.blockHash)) !== 0) fail('it certifies another block')
+  if (expect.blockHash && Buffer.compare(Buffer.from(cert.blockHash), Buffer.from(expect.blockHash)) !== 0)
+    fail('it certifies another block')
   const seen = new Set<number>()
   for (const s of cert.sigs) {
     if (s.validator >= committee.length) fail(`validator index ${s.validator} outside a committee of ${committee.length}`)

@@ -40,20 +40,30 @@ export function electCommittees(inp: ElectionInput): Election {
   const live = sys.members.map((m, i) => ({ m, i })).filter(({ m }) => !m.removed)
   const rated = live.map(({ m, i }) => {
     const rep = reputationBp(m, totalData, params.reputation)
-    return { i, rep, stake: m.stake, score: Math.floor((votes[i]! * rep) / 10_000), eligible: rep > params.reputation.thresholdBp && m.jailedUntil <= epoch }
+    return {
+      i,
+      rep,
+      stake: m.stake,
+      score: Math.floor((votes[i]! * rep) / 10_000),
+      eligible: rep > params.reputation.thresholdBp && m.jailedUntil <= epoch,
+    }
   })
   const byRank = (a: (typeof rated)[number], b: (typeof rated)[number]) => b.score - a.score || b.stake - a.stake || a.i - b.i
-  let pool = rated.filter((r) => r.eligible).sort(byRank)
+  let pool = rated.filter(r => r.eligible).sort(byRank)
   // a committee needs members: fall back to the unjailed, then to everyone
-  if (pool.length < inp.committees) pool = rated.filter((r) => sys.members[r.i]!.jailedUntil <= epoch).sort(byRank)
+  if (pool.length < inp.committees) pool = rated.filter(r => sys.members[r.i]!.jailedUntil <= epoch).sort(byRank)
   if (pool.length < inp.committees) pool = [...rated].sort(byRank)
   const chosen = pool.slice(0, Math.max(inp.delegates, inp.committees))
   const rng = new SeededRandom(inp.seed)
   const shuffled = rng.shuffle(chosen)
   const committees: number[][] = Array.from({ length: inp.committees }, () => [])
-  shuffled.forEach((d, k) => committees[k % inp.committees]!.push(d.i))
+  shuffled.forEach((d, k) => {
+    committees[k % inp.committees]!.push(d.i)
+  })
   for (const c of committees) c.sort((a, b) => a - b)
   const assignment = sys.members.map(() => 0)
-  rng.shuffle(live.map(({ i }) => i)).forEach((i, k) => (assignment[i] = k % inp.committees))
-  return { epoch, delegates: chosen.map((d) => d.i), committees, scores: chosen.map((d) => d.score), assignment }
+  rng.shuffle(live.map(({ i }) => i)).forEach((i, k) => {
+    assignment[i] = k % inp.committees
+  })
+  return { epoch, delegates: chosen.map(d => d.i), committees, scores: chosen.map(d => d.score), assignment }
 }

@@ -4,10 +4,25 @@
  * against the signer's key alone, so it stays valid however old the committee is.
  */
 import {
-  DitenError, ErrorCode, bytesEqual, defineCodec, oneOf, bytes, struct, taggedHash, concatBytes, verifySignature, type Infer,
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  defineCodec,
+  oneOf,
+  bytes,
+  struct,
+  taggedHash,
+  concatBytes,
+  verifySignature,
+  type Infer,
 } from '../ledger/index.js'
 import {
-  voteCodec, proposalStubCodec, signedVoteType, signedProposalStubType, type SignedVote, type SignedProposalStub,
+  voteCodec,
+  proposalStubCodec,
+  signedVoteType,
+  signedProposalStubType,
+  type SignedVote,
+  type SignedProposalStub,
 } from '../ledger/chain/block.js'
 
 export const VOTE_DOMAIN = 'vote'

@@ -22,7 +22,13 @@ export interface MempoolOptions {
   maxNonceAhead: number
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 100_000, maxBytes: 128 * 1024 * 1024, maxPerSender: 50_000, ttlMs: 120_000, maxNonceAhead: 256 }
+export const defaultMempoolOptions: MempoolOptions = {
+  maxTxs: 100_000,
+  maxBytes: 128 * 1024 * 1024,
+  maxPerSender: 50_000,
+  ttlMs: 120_000,
+  maxNonceAhead: 256,
+}
 
 interface Entry {
   id: string
@@ -64,11 +70,15 @@ export class Mempool {
     const mine = this.bySender.get(sender)
     const runEnd = this.nextNonce(sender, nextNonce)
     if (tx.body.nonce > runEnd + this.opts.maxNonceAhead) {
-      throw new DitenError(ErrorCode.TX_NONCE_TOO_FAR, `nonce ${tx.body.nonce} is more than ${this.opts.maxNonceAhead} past the sender's next one (${runEnd}); send the missing ones first`)
+      throw new DitenError(
+        ErrorCode.TX_NONCE_TOO_FAR,
+        `nonce ${tx.body.nonce} is more than ${this.opts.maxNonceAhead} past the sender's next one (${runEnd}); send the missing ones first`,
+      )
     }
     const clash = mine?.get(tx.body.nonce)
     if (clash) throw new DitenError(ErrorCode.TX_NONCE_USED, `another pending transaction already uses nonce ${tx.body.nonce}`)
-    if ((mine?.size ?? 0) >= this.opts.maxPerSender) throw new DitenError(ErrorCode.MEMPOOL_FULL, `sender has ${this.opts.maxPerSender} pending transactions`)
+    if ((mine?.size ?? 0) >= this.opts.maxPerSender)
+      throw new DitenError(ErrorCode.MEMPOOL_FULL, `sender has ${this.opts.maxPerSender} pending transactions`)
     const bytes = tx.body.payload.length + 200
     if (this.byId.size >= this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes) {
       this.evictExpired(now)
@@ -85,7 +95,7 @@ export class Mempool {
 
   /** Candidates for a block: each sender's transactions in nonce order, senders interleaved. */
   *candidates(): Iterable<SignedTx> {
-    const queues = [...this.bySender.values()].map((m) => [...m.values()].sort((a, b) => a.tx.body.nonce - b.tx.body.nonce))
+    const queues = [...this.bySender.values()].map(m => [...m.values()].sort((a, b) => a.tx.body.nonce - b.tx.body.nonce))
     for (let i = 0; ; i++) {
       let any = false
       for (const q of queues) {

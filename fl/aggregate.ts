@@ -20,7 +20,8 @@ export function canonical(cs: readonly Contribution[]): Contribution[] {
 function check(cs: readonly Contribution[]): number {
   if (cs.length === 0) throw new RangeError('nothing to aggregate')
   const n = cs[0]!.weights.length
-  for (const c of cs) if (c.weights.length !== n) throw new RangeError(`contribution of ${c.member} has ${c.weights.length} values, expected ${n}`)
+  for (const c of cs)
+    if (c.weights.length !== n) throw new RangeError(`contribution of ${c.member} has ${c.weights.length} values, expected ${n}`)
   return n
 }
 
@@ -29,7 +30,7 @@ export function fedAvg(input: readonly Contribution[]): Float32Array {
   const cs = canonical(input)
   const len = check(cs)
   const total = cs.reduce((s, c) => s + c.dataSize, 0)
-  const share = cs.map((c) => (total > 0 ? c.dataSize / total : 1 / cs.length))
+  const share = cs.map(c => (total > 0 ? c.dataSize / total : 1 / cs.length))
   const out = new Float32Array(len)
   for (let k = 0; k < len; k++) {
     let acc = 0
@@ -91,10 +92,9 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
   check(cs)
   const n = cs.length
   if (n < 2 * f + 3) throw new RangeError(`Multi-Krum with f = ${f} needs at least ${2 * f + 3} updates, got ${n}`)
-  const d = cs.map((a) => cs.map((b) => squaredDistance(a.weights, b.weights)))
+  const d = cs.map(a => cs.map(b => squaredDistance(a.weights, b.weights)))
   const scores = cs.map((_, i) =>
-    d[i]!
-      .filter((_, j) => j !== i)
+    d[i]!.filter((_, j) => j !== i)
       .sort((x, y) => x - y)
       .slice(0, n - f - 2)
       .reduce((s, x) => s + x, 0),
@@ -104,7 +104,7 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
     .sort((a, b) => scores[a]! - scores[b]! || a - b)
     .slice(0, n - f)
     .sort((a, b) => a - b)
-  return fedAvg(keep.map((i) => ({ ...cs[i]!, dataSize: 1 })))
+  return fedAvg(keep.map(i => ({ ...cs[i]!, dataSize: 1 })))
 }
 
 /**
@@ -112,10 +112,15 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
  * s_i = (e − τ_i + 1)^−a; the round's weighted average (weights n_i·s_i) is mixed into the previous
  * model with α·s̄, s̄ = Σ n_i s_i / Σ n_i:  M(e) = (1 − α s̄) · M(e−1) + α s̄ · Σ (n_i s_i / Σ n_j s_j) · w_i.
  */
-export function fedAsync(prev: Float32Array, input: readonly (Contribution & { staleness: number })[], alpha: number, a: number): Float32Array {
+export function fedAsync(
+  prev: Float32Array,
+  input: readonly (Contribution & { staleness: number })[],
+  alpha: number,
+  a: number,
+): Float32Array {
   const cs = canonical(input) as (Contribution & { staleness: number })[]
   const len = check(cs)
-  const s = cs.map((c) => Math.pow(c.staleness + 1, -a))
+  const s = cs.map(c => (c.staleness + 1) ** -a)
   const ns = cs.map((c, i) => Math.max(c.dataSize, 1) * s[i]!)
   const total = ns.reduce((x, y) => x + y, 0)
   const mix = alpha * (total / cs.reduce((x, c) => x + Math.max(c.dataSize, 1), 0))
@@ -130,7 +135,8 @@ export function fedAsync(prev: Float32Array, input: readonly (Contribution & { s
 
 export function aggregate(rule: AggregationRule, cs: readonly Contribution[], opts: { trimBetaBp: number; f: number }): Float32Array {
   // Multi-Krum needs n ≥ 2f + 3: with fewer updates assume fewer faults, and below 3 average them
-  if (rule === 'multi-krum' && cs.length < 2 * opts.f + 3) return cs.length < 3 ? fedAvg(cs) : multiKrum(cs, Math.floor((cs.length - 3) / 2))
+  if (rule === 'multi-krum' && cs.length < 2 * opts.f + 3)
+    return cs.length < 3 ? fedAvg(cs) : multiKrum(cs, Math.floor((cs.length - 3) / 2))
   switch (rule) {
     case 'fedavg':
       return fedAvg(cs)

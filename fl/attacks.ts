@@ -14,7 +14,7 @@ export const NOISE_SIGMA = 0.1
 
 /** Labels a label-flip trainer trains on: y → 9 − y. */
 export function flipLabels(labels: Uint8Array): Uint8Array {
-  return labels.map((y) => 9 - y)
+  return labels.map(y => 9 - y)
 }
 
 /** The weights a malicious trainer publishes, from the base model and its honestly trained weights. */
@@ -29,7 +29,8 @@ export function poison(attack: Attack, base: Float32Array, trained: Float32Array
       return out
     case 'poison-noise': {
       const rand = seededRandom(seed)
-      for (let k = 0; k < out.length; k++) out[k] = trained[k]! + NOISE_SIGMA * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand())
+      for (let k = 0; k < out.length; k++)
+        out[k] = trained[k]! + NOISE_SIGMA * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand())
       return out
     }
     case 'free-rider':

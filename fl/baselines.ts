@@ -18,7 +18,14 @@ export interface BaselineRound {
 export type Progress = (r: BaselineRound) => void
 
 /** E epochs per round on the whole training set, evaluated on the test split each round. */
-export async function centralized(model: LocalModel, d: FederatedData, m0: Float32Array, rounds: number, o: TrainOptions, progress?: Progress): Promise<BaselineRound[]> {
+export async function centralized(
+  model: LocalModel,
+  d: FederatedData,
+  m0: Float32Array,
+  rounds: number,
+  o: TrainOptions,
+  progress?: Progress,
+): Promise<BaselineRound[]> {
   const out: BaselineRound[] = []
   let w = m0
   for (let r = 1; r <= rounds; r++) {
@@ -32,7 +39,15 @@ export async function centralized(model: LocalModel, d: FederatedData, m0: Float
 }
 
 /** Plain FedAvg by data size over every trainer's update; `attackers` maps trainer index → attack. */
-export async function plainFedAvg(model: LocalModel, d: FederatedData, m0: Float32Array, rounds: number, o: TrainOptions, attackers: ReadonlyMap<number, Attack> = new Map(), progress?: Progress): Promise<BaselineRound[]> {
+export async function plainFedAvg(
+  model: LocalModel,
+  d: FederatedData,
+  m0: Float32Array,
+  rounds: number,
+  o: TrainOptions,
+  attackers: ReadonlyMap<number, Attack> = new Map(),
+  progress?: Progress,
+): Promise<BaselineRound[]> {
   const out: BaselineRound[] = []
   let w = m0
   for (let r = 1; r <= rounds; r++) {
@@ -41,7 +56,11 @@ export async function plainFedAvg(model: LocalModel, d: FederatedData, m0: Float
     for (const [j, shard] of d.shards.entries()) {
       const attack = attackers.get(j)
       const trained = await model.train(w, shard, o, attack === 'label-flip' ? flipLabels(shard.labels) : undefined)
-      updates.push({ member: `t${String(j).padStart(6, '0')}`, dataSize: shard.count, weights: attack ? poison(attack, w, trained, r * 1000 + j) : trained })
+      updates.push({
+        member: `t${String(j).padStart(6, '0')}`,
+        dataSize: shard.count,
+        weights: attack ? poison(attack, w, trained, r * 1000 + j) : trained,
+      })
     }
     w = fedAvg(updates)
     const e = model.evaluate(w, d.test)

@@ -18,7 +18,10 @@ export const CLASSES = 10
 export function loadMnistPackage(): Dataset {
   const require = createRequire(import.meta.url)
   const dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits')
-  const perClass = Array.from({ length: CLASSES }, (_, c) => (JSON.parse(readFileSync(join(dir, `${c}.json`), 'utf8')) as { data: number[] }).data)
+  const perClass = Array.from(
+    { length: CLASSES },
+    (_, c) => (JSON.parse(readFileSync(join(dir, `${c}.json`), 'utf8')) as { data: number[] }).data,
+  )
   const count = perClass.reduce((s, d) => s + d.length / 784, 0)
   const images = new Float32Array(count * 784)
   const labels = new Uint8Array(count)
@@ -45,7 +48,8 @@ export async function loadDataset(spec: string): Promise<Dataset> {
   if (existsSync(join(dir, 't10k-images-idx3-ubyte')) || existsSync(join(dir, 't10k-images-idx3-ubyte.gz'))) {
     parts.push(await loadIdxPair(idxFile(dir, 't10k-images-idx3-ubyte'), idxFile(dir, 't10k-labels-idx1-ubyte')))
   }
-  if (parts.some((p) => p.features !== parts[0]!.features)) throw new DitenError(ErrorCode.CONFIG_INVALID, `dataset ${dir}: train and test images differ in size`)
+  if (parts.some(p => p.features !== parts[0]!.features))
+    throw new DitenError(ErrorCode.CONFIG_INVALID, `dataset ${dir}: train and test images differ in size`)
   return concat(parts)
 }
 
@@ -104,7 +108,7 @@ export function splitDataset(d: Dataset, seed: number, limit = 0): Split {
 
 /** Gamma(k, 1) by Marsaglia–Tsang (k < 1 through the boost k+1). */
 function gamma(k: number, rand: () => number): number {
-  if (k < 1) return gamma(k + 1, rand) * Math.pow(rand() || Number.MIN_VALUE, 1 / k)
+  if (k < 1) return gamma(k + 1, rand) * (rand() || Number.MIN_VALUE) ** (1 / k)
   const d = k - 1 / 3
   const c = 1 / Math.sqrt(9 * d)
   for (;;) {
@@ -131,11 +135,13 @@ export function partition(labels: Uint8Array, trainers: number, o: { mode: Parti
   const rand = seededRandom(o.seed ^ 0x9e3779b9)
   const out: number[][] = Array.from({ length: trainers }, () => [])
   if (o.mode === 'iid') {
-    shuffled(labels.length, rand).forEach((i, k) => out[k % trainers]!.push(i))
+    shuffled(labels.length, rand).forEach((i, k) => {
+      out[k % trainers]!.push(i)
+    })
   } else {
     const alpha = o.alpha ?? 0.5
     for (let c = 0; c < CLASSES; c++) {
-      const idx = shuffled(labels.length, rand).filter((i) => labels[i] === c)
+      const idx = shuffled(labels.length, rand).filter(i => labels[i] === c)
       const g = Array.from({ length: trainers }, () => gamma(alpha, rand))
       const sum = g.reduce((s, x) => s + x, 0)
       let start = 0
@@ -148,7 +154,7 @@ export function partition(labels: Uint8Array, trainers: number, o: { mode: Parti
     // every trainer keeps at least one sample
     for (const part of out) if (part.length === 0) part.push(out.reduce((a, b) => (a.length > b.length ? a : b)).pop()!)
   }
-  return out.map((p) => p.sort((a, b) => a - b))
+  return out.map(p => p.sort((a, b) => a - b))
 }
 
 export interface FederatedData extends Split {
@@ -157,8 +163,11 @@ export interface FederatedData extends Split {
 }
 
 /** Everything a node (or a baseline) needs from the genesis FL parameters and seed. */
-export async function federatedData(p: { dataset: string; dataLimit: number; trainers: number; partition: PartitionMode; dirichletAlpha: number }, seed: number): Promise<FederatedData> {
+export async function federatedData(
+  p: { dataset: string; dataLimit: number; trainers: number; partition: PartitionMode; dirichletAlpha: number },
+  seed: number,
+): Promise<FederatedData> {
   const split = splitDataset(await loadDataset(p.dataset), seed, p.dataLimit)
   const parts = partition(split.train.labels, p.trainers, { mode: p.partition, alpha: p.dirichletAlpha, seed })
-  return { ...split, shards: parts.map((idx) => subset(split.train, idx)) }
+  return { ...split, shards: parts.map(idx => subset(split.train, idx)) }
 }

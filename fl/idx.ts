@@ -38,7 +38,9 @@ export function encodeIdx(a: IdxArray): Uint8Array {
   out[2] = 0x08
   out[3] = a.dims.length
   const dv = new DataView(out.buffer)
-  a.dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d))
+  a.dims.forEach((d, i) => {
+    dv.setUint32(4 + 4 * i, d)
+  })
   out.set(a.data, 4 + 4 * a.dims.length)
   return out
 }
@@ -53,7 +55,8 @@ export interface LabelledImages {
 
 /** Images (rank 3) and labels (rank 1) files of the same length. */
 export function toLabelledImages(images: IdxArray, labels: IdxArray): LabelledImages {
-  if (images.dims.length !== 3 || labels.dims.length !== 1) throw new DitenError(ErrorCode.ENCODING_MALFORMED, 'expected images of rank 3 and labels of rank 1')
+  if (images.dims.length !== 3 || labels.dims.length !== 1)
+    throw new DitenError(ErrorCode.ENCODING_MALFORMED, 'expected images of rank 3 and labels of rank 1')
   const [count, rows, cols] = images.dims as [number, number, number]
   if (labels.dims[0] !== count) throw new DitenError(ErrorCode.ENCODING_MALFORMED, `${count} images but ${labels.dims[0]} labels`)
   const features = rows * cols

@@ -9,7 +9,7 @@ import { shapesOf, sizeOf, type ModelSpec, type Weights } from './weights.js'
 export function initialModel(spec: ModelSpec, seed: Uint8Array): Weights {
   const rand = seededRandom(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0))
   const shapes = shapesOf(spec)
-  const tensors = shapes.map((s) => {
+  const tensors = shapes.map(s => {
     const t = new Float32Array(sizeOf(s))
     if (s.length === 2) {
       const limit = Math.sqrt(6 / (s[0]! + s[1]!))

@@ -37,9 +37,11 @@ export function checkFormat(blob: Uint8Array, modelHash: string, spec: ModelSpec
   if (weightsHash(blob) !== modelHash) throw new FlRuleError(FlCode.HASH_MISMATCH, 'the blob does not hash to modelHash')
   const w = decodeWeights(blob)
   const want = shapesOf(spec)
-  if (JSON.stringify(w.shapes) !== JSON.stringify(want)) throw new FlRuleError(FlCode.BAD_SHAPE, `shapes ${JSON.stringify(w.shapes)} are not the model's ${JSON.stringify(want)}`)
+  if (JSON.stringify(w.shapes) !== JSON.stringify(want))
+    throw new FlRuleError(FlCode.BAD_SHAPE, `shapes ${JSON.stringify(w.shapes)} are not the model's ${JSON.stringify(want)}`)
   w.tensors.forEach((t, i) => {
-    for (let k = 0; k < t.length; k++) if (!Number.isFinite(t[k]!)) throw new FlRuleError(FlCode.NOT_FINITE, `tensor ${i} value ${k} is ${t[k]}`)
+    for (let k = 0; k < t.length; k++)
+      if (!Number.isFinite(t[k]!)) throw new FlRuleError(FlCode.NOT_FINITE, `tensor ${i} value ${k} is ${t[k]}`)
   })
   return w
 }
@@ -85,15 +87,21 @@ export function roundCloseRules(prev: Float32Array, updates: readonly Contributi
   const deltas = updates.map((u, i) => ({ ...u, weights: u.weights.map((x, k) => x - baseOf(i)[k]!) }))
   const r = updates.map((u, i) => relativeChange(u.weights, baseOf(i)))
   const sortedR = [...r].sort((a, b) => a - b)
-  const medR = sortedR.length % 2 ? sortedR[(sortedR.length - 1) / 2]! : (sortedR[sortedR.length / 2 - 1]! + sortedR[sortedR.length / 2]!) / 2
+  const medR =
+    sortedR.length % 2 ? sortedR[(sortedR.length - 1) / 2]! : (sortedR[sortedR.length / 2 - 1]! + sortedR[sortedR.length / 2]!) / 2
   const medDelta = median(deltas)
   updates.forEach((u, i) => {
-    if (r[i]! > 9 * medR) verdict.rejected.push({ member: u.member, rule: FlCode.REL_MAGNITUDE, detail: `r = ${r[i]!.toPrecision(4)} > 9 × median ${medR.toPrecision(4)}` })
-    else if (!(cosine(deltas[i]!.weights, medDelta) > 0)) verdict.rejected.push({ member: u.member, rule: FlCode.DIRECTION, detail: 'the update points away from the median update' })
+    if (r[i]! > 9 * medR)
+      verdict.rejected.push({
+        member: u.member,
+        rule: FlCode.REL_MAGNITUDE,
+        detail: `r = ${r[i]!.toPrecision(4)} > 9 × median ${medR.toPrecision(4)}`,
+      })
+    else if (!(cosine(deltas[i]!.weights, medDelta) > 0))
+      verdict.rejected.push({ member: u.member, rule: FlCode.DIRECTION, detail: 'the update points away from the median update' })
     else verdict.accepted.push(u.member)
   })
   verdict.accepted.sort()
   verdict.rejected.sort((a, b) => (a.member < b.member ? -1 : 1))
   return verdict
 }
-

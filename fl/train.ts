@@ -50,7 +50,13 @@ export class LocalModel {
     this.model = tf.sequential()
     for (let l = 1; l < spec.layers.length; l++) {
       const last = l === spec.layers.length - 1
-      this.model.add(tf.layers.dense({ units: spec.layers[l]!, activation: last ? 'softmax' : spec.activation, ...(l === 1 ? { inputShape: [spec.layers[0]!] } : {}) }))
+      this.model.add(
+        tf.layers.dense({
+          units: spec.layers[l]!,
+          activation: last ? 'softmax' : spec.activation,
+          ...(l === 1 ? { inputShape: [spec.layers[0]!] } : {}),
+        }),
+      )
     }
   }
 
@@ -60,12 +66,15 @@ export class LocalModel {
   }
 
   private get(): Float32Array {
-    const tensors = this.model.getWeights().map((t) => t.dataSync() as Float32Array)
-    return flatten({ shapes: this.shapes, tensors: tensors.map((t) => Float32Array.from(t)) })
+    const tensors = this.model.getWeights().map(t => t.dataSync() as Float32Array)
+    return flatten({ shapes: this.shapes, tensors: tensors.map(t => Float32Array.from(t)) })
   }
 
   private tensors(d: Dataset, labels = d.labels): [tf.Tensor2D, tf.Tensor2D] {
-    return tf.tidy(() => [tf.tensor2d(d.images, [d.count, d.features]), tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat() as tf.Tensor2D])
+    return tf.tidy(() => [
+      tf.tensor2d(d.images, [d.count, d.features]),
+      tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat() as tf.Tensor2D,
+    ])
   }
 
   /** E local epochs of SGD from `start`; `labels` overrides the data's labels (label-flip attack). */

@@ -34,5 +34,8 @@ export function dissenters(verdicts: readonly Verdict[], outcome: Outcome): stri
   if (outcome === 'pending') return []
   const seen = new Map<string, boolean>()
   for (const v of verdicts) if (!seen.has(v.verifier)) seen.set(v.verifier, v.accept)
-  return [...seen].filter(([, accept]) => accept !== (outcome === 'accepted')).map(([v]) => v).sort()
+  return [...seen]
+    .filter(([, accept]) => accept !== (outcome === 'accepted'))
+    .map(([v]) => v)
+    .sort()
 }

@@ -34,7 +34,7 @@ export function sizeOf(shape: number[]): number {
 
 export function zeros(spec: ModelSpec): Weights {
   const shapes = shapesOf(spec)
-  return { shapes, tensors: shapes.map((s) => new Float32Array(sizeOf(s))) }
+  return { shapes, tensors: shapes.map(s => new Float32Array(sizeOf(s))) }
 }
 
 export function encodeWeights(w: Weights): Uint8Array {
@@ -53,7 +53,8 @@ export function encodeWeights(w: Weights): Uint8Array {
     }
   }
   w.tensors.forEach((t, i) => {
-    if (t.length !== sizeOf(w.shapes[i]!)) throw new DitenError(ErrorCode.SCHEMA_LENGTH, `tensor ${i} holds ${t.length} values, its shape needs ${sizeOf(w.shapes[i]!)}`)
+    if (t.length !== sizeOf(w.shapes[i]!))
+      throw new DitenError(ErrorCode.SCHEMA_LENGTH, `tensor ${i} holds ${t.length} values, its shape needs ${sizeOf(w.shapes[i]!)}`)
     for (let k = 0; k < t.length; k++) dv.setFloat32(o + 4 * k, t[k]!, true)
     o += 4 * t.length
   })
@@ -66,7 +67,8 @@ function bad(why: string): never {
 
 /** Decodes an untrusted blob; every length is checked before it is used. */
 export function decodeWeights(b: Uint8Array): Weights {
-  if (b.length > MAX_BLOB_BYTES) throw new DitenError(ErrorCode.ENCODING_TOO_LARGE, `weights blob of ${b.length} bytes exceeds ${MAX_BLOB_BYTES}`)
+  if (b.length > MAX_BLOB_BYTES)
+    throw new DitenError(ErrorCode.ENCODING_TOO_LARGE, `weights blob of ${b.length} bytes exceeds ${MAX_BLOB_BYTES}`)
   if (b.length < 8 || MAGIC.some((m, i) => b[i] !== m)) bad('not a DTW1 blob')
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
   const count = dv.getUint32(4, true)
@@ -83,7 +85,7 @@ export function decodeWeights(b: Uint8Array): Weights {
   }
   const need = shapes.reduce((n, s) => n + 4 * sizeOf(s), 0)
   if (o + need !== b.length) bad(`${b.length - o} value bytes, the shapes need ${need}`)
-  const tensors = shapes.map((s) => {
+  const tensors = shapes.map(s => {
     const t = new Float32Array(sizeOf(s))
     for (let k = 0; k < t.length; k++, o += 4) t[k] = dv.getFloat32(o, true)
     return t
@@ -108,5 +110,10 @@ export function flatten(w: Weights): Float32Array {
 
 export function unflatten(shapes: number[][], flat: Float32Array): Weights {
   let o = 0
-  return { shapes, tensors: shapes.map((s) => flat.slice(o, (o += sizeOf(s)))) }
+  const tensors = shapes.map(s => {
+    const start = o
+    o += sizeOf(s)
+    return flat.slice(start, o)
+  })
+  return { shapes, tensors }
 }

@@ -25,7 +25,12 @@ export function packWire(wire: unknown): Uint8Array {
  */
 export function packArrayOf(items: readonly Uint8Array[]): Uint8Array {
   const n = items.length
-  const head = n <= 15 ? Uint8Array.of(0x90 | n) : n <= 0xffff ? Uint8Array.of(0xdc, n >>> 8, n & 0xff) : Uint8Array.of(0xdd, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
+  const head =
+    n <= 15
+      ? Uint8Array.of(0x90 | n)
+      : n <= 0xffff
+        ? Uint8Array.of(0xdc, n >>> 8, n & 0xff)
+        : Uint8Array.of(0xdd, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
   return concatBytes(head, ...items)
 }
 
@@ -33,10 +38,17 @@ export function packArrayOf(items: readonly Uint8Array[]): Uint8Array {
 export function unpackWire(bytes: Uint8Array, maxBytes: number, what: string): unknown {
   if (!(bytes instanceof Uint8Array)) throw new DitenError(ErrorCode.ENCODING_MALFORMED, `${what}: expected bytes`)
   if (bytes.length > maxBytes) {
-    throw new DitenError(ErrorCode.ENCODING_TOO_LARGE, `${what}: ${bytes.length} bytes exceeds the cap of ${maxBytes}`, { size: bytes.length, maxBytes })
+    throw new DitenError(ErrorCode.ENCODING_TOO_LARGE, `${what}: ${bytes.length} bytes exceeds the cap of ${maxBytes}`, {
+      size: bytes.length,
+      maxBytes,
+    })
   }
   const ext = extensionAt(bytes)
-  if (ext >= 0) throw new DitenError(ErrorCode.ENCODING_MALFORMED, `${what}: msgpack extension type at byte ${ext} (canonical diten encodings never hold one)`)
+  if (ext >= 0)
+    throw new DitenError(
+      ErrorCode.ENCODING_MALFORMED,
+      `${what}: msgpack extension type at byte ${ext} (canonical diten encodings never hold one)`,
+    )
   let wire: unknown
   try {
     wire = unpackr.unpack(bytes)
@@ -73,7 +85,8 @@ export function extensionAt(b: Uint8Array): number {
     if (t <= 0x9f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) {
       // fixint, fixmap, fixarray, negative fixint, nil, false, true
       i += 1
-    } else if (t <= 0xbf) i += 1 + (t & 0x1f) // fixstr
+    } else if (t <= 0xbf)
+      i += 1 + (t & 0x1f) // fixstr
     else if (t === 0xc1 || (t >= 0xc7 && t <= 0xc9) || (t >= 0xd4 && t <= 0xd8)) return i
     else if (t === 0xc4 || t === 0xd9) i += 2 + be(i + 1, 1)
     else if (t === 0xc5 || t === 0xda) i += 3 + be(i + 1, 2)

@@ -34,7 +34,7 @@ function show(v: unknown): string {
 
 /** A type whose wire form equals its value form. */
 function primitive<T>(desc: string, check: (v: unknown, path: string) => T): Type<T> {
-  return { desc, check, toWire: (v) => v, fromWire: check }
+  return { desc, check, toWire: v => v, fromWire: check }
 }
 
 export interface IntOpts {
@@ -87,7 +87,8 @@ export function str(opts: StrOpts): Type<string> {
   return primitive(opts.format ?? `string of ${min}..${opts.max} chars`, (v, path) => {
     if (typeof v !== 'string') fail(ErrorCode.SCHEMA_TYPE, path, `expected a string, got ${show(v)}`)
     if (v.length < min || v.length > opts.max) fail(ErrorCode.SCHEMA_LENGTH, path, `expected ${min}..${opts.max} chars, got ${v.length}`)
-    if (opts.pattern && !opts.pattern.test(v)) fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${opts.format ?? opts.pattern.source}, got ${show(v)}`)
+    if (opts.pattern && !opts.pattern.test(v))
+      fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${opts.format ?? opts.pattern.source}, got ${show(v)}`)
     return v
   })
 }
@@ -113,7 +114,7 @@ export function bytes(opts: { len: number } | { min?: number; max: number }): Ty
 
 export function oneOf<const V extends readonly (string | number)[]>(values: V): Type<V[number]> {
   const set = new Set<unknown>(values)
-  const list = values.map((x) => JSON.stringify(x)).join(', ')
+  const list = values.map(x => JSON.stringify(x)).join(', ')
   return primitive(`one of ${list}`, (v, path) => {
     if (!set.has(v)) fail(ErrorCode.SCHEMA_FORMAT, path, `expected one of ${list}, got ${show(v)}`)
     return v as V[number]
@@ -130,7 +131,7 @@ export function array<T>(elem: Type<T>, opts: { min?: number; max: number }): Ty
   return {
     desc: `array of ${elem.desc}`,
     check: (v, path) => sized(v, path).map((x, i) => elem.check(x, `${path}[${i}]`)),
-    toWire: (v) => v.map((x) => elem.toWire(x)),
+    toWire: v => v.map(x => elem.toWire(x)),
     fromWire: (w, path) => sized(w, path).map((x, i) => elem.fromWire(x, `${path}[${i}]`)),
   }
 }
@@ -146,16 +147,17 @@ export function optional<T>(inner: Type<T>): OptionalType<T> {
     [OPTIONAL]: true,
     desc: `optional ${inner.desc}`,
     check: (v, path) => (v === undefined ? undefined : inner.check(v, path)),
-    toWire: (v) => (v === undefined ? null : inner.toWire(v)),
+    toWire: v => (v === undefined ? null : inner.toWire(v)),
     fromWire: (w, path) => (w === null ? undefined : inner.fromWire(w, path)),
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any field type
 type Fields = Record<string, Type<any>>
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
 export type StructOf<F extends Fields> = Simplify<
-  { [K in keyof F as F[K] extends OptionalType<any> ? never : K]: Infer<F[K]> } & {
-    [K in keyof F as F[K] extends OptionalType<any> ? K : never]?: Infer<F[K]>
+  { [K in keyof F as F[K] extends OptionalType<unknown> ? never : K]: Infer<F[K]> } & {
+    [K in keyof F as F[K] extends OptionalType<unknown> ? K : never]?: Infer<F[K]>
   }
 >
 
@@ -172,8 +174,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function struct<F extends Fields>(fields: F): Type<StructOf<F>> {
   const names = Object.keys(fields)
-  const types = names.map((n) => fields[n]!)
-  const isOpt = types.map((t) => OPTIONAL in t)
+  const types = names.map(n => fields[n]!)
+  const isOpt = types.map(t => OPTIONAL in t)
   return {
     desc: `{ ${names.join(', ')} }`,
     check(v, path) {

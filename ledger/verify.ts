@@ -25,7 +25,7 @@ const keyCache = new Map<string, KeyObject | null>()
  */
 export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
   if (publicKey.length !== PUBLIC_KEY_BYTES) return `expected ${PUBLIC_KEY_BYTES} bytes, got ${publicKey.length}`
-  let p
+  let p: ReturnType<typeof ed25519.Point.fromBytes>
   try {
     p = ed25519.Point.fromBytes(publicKey)
   } catch {
@@ -48,7 +48,9 @@ function keyObject(publicKey: Uint8Array): KeyObject | null {
   if (k === undefined) {
     try {
       // a key no registration accepts verifies nothing either (the verifier and the rules agree)
-      k = publicKeyProblem(publicKey) ? null : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+      k = publicKeyProblem(publicKey)
+        ? null
+        : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
     } catch {
       k = null
     }

@@ -21,7 +21,13 @@ commands:
 
 run "diten <command> --help" for a command's options`
 
-const CONFIG_ERRORS = new Set<string>([ErrorCode.CONFIG_INVALID, ErrorCode.GENESIS_INVALID, ErrorCode.KEYFILE_INVALID, ErrorCode.NOT_A_MEMBER, ErrorCode.DB_MISMATCH])
+const CONFIG_ERRORS = new Set<string>([
+  ErrorCode.CONFIG_INVALID,
+  ErrorCode.GENESIS_INVALID,
+  ErrorCode.KEYFILE_INVALID,
+  ErrorCode.NOT_A_MEMBER,
+  ErrorCode.DB_MISMATCH,
+])
 
 interface Command {
   help: string
@@ -30,13 +36,13 @@ interface Command {
 
 /** Commands load lazily: `diten status` does not pay for loading libp2p. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  init: async () => import('./cli/init.js').then((m) => ({ help: m.initHelp, run: m.runInit })),
-  node: async () => import('./cli/run-node.js').then((m) => ({ help: m.nodeHelp, run: m.runNode })),
-  devnet: async () => import('./cli/devnet.js').then((m) => ({ help: m.devnetHelp, run: m.runDevnet })),
-  status: async () => import('./cli/status.js').then((m) => ({ help: m.statusHelp, run: m.runStatus })),
-  fl: async () => import('./cli/fl.js').then((m) => ({ help: m.flHelp, run: m.runFlCommand })),
-  twin: async () => import('./cli/twin.js').then((m) => ({ help: m.twinHelp, run: m.runTwin })),
-  chaos: async () => import('./cli/chaos.js').then((m) => ({ help: m.chaosHelp, run: m.runChaos })),
+  init: async () => import('./cli/init.js').then(m => ({ help: m.initHelp, run: m.runInit })),
+  node: async () => import('./cli/run-node.js').then(m => ({ help: m.nodeHelp, run: m.runNode })),
+  devnet: async () => import('./cli/devnet.js').then(m => ({ help: m.devnetHelp, run: m.runDevnet })),
+  status: async () => import('./cli/status.js').then(m => ({ help: m.statusHelp, run: m.runStatus })),
+  fl: async () => import('./cli/fl.js').then(m => ({ help: m.flHelp, run: m.runFlCommand })),
+  twin: async () => import('./cli/twin.js').then(m => ({ help: m.twinHelp, run: m.runTwin })),
+  chaos: async () => import('./cli/chaos.js').then(m => ({ help: m.chaosHelp, run: m.runChaos })),
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +72,7 @@ function help(text: string): number {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
+  code => {
     process.exitCode = code
     // libp2p and timers may keep handles alive after a clean stop; the work is done
     setTimeout(() => process.exit(code), 500).unref()

@@ -5,7 +5,20 @@
 import { dirname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  DitenError, ErrorCode, SchemaError, NAME_PATTERN, struct, str, int, array, bool, oneOf, refine, invalid, optional, type Infer,
+  DitenError,
+  ErrorCode,
+  SchemaError,
+  NAME_PATTERN,
+  struct,
+  str,
+  int,
+  array,
+  bool,
+  oneOf,
+  refine,
+  invalid,
+  optional,
+  type Infer,
 } from '../ledger/index.js'
 import { isLoopback } from './rpc/server.js'
 import { LOG_LEVELS } from './logger.js'
@@ -14,13 +27,13 @@ import { BEHAVIOURS } from './chain/behaviours.js'
 
 function multiaddrString(opts: { needPeerId: boolean }) {
   return refine(str({ min: 1, max: 256 }), (v, path) => {
-    let ma
+    let ma: ReturnType<typeof multiaddr>
     try {
       ma = multiaddr(v)
     } catch (e) {
       invalid(path, `not a multiaddr (${(e as Error).message}); expected e.g. /ip4/127.0.0.1/tcp/26600`)
     }
-    const protos = ma.getComponents().map((c) => c.name)
+    const protos = ma.getComponents().map(c => c.name)
     if (!protos.includes('tcp')) invalid(path, `expected a TCP multiaddr like /ip4/127.0.0.1/tcp/26600, got ${v}`)
     if (opts.needPeerId && !protos.includes('p2p')) invalid(path, `expected a peer address ending in /p2p/<peer id>, got ${v}`)
   })
@@ -34,7 +47,11 @@ const apiAddress = refine(
     allowRemote: optional(bool),
   }),
   (v, path) => {
-    if (!isLoopback(v.host) && v.allowRemote !== true) invalid(`${path}.host`, `${v.host} is not a loopback address: anyone who reaches it can call this API; set ${path.split('.').pop()}.allowRemote: true to bind it there on purpose`)
+    if (!isLoopback(v.host) && v.allowRemote !== true)
+      invalid(
+        `${path}.host`,
+        `${v.host} is not a loopback address: anyone who reaches it can call this API; set ${path.split('.').pop()}.allowRemote: true to bind it there on purpose`,
+      )
   },
 )
 

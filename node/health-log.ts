@@ -11,7 +11,7 @@ export function startHealthLog(logger: Logger, scores: () => Record<string, numb
   lag.enable()
   let gcMs = 0
   let gcMaxMs = 0
-  const gc = new PerformanceObserver((list) => {
+  const gc = new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
       gcMs += e.duration
       gcMaxMs = Math.max(gcMaxMs, e.duration)
@@ -19,7 +19,16 @@ export function startHealthLog(logger: Logger, scores: () => Record<string, numb
   })
   gc.observe({ entryTypes: ['gc'] })
   const timer = setInterval(() => {
-    logger.debug({ loopDelayMaxMs: Math.round(lag.max / 1e6), loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6), gcMs: Math.round(gcMs), gcMaxMs: Math.round(gcMaxMs), scores: scores() }, 'node health')
+    logger.debug(
+      {
+        loopDelayMaxMs: Math.round(lag.max / 1e6),
+        loopDelayP99Ms: Math.round(lag.percentile(99) / 1e6),
+        gcMs: Math.round(gcMs),
+        gcMaxMs: Math.round(gcMaxMs),
+        scores: scores(),
+      },
+      'node health',
+    )
     lag.reset()
     gcMs = gcMaxMs = 0
   }, everyMs)

@@ -4,8 +4,20 @@
  * another key or another genesis, and changes nothing in it.
  */
 import {
-  Bucket, DitenError, ErrorCode, Repository, bytesEqual, defineCodec, stringKeys, struct, bytes, str, u53, toHex,
-  type Infer, type KvStore,
+  Bucket,
+  DitenError,
+  ErrorCode,
+  Repository,
+  bytesEqual,
+  defineCodec,
+  stringKeys,
+  struct,
+  bytes,
+  str,
+  u53,
+  toHex,
+  type Infer,
+  type KvStore,
 } from '../ledger/index.js'
 
 const nodeMetaType = struct({
@@ -18,15 +30,25 @@ const nodeMetaType = struct({
 export type NodeMeta = Infer<typeof nodeMetaType>
 const nodeMetaCodec = defineCodec('nodeMeta', nodeMetaType, 512)
 
-export async function openNodeMeta(db: KvStore, expect: { publicKey: Uint8Array; chainId: string; genesisHash: Uint8Array }, now = Date.now()): Promise<NodeMeta> {
+export async function openNodeMeta(
+  db: KvStore,
+  expect: { publicKey: Uint8Array; chainId: string; genesisHash: Uint8Array },
+  now = Date.now(),
+): Promise<NodeMeta> {
   const repo = new Repository(Bucket.meta, stringKeys, nodeMetaCodec, db)
   const prev = await repo.get('node')
   if (prev) {
     if (!bytesEqual(prev.publicKey, expect.publicKey)) {
-      throw new DitenError(ErrorCode.DB_MISMATCH, `data dir belongs to the node with key ${toHex(prev.publicKey).slice(0, 16)}…, not ${toHex(expect.publicKey).slice(0, 16)}…; use that node's key file or another data dir`)
+      throw new DitenError(
+        ErrorCode.DB_MISMATCH,
+        `data dir belongs to the node with key ${toHex(prev.publicKey).slice(0, 16)}…, not ${toHex(expect.publicKey).slice(0, 16)}…; use that node's key file or another data dir`,
+      )
     }
     if (!bytesEqual(prev.genesisHash, expect.genesisHash)) {
-      throw new DitenError(ErrorCode.DB_MISMATCH, `data dir belongs to chain "${prev.chainId}" with genesis ${toHex(prev.genesisHash).slice(0, 16)}…, but this genesis hashes to ${toHex(expect.genesisHash).slice(0, 16)}…`)
+      throw new DitenError(
+        ErrorCode.DB_MISMATCH,
+        `data dir belongs to chain "${prev.chainId}" with genesis ${toHex(prev.genesisHash).slice(0, 16)}…, but this genesis hashes to ${toHex(expect.genesisHash).slice(0, 16)}…`,
+      )
     }
   }
   const meta: NodeMeta = prev

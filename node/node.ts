@@ -8,7 +8,15 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import {
-  DitenError, ErrorCode, bytesEqual, describeError, fromHex, genesisHash, toHex, type Genesis, type Keypair,
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  describeError,
+  fromHex,
+  genesisHash,
+  toHex,
+  type Genesis,
+  type Keypair,
 } from '../ledger/index.js'
 import { LevelStore } from './db.js'
 import { libp2pPrivateKey } from './identity.js'
@@ -111,9 +119,16 @@ export class DitenNode {
   private constructor(readonly opts: DitenNodeOptions) {
     this.members = new MemberSet(opts.genesis.members)
     const self = this.members.byMemberName(opts.name)
-    if (!self) throw new DitenError(ErrorCode.NOT_A_MEMBER, `"${opts.name}" is not a member in genesis (members: ${opts.genesis.members.map((m) => m.name).join(', ')})`)
+    if (!self)
+      throw new DitenError(
+        ErrorCode.NOT_A_MEMBER,
+        `"${opts.name}" is not a member in genesis (members: ${opts.genesis.members.map(m => m.name).join(', ')})`,
+      )
     if (!bytesEqual(fromHex(self.publicKey), opts.keypair.publicKey)) {
-      throw new DitenError(ErrorCode.NOT_A_MEMBER, `the key file's public key ${toHex(opts.keypair.publicKey).slice(0, 16)}… is not the genesis key of "${opts.name}"`)
+      throw new DitenError(
+        ErrorCode.NOT_A_MEMBER,
+        `the key file's public key ${toHex(opts.keypair.publicKey).slice(0, 16)}… is not the genesis key of "${opts.name}"`,
+      )
     }
     this.self = self
     this.genesisHash = genesisHash(opts.genesis)
@@ -156,21 +171,25 @@ export class DitenNode {
     this.host = await createHost({
       privateKey: libp2pPrivateKey(o.keypair),
       listen: [o.listen],
-      gater: memberGater(members, (direction, peer) => {
-        this.metrics.connectionsDenied.inc({ direction })
-        deniedSinceLog++
-        if (Date.now() - deniedLoggedAt < 10_000) return
-        this.logger.warn({ direction, peer: peer.toString(), refusedSinceLastLog: deniedSinceLog }, 'refused a non-member connection')
-        deniedLoggedAt = Date.now()
-        deniedSinceLog = 0
-      }, () => this.partition.active()),
-      scoreParams: gossipScoreParams(o.genesis.chainId, (p) => members.isMember(p)),
+      gater: memberGater(
+        members,
+        (direction, peer) => {
+          this.metrics.connectionsDenied.inc({ direction })
+          deniedSinceLog++
+          if (Date.now() - deniedLoggedAt < 10_000) return
+          this.logger.warn({ direction, peer: peer.toString(), refusedSinceLastLog: deniedSinceLog }, 'refused a non-member connection')
+          deniedLoggedAt = Date.now()
+          deniedSinceLog = 0
+        },
+        () => this.partition.active(),
+      ),
+      scoreParams: gossipScoreParams(o.genesis.chainId, p => members.isMember(p)),
       scoreThresholds: gossipScoreThresholds,
       maxGossipBytes: timings.maxGossipBytes,
       memberIps: ipsOf(o.peers),
     })
     this.onClose('p2p host', () => this.host.stop())
-    this.host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))
+    this.host.addEventListener('peer:connect', evt => this.onPeerConnect(evt.detail))
     this.host.addEventListener('peer:disconnect', () => this.updatePeerGauge())
 
     const modules = { members, logger: this.logger, metrics: this.metrics }
@@ -180,28 +199,53 @@ export class DitenNode {
 
     this.reqresp = new ReqResp({ ...defaultReqRespOptions, chainId: o.genesis.chainId }, { host: this.host, ...modules })
     this.onClose('reqresp', () => this.reqresp.stop())
-    await this.reqresp.handle('status', (req) => {
+    await this.reqresp.handle('status', req => {
       assertSameChain(chain, statusCodec.decode(req))
       return statusCodec.encode(this.statusMessage())
     })
 
     this.chain = new ChainService(
       { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), dataDir: o.dataDir },
-      { db: this.db, gossip: this.gossip, reqresp: this.reqresp, members, peerBook: this.peerBook, logger: this.logger.child({ module: 'chain' }), metrics: this.metrics },
+      {
+        db: this.db,
+        gossip: this.gossip,
+        reqresp: this.reqresp,
+        members,
+        peerBook: this.peerBook,
+        logger: this.logger.child({ module: 'chain' }),
+        metrics: this.metrics,
+      },
     )
     await this.chain.init()
     this.onClose('chain', () => this.chain.stop())
-    this.blobs = new BlobStore(o.genesis.params.fl.model, { db: this.db, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'blobs' }) })
+    this.blobs = new BlobStore(o.genesis.params.fl.model, {
+      db: this.db,
+      reqresp: this.reqresp,
+      host: this.host,
+      members,
+      logger: this.logger.child({ module: 'blobs' }),
+    })
     await this.blobs.init()
     // M(0) is derived from genesis by every node and served like any other model
     const m0 = await this.blobs.put(encodeWeights(initialModel(o.genesis.params.fl.model, this.genesisHash)))
     this.chain.models = this.blobs
     this.chain.fetchModels = async () => {
-      for (const h of [...this.blobs.misses]) await this.blobs.ensure(h).catch((e: unknown) => this.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
+      for (const h of [...this.blobs.misses])
+        await this.blobs
+          .ensure(h)
+          .catch((e: unknown) => this.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
     }
     this.tangle = new TangleService(
       { genesis: o.genesis, keypair: o.keypair, byzantine: new Set(o.byzantine ?? []) },
-      { db: this.db, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, logger: this.logger.child({ module: 'tangle' }), metrics: this.metrics },
+      {
+        db: this.db,
+        gossip: this.gossip,
+        reqresp: this.reqresp,
+        host: this.host,
+        members,
+        logger: this.logger.child({ module: 'tangle' }),
+        metrics: this.metrics,
+      },
     )
     if (o.genesis.params.fl.enabled) {
       this.fl = new FlService(
@@ -224,41 +268,61 @@ export class DitenNode {
     this.onClose('dialer', () => this.dialer.stop())
     this.partition.attach({ host: this.host, dialer: this.dialer, logger: this.logger })
     this.onClose('partition', () => this.partition.stop())
-    this.attacks = new NodeAttacks(new Set(o.byzantine ?? []), { chain: this.chain, gossip: this.gossip, reqresp: this.reqresp, host: this.host, members, keypair: o.keypair, logger: this.logger.child({ module: 'chaos' }) })
+    this.attacks = new NodeAttacks(new Set(o.byzantine ?? []), {
+      chain: this.chain,
+      gossip: this.gossip,
+      reqresp: this.reqresp,
+      host: this.host,
+      members,
+      keypair: o.keypair,
+      logger: this.logger.child({ module: 'chaos' }),
+    })
     this.onClose('fault injection', () => this.attacks?.stop())
 
     // debug: event-loop delay, GC pauses and members' gossip scores every 2 s (health-log.ts)
     if (this.logger.isLevelEnabled('debug')) {
       const score = (peer: string) => Math.round((this.host.services.pubsub as unknown as { getScore(p: string): number }).getScore(peer))
-      const stopHealth = startHealthLog(this.logger, () => Object.fromEntries(members.all().filter((m) => m.name !== o.name).map((m) => [m.name, score(m.peerId)])))
+      const stopHealth = startHealthLog(this.logger, () =>
+        Object.fromEntries(
+          members
+            .all()
+            .filter(m => m.name !== o.name)
+            .map(m => [m.name, score(m.peerId)]),
+        ),
+      )
       this.onClose('health log', stopHealth)
     }
     const announce = setInterval(() => void this.announceStatus(), timings.statusIntervalMs)
     announce.unref()
     this.onClose('status announcer', () => clearInterval(announce))
 
-    const dispatcher = (this.dispatcher = new RpcDispatcher({
+    const dispatcher = new RpcDispatcher({
       onCall: (method, result, seconds) => {
         this.metrics.rpcRequests.inc({ method, result })
         this.metrics.rpcSeconds.observe({ method }, seconds)
       },
       onInternalError: (method, err) => this.logger.error({ method, err: describeError(err) }, 'RPC method failed'),
-    }))
-    dispatcher.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => this.status() })
+    })
+    this.dispatcher = dispatcher
+    dispatcher.register('node_status', {
+      description: 'this node: identity, chain, uptime, data dir, member peers',
+      handler: () => this.status(),
+    })
     registerChainRpc(dispatcher, this.chain)
     registerTangleRpc(dispatcher, this.tangle)
     registerFlRpc(dispatcher, { genesis: o.genesis, chain: this.chain, tangle: this.tangle, blobs: this.blobs, fl: this.fl, m0 })
     registerTwinRpc(dispatcher, this.chain, m0)
     registerChaosRpc(dispatcher, { attacks: this.attacks, partition: o.chaosControl ? this.partition : undefined })
     this.twinEvents = new TwinEvents()
-    this.chain.onTwinEvents = (events) => this.twinEvents.emit(events)
+    this.chain.onTwinEvents = events => this.twinEvents.emit(events)
     const http = { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) }
     this.rpc = new RpcServer({ ...defaultRpcLimits, ...o.api }, http)
     this.apiPort = await this.rpc.start()
     this.onClose('api', () => this.rpc.stop())
     if (o.admin) {
       const token = await ensureAdminToken(o.dataDir)
-      const admin = (this.adminRpc = new RpcServer({ ...defaultRpcLimits, ...o.admin, admin: { token } }, http))
+      const admin = new RpcServer({ ...defaultRpcLimits, ...o.admin, admin: { token } }, http)
+      this.adminRpc = admin
       this.adminPort = await admin.start()
       this.onClose('admin api', () => admin.stop())
     }
@@ -267,7 +331,17 @@ export class DitenNode {
     this.tangle.start()
     this.fl?.start()
     this.attacks.start()
-    this.logger.info({ peerId: this.host.peerId.toString(), listen: this.listenAddrs(), api: this.apiUrl, admin: this.adminUrl ?? 'off', starts: this.meta.starts, heads: this.chain.heads() }, 'node started')
+    this.logger.info(
+      {
+        peerId: this.host.peerId.toString(),
+        listen: this.listenAddrs(),
+        api: this.apiUrl,
+        admin: this.adminUrl ?? 'off',
+        starts: this.meta.starts,
+        heads: this.chain.heads(),
+      },
+      'node started',
+    )
   }
 
   get peerId(): PeerId {
@@ -296,7 +370,9 @@ export class DitenNode {
       startedAt: this.startedAt,
       time: Date.now(),
       // fault injection (lie-heads): claim the highest height there can be on every shard
-      heads: this.opts.byzantine?.includes('lie-heads') ? (this.chain?.heads() ?? []).map(() => Number.MAX_SAFE_INTEGER) : (this.chain?.heads() ?? []),
+      heads: this.opts.byzantine?.includes('lie-heads')
+        ? (this.chain?.heads() ?? []).map(() => Number.MAX_SAFE_INTEGER)
+        : (this.chain?.heads() ?? []),
     }
   }
 
@@ -313,7 +389,7 @@ export class DitenNode {
   }
 
   private connectedMembers(): Member[] {
-    return this.members.all().filter((m) => m.name !== this.opts.name && this.host.getConnections(m.id).length > 0)
+    return this.members.all().filter(m => m.name !== this.opts.name && this.host.getConnections(m.id).length > 0)
   }
 
   /** On every new member connection, exchange status; a peer on another chain is dropped. */
@@ -341,8 +417,8 @@ export class DitenNode {
     const now = Date.now()
     const peers = this.members
       .all()
-      .filter((m) => m.name !== this.opts.name)
-      .map((m) => {
+      .filter(m => m.name !== this.opts.name)
+      .map(m => {
         const seen = this.peerBook.get(m.name)
         return {
           name: m.name,
@@ -365,7 +441,7 @@ export class DitenNode {
       dataDir: this.opts.dataDir,
       listen: this.listenAddrs(),
       heads: this.chain.heads(),
-      memberPeers: { connected: peers.filter((p) => p.connected).length, total: peers.length, peers },
+      memberPeers: { connected: peers.filter(p => p.connected).length, total: peers.length, peers },
     }
   }
 

@@ -41,10 +41,14 @@ export class PeerBook {
 
 /** Checks a peer's status against ours; throws GossipValidationError(REJECT) on mismatch. */
 export function checkStatus(mine: { chainId: string; genesisHash: Uint8Array }, s: StatusMessage, author: Member, now = Date.now()): void {
-  if (s.chainId !== mine.chainId) throw new GossipValidationError(GossipAction.REJECT, 'WRONG_CHAIN', `chain "${s.chainId}" is not "${mine.chainId}"`)
-  if (!bytesEqual(s.genesisHash, mine.genesisHash)) throw new GossipValidationError(GossipAction.REJECT, 'WRONG_GENESIS', 'genesis hash differs')
-  if (s.name !== author.name) throw new GossipValidationError(GossipAction.REJECT, 'NAME_MISMATCH', `status names "${s.name}" but was signed by "${author.name}"`)
-  if (s.time > now + MAX_FUTURE_MS) throw new GossipValidationError(GossipAction.IGNORE, 'FROM_FUTURE', `status time is ${s.time - now} ms ahead`)
+  if (s.chainId !== mine.chainId)
+    throw new GossipValidationError(GossipAction.REJECT, 'WRONG_CHAIN', `chain "${s.chainId}" is not "${mine.chainId}"`)
+  if (!bytesEqual(s.genesisHash, mine.genesisHash))
+    throw new GossipValidationError(GossipAction.REJECT, 'WRONG_GENESIS', 'genesis hash differs')
+  if (s.name !== author.name)
+    throw new GossipValidationError(GossipAction.REJECT, 'NAME_MISMATCH', `status names "${s.name}" but was signed by "${author.name}"`)
+  if (s.time > now + MAX_FUTURE_MS)
+    throw new GossipValidationError(GossipAction.IGNORE, 'FROM_FUTURE', `status time is ${s.time - now} ms ahead`)
 }
 
 export function statusTopic(mine: { chainId: string; genesisHash: Uint8Array }, book: PeerBook): TopicHandler<StatusMessage> {

@@ -11,7 +11,21 @@ import { join } from 'node:path'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
-  Bucket, bucketKey, bytes, defineCodec, generateKeypair, nobleVerifyRaw, sign, signingBytes, str, struct, u32, u53, u64BE, verifyRaw, array,
+  Bucket,
+  bucketKey,
+  bytes,
+  defineCodec,
+  generateKeypair,
+  nobleVerifyRaw,
+  sign,
+  signingBytes,
+  str,
+  struct,
+  u32,
+  u53,
+  u64BE,
+  verifyRaw,
+  array,
 } from '../ledger/index.js'
 import { LevelStore } from '../node/db.js'
 import { benchArgs, fmtRate, printRows, rate } from './bench-util.js'
@@ -22,7 +36,11 @@ const ms = durationS * 1000
 const kp = generateKeypair()
 const msg = signingBytes('bench', new Uint8Array(200).fill(7))
 const sig = sign(kp.secretKey, 'bench', new Uint8Array(200).fill(7))
-const nodeKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), kp.secretKey]), format: 'der', type: 'pkcs8' })
+const nodeKey = createPrivateKey({
+  key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), kp.secretKey]),
+  format: 'der',
+  type: 'pkcs8',
+})
 const small = new Uint8Array(64).fill(1)
 const blob = new Uint8Array(407_080).map((_, i) => i & 0xff) // an MLP 784-128-10 as float32
 
@@ -39,7 +57,18 @@ const Header = struct({
   crossLinks: array(bytes({ len: 32 }), { max: 64 }),
 })
 const headerCodec = defineCodec('header', Header, 4096)
-const header = { chainId: 'diten-devnet', shard: 1, height: 123_456, round: 0, prevHash: small.subarray(0, 32), txRoot: small.subarray(0, 32), stateRoot: small.subarray(0, 32), proposer: kp.publicKey, time: Date.now(), crossLinks: [small.subarray(0, 32), small.subarray(0, 32)] }
+const header = {
+  chainId: 'diten-devnet',
+  shard: 1,
+  height: 123_456,
+  round: 0,
+  prevHash: small.subarray(0, 32),
+  txRoot: small.subarray(0, 32),
+  stateRoot: small.subarray(0, 32),
+  proposer: kp.publicKey,
+  time: Date.now(),
+  crossLinks: [small.subarray(0, 32), small.subarray(0, 32)],
+}
 const headerBytes = headerCodec.encode(header)
 
 console.log(`bench:crypto — ${durationS} s per figure, node ${process.version}`)

@@ -12,13 +12,25 @@ import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { keypairFromSecret, signedTxCodec, signingBytes, sign, toHex, txBodyCodec, txId, verifyRaw, TX_SIG_DOMAIN, type Keypair, type TxBody } from '../ledger/index.js'
+import {
+  keypairFromSecret,
+  signedTxCodec,
+  signingBytes,
+  sign,
+  toHex,
+  txBodyCodec,
+  txId,
+  verifyRaw,
+  TX_SIG_DOMAIN,
+  type Keypair,
+  type TxBody,
+} from '../ledger/index.js'
 import type { DevnetFile } from '../node/cli/devnet-file.js'
 import { readAdminToken } from '../node/rpc/token.js'
 import { rate as measureRate } from './bench-util.js'
 
 const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 /**
  * JSON-RPC over kept-alive node:http connections (fetch costs the load generator several times
  * more CPU). Idle sockets are dropped after 3 s, before the server's 5 s keep-alive timeout.
@@ -34,20 +46,26 @@ export async function adminOf(n: DevnetFile['nodes'][number]): Promise<{ url: st
 function post(api: string, body: string, token?: string, retried = false): Promise<any> {
   return new Promise((resolve, reject) => {
     const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
-    const req = request(api, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...auth } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-        } catch (e) {
-          reject(e)
-        }
-      })
-      res.on('error', reject)
-    })
+    const req = request(
+      api,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...auth } },
+      res => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          } catch (e) {
+            reject(e)
+          }
+        })
+        res.on('error', reject)
+      },
+    )
     // a kept-alive socket the server closed at that moment: send again on a fresh one (Node's documented pattern)
-    req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(api, body, token, true).then(resolve, reject) : reject(e)))
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(api, body, token, true).then(resolve, reject) : reject(e),
+    )
     req.end(body)
   })
 }
@@ -69,13 +87,34 @@ export async function startDevnet(o: { nodes: number; blockIntervalMs: number; r
   const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
   // below Linux's ephemeral port range, so outgoing connections never take a node's port
   const basePort = 29_000 + 3 * Math.floor(Math.random() * 1500)
-  const devnet = spawn(process.execPath, [CLI, 'devnet', '--nodes', String(o.nodes), '--shards', '1', '--dir', dir, '--base-port', String(basePort), '--block-interval', String(o.blockIntervalMs), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn', '--duration', String(o.runS)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const devnet = spawn(
+    process.execPath,
+    [
+      CLI,
+      'devnet',
+      '--nodes',
+      String(o.nodes),
+      '--shards',
+      '1',
+      '--dir',
+      dir,
+      '--base-port',
+      String(basePort),
+      '--block-interval',
+      String(o.blockIntervalMs),
+      '--log-level',
+      process.env.BENCH_LOG_LEVEL ?? 'warn',
+      '--duration',
+      String(o.runS),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let out = ''
   devnet.stdout.on('data', (d: Buffer) => (out += d.toString()))
   devnet.stderr.on('data', (d: Buffer) => (out += d.toString()))
   const cleanup = async () => {
     devnet.kill('SIGINT')
-    await new Promise((r) => devnet.once('exit', r))
+    await new Promise(r => devnet.once('exit', r))
     // BENCH_KEEP=1 keeps the devnet folder (node logs) for a look afterwards
     if (process.env.BENCH_KEEP) console.log(`[bench] devnet kept in ${dir}`)
     else await rm(dir, { recursive: true, force: true })
@@ -91,7 +130,11 @@ export async function startDevnet(o: { nodes: number; blockIntervalMs: number; r
 }
 
 export function nodeSigner(kp: Keypair): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), kp.secretKey]), format: 'der', type: 'pkcs8' })
+  return createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), kp.secretKey]),
+    format: 'der',
+    type: 'pkcs8',
+  })
 }
 
 export interface Presigned {
@@ -129,7 +172,11 @@ const TICK_MS = 20
 const MAX_CALLS_PER_BATCH = 100
 
 /** Offers `txs` through `method` at `offered`/s (JSON-RPC batches of ≤ 50 per node) and timestamps their commits on node-0. */
-export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean }): Promise<LoadResult> {
+export async function offerLoad(
+  file: DevnetFile,
+  txs: Presigned[],
+  o: { offered: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean },
+): Promise<LoadResult> {
   const submitted = new Map<string, number>()
   const committed = new Map<string, number>()
   const blockTimes: number[] = []
@@ -140,7 +187,8 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     while (observing) {
       const head = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getHead', params: { shard: 0 } })).result.height as number
       for (let h = seen + 1; h <= head; h++) {
-        const b = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getBlock', params: { shard: 0, height: h, format: 'ids' } })).result
+        const b = (await rpc(api, { jsonrpc: '2.0', id: 1, method: 'chain_getBlock', params: { shard: 0, height: h, format: 'ids' } }))
+          .result
         const now = performance.now()
         blockTimes.push(now)
         for (const id of b.block.txIds) committed.set(id, now)
@@ -153,7 +201,7 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     return (Number(f[11]) + Number(f[12])) / 100 // utime + stime, clock ticks of 10 ms
   }
-  const cpu0 = file.nodes.map((n) => cpuOf(n.pid))
+  const cpu0 = file.nodes.map(n => cpuOf(n.pid))
   const self0 = process.cpuUsage()
   const start = performance.now()
   let next = 0
@@ -178,8 +226,8 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   const nodeBusy = new Set<number>()
   const nodeQueue = new Map<number, number[]>()
   const send = (idx: number[]) => {
-    for (const node of new Set(idx.map((i) => txs[i]!.node))) {
-      let mine = idx.filter((i) => txs[i]!.node === node)
+    for (const node of new Set(idx.map(i => txs[i]!.node))) {
+      let mine = idx.filter(i => txs[i]!.node === node)
       if (!o.oneInFlightPerSender) {
         if (nodeBusy.has(node)) {
           nodeQueue.set(node, [...(nodeQueue.get(node) ?? []), ...mine])
@@ -222,7 +270,7 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     }
   }
   let lastReport = -1
-  while (next < txs.length || ready.length > 0 || [...waiting.values()].some((q) => q.length > 0) || nodeQueue.size > 0) {
+  while (next < txs.length || ready.length > 0 || [...waiting.values()].some(q => q.length > 0) || nodeQueue.size > 0) {
     const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.offered))
     for (; next < due; next++) {
       const sender = txs[next]!.sender
@@ -239,7 +287,9 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
     const sec = Math.floor((performance.now() - start) / 5000)
     if (sec !== lastReport) {
       lastReport = sec
-      o.log(`${Math.round((performance.now() - start) / 1000)} s: offered ${next}/${txs.length}, sent ${submitted.size}, committed ${committed.size}`)
+      o.log(
+        `${Math.round((performance.now() - start) / 1000)} s: offered ${next}/${txs.length}, sent ${submitted.size}, committed ${committed.size}`,
+      )
     }
     await sleep(TICK_MS)
   }
@@ -250,11 +300,26 @@ export async function offerLoad(file: DevnetFile, txs: Presigned[], o: { offered
   observing = false
   await observer
   const end = performance.now()
-  const cpu1 = file.nodes.map((n) => cpuOf(n.pid))
+  const cpu1 = file.nodes.map(n => cpuOf(n.pid))
   const self1 = process.cpuUsage(self0)
   answered.sort((a, b) => a - b)
-  const acceptMs = { p50: Math.round(answered[Math.floor(answered.length / 2)] ?? 0), p99: Math.round(answered[Math.floor(answered.length * 0.99)] ?? 0) }
-  return { submitted, committed, rejected, rejectedCodes, blockTimes, start, offerEnd, end, acceptMs, cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)), cpuLoadGen: (self1.user + self1.system) / 1000 / (end - start) }
+  const acceptMs = {
+    p50: Math.round(answered[Math.floor(answered.length / 2)] ?? 0),
+    p99: Math.round(answered[Math.floor(answered.length * 0.99)] ?? 0),
+  }
+  return {
+    submitted,
+    committed,
+    rejected,
+    rejectedCodes,
+    blockTimes,
+    start,
+    offerEnd,
+    end,
+    acceptMs,
+    cpuPerNode: cpu1.map((c, i) => (c - cpu0[i]!) / ((end - start) / 1000)),
+    cpuLoadGen: (self1.user + self1.system) / 1000 / (end - start),
+  }
 }
 
 /** Latency percentiles of a load run (call → commit on node-0), overall and per 5 s slice of submission time. */
@@ -262,11 +327,17 @@ export function latency(r: LoadResult, durationS: number) {
   const lat = [...r.committed.entries()].map(([k, t]) => t - r.submitted.get(k)!).sort((a, b) => a - b)
   const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN)
   const windowS = (r.offerEnd - r.start) / 1000
-  const inWindow = [...r.committed.values()].filter((t) => t >= r.start && t <= r.offerEnd).length
+  const inWindow = [...r.committed.values()].filter(t => t >= r.start && t <= r.offerEnd).length
   // p99 of the calls submitted in each 5 s slice of the run: shows a transient apart from the steady state
   const timeline: number[] = []
   for (let t = r.start; t < r.start + durationS * 1000; t += 5000) {
-    const xs = [...r.committed.entries()].filter(([k]) => { const s = r.submitted.get(k) ?? -1; return s >= t && s < t + 5000 }).map(([k, c]) => c - r.submitted.get(k)!).sort((a, b) => a - b)
+    const xs = [...r.committed.entries()]
+      .filter(([k]) => {
+        const s = r.submitted.get(k) ?? -1
+        return s >= t && s < t + 5000
+      })
+      .map(([k, c]) => c - r.submitted.get(k)!)
+      .sort((a, b) => a - b)
     timeline.push(Math.round(pct(xs, 99)))
   }
   return {
@@ -274,7 +345,7 @@ export function latency(r: LoadResult, durationS: number) {
     p99By5s: timeline,
     p50Ms: Math.round(pct(lat, 50)),
     p99Ms: Math.round(pct(lat, 99)),
-    blocksPerSec: Number((r.blockTimes.filter((t) => t >= r.start && t <= r.offerEnd).length / windowS).toFixed(2)),
+    blocksPerSec: Number((r.blockTimes.filter(t => t >= r.start && t <= r.offerEnd).length / windowS).toFixed(2)),
   }
 }
 
@@ -282,21 +353,33 @@ export function latency(r: LoadResult, durationS: number) {
  * The load of a bench: first `warmupS` seconds at the same rate on the freshly started processes
  * (cold code, heaps still growing: reported as the cold start, not measured), then the measured run.
  */
-export async function warmThenMeasure(file: DevnetFile, txs: Presigned[], o: { offered: number; warmupS: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean }) {
+export async function warmThenMeasure(
+  file: DevnetFile,
+  txs: Presigned[],
+  o: { offered: number; warmupS: number; method: string; log: (s: string) => void; oneInFlightPerSender?: boolean },
+) {
   const warmCalls = Math.ceil(o.offered * o.warmupS)
   let coldStart: { p50Ms: number; p99Ms: number } | null = null
   if (warmCalls > 0) {
-    const w = await offerLoad(file, txs.slice(0, warmCalls), { ...o, log: (s) => o.log(`warm-up ${s}`) })
+    const w = await offerLoad(file, txs.slice(0, warmCalls), { ...o, log: s => o.log(`warm-up ${s}`) })
     const l = latency(w, o.warmupS)
     coldStart = { p50Ms: l.p50Ms, p99Ms: l.p99Ms }
-    o.log(`warm-up done: ${w.committed.size}/${warmCalls} committed, cold start p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms (not measured); measuring now`)
+    o.log(
+      `warm-up done: ${w.committed.size}/${warmCalls} committed, cold start p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms (not measured); measuring now`,
+    )
   }
   const measured = txs.slice(warmCalls)
   return { r: await offerLoad(file, measured, o), coldStart, measured }
 }
 
 /** The figures both benches report, from one measured load run (rates against the verify bound of `nodes`). */
-export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: number, nodes: number, coldStart: { p50Ms: number; p99Ms: number } | null) {
+export function loadFigures(
+  r: LoadResult,
+  durationS: number,
+  verifyPerSec: number,
+  nodes: number,
+  coldStart: { p50Ms: number; p99Ms: number } | null,
+) {
   const l = latency(r, durationS)
   const bound = verifyPerSec / nodes
   return {
@@ -315,7 +398,7 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
       coldStartP99Ms: coldStart?.p99Ms ?? null,
       acceptP50Ms: r.acceptMs.p50,
       acceptP99Ms: r.acceptMs.p99,
-      cpuPerNode: r.cpuPerNode.map((c) => Number(c.toFixed(2))),
+      cpuPerNode: r.cpuPerNode.map(c => Number(c.toFixed(2))),
       cpuLoadGen: Number(r.cpuLoadGen.toFixed(2)),
       verifyPerSec: Math.round(verifyPerSec),
       boundRatio: Number((l.perSec / bound).toFixed(3)),
@@ -324,10 +407,16 @@ export function loadFigures(r: LoadResult, durationS: number, verifyPerSec: numb
 }
 
 /** The lines both benches print about latency. */
-export function latencyLines(label: string, f: { p50Ms: number; p99Ms: number; p99By5sMs: number[]; coldStartP50Ms: number | null; coldStartP99Ms: number | null }, warmupS: number): string[] {
+export function latencyLines(
+  label: string,
+  f: { p50Ms: number; p99Ms: number; p99By5sMs: number[]; coldStartP50Ms: number | null; coldStartP99Ms: number | null },
+  warmupS: number,
+): string[] {
   return [
     `${label.padEnd(19)}p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`,
-    `p99 per 5 s        ${f.p99By5sMs.map((x) => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`,
-    f.coldStartP99Ms === null ? 'cold start         not separated (--warmup 0): the figures include it' : `cold start         p50 ${f.coldStartP50Ms} ms, p99 ${f.coldStartP99Ms} ms in the ${warmupS} s warm-up at the same rate (not in the figures above)`,
+    `p99 per 5 s        ${f.p99By5sMs.map(x => (x / 1000).toFixed(1)).join(' ')} s (by submission time)`,
+    f.coldStartP99Ms === null
+      ? 'cold start         not separated (--warmup 0): the figures include it'
+      : `cold start         p50 ${f.coldStartP50Ms} ms, p99 ${f.coldStartP99Ms} ms in the ${warmupS} s warm-up at the same rate (not in the figures above)`,
   ]
 }

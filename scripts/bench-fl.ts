@@ -22,9 +22,28 @@ const attacked: Record<string, FlReport> = {}
 for (const a of attacks) attacked[a] = await runFl({ ...base, out: join(out, a), byzantine: `node-1:${a}`, baselines: 'attacked' })
 
 const rows = [['run', 'chain acc', 'plain FedAvg', 'centralized', 'FedAvg attacked', 'poisoned accepted', 'round s', 'same M(e)']]
-rows.push(['clean', pct(clean.final.chainAcc), pct(clean.final.fedavgAcc), pct(clean.final.centralAcc), '-', String(clean.poisonedAccepted), (clean.meanRoundMs / 1000).toFixed(1), String(clean.modelHashesAgree)])
-for (const [a, r] of Object.entries(attacked)) rows.push([`node-1:${a}`, pct(r.final.chainAcc), '-', '-', pct(r.final.fedavgAttackedAcc), String(r.poisonedAccepted), (r.meanRoundMs / 1000).toFixed(1), String(r.modelHashesAgree)])
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+rows.push([
+  'clean',
+  pct(clean.final.chainAcc),
+  pct(clean.final.fedavgAcc),
+  pct(clean.final.centralAcc),
+  '-',
+  String(clean.poisonedAccepted),
+  (clean.meanRoundMs / 1000).toFixed(1),
+  String(clean.modelHashesAgree),
+])
+for (const [a, r] of Object.entries(attacked))
+  rows.push([
+    `node-1:${a}`,
+    pct(r.final.chainAcc),
+    '-',
+    '-',
+    pct(r.final.fedavgAttackedAcc),
+    String(r.poisonedAccepted),
+    (r.meanRoundMs / 1000).toFixed(1),
+    String(r.modelHashesAgree),
+  ])
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '))
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10_000)
 console.log(
@@ -33,12 +52,17 @@ console.log(
     chainAcc: round(clean.final.chainAcc),
     fedavgAcc: round(clean.final.fedavgAcc),
     centralAcc: round(clean.final.centralAcc),
-    attacked: Object.fromEntries(Object.entries(attacked).map(([a, r]) => [a, { chainAcc: round(r.final.chainAcc), fedavgAttackedAcc: round(r.final.fedavgAttackedAcc), poisonedAccepted: r.poisonedAccepted }])),
+    attacked: Object.fromEntries(
+      Object.entries(attacked).map(([a, r]) => [
+        a,
+        { chainAcc: round(r.final.chainAcc), fedavgAttackedAcc: round(r.final.fedavgAttackedAcc), poisonedAccepted: r.poisonedAccepted },
+      ]),
+    ),
     poisonedAccepted: Object.values(attacked).reduce((n, r) => n + r.poisonedAccepted, clean.poisonedAccepted),
     roundTimeRatio: clean.roundTimeRatio === null ? null : Math.round(clean.roundTimeRatio * 100) / 100,
     chainRoundMs: Math.round(clean.meanRoundMs),
     fedavgRoundMs: clean.fedavgRoundMs === null ? null : Math.round(clean.fedavgRoundMs),
-    modelHashesAgree: [clean, ...Object.values(attacked)].every((r) => r.modelHashesAgree),
+    modelHashesAgree: [clean, ...Object.values(attacked)].every(r => r.modelHashesAgree),
   }),
 )
 process.exit(0)

@@ -12,7 +12,11 @@
 import { parseArgs } from 'node:util'
 import { defaultGenesisParams, Tangle, ownWeight, seededRandom, selectTips, solvePow, taggedHash, toHex } from '../ledger/index.js'
 
-const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { count: { type: 'string' }, lag: { type: 'string' }, alpha: { type: 'string' }, band: { type: 'string' } } })
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  strict: true,
+  options: { count: { type: 'string' }, lag: { type: 'string' }, alpha: { type: 'string' }, band: { type: 'string' } },
+})
 const count = Number(values.count ?? 100_000)
 /** λ·h: how many transactions are in flight (issued, not yet seen) when a new one is issued */
 const lag = Number(values.lag ?? 25)
@@ -23,9 +27,21 @@ if (values.band !== undefined) {
   p.cap = Math.max(p.cap, 2 * p.bandWeight)
 }
 const rand = seededRandom(12345)
-const tangle = new Tangle({ cap: p.cap, cwThreshold: p.cwThreshold, minApprovingMembers: p.minApprovingMembers, bandWeight: p.bandWeight, maxDepth: p.maxDepth })
+const tangle = new Tangle({
+  cap: p.cap,
+  cwThreshold: p.cwThreshold,
+  minApprovingMembers: p.minApprovingMembers,
+  bandWeight: p.bandWeight,
+  maxDepth: p.maxDepth,
+})
 tangle.addEntryPoint('genesis')
-const walk = { alpha: values.alpha !== undefined ? Number(values.alpha) : p.alpha, walkers: p.walkers, maxDepth: p.maxDepth, bandWeight: p.bandWeight, rand }
+const walk = {
+  alpha: values.alpha !== undefined ? Number(values.alpha) : p.alpha,
+  walkers: p.walkers,
+  maxDepth: p.maxDepth,
+  bandWeight: p.bandWeight,
+  rand,
+}
 const selectMs: number[] = []
 const visitedAt = new Map<number, number[]>()
 const tipsOverTime: number[] = []
@@ -39,9 +55,18 @@ for (let k = 0; k < count; k++) {
   selectMs.push(performance.now() - t0)
   new DataView(buf.buffer).setFloat64(0, k)
   const id = toHex(taggedHash('tangle-bench', buf))
-  inFlight.push({ id, trunk, branch, weight: ownWeight(100 + Math.floor(rand() * 900), 1000, 1000 + Math.floor(rand() * 7000)), member: k % 4, valid: true, time: k })
+  inFlight.push({
+    id,
+    trunk,
+    branch,
+    weight: ownWeight(100 + Math.floor(rand() * 900), 1000, 1000 + Math.floor(rand() * 7000)),
+    member: k % 4,
+    valid: true,
+    time: k,
+  })
   if (inFlight.length > lag) confirmed += tangle.add(inFlight.shift()!).confirmed.length
-  for (const mark of [10_000, count]) if (k >= mark - 2000 && k < mark) visitedAt.set(mark, [...(visitedAt.get(mark) ?? []), tangle.lastVisited])
+  for (const mark of [10_000, count])
+    if (k >= mark - 2000 && k < mark) visitedAt.set(mark, [...(visitedAt.get(mark) ?? []), tangle.lastVisited])
   if (k % Math.floor(count / 20) === 0) tipsOverTime.push(tangle.tips.size)
 }
 for (const tx of inFlight.splice(0)) confirmed += tangle.add(tx).confirmed.length
@@ -50,7 +75,21 @@ const seconds = (performance.now() - started) / 1000
 const powStart = performance.now()
 const POW_SAMPLES = 200
 for (let k = 0; k < POW_SAMPLES; k++) {
-  solvePow({ chainId: 'bench', round: 1, trainer: `t${k}`, member: new Uint8Array(32), modelHash: new Uint8Array(32), dataSize: 1, claimedAccuracyBp: 1, trunk: '00'.repeat(32), branch: '00'.repeat(32), time: k }, p.powBits)
+  solvePow(
+    {
+      chainId: 'bench',
+      round: 1,
+      trainer: `t${k}`,
+      member: new Uint8Array(32),
+      modelHash: new Uint8Array(32),
+      dataSize: 1,
+      claimedAccuracyBp: 1,
+      trunk: '00'.repeat(32),
+      branch: '00'.repeat(32),
+      time: k,
+    },
+    p.powBits,
+  )
 }
 const powMs = (performance.now() - powStart) / POW_SAMPLES
 selectMs.sort((a, b) => a - b)
@@ -76,7 +115,9 @@ const figures = {
 console.log(`attached ${count} transactions in ${seconds.toFixed(1)} s → ${figures.attachPerSec}/s (tip selection + CW update, no PoW)`)
 console.log(`proof of work      ${figures.powMsPerTx} ms per transaction at ${p.powBits} bits`)
 console.log(`tip selection      p50 ${figures.tipSelectP50Ms} ms, p99 ${figures.tipSelectP99Ms} ms`)
-console.log(`CW update per insert: ${figures.insertCost10k} ancestors visited at 10k, ${figures.insertCostN} at ${count} → ratio ${figures.insertCostRatio100kVs10k}`)
+console.log(
+  `CW update per insert: ${figures.insertCost10k} ancestors visited at 10k, ${figures.insertCostN} at ${count} → ratio ${figures.insertCostRatio100kVs10k}`,
+)
 console.log(`tips over time     ${tipsOverTime.join(' ')}`)
 console.log(`confirmed          ${confirmed} of ${count}; orphaned ${tangle.orphaned}; heap ${figures.heapMB} MB`)
 console.log(JSON.stringify(figures))

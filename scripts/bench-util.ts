@@ -34,7 +34,7 @@ export function fmtRate(n: number): string {
 }
 
 export function printRows(rows: { name: string; value: string; ratio: string }[]): void {
-  const w = Math.max(...rows.map((r) => r.name.length))
-  const v = Math.max(...rows.map((r) => r.value.length))
+  const w = Math.max(...rows.map(r => r.name.length))
+  const v = Math.max(...rows.map(r => r.value.length))
   for (const r of rows) console.log(`${r.name.padEnd(w)}  ${r.value.padStart(v)}  ${r.ratio}`)
 }

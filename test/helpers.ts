@@ -2,7 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGenesis, defaultGenesisParams, generateKeypair, toHex, type Genesis, type GenesisParams, type Keypair } from '../ledger/index.js'
+import {
+  createGenesis,
+  defaultGenesisParams,
+  generateKeypair,
+  toHex,
+  type Genesis,
+  type GenesisParams,
+  type Keypair,
+} from '../ledger/index.js'
 import { DitenNode } from '../node/node.js'
 import { DitenClient } from '../node/rpc/client.js'
 import { adminTokenPath } from '../node/rpc/token.js'
@@ -17,7 +25,10 @@ export interface TestNet {
   close(): Promise<void>
 }
 
-export async function testNet(members: number, opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number; delegates?: number; dataSize?: number } = {}): Promise<TestNet> {
+export async function testNet(
+  members: number,
+  opts: { statusIntervalMs?: number; params?: (p: GenesisParams) => void; committees?: number; delegates?: number; dataSize?: number } = {},
+): Promise<TestNet> {
   const keys = Array.from({ length: members }, () => generateKeypair())
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
@@ -44,7 +55,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
         dataDir: join(dir, `node-${i}`),
         listen: '/ip4/127.0.0.1/tcp/0',
         // dial every member already running
-        peers: extra.peers ?? nodes.filter(Boolean).flatMap((n) => n.listenAddrs()),
+        peers: extra.peers ?? nodes.filter(Boolean).flatMap(n => n.listenAddrs()),
         api: { host: '127.0.0.1', port: 0 },
         admin: { host: '127.0.0.1', port: 0 },
         log: { level: 'debug', file: join(dir, `node-${i}.log`) },
@@ -55,7 +66,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
       return node
     },
     async close() {
-      await Promise.all(nodes.filter(Boolean).map((n) => n.close()))
+      await Promise.all(nodes.filter(Boolean).map(n => n.close()))
       await rm(dir, { recursive: true, force: true })
     },
   }
@@ -65,7 +76,7 @@ export async function testNet(members: number, opts: { statusIntervalMs?: number
 /** Waits until every node sees `subscribers` other nodes subscribed to a gossip topic (so a publish reaches them). */
 export async function waitForTopic(nodes: readonly DitenNode[], chainId: string, name: string, subscribers: number): Promise<void> {
   const topic = `/diten/${chainId}/${name}/msgpack`
-  await waitFor(() => nodes.every((n) => n.host.services.pubsub.getSubscribers(topic).length === subscribers), `${name} subscriptions`)
+  await waitFor(() => nodes.every(n => n.host.services.pubsub.getSubscribers(topic).length === subscribers), `${name} subscriptions`)
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -78,7 +89,7 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
+  return new Promise(r => setTimeout(r, ms))
 }
 
 /** A client of an in-process node's admin API (member-signed calls), with its bearer token. */

@@ -13,17 +13,46 @@
  * duplicate → TWIN_STALE_SEQUENCE). After each change the bound model, if any, predicts from
  * the new state.
  */
-import { DitenError, ErrorCode, SchemaError, array, assertPublicKey, defineCodec, fromHex, hex, optional, str, struct, u53 } from '../ledger/index.js'
+import {
+  DitenError,
+  ErrorCode,
+  SchemaError,
+  array,
+  assertPublicKey,
+  defineCodec,
+  fromHex,
+  hex,
+  optional,
+  str,
+  struct,
+  u53,
+} from '../ledger/index.js'
 import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } from './definition.js'
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
 import { twinIdType, twinRecordType, type TwinEvent, type TwinRecord } from './record.js'
 
 const json = (max: number) => str({ min: 2, max })
-export const twinRegisterCodec = defineCodec('twin.register', struct({ twinId: twinIdType, definition: json(32 * 1024), owner: hex(32), attributes: json(32 * 1024), features: json(32 * 1024) }), 100 * 1024)
-export const twinSyncCodec = defineCodec('twin.sync', struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }), 17 * 1024)
-export const twinSetDesiredCodec = defineCodec('twin.setDesired', struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }), 17 * 1024)
-export const twinBindModelCodec = defineCodec('twin.bindModel', struct({ twinId: twinIdType, modelHash: hex(32), round: u53, inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }) }), 300 * 1024)
+export const twinRegisterCodec = defineCodec(
+  'twin.register',
+  struct({ twinId: twinIdType, definition: json(32 * 1024), owner: hex(32), attributes: json(32 * 1024), features: json(32 * 1024) }),
+  100 * 1024,
+)
+export const twinSyncCodec = defineCodec(
+  'twin.sync',
+  struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }),
+  17 * 1024,
+)
+export const twinSetDesiredCodec = defineCodec(
+  'twin.setDesired',
+  struct({ twinId: twinIdType, patch: json(16 * 1024), ifRevision: optional(u53) }),
+  17 * 1024,
+)
+export const twinBindModelCodec = defineCodec(
+  'twin.bindModel',
+  struct({ twinId: twinIdType, modelHash: hex(32), round: u53, inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }) }),
+  300 * 1024,
+)
 export const twinRetireCodec = defineCodec('twin.retire', struct({ twinId: twinIdType }), 256)
 
 export interface TwinCall {
@@ -61,7 +90,8 @@ function existing(twins: ReadonlyMap<string, TwinRecord>, twinId: string): TwinR
 }
 
 function checkRevision(t: TwinRecord, ifRevision: number | undefined): void {
-  if (ifRevision !== undefined && ifRevision !== t.revision) refuse(ErrorCode.TWIN_REVISION_MISMATCH, `ifRevision ${ifRevision} does not match revision ${t.revision} of ${t.twinId}`)
+  if (ifRevision !== undefined && ifRevision !== t.revision)
+    refuse(ErrorCode.TWIN_REVISION_MISMATCH, `ifRevision ${ifRevision} does not match revision ${t.revision} of ${t.twinId}`)
 }
 
 /**
@@ -98,15 +128,20 @@ function featurePatch(text: string, part: 'properties' | 'desiredProperties'): J
   const patch = parseJson(text, 'patch', 16)
   if (!isObject(patch)) refuse(ErrorCode.TWIN_BAD_PATCH, 'patch: expected an object of features')
   for (const [f, v] of Object.entries(patch)) {
-    if (v === null) refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: a feature cannot be deleted by a ${part === 'properties' ? 'sync' : 'desired'} patch`)
-    if (!isObject(v) || Object.keys(v).some((k) => k !== part)) refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: expected { "${part}": { … } }`)
+    if (v === null)
+      refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: a feature cannot be deleted by a ${part === 'properties' ? 'sync' : 'desired'} patch`)
+    if (!isObject(v) || Object.keys(v).some(k => k !== part)) refuse(ErrorCode.TWIN_BAD_PATCH, `patch.${f}: expected { "${part}": { … } }`)
   }
   return patch
 }
 
 export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 'height' | 'record'> }
 
-export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; definition: string; owner: string; attributes: string; features: string }, c: TwinCall): TwinResult {
+export function register(
+  twins: ReadonlyMap<string, TwinRecord>,
+  p: { twinId: string; definition: string; owner: string; attributes: string; features: string },
+  c: TwinCall,
+): TwinResult {
   if (c.member < 0) refuse(ErrorCode.TWIN_NOT_OWNER, 'only a member registers twins')
   if (twins.has(p.twinId)) refuse(ErrorCode.TWIN_EXISTS, `twin ${p.twinId} already exists`)
   assertPublicKey(fromHex(p.owner), 'owner')
@@ -117,8 +152,16 @@ export function register(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: st
   checkAttributes(def, attributes)
   checkFeatures(def, features)
   const record: TwinRecord = {
-    twinId: p.twinId, definition: canonicalJson(defJson), owner: p.owner, host: c.member, revision: 1, created: c.time, modified: c.time,
-    attributes: canonicalJson(attributes), features: canonicalJson(features), retired: false,
+    twinId: p.twinId,
+    definition: canonicalJson(defJson),
+    owner: p.owner,
+    host: c.member,
+    revision: 1,
+    created: c.time,
+    modified: c.time,
+    attributes: canonicalJson(attributes),
+    features: canonicalJson(features),
+    retired: false,
   }
   valid(record)
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
@@ -136,7 +179,10 @@ const merges = new WeakMap<TwinRecord, Map<string, Merged>>()
 
 function merged(t: TwinRecord, patchText: string, part: 'properties' | 'desiredProperties'): { features: string; change: string } {
   let byPatch = merges.get(t)
-  if (!byPatch) merges.set(t, (byPatch = new Map()))
+  if (!byPatch) {
+    byPatch = new Map()
+    merges.set(t, byPatch)
+  }
   const key = part + patchText
   let m = byPatch.get(key)
   if (!m) {
@@ -156,26 +202,45 @@ function merged(t: TwinRecord, patchText: string, part: 'properties' | 'desiredP
 }
 
 /** A merge patch of one part of the features, checked against the definition as a whole. */
-function patchFeatures(t: TwinRecord, p: { patch: string; ifRevision?: number }, part: 'properties' | 'desiredProperties', kind: 'sync' | 'setDesired', c: TwinCall): TwinResult {
+function patchFeatures(
+  t: TwinRecord,
+  p: { patch: string; ifRevision?: number },
+  part: 'properties' | 'desiredProperties',
+  kind: 'sync' | 'setDesired',
+  c: TwinCall,
+): TwinResult {
   checkRevision(t, p.ifRevision)
   const m = merged(t, p.patch, part)
   const record = next(t, { features: m.features }, c)
   return { record, event: { twinId: record.twinId, revision: record.revision, kind, change: m.change, time: c.time, txId: c.txId } }
 }
 
-export function sync(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
+export function sync(
+  twins: ReadonlyMap<string, TwinRecord>,
+  p: { twinId: string; patch: string; ifRevision?: number },
+  c: TwinCall,
+): TwinResult {
   const t = existing(twins, p.twinId)
   if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${t.owner.slice(0, 16)}… syncs ${t.twinId}`)
   return patchFeatures(t, p, 'properties', 'sync', c)
 }
 
-export function setDesired(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; patch: string; ifRevision?: number }, c: TwinCall): TwinResult {
+export function setDesired(
+  twins: ReadonlyMap<string, TwinRecord>,
+  p: { twinId: string; patch: string; ifRevision?: number },
+  c: TwinCall,
+): TwinResult {
   const t = existing(twins, p.twinId)
-  if (c.sender !== t.owner && c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member sets desired values of ${t.twinId}`)
+  if (c.sender !== t.owner && c.member !== t.host)
+    refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member sets desired values of ${t.twinId}`)
   return patchFeatures(t, p, 'desiredProperties', 'setDesired', c)
 }
 
-export function bindModel(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string; modelHash: string; round: number; inputs: string[] }, c: TwinCall): TwinResult {
+export function bindModel(
+  twins: ReadonlyMap<string, TwinRecord>,
+  p: { twinId: string; modelHash: string; round: number; inputs: string[] },
+  c: TwinCall,
+): TwinResult {
   const t = existing(twins, p.twinId)
   if (c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the host member binds a model to ${t.twinId}`)
   c.weights(p.modelHash) // the blob must exist and have the model's shape (throws otherwise)
@@ -185,7 +250,8 @@ export function bindModel(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: s
 
 export function retire(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string }, c: TwinCall): TwinResult {
   const t = existing(twins, p.twinId)
-  if (c.sender !== t.owner && c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member retires ${t.twinId}`)
+  if (c.sender !== t.owner && c.member !== t.host)
+    refuse(ErrorCode.TWIN_NOT_OWNER, `only the owner device or the host member retires ${t.twinId}`)
   const record = { ...t, revision: t.revision + 1, modified: c.time, retired: true }
   return { record, event: event(record, 'retire', {}, c) }
 }

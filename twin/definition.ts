@@ -49,20 +49,29 @@ function checkProperties(v: unknown, path: string, depth: number): Record<string
   const out: Record<string, PropertySchema> = Object.create(null) as Record<string, PropertySchema>
   for (const [name, p] of Object.entries(v)) {
     const at = `${path}.${name}`
-    if (!NAME.test(name) || RESERVED_KEYS.has(name)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or - (not __proto__)')
+    if (!NAME.test(name) || RESERVED_KEYS.has(name))
+      bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'a property name is a letter or _ then up to 63 letters, digits, _ or - (not __proto__)')
     if (!isObject(p)) bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'expected a property schema object')
     const known = new Set(['type', 'unit', 'writable', 'minimum', 'maximum', 'maxLength', 'properties', 'description'])
     for (const k of Object.keys(p)) if (!known.has(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.${k}`, 'unknown schema key')
-    if (!(TYPES as readonly Json[]).includes(p.type ?? null)) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.type`, `expected one of ${TYPES.join(', ')}`)
+    if (!(TYPES as readonly Json[]).includes(p.type ?? null))
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.type`, `expected one of ${TYPES.join(', ')}`)
     const s: PropertySchema = { type: p.type as PropertySchema['type'] }
-    if (p.unit !== undefined) s.unit = typeof p.unit === 'string' && p.unit.length <= 32 ? p.unit : bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.unit`, 'expected a string of ≤ 32 characters')
-    if (p.writable !== undefined) s.writable = typeof p.writable === 'boolean' ? p.writable : bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.writable`, 'expected true or false')
+    if (p.unit !== undefined)
+      s.unit =
+        typeof p.unit === 'string' && p.unit.length <= 32
+          ? p.unit
+          : bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.unit`, 'expected a string of ≤ 32 characters')
+    if (p.writable !== undefined)
+      s.writable =
+        typeof p.writable === 'boolean' ? p.writable : bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.writable`, 'expected true or false')
     for (const k of ['minimum', 'maximum', 'maxLength'] as const) {
       if (p[k] === undefined) continue
       if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.${k}`, 'expected a finite number')
       s[k] = p[k] as number
     }
-    if (s.minimum !== undefined && s.maximum !== undefined && s.minimum > s.maximum) bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.minimum`, `minimum ${s.minimum} is above maximum ${s.maximum}`)
+    if (s.minimum !== undefined && s.maximum !== undefined && s.minimum > s.maximum)
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.minimum`, `minimum ${s.minimum} is above maximum ${s.maximum}`)
     if (s.type === 'object') {
       if (depth >= MAX_DEPTH) bad(ErrorCode.TWIN_BAD_DEFINITION, at, `objects nest at most ${MAX_DEPTH} levels`)
       s.properties = checkProperties(p.properties ?? {}, `${at}.properties`, depth + 1)
@@ -75,25 +84,38 @@ function checkProperties(v: unknown, path: string, depth: number): Record<string
 /** Checks an untrusted definition document. */
 export function parseDefinition(v: Json): TwinDefinition {
   if (!isObject(v)) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition', 'expected an object')
-  for (const k of Object.keys(v)) if (!['id', 'attributes', 'features', 'description'].includes(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.${k}`, 'unknown key')
-  if (typeof v.id !== 'string' || !DTMI.test(v.id)) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.id', 'expected a DTMI such as dtmi:acme:pump;1')
+  for (const k of Object.keys(v))
+    if (!['id', 'attributes', 'features', 'description'].includes(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.${k}`, 'unknown key')
+  if (typeof v.id !== 'string' || !DTMI.test(v.id))
+    bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.id', 'expected a DTMI such as dtmi:acme:pump;1')
   if (!isObject(v.features ?? {})) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.features', 'expected an object')
   const features = Object.create(null) as TwinDefinition['features']
   for (const [f, spec] of Object.entries((v.features ?? {}) as JsonObject)) {
     if (!NAME.test(f) || RESERVED_KEYS.has(f)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'bad feature name')
-    if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'properties' && k !== 'additionalProperties')) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … }, "additionalProperties"?: boolean }')
-    if (spec.additionalProperties !== undefined && typeof spec.additionalProperties !== 'boolean') bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}.additionalProperties`, 'expected true or false')
-    features[f] = { properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1), additionalProperties: spec.additionalProperties === true }
+    if (!isObject(spec) || Object.keys(spec).some(k => k !== 'properties' && k !== 'additionalProperties'))
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}`, 'expected { "properties": { … }, "additionalProperties"?: boolean }')
+    if (spec.additionalProperties !== undefined && typeof spec.additionalProperties !== 'boolean')
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.features.${f}.additionalProperties`, 'expected true or false')
+    features[f] = {
+      properties: checkProperties(spec.properties ?? {}, `definition.features.${f}.properties`, 1),
+      additionalProperties: spec.additionalProperties === true,
+    }
   }
   return { id: v.id, attributes: checkProperties(v.attributes ?? {}, 'definition.attributes', 1), features }
 }
 
 function checkValue(s: PropertySchema, v: Json, path: string, desired: boolean): void {
-  if (desired && !s.writable && s.type !== 'object') bad(ErrorCode.TWIN_BAD_PATCH, path, 'is not writable: desired values can only be set on writable properties')
+  if (desired && !s.writable && s.type !== 'object')
+    bad(ErrorCode.TWIN_BAD_PATCH, path, 'is not writable: desired values can only be set on writable properties')
   switch (s.type) {
     case 'number':
     case 'integer':
-      if (typeof v !== 'number' || !Number.isFinite(v) || (s.type === 'integer' && !Number.isSafeInteger(v))) bad(ErrorCode.TWIN_BAD_PATCH, path, `expected ${s.type === 'integer' ? 'a safe integer (|n| ≤ 2^53 − 1)' : 'a number'}, got ${JSON.stringify(v)}`)
+      if (typeof v !== 'number' || !Number.isFinite(v) || (s.type === 'integer' && !Number.isSafeInteger(v)))
+        bad(
+          ErrorCode.TWIN_BAD_PATCH,
+          path,
+          `expected ${s.type === 'integer' ? 'a safe integer (|n| ≤ 2^53 − 1)' : 'a number'}, got ${JSON.stringify(v)}`,
+        )
       if (s.minimum !== undefined && v < s.minimum) bad(ErrorCode.TWIN_BAD_PATCH, path, `${v} is below the minimum ${s.minimum}`)
       if (s.maximum !== undefined && v > s.maximum) bad(ErrorCode.TWIN_BAD_PATCH, path, `${v} is above the maximum ${s.maximum}`)
       return
@@ -129,14 +151,19 @@ function checkSize(doc: Json, path: string): void {
 /** Checks a twin's features document: { <f>: { properties?: {…}, desiredProperties?: {…} } }. */
 export function checkFeatures(def: TwinDefinition, features: Json): void {
   if (!isObject(features)) bad(ErrorCode.TWIN_BAD_PATCH, 'features', 'expected an object')
-  if (depthOf(features, MAX_DEPTH + 3) > MAX_DEPTH + 3) bad(ErrorCode.TWIN_BAD_PATCH, 'features', `nested deeper than the definition allows (${MAX_DEPTH} levels of objects)`)
+  if (depthOf(features, MAX_DEPTH + 3) > MAX_DEPTH + 3)
+    bad(ErrorCode.TWIN_BAD_PATCH, 'features', `nested deeper than the definition allows (${MAX_DEPTH} levels of objects)`)
   for (const [f, doc] of Object.entries(features)) {
     const spec = own(def.features, f)
     if (!spec) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, `no feature "${f}" in ${def.id}`)
     if (!isObject(doc)) bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}`, 'expected an object')
-    for (const k of Object.keys(doc)) if (k !== 'properties' && k !== 'desiredProperties') bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}.${k}`, 'a feature holds properties and desiredProperties only')
-    if (doc.properties !== undefined) checkObject(spec.properties, doc.properties, `features.${f}.properties`, false, spec.additionalProperties)
-    if (doc.desiredProperties !== undefined) checkObject(spec.properties, doc.desiredProperties, `features.${f}.desiredProperties`, true, spec.additionalProperties)
+    for (const k of Object.keys(doc))
+      if (k !== 'properties' && k !== 'desiredProperties')
+        bad(ErrorCode.TWIN_BAD_PATCH, `features.${f}.${k}`, 'a feature holds properties and desiredProperties only')
+    if (doc.properties !== undefined)
+      checkObject(spec.properties, doc.properties, `features.${f}.properties`, false, spec.additionalProperties)
+    if (doc.desiredProperties !== undefined)
+      checkObject(spec.properties, doc.desiredProperties, `features.${f}.desiredProperties`, true, spec.additionalProperties)
   }
   checkSize(features, 'features')
 }

@@ -27,7 +27,7 @@ export function finite32(x: number): number {
 function act(kind: DenseSpec['activation'], x: number): number {
   switch (kind) {
     case 'relu':
-      return x > 0 ? x : 0
+      return Math.max(x, 0)
     // piecewise-linear "hard" forms: exact arithmetic, identical everywhere
     case 'sigmoid':
       return Math.fround(Math.min(1, Math.max(0, 0.2 * x + 0.5)))

@@ -75,7 +75,7 @@ export function canonicalJson(v: Json): string {
   if (isObject(v)) {
     return `{${Object.keys(v)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
+      .map(k => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
       .join(',')}}`
   }
   return JSON.stringify(v)

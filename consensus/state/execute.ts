@@ -4,8 +4,15 @@
  * Pure: the same blocks applied to the same state give the same state root everywhere.
  */
 import {
-  DitenError, ErrorCode, describeError, genesisHash, toHex, txId, txSignatureValid,
-  type Genesis, type SignedTx,
+  type DitenError,
+  ErrorCode,
+  describeError,
+  genesisHash,
+  toHex,
+  txId,
+  txSignatureValid,
+  type Genesis,
+  type SignedTx,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
 import { epochSeed } from '../proposer.js'
@@ -19,7 +26,17 @@ import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
   const system: SystemState = {
-    members: g.members.map((m) => ({ name: m.name, publicKey: m.publicKey, dataSize: m.dataSize, stake: m.stake, encBp: 10_000, rouBp: 10_000, jailedUntil: 0, removed: 0, counters: emptyCounters() })),
+    members: g.members.map(m => ({
+      name: m.name,
+      publicKey: m.publicKey,
+      dataSize: m.dataSize,
+      stake: m.stake,
+      encBp: 10_000,
+      rouBp: 10_000,
+      jailedUntil: 0,
+      removed: 0,
+      counters: emptyCounters(),
+    })),
     votes: [],
     evidence: [],
     epoch: 0,
@@ -27,8 +44,19 @@ export function initialStates(g: Genesis): ShardState[] {
     elections: [],
     fl: initialFlState(weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))),
   }
-  system.elections.push(electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }))
-  return Array.from({ length: g.committees }, (_, shard) => ({ chainId: g.chainId, shard, height: 0, nonces: new Map(), notes: 0, twins: new Map(), events: [], ...(shard === 0 ? { system } : {}) }))
+  system.elections.push(
+    electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }),
+  )
+  return Array.from({ length: g.committees }, (_, shard) => ({
+    chainId: g.chainId,
+    shard,
+    height: 0,
+    nonces: new Map(),
+    notes: 0,
+    twins: new Map(),
+    events: [],
+    ...(shard === 0 ? { system } : {}),
+  }))
 }
 
 export function shardOfSender(sender: Uint8Array, shards: number): number {
@@ -66,7 +94,8 @@ const verified = new WeakSet<SignedTx>()
 export function checkTx(tx: SignedTx, g: Genesis, cache?: SigCache): { payload: unknown; id: Uint8Array } {
   if (tx.body.chainId !== g.chainId) throw txError(ErrorCode.TX_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
   const kind = TX_KINDS.get(tx.body.kind)
-  if (!kind) throw txError(ErrorCode.TX_UNKNOWN_KIND, `unknown transaction kind "${tx.body.kind}" (known: ${[...TX_KINDS.keys()].join(', ')})`)
+  if (!kind)
+    throw txError(ErrorCode.TX_UNKNOWN_KIND, `unknown transaction kind "${tx.body.kind}" (known: ${[...TX_KINDS.keys()].join(', ')})`)
   let payload = payloads.get(tx.body)
   if (payload === undefined) {
     try {
@@ -98,15 +127,16 @@ export function staleNonce(tx: SignedTx, next: number): DitenError {
 
 /** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
 export function authorized(state: ShardState, g: Genesis, sender: string): boolean {
-  if (state.system) return state.system.members.some((m) => m.publicKey === sender && m.removed === 0)
-  return g.members.some((m) => m.publicKey === sender)
+  if (state.system) return state.system.members.some(m => m.publicKey === sender && m.removed === 0)
+  return g.members.some(m => m.publicKey === sender)
 }
 
 /** Applies one transaction or throws (state unchanged) with a reason code. */
 export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: ExecContext): void {
   const sender = toHex(tx.body.sender)
   const kind = TX_KINDS.get(tx.body.kind)!
-  if (!kind.openSenders && !authorized(state, ctx.genesis, sender)) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+  if (!kind.openSenders && !authorized(state, ctx.genesis, sender))
+    throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
   const next = state.nonces.get(sender) ?? 0
   if (tx.body.nonce < next) throw staleNonce(tx, next)
   if (tx.body.nonce > next) throw txError(ErrorCode.TX_NONCE_GAP, `nonce ${tx.body.nonce} skips ahead of ${next}`)
@@ -127,7 +157,13 @@ export interface BlockCredit {
  * boundary (every epochLength heights): the epoch advances and the next committees are elected
  * with a seed of (genesis, epoch), which no proposer can grind.
  */
-export function finishBlock(state: ShardState, height: number, credit: BlockCredit | null, g: Genesis, block: { time: number; models?: ModelSource }): void {
+export function finishBlock(
+  state: ShardState,
+  height: number,
+  credit: BlockCredit | null,
+  g: Genesis,
+  block: { time: number; models?: ModelSource },
+): void {
   state.height = height
   const s = state.system
   if (!s) return
@@ -149,8 +185,14 @@ export function finishBlock(state: ShardState, height: number, credit: BlockCred
   }
   if (height % g.params.consensus.epochLength === 0) {
     s.epoch = height / g.params.consensus.epochLength
-    const election: Election = electCommittees({ epoch: s.epoch, system: s, delegates: g.delegates, committees: g.committees, params: g.params, seed: epochSeed(g, s.epoch) })
+    const election: Election = electCommittees({
+      epoch: s.epoch,
+      system: s,
+      delegates: g.delegates,
+      committees: g.committees,
+      params: g.params,
+      seed: epochSeed(g, s.epoch),
+    })
     s.elections = [...s.elections, election].slice(-3)
   }
 }
-

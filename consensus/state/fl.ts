@@ -19,8 +19,23 @@
  *   and their trainers, rejected → reputation falls.
  */
 import {
-  DitenError, ErrorCode, array, bool, defineCodec, hex, oneOf, str, struct, toHex, txId, u32, u53, uint,
-  type Genesis, type Infer, type SignedTx,
+  DitenError,
+  ErrorCode,
+  array,
+  bool,
+  defineCodec,
+  hex,
+  oneOf,
+  str,
+  struct,
+  toHex,
+  txId,
+  u32,
+  u53,
+  uint,
+  type Genesis,
+  type Infer,
+  type SignedTx,
 } from '../../ledger/index.js'
 import { aggregate, fedAsync, type Contribution } from '../../fl/aggregate.js'
 import { FlCode, relativeChange, roundCloseRules } from '../../fl/rules.js'
@@ -68,7 +83,9 @@ export const flStateType = struct({
   /** hash of M(0) (derived from genesis) */
   initial: hex(32),
   updates: array(flUpdateRecordType, { max: 1024 }),
-  closed: array(struct({ round: u53, model: hex(32), height: u53, time: u53, updates: array(flUpdateRecordType, { max: 1024 }) }), { max: 1_000_000 }),
+  closed: array(struct({ round: u53, model: hex(32), height: u53, time: u53, updates: array(flUpdateRecordType, { max: 1024 }) }), {
+    max: 1_000_000,
+  }),
   /** training coins of trainers (cluster heads), sorted by trainer */
   trainerCoins: array(struct({ trainer: str({ min: 1, max: 64 }), coins: u53 }), { max: 100_000 }),
 })
@@ -109,27 +126,49 @@ export function trainerHost(trainer: string, g: Genesis): number {
 }
 
 function dataSizeRule(s: SystemState, member: number, p: FlUpdatePayload, g: Genesis): string | undefined {
-  const names = new Set(p.trainers.map((t) => t.trainer))
+  const names = new Set(p.trainers.map(t => t.trainer))
   if (names.size !== p.trainers.length) return 'a trainer is listed twice'
-  const foreign = p.trainers.find((t) => trainerHost(t.trainer, g) !== member)
+  const foreign = p.trainers.find(t => trainerHost(t.trainer, g) !== member)
   if (foreign) return `trainer ${foreign.trainer} is not hosted by this member`
   const sum = p.trainers.reduce((a, t) => a + t.dataSize, 0)
   if (sum !== p.dataSize) return `dataSize ${p.dataSize} is not the trainers' sum ${sum}`
-  if (p.dataSize === 0 || p.dataSize > s.members[member]!.dataSize) return `dataSize ${p.dataSize} is not in 1..${s.members[member]!.dataSize} (the member's registered data)`
+  if (p.dataSize === 0 || p.dataSize > s.members[member]!.dataSize)
+    return `dataSize ${p.dataSize} is not in 1..${s.members[member]!.dataSize} (the member's registered data)`
   return undefined
 }
 
-export function applyFlUpdate(s: SystemState, member: number, tx: SignedTx, p: FlUpdatePayload, g: Genesis, models: ModelSource | undefined): void {
+export function applyFlUpdate(
+  s: SystemState,
+  member: number,
+  tx: SignedTx,
+  p: FlUpdatePayload,
+  g: Genesis,
+  models: ModelSource | undefined,
+): void {
   const fl = s.fl
   if (!g.params.fl.enabled) refuse(ErrorCode.FL_DONE, 'federated learning is not enabled in this genesis')
   if (fl.round > g.params.fl.rounds) refuse(ErrorCode.FL_DONE, `training ended after round ${g.params.fl.rounds}`)
   if (p.round !== fl.round) refuse(ErrorCode.FL_WRONG_ROUND, `the update is for round ${p.round}, round ${fl.round} is open`)
   const stale = g.params.fl.mode === 'async' ? g.params.fl.staleness : 0
-  if (p.baseRound > p.round || p.round - p.baseRound > stale) refuse(ErrorCode.FL_WRONG_ROUND, `base round ${p.baseRound} is not within ${stale} round(s) before round ${p.round} (${g.params.fl.mode} mode)`)
-  if (fl.updates.some((u) => u.member === member)) refuse(ErrorCode.FL_DUPLICATE, `member ${s.members[member]!.name} already submitted its update for round ${fl.round}`)
+  if (p.baseRound > p.round || p.round - p.baseRound > stale)
+    refuse(
+      ErrorCode.FL_WRONG_ROUND,
+      `base round ${p.baseRound} is not within ${stale} round(s) before round ${p.round} (${g.params.fl.mode} mode)`,
+    )
+  if (fl.updates.some(u => u.member === member))
+    refuse(ErrorCode.FL_DUPLICATE, `member ${s.members[member]!.name} already submitted its update for round ${fl.round}`)
   const rec: FlUpdateRecord = {
-    id: toHex(txId(tx.body)), member, baseRound: p.baseRound, modelHash: p.modelHash, dataSize: p.dataSize, trainers: p.trainers, tangleIds: p.tangleIds,
-    verdicts: [], outcome: 'pending', code: '', detail: '',
+    id: toHex(txId(tx.body)),
+    member,
+    baseRound: p.baseRound,
+    modelHash: p.modelHash,
+    dataSize: p.dataSize,
+    trainers: p.trainers,
+    tangleIds: p.tangleIds,
+    verdicts: [],
+    outcome: 'pending',
+    code: '',
+    detail: '',
   }
   const reject = (code: string, detail: string) => {
     rec.outcome = 'rejected'
@@ -155,7 +194,7 @@ export function applyFlUpdate(s: SystemState, member: number, tx: SignedTx, p: F
 export function baseModel(fl: FlState, round: number): string {
   if (round === fl.round) return fl.model
   if (round <= 1) return fl.initial
-  const c = fl.closed.find((x) => x.round === round - 1)
+  const c = fl.closed.find(x => x.round === round - 1)
   if (!c) refuse(ErrorCode.FL_WRONG_ROUND, `no closed round ${round - 1}`)
   return c.model
 }
@@ -167,18 +206,19 @@ export const flVerdictCodec = defineCodec('fl.verdict', flVerdictPayloadType, 25
 
 /** Verifiers are the system shard's committee of the current epoch. */
 export function verifiersOf(s: SystemState, epoch: number): number[] {
-  return s.elections.find((e) => e.epoch === epoch)?.committees[0] ?? []
+  return s.elections.find(e => e.epoch === epoch)?.committees[0] ?? []
 }
 
 export function applyFlVerdict(s: SystemState, verifier: number, p: FlVerdictPayload, epoch: number): void {
   const committee = verifiersOf(s, epoch)
-  if (!committee.includes(verifier)) refuse(ErrorCode.FL_NOT_VERIFIER, `${s.members[verifier]!.name} is not in the verifying committee of epoch ${epoch}`)
-  const u = s.fl.updates.find((x) => x.id === p.update)
+  if (!committee.includes(verifier))
+    refuse(ErrorCode.FL_NOT_VERIFIER, `${s.members[verifier]!.name} is not in the verifying committee of epoch ${epoch}`)
+  const u = s.fl.updates.find(x => x.id === p.update)
   if (!u) refuse(ErrorCode.FL_UNKNOWN_UPDATE, `no update ${p.update.slice(0, 16)}… in open round ${s.fl.round}`)
   if (u.outcome !== 'pending') refuse(ErrorCode.FL_DECIDED, `update ${p.update.slice(0, 16)}… is already ${u.outcome}`)
-  if (u.verdicts.some((v) => v.verifier === verifier)) refuse(ErrorCode.FL_DUPLICATE, 'this verifier already judged the update')
+  if (u.verdicts.some(v => v.verifier === verifier)) refuse(ErrorCode.FL_DUPLICATE, 'this verifier already judged the update')
   u.verdicts.push({ verifier, accept: p.accept, accuracyBp: p.accuracyBp })
-  const votes = u.verdicts.map((v) => ({ verifier: String(v.verifier), accept: v.accept }))
+  const votes = u.verdicts.map(v => ({ verifier: String(v.verifier), accept: v.accept }))
   const { outcome } = tally(votes, committee.length)
   if (outcome === 'pending') return
   u.outcome = outcome
@@ -194,10 +234,10 @@ export function applyFlVerdict(s: SystemState, verifier: number, p: FlVerdictPay
 function due(s: SystemState, time: number, g: Genesis): boolean {
   const fl = s.fl
   if (fl.round > g.params.fl.rounds || fl.updates.length === 0) return false
-  const live = s.members.filter((m) => m.removed === 0).length
+  const live = s.members.filter(m => m.removed === 0).length
   // async mode does not wait for stragglers: half of the members decided is enough
   const enough = g.params.fl.mode === 'async' ? Math.ceil(live / 2) : live
-  if (fl.updates.length >= enough && fl.updates.every((u) => u.outcome !== 'pending')) return true
+  if (fl.updates.length >= enough && fl.updates.every(u => u.outcome !== 'pending')) return true
   return time >= fl.openedAt + g.params.fl.roundTimeoutMs
 }
 
@@ -210,12 +250,16 @@ export function finishFlRound(s: SystemState, height: number, time: number, g: G
   const P = g.params.fl
   const prev = weightsOf(models, fl.model)
   const key = (u: FlUpdateRecord) => s.members[u.member]!.publicKey
-  const candidates = fl.updates.filter((u) => u.outcome === 'accepted')
-  const contributions: Contribution[] = candidates.map((u) => ({ member: key(u), dataSize: u.dataSize, weights: weightsOf(models, u.modelHash) }))
-  const bases = candidates.map((u) => weightsOf(models, baseModel(fl, u.baseRound)))
+  const candidates = fl.updates.filter(u => u.outcome === 'accepted')
+  const contributions: Contribution[] = candidates.map(u => ({
+    member: key(u),
+    dataSize: u.dataSize,
+    weights: weightsOf(models, u.modelHash),
+  }))
+  const bases = candidates.map(u => weightsOf(models, baseModel(fl, u.baseRound)))
   const rules = roundCloseRules(prev, contributions, bases)
   for (const r of rules.rejected) {
-    const u = candidates.find((x) => key(x) === r.member)!
+    const u = candidates.find(x => key(x) === r.member)!
     u.outcome = 'rejected'
     u.code = r.rule
     u.detail = r.detail.slice(0, 200)
@@ -227,21 +271,26 @@ export function finishFlRound(s: SystemState, height: number, time: number, g: G
     u.code = FlCode.UNDECIDED
     u.detail = 'no verdict quorum before the round closed'
   }
-  const accepted = candidates.filter((u) => u.outcome === 'accepted')
+  const accepted = candidates.filter(u => u.outcome === 'accepted')
   let model = fl.model
   if (accepted.length > 0) {
     const ok = new Set(accepted.map(key))
-    const kept = contributions.filter((c) => ok.has(c.member))
+    const kept = contributions.filter(c => ok.has(c.member))
     const w =
       P.mode === 'async'
-        ? fedAsync(prev, kept.map((c) => ({ ...c, staleness: fl.round - candidates.find((u) => key(u) === c.member)!.baseRound })), P.fedAsyncAlpha, P.fedAsyncA)
+        ? fedAsync(
+            prev,
+            kept.map(c => ({ ...c, staleness: fl.round - candidates.find(u => key(u) === c.member)!.baseRound })),
+            P.fedAsyncAlpha,
+            P.fedAsyncA,
+          )
         : aggregate(P.aggregation, kept, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
     const blob = encodeWeights(unflatten(shapesOf(P.model), w))
     model = weightsHash(blob)
     models!.derived(model, blob, w)
   }
   const reward = g.params.stake.updateReward
-  const coins = new Map(fl.trainerCoins.map((t) => [t.trainer, t.coins]))
+  const coins = new Map(fl.trainerCoins.map(t => [t.trainer, t.coins]))
   for (const u of accepted) {
     s.members[u.member]!.stake += reward
     for (const t of u.trainers) coins.set(t.trainer, (coins.get(t.trainer) ?? 0) + Math.floor((reward * t.dataSize) / u.dataSize))

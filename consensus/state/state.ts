@@ -7,7 +7,19 @@
  * same blocks give the same root on every node.
  */
 import {
-  array, bytes, defineCodec, fromHex, hex, optional, str, struct, taggedHash, toHex, u32, u53, uint,
+  array,
+  bytes,
+  defineCodec,
+  fromHex,
+  hex,
+  optional,
+  str,
+  struct,
+  taggedHash,
+  toHex,
+  u32,
+  u53,
+  uint,
   type Infer,
 } from '../../ledger/index.js'
 import { flStateType } from './fl.js'
@@ -109,8 +121,14 @@ export function toWireState(s: ShardState): ShardStateWire {
 
 export function fromWireState(w: ShardStateWire): ShardState {
   return {
-    chainId: w.chainId, shard: w.shard, height: w.height, nonces: new Map(w.nonces.map((n) => [n.sender, n.next])), notes: w.notes,
-    twins: new Map(w.twins.map((t) => [t.twinId, t])), events: [], ...(w.system ? { system: w.system } : {}),
+    chainId: w.chainId,
+    shard: w.shard,
+    height: w.height,
+    nonces: new Map(w.nonces.map(n => [n.sender, n.next])),
+    notes: w.notes,
+    twins: new Map(w.twins.map(t => [t.twinId, t])),
+    events: [],
+    ...(w.system ? { system: w.system } : {}),
   }
 }
 
@@ -126,12 +144,18 @@ export function stateRoot(s: ShardState): Uint8Array {
 }
 
 export function cloneState(s: ShardState): ShardState {
-  return { ...s, nonces: new Map(s.nonces), twins: new Map(s.twins), events: [], ...(s.system ? { system: structuredClone(s.system) } : {}) }
+  return {
+    ...s,
+    nonces: new Map(s.nonces),
+    twins: new Map(s.twins),
+    events: [],
+    ...(s.system ? { system: structuredClone(s.system) } : {}),
+  }
 }
 
 export function memberIndexByKey(sys: SystemState, publicKey: Uint8Array | string): number {
   const k = typeof publicKey === 'string' ? publicKey : toHex(publicKey)
-  return sys.members.findIndex((m) => m.publicKey === k && m.removed === 0)
+  return sys.members.findIndex(m => m.publicKey === k && m.removed === 0)
 }
 
 export function memberKey(sys: SystemState, index: number): Uint8Array {

@@ -5,21 +5,33 @@
  * change is recorded in `state.events` for the node's history and event stream.
  */
 import { DitenError, ErrorCode, toHex, txId, type Codec, type SignedTx } from '../../ledger/index.js'
-import { bindModel, register, retire, setDesired, sync, twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec, twinSyncCodec, type TwinCall, type TwinResult } from '../../twin/contract.js'
+import {
+  bindModel,
+  register,
+  retire,
+  setDesired,
+  sync,
+  twinBindModelCodec,
+  twinRegisterCodec,
+  twinRetireCodec,
+  twinSetDesiredCodec,
+  twinSyncCodec,
+  type TwinCall,
+  type TwinResult,
+} from '../../twin/contract.js'
 import type { TwinRecord } from '../../twin/record.js'
-import type { ShardState } from './state.js'
 import type { ExecContext, TxKind } from './txkinds.js'
 
-function callOf(state: ShardState, tx: SignedTx, ctx: ExecContext): TwinCall {
+function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
   const sender = toHex(tx.body.sender)
   const spec = ctx.genesis.params.fl.model
   return {
     sender,
-    member: ctx.genesis.members.findIndex((m) => m.publicKey === sender),
+    member: ctx.genesis.members.findIndex(m => m.publicKey === sender),
     time: ctx.time ?? 0,
     txId: toHex(txId(tx.body)),
     model: spec,
-    weights: (hash) => {
+    weights: hash => {
       const l = ctx.models?.lookup(hash)
       if (!l) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${hash.slice(0, 16)}… is not available on this node yet`)
       if (!('weights' in l)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${hash.slice(0, 16)}… breaks ${l.rule}`)
@@ -40,25 +52,36 @@ function guarded<P>(run: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinC
   }
 }
 
-function twinKind<P extends { twinId: string }>(kind: string, codec: Codec<P>, contract: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult): TxKind<P> {
+function twinKind<P extends { twinId: string }>(
+  kind: string,
+  codec: Codec<P>,
+  contract: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult,
+): TxKind<P> {
   const run = guarded(contract)
   return {
     kind,
     codec,
     system: false,
     openSenders: true,
-    shardKey: (p) => p.twinId,
+    shardKey: p => p.twinId,
     // admission runs the contract on the current state (without keeping the result), so a call that
     // cannot apply is refused at once with its reason; a missing model blob is not a reason
     admit(state, sender, p, g) {
       try {
-        run(state.twins, p, { sender, member: g.members.findIndex((m) => m.publicKey === sender), time: Date.now(), txId: '', model: g.params.fl.model, weights: () => new Float32Array(0) })
+        run(state.twins, p, {
+          sender,
+          member: g.members.findIndex(m => m.publicKey === sender),
+          time: Date.now(),
+          txId: '',
+          model: g.params.fl.model,
+          weights: () => new Float32Array(0),
+        })
       } catch (e) {
         if (!(e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) throw e
       }
     },
     apply(state, tx, p, ctx) {
-      const r = run(state.twins, p, callOf(state, tx, ctx))
+      const r = run(state.twins, p, callOf(tx, ctx))
       state.twins.set(r.record.twinId, r.record)
       state.events.push({ ...r.event, shard: state.shard, height: state.height + 1, record: r.record })
     },

@@ -3,11 +3,38 @@
  * changed, so a rejected transaction leaves the state as it was and says why (a code).
  */
 import {
-  DitenError, ErrorCode, array, assertPublicKey, bytes, bytesEqual, defineCodec, fromHex, hex, oneOf, str, struct, toHex, uint, u53, verifySignature,
-  NAME_PATTERN, type Codec, type Genesis, type Infer, type SignedTx,
+  DitenError,
+  ErrorCode,
+  array,
+  assertPublicKey,
+  bytes,
+  bytesEqual,
+  defineCodec,
+  fromHex,
+  hex,
+  oneOf,
+  str,
+  struct,
+  toHex,
+  uint,
+  u53,
+  verifySignature,
+  NAME_PATTERN,
+  type Codec,
+  type Genesis,
+  type Infer,
+  type SignedTx,
 } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
-import { applyFlUpdate, applyFlVerdict, flUpdateCodec, flVerdictCodec, type FlUpdatePayload, type FlVerdictPayload, type ModelSource } from './fl.js'
+import {
+  applyFlUpdate,
+  applyFlVerdict,
+  flUpdateCodec,
+  flVerdictCodec,
+  type FlUpdatePayload,
+  type FlVerdictPayload,
+  type ModelSource,
+} from './fl.js'
 import { TWIN_KINDS } from './twinkinds.js'
 import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
 
@@ -72,14 +99,14 @@ export const stakeVote: TxKind<Infer<typeof votePayload>> = {
     const voter = senderIndex(s, tx)
     const max = ctx.genesis.params.consensus.maxVoteCandidates
     if (p.candidates.length > max) throw txError(ErrorCode.TX_INVALID, `a vote names at most ${max} candidates, got ${p.candidates.length}`)
-    const idx = p.candidates.map((name) => {
-      const i = s.members.findIndex((m) => m.name === name && m.removed === 0)
+    const idx = p.candidates.map(name => {
+      const i = s.members.findIndex(m => m.name === name && m.removed === 0)
       if (i < 0) throw txError(ErrorCode.TX_INVALID, `unknown candidate "${name}"`)
       return i
     })
     if (new Set(idx).size !== idx.length) throw txError(ErrorCode.TX_INVALID, 'a candidate is named twice')
     const candidates = idx.sort((a, b) => a - b)
-    const others = s.votes.filter((v) => v.voter !== voter)
+    const others = s.votes.filter(v => v.voter !== voter)
     s.votes = candidates.length > 0 ? [...others, { voter, candidates }].sort((a, b) => a.voter - b.voter) : others
   },
 }
@@ -111,8 +138,9 @@ export const memberConfig: TxKind<Infer<typeof configPayload>> = {
     senderIndex(s, tx)
     const c = p.change
     if (c.chainId !== ctx.genesis.chainId) throw txError(ErrorCode.TX_INVALID, 'the change names another chain')
-    if (c.configVersion !== s.configVersion) throw txError(ErrorCode.TX_INVALID, `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`)
-    const live = s.members.filter((m) => m.removed === 0)
+    if (c.configVersion !== s.configVersion)
+      throw txError(ErrorCode.TX_INVALID, `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`)
+    const live = s.members.filter(m => m.removed === 0)
     const msg = memberChangeCodec.encode(c)
     const signers = new Set<string>()
     for (const a of p.approvals) {
@@ -121,19 +149,31 @@ export const memberConfig: TxKind<Infer<typeof configPayload>> = {
       if (verifySignature(a.signer, MEMBER_CHANGE_DOMAIN, msg, a.sig)) signers.add(k)
     }
     const need = Math.ceil((2 * live.length) / 3)
-    if (signers.size < need) throw txError(ErrorCode.TX_INVALID, `${signers.size} valid member approvals, ${need} (2/3 of ${live.length}) needed`)
-    const existing = s.members.findIndex((m) => m.publicKey === c.publicKey || m.name === c.name)
+    if (signers.size < need)
+      throw txError(ErrorCode.TX_INVALID, `${signers.size} valid member approvals, ${need} (2/3 of ${live.length}) needed`)
+    const existing = s.members.findIndex(m => m.publicKey === c.publicKey || m.name === c.name)
     if (c.action === 'add') {
       assertPublicKey(fromHex(c.publicKey), 'change.publicKey')
-      if (existing >= 0 && s.members[existing]!.removed === 0) throw txError(ErrorCode.TX_INVALID, `member "${c.name}" or its key already exists`)
+      if (existing >= 0 && s.members[existing]!.removed === 0)
+        throw txError(ErrorCode.TX_INVALID, `member "${c.name}" or its key already exists`)
       if (s.members.length >= 1024) throw txError(ErrorCode.TX_INVALID, 'the member table is full')
-      s.members.push({ name: c.name, publicKey: c.publicKey, dataSize: c.dataSize, stake: 0, encBp: c.encBp, rouBp: c.rouBp, jailedUntil: 0, removed: 0, counters: emptyCounters() })
+      s.members.push({
+        name: c.name,
+        publicKey: c.publicKey,
+        dataSize: c.dataSize,
+        stake: 0,
+        encBp: c.encBp,
+        rouBp: c.rouBp,
+        jailedUntil: 0,
+        removed: 0,
+        counters: emptyCounters(),
+      })
     } else {
-      const i = s.members.findIndex((m) => m.publicKey === c.publicKey && m.name === c.name && m.removed === 0)
+      const i = s.members.findIndex(m => m.publicKey === c.publicKey && m.name === c.name && m.removed === 0)
       if (i < 0) throw txError(ErrorCode.TX_INVALID, `no member "${c.name}" with that key`)
       if (live.length <= 1) throw txError(ErrorCode.TX_INVALID, 'cannot remove the last member')
       s.members[i]!.removed = 1
-      s.votes = s.votes.filter((v) => v.voter !== i).map((v) => ({ ...v, candidates: v.candidates.filter((x) => x !== i) }))
+      s.votes = s.votes.filter(v => v.voter !== i).map(v => ({ ...v, candidates: v.candidates.filter(x => x !== i) }))
     }
     s.configVersion++
   },
@@ -157,12 +197,21 @@ export const evidence: TxKind<Infer<typeof evidencePayloadType>> = {
     // only offences a real committee seat could commit, recently: a member cannot feed the chain
     // made-up heights or shards, and one conviction per jail term bounds what is recorded
     if (o.shard >= ctx.genesis.committees) throw txError(ErrorCode.TX_BAD_EVIDENCE, `shard ${o.shard} does not exist`)
-    if (!s.elections.some((e) => e.committees[o.shard]?.includes(i))) throw txError(ErrorCode.TX_BAD_EVIDENCE, `the offender holds no seat on shard ${o.shard} in the current or adjacent epochs`)
+    if (!s.elections.some(e => e.committees[o.shard]?.includes(i)))
+      throw txError(ErrorCode.TX_BAD_EVIDENCE, `the offender holds no seat on shard ${o.shard} in the current or adjacent epochs`)
     const window = EVIDENCE_MAX_AGE_EPOCHS * ctx.genesis.params.consensus.epochLength
-    if (o.shard === 0 && (o.height > state.height + 1 || o.height + window < state.height)) throw txError(ErrorCode.TX_BAD_EVIDENCE, `height ${o.height} is not within the last ${window} heights of shard 0 (at ${state.height})`)
-    if (s.evidence.some((k) => bytesEqual(k, o.key))) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, 'this offence was already punished')
+    if (o.shard === 0 && (o.height > state.height + 1 || o.height + window < state.height))
+      throw txError(
+        ErrorCode.TX_BAD_EVIDENCE,
+        `height ${o.height} is not within the last ${window} heights of shard 0 (at ${state.height})`,
+      )
+    if (s.evidence.some(k => bytesEqual(k, o.key))) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, 'this offence was already punished')
     const m = s.members[i]!
-    if (m.jailedUntil > ctx.epoch) throw txError(ErrorCode.TX_DUPLICATE_EVIDENCE, `the offender is already jailed until epoch ${m.jailedUntil}: one conviction per jail term`)
+    if (m.jailedUntil > ctx.epoch)
+      throw txError(
+        ErrorCode.TX_DUPLICATE_EVIDENCE,
+        `the offender is already jailed until epoch ${m.jailedUntil}: one conviction per jail term`,
+      )
     const slash = Math.floor((m.stake * ctx.genesis.params.stake.slashBp) / 10_000)
     m.stake -= slash
     m.jailedUntil = Math.max(m.jailedUntil, ctx.epoch + ctx.genesis.params.stake.jailEpochs + 1)
@@ -191,5 +240,7 @@ export const flVerdict: TxKind<FlVerdictPayload> = {
   },
 }
 
-export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map([dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict, ...TWIN_KINDS].map((k) => [k.kind, k]))
-
+// biome-ignore lint/suspicious/noExplicitAny: a table of kinds with different payload types
+export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map(
+  [dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict, ...TWIN_KINDS].map(k => [k.kind, k]),
+)

@@ -116,7 +116,10 @@ export class TendermintMachine {
     if (validator < 0 || validator >= this.cfg.n) return []
     const tallies = type === 'prevote' ? this.prevotes : this.precommits
     let t = tallies.get(round)
-    if (!t) tallies.set(round, (t = new Tally()))
+    if (!t) {
+      t = new Tally()
+      tallies.set(round, t)
+    }
     if (t.votes.has(validator)) return []
     t.votes.set(validator, hash)
     this.hear(round, validator)
@@ -153,7 +156,10 @@ export class TendermintMachine {
 
   private hear(round: number, validator: number): void {
     let s = this.heard.get(round)
-    if (!s) this.heard.set(round, (s = new Set()))
+    if (!s) {
+      s = new Set()
+      this.heard.set(round, s)
+    }
     s.add(validator)
   }
 

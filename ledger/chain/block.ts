@@ -105,7 +105,9 @@ export function headerHash(h: Header): Uint8Array {
 /** Merkle-free but canonical: the hash of the ordered list of tx ids. */
 export function txRootOf(txIds: Uint8Array[]): Uint8Array {
   const all = new Uint8Array(32 * txIds.length)
-  txIds.forEach((id, i) => all.set(id, 32 * i))
+  txIds.forEach((id, i) => {
+    all.set(id, 32 * i)
+  })
   return taggedHash('txroot', all)
 }
 

@@ -24,7 +24,12 @@ export const memberType = struct({
 export type GenesisMember = Infer<typeof memberType>
 
 const genesisStruct = struct({
-  chainId: str({ min: 1, max: 64, pattern: /^[a-z0-9][a-z0-9._-]*$/, format: 'a chain id of lower-case letters, digits, ".", "_" and "-"' }),
+  chainId: str({
+    min: 1,
+    max: 64,
+    pattern: /^[a-z0-9][a-z0-9._-]*$/,
+    format: 'a chain id of lower-case letters, digits, ".", "_" and "-"',
+  }),
   /** unix milliseconds */
   genesisTime: uint(),
   members: array(memberType, { min: 1, max: 1024 }),
@@ -56,16 +61,20 @@ export const genesisType = refine(genesisStruct, (g, path) => {
     names.add(m.name)
     keys.add(m.publicKey)
     const expected = initialStake(m.dataSize, total, g.params.stake.initialSupply)
-    if (m.stake !== expected) invalid(`${at}.stake`, `expected ${expected} = floor(dataSize / Σ dataSize · initialSupply) (seed 001 eq. 6), got ${m.stake}`)
+    if (m.stake !== expected)
+      invalid(`${at}.stake`, `expected ${expected} = floor(dataSize / Σ dataSize · initialSupply) (seed 001 eq. 6), got ${m.stake}`)
   })
   if (g.delegates > g.members.length) invalid(`${path}.delegates`, `${g.delegates} delegates but only ${g.members.length} members`)
-  if (g.committees > g.delegates) invalid(`${path}.committees`, `${g.committees} committees need at least as many delegates, got ${g.delegates}`)
+  if (g.committees > g.delegates)
+    invalid(`${path}.committees`, `${g.committees} committees need at least as many delegates, got ${g.delegates}`)
   const r = g.params.reputation
   const sum = r.wEncBp + r.wRouBp + r.wPropBp + r.wHistBp
   if (sum !== 10_000) invalid(`${path}.params.reputation`, `weights must sum to 10000 basis points, got ${sum}`)
   const t = g.params.tangle
-  if (t.cap < Math.max(t.cwThreshold, 2 * t.bandWeight)) invalid(`${path}.params.tangle.cap`, `must be ≥ max(cwThreshold, 2·bandWeight) = ${Math.max(t.cwThreshold, 2 * t.bandWeight)}`)
-  if (t.minApprovingMembers > g.members.length) invalid(`${path}.params.tangle.minApprovingMembers`, `${t.minApprovingMembers} exceeds the ${g.members.length} members`)
+  if (t.cap < Math.max(t.cwThreshold, 2 * t.bandWeight))
+    invalid(`${path}.params.tangle.cap`, `must be ≥ max(cwThreshold, 2·bandWeight) = ${Math.max(t.cwThreshold, 2 * t.bandWeight)}`)
+  if (t.minApprovingMembers > g.members.length)
+    invalid(`${path}.params.tangle.minApprovingMembers`, `${t.minApprovingMembers} exceeds the ${g.members.length} members`)
 })
 
 export const genesisCodec = defineCodec('genesis', genesisType, 1 << 20)
@@ -75,7 +84,10 @@ const genesisHashes = new WeakMap<Genesis, Uint8Array>()
 
 export function genesisHash(g: Genesis): Uint8Array {
   let h = genesisHashes.get(g)
-  if (!h) genesisHashes.set(g, (h = taggedHash('genesis', genesisCodec.encode(g))))
+  if (!h) {
+    h = taggedHash('genesis', genesisCodec.encode(g))
+    genesisHashes.set(g, h)
+  }
   return h
 }
 
@@ -104,7 +116,7 @@ export function createGenesis(o: GenesisOptions): Genesis {
   const g: Genesis = {
     chainId: o.chainId,
     genesisTime: o.genesisTime ?? Date.now(),
-    members: o.members.map((m) => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
+    members: o.members.map(m => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
     committees: o.committees ?? 1,
     delegates: o.delegates ?? o.members.length,
     params,
@@ -123,13 +135,14 @@ export function parseGenesis(text: string, source = 'genesis'): Genesis {
   try {
     return genesisType.check(raw, 'genesis')
   } catch (e) {
-    if (e instanceof SchemaError) throw new DitenError(ErrorCode.GENESIS_INVALID, `${source}: ${e.message}`, { path: e.path, cause: e.code })
+    if (e instanceof SchemaError)
+      throw new DitenError(ErrorCode.GENESIS_INVALID, `${source}: ${e.message}`, { path: e.path, cause: e.code })
     throw e
   }
 }
 
 export function genesisToJson(g: Genesis): string {
-  return JSON.stringify(g, null, 2) + '\n'
+  return `${JSON.stringify(g, null, 2)}\n`
 }
 
 export function genesisHashHex(g: Genesis): string {

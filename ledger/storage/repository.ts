@@ -15,12 +15,12 @@ export interface KeyCodec<Id> {
 }
 
 export const u64Keys: KeyCodec<number> = {
-  encode: (n) => u64BE(n),
-  decode: (k) => Number(readU64BE(k)),
+  encode: n => u64BE(n),
+  decode: k => Number(readU64BE(k)),
 }
-export const bytesKeys: KeyCodec<Uint8Array> = { encode: (b) => b, decode: (k) => k }
+export const bytesKeys: KeyCodec<Uint8Array> = { encode: b => b, decode: k => k }
 const utf8 = new TextDecoder()
-export const stringKeys: KeyCodec<string> = { encode: (s) => utf8Bytes(s), decode: (k) => utf8.decode(k) }
+export const stringKeys: KeyCodec<string> = { encode: s => utf8Bytes(s), decode: k => utf8.decode(k) }
 
 export class Repository<Id, T> {
   constructor(
@@ -38,7 +38,10 @@ export class Repository<Id, T> {
     try {
       return this.values.decode(bytes)
     } catch (e) {
-      throw new DitenError(ErrorCode.DB_CORRUPT, `corrupt ${this.values.name} in bucket ${this.bucket} at ${String(id)}: ${describeError(e)}`)
+      throw new DitenError(
+        ErrorCode.DB_CORRUPT,
+        `corrupt ${this.values.name} in bucket ${this.bucket} at ${String(id)}: ${describeError(e)}`,
+      )
     }
   }
 

@@ -156,7 +156,7 @@ export class Tangle {
     this.cwArr[i] = this.opts.cap
     this.missingSet.delete(i)
     // approvable until a valid transaction approves it
-    if (!this.approversAt(i).some((c) => this.walkable(c))) this.tips.add(i)
+    if (!this.approversAt(i).some(c => this.walkable(c))) this.tips.add(i)
   }
 
   add(tx: TangleTxInput): TangleChange {
@@ -251,7 +251,8 @@ export class Tangle {
       }
       for (let e = this.firstEdge[i]!; e >= 0; e = this.edgeNext[e]!) {
         const c = this.edgeChild[e]!
-        if ((this.flags[c]! & (KNOWN | SOLID)) === KNOWN && this.isSolidIdx(this.trunkArr[c]!) && this.isSolidIdx(this.branchArr[c]!)) queue.push(c)
+        if ((this.flags[c]! & (KNOWN | SOLID)) === KNOWN && this.isSolidIdx(this.trunkArr[c]!) && this.isSolidIdx(this.branchArr[c]!))
+          queue.push(c)
       }
     }
   }
@@ -337,7 +338,7 @@ export class Tangle {
 
   /** Transactions referenced as parents but never received: the ones to request. */
   missing(): string[] {
-    return this.missingSet.values().map((i) => this.ids[i]!)
+    return this.missingSet.values().map(i => this.ids[i]!)
   }
 
   // index-level access for the tip-selection walk
@@ -368,6 +369,6 @@ export class Tangle {
   }
   approvers(id: string): string[] {
     const i = this.index.get(id)
-    return i === undefined ? [] : this.approversAt(i).map((c) => this.ids[c]!)
+    return i === undefined ? [] : this.approversAt(i).map(c => this.ids[c]!)
   }
 }

@@ -27,12 +27,12 @@ export interface WalkResult {
 
 /** One step from x: an approver chosen by exp(α(CW − CWmax)), or −1 when x is a tip. */
 export function step(t: Tangle, x: number, alpha: number, rand: () => number): number {
-  const next = t.approversAt(x).filter((y) => t.walkable(y))
+  const next = t.approversAt(x).filter(y => t.walkable(y))
   if (next.length === 0) return -1
   if (next.length === 1) return next[0]!
   let max = -Infinity
   for (const y of next) max = Math.max(max, t.cwAt(y))
-  const w = next.map((y) => Math.exp(alpha * (t.cwAt(y) - max)))
+  const w = next.map(y => Math.exp(alpha * (t.cwAt(y) - max)))
   let r = rand() * w.reduce((a, b) => a + b, 0)
   for (let k = 0; k < next.length; k++) {
     r -= w[k]!
@@ -69,9 +69,9 @@ export function selectTips(t: Tangle, o: WalkOptions): [string, string] {
   if (t.tips.size === 0) throw new RangeError('the tangle has no tips')
   const runs: WalkResult[] = []
   for (let k = 0; k < Math.max(1, o.walkers); k++) runs.push(walk(t, startPoint(t, o), o.alpha, o.rand))
-  const sorted = runs.map((r) => r.steps).sort((a, b) => a - b)
+  const sorted = runs.map(r => r.steps).sort((a, b) => a - b)
   const median = sorted[Math.floor(sorted.length / 2)]!
-  const kept = runs.length >= 3 ? runs.filter((r) => r.steps * 2 >= median) : runs
+  const kept = runs.length >= 3 ? runs.filter(r => r.steps * 2 >= median) : runs
   const tips: number[] = []
   for (const r of kept.length > 0 ? kept : runs) if (!tips.includes(r.tip)) tips.push(r.tip)
   const a = tips[0]!

@@ -1,17 +1,43 @@
 /** Misbehaviours a node can be switched into (fault injection, DESIGN §10). */
-import { NIL_HASH, bytesEqual, headerHash, proposalStubCodec, sign, type Block, type Proposal, type ProposalStub, type SignedVote, type Vote } from '../../ledger/index.js'
+import {
+  NIL_HASH,
+  bytesEqual,
+  headerHash,
+  proposalStubCodec,
+  sign,
+  type Block,
+  type Proposal,
+  type ProposalStub,
+  type SignedVote,
+  type Vote,
+} from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 
 export const BEHAVIOURS = [
-  'equivocate', 'withhold-votes', 'invalid-block', 'silent',
-  'lazy-tips', 'parasite-chain', 'approve-invalid',
+  'equivocate',
+  'withhold-votes',
+  'invalid-block',
+  'silent',
+  'lazy-tips',
+  'parasite-chain',
+  'approve-invalid',
   // twins and network (node/chaos/attacks.ts)
-  'forge-sync', 'replay-sync', 'bad-patch', 'garbage', 'oversize', 'flood',
+  'forge-sync',
+  'replay-sync',
+  'bad-patch',
+  'garbage',
+  'oversize',
+  'flood',
   // catch-up: announces head 2^53 − 1 on every shard and answers block requests with nothing
   'lie-heads',
   // federated learning: every trainer this member hosts misbehaves (node/fl/attacks.ts)
-  'poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy',
+  'poison-noise',
+  'sign-flip',
+  'scale',
+  'label-flip',
+  'free-rider',
+  'lie-accuracy',
 ] as const
 export const FL_ATTACKS = ['poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy'] as const
 export type FlAttack = (typeof FL_ATTACKS)[number]

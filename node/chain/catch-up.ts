@@ -14,7 +14,20 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import {
-  DitenError, ErrorCode, array, blockType, certificateType, defineCodec, describeError, int, packArrayOf, packWire, struct, u32, u53, type Genesis,
+  DitenError,
+  ErrorCode,
+  array,
+  blockType,
+  certificateType,
+  defineCodec,
+  describeError,
+  int,
+  packArrayOf,
+  packWire,
+  struct,
+  u32,
+  u53,
+  type Genesis,
 } from '../../ledger/index.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -60,7 +73,7 @@ export class CatchUp {
   ) {}
 
   async init(): Promise<void> {
-    await this.m.reqresp.handle('blocks', async (req) => {
+    await this.m.reqresp.handle('blocks', async req => {
       const r = rangeRequestCodec.decode(req)
       if (r.shard >= this.o.genesis.committees) throw new DitenError(ErrorCode.NOT_FOUND, `no shard ${r.shard}`)
       if (this.o.answerNothing) return rangeResponseCodec.encode([])
@@ -123,14 +136,19 @@ export class CatchUp {
     try {
       for (;;) {
         const from = chain.height
-        const res = rangeResponseCodec.decode(await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 64 }), { maxResponseBytes: RESPONSE_CAP }))
+        const res = rangeResponseCodec.decode(
+          await this.m.reqresp.request(peer, 'blocks', rangeRequestCodec.encode({ shard, from, count: 64 }), {
+            maxResponseBytes: RESPONSE_CAP,
+          }),
+        )
         if (res.length === 0) break
         for (const f of res) {
           const r = await chain.applyFinalized(f)
           if (r === 'applied') {
             applied++
             this.m.metrics.syncBlocks.inc({ shard: String(shard) })
-          } else if (r === 'ahead') throw new DitenError(ErrorCode.SYNC_FAILED, `peer sent height ${f.block.header.height}, expected ${chain.height}`)
+          } else if (r === 'ahead')
+            throw new DitenError(ErrorCode.SYNC_FAILED, `peer sent height ${f.block.header.height}, expected ${chain.height}`)
         }
       }
       if (applied > 0) this.m.logger.info({ shard, applied, head: chain.head?.height }, 'caught up from a peer')

@@ -3,7 +3,16 @@
  * first proposal per round and the first vote per (round, step, validator) — a second,
  * different one is returned as a conflict for evidence — and this node's own messages.
  */
-import { bytesEqual, fromHex, toHex, type Block, type Certificate, type Proposal, type SignedProposalStub, type SignedVote } from '../../ledger/index.js'
+import {
+  bytesEqual,
+  fromHex,
+  toHex,
+  type Block,
+  type Certificate,
+  type Proposal,
+  type SignedProposalStub,
+  type SignedVote,
+} from '../../ledger/index.js'
 import type { ShardState } from '../../consensus/state/state.js'
 
 export class HeightLog {
@@ -28,7 +37,10 @@ export class HeightLog {
   addVote(validator: number, sv: SignedVote): { fresh: boolean; conflict?: SignedVote } {
     const key = `${sv.vote.round}:${sv.vote.type}`
     let set = this.votes.get(key)
-    if (!set) this.votes.set(key, (set = new Map()))
+    if (!set) {
+      set = new Map()
+      this.votes.set(key, set)
+    }
     const prior = set.get(validator)
     if (prior) return bytesEqual(prior.vote.blockHash, sv.vote.blockHash) ? { fresh: false } : { fresh: false, conflict: prior }
     set.set(validator, sv)

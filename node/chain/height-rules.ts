@@ -18,7 +18,12 @@ interface ShardView {
 export function ignoreIfStale(chain: ShardView, height: number): void {
   const mine = chain.height
   if (height < mine) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
-  if (height > mine + MAX_GOSSIP_LEAD) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_FAR_AHEAD', `height ${height} is ${height - mine} ahead; catch-up will fetch it`)
+  if (height > mine + MAX_GOSSIP_LEAD)
+    throw new GossipValidationError(
+      GossipAction.IGNORE,
+      'TOO_FAR_AHEAD',
+      `height ${height} is ${height - mine} ahead; catch-up will fetch it`,
+    )
 }
 
 /**
@@ -30,6 +35,7 @@ export function ignoreIfStale(chain: ShardView, height: number): void {
 export function requireSeat(chain: ShardView, height: number, key: string): void {
   const held = chain.holdsSeat(key, height)
   if (held === true) return
-  if (held === false && height <= chain.height + 1) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
+  if (held === false && height <= chain.height + 1)
+    throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
   throw new GossipValidationError(GossipAction.IGNORE, 'NO_SEAT', 'the signer holds no seat in the committees known here')
 }

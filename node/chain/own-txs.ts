@@ -51,7 +51,10 @@ export class OwnTxs {
   private async submitNow(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
     const self = toHex(this.d.keypair.publicKey)
     // the shard depends on the kind, the sender and the payload only: no need to sign for it
-    const shard = shardOfTx({ body: { chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce: 0, payload }, sig: new Uint8Array(64) }, this.d.genesis.committees)
+    const shard = shardOfTx(
+      { body: { chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce: 0, payload }, sig: new Uint8Array(64) },
+      this.d.genesis.committees,
+    )
     const line = this.lines.get(shard) ?? []
     const committed = this.d.state(shard).nonces.get(self) ?? 0
     const nonce = Math.max(committed, line.length ? line[line.length - 1]!.nonce + 1 : 0)
@@ -63,21 +66,32 @@ export class OwnTxs {
 
   /** After a commit on `shard`: forget what is done; re-sign the line when its head is doomed. */
   reconcile(shard: number, state: ShardState): void {
-    void this.queue.run(async () => {
-      const next = state.nonces.get(toHex(this.d.keypair.publicKey)) ?? 0
-      const line = (this.lines.get(shard) ?? []).filter((o) => o.nonce >= next)
-      this.lines.set(shard, line)
-      const head = line[0]
-      if (!head) return
-      let why = head.nonce === next ? this.d.dryRun(state, this.sign(head.kind, head.payload, head.nonce)) : new DitenError(ErrorCode.TX_NONCE_GAP, `nonce ${head.nonce} is past ${next}`)
-      const waitingForBlob = why?.code === ErrorCode.FL_BLOB_UNAVAILABLE && Date.now() - head.since <= BLOB_WAIT_MS
-      if (why && (waitingForBlob || (why.code === ErrorCode.TX_NONCE_GAP && head.nonce === next))) why = undefined
-      if (!why) return
-      const rest = head.nonce === next ? line.slice(1) : line
-      this.d.logger.info({ kind: head.kind, nonce: head.nonce, reason: describeError(why), resigned: rest.length }, 'own transaction can no longer apply: re-signing the ones behind it')
-      for (const o of line) this.d.mempools[shard]!.remove(o.id)
-      this.lines.set(shard, [])
-      for (const o of rest) await this.submitNow(o.kind, o.payload).catch((e: unknown) => this.d.logger.debug({ kind: o.kind, err: describeError(e) }, 'own transaction not re-submitted'))
-    }).catch(() => undefined)
+    void this.queue
+      .run(async () => {
+        const next = state.nonces.get(toHex(this.d.keypair.publicKey)) ?? 0
+        const line = (this.lines.get(shard) ?? []).filter(o => o.nonce >= next)
+        this.lines.set(shard, line)
+        const head = line[0]
+        if (!head) return
+        let why =
+          head.nonce === next
+            ? this.d.dryRun(state, this.sign(head.kind, head.payload, head.nonce))
+            : new DitenError(ErrorCode.TX_NONCE_GAP, `nonce ${head.nonce} is past ${next}`)
+        const waitingForBlob = why?.code === ErrorCode.FL_BLOB_UNAVAILABLE && Date.now() - head.since <= BLOB_WAIT_MS
+        if (why && (waitingForBlob || (why.code === ErrorCode.TX_NONCE_GAP && head.nonce === next))) why = undefined
+        if (!why) return
+        const rest = head.nonce === next ? line.slice(1) : line
+        this.d.logger.info(
+          { kind: head.kind, nonce: head.nonce, reason: describeError(why), resigned: rest.length },
+          'own transaction can no longer apply: re-signing the ones behind it',
+        )
+        for (const o of line) this.d.mempools[shard]!.remove(o.id)
+        this.lines.set(shard, [])
+        for (const o of rest)
+          await this.submitNow(o.kind, o.payload).catch((e: unknown) =>
+            this.d.logger.debug({ kind: o.kind, err: describeError(e) }, 'own transaction not re-submitted'),
+          )
+      })
+      .catch(() => undefined)
   }
 }

@@ -38,7 +38,8 @@ export class PoolJanitor {
 
   evict(now = Date.now()): void {
     this.mempools.forEach((pool, shard) => {
-      for (const id of pool.evictExpired(now)) this.record(id, new DitenError(ErrorCode.TX_EXPIRED, 'dropped from the pool: not committed within its time to live'))
+      for (const id of pool.evictExpired(now))
+        this.record(id, new DitenError(ErrorCode.TX_EXPIRED, 'dropped from the pool: not committed within its time to live'))
       this.onSize(shard, pool.size)
     })
   }

@@ -5,8 +5,21 @@
  * checking a finalized block from gossip or catch-up.
  */
 import {
-  DitenError, ErrorCode, bytesEqual, describeError, headerHash, proposalStubCodec, toHex, txId, verifySignature,
-  type Block, type Certificate, type Header, type LinkProof, type Proposal, type SignedVote,
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  describeError,
+  headerHash,
+  proposalStubCodec,
+  toHex,
+  txId,
+  verifySignature,
+  type Block,
+  type Certificate,
+  type Header,
+  type LinkProof,
+  type Proposal,
+  type SignedVote,
 } from '../../ledger/index.js'
 import { buildBlock, proposerOf, validateBlock, type ChainView, type Committee } from '../../consensus/blocks.js'
 import { verifyCertificate, voteSignatureValid } from '../../consensus/certificate.js'
@@ -42,7 +55,7 @@ export function authenticProposal(c: Committee, p: Proposal): { hash: Uint8Array
 export function authenticVote(c: Committee, chainId: string, shard: number, sv: SignedVote): number {
   const v = sv.vote
   if (v.chainId !== chainId || v.shard !== shard) return -1
-  const idx = c.keys.findIndex((k) => bytesEqual(k, v.validator))
+  const idx = c.keys.findIndex(k => bytesEqual(k, v.validator))
   return idx >= 0 && voteSignatureValid(v, sv.sig) ? idx : -1
 }
 
@@ -55,19 +68,51 @@ export const BLOB_WAIT_MS = 30_000
  */
 export function buildProposal(
   base: HeightBase,
-  o: { mempool: Mempool; logger: Logger; lastCommit: Certificate | undefined; proposer: Uint8Array; round: number; time: number; links: LinkProof[] },
+  o: {
+    mempool: Mempool
+    logger: Logger
+    lastCommit: Certificate | undefined
+    proposer: Uint8Array
+    round: number
+    time: number
+    links: LinkProof[]
+  },
 ): { block: Block; state: ShardState; rejected: { id: string; error: DitenError }[] } {
   const t0 = performance.now()
-  const built = buildBlock({ ...base, prev: base.head, lastCommit: o.lastCommit, round: o.round, proposer: o.proposer, time: o.time, candidates: o.mempool.candidates(), links: o.links })
-  const rejected = built.rejected.map((r) => ({ id: toHex(txId(r.tx.body)), error: r.error }))
+  const built = buildBlock({
+    ...base,
+    prev: base.head,
+    lastCommit: o.lastCommit,
+    round: o.round,
+    proposer: o.proposer,
+    time: o.time,
+    candidates: o.mempool.candidates(),
+    links: o.links,
+  })
+  const rejected = built.rejected.map(r => ({ id: toHex(txId(r.tx.body)), error: r.error }))
   // a transaction cannot wait for a model blob for ever (it would hold its sender's later nonces)
   for (const tx of built.waitingForBlob) {
     const id = toHex(txId(tx.body))
-    if ((o.mempool.ageOf(id) ?? 0) > BLOB_WAIT_MS) rejected.push({ id, error: new DitenError(ErrorCode.TX_EXPIRED, `the model blob it needs was not available within ${BLOB_WAIT_MS / 1000} s`) })
+    if ((o.mempool.ageOf(id) ?? 0) > BLOB_WAIT_MS)
+      rejected.push({
+        id,
+        error: new DitenError(ErrorCode.TX_EXPIRED, `the model blob it needs was not available within ${BLOB_WAIT_MS / 1000} s`),
+      })
   }
   for (const r of rejected) o.mempool.remove(r.id)
   // pending: the pool at build time; deferred: candidates waiting for an earlier nonce or a model blob
-  o.logger.debug({ height: built.block.header.height, round: o.round, txs: built.block.txs.length, pending: o.mempool.size, deferred: built.deferred, rejected: rejected.length, ms: Math.round(performance.now() - t0) }, 'block built')
+  o.logger.debug(
+    {
+      height: built.block.header.height,
+      round: o.round,
+      txs: built.block.txs.length,
+      pending: o.mempool.size,
+      deferred: built.deferred,
+      rejected: rejected.length,
+      ms: Math.round(performance.now() - t0),
+    },
+    'block built',
+  )
   return { block: built.block, state: built.state, rejected }
 }
 
@@ -80,7 +125,10 @@ export function validateProposal(base: HeightBase, block: Block, logger: Logger)
     return state
   } catch (e) {
     if (blobsMissing(e)) return 'wait'
-    logger.warn({ shard: base.committee.shard, height: block.header.height, round: block.header.round, err: describeError(e) }, 'invalid proposal')
+    logger.warn(
+      { shard: base.committee.shard, height: block.header.height, round: block.header.round, err: describeError(e) },
+      'invalid proposal',
+    )
     return null
   }
 }
@@ -90,7 +138,13 @@ export function validateProposal(base: HeightBase, block: Block, logger: Logger)
  * the committee for exactly this header; the block is then replayed, unless this node already
  * validated it as a proposal (`validated` by header hash). Missing model blobs are fetched once.
  */
-export async function replayFinalized(base: HeightBase, f: Finalized, chainId: string, fetchModels: () => Promise<void>, validated: (hash: string) => ShardState | null | undefined): Promise<ShardState> {
+export async function replayFinalized(
+  base: HeightBase,
+  f: Finalized,
+  chainId: string,
+  fetchModels: () => Promise<void>,
+  validated: (hash: string) => ShardState | null | undefined,
+): Promise<ShardState> {
   const h = f.block.header
   const hash = headerHash(h)
   verifyCertificate(chainId, f.cert, base.committee.keys, { shard: base.committee.shard, height: h.height, blockHash: hash })

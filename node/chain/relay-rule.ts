@@ -17,7 +17,8 @@ export function checkRelayed(tx: SignedTx, g: Genesis, sigCache: SigCache, state
   const kind = TX_KINDS.get(tx.body.kind)!
   const sender = toHex(tx.body.sender)
   if (!kind.openSenders) {
-    const everMember = g.members.some((m) => m.publicKey === sender) || (stateOf(0).system?.members.some((m) => m.publicKey === sender) ?? false)
+    const everMember =
+      g.members.some(m => m.publicKey === sender) || (stateOf(0).system?.members.some(m => m.publicKey === sender) ?? false)
     if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
     return
   }

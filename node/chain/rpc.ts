@@ -1,5 +1,21 @@
 /** JSON-RPC methods of the chain: tx_submit, tx_get, chain_getHead, chain_getBlock, consensus_status. */
-import { DitenError, ErrorCode, hex, oneOf, optional, signedTxCodec, str, struct, txId, uint, u53, fromHex, describeError, SchemaError } from '../../ledger/index.js'
+import {
+  DitenError,
+  ErrorCode,
+  hex,
+  oneOf,
+  optional,
+  signedTxCodec,
+  str,
+  struct,
+  txId,
+  uint,
+  u53,
+  fromHex,
+  describeError,
+  SchemaError,
+  type SignedTx,
+} from '../../ledger/index.js'
 import { reputationBp } from '../../consensus/reputation.js'
 import { votesReceived } from '../../consensus/election.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
@@ -22,7 +38,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     description: 'submit a signed transaction (hex of its canonical encoding); returns its id',
     params: struct({ tx: str({ min: 2, max: 2 * 70 * 1024, pattern: /^([0-9a-f]{2})+$/, format: 'lower-case hex' }) }),
     handler: async (p: { tx: string }) => {
-      let tx
+      let tx: SignedTx
       try {
         tx = signedTxCodec.decode(fromHex(p.tx))
       } catch (e) {
@@ -51,12 +67,16 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     params: struct({ shard: shardParam, height: u53, format: optional(oneOf(['full', 'ids'] as const)) }),
     handler: async (p: { shard: number; height: number; format?: 'full' | 'ids' }) => {
       const f = await chain.store.blocks.get({ shard: p.shard, height: p.height })
-      if (!f) throw new DitenError(ErrorCode.NOT_FOUND, `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`)
+      if (!f)
+        throw new DitenError(
+          ErrorCode.NOT_FOUND,
+          `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`,
+        )
       // bytes of the block's transactions in their canonical encoding
       const txBytes = f.block.txs.reduce((n, tx) => n + signedTxCodec.encode(tx).length, 0)
       if (p.format === 'ids') {
         const { txs, ...rest } = f.block
-        return toJson({ block: { ...rest, txIds: txs.map((tx) => txId(tx.body)) }, cert: f.cert, txBytes })
+        return toJson({ block: { ...rest, txIds: txs.map(tx => txId(tx.body)) }, cert: f.cert, txBytes })
       }
       return toJson({ ...f, txBytes })
     },
@@ -68,13 +88,22 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
       const totalData = sys.members.reduce((s, m) => s + (m.removed ? 0 : m.dataSize), 0)
       const votes = votesReceived(sys)
       const election = chain.election(sys.epoch)
-      const name = (i: number | undefined) => (i === undefined ? null : sys.members[i]?.name ?? null)
+      const name = (i: number | undefined) => (i === undefined ? null : (sys.members[i]?.name ?? null))
       return {
         epoch: sys.epoch,
         delegates: (election?.delegates ?? []).map(name),
-        shards: chain.shards.map((s) => {
+        shards: chain.shards.map(s => {
           const i = s.info()
-          return { shard: i.shard, height: i.height, round: i.round, step: i.step, epoch: i.epoch, committee: i.committee.map(name), proposer: name(i.proposer), mempool: chain.mempools[i.shard]!.size }
+          return {
+            shard: i.shard,
+            height: i.height,
+            round: i.round,
+            step: i.step,
+            epoch: i.epoch,
+            committee: i.committee.map(name),
+            proposer: name(i.proposer),
+            mempool: chain.mempools[i.shard]!.size,
+          }
         }),
         members: sys.members.map((m, i) => ({
           name: m.name,

@@ -33,7 +33,7 @@ export class CommitteeSeats {
     if (known) return known
     const members = this.view.election(epoch)?.committees[this.shard]
     if (!members) return undefined
-    const keys = new Set(members.map((i) => toHex(this.view.memberKey(i))))
+    const keys = new Set(members.map(i => toHex(this.view.memberKey(i))))
     if (this.byEpoch.size > 8) this.byEpoch.delete(this.byEpoch.keys().next().value!)
     this.byEpoch.set(epoch, keys)
     return keys

@@ -5,9 +5,33 @@
  */
 import { join } from 'node:path'
 import {
-  DitenError, ErrorCode, array, blockType, peekWire, bytesEqual, certificateType, defineCodec, describeError, fromHex, headerHash, optional, proposalType, txId, txRootOf,
-  signedTxType, signedVoteType, struct, toHex, verifySignature, proposalStubCodec, voteCodec,
-  type Genesis, type Header, type Keypair, type LinkProof, type SignedTx,
+  DitenError,
+  ErrorCode,
+  array,
+  blockType,
+  peekWire,
+  bytesEqual,
+  certificateType,
+  defineCodec,
+  describeError,
+  fromHex,
+  headerHash,
+  optional,
+  proposalType,
+  txId,
+  txRootOf,
+  signedTxType,
+  signedVoteType,
+  struct,
+  toHex,
+  verifySignature,
+  proposalStubCodec,
+  voteCodec,
+  type Genesis,
+  type Header,
+  type Keypair,
+  type LinkProof,
+  type SignedTx,
 } from '../../ledger/index.js'
 import { committeeFor, type ChainView } from '../../consensus/blocks.js'
 import { verifyCertificate } from '../../consensus/certificate.js'
@@ -35,7 +59,11 @@ import { SignGuard } from './signer.js'
 import { checkRelayed } from './relay-rule.js'
 import { ChainStore, type Finalized } from './store.js'
 
-export const consensusMsgCodec = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 * 1024 * 1024)
+export const consensusMsgCodec = defineCodec(
+  'consensus',
+  struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }),
+  8 * 1024 * 1024,
+)
 export const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
@@ -83,7 +111,15 @@ export class ChainService implements ChainView {
 
   constructor(
     private readonly opts: ChainServiceOptions,
-    private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; members: MemberSet; peerBook: PeerBook; logger: Logger; metrics: Metrics },
+    private readonly m: {
+      db: LevelStore
+      gossip: Gossip
+      reqresp: ReqResp
+      members: MemberSet
+      peerBook: PeerBook
+      logger: Logger
+      metrics: Metrics
+    },
   ) {
     this.genesis = opts.genesis
     this.store = new ChainStore(m.db)
@@ -94,8 +130,8 @@ export class ChainService implements ChainView {
       genesis: this.genesis,
       keypair: opts.keypair,
       mempools: this.mempools,
-      state: (shard) => this.shards[shard]!.state,
-      submit: (tx) => this.submit(tx),
+      state: shard => this.shards[shard]!.state,
+      submit: tx => this.submit(tx),
       dryRun: (state, tx) => this.dryRun(state, tx),
       logger: m.logger,
     })
@@ -120,7 +156,7 @@ export class ChainService implements ChainView {
   }
 
   heads(): number[] {
-    return this.shards.map((s) => s.head?.height ?? 0)
+    return this.shards.map(s => s.head?.height ?? 0)
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────
@@ -136,7 +172,10 @@ export class ChainService implements ChainView {
       }
       const head = await this.store.head(s)
       if (head && head.block.header.height !== state.height) {
-        throw new DitenError(ErrorCode.DB_CORRUPT, `shard ${s}: stored state is at height ${state.height} but the head block is ${head.block.header.height}`)
+        throw new DitenError(
+          ErrorCode.DB_CORRUPT,
+          `shard ${s}: stored state is at height ${state.height} but the head block is ${head.block.header.height}`,
+        )
       }
       const chain = new ShardChain(s, state, {
         genesis: this.genesis,
@@ -146,11 +185,11 @@ export class ChainService implements ChainView {
         selfMember: this.opts.selfMember,
         byzantine: this.opts.byzantine,
         logger: this.m.logger.child({ shard: s }),
-        publishProposal: (p) => void this.publish({ proposal: p }),
-        publishVote: (v) => void this.publish({ vote: v }),
-        publishBlock: (f) => void this.m.gossip.publish('block', f).catch(() => undefined),
-        submitEvidence: (e) => void this.submitEvidence(e),
-        links: (shard) => this.links(shard),
+        publishProposal: p => void this.publish({ proposal: p }),
+        publishVote: v => void this.publish({ vote: v }),
+        publishBlock: f => void this.m.gossip.publish('block', f).catch(() => undefined),
+        submitEvidence: e => void this.submitEvidence(e),
+        links: shard => this.links(shard),
         onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
         fetchModels: () => this.fetchModels(),
       })
@@ -162,7 +201,16 @@ export class ChainService implements ChainView {
     }
     this.loaded = []
     this.registerGossip()
-    this.catchUp = new CatchUp({ genesis: this.genesis, store: this.store, shards: this.shards, self: toHex(this.opts.keypair.publicKey), answerNothing: this.opts.byzantine.has('lie-heads') }, this.m)
+    this.catchUp = new CatchUp(
+      {
+        genesis: this.genesis,
+        store: this.store,
+        shards: this.shards,
+        self: toHex(this.opts.keypair.publicKey),
+        answerNothing: this.opts.byzantine.has('lie-heads'),
+      },
+      this.m,
+    )
     await this.catchUp.init()
   }
 
@@ -177,7 +225,7 @@ export class ChainService implements ChainView {
     this.catchUp?.stop()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const s of this.shards) s.stop()
-    await Promise.all(this.shards.map((s) => s.idle()))
+    await Promise.all(this.shards.map(s => s.idle()))
   }
 
   // ── transactions ────────────────────────────────────────────────────────────────────
@@ -190,7 +238,8 @@ export class ChainService implements ChainView {
     const sender = toHex(tx.body.sender)
     const kind = TX_KINDS.get(tx.body.kind)!
     if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis)
-    else if (!authorized(state, this.genesis, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    else if (!authorized(state, this.genesis, sender))
+      throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
     this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
@@ -237,7 +286,7 @@ export class ChainService implements ChainView {
 
   /** Reports an equivocation, at most once per offender and epoch (one conviction jails it). */
   private async submitEvidence(e: EvidencePayload): Promise<void> {
-    let offence
+    let offence: ReturnType<typeof checkEvidence>
     try {
       offence = checkEvidence(e, this.genesis.chainId)
     } catch {
@@ -246,8 +295,13 @@ export class ChainService implements ChainView {
     const key = `${toHex(offence.offender)}:${this.systemState().epoch}`
     if (this.reported.has(key)) return
     this.reported.add(key)
-    this.m.logger.warn({ offender: toHex(offence.offender).slice(0, 16), shard: offence.shard, height: offence.height, round: offence.round }, 'equivocation seen: submitting evidence')
-    await this.submitOwn(evidenceKind.kind, evidencePayloadCodec.encode(e)).catch((err: unknown) => this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted'))
+    this.m.logger.warn(
+      { offender: toHex(offence.offender).slice(0, 16), shard: offence.shard, height: offence.height, round: offence.round },
+      'equivocation seen: submitting evidence',
+    )
+    await this.submitOwn(evidenceKind.kind, evidencePayloadCodec.encode(e)).catch((err: unknown) =>
+      this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted'),
+    )
   }
 
   /**
@@ -262,7 +316,11 @@ export class ChainService implements ChainView {
   private dryRun(state: ShardState, tx: SignedTx): DitenError | undefined {
     try {
       const { payload } = checkTx(tx, this.genesis, this.sigCache)
-      applyTx(cloneState(state), tx, payload, { genesis: this.genesis, epoch: state.system?.epoch ?? 0, ...(this.models ? { models: this.models } : {}) })
+      applyTx(cloneState(state), tx, payload, {
+        genesis: this.genesis,
+        epoch: state.system?.epoch ?? 0,
+        ...(this.models ? { models: this.models } : {}),
+      })
       return undefined
     } catch (e) {
       return e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e))
@@ -279,8 +337,14 @@ export class ChainService implements ChainView {
     return out
   }
 
-  private async onCommitted(shard: number, f: Finalized, state: ShardState, ids: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> {
-    const fresh = (state.system?.elections ?? []).filter((e) => !this.elections.has(e.epoch))
+  private async onCommitted(
+    shard: number,
+    f: Finalized,
+    state: ShardState,
+    ids: Uint8Array[],
+    rejected: { id: string; error: DitenError }[],
+  ): Promise<void> {
+    const fresh = (state.system?.elections ?? []).filter(e => !this.elections.has(e.epoch))
     await this.store.commit(f, state, ids, fresh)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)
@@ -294,12 +358,14 @@ export class ChainService implements ChainView {
     this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
     setImmediate(() => this.own.reconcile(shard, state))
     if (state.events.length > 0) this.onTwinEvents(state.events)
-    if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map((e) => e.epoch), committees: fresh.map((e) => e.committees) }, 'new election')
+    if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map(e => e.epoch), committees: fresh.map(e => e.committees) }, 'new election')
   }
 
   // ── gossip ──────────────────────────────────────────────────────────────────────────
   private async publish(msg: { proposal?: unknown; vote?: unknown }): Promise<void> {
-    await this.m.gossip.publish('consensus', msg as never).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))
+    await this.m.gossip
+      .publish('consensus', msg as never)
+      .catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))
   }
 
   private registerGossip(): void {
@@ -309,14 +375,14 @@ export class ChainService implements ChainView {
       codec: txBatchCodec,
       // a member forwards only transactions it admitted: one bad signature, kind or chain, or a
       // refusal no honest member could have missed (forged twin call, bad patch, unknown sender) → reject
-      validate: async (batch) => {
+      validate: async batch => {
         // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
         for (let i = 0; i < batch.length; i++) {
-          if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise((r) => setImmediate(r))
-          checkRelayed(batch[i]!, this.genesis, this.sigCache, (shard) => this.shards[shard]!.state)
+          if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise(r => setImmediate(r))
+          checkRelayed(batch[i]!, this.genesis, this.sigCache, shard => this.shards[shard]!.state)
         }
       },
-      onMessage: (batch) => {
+      onMessage: batch => {
         for (const tx of batch) {
           try {
             this.admit(tx)
@@ -329,7 +395,7 @@ export class ChainService implements ChainView {
     this.m.gossip.register({
       name: 'consensus',
       codec: consensusMsgCodec,
-      validate: (m) => {
+      validate: m => {
         const reject = (why: string) => {
           throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, why)
         }
@@ -337,7 +403,7 @@ export class ChainService implements ChainView {
         if (m.proposal) {
           const s = m.proposal.stub
           if (s.chainId !== g.chainId || s.shard >= g.committees) reject('wrong chain or shard')
-          if (!this.m.members.all().some((x) => x.publicKey === toHex(s.proposer))) reject('proposer is not a member')
+          if (!this.m.members.all().some(x => x.publicKey === toHex(s.proposer))) reject('proposer is not a member')
           if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) reject('bad proposal signature')
           if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) reject('block does not match the signed hash')
           ignoreIfStale(this.shards[s.shard]!, s.height)
@@ -345,13 +411,13 @@ export class ChainService implements ChainView {
         } else {
           const v = m.vote!.vote
           if (v.chainId !== g.chainId || v.shard >= g.committees) reject('wrong chain or shard')
-          if (!this.m.members.all().some((x) => x.publicKey === toHex(v.validator))) reject('validator is not a member')
+          if (!this.m.members.all().some(x => x.publicKey === toHex(v.validator))) reject('validator is not a member')
           if (!verifySignature(v.validator, VOTE_DOMAIN, voteCodec.encode(v), m.vote!.sig)) reject('bad vote signature')
           ignoreIfStale(this.shards[v.shard]!, v.height)
           requireSeat(this.shards[v.shard]!, v.height, toHex(v.validator))
         }
       },
-      onMessage: (m) => {
+      onMessage: m => {
         if (m.proposal) this.shards[m.proposal.stub.shard]!.onProposal(m.proposal)
         else this.shards[m.vote!.vote.shard]!.onVote(m.vote!)
       },
@@ -360,16 +426,20 @@ export class ChainService implements ChainView {
       name: 'block',
       codec: finalizedCodec,
       // a committee member decided the block itself: skip decoding ~1 MB it has (finalized → block → header: chainId, shard, height)
-      peek: (data) => {
+      peek: data => {
         const p = peekWire(data, 2, 3)
-        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number') ignoreIfStale(this.shards[p[1]]!, p[2] + 1)
+        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number')
+          ignoreIfStale(this.shards[p[1]]!, p[2] + 1)
       },
-      validate: (f) => {
+      validate: f => {
         const h = f.block.header
-        if (h.chainId !== g.chainId || h.shard >= g.committees) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')
-        if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
+        if (h.chainId !== g.chainId || h.shard >= g.committees)
+          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')
+        if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height)
+          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
         // the body must be the one the header commits to, or the relay is passing on a forgery
-        if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map((tx) => txId(tx.body))))) throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
+        if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map(tx => txId(tx.body)))))
+          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
         ignoreIfStale(this.shards[h.shard]!, h.height + 1)
         // the block this node applies next: its committee is known here, so a forged certificate is caught before it is relayed
         const chain = this.shards[h.shard]!
@@ -384,10 +454,14 @@ export class ChainService implements ChainView {
       },
       onMessage: (f, _author, source) => {
         this.shards[f.block.header.shard]!.applyFinalized(f).then(
-          (r) => {
+          r => {
             if (r === 'ahead') void this.catchUp.sync(f.block.header.shard, source)
           },
-          (e: unknown) => this.m.logger.warn({ shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) }, 'finalized block refused'),
+          (e: unknown) =>
+            this.m.logger.warn(
+              { shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) },
+              'finalized block refused',
+            ),
         )
       },
     })

@@ -23,7 +23,13 @@ export interface ShardChainDeps {
   submitEvidence(e: EvidencePayload): void
   /** crossLink proofs for a block of this shard (other shards' finalized headers) */
   links(shard: number): LinkProof[]
-  onCommitted(shard: number, f: Finalized, state: ShardState, txIds: Uint8Array[], rejected: { id: string; error: DitenError }[]): Promise<void> | void
+  onCommitted(
+    shard: number,
+    f: Finalized,
+    state: ShardState,
+    txIds: Uint8Array[],
+    rejected: { id: string; error: DitenError }[],
+  ): Promise<void> | void
   /** fetches the model blobs a validation missed (FL_BLOB_UNAVAILABLE) */
   fetchModels(): Promise<void>
 }

@@ -6,8 +6,23 @@
  * as an observer and finalizes from the same messages (or from finalized-block gossip).
  */
 import {
-  DitenError, ErrorCode, NIL_HASH, VoteType, bytesEqual, describeError, fromHex, headerHash, toHex, txId,
-  type Block, type Certificate, type Header, type Proposal, type ProposalStub, type SignedVote, type Vote,
+  DitenError,
+  ErrorCode,
+  NIL_HASH,
+  VoteType,
+  bytesEqual,
+  describeError,
+  fromHex,
+  headerHash,
+  toHex,
+  txId,
+  type Block,
+  type Certificate,
+  type Header,
+  type Proposal,
+  type ProposalStub,
+  type SignedVote,
+  type Vote,
 } from '../../ledger/index.js'
 import { committeeFor, proposerOf, type Committee } from '../../consensus/blocks.js'
 import { proposalEvidence, voteEvidence } from '../../consensus/evidence.js'
@@ -28,7 +43,6 @@ import { Rebroadcast } from './rebroadcast.js'
 const MAX_ROUNDS_AHEAD = 16
 /** with no progress for this long, a node sends its own messages of the current height again */
 const REBROADCAST_MS = 2000
-
 
 export class ShardChain {
   head: Header | undefined
@@ -105,7 +119,14 @@ export class ShardChain {
     const step = async () => {
       if (!this.stopped) await fn()
     }
-    this.queue.run(step).catch((e: unknown) => this.d.logger.error({ shard: this.shard, height: this.height, err: describeError(e), stack: (e as Error).stack }, 'consensus step failed'))
+    this.queue
+      .run(step)
+      .catch((e: unknown) =>
+        this.d.logger.error(
+          { shard: this.shard, height: this.height, err: describeError(e), stack: (e as Error).stack },
+          'consensus step failed',
+        ),
+      )
   }
 
   /** Resolves once every queued input has been handled (tests, shutdown). */
@@ -136,7 +157,7 @@ export class ShardChain {
     this.machine = new TendermintMachine({
       n: c.members.length,
       self: this.selfIndex,
-      proposer: (r) => proposerOf(c, r),
+      proposer: r => proposerOf(c, r),
       timeouts: { proposeMs: t.timeoutProposeMs, voteMs: t.timeoutVoteMs, deltaMs: t.timeoutDeltaMs },
     })
     // restarted mid-height: keep the lock, never re-enter a round we signed in
@@ -194,7 +215,9 @@ export class ShardChain {
     const valid = this.validate(hex, p.block)
     if (valid === 'wait' && attempt < 3) {
       const height = this.height
-      void this.d.fetchModels().finally(() => this.enqueue(() => void (this.height === height && this.machine && this.consider(p, hex, proposerIdx, attempt + 1))))
+      void this.d
+        .fetchModels()
+        .finally(() => this.enqueue(() => void (this.height === height && this.machine && this.consider(p, hex, proposerIdx, attempt + 1))))
       return
     }
     this.run(this.machine!.onProposal(p.stub.round, hex, p.stub.validRound, valid !== null && valid !== 'wait', proposerIdx))
@@ -260,7 +283,12 @@ export class ShardChain {
     const m = this.machine!
     const lockedBlock = m.lockedValue ? this.log.blocks.get(m.lockedValue) : undefined
     const validBlock = m.validValue ? this.log.blocks.get(m.validValue) : undefined
-    return { lockedRound: m.lockedRound, ...(lockedBlock ? { lockedBlock } : {}), validRound: m.validRound, ...(validBlock ? { validBlock } : {}) }
+    return {
+      lockedRound: m.lockedRound,
+      ...(lockedBlock ? { lockedBlock } : {}),
+      validRound: m.validRound,
+      ...(validBlock ? { validBlock } : {}),
+    }
   }
 
   private async propose(round: number, validValue: string | null, validRound: number): Promise<void> {
@@ -273,7 +301,15 @@ export class ShardChain {
       block = this.build(round, Date.now())
       if (this.d.byzantine.has('invalid-block')) block = corrupted(block)
     }
-    const stub: ProposalStub = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, validRound: validValue ? validRound : -1, blockHash: headerHash(block.header), proposer: c.keys[this.selfIndex]! }
+    const stub: ProposalStub = {
+      chainId: this.d.genesis.chainId,
+      shard: this.shard,
+      height: this.height,
+      round,
+      validRound: validValue ? validRound : -1,
+      blockHash: headerHash(block.header),
+      proposer: c.keys[this.selfIndex]!,
+    }
     const sig = await this.d.guard.signProposal(stub, this.lockRecord())
     if (!sig) {
       this.d.logger.warn({ shard: this.shard, height: this.height, round }, 'refusing to sign a second proposal for this round')
@@ -281,14 +317,23 @@ export class ShardChain {
     }
     const proposal: Proposal = { stub, sig, block }
     this.d.logger.debug({ height: this.height, round, txs: block.txs.length, reused: validValue !== null }, 'proposing')
-    if (this.d.byzantine.has('equivocate')) this.d.publishProposal(secondProposal(stub, this.build(round, Date.now() + 1), this.d.guard.keypair.secretKey))
+    if (this.d.byzantine.has('equivocate'))
+      this.d.publishProposal(secondProposal(stub, this.build(round, Date.now() + 1), this.d.guard.keypair.secretKey))
     this.d.publishProposal(proposal)
     this.log.mine.proposals.push(proposal)
     this.handleProposal(proposal)
   }
 
   private build(round: number, time: number): Block {
-    const built = buildProposal(this.base(), { mempool: this.d.mempool, logger: this.d.logger, lastCommit: this.headCert, proposer: this.committee!.keys[this.selfIndex]!, round, time, links: this.d.links(this.shard) })
+    const built = buildProposal(this.base(), {
+      mempool: this.d.mempool,
+      logger: this.d.logger,
+      lastCommit: this.headCert,
+      proposer: this.committee!.keys[this.selfIndex]!,
+      round,
+      time,
+      links: this.d.links(this.shard),
+    })
     this.lastRejected = built.rejected
     this.log.validated.set(toHex(headerHash(built.block.header)), built.state)
     return built.block
@@ -297,7 +342,15 @@ export class ShardChain {
   private async vote(type: 'prevote' | 'precommit', round: number, hash: string): Promise<void> {
     if (this.d.byzantine.has('withhold-votes') || !this.machine || this.selfIndex < 0) return
     const blockHash = hash === NIL ? NIL_HASH : fromHex(hash)
-    const vote: Vote = { chainId: this.d.genesis.chainId, shard: this.shard, height: this.height, round, type: type === 'prevote' ? VoteType.prevote : VoteType.precommit, blockHash, validator: this.committee!.keys[this.selfIndex]! }
+    const vote: Vote = {
+      chainId: this.d.genesis.chainId,
+      shard: this.shard,
+      height: this.height,
+      round,
+      type: type === 'prevote' ? VoteType.prevote : VoteType.precommit,
+      blockHash,
+      validator: this.committee!.keys[this.selfIndex]!,
+    }
     const sig = await this.d.guard.signVote(vote, this.lockRecord())
     if (!sig) {
       this.d.logger.warn({ shard: this.shard, height: this.height, round, type }, 'refusing to sign a conflicting vote')
@@ -333,9 +386,12 @@ export class ShardChain {
     const h = f.block.header
     if (h.height < this.height) return 'old'
     if (h.height > this.height) return 'ahead'
-    const committee = this.committee?.height === this.height ? this.committee : committeeFor(this.d.view, this.shard, this.height, this.head)
+    const committee =
+      this.committee?.height === this.height ? this.committee : committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!committee) throw new DitenError(ErrorCode.SYNC_FAILED, `no committee known for shard ${this.shard} height ${this.height}`)
-    const state = await replayFinalized({ ...this.base(), committee }, f, this.d.genesis.chainId, this.d.fetchModels, (hash) => this.log.validated.get(hash))
+    const state = await replayFinalized({ ...this.base(), committee }, f, this.d.genesis.chainId, this.d.fetchModels, hash =>
+      this.log.validated.get(hash),
+    )
     this.committee = committee
     await this.commit(f, state)
     return 'applied'
@@ -344,9 +400,12 @@ export class ShardChain {
   private async commit(f: Finalized, state: ShardState): Promise<void> {
     const h = f.block.header
     const t0 = performance.now()
-    const ids = f.block.txs.map((tx) => txId(tx.body))
+    const ids = f.block.txs.map(tx => txId(tx.body))
     await this.d.onCommitted(this.shard, f, state, ids, this.lastRejected)
-    this.d.logger.debug({ height: h.height, txs: ids.length, ms: Math.round(performance.now() - t0), sinceStart: Date.now() - this.heightStartedAt }, 'committed')
+    this.d.logger.debug(
+      { height: h.height, txs: ids.length, ms: Math.round(performance.now() - t0), sinceStart: Date.now() - this.heightStartedAt },
+      'committed',
+    )
     this.lastRejected = []
     this.state = state
     this.head = h
@@ -356,7 +415,7 @@ export class ShardChain {
     for (const l of h.crossLinks) this.linked.set(l.shard, l.height)
     this.height = h.height + 1
     for (const id of ids) this.d.mempool.remove(toHex(id))
-    this.d.mempool.pruneNonces((sender) => state.nonces.get(sender) ?? 0)
+    this.d.mempool.pruneNonces(sender => state.nonces.get(sender) ?? 0)
     this.machine = undefined
     this.clearTimers()
     this.scheduleNextHeight()

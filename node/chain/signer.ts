@@ -12,7 +12,21 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { bytesEqual, DitenError, ErrorCode, VoteType, describeError, headerHash, proposalStubCodec, sign, toHex, type Block, type Keypair, type ProposalStub, type Vote } from '../../ledger/index.js'
+import {
+  bytesEqual,
+  DitenError,
+  ErrorCode,
+  VoteType,
+  describeError,
+  headerHash,
+  proposalStubCodec,
+  sign,
+  toHex,
+  type Block,
+  type Keypair,
+  type ProposalStub,
+  type Vote,
+} from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 import { signStateCodec, type ChainStore, type SignState } from './store.js'
@@ -54,14 +68,18 @@ export class SignGuard {
         this.last = signStateCodec.decode(bytes)
       } catch (e) {
         // signing without knowing what was signed could equivocate: refuse to start instead
-        throw new DitenError(ErrorCode.DB_CORRUPT, `double-sign record ${this.file} is unreadable (${describeError(e)}); restore it or remove it only if this key signed nothing at later heights`)
+        throw new DitenError(
+          ErrorCode.DB_CORRUPT,
+          `double-sign record ${this.file} is unreadable (${describeError(e)}); restore it or remove it only if this key signed nothing at later heights`,
+        )
       }
     } else {
       this.last = await this.legacy?.signStates.get(this.shard)
     }
     // a valid block that is the locked one is written once (see persist)
     const l = this.last
-    if (l && !l.validBlock && l.lockedBlock && l.validRound >= 0 && l.validRound === l.lockedRound) this.last = { ...l, validBlock: l.lockedBlock }
+    if (l && !l.validBlock && l.lockedBlock && l.validRound >= 0 && l.validRound === l.lockedRound)
+      this.last = { ...l, validBlock: l.lockedBlock }
     return this.last
   }
 
@@ -69,7 +87,13 @@ export class SignGuard {
    * After a restart in the middle of `height`: the blocks and the lock to restore and the first
    * round not signed in; undefined when nothing was signed at that height.
    */
-  resume(height: number): { blocks: Block[]; lock: { lockedValue: string | null; lockedRound: number; validValue: string | null; validRound: number }; round: number } | undefined {
+  resume(height: number):
+    | {
+        blocks: Block[]
+        lock: { lockedValue: string | null; lockedRound: number; validValue: string | null; validRound: number }
+        round: number
+      }
+    | undefined {
     const l = this.last
     if (!l || l.height !== height) return undefined
     const hex = (b: Block | undefined) => (b ? toHex(headerHash(b.header)) : null)
@@ -82,7 +106,8 @@ export class SignGuard {
 
   /** Signs a proposal after persisting the intent; undefined when it would be a second proposal for the round. */
   async signProposal(stub: ProposalStub, lock: Lock): Promise<Uint8Array | undefined> {
-    if (!(await this.allow({ height: stub.height, round: stub.round, step: STEP_PROPOSAL, hash: stub.blockHash, ...lock }))) return undefined
+    if (!(await this.allow({ height: stub.height, round: stub.round, step: STEP_PROPOSAL, hash: stub.blockHash, ...lock })))
+      return undefined
     return sign(this.keypair.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub))
   }
 
@@ -109,7 +134,12 @@ export class SignGuard {
   private persist(s: SignState): void {
     // locking on a polka makes the block both locked and valid in the same round: write it once
     let rec = s
-    if (s.validBlock && s.lockedBlock && s.validRound === s.lockedRound && (s.validBlock === s.lockedBlock || bytesEqual(headerHash(s.validBlock.header), headerHash(s.lockedBlock.header)))) {
+    if (
+      s.validBlock &&
+      s.lockedBlock &&
+      s.validRound === s.lockedRound &&
+      (s.validBlock === s.lockedBlock || bytesEqual(headerHash(s.validBlock.header), headerHash(s.lockedBlock.header)))
+    ) {
       const { validBlock: _, ...rest } = s
       rec = rest
     }

@@ -4,8 +4,27 @@
  * atomic LevelDB batch, so a node killed at any moment reopens at a consistent head.
  */
 import {
-  Bucket, Repository, WriteBatch, blockType, bytes, bytesKeys, certificateType, defineCodec, int, stringKeys, struct, u32, u53,
-  u64Keys, optional, u64BE, readU64BE, concatBytes, type Infer, type KeyCodec, type KvStore,
+  Bucket,
+  Repository,
+  WriteBatch,
+  blockType,
+  bytes,
+  bytesKeys,
+  certificateType,
+  defineCodec,
+  int,
+  stringKeys,
+  struct,
+  u32,
+  u53,
+  u64Keys,
+  optional,
+  u64BE,
+  readU64BE,
+  concatBytes,
+  type Infer,
+  type KeyCodec,
+  type KvStore,
 } from '../../ledger/index.js'
 import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
 import { keepsRecord, twinEventType, type StoredTwinEvent } from '../../twin/record.js'
@@ -13,7 +32,7 @@ import { keepsRecord, twinEventType, type StoredTwinEvent } from '../../twin/rec
 /** History keys sort by twin, then revision: twinId ‖ 0x00 ‖ u64 BE revision. */
 export const twinHistoryKeys: KeyCodec<{ twinId: string; revision: number }> = {
   encode: ({ twinId, revision }) => concatBytes(new TextEncoder().encode(twinId), Uint8Array.of(0), u64BE(revision)),
-  decode: (k) => ({ twinId: new TextDecoder().decode(k.subarray(0, k.length - 9)), revision: Number(readU64BE(k, k.length - 8)) }),
+  decode: k => ({ twinId: new TextDecoder().decode(k.subarray(0, k.length - 9)), revision: Number(readU64BE(k, k.length - 8)) }),
 }
 const twinEventCodec = defineCodec('twinEvent', twinEventType, 512 * 1024)
 
@@ -22,8 +41,9 @@ export type Finalized = Infer<typeof finalizedType>
 const finalizedCodec = defineCodec('finalized', finalizedType, 8 * 1024 * 1024)
 
 const shardHeightKeys: KeyCodec<{ shard: number; height: number }> = {
-  encode: ({ shard, height }) => concatBytes(Uint8Array.of(shard >>> 24, (shard >>> 16) & 0xff, (shard >>> 8) & 0xff, shard & 0xff), u64BE(height)),
-  decode: (k) => ({ shard: new DataView(k.buffer, k.byteOffset).getUint32(0), height: Number(readU64BE(k, 4)) }),
+  encode: ({ shard, height }) =>
+    concatBytes(Uint8Array.of(shard >>> 24, (shard >>> 16) & 0xff, (shard >>> 8) & 0xff, shard & 0xff), u64BE(height)),
+  decode: k => ({ shard: new DataView(k.buffer, k.byteOffset).getUint32(0), height: Number(readU64BE(k, 4)) }),
 }
 
 const stateBlobCodec = defineCodec('stateBlob', bytes({ max: 512 * 1024 * 1024 }), 512 * 1024 * 1024 + 16)
@@ -70,7 +90,13 @@ export class ChainStore {
   }
 
   async head(shard: number): Promise<Finalized | undefined> {
-    for await (const [, f] of this.blocks.entries({ gte: { shard, height: 0 }, lt: { shard: shard + 1, height: 0 }, reverse: true, limit: 1 })) return f
+    for await (const [, f] of this.blocks.entries({
+      gte: { shard, height: 0 },
+      lt: { shard: shard + 1, height: 0 },
+      reverse: true,
+      limit: 1,
+    }))
+      return f
     return undefined
   }
 
@@ -86,7 +112,9 @@ export class ChainStore {
     const b = new WriteBatch()
     b.put(this.blocks, { shard: f.block.header.shard, height: f.block.header.height }, f)
     b.put(this.states, `shard:${state.shard}`, encodeState(state))
-    txIds.forEach((id, index) => b.put(this.txIndex, id, { shard: state.shard, height: state.height, index }))
+    txIds.forEach((id, index) => {
+      b.put(this.txIndex, id, { shard: state.shard, height: state.height, index })
+    })
     for (const e of newElections) b.put(this.elections, e.epoch, e)
     // the block's twin changes, each with the record after it (twin_get at a revision, twin_history)
     for (const e of state.events) {
@@ -96,4 +124,3 @@ export class ChainStore {
     await b.commit(this.db, { sync: true })
   }
 }
-

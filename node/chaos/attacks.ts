@@ -86,7 +86,11 @@ export class NodeAttacks {
   }
 
   counts(): AttackCounts {
-    return { behaviours: [...this.behaviours].filter((b) => (NODE_ATTACKS as readonly string[]).includes(b)), sent: { ...this.sent }, txIds: [...this.txIds] }
+    return {
+      behaviours: [...this.behaviours].filter(b => (NODE_ATTACKS as readonly string[]).includes(b)),
+      sent: { ...this.sent },
+      txIds: [...this.txIds],
+    }
   }
 
   private count(b: NodeAttack, n: number, txs: SignedTx[] = []): void {
@@ -106,10 +110,15 @@ export class NodeAttacks {
     const chainId = this.m.chain.genesis.chainId
     const txs: SignedTx[] = []
     for (const s of this.m.chain.shards) {
-      for (const t of [...s.state.twins.values()].filter((t) => !t.retired).slice(0, 4)) {
+      for (const t of [...s.state.twins.values()].filter(t => !t.retired).slice(0, 4)) {
         const forger = txs.length % 2 === 0 ? generateKeypair() : this.m.keypair
         const payload = twinSyncCodec.encode({ twinId: t.twinId, patch: '{"chaos":{"properties":{"forged":true}}}' })
-        txs.push(signTx({ chainId, kind: 'twin.sync', sender: forger.publicKey, nonce: s.state.nonces.get(toHex(forger.publicKey)) ?? 0, payload }, forger.secretKey))
+        txs.push(
+          signTx(
+            { chainId, kind: 'twin.sync', sender: forger.publicKey, nonce: s.state.nonces.get(toHex(forger.publicKey)) ?? 0, payload },
+            forger.secretKey,
+          ),
+        )
       }
     }
     await this.publishTxs('forge-sync', txs)
@@ -121,7 +130,7 @@ export class NodeAttacks {
     for (const s of this.m.chain.shards) {
       const head = s.state.height
       for (const f of await this.m.chain.store.range(s.shard, Math.max(1, head - 3), 4)) {
-        txs.push(...f.block.txs.filter((tx) => tx.body.kind === 'twin.sync').slice(0, 16))
+        txs.push(...f.block.txs.filter(tx => tx.body.kind === 'twin.sync').slice(0, 16))
       }
     }
     await this.publishTxs('replay-sync', txs)
@@ -133,13 +142,25 @@ export class NodeAttacks {
     if (!this.badDevice) {
       const key = generateKeypair()
       const twinId = `chaos:bad-patch-${toHex(key.publicKey).slice(0, 12)}`
-      const definition = JSON.stringify({ id: 'dtmi:chaos:meter;1', features: { state: { properties: { reading: { type: 'integer', minimum: 0 } } } } })
-      await this.m.chain.submitOwn('twin.register', twinRegisterCodec.encode({ twinId, definition, owner: toHex(key.publicKey), attributes: '{}', features: '{"state":{"properties":{"reading":0}}}' }))
+      const definition = JSON.stringify({
+        id: 'dtmi:chaos:meter;1',
+        features: { state: { properties: { reading: { type: 'integer', minimum: 0 } } } },
+      })
+      await this.m.chain.submitOwn(
+        'twin.register',
+        twinRegisterCodec.encode({
+          twinId,
+          definition,
+          owner: toHex(key.publicKey),
+          attributes: '{}',
+          features: '{"state":{"properties":{"reading":0}}}',
+        }),
+      )
       this.badDevice = { key, twinId }
       return
     }
     const { key, twinId } = this.badDevice
-    const shard = this.m.chain.shards.find((s) => s.state.twins.has(twinId))
+    const shard = this.m.chain.shards.find(s => s.state.twins.has(twinId))
     if (!shard) return // not registered yet
     const nonce = shard.state.nonces.get(toHex(key.publicKey)) ?? 0
     const patches = [
@@ -148,7 +169,9 @@ export class NodeAttacks {
       '{"state":{"properties":{"undeclared":1}}}', // not in the definition
       '{"state":{"properties":{"reading":{"a":{"b":{"c":{"d":{"e":1}}}}}}}}', // too deep
     ]
-    const txs = patches.map((patch) => signTx({ chainId, kind: 'twin.sync', sender: key.publicKey, nonce, payload: twinSyncCodec.encode({ twinId, patch }) }, key.secretKey))
+    const txs = patches.map(patch =>
+      signTx({ chainId, kind: 'twin.sync', sender: key.publicKey, nonce, payload: twinSyncCodec.encode({ twinId, patch }) }, key.secretKey),
+    )
     await this.publishTxs('bad-patch', txs)
   }
 
@@ -175,7 +198,10 @@ export class NodeAttacks {
     const chainId = this.m.chain.genesis.chainId
     const txs = Array.from({ length: 50 }, (_, i) => {
       const k = generateKeypair()
-      return signTx({ chainId, kind: dataNote.kind, sender: k.publicKey, nonce: 0, payload: dataNote.codec.encode({ text: `flood ${i}` }) }, k.secretKey)
+      return signTx(
+        { chainId, kind: dataNote.kind, sender: k.publicKey, nonce: 0, payload: dataNote.codec.encode({ text: `flood ${i}` }) },
+        k.secretKey,
+      )
     })
     this.count('flood', txs.length)
     await this.m.chain.publishTxs(txs)

@@ -37,28 +37,43 @@ export class Cluster {
     readonly net: Network,
     byzantine: Map<string, string[]>,
   ) {
-    this.members = net.nodes.map((node) => ({ node, client: new DitenClient(node.api, { timeoutMs: 5000 }), admin: adminOf(node), behaviours: byzantine.get(node.name) ?? [], proc: undefined, state: 'down', starts: 0 }))
+    this.members = net.nodes.map(node => ({
+      node,
+      client: new DitenClient(node.api, { timeoutMs: 5000 }),
+      admin: adminOf(node),
+      behaviours: byzantine.get(node.name) ?? [],
+      proc: undefined,
+      state: 'down',
+      starts: 0,
+    }))
   }
 
   member(name: string): Member {
-    const m = this.members.find((x) => x.node.name === name)
+    const m = this.members.find(x => x.node.name === name)
     if (!m) throw new Error(`no member ${name}`)
     return m
   }
 
   /** Members with no misbehaviour switch (process faults do not make a node dishonest). */
   honest(): Member[] {
-    return this.members.filter((m) => m.behaviours.length === 0)
+    return this.members.filter(m => m.behaviours.length === 0)
   }
 
   /** Honest members that answer now. */
   reachable(): Member[] {
-    return this.honest().filter((m) => m.state === 'up')
+    return this.honest().filter(m => m.state === 'up')
   }
 
   start(m: Member): void {
     const fd = openSync(join(m.node.nodeDir, 'stdout.log'), 'a')
-    const args = [CLI, 'node', '--config', m.node.configFile, '--chaos-control', ...(m.behaviours.length ? ['--byzantine', m.behaviours.join(',')] : [])]
+    const args = [
+      CLI,
+      'node',
+      '--config',
+      m.node.configFile,
+      '--chaos-control',
+      ...(m.behaviours.length ? ['--byzantine', m.behaviours.join(',')] : []),
+    ]
     m.proc = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true })
     closeSync(fd)
     m.state = 'up'
@@ -73,11 +88,16 @@ export class Cluster {
   async waitConnected(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs
     for (;;) {
-      const up = this.members.filter((m) => m.state === 'up')
-      const st = await Promise.all(up.map((m) => m.client.status().catch(() => undefined)))
-      if (st.every((s) => s && s.memberPeers.connected >= up.length - 1)) return
-      if (Date.now() > until) throw new Error(`nodes not connected within ${timeoutMs} ms: ${st.map((s, i) => `${up[i]!.node.name} ${s ? s.memberPeers.connected : 'down'}`).join(', ')}`)
-      for (const m of up) if (m.proc?.exitCode !== null && m.proc?.exitCode !== undefined) throw new Error(`${m.node.name} exited with code ${m.proc.exitCode}; see ${m.node.nodeDir}/stdout.log`)
+      const up = this.members.filter(m => m.state === 'up')
+      const st = await Promise.all(up.map(m => m.client.status().catch(() => undefined)))
+      if (st.every(s => s && s.memberPeers.connected >= up.length - 1)) return
+      if (Date.now() > until)
+        throw new Error(
+          `nodes not connected within ${timeoutMs} ms: ${st.map((s, i) => `${up[i]!.node.name} ${s ? s.memberPeers.connected : 'down'}`).join(', ')}`,
+        )
+      for (const m of up)
+        if (m.proc?.exitCode !== null && m.proc?.exitCode !== undefined)
+          throw new Error(`${m.node.name} exited with code ${m.proc.exitCode}; see ${m.node.nodeDir}/stdout.log`)
       await sleep(250)
     }
   }
@@ -103,18 +123,18 @@ export class Cluster {
 
   /** SIGTERM to every process (SIGCONT first for paused ones), SIGKILL after 10 s. */
   async stopAll(): Promise<void> {
-    const live = this.members.filter((m) => m.proc && m.proc.exitCode === null && m.proc.signalCode === null)
+    const live = this.members.filter(m => m.proc && m.proc.exitCode === null && m.proc.signalCode === null)
     for (const m of live) {
       if (m.state === 'paused') m.proc!.kill('SIGCONT')
       m.proc!.kill('SIGTERM')
     }
     const until = Date.now() + 10_000
-    while (live.some((m) => m.proc!.exitCode === null && m.proc!.signalCode === null) && Date.now() < until) await sleep(100)
+    while (live.some(m => m.proc!.exitCode === null && m.proc!.signalCode === null) && Date.now() < until) await sleep(100)
     for (const m of live) if (m.proc!.exitCode === null && m.proc!.signalCode === null) m.proc!.kill('SIGKILL')
     for (const m of this.members) m.state = 'down'
   }
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
+  return new Promise(r => setTimeout(r, ms))
 }

@@ -27,18 +27,19 @@ export interface SafetyReport {
 
 /** Compares every honest node's headers and certificate hashes up to the lowest honest head. */
 export async function checkSafety(cluster: Cluster, shards: number): Promise<SafetyReport> {
-  const honest = cluster.honest().filter((m) => m.state === 'up')
+  const honest = cluster.honest().filter(m => m.state === 'up')
   const violations: string[] = []
   const heightsChecked: number[] = []
-  const heads = await Promise.all(honest.map(async (m) => (await m.client.status()).heads))
+  const heads = await Promise.all(honest.map(async m => (await m.client.status()).heads))
   for (let s = 0; s < shards; s++) {
-    const upTo = Math.min(...heads.map((h) => h[s] ?? 0))
+    const upTo = Math.min(...heads.map(h => h[s] ?? 0))
     heightsChecked.push(upTo)
     for (let h = 1; h <= upTo; h++) {
-      const blocks = await Promise.all(honest.map((m) => m.client.call<BlockIds>('chain_getBlock', { shard: s, height: h, format: 'ids' })))
-      const headers = new Set(blocks.map((b) => JSON.stringify(b.block.header)))
-      const certs = new Set(blocks.map((b) => b.cert.blockHash))
-      if (headers.size !== 1) violations.push(`shard ${s} height ${h}: ${headers.size} different headers among ${honest.map((m) => m.node.name).join(', ')}`)
+      const blocks = await Promise.all(honest.map(m => m.client.call<BlockIds>('chain_getBlock', { shard: s, height: h, format: 'ids' })))
+      const headers = new Set(blocks.map(b => JSON.stringify(b.block.header)))
+      const certs = new Set(blocks.map(b => b.cert.blockHash))
+      if (headers.size !== 1)
+        violations.push(`shard ${s} height ${h}: ${headers.size} different headers among ${honest.map(m => m.node.name).join(', ')}`)
       if (certs.size !== 1) violations.push(`shard ${s} height ${h}: certificates for ${certs.size} different blocks`)
     }
   }
@@ -62,7 +63,7 @@ export async function checkIntegrity(cluster: Cluster, shards: number): Promise<
   const violations: string[] = []
   let attackTxs = 0
   let attackTxsCommitted = 0
-  for (const m of cluster.members.filter((x) => x.behaviours.length > 0 && x.state === 'up')) {
+  for (const m of cluster.members.filter(x => x.behaviours.length > 0 && x.state === 'up')) {
     const st = await (await m.admin()).call<{ txIds: string[] }>('chaos_status').catch(() => ({ txIds: [] as string[] }))
     for (const id of new Set(st.txIds)) {
       attackTxs++
@@ -85,11 +86,15 @@ export async function checkIntegrity(cluster: Cluster, shards: number): Promise<
         if (tx.body.kind !== 'twin.sync') continue
         twinCallsScanned++
         const want = nextSeq.get(tx.body.sender) ?? tx.body.nonce
-        if (tx.body.nonce !== want) violations.push(`shard ${s} height ${h}: ${tx.body.kind} from ${tx.body.sender.slice(0, 12)}… has sequence ${tx.body.nonce}, expected ${want}`)
+        if (tx.body.nonce !== want)
+          violations.push(
+            `shard ${s} height ${h}: ${tx.body.kind} from ${tx.body.sender.slice(0, 12)}… has sequence ${tx.body.nonce}, expected ${want}`,
+          )
         nextSeq.set(tx.body.sender, tx.body.nonce + 1)
         const { twinId } = twinSyncCodec.decode(fromHex(tx.body.payload))
         if (!owners.has(twinId)) owners.set(twinId, (await reader.call<{ owner: string }>('twin_get', { twinId })).owner)
-        if (owners.get(twinId) !== tx.body.sender) violations.push(`shard ${s} height ${h}: twin.sync of ${twinId} signed by ${tx.body.sender.slice(0, 12)}…, not its owner`)
+        if (owners.get(twinId) !== tx.body.sender)
+          violations.push(`shard ${s} height ${h}: twin.sync of ${twinId} signed by ${tx.body.sender.slice(0, 12)}…, not its owner`)
       }
     }
   }
@@ -112,18 +117,33 @@ interface ConsensusStatus {
  * (jailedUntil > 0); `distrusted` (poisoners): reputation at or below the election threshold
  * and not among the current delegates.
  */
-export async function checkPunishment(reader: DitenClient, g: Genesis, expect: { punished?: string[]; distrusted?: string[] }): Promise<PunishmentReport> {
+export async function checkPunishment(
+  reader: DitenClient,
+  g: Genesis,
+  expect: { punished?: string[]; distrusted?: string[] },
+): Promise<PunishmentReport> {
   const st = await reader.call<ConsensusStatus>('consensus_status')
   const threshold = g.params.reputation.thresholdBp
   const standing = (node: string) => {
-    const m = st.members.find((x) => x.name === node)!
-    return { node, stake: m.stake, initialStake: g.members.find((x) => x.name === node)?.stake ?? 0, jailedUntilEpoch: m.jailedUntilEpoch, reputationBp: m.reputationBp, elected: st.delegates.includes(node) }
+    const m = st.members.find(x => x.name === node)!
+    return {
+      node,
+      stake: m.stake,
+      initialStake: g.members.find(x => x.name === node)?.stake ?? 0,
+      jailedUntilEpoch: m.jailedUntilEpoch,
+      reputationBp: m.reputationBp,
+      elected: st.delegates.includes(node),
+    }
   }
   const punished = (expect.punished ?? []).map(standing)
   const distrusted = (expect.distrusted ?? []).map(standing)
   const violations = [
-    ...punished.filter((c) => !(c.stake < c.initialStake && c.jailedUntilEpoch > 0)).map((c) => `${c.node} was not punished (stake ${c.stake} of ${c.initialStake}, jailed until epoch ${c.jailedUntilEpoch})`),
-    ...distrusted.filter((c) => !(c.reputationBp <= threshold && !c.elected)).map((c) => `${c.node}: reputation ${c.reputationBp} bp (threshold ${threshold}), elected ${c.elected}`),
+    ...punished
+      .filter(c => !(c.stake < c.initialStake && c.jailedUntilEpoch > 0))
+      .map(c => `${c.node} was not punished (stake ${c.stake} of ${c.initialStake}, jailed until epoch ${c.jailedUntilEpoch})`),
+    ...distrusted
+      .filter(c => !(c.reputationBp <= threshold && !c.elected))
+      .map(c => `${c.node}: reputation ${c.reputationBp} bp (threshold ${threshold}), elected ${c.elected}`),
   ]
   return { checked: [...punished, ...distrusted], violations }
 }

@@ -13,7 +13,10 @@ import { twinSyncCodec } from '../../twin/contract.js'
 import { RpcError } from '../rpc/client.js'
 import { sleep, type Cluster, type Member } from './cluster.js'
 
-const DEFINITION = { id: 'dtmi:chaos:meter;1', features: { state: { properties: { reading: { type: 'integer', minimum: 0 }, seq: { type: 'integer', minimum: 0 } } } } }
+const DEFINITION = {
+  id: 'dtmi:chaos:meter;1',
+  features: { state: { properties: { reading: { type: 'integer', minimum: 0 }, seq: { type: 'integer', minimum: 0 } } } },
+}
 /** a call unknown to the node that took it for this long is sent again */
 const RESUBMIT_AFTER_MS = 8000
 
@@ -59,7 +62,12 @@ export class TwinLoad {
     private readonly rate: number,
     seed: number,
   ) {
-    this.devices = Array.from({ length: twins }, (_, i) => ({ key: generateKeypair(), twinId: `chaos:meter-${seed}-${i}`, seq: 0, busy: false }))
+    this.devices = Array.from({ length: twins }, (_, i) => ({
+      key: generateKeypair(),
+      twinId: `chaos:meter-${seed}-${i}`,
+      seq: 0,
+      busy: false,
+    }))
   }
 
   /** Registers every twin through the honest members (round robin), then waits for the commits. */
@@ -73,11 +81,21 @@ export class TwinLoad {
         [...missing].map(async (i, k) => {
           const d = this.devices[i]!
           const host = hosts[k % hosts.length]!
-          const known = await host.client.call('twin_get', { twinId: d.twinId }).then(() => true, () => false)
+          const known = await host.client.call('twin_get', { twinId: d.twinId }).then(
+            () => true,
+            () => false,
+          )
           if (known) return void missing.delete(i)
           // refusals (TWIN_EXISTS: an earlier attempt landed) and timeouts are retried by the loop
           const admin = await host.admin().catch(() => undefined)
-          await admin?.call('twin_register', { twinId: d.twinId, definition: DEFINITION, owner: toHex(d.key.publicKey), features: { state: { properties: { reading: 0 } } } }).catch(() => undefined)
+          await admin
+            ?.call('twin_register', {
+              twinId: d.twinId,
+              definition: DEFINITION,
+              owner: toHex(d.key.publicKey),
+              features: { state: { properties: { reading: 0 } } },
+            })
+            .catch(() => undefined)
         }),
       )
       if (missing.size > 0) await sleep(500)
@@ -103,11 +121,14 @@ export class TwinLoad {
       const due = Math.floor(((Date.now() - t0) / 1000) * this.rate)
       while (offered < due) {
         offered++
-        const d = this.devices.findIndex((x) => !x.busy)
+        const d = this.devices.findIndex(x => !x.busy)
         if (d < 0) break // every device is waiting for its previous call
         const dev = this.devices[d]!
         dev.busy = true
-        const payload = twinSyncCodec.encode({ twinId: dev.twinId, patch: JSON.stringify({ state: { properties: { reading: offered, seq: dev.seq } } }) })
+        const payload = twinSyncCodec.encode({
+          twinId: dev.twinId,
+          patch: JSON.stringify({ state: { properties: { reading: offered, seq: dev.seq } } }),
+        })
         const tx = signTx({ chainId, kind: 'twin.sync', sender: dev.key.publicKey, nonce: dev.seq, payload }, dev.key.secretKey)
         this.submitted++
         this.track(this.send({ id: toHex(txId(tx.body)), tx, device: d, sentAt: Date.now(), lastSeenAt: Date.now(), node: '' }))
@@ -178,7 +199,9 @@ export class TwinLoad {
       const slice = calls.slice(i, i + 100)
       const m = this.nextNode()
       if (!m) return
-      const st = await Promise.all(slice.map((c) => m.client.call<{ status: string; code?: string }>('tx_get', { id: c.id }).catch(() => undefined)))
+      const st = await Promise.all(
+        slice.map(c => m.client.call<{ status: string; code?: string }>('tx_get', { id: c.id }).catch(() => undefined)),
+      )
       slice.forEach((c, k) => {
         const s = st[k]
         if (!s) return
@@ -209,10 +232,20 @@ export class TwinLoad {
     const committed = this.latencies.length
     const rejected = Object.values(this.rejected).reduce((a, b) => a + b, 0)
     const lostIds = [...this.pending.keys()]
-    return { submitted: this.submitted, committed, rejected: { ...this.rejected }, resubmitted: this.resubmitted, lost: this.submitted - committed - rejected, lostIds, p50Ms: pct(50), p99Ms: pct(99), committedIds: [...this.committedIds] }
+    return {
+      submitted: this.submitted,
+      committed,
+      rejected: { ...this.rejected },
+      resubmitted: this.resubmitted,
+      lost: this.submitted - committed - rejected,
+      lostIds,
+      p50Ms: pct(50),
+      p99Ms: pct(99),
+      committedIds: [...this.committedIds],
+    }
   }
 
   twinIds(): string[] {
-    return this.devices.map((d) => d.twinId)
+    return this.devices.map(d => d.twinId)
   }
 }

@@ -21,9 +21,9 @@ export class HeightSampler {
     this.running = true
     this.loop = (async () => {
       while (this.running) {
-        const up = this.cluster.members.filter((m) => m.state === 'up')
+        const up = this.cluster.members.filter(m => m.state === 'up')
         await Promise.all(
-          up.map(async (m) => {
+          up.map(async m => {
             const s = await m.client.status().catch(() => undefined)
             if (s) this.samples.push({ t: Date.now(), node: m.node.name, heads: s.heads })
           }),
@@ -44,7 +44,9 @@ export function headsAt(samples: Sample[], nodes: Set<string>, t: number, shards
   const best = Array.from({ length: shards }, () => 0)
   for (const s of samples) {
     if (s.t > t || !nodes.has(s.node)) continue
-    s.heads.forEach((h, i) => (best[i] = Math.max(best[i]!, h)))
+    s.heads.forEach((h, i) => {
+      best[i] = Math.max(best[i]!, h)
+    })
   }
   return best
 }

@@ -21,23 +21,36 @@ export interface OutsiderReport {
 }
 
 export async function runOutsider(chainId: string, peers: string[], forMs: number): Promise<OutsiderReport> {
-  const host: Host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], gater: {}, scoreParams: {}, scoreThresholds: {}, maxGossipBytes: 1024 * 1024 })
+  const host: Host = await createHost({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    gater: {},
+    scoreParams: {},
+    scoreThresholds: {},
+    maxGossipBytes: 1024 * 1024,
+  })
   const r: OutsiderReport = { dials: 0, dialsCompleted: 0, connectionsKept: 0, published: 0 }
   for (const name of TOPIC_NAMES) host.services.pubsub.subscribe(topicString(chainId, name))
   const until = Date.now() + forMs
   try {
     while (Date.now() < until) {
       await Promise.all(
-        peers.map(async (p) => {
+        peers.map(async p => {
           r.dials++
-          await host.dial(multiaddr(p), { signal: AbortSignal.timeout(2000) }).then(() => r.dialsCompleted++, () => undefined)
+          await host.dial(multiaddr(p), { signal: AbortSignal.timeout(2000) }).then(
+            () => r.dialsCompleted++,
+            () => undefined,
+          )
         }),
       )
       for (const name of TOPIC_NAMES) {
-        await host.services.pubsub.publish(topicString(chainId, name), randomBytes(256)).then(() => r.published++, () => undefined)
+        await host.services.pubsub.publish(topicString(chainId, name), randomBytes(256)).then(
+          () => r.published++,
+          () => undefined,
+        )
       }
       await sleep(500)
-      r.connectionsKept += host.getConnections().filter((c) => c.status === 'open').length
+      r.connectionsKept += host.getConnections().filter(c => c.status === 'open').length
       await sleep(500)
     }
   } finally {

@@ -28,7 +28,7 @@ export class Partition {
     this.until = Date.now() + ms
     m.dialer.setPaused(true)
     m.logger.warn({ ms }, 'FAULT INJECTION: partitioned from every peer')
-    await Promise.all(m.host.getConnections().map((c) => c.close().catch(() => c.abort(new Error('partition')))))
+    await Promise.all(m.host.getConnections().map(c => c.close().catch(() => c.abort(new Error('partition')))))
     if (this.timer) clearTimeout(this.timer)
     this.timer = setTimeout(() => this.end(), ms)
     return { until: this.until }

@@ -8,8 +8,10 @@ const secs = (ms: number | null | undefined) => (ms === null || ms === undefined
 function faultLine(f: FaultOutcome): string {
   const head = `${f.fault.kind}${f.fault.node ? ` ${f.fault.node}` : ''} at ${f.fault.at} s for ${f.fault.forS} s`
   if (f.error) return `${head}: FAILED TO APPLY (${f.error})`
-  if (f.outsider) return `${head}: ${f.outsider.dials} dials, ${f.outsider.dialsCompleted} completed, ${f.outsider.connectionsKept} connections kept, ${f.outsider.published} publishes`
-  if (f.rpcGarbage) return `${head}: ${f.rpcGarbage.sent} malformed calls, ${f.rpcGarbage.refusedCleanly} refused with a reason, ${f.rpcGarbage.unexpected} unexpected`
+  if (f.outsider)
+    return `${head}: ${f.outsider.dials} dials, ${f.outsider.dialsCompleted} completed, ${f.outsider.connectionsKept} connections kept, ${f.outsider.published} publishes`
+  if (f.rpcGarbage)
+    return `${head}: ${f.rpcGarbage.sent} malformed calls, ${f.rpcGarbage.refusedCleanly} refused with a reason, ${f.rpcGarbage.unexpected} unexpected`
   const parts = [`commits resumed after ${secs(f.resumeMs)}`]
   if (f.catchUpMs !== null || f.fault.node) parts.push(`caught up after ${secs(f.catchUpMs)}`)
   if (f.durable !== undefined) parts.push(f.durable ? 'committed blocks kept' : 'COMMITTED BLOCKS LOST')
@@ -18,19 +20,47 @@ function faultLine(f: FaultOutcome): string {
 
 export function formatRun(r: ChaosReport): string {
   const l = r.load
-  const rejected = Object.entries(l.rejected).map(([c, n]) => `${c}×${n}`).join(', ')
-  const violations = [...r.safety.violations, ...r.integrity.violations, ...r.punishment.violations, ...r.liveness.violations, ...r.permission.violations, ...r.accounting.violations]
+  const rejected = Object.entries(l.rejected)
+    .map(([c, n]) => `${c}×${n}`)
+    .join(', ')
+  const violations = [
+    ...r.safety.violations,
+    ...r.integrity.violations,
+    ...r.punishment.violations,
+    ...r.liveness.violations,
+    ...r.permission.violations,
+    ...r.accounting.violations,
+  ]
   return [
     `${r.scenario} (seed ${r.seed}${r.quick ? ', quick' : ''}): ${r.ok ? 'PASS' : 'FAIL'} in ${secs(r.durationMs)}`,
-    `  network      ${r.nodes} nodes, ${r.shards} shard(s), heads ${r.heads.join('/')}; misbehaving: ${Object.entries(r.byzantine).map(([n, b]) => `${n} (${b.join(', ')})`).join('; ') || 'none'}`,
-    ...(r.fl ? [] : [`  twin calls   ${l.submitted} submitted: ${l.committed} committed, ${Object.values(l.rejected).reduce((a, b) => a + b, 0)} rejected${rejected ? ` (${rejected})` : ''}, ${l.lost} lost; ${l.resubmitted} resent; p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`]),
-    ...r.faults.map((f) => `  fault        ${faultLine(f)}`),
+    `  network      ${r.nodes} nodes, ${r.shards} shard(s), heads ${r.heads.join('/')}; misbehaving: ${
+      Object.entries(r.byzantine)
+        .map(([n, b]) => `${n} (${b.join(', ')})`)
+        .join('; ') || 'none'
+    }`,
+    ...(r.fl
+      ? []
+      : [
+          `  twin calls   ${l.submitted} submitted: ${l.committed} committed, ${Object.values(l.rejected).reduce((a, b) => a + b, 0)} rejected${rejected ? ` (${rejected})` : ''}, ${l.lost} lost; ${l.resubmitted} resent; p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`,
+        ]),
+    ...r.faults.map(f => `  fault        ${faultLine(f)}`),
     `  safety       heights ${r.safety.heightsChecked.join('/')} identical on every honest node: ${r.safety.violations.length === 0 ? 'yes' : 'NO'}`,
     `  integrity    ${r.integrity.attackTxs} attack transactions, ${r.integrity.attackTxsCommitted} committed; ${r.integrity.twinCallsScanned} committed twin syncs checked (owner, sequence)`,
-    ...(r.fl ? [`  learning     ${r.fl.rounds} rounds: chain ${pct(r.fl.chainAccuracy)} vs plain FedAvg without attackers ${pct(r.fl.cleanFedAvgAccuracy)} (FedAvg under the same attack ${pct(r.fl.attackedFedAvgAccuracy)}); ${r.fl.rejected} updates rejected, ${r.fl.poisonedAccepted} poisoned accepted`] : []),
-    ...r.punishment.checked.map((p) => `  punishment   ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`),
-    ...(r.fl ? [] : [`  liveness     ${r.liveness.maxRecoveryMs === null ? 'no process fault' : `max recovery ${secs(r.liveness.maxRecoveryMs)}`} (bound ${secs(r.liveness.boundMs)}); ${(r.heads.reduce((a, b) => a + b, 0) / (r.durationMs / 1000)).toFixed(1)} heights/s over the run`]),
-    ...violations.map((v) => `  VIOLATION    ${v}`),
+    ...(r.fl
+      ? [
+          `  learning     ${r.fl.rounds} rounds: chain ${pct(r.fl.chainAccuracy)} vs plain FedAvg without attackers ${pct(r.fl.cleanFedAvgAccuracy)} (FedAvg under the same attack ${pct(r.fl.attackedFedAvgAccuracy)}); ${r.fl.rejected} updates rejected, ${r.fl.poisonedAccepted} poisoned accepted`,
+        ]
+      : []),
+    ...r.punishment.checked.map(
+      p =>
+        `  punishment   ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`,
+    ),
+    ...(r.fl
+      ? []
+      : [
+          `  liveness     ${r.liveness.maxRecoveryMs === null ? 'no process fault' : `max recovery ${secs(r.liveness.maxRecoveryMs)}`} (bound ${secs(r.liveness.boundMs)}); ${(r.heads.reduce((a, b) => a + b, 0) / (r.durationMs / 1000)).toFixed(1)} heights/s over the run`,
+        ]),
+    ...violations.map(v => `  VIOLATION    ${v}`),
   ].join('\n')
 }
 
@@ -47,12 +77,15 @@ export interface MatrixSummary {
 }
 
 export function summarize(reports: ChaosReport[]): MatrixSummary {
-  const rec = reports.map((r) => r.liveness.maxRecoveryMs).filter((x): x is number => x !== null)
-  const all = reports.flatMap((r) => r.faults.flatMap((f) => [f.resumeMs, f.catchUpMs])).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+  const rec = reports.map(r => r.liveness.maxRecoveryMs).filter((x): x is number => x !== null)
+  const all = reports
+    .flatMap(r => r.faults.flatMap(f => [f.resumeMs, f.catchUpMs]))
+    .filter((x): x is number => typeof x === 'number')
+    .sort((a, b) => a - b)
   return {
-    scenarios: new Set(reports.map((r) => r.scenario)).size,
+    scenarios: new Set(reports.map(r => r.scenario)).size,
     runs: reports.length,
-    failed: reports.filter((r) => !r.ok).length,
+    failed: reports.filter(r => !r.ok).length,
     safetyViolations: reports.reduce((n, r) => n + r.safety.violations.length, 0),
     integrityViolations: reports.reduce((n, r) => n + r.integrity.violations.length, 0),
     lostCalls: reports.reduce((n, r) => n + r.load.lost, 0),
@@ -63,10 +96,33 @@ export function summarize(reports: ChaosReport[]): MatrixSummary {
 
 export function formatMatrix(reports: ChaosReport[]): string {
   return formatTable(
-    ['SCENARIO', 'SEED', 'RESULT', 'HEADS', 'CALLS OK/SENT', 'LOST', 'SAFETY', 'INTEGRITY', 'ATTACK TXS', 'MAX RECOVERY', 'ACCURACY CHAIN/CLEAN', 'TIME'],
-    reports.map((r) => [
-      r.scenario, String(r.seed), r.ok ? 'pass' : 'FAIL', r.heads.join('/'), `${r.load.committed}/${r.load.submitted}`, String(r.load.lost),
-      String(r.safety.violations.length), String(r.integrity.violations.length), `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`, r.liveness.maxRecoveryMs === null ? '-' : secs(r.liveness.maxRecoveryMs), r.fl ? `${pct(r.fl.chainAccuracy)} / ${pct(r.fl.cleanFedAvgAccuracy)}` : '-', secs(r.durationMs),
+    [
+      'SCENARIO',
+      'SEED',
+      'RESULT',
+      'HEADS',
+      'CALLS OK/SENT',
+      'LOST',
+      'SAFETY',
+      'INTEGRITY',
+      'ATTACK TXS',
+      'MAX RECOVERY',
+      'ACCURACY CHAIN/CLEAN',
+      'TIME',
+    ],
+    reports.map(r => [
+      r.scenario,
+      String(r.seed),
+      r.ok ? 'pass' : 'FAIL',
+      r.heads.join('/'),
+      `${r.load.committed}/${r.load.submitted}`,
+      String(r.load.lost),
+      String(r.safety.violations.length),
+      String(r.integrity.violations.length),
+      `${r.integrity.attackTxsCommitted}/${r.integrity.attackTxs}`,
+      r.liveness.maxRecoveryMs === null ? '-' : secs(r.liveness.maxRecoveryMs),
+      r.fl ? `${pct(r.fl.chainAccuracy)} / ${pct(r.fl.cleanFedAvgAccuracy)}` : '-',
+      secs(r.durationMs),
     ]),
   )
 }

@@ -16,9 +16,9 @@ export interface RpcGarbageReport {
 const bodies: (() => string | Uint8Array)[] = [
   () => randomBytes(64 + Math.floor(Math.random() * 1024)),
   () => '{"jsonrpc":"2.0","id":1,"method":"twin_sync","params":{"tx":"zz"}}',
-  () => '{"jsonrpc":"2.0","id":1,"method":"tx_submit","params":{"tx":"' + randomBytes(300).toString('hex') + '"}}',
-  () => '{"jsonrpc":"2.0","id":1,"method":"twin_get","params":{"twinId":' + '['.repeat(5000) + '}}',
-  () => '[' + Array.from({ length: 1000 }, (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"node_status"}`).join(',') + ']',
+  () => `{"jsonrpc":"2.0","id":1,"method":"tx_submit","params":{"tx":"${randomBytes(300).toString('hex')}"}}`,
+  () => `{"jsonrpc":"2.0","id":1,"method":"twin_get","params":{"twinId":${'['.repeat(5000)}}}`,
+  () => `[${Array.from({ length: 1000 }, (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"node_status"}`).join(',')}]`,
   () => '{"jsonrpc":"2.0","id":1,"method":"chain_getBlock","params":{"shard":-1,"height":1e300}}',
   () => '{"jsonrpc":"2.0","id":{"x":1},"method":7}',
   () => 'x'.repeat(3 * 1024 * 1024),
@@ -34,7 +34,12 @@ export async function runRpcGarbage(apis: () => string[], forMs: number): Promis
       const body = bodies[k++ % bodies.length]!()
       r.sent++
       try {
-        const res = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
+        const res = await fetch(api, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(5000),
+        })
         const text = await res.text()
         let json: { error?: unknown } | { error?: unknown }[] | undefined
         try {

@@ -18,7 +18,11 @@ export function registerChaosRpc(d: RpcDispatcher, m: { attacks: NodeAttacks | u
     description: 'drop every peer connection and refuse new ones for ms milliseconds (nodes started with --chaos-control only)',
     params: struct({ ms: uint(3_600_000) }),
     handler: (p: { ms: number }) => {
-      if (!m.partition) throw new DitenError(ErrorCode.PERMISSION_DENIED, 'fault injection is off: start the node with --chaos-control to allow chaos_partition')
+      if (!m.partition)
+        throw new DitenError(
+          ErrorCode.PERMISSION_DENIED,
+          'fault injection is off: start the node with --chaos-control to allow chaos_partition',
+        )
       return m.partition.start(p.ms)
     },
   })

@@ -16,7 +16,14 @@ import { TwinLoad, type LoadReport } from './load.js'
 import { HeightSampler, caughtUpAfter, headsAt, resumedAfter } from './observe.js'
 import { runOutsider, type OutsiderReport } from './outsider.js'
 import { runRpcGarbage, type RpcGarbageReport } from './rpc-garbage.js'
-import { checkIntegrity, checkPunishment, checkSafety, type IntegrityReport, type PunishmentReport, type SafetyReport } from './invariants.js'
+import {
+  checkIntegrity,
+  checkPunishment,
+  checkSafety,
+  type IntegrityReport,
+  type PunishmentReport,
+  type SafetyReport,
+} from './invariants.js'
 import type { Fault, Scenario } from './scenario.js'
 import { runFlScenario } from './fl-chaos.js'
 import { timelineSvg } from './timeline.js'
@@ -56,7 +63,14 @@ export interface ChaosReport {
   permission: { violations: string[] }
   accounting: { violations: string[] }
   /** scenarios with federated learning: final test accuracy of the chain's model vs plain FedAvg */
-  fl?: { rounds: number; chainAccuracy: number; cleanFedAvgAccuracy: number | null; attackedFedAvgAccuracy: number | null; poisonedAccepted: number; rejected: number }
+  fl?: {
+    rounds: number
+    chainAccuracy: number
+    cleanFedAvgAccuracy: number | null
+    attackedFedAvgAccuracy: number | null
+    poisonedAccepted: number
+    rejected: number
+  }
   ok: boolean
 }
 
@@ -76,7 +90,10 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosRepo
   }
   const report = s.fl ? await runFlScenario(s, o) : await runTwinScenario(s, o)
   await mkdir(o.out, { recursive: true })
-  await writeFile(join(o.out, `${s.name}-seed${o.seed}.json`), JSON.stringify({ ...report, load: { ...report.load, committedIds: report.load.committedIds.length } }, null, 2) + '\n')
+  await writeFile(
+    join(o.out, `${s.name}-seed${o.seed}.json`),
+    `${JSON.stringify({ ...report, load: { ...report.load, committedIds: report.load.committedIds.length } }, null, 2)}\n`,
+  )
   return report
 }
 
@@ -85,13 +102,24 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
   const dir = await mkdtemp(join(tmpdir(), `diten-chaos-${s.name}-`))
   const shards = s.shards ?? 1
   const net = await initNetwork({
-    dir, members: s.nodes, chainId: `chaos-${s.name}`.slice(0, 64), host: '127.0.0.1', basePort: o.basePort, dataSize: 1000, logLevel: 'info', committees: shards,
-    epochLength: s.epochLength ?? 20, blockIntervalMs: s.blockIntervalMs ?? 500,
+    dir,
+    members: s.nodes,
+    chainId: `chaos-${s.name}`.slice(0, 64),
+    host: '127.0.0.1',
+    basePort: o.basePort,
+    dataSize: 1000,
+    logLevel: 'info',
+    committees: shards,
+    epochLength: s.epochLength ?? 20,
+    blockIntervalMs: s.blockIntervalMs ?? 500,
   })
-  const byzantine = new Map((s.byzantine ?? []).map((b) => [b.node, b.behaviours as string[]]))
+  const byzantine = new Map((s.byzantine ?? []).map(b => [b.node, b.behaviours as string[]]))
   const cluster = new Cluster(net, byzantine)
   // the nodes run detached (kill -9 and SIGSTOP hit only them): never leave them behind
-  const killAll = () => cluster.members.forEach((m) => m.proc?.kill('SIGKILL'))
+  const killAll = () =>
+    cluster.members.forEach(m => {
+      m.proc?.kill('SIGKILL')
+    })
   const interrupted = () => {
     killAll()
     process.exit(130)
@@ -113,13 +141,13 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     const t0 = Date.now()
     // the seed moves each fault by up to 1.5 s, so seeds hit different phases of the rounds
     const rng = new SeededRandom(taggedHash('chaos-seed', utf8Bytes(`${s.name}:${o.seed}`)))
-    const faults = await Promise.all((s.faults ?? []).map((f) => applyFault(f, t0 + (rng.nextU32() % 1500), cluster, net.genesis.chainId, o)))
+    const faults = await Promise.all((s.faults ?? []).map(f => applyFault(f, t0 + (rng.nextU32() % 1500), cluster, net.genesis.chainId, o)))
     const left = t0 + s.durationS * 1000 - Date.now()
     if (left > 0) await sleep(left)
     o.log('load done; draining and letting every node catch up')
     const loadReport = await load.stop(30_000)
     // every honest node reaches the same head before the checks
-    const honestNames = new Set(cluster.honest().map((m) => m.node.name))
+    const honestNames = new Set(cluster.honest().map(m => m.node.name))
     await waitCaughtUp(cluster, 60_000)
     await sleep(1000)
     await sampler.stop()
@@ -127,29 +155,61 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     for (const f of faults) {
       if (!['kill', 'pause', 'partition'].includes(f.fault.kind)) continue
       f.resumeMs = resumedAfter(sampler.samples, honestNames, f.endedAt, shards)
-      if (f.fault.node && honestNames.has(f.fault.node)) f.catchUpMs = caughtUpAfter(sampler.samples, f.fault.node, f.endedAt, headsAt(sampler.samples, honestNames, f.endedAt, shards))
+      if (f.fault.node && honestNames.has(f.fault.node))
+        f.catchUpMs = caughtUpAfter(sampler.samples, f.fault.node, f.endedAt, headsAt(sampler.samples, honestNames, f.endedAt, shards))
     }
     o.log('checking safety, integrity, punishment')
     const safety = await checkSafety(cluster, shards)
     const integrity = await checkIntegrity(cluster, shards)
     const punishment = await checkPunishment(cluster.reachable()[0]!.client, net.genesis, s.expect ?? {})
     const liveness = livenessOf(faults, boundMs)
-    const permission = { violations: faults.filter((f) => f.outsider && f.outsider.connectionsKept > 0).map((f) => `a non-member kept ${f.outsider!.connectionsKept} connection(s) open`) }
+    const permission = {
+      violations: faults
+        .filter(f => f.outsider && f.outsider.connectionsKept > 0)
+        .map(f => `a non-member kept ${f.outsider!.connectionsKept} connection(s) open`),
+    }
     const accounting = {
       violations: [
-        ...(loadReport.lost > 0 ? [`${loadReport.lost} twin call(s) neither committed nor rejected: ${loadReport.lostIds.slice(0, 3).join(', ')}`] : []),
-        ...faults.filter((f) => f.durable === false).map((f) => `${f.fault.node} lost committed blocks across kill -9`),
-        ...faults.filter((f) => f.rpcGarbage && f.rpcGarbage.unexpected > 0).map((f) => `${f.rpcGarbage!.unexpected} malformed RPC call(s) got no clean refusal: ${f.rpcGarbage!.examples[0]}`),
+        ...(loadReport.lost > 0
+          ? [`${loadReport.lost} twin call(s) neither committed nor rejected: ${loadReport.lostIds.slice(0, 3).join(', ')}`]
+          : []),
+        ...faults.filter(f => f.durable === false).map(f => `${f.fault.node} lost committed blocks across kill -9`),
+        ...faults
+          .filter(f => f.rpcGarbage && f.rpcGarbage.unexpected > 0)
+          .map(f => `${f.rpcGarbage!.unexpected} malformed RPC call(s) got no clean refusal: ${f.rpcGarbage!.examples[0]}`),
       ],
     }
     const heads = (await cluster.reachable()[0]!.client.status()).heads
     const report: ChaosReport = {
-      scenario: s.name, seed: o.seed, quick: o.quick, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, nodes: s.nodes, shards,
-      byzantine: Object.fromEntries(byzantine), heads, load: loadReport, faults, safety, integrity, punishment, liveness, permission, accounting,
-      ok: [safety, integrity, punishment, liveness, permission, accounting].every((x) => x.violations.length === 0),
+      scenario: s.name,
+      seed: o.seed,
+      quick: o.quick,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      nodes: s.nodes,
+      shards,
+      byzantine: Object.fromEntries(byzantine),
+      heads,
+      load: loadReport,
+      faults,
+      safety,
+      integrity,
+      punishment,
+      liveness,
+      permission,
+      accounting,
+      ok: [safety, integrity, punishment, liveness, permission, accounting].every(x => x.violations.length === 0),
     }
     await mkdir(o.out, { recursive: true })
-    await writeFile(join(o.out, `${s.name}-seed${o.seed}.svg`), timelineSvg(`${s.name} (seed ${o.seed})`, sampler.samples, faults, cluster.members.map((m) => m.node.name)))
+    await writeFile(
+      join(o.out, `${s.name}-seed${o.seed}.svg`),
+      timelineSvg(
+        `${s.name} (seed ${o.seed})`,
+        sampler.samples,
+        faults,
+        cluster.members.map(m => m.node.name),
+      ),
+    )
     return report
   } finally {
     await sampler.stop()
@@ -163,12 +223,15 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
 }
 
 function livenessOf(faults: FaultOutcome[], boundMs: number): ChaosReport['liveness'] {
-  const violations: string[] = faults.filter((f) => f.error).map((f) => `${f.fault.kind} at ${f.fault.at} s could not be applied: ${f.error}`)
+  const violations: string[] = faults.filter(f => f.error).map(f => `${f.fault.kind} at ${f.fault.at} s could not be applied: ${f.error}`)
   let max: number | null = null
   for (const f of faults) {
     if (!['kill', 'pause', 'partition'].includes(f.fault.kind)) continue
     const what = `${f.fault.kind} of ${f.fault.node} at ${f.fault.at} s`
-    for (const [label, ms] of [['commits resumed', f.resumeMs], ['caught up', f.catchUpMs]] as const) {
+    for (const [label, ms] of [
+      ['commits resumed', f.resumeMs],
+      ['caught up', f.catchUpMs],
+    ] as const) {
       if (label === 'caught up' && f.catchUpMs === undefined) continue
       if (ms === null || ms === undefined) violations.push(`${what}: ${label} never`)
       else {
@@ -183,7 +246,14 @@ function livenessOf(faults: FaultOutcome[], boundMs: number): ChaosReport['liven
 async function waitCaughtUp(cluster: Cluster, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    const heads = await Promise.all(cluster.reachable().map((m) => m.client.status().then((s) => s.heads.join('/')).catch(() => 'down')))
+    const heads = await Promise.all(
+      cluster.reachable().map(m =>
+        m.client
+          .status()
+          .then(s => s.heads.join('/'))
+          .catch(() => 'down'),
+      ),
+    )
     if (new Set(heads).size === 1 && heads[0] !== 'down') return
     await sleep(500)
   }
@@ -217,10 +287,14 @@ async function applyFault(f: Fault, t0: number, cluster: Cluster, chainId: strin
         await sleep(f.forS * 1000)
         break
       case 'outsider':
-        out.outsider = await runOutsider(chainId, cluster.members.map((x) => x.node.p2p), f.forS * 1000)
+        out.outsider = await runOutsider(
+          chainId,
+          cluster.members.map(x => x.node.p2p),
+          f.forS * 1000,
+        )
         break
       case 'rpc-garbage':
-        out.rpcGarbage = await runRpcGarbage(() => cluster.reachable().map((x) => x.node.api), f.forS * 1000)
+        out.rpcGarbage = await runRpcGarbage(() => cluster.reachable().map(x => x.node.api), f.forS * 1000)
         break
     }
   } catch (e) {
@@ -234,7 +308,13 @@ async function applyFault(f: Fault, t0: number, cluster: Cluster, chainId: strin
 async function waitUp(m: Member, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    if (await m.client.status().then(() => true, () => false)) return
+    if (
+      await m.client.status().then(
+        () => true,
+        () => false,
+      )
+    )
+      return
     await sleep(200)
   }
   throw new Error(`${m.node.name} did not come back within ${timeoutMs} ms`)

@@ -32,7 +32,12 @@ const faultType = struct({
   node: optional(nodeName),
   forS: uint(3600),
 })
-const overrides = struct({ durationS: optional(uint(3600)), syncsPerSec: optional(uint(10_000)), faults: optional(array(faultType, { max: 64 })), flRounds: optional(uint(1000)) })
+const overrides = struct({
+  durationS: optional(uint(3600)),
+  syncsPerSec: optional(uint(10_000)),
+  faults: optional(array(faultType, { max: 64 })),
+  flRounds: optional(uint(1000)),
+})
 
 export const scenarioType = struct({
   name: str({ min: 1, max: 64, pattern: /^[a-z0-9-]+$/, format: 'a lower-case name' }),
@@ -43,22 +48,26 @@ export const scenarioType = struct({
   epochLength: optional(uint(1_000_000)),
   /** seconds of load and faults (the drain and checks come after) */
   durationS: uint(3600),
-  byzantine: optional(array(struct({ node: nodeName, behaviours: array(oneOf(BEHAVIOURS), { min: 1, max: BEHAVIOURS.length }) }), { max: 32 })),
+  byzantine: optional(
+    array(struct({ node: nodeName, behaviours: array(oneOf(BEHAVIOURS), { min: 1, max: BEHAVIOURS.length }) }), { max: 32 }),
+  ),
   faults: optional(array(faultType, { max: 64 })),
   /** twin sync load (scenarios without `fl`) */
   load: optional(struct({ twins: uint(10_000), syncsPerSec: uint(10_000) })),
   /** federated learning on MNIST instead of twin load: the run follows `rounds` rounds */
   fl: optional(struct({ rounds: uint(1000), trainers: uint(1000), dataLimit: uint(10_000), localEpochs: uint(100) })),
-  expect: optional(struct({
-    /** commits resume and faulted nodes catch up within this many ms after a fault ends */
-    recoveryMs: optional(uint(600_000)),
-    /** members that must end slashed and jailed (equivocators) */
-    punished: optional(array(nodeName, { max: 32 })),
-    /** members whose reputation must end below the election threshold, not elected (poisoners) */
-    distrusted: optional(array(nodeName, { max: 32 })),
-    /** FL: the chain's final accuracy may trail plain FedAvg without attackers by at most this (points) */
-    maxAccuracyDropPts: optional(uint(100)),
-  })),
+  expect: optional(
+    struct({
+      /** commits resume and faulted nodes catch up within this many ms after a fault ends */
+      recoveryMs: optional(uint(600_000)),
+      /** members that must end slashed and jailed (equivocators) */
+      punished: optional(array(nodeName, { max: 32 })),
+      /** members whose reputation must end below the election threshold, not elected (poisoners) */
+      distrusted: optional(array(nodeName, { max: 32 })),
+      /** FL: the chain's final accuracy may trail plain FedAvg without attackers by at most this (points) */
+      maxAccuracyDropPts: optional(uint(100)),
+    }),
+  ),
   /** replaced fields for `--quick` runs */
   quick: optional(overrides),
 })
@@ -68,7 +77,8 @@ export type Fault = Infer<typeof faultType>
 /** scripts/scenarios/ of the package (found upwards from this file, in dist/ or in the sources) */
 export const SCENARIO_DIR = ((): string => {
   let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) if (existsSync(join(dir, 'scripts', 'scenarios'))) return join(dir, 'scripts', 'scenarios')
+  for (let i = 0; i < 5; i++, dir = dirname(dir))
+    if (existsSync(join(dir, 'scripts', 'scenarios'))) return join(dir, 'scripts', 'scenarios')
   return join(dirname(fileURLToPath(import.meta.url)), 'scenarios')
 })()
 
@@ -87,11 +97,16 @@ export function parseScenario(text: string, source: string): Scenario {
     throw e
   }
   const known = (n: string, where: string) => {
-    if (Number(n.slice(5)) >= s.nodes) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: ${where} names ${n}, but the scenario has ${s.nodes} nodes (node-0…node-${s.nodes - 1})`)
+    if (Number(n.slice(5)) >= s.nodes)
+      throw new DitenError(
+        ErrorCode.CONFIG_INVALID,
+        `${source}: ${where} names ${n}, but the scenario has ${s.nodes} nodes (node-0…node-${s.nodes - 1})`,
+      )
   }
   for (const b of s.byzantine ?? []) known(b.node, 'byzantine')
   for (const [i, f] of [...(s.faults ?? []), ...(s.quick?.faults ?? [])].entries()) {
-    if (['kill', 'pause', 'partition'].includes(f.kind) && !f.node) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: fault ${i} (${f.kind}) needs a node`)
+    if (['kill', 'pause', 'partition'].includes(f.kind) && !f.node)
+      throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: fault ${i} (${f.kind}) needs a node`)
     if (f.node) known(f.node, `fault ${i}`)
   }
   for (const n of [...(s.expect?.punished ?? []), ...(s.expect?.distrusted ?? [])]) known(n, 'expect')
@@ -103,7 +118,13 @@ export function parseScenario(text: string, source: string): Scenario {
 /** The scenario as a `--quick` run sees it. */
 export function quickened(s: Scenario): Scenario {
   if (!s.quick) return s
-  return { ...s, ...(s.quick.durationS !== undefined ? { durationS: s.quick.durationS } : {}), ...(s.load ? { load: { ...s.load, ...(s.quick.syncsPerSec !== undefined ? { syncsPerSec: s.quick.syncsPerSec } : {}) } } : {}), ...(s.quick.faults ? { faults: s.quick.faults } : {}), ...(s.fl && s.quick.flRounds !== undefined ? { fl: { ...s.fl, rounds: s.quick.flRounds } } : {}) }
+  return {
+    ...s,
+    ...(s.quick.durationS !== undefined ? { durationS: s.quick.durationS } : {}),
+    ...(s.load ? { load: { ...s.load, ...(s.quick.syncsPerSec !== undefined ? { syncsPerSec: s.quick.syncsPerSec } : {}) } } : {}),
+    ...(s.quick.faults ? { faults: s.quick.faults } : {}),
+    ...(s.fl && s.quick.flRounds !== undefined ? { fl: { ...s.fl, rounds: s.quick.flRounds } } : {}),
+  }
 }
 
 /** A scenario by name (scripts/scenarios/<name>.json) or by path. */
@@ -120,10 +141,13 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
 }
 
 export async function listScenarios(): Promise<string[]> {
-  return (await readdir(SCENARIO_DIR)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort()
+  return (await readdir(SCENARIO_DIR))
+    .filter(f => f.endsWith('.json'))
+    .map(f => f.slice(0, -5))
+    .sort()
 }
 
 /** Members that run a misbehaviour switch (not counted as honest in the checks). */
 export function byzantineNodes(s: Scenario): Set<string> {
-  return new Set((s.byzantine ?? []).map((b) => b.node))
+  return new Set((s.byzantine ?? []).map(b => b.node))
 }

@@ -28,10 +28,23 @@ export async function runChaos(argv: string[]): Promise<number> {
     args: rest,
     strict: true,
     allowPositionals: true,
-    options: { seed: { type: 'string' }, seeds: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'chaos-report' }, 'base-port': { type: 'string' }, keep: { type: 'boolean', default: false } },
+    options: {
+      seed: { type: 'string' },
+      seeds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'chaos-report' },
+      'base-port': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
   })
   const out = resolve(values.out!)
-  const base = { quick: values.quick!, basePort: intFlag(values['base-port'], 'base-port', 27600, 1024, 65000), out, keep: values.keep!, log: (l: string) => console.log(`[chaos] ${l}`) }
+  const base = {
+    quick: values.quick!,
+    basePort: intFlag(values['base-port'], 'base-port', 27600, 1024, 65000),
+    out,
+    keep: values.keep!,
+    log: (l: string) => console.log(`[chaos] ${l}`),
+  }
   switch (sub) {
     case 'list': {
       for (const name of await listScenarios()) console.log(`${name.padEnd(24)} ${(await loadScenario(name)).description}`)
@@ -63,7 +76,23 @@ export async function runChaos(argv: string[]): Promise<number> {
       console.log(`\n${formatMatrix(reports)}\n(${reports.length} runs in ${((Date.now() - t0) / 60000).toFixed(1)} min)`)
       const summary = summarize(reports)
       await mkdir(out, { recursive: true })
-      await writeFile(`${out}/matrix.json`, JSON.stringify({ summary, runs: reports.map((r) => ({ scenario: r.scenario, seed: r.seed, ok: r.ok, load: { ...r.load, committedIds: r.load.committedIds.length }, liveness: r.liveness })) }, null, 2) + '\n')
+      await writeFile(
+        `${out}/matrix.json`,
+        `${JSON.stringify(
+          {
+            summary,
+            runs: reports.map(r => ({
+              scenario: r.scenario,
+              seed: r.seed,
+              ok: r.ok,
+              load: { ...r.load, committedIds: r.load.committedIds.length },
+              liveness: r.liveness,
+            })),
+          },
+          null,
+          2,
+        )}\n`,
+      )
       console.log(JSON.stringify(summary))
       return summary.failed === 0 ? 0 : 1
     }

@@ -46,7 +46,7 @@ interface Child {
 }
 
 export async function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const s = createServer()
     s.once('error', () => resolve(false))
     s.listen(port, host, () => s.close(() => resolve(true)))
@@ -78,10 +78,12 @@ function parseByzantine(spec: string | undefined, nodes: number): Map<string, st
   const out = new Map<string, string[]>()
   if (!spec) return out
   for (const part of spec.split(',')) {
-    const [name, behaviour] = part.split(':').map((x) => x.trim())
+    const [name, behaviour] = part.split(':').map(x => x.trim())
     if (!name || !behaviour) throw new UsageError(`--byzantine expects name:behaviour[,…], got "${part}"`)
-    if (!/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes) throw new UsageError(`--byzantine: no node "${name}" in a ${nodes}-node devnet`)
-    if (!(BEHAVIOURS as readonly string[]).includes(behaviour)) throw new UsageError(`--byzantine: unknown behaviour "${behaviour}" (known: ${BEHAVIOURS.join(', ')})`)
+    if (!/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes)
+      throw new UsageError(`--byzantine: no node "${name}" in a ${nodes}-node devnet`)
+    if (!(BEHAVIOURS as readonly string[]).includes(behaviour))
+      throw new UsageError(`--byzantine: unknown behaviour "${behaviour}" (known: ${BEHAVIOURS.join(', ')})`)
     out.set(name, [...(out.get(name) ?? []), behaviour])
   }
   return out
@@ -91,9 +93,14 @@ async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused
   if (o.reset) await rm(o.dir, { recursive: true, force: true })
   if (await exists(join(o.dir, 'genesis.json'))) {
     const net = await loadNetwork(o.dir)
-    if (net.nodes.length !== o.nodes) throw new UsageError(`${o.dir} holds a ${net.nodes.length}-node devnet; pass --nodes ${net.nodes.length} to restart it, or --reset for a fresh ${o.nodes}-node one`)
-    if (o.basePortGiven && net.nodes[0]!.p2pPort !== o.basePort) throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
-    if (net.nodes.some((n) => !n.admin)) throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
+    if (net.nodes.length !== o.nodes)
+      throw new UsageError(
+        `${o.dir} holds a ${net.nodes.length}-node devnet; pass --nodes ${net.nodes.length} to restart it, or --reset for a fresh ${o.nodes}-node one`,
+      )
+    if (o.basePortGiven && net.nodes[0]!.p2pPort !== o.basePort)
+      throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
+    if (net.nodes.some(n => !n.admin))
+      throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
     return { net, reused: true }
   }
   const net = await initNetwork({
@@ -136,7 +143,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
   const basePort = intFlag(values['base-port'], 'base-port', 26600, 1024, 65535 - PORTS_PER_NODE * nodes)
   const durationS = values.duration === undefined ? undefined : intFlag(values.duration, 'duration', 0, 1, 365 * 86400)
   const readyTimeoutS = intFlag(values['ready-timeout'], 'ready-timeout', 60, 1, 3600)
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level']!)) throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
+  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level']!))
+    throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
 
   const shards = intFlag(values.shards, 'shards', Math.max(1, Math.floor(nodes / 4)), 1, Math.min(64, nodes))
   const byzantine = parseByzantine(values.byzantine, nodes)
@@ -149,37 +157,50 @@ export async function runDevnet(argv: string[]): Promise<number> {
     logLevel: values['log-level']!,
     shards,
     ...(values['epoch-length'] !== undefined ? { epochLength: intFlag(values['epoch-length'], 'epoch-length', 100, 1, 1_000_000) } : {}),
-    ...(values['block-interval'] !== undefined ? { blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 1000, 50, 60_000) } : {}),
-    ...(values['propose-timeout'] !== undefined ? { proposeTimeoutMs: intFlag(values['propose-timeout'], 'propose-timeout', 3000, 50, 120_000) } : {}),
+    ...(values['block-interval'] !== undefined
+      ? { blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 1000, 50, 60_000) }
+      : {}),
+    ...(values['propose-timeout'] !== undefined
+      ? { proposeTimeoutMs: intFlag(values['propose-timeout'], 'propose-timeout', 3000, 50, 120_000) }
+      : {}),
   })
-  if (reused && net.genesis.committees !== shards && values.shards !== undefined) throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${shards}`)
-  console.log(`${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`)
+  if (reused && net.genesis.committees !== shards && values.shards !== undefined)
+    throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${shards}`)
+  console.log(
+    `${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`,
+  )
   for (const [name, b] of byzantine) console.log(`fault injection: ${name} runs with --byzantine ${b.join(',')}`)
 
   for (const n of net.nodes) {
     for (const port of [n.p2pPort, n.apiPort, n.adminPort]) {
-      if (!(await portFree('127.0.0.1', port))) throw new UsageError(`port ${port} (${n.name}) is in use: is another devnet running? Stop it or pass --base-port`)
+      if (!(await portFree('127.0.0.1', port)))
+        throw new UsageError(`port ${port} (${n.name}) is in use: is another devnet running? Stop it or pass --base-port`)
     }
   }
 
   let stopping = false
-  const children: Child[] = net.nodes.map((node) => {
+  const children: Child[] = net.nodes.map(node => {
     const stdoutLog = join(node.nodeDir, 'stdout.log')
     const fd = openSync(stdoutLog, 'a')
     // detached: own process group, so Ctrl-C reaches only this supervisor, which stops each node once
     const faults = byzantine.get(node.name)
     // DITEN_CPU_PROF=<dir>: every node writes a V8 CPU profile there when it stops (profiling aid)
     const prof = process.env.DITEN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DITEN_CPU_PROF}`] : []
-    const proc = spawn(process.execPath, [...prof, CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])], {
-      stdio: ['ignore', fd, fd],
-      detached: true,
-      env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },
-    })
+    const proc = spawn(
+      process.execPath,
+      [...prof, CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])],
+      {
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },
+      },
+    )
     closeSync(fd)
     const child: Child = { node, proc, exited: false, stdoutLog }
     proc.on('exit', (code, signal) => {
       child.exited = true
-      if (!stopping) console.log(`\n${node.name} exited (${signal ?? `code ${code}`}); see ${stdoutLog} and ${join(node.nodeDir, 'node.log')}`)
+      if (!stopping)
+        console.log(`\n${node.name} exited (${signal ?? `code ${code}`}); see ${stdoutLog} and ${join(node.nodeDir, 'node.log')}`)
     })
     return child
   })
@@ -188,7 +209,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     stopping = true
     for (const c of children) if (!c.exited) c.proc.kill('SIGTERM')
     const deadline = Date.now() + 10_000
-    while (children.some((c) => !c.exited) && Date.now() < deadline) await sleep(100)
+    while (children.some(c => !c.exited) && Date.now() < deadline) await sleep(100)
     for (const c of children) {
       if (!c.exited) {
         console.log(`${c.node.name} did not stop within 10 s: killing it`)
@@ -209,7 +230,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     if (!statuses) {
       if (!interrupted) {
         console.error(`\nthe devnet did not connect within ${readyTimeoutS} s`)
-        for (const c of children.filter((c) => c.exited)) console.error(`--- ${c.node.name} (${c.stdoutLog}):\n${tail(c.stdoutLog)}`)
+        for (const c of children.filter(c => c.exited)) console.error(`--- ${c.node.name} (${c.stdoutLog}):\n${tail(c.stdoutLog)}`)
       }
       await stopAll()
       return interrupted ? 0 : 1
@@ -218,7 +239,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
       chainId: net.genesis.chainId,
       genesisHash: genesisHashHex(net.genesis),
       startedAt: new Date().toISOString(),
-      nodes: children.map((c) => ({
+      nodes: children.map(c => ({
         name: c.node.name,
         peerId: c.node.peerId,
         p2p: c.node.p2p,
@@ -232,15 +253,26 @@ export async function runDevnet(argv: string[]): Promise<number> {
       })),
     }
     // written to a temporary name and renamed: readers polling for the file never see half of it
-    await writeFile(join(net.dir, 'devnet.json.tmp'), JSON.stringify(file, null, 2) + '\n')
+    await writeFile(join(net.dir, 'devnet.json.tmp'), `${JSON.stringify(file, null, 2)}\n`)
     await rename(join(net.dir, 'devnet.json.tmp'), join(net.dir, 'devnet.json'))
     console.log(
       formatTable(
         ['NAME', 'PEER ID', 'P2P', 'API', 'PID', 'PEERS', 'STARTS', 'HEIGHTS'],
-        file.nodes.map((n, i) => [n.name, shortPeerId(n.peerId), n.p2p.split('/p2p/')[0]!, n.api, String(n.pid), `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`, String(statuses[i]!.starts), statuses[i]!.heads.join('/')]),
+        file.nodes.map((n, i) => [
+          n.name,
+          shortPeerId(n.peerId),
+          n.p2p.split('/p2p/')[0]!,
+          n.api,
+          String(n.pid),
+          `${statuses[i]!.memberPeers.connected}/${statuses[i]!.memberPeers.total}`,
+          String(statuses[i]!.starts),
+          statuses[i]!.heads.join('/'),
+        ]),
       ),
     )
-    console.log(`admin APIs (member-signed calls) on ${file.nodes.map((n) => n.admin.split(':').pop()).join(', ')}; bearer token in each node's data/admin.token`)
+    console.log(
+      `admin APIs (member-signed calls) on ${file.nodes.map(n => n.admin.split(':').pop()).join(', ')}; bearer token in each node's data/admin.token`,
+    )
     console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
     console.log(durationS ? `running for ${durationS} s (Ctrl-C stops earlier)` : 'running; press Ctrl-C to stop')
     const until = durationS ? Date.now() + durationS * 1000 : Infinity
@@ -256,20 +288,20 @@ export async function runDevnet(argv: string[]): Promise<number> {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
+  return new Promise(r => setTimeout(r, ms))
 }
 
 /** Polls every node until each sees all N−1 members; shows progress; undefined on failure. */
 async function waitReady(children: Child[], timeoutMs: number, interrupted: () => boolean): Promise<NodeStatus[] | undefined> {
-  const clients = children.map((c) => new DitenClient(c.node.api, { timeoutMs: 2000 }))
+  const clients = children.map(c => new DitenClient(c.node.api, { timeoutMs: 2000 }))
   const want = children.length - 1
   const started = Date.now()
   const tty = process.stdout.isTTY
   let lastLine = ''
   let lastPrint = 0
   while (Date.now() - started < timeoutMs && !interrupted()) {
-    if (children.some((c) => c.exited)) return undefined
-    const statuses = await Promise.all(clients.map((c) => c.status().catch(() => undefined)))
+    if (children.some(c => c.exited)) return undefined
+    const statuses = await Promise.all(clients.map(c => c.status().catch(() => undefined)))
     const parts = statuses.map((s, i) => `${children[i]!.node.name} ${s ? `${s.memberPeers.connected}/${want}` : 'starting'}`)
     const line = `waiting for peers (${((Date.now() - started) / 1000).toFixed(1)} s): ${parts.join(', ')}`
     if (tty) process.stdout.write(`\r${line}\x1b[K`)
@@ -278,7 +310,7 @@ async function waitReady(children: Child[], timeoutMs: number, interrupted: () =
       lastPrint = Date.now()
     }
     lastLine = line
-    if (statuses.every((s) => s && s.memberPeers.connected === want)) {
+    if (statuses.every(s => s && s.memberPeers.connected === want)) {
       if (tty) process.stdout.write('\n')
       console.log(`all ${children.length} nodes connected in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       return statuses as NodeStatus[]

@@ -31,10 +31,21 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     args: argv,
     strict: true,
     options: {
-      nodes: { type: 'string' }, trainers: { type: 'string' }, rounds: { type: 'string' }, dataset: { type: 'string', default: 'mnist' },
-      limit: { type: 'string' }, partition: { type: 'string', default: 'iid' }, alpha: { type: 'string' }, mode: { type: 'string', default: 'sync' },
-      aggregation: { type: 'string', default: 'fedavg' }, 'local-epochs': { type: 'string' }, byzantine: { type: 'string', default: '' },
-      out: { type: 'string', default: 'fl-report' }, 'base-port': { type: 'string' }, 'block-interval': { type: 'string' }, 'no-baselines': { type: 'boolean', default: false },
+      nodes: { type: 'string' },
+      trainers: { type: 'string' },
+      rounds: { type: 'string' },
+      dataset: { type: 'string', default: 'mnist' },
+      limit: { type: 'string' },
+      partition: { type: 'string', default: 'iid' },
+      alpha: { type: 'string' },
+      mode: { type: 'string', default: 'sync' },
+      aggregation: { type: 'string', default: 'fedavg' },
+      'local-epochs': { type: 'string' },
+      byzantine: { type: 'string', default: '' },
+      out: { type: 'string', default: 'fl-report' },
+      'base-port': { type: 'string' },
+      'block-interval': { type: 'string' },
+      'no-baselines': { type: 'boolean', default: false },
     },
   })
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64)
@@ -42,19 +53,23 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
   if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
   if (!['sync', 'async'].includes(values.mode!)) throw new UsageError('--mode must be sync or async')
-  if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!)) throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
+  if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!))
+    throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
   const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)
   if (!(alpha > 0 && alpha <= 1000)) throw new UsageError(`--alpha must be a number in (0, 1000], got "${values.alpha}"`)
   for (const part of values.byzantine ? values.byzantine.split(',') : []) {
     const [name, b] = part.split(':')
-    if (!name || !/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes) throw new UsageError(`--byzantine: no node "${name}" among ${nodes}`)
-    if (!b || !(BEHAVIOURS as readonly string[]).includes(b)) throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
+    if (!name || !/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes)
+      throw new UsageError(`--byzantine: no node "${name}" among ${nodes}`)
+    if (!b || !(BEHAVIOURS as readonly string[]).includes(b))
+      throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
   }
   const tty = process.stdout.isTTY
   let lastProgress = 0
   return {
-    nodes, trainers,
+    nodes,
+    trainers,
     rounds: intFlag(values.rounds, 'rounds', 20, 1, 100_000),
     dataset: values.dataset!,
     dataLimit: intFlag(values.limit, 'limit', 0, 0, 10_000_000),
@@ -68,11 +83,11 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - PORTS_PER_NODE * nodes),
     blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 500, 50, 60_000),
     baselines: values['no-baselines'] ? 'none' : 'all',
-    log: (line) => {
+    log: line => {
       if (tty) process.stdout.write('\r\x1b[K')
       log(line)
     },
-    progress: (line) => {
+    progress: line => {
       if (tty) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 100) - 1)}\x1b[K`)
       else if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now()
@@ -88,8 +103,12 @@ export async function runFlCommand(argv: string[]): Promise<number> {
   const o = parseFlRun(rest)
   const r = await runFl(o)
   if (process.stdout.isTTY) process.stdout.write('\r\x1b[K')
-  console.log(`\nfinal test accuracy: chain ${pct(r.final.chainAcc)} | plain FedAvg ${pct(r.final.fedavgAcc)} | centralized ${pct(r.final.centralAcc)}${r.attackers.length ? ` | FedAvg under the same attack ${pct(r.final.fedavgAttackedAcc)}` : ''}`)
-  console.log(`poisoned updates accepted: ${r.poisonedAccepted}; every node derived the same M(e): ${r.modelHashesAgree ? 'yes' : 'NO'}; mean round ${(r.meanRoundMs / 1000).toFixed(1)} s${r.roundTimeRatio ? ` (${r.roundTimeRatio.toFixed(2)}× a plain FedAvg round)` : ''}`)
+  console.log(
+    `\nfinal test accuracy: chain ${pct(r.final.chainAcc)} | plain FedAvg ${pct(r.final.fedavgAcc)} | centralized ${pct(r.final.centralAcc)}${r.attackers.length ? ` | FedAvg under the same attack ${pct(r.final.fedavgAttackedAcc)}` : ''}`,
+  )
+  console.log(
+    `poisoned updates accepted: ${r.poisonedAccepted}; every node derived the same M(e): ${r.modelHashesAgree ? 'yes' : 'NO'}; mean round ${(r.meanRoundMs / 1000).toFixed(1)} s${r.roundTimeRatio ? ` (${r.roundTimeRatio.toFixed(2)}× a plain FedAvg round)` : ''}`,
+  )
   console.log(`wrote ${join(r.config.out, 'report.json')} and ${join(r.config.out, 'accuracy.svg')}`)
   return r.modelHashesAgree ? 0 : 1
 }

@@ -45,7 +45,12 @@ export async function runInit(argv: string[]): Promise<number> {
     logLevel: 'info',
   })
   console.log(`created chain "${net.genesis.chainId}" (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…) in ${net.dir}`)
-  console.log(formatTable(['NAME', 'PEER ID', 'P2P', 'API', 'STAKE', 'CONFIG'], net.nodes.map((n, i) => [n.name, n.peerId, String(n.p2pPort), n.api, String(net.genesis.members[i]!.stake), n.configFile])))
+  console.log(
+    formatTable(
+      ['NAME', 'PEER ID', 'P2P', 'API', 'STAKE', 'CONFIG'],
+      net.nodes.map((n, i) => [n.name, n.peerId, String(n.p2pPort), n.api, String(net.genesis.members[i]!.stake), n.configFile]),
+    ),
+  )
   console.log(`\nstart a member with: diten node --config ${net.nodes[0]!.configFile}`)
   return 0
 }

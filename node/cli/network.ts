@@ -10,7 +10,16 @@
  */
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createGenesis, defaultGenesisParams, genesisToJson, parseGenesis, generateKeypair, toHex, type Genesis, type GenesisParams } from '../../ledger/index.js'
+import {
+  createGenesis,
+  defaultGenesisParams,
+  genesisToJson,
+  parseGenesis,
+  generateKeypair,
+  toHex,
+  type Genesis,
+  type GenesisParams,
+} from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
 import { writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
@@ -74,8 +83,10 @@ export async function exists(path: string): Promise<boolean> {
 
 export async function initNetwork(o: NetworkOptions): Promise<Network> {
   const dir = resolve(o.dir)
-  if (await exists(join(dir, 'genesis.json'))) throw new UsageError(`${join(dir, 'genesis.json')} already exists; pick another --dir or remove it`)
-  if (o.basePort + PORTS_PER_NODE * o.members > 65536) throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
+  if (await exists(join(dir, 'genesis.json')))
+    throw new UsageError(`${join(dir, 'genesis.json')} already exists; pick another --dir or remove it`)
+  if (o.basePort + PORTS_PER_NODE * o.members > 65536)
+    throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
   await mkdir(dir, { recursive: true })
   const names = Array.from({ length: o.members }, (_, i) => `node-${i}`)
   const keys = names.map(() => generateKeypair())
@@ -88,7 +99,11 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   const genesis = createGenesis({
     params,
     chainId: o.chainId,
-    members: names.map((name, i) => ({ name, publicKey: toHex(keys[i]!.publicKey), dataSize: typeof o.dataSize === 'number' ? o.dataSize : o.dataSize[i]! })),
+    members: names.map((name, i) => ({
+      name,
+      publicKey: toHex(keys[i]!.publicKey),
+      dataSize: typeof o.dataSize === 'number' ? o.dataSize : o.dataSize[i]!,
+    })),
     ...(o.committees !== undefined ? { committees: o.committees } : {}),
     ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
   })
@@ -107,13 +122,13 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       genesisFile: '../genesis.json',
       keyFile: 'node.key',
       dataDir: 'data',
-      p2p: { listen: `/ip4/${o.host}/tcp/${n.p2pPort}`, peers: layout.filter((p) => p.name !== n.name).map((p) => p.p2p) },
+      p2p: { listen: `/ip4/${o.host}/tcp/${n.p2pPort}`, peers: layout.filter(p => p.name !== n.name).map(p => p.p2p) },
       // the APIs stay on loopback whatever --host says (p2p is what other machines need)
       api: { host: '127.0.0.1', port: n.apiPort },
       admin: { host: '127.0.0.1', port: n.adminPort },
       log: { level: o.logLevel, file: 'node.log' },
     }
-    await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2) + '\n')
+    await writeFile(join(nodeDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
   }
   return loadNetwork(dir)
 }

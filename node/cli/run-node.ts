@@ -14,10 +14,16 @@ export const nodeHelp = `diten node --config F [--byzantine B[,B…]] [--chaos-c
   --chaos-control  allow faults driven from outside over JSON-RPC (chaos_partition); for chaos runs`
 
 export async function runNode(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, byzantine: { type: 'string' }, 'chaos-control': { type: 'boolean', default: false } } })
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { config: { type: 'string' }, byzantine: { type: 'string' }, 'chaos-control': { type: 'boolean', default: false } },
+  })
   if (!values.config) throw new UsageError('diten node needs --config <file>')
-  const flagged = values.byzantine ? values.byzantine.split(',').map((b) => b.trim()) : []
-  for (const b of flagged) if (!(BEHAVIOURS as readonly string[]).includes(b)) throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
+  const flagged = values.byzantine ? values.byzantine.split(',').map(b => b.trim()) : []
+  for (const b of flagged)
+    if (!(BEHAVIOURS as readonly string[]).includes(b))
+      throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
   const loaded = await loadNodeConfig(values.config)
   const genesisText = await readUserFile(loaded.genesisFile, ErrorCode.CONFIG_INVALID, 'config.genesisFile')
   const genesis = parseGenesis(genesisText, loaded.genesisFile)
@@ -37,10 +43,12 @@ export async function runNode(argv: string[]): Promise<number> {
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
     chaosControl: values['chaos-control']!,
   })
-  console.log(`diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`)
+  console.log(
+    `diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`,
+  )
 
-  process.on('unhandledRejection', (e) => node.logger.error({ err: describeError(e) }, 'unhandled rejection'))
-  return new Promise<number>((resolve) => {
+  process.on('unhandledRejection', e => node.logger.error({ err: describeError(e) }, 'unhandled rejection'))
+  return new Promise<number>(resolve => {
     let stopping = false
     const stop = (signal: string) => {
       if (stopping) {

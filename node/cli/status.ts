@@ -21,7 +21,11 @@ export async function runStatus(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { devnet: { type: 'string', default: DEFAULT_DEVNET_DIR }, api: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
+      api: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   })
   let targets: { name: string; api: string }[]
   if (values.api) targets = [{ name: '?', api: values.api }]
@@ -36,7 +40,7 @@ export async function runStatus(argv: string[]): Promise<number> {
     targets = (JSON.parse(text) as DevnetFile).nodes
   }
   const rows: Row[] = await Promise.all(
-    targets.map(async (t) => {
+    targets.map(async t => {
       try {
         return { ...t, status: await new DitenClient(t.api, { timeoutMs: 3000 }).status() }
       } catch (e) {
@@ -45,18 +49,34 @@ export async function runStatus(argv: string[]): Promise<number> {
     }),
   )
   if (values.json) {
-    console.log(JSON.stringify(rows.map((r) => r.status ?? { name: r.name, api: r.api, error: r.error }), null, 2))
+    console.log(
+      JSON.stringify(
+        rows.map(r => r.status ?? { name: r.name, api: r.api, error: r.error }),
+        null,
+        2,
+      ),
+    )
   } else {
     console.log(
       formatTable(
         ['NAME', 'STATE', 'PEER ID', 'API', 'PEERS', 'HEIGHTS', 'UPTIME', 'STARTS', 'VERSION'],
-        rows.map((r) =>
+        rows.map(r =>
           r.status
-            ? [r.status.name, 'up', shortPeerId(r.status.peerId), r.api, `${r.status.memberPeers.connected}/${r.status.memberPeers.total}`, r.status.heads.join('/'), formatDuration(r.status.uptimeMs), String(r.status.starts), r.status.version]
+            ? [
+                r.status.name,
+                'up',
+                shortPeerId(r.status.peerId),
+                r.api,
+                `${r.status.memberPeers.connected}/${r.status.memberPeers.total}`,
+                r.status.heads.join('/'),
+                formatDuration(r.status.uptimeMs),
+                String(r.status.starts),
+                r.status.version,
+              ]
             : [r.name, 'down', '-', r.api, '-', '-', '-', '-', '-'],
         ),
       ),
     )
   }
-  return rows.every((r) => r.status) ? 0 : 1
+  return rows.every(r => r.status) ? 0 : 1
 }

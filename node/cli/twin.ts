@@ -57,7 +57,7 @@ async function devnetNode(flag: string): Promise<DevnetFile['nodes'][number]> {
 async function adminClient(values: { admin?: string; 'token-file'?: string }): Promise<DitenClient> {
   const url = values.admin ?? (await devnetNode('--admin URL --token-file F')).admin
   const tokenFile = values['token-file'] ?? (values.admin ? undefined : (await devnetNode('--token-file F')).adminTokenFile)
-  if (!tokenFile) throw new UsageError('--admin needs --token-file F (the node\'s data/admin.token)')
+  if (!tokenFile) throw new UsageError("--admin needs --token-file F (the node's data/admin.token)")
   return DitenClient.admin(url, tokenFile, { timeoutMs: 40_000 })
 }
 
@@ -70,9 +70,21 @@ export async function runTwin(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
     options: {
-      api: { type: 'string' }, admin: { type: 'string' }, 'token-file': { type: 'string' }, keys: { type: 'string' }, wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-      definition: { type: 'string' }, attributes: { type: 'string' }, features: { type: 'string' }, patch: { type: 'string' },
-      'if-revision': { type: 'string' }, revision: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' },
+      api: { type: 'string' },
+      admin: { type: 'string' },
+      'token-file': { type: 'string' },
+      keys: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      definition: { type: 'string' },
+      attributes: { type: 'string' },
+      features: { type: 'string' },
+      patch: { type: 'string' },
+      'if-revision': { type: 'string' },
+      revision: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      namespace: { type: 'string' },
     },
   })
   const node = new DitenClient(values.api ?? (await devnetNode('--api URL')).api, { timeoutMs: 40_000 })
@@ -85,8 +97,15 @@ export async function runTwin(argv: string[]): Promise<number> {
     return id
   }
   const out = (v: unknown, text: string) => console.log(values.json ? JSON.stringify(v) : text)
-  const done = (r: TwinCallResult, what: string) => out(r, r.status === 'committed' ? `${what} ${r.revision !== undefined ? `(revision ${r.revision}, ` : '('}shard ${r.shard}, block ${r.height})` : `${what}: submitted as ${r.id} (shard ${r.shard}); --wait returns after commit`)
-  const ifRevision = values['if-revision'] === undefined ? {} : { ifRevision: intFlag(values['if-revision'], 'if-revision', 0, 0, Number.MAX_SAFE_INTEGER) }
+  const done = (r: TwinCallResult, what: string) =>
+    out(
+      r,
+      r.status === 'committed'
+        ? `${what} ${r.revision !== undefined ? `(revision ${r.revision}, ` : '('}shard ${r.shard}, block ${r.height})`
+        : `${what}: submitted as ${r.id} (shard ${r.shard}); --wait returns after commit`,
+    )
+  const ifRevision =
+    values['if-revision'] === undefined ? {} : { ifRevision: intFlag(values['if-revision'], 'if-revision', 0, 0, Number.MAX_SAFE_INTEGER) }
   try {
     switch (cmd) {
       case 'register': {
@@ -98,12 +117,21 @@ export async function runTwin(argv: string[]): Promise<number> {
         const kp = generateKeypair()
         const file = keyPath(keys, twinId)
         await writeKeyFile(file, kp).catch((e: NodeJS.ErrnoException) => {
-          throw e.code === 'EEXIST' ? new UsageError(`${file} exists: a device key for ${twinId} was made before (delete it to start over)`) : e
+          throw e.code === 'EEXIST'
+            ? new UsageError(`${file} exists: a device key for ${twinId} was made before (delete it to start over)`)
+            : e
         })
         const device = new TwinDevice(node, twinId, kp)
         const attributes = jsonFlag(values.attributes, 'attributes')
         const features = jsonFlag(values.features, 'features')
-        const r = await registrar.register({ twinId, definition: definition ?? GENERIC_DEFINITION, owner: device.publicKey, ...(attributes ? { attributes } : {}), ...(features ? { features } : {}), wait: values.wait })
+        const r = await registrar.register({
+          twinId,
+          definition: definition ?? GENERIC_DEFINITION,
+          owner: device.publicKey,
+          ...(attributes ? { attributes } : {}),
+          ...(features ? { features } : {}),
+          wait: values.wait,
+        })
         done(r, `registered ${twinId}; device key ${file}`)
         return 0
       }
@@ -124,26 +152,53 @@ export async function runTwin(argv: string[]): Promise<number> {
         done(await (await member()).retire({ twinId: need(), wait: values.wait }), `retired ${need()}`)
         return 0
       case 'get': {
-        const v = await t.get(need(), values.revision === undefined ? undefined : intFlag(values.revision, 'revision', 0, 1, Number.MAX_SAFE_INTEGER))
-        out(v, `${v.twinId}  revision ${v.revision}${v.retired ? '  (retired)' : ''}  ${v.definition}  owner ${v.owner.slice(0, 16)}…  modified ${new Date(v.modified).toISOString()}\nattributes ${JSON.stringify(v.attributes)}\nfeatures   ${JSON.stringify(v.features, null, 2).replace(/\n/g, '\n           ')}${v.model ? `\nmodel      round ${v.model.round} (${v.model.hash.slice(0, 12)}…) label ${v.model.label}` : ''}`)
+        const v = await t.get(
+          need(),
+          values.revision === undefined ? undefined : intFlag(values.revision, 'revision', 0, 1, Number.MAX_SAFE_INTEGER),
+        )
+        out(
+          v,
+          `${v.twinId}  revision ${v.revision}${v.retired ? '  (retired)' : ''}  ${v.definition}  owner ${v.owner.slice(0, 16)}…  modified ${new Date(v.modified).toISOString()}\nattributes ${JSON.stringify(v.attributes)}\nfeatures   ${JSON.stringify(v.features, null, 2).replace(/\n/g, '\n           ')}${v.model ? `\nmodel      round ${v.model.round} (${v.model.hash.slice(0, 12)}…) label ${v.model.label}` : ''}`,
+        )
         return 0
       }
       case 'history': {
-        const h = await t.history(need(), values.from === undefined ? undefined : intFlag(values.from, 'from', 1, 1, Number.MAX_SAFE_INTEGER), values.to === undefined ? undefined : intFlag(values.to, 'to', 1, 1, Number.MAX_SAFE_INTEGER))
-        out(h, h.changes.map((c) => `${String(c.revision).padStart(6)}  ${new Date(c.time).toISOString()}  ${c.kind.padEnd(10)} ${JSON.stringify(c.change)}`).join('\n') || '(no changes in that range)')
+        const h = await t.history(
+          need(),
+          values.from === undefined ? undefined : intFlag(values.from, 'from', 1, 1, Number.MAX_SAFE_INTEGER),
+          values.to === undefined ? undefined : intFlag(values.to, 'to', 1, 1, Number.MAX_SAFE_INTEGER),
+        )
+        out(
+          h,
+          h.changes
+            .map(
+              c => `${String(c.revision).padStart(6)}  ${new Date(c.time).toISOString()}  ${c.kind.padEnd(10)} ${JSON.stringify(c.change)}`,
+            )
+            .join('\n') || '(no changes in that range)',
+        )
         return 0
       }
       case 'list': {
         const l = await t.list(values.namespace ? { namespace: values.namespace, limit: 1000 } : { limit: 1000 })
-        out(l, l.twins.map((x) => `${x.twinId.padEnd(32)} revision ${String(x.revision).padStart(6)}  ${x.definition}${x.retired ? '  retired' : ''}`).join('\n') || '(no twins)')
+        out(
+          l,
+          l.twins
+            .map(x => `${x.twinId.padEnd(32)} revision ${String(x.revision).padStart(6)}  ${x.definition}${x.retired ? '  retired' : ''}`)
+            .join('\n') || '(no twins)',
+        )
         return 0
       }
       case 'watch': {
         const stop = new AbortController()
         process.once('SIGINT', () => stop.abort())
         process.once('SIGTERM', () => stop.abort())
-        if (!values.json) console.error(`watching ${id ?? (values.namespace ? `namespace ${values.namespace}` : 'every twin')} (Ctrl-C stops)`)
-        await t.watch({ ...(id ? { twin: id } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) }, (e) => out(e, `${e.twinId}@${e.revision}  ${e.kind.padEnd(10)} ${JSON.stringify(e.change)}`), stop.signal)
+        if (!values.json)
+          console.error(`watching ${id ?? (values.namespace ? `namespace ${values.namespace}` : 'every twin')} (Ctrl-C stops)`)
+        await t.watch(
+          { ...(id ? { twin: id } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) },
+          e => out(e, `${e.twinId}@${e.revision}  ${e.kind.padEnd(10)} ${JSON.stringify(e.change)}`),
+          stop.signal,
+        )
         return 0
       }
       default:

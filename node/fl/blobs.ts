@@ -33,7 +33,7 @@ export class BlobStore implements ModelSource {
   ) {}
 
   async init(): Promise<void> {
-    await this.m.reqresp.handle('fl.blob', async (req) => {
+    await this.m.reqresp.handle('fl.blob', async req => {
       const { hash } = blobRequestCodec.decode(req)
       const blob = await this.m.db.get(bucketKey(Bucket.blobs, fromHex(hash)))
       if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `no blob ${hash.slice(0, 16)}…`)
@@ -67,7 +67,9 @@ export class BlobStore implements ModelSource {
 
   derived(hash: string, blob: Uint8Array, weights: Float32Array): void {
     this.remember(hash, { weights })
-    void this.m.db.batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }]).catch((e: unknown) => this.m.logger.error({ err: describeError(e) }, 'derived model not stored'))
+    void this.m.db
+      .batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
+      .catch((e: unknown) => this.m.logger.error({ err: describeError(e) }, 'derived model not stored'))
   }
 
   /** Stores a blob made here (a trained or aggregated model); returns its hash. */
@@ -98,11 +100,14 @@ export class BlobStore implements ModelSource {
   private async load(hash: string, prefer: string[]): Promise<ModelLookup> {
     const local = await this.raw(hash)
     if (local) return this.remember(hash, this.judge(hash, local))
-    const connected = this.m.members.all().filter((x) => this.m.host.getConnections(x.id).length > 0)
+    const connected = this.m.members.all().filter(x => this.m.host.getConnections(x.id).length > 0)
     connected.sort((a, b) => Number(prefer.includes(b.publicKey)) - Number(prefer.includes(a.publicKey)))
     for (const peer of connected) {
       try {
-        const blob = await this.m.reqresp.request(peer.id, 'fl.blob', blobRequestCodec.encode({ hash }), { timeoutMs: 10_000, maxResponseBytes: MAX_BLOB_BYTES })
+        const blob = await this.m.reqresp.request(peer.id, 'fl.blob', blobRequestCodec.encode({ hash }), {
+          timeoutMs: 10_000,
+          maxResponseBytes: MAX_BLOB_BYTES,
+        })
         if (weightsHash(blob) !== hash) {
           this.m.logger.warn({ peer: peer.name, hash: hash.slice(0, 16) }, 'a member served a blob with another hash')
           continue

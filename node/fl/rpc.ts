@@ -20,17 +20,20 @@ function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
     outcome: u.outcome,
     code: u.code,
     detail: u.detail,
-    verdicts: u.verdicts.map((v) => ({ verifier: s.members[v.verifier]?.name, accept: v.accept, accuracyBp: v.accuracyBp })),
+    verdicts: u.verdicts.map(v => ({ verifier: s.members[v.verifier]?.name, accept: v.accept, accuracyBp: v.accuracyBp })),
   }
 }
 
 /** Round r's global model M(r): M(0) is derived from genesis, later ones are recorded by round closes. */
 export function modelHashOf(s: SystemState, round: number, m0: string): string | undefined {
   if (round === 0) return m0
-  return s.fl.closed.find((c) => c.round === round)?.model
+  return s.fl.closed.find(c => c.round === round)?.model
 }
 
-export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: ChainService; tangle: TangleService; blobs: BlobStore; fl: FlService | undefined; m0: string }): void {
+export function registerFlRpc(
+  d: RpcDispatcher,
+  x: { genesis: Genesis; chain: ChainService; tangle: TangleService; blobs: BlobStore; fl: FlService | undefined; m0: string },
+): void {
   d.register('fl_status', {
     description: 'the open round, its updates and verdicts, closed rounds with accepted/rejected members and reason codes, coins',
     params: struct({ fromRound: optional(u53) }),
@@ -47,19 +50,26 @@ export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: Ch
         openedAt: f.openedAt,
         mode: P.mode,
         aggregation: P.aggregation,
-        updates: f.updates.map((u) => updateJson(s, u, f.round)),
+        updates: f.updates.map(u => updateJson(s, u, f.round)),
         closed: f.closed
-          .filter((c) => c.round >= (p.fromRound ?? 0))
-          .map((c) => ({
+          .filter(c => c.round >= (p.fromRound ?? 0))
+          .map(c => ({
             round: c.round,
             model: c.model,
             height: c.height,
             time: c.time,
-            accepted: c.updates.filter((u) => u.outcome === 'accepted').map((u) => s.members[u.member]?.name),
-            rejected: c.updates.filter((u) => u.outcome === 'rejected').map((u) => ({ member: s.members[u.member]?.name, code: u.code, detail: u.detail })),
-            updates: c.updates.map((u) => updateJson(s, u, c.round)),
+            accepted: c.updates.filter(u => u.outcome === 'accepted').map(u => s.members[u.member]?.name),
+            rejected: c.updates
+              .filter(u => u.outcome === 'rejected')
+              .map(u => ({ member: s.members[u.member]?.name, code: u.code, detail: u.detail })),
+            updates: c.updates.map(u => updateJson(s, u, c.round)),
           })),
-        members: s.members.map((m) => ({ name: m.name, stake: m.stake, rejectedUpdates: m.counters.rejectedUpdates, badVerdicts: m.counters.badVerdicts })),
+        members: s.members.map(m => ({
+          name: m.name,
+          stake: m.stake,
+          rejectedUpdates: m.counters.rejectedUpdates,
+          badVerdicts: m.counters.badVerdicts,
+        })),
         trainerCoins: f.trainerCoins,
         blobs: { fetched: x.blobs.fetched, served: x.blobs.served },
       }
@@ -83,10 +93,10 @@ export function registerFlRpc(d: RpcDispatcher, x: { genesis: Genesis; chain: Ch
     params: struct({ id: hex(32) }),
     handler: async (p: { id: string }) => {
       const s = x.chain.systemState()
-      const open = s.fl.updates.find((u) => u.id === p.id)
+      const open = s.fl.updates.find(u => u.id === p.id)
       if (open) return { kind: 'fl.update', ...updateJson(s, open, s.fl.round) }
       for (const c of s.fl.closed) {
-        const u = c.updates.find((v) => v.id === p.id)
+        const u = c.updates.find(v => v.id === p.id)
         if (u) return { kind: 'fl.update', ...updateJson(s, u, c.round) }
       }
       const tx = await x.tangle.getTx(p.id)

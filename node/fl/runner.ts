@@ -86,13 +86,13 @@ export interface FlReport {
 function attackersOf(spec: string): Map<string, Attack> {
   const out = new Map<string, Attack>()
   for (const part of spec ? spec.split(',') : []) {
-    const [name, b] = part.split(':').map((s) => s.trim())
+    const [name, b] = part.split(':').map(s => s.trim())
     if (name && b && (FL_ATTACKS as readonly string[]).includes(b)) out.set(name, b as Attack)
   }
   return out
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const out = resolve(o.out)
@@ -101,26 +101,65 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   await mkdir(out, { recursive: true })
   const fl: GenesisParams['fl'] = {
     ...defaultGenesisParams().fl,
-    enabled: true, dataset: o.dataset, dataLimit: o.dataLimit, trainers: o.trainers, partition: o.partition, dirichletAlpha: o.alpha,
-    rounds: o.rounds, mode: o.mode, aggregation: o.aggregation, localEpochs: o.localEpochs,
+    enabled: true,
+    dataset: o.dataset,
+    dataLimit: o.dataLimit,
+    trainers: o.trainers,
+    partition: o.partition,
+    dirichletAlpha: o.alpha,
+    rounds: o.rounds,
+    mode: o.mode,
+    aggregation: o.aggregation,
+    localEpochs: o.localEpochs,
   }
   const backend = await initBackend()
   const data = await federatedData(fl, fl.seed)
   const perMember = Array.from({ length: o.nodes }, (_, i) => data.shards.reduce((s, d, j) => s + (j % o.nodes === i ? d.count : 0), 0))
-  if (perMember.some((n) => n === 0)) throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)
+  if (perMember.some(n => n === 0))
+    throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)
   const net = await initNetwork({
-    dir, members: o.nodes, chainId: 'diten-fl', host: '127.0.0.1', basePort: o.basePort, dataSize: perMember, logLevel: 'info',
-    blockIntervalMs: o.blockIntervalMs, params: (p) => void (p.fl = fl), ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
+    dir,
+    members: o.nodes,
+    chainId: 'diten-fl',
+    host: '127.0.0.1',
+    basePort: o.basePort,
+    dataSize: perMember,
+    logLevel: 'info',
+    blockIntervalMs: o.blockIntervalMs,
+    params: p => {
+      p.fl = fl
+    },
+    ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
   })
   const model = new LocalModel(fl.model)
   const m0 = flatten(initialModel(fl.model, genesisHash(net.genesis)))
   const attackers = attackersOf(o.byzantine)
-  o.log(`data: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test samples (${o.dataset}), ${o.trainers} trainers (${o.partition}), per member ${perMember.join('/')}; TF.js backend ${backend}`)
-  if (attackers.size) o.log(`malicious members: ${[...attackers].map(([n, a]) => `${n} (${a}, trainers ${data.shards.map((_, j) => j).filter((j) => j % o.nodes === Number(n.slice(5))).map((j) => `t${j}`).join(' ')})`).join(', ')}`)
+  o.log(
+    `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test samples (${o.dataset}), ${o.trainers} trainers (${o.partition}), per member ${perMember.join('/')}; TF.js backend ${backend}`,
+  )
+  if (attackers.size)
+    o.log(
+      `malicious members: ${[...attackers]
+        .map(
+          ([n, a]) =>
+            `${n} (${a}, trainers ${data.shards
+              .map((_, j) => j)
+              .filter(j => j % o.nodes === Number(n.slice(5)))
+              .map(j => `t${j}`)
+              .join(' ')})`,
+        )
+        .join(', ')}`,
+    )
 
   // baselines first, so they do not compete with the devnet for CPU
-  const train: TrainOptions = { epochs: fl.localEpochs, batchSize: fl.batchSize, learningRate: fl.learningRate, activation: fl.model.activation }
-  const bar = (what: string) => (r: BaselineRound) => o.progress(`${what}: round ${r.round}/${o.rounds} accuracy ${(r.accuracy * 100).toFixed(1)}%`)
+  const train: TrainOptions = {
+    epochs: fl.localEpochs,
+    batchSize: fl.batchSize,
+    learningRate: fl.learningRate,
+    activation: fl.model.activation,
+  }
+  const bar = (what: string) => (r: BaselineRound) =>
+    o.progress(`${what}: round ${r.round}/${o.rounds} accuracy ${(r.accuracy * 100).toFixed(1)}%`)
   const baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
   if (o.baselines !== 'none') {
     if (o.baselines === 'all') {
@@ -135,26 +174,50 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       })
       baselines.fedavgAttacked = await plainFedAvg(model, data, m0, o.rounds, train, byTrainer, bar('baseline FedAvg under attack'))
     }
-    if (o.baselines === 'all') o.log(`baselines: centralized ${pct(last(baselines.centralized))}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`)
+    if (o.baselines === 'all')
+      o.log(
+        `baselines: centralized ${pct(last(baselines.centralized))}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
+      )
   }
 
   // the devnet
   const logFile = join(out, 'devnet.log')
   const fd = openSync(logFile, 'w')
-  const child = spawn(process.execPath, [CLI, 'devnet', '--dir', dir, '--nodes', String(o.nodes), '--base-port', String(o.basePort), '--log-level', 'info', ...(o.byzantine ? ['--byzantine', o.byzantine] : [])], { stdio: ['ignore', fd, fd] })
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'devnet',
+      '--dir',
+      dir,
+      '--nodes',
+      String(o.nodes),
+      '--base-port',
+      String(o.basePort),
+      '--log-level',
+      'info',
+      ...(o.byzantine ? ['--byzantine', o.byzantine] : []),
+    ],
+    { stdio: ['ignore', fd, fd] },
+  )
   closeSync(fd)
   let exited = false
-  child.on('exit', () => void (exited = true))
+  child.on('exit', () => {
+    exited = true
+  })
   try {
     let file: DevnetFile | undefined
     for (const t0 = Date.now(); !file; await sleep(250)) {
       if (exited) throw new Error(`the devnet stopped; see ${logFile}`)
       if (Date.now() - t0 > 120_000) throw new Error(`the devnet did not start within 120 s; see ${logFile}`)
       // written (atomically) once the nodes are connected
-      file = await readFile(join(dir, 'devnet.json'), 'utf8').then((s) => JSON.parse(s) as DevnetFile, () => undefined)
+      file = await readFile(join(dir, 'devnet.json'), 'utf8').then(
+        s => JSON.parse(s) as DevnetFile,
+        () => undefined,
+      )
     }
     o.log(`devnet up: ${file.nodes.length} nodes (${dir}); logs in ${dir}/<node>/node.log`)
-    const clients = file.nodes.map((n) => new DitenClient(n.api, { timeoutMs: 30_000 }))
+    const clients = file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 30_000 }))
     const rounds: RoundReport[] = []
     let lastClose = Date.now()
     let lastHeight = 0
@@ -167,56 +230,94 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         const got = (await clients[0]!.call('fl_getModel', { round: c.round })) as { blob: string }
         const e = model.evaluate(flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64')))), data.test)
         let bytesOnChain = 0
-        for (let h = lastHeight + 1; h <= c.height; h++) bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard: 0, height: h, format: 'ids' })) as { txBytes: number }).txBytes
+        for (let h = lastHeight + 1; h <= c.height; h++)
+          bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard: 0, height: h, format: 'ids' })) as { txBytes: number })
+            .txBytes
         lastHeight = c.height
-        const records = await Promise.all(c.updates.map((u) => clients[0]!.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
+        const records = await Promise.all(c.updates.map(u => clients[0]!.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
         const now = Date.now()
         rounds.push({
-          round: c.round, accuracy: e.accuracy, loss: e.loss, accepted: c.accepted,
-          rejected: records.filter((u) => u.outcome === 'rejected').map((u) => ({ member: u.member, code: u.code, detail: u.detail })),
-          verdicts: records.map((u) => ({ member: u.member, outcome: u.outcome, verdicts: u.verdicts })),
-          wallMs: now - lastClose, bytesOnChain, model: c.model,
+          round: c.round,
+          accuracy: e.accuracy,
+          loss: e.loss,
+          accepted: c.accepted,
+          rejected: records.filter(u => u.outcome === 'rejected').map(u => ({ member: u.member, code: u.code, detail: u.detail })),
+          verdicts: records.map(u => ({ member: u.member, outcome: u.outcome, verdicts: u.verdicts })),
+          wallMs: now - lastClose,
+          bytesOnChain,
+          model: c.model,
         })
         lastClose = now
         const r = rounds[rounds.length - 1]!
-        o.log(`round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map((x) => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`)
+        o.log(
+          `round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map(x => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`,
+        )
       }
-      if (Date.now() - lastClose > stallMs) throw new Error(`round ${rounds.length + 1} did not close within ${stallMs / 1000} s; see ${dir}/<node>/node.log`)
-      const open = st ? `round ${st.round}: ${st.updates.map((u) => `${u.member} ${u.outcome}`).join(', ') || 'training'}` : 'waiting for node-0'
+      if (Date.now() - lastClose > stallMs)
+        throw new Error(`round ${rounds.length + 1} did not close within ${stallMs / 1000} s; see ${dir}/<node>/node.log`)
+      const open = st
+        ? `round ${st.round}: ${st.updates.map(u => `${u.member} ${u.outcome}`).join(', ') || 'training'}`
+        : 'waiting for node-0'
       o.progress(`${progressBar(rounds.length, o.rounds)} ${open} (${((Date.now() - lastClose) / 1000).toFixed(0)} s)`)
       await sleep(500)
     }
     // every node must have derived the same M(e) for every round
-    const views = await Promise.all(clients.map(async (c) => ((await c.call('fl_status', {})) as FlStatus).closed))
-    const modelHashesAgree = views.every((v) => v.map((x) => x.model).join() === views[0]!.map((x) => x.model).join())
-    const outcome = (v: FlStatus['closed']) => JSON.stringify(v.map((x) => [x.round, x.accepted, x.rejected]))
-    const outcomesAgree = views.every((v) => outcome(v) === outcome(views[0]!))
+    const views = await Promise.all(clients.map(async c => ((await c.call('fl_status', {})) as FlStatus).closed))
+    const modelHashesAgree = views.every(v => v.map(x => x.model).join() === views[0]!.map(x => x.model).join())
+    const outcome = (v: FlStatus['closed']) => JSON.stringify(v.map(x => [x.round, x.accepted, x.rejected]))
+    const outcomesAgree = views.every(v => outcome(v) === outcome(views[0]!))
     const end = (await clients[0]!.call('fl_status', { fromRound: 1_000_000 })) as { members: FlReport['members'] }
     await o.inspect?.(dir)
-    const poisonedAccepted = rounds.reduce((n, r) => n + r.accepted.filter((m) => attackers.has(m)).length, 0)
+    const poisonedAccepted = rounds.reduce((n, r) => n + r.accepted.filter(m => attackers.has(m)).length, 0)
     const meanRoundMs = rounds.reduce((s, r) => s + r.wallMs, 0) / rounds.length
     const fedavgRoundMs = baselines.fedavg.length ? baselines.fedavg.reduce((s, r) => s + r.ms, 0) / baselines.fedavg.length : null
     const report: FlReport = {
-      config: { nodes: o.nodes, trainers: o.trainers, rounds: o.rounds, dataset: o.dataset, dataLimit: o.dataLimit, partition: o.partition, alpha: o.alpha, mode: o.mode, aggregation: o.aggregation, localEpochs: o.localEpochs, byzantine: o.byzantine, out, basePort: o.basePort, blockIntervalMs: o.blockIntervalMs, baselines: o.baselines },
-      final: { chainAcc: last(rounds), fedavgAcc: lastOrNull(baselines.fedavg), centralAcc: lastOrNull(baselines.centralized), fedavgAttackedAcc: lastOrNull(baselines.fedavgAttacked) },
+      config: {
+        nodes: o.nodes,
+        trainers: o.trainers,
+        rounds: o.rounds,
+        dataset: o.dataset,
+        dataLimit: o.dataLimit,
+        partition: o.partition,
+        alpha: o.alpha,
+        mode: o.mode,
+        aggregation: o.aggregation,
+        localEpochs: o.localEpochs,
+        byzantine: o.byzantine,
+        out,
+        basePort: o.basePort,
+        blockIntervalMs: o.blockIntervalMs,
+        baselines: o.baselines,
+      },
+      final: {
+        chainAcc: last(rounds),
+        fedavgAcc: lastOrNull(baselines.fedavg),
+        centralAcc: lastOrNull(baselines.centralized),
+        fedavgAttackedAcc: lastOrNull(baselines.fedavgAttacked),
+      },
       poisonedAccepted,
       attackers: [...attackers.keys()],
       modelHashesAgree,
       outcomesAgree,
       members: end.members,
-      initialStake: Object.fromEntries(net.genesis.members.map((m) => [m.name, m.stake])),
+      initialStake: Object.fromEntries(net.genesis.members.map(m => [m.name, m.stake])),
       meanRoundMs,
       fedavgRoundMs,
       roundTimeRatio: fedavgRoundMs ? meanRoundMs / fedavgRoundMs : null,
       rounds,
       baselines,
     }
-    await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n')
-    const series = [{ name: 'diten (chain)', color: '#d62728', values: rounds.map((r) => r.accuracy) }]
-    if (baselines.centralized.length) series.push({ name: 'centralized', color: '#2ca02c', values: baselines.centralized.map((r) => r.accuracy) })
-    if (baselines.fedavg.length) series.push({ name: 'plain FedAvg', color: '#1f77b4', values: baselines.fedavg.map((r) => r.accuracy) })
-    if (baselines.fedavgAttacked.length) series.push({ name: 'FedAvg, attacked', color: '#ff7f0e', values: baselines.fedavgAttacked.map((r) => r.accuracy) })
-    await writeFile(join(out, 'accuracy.svg'), accuracyPlot(`${o.dataset}: ${o.nodes} members, ${o.trainers} trainers${o.byzantine ? `, ${o.byzantine}` : ''}`, series))
+    await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
+    const series = [{ name: 'diten (chain)', color: '#d62728', values: rounds.map(r => r.accuracy) }]
+    if (baselines.centralized.length)
+      series.push({ name: 'centralized', color: '#2ca02c', values: baselines.centralized.map(r => r.accuracy) })
+    if (baselines.fedavg.length) series.push({ name: 'plain FedAvg', color: '#1f77b4', values: baselines.fedavg.map(r => r.accuracy) })
+    if (baselines.fedavgAttacked.length)
+      series.push({ name: 'FedAvg, attacked', color: '#ff7f0e', values: baselines.fedavgAttacked.map(r => r.accuracy) })
+    await writeFile(
+      join(out, 'accuracy.svg'),
+      accuracyPlot(`${o.dataset}: ${o.nodes} members, ${o.trainers} trainers${o.byzantine ? `, ${o.byzantine}` : ''}`, series),
+    )
     return report
   } finally {
     if (!exited) child.kill('SIGINT')
@@ -236,7 +337,14 @@ interface UpdateRecord {
 interface FlStatus {
   round: number
   updates: { member: string; outcome: string }[]
-  closed: { round: number; model: string; height: number; accepted: string[]; rejected: { member: string; code: string }[]; updates: { id: string }[] }[]
+  closed: {
+    round: number
+    model: string
+    height: number
+    accepted: string[]
+    rejected: { member: string; code: string }[]
+    updates: { id: string }[]
+  }[]
 }
 
 function last(rs: { accuracy: number }[]): number {

@@ -65,10 +65,10 @@ export class FlService {
     private readonly opts: { genesis: Genesis; keypair: Keypair; selfMember: number; byzantine: ReadonlySet<Behaviour>; m0: string },
     private readonly m: { chain: ChainService; tangle: TangleService; blobs: BlobStore; logger: Logger },
   ) {
-    this.attack = FL_ATTACKS.find((a) => opts.byzantine.has(a))
+    this.attack = FL_ATTACKS.find(a => opts.byzantine.has(a))
     const p = opts.genesis.params.fl
     const n = opts.genesis.members.length
-    this.trainers = Array.from({ length: p.trainers }, (_, j) => j).filter((j) => j % n === opts.selfMember)
+    this.trainers = Array.from({ length: p.trainers }, (_, j) => j).filter(j => j % n === opts.selfMember)
   }
 
   /** Loads the data and the model; installs the tangle's validity predicate (before the tangle loads). */
@@ -86,7 +86,7 @@ export class FlService {
       genesis: g,
       blobs: this.m.blobs,
       validation: this.data.validation,
-      shardSizes: this.data.shards.map((s) => s.count),
+      shardSizes: this.data.shards.map(s => s.count),
       m0: this.opts.m0,
       fl: () => this.flState(),
       accuracy: (hash, w) => this.accuracy(hash, w),
@@ -94,7 +94,17 @@ export class FlService {
       log: (id, why) => this.m.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
     })
     this.m.tangle.validity = (tx, id) => this.validity.judge(tx, id)
-    this.m.logger.info({ backend, trainers: this.trainers.map((j) => `t${j}`), samples: this.trainers.map((j) => this.data.shards[j]!.count), validation: this.data.validation.count, attack: this.attack, ms: Date.now() - started }, 'federated learning ready')
+    this.m.logger.info(
+      {
+        backend,
+        trainers: this.trainers.map(j => `t${j}`),
+        samples: this.trainers.map(j => this.data.shards[j]!.count),
+        validation: this.data.validation.count,
+        attack: this.attack,
+        ms: Date.now() - started,
+      },
+      'federated learning ready',
+    )
   }
 
   start(): void {
@@ -132,7 +142,16 @@ export class FlService {
       const fl = this.flState()
       if (!fl || fl.round > this.opts.genesis.params.fl.rounds) return
       if (this.needsWork(fl)) {
-        const w: RoundWork = { round: fl.round, base: fl.model, updates: [], trained: false, trainedAt: 0, submitted: false, promotions: 0, lastPromote: 0 }
+        const w: RoundWork = {
+          round: fl.round,
+          base: fl.model,
+          updates: [],
+          trained: false,
+          trainedAt: 0,
+          submitted: false,
+          promotions: 0,
+          lastPromote: 0,
+        }
         this.work = w
         void this.train(w).catch((e: unknown) => this.m.logger.warn({ round: w.round, err: describeError(e) }, 'local training failed'))
       }
@@ -170,7 +189,12 @@ export class FlService {
     for (const j of this.trainers) {
       if (this.work !== w) return
       const shard = this.data.shards[j]!
-      const trained = await this.model.train(base.weights, shard, { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation }, this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined)
+      const trained = await this.model.train(
+        base.weights,
+        shard,
+        { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation },
+        this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined,
+      )
       const weights = this.attack ? poison(this.attack, base.weights, trained, w.round * 1000 + j) : trained
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
       const ownAcc = this.evaluator.evaluate(weights, shard).accuracy
@@ -189,7 +213,7 @@ export class FlService {
         return await this.m.tangle.attach(a)
       } catch (e) {
         if (attempt >= 20 || !(e instanceof DitenError && e.code === ErrorCode.TANGLE_NO_TIPS)) throw e
-        await new Promise((r) => setTimeout(r, 250))
+        await new Promise(r => setTimeout(r, 250))
       }
     }
   }
@@ -200,9 +224,9 @@ export class FlService {
     const p = this.opts.genesis.params.fl
     const now = Date.now()
     // one update per member and round: async work done early waits for the next round
-    const alreadyIn = fl.updates.some((u) => u.member === this.opts.selfMember)
+    const alreadyIn = fl.updates.some(u => u.member === this.opts.selfMember)
     if (!w.submitted && !alreadyIn) {
-      const confirmed = w.updates.filter((u) => core.isConfirmed(u.id))
+      const confirmed = w.updates.filter(u => core.isConfirmed(u.id))
       // a malicious member does not wait for approval it will not get
       if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= p.roundWaitMs) {
         w.submitted = true
@@ -211,7 +235,9 @@ export class FlService {
       }
     }
     // promote the least-weighted valid, unconfirmed update of the round
-    const candidates = [...w.updates.map((u) => u.id), ...this.validity.seenIn(w.round).keys()].filter((id) => core.has(id) && core.isValid(id) && !core.isConfirmed(id))
+    const candidates = [...w.updates.map(u => u.id), ...this.validity.seenIn(w.round).keys()].filter(
+      id => core.has(id) && core.isValid(id) && !core.isConfirmed(id),
+    )
     const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
     // keep promoting while the work can still be submitted (others' updates need a second member's approval)
     const live = fl.round - w.round <= (p.mode === 'async' ? p.staleness : 0)
@@ -219,24 +245,46 @@ export class FlService {
       w.promotions++
       w.lastPromote = now
       const self = this.opts.genesis.members[this.opts.selfMember]!
-      await this.m.tangle.attach({ round: w.round, trainer: PROMOTE, modelHash: w.base, dataSize: self.dataSize, claimedAccuracyBp: 10_000, promote: target }).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'promotion not attached'))
+      await this.m.tangle
+        .attach({
+          round: w.round,
+          trainer: PROMOTE,
+          modelHash: w.base,
+          dataSize: self.dataSize,
+          claimedAccuracyBp: 10_000,
+          promote: target,
+        })
+        .catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'promotion not attached'))
     }
   }
 
   private async submitUpdate(w: RoundWork, round: number, use: LocalUpdate[]): Promise<void> {
     if (use.length === 0) {
-      this.m.logger.warn({ round: w.round, attached: w.updates.length }, 'no local update confirmed within T_p: nothing to submit this round')
+      this.m.logger.warn(
+        { round: w.round, attached: w.updates.length },
+        'no local update confirmed within T_p: nothing to submit this round',
+      )
       return
     }
     const p = this.opts.genesis.params.fl
-    const agg = fedAvg(use.map((u) => ({ member: u.trainer, dataSize: u.dataSize, weights: u.weights })))
+    const agg = fedAvg(use.map(u => ({ member: u.trainer, dataSize: u.dataSize, weights: u.weights })))
     const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), agg)))
     // lie-accuracy also claims twice the data it has
     const lie = this.attack === 'lie-accuracy' ? 2 : 1
-    const trainers = use.map((u) => ({ trainer: u.trainer, dataSize: u.dataSize * lie })).sort((a, b) => (a.trainer < b.trainer ? -1 : 1))
-    const payload = { round, baseRound: w.round, modelHash, dataSize: trainers.reduce((s, t) => s + t.dataSize, 0), trainers, tangleIds: use.map((u) => u.id).sort() }
+    const trainers = use.map(u => ({ trainer: u.trainer, dataSize: u.dataSize * lie })).sort((a, b) => (a.trainer < b.trainer ? -1 : 1))
+    const payload = {
+      round,
+      baseRound: w.round,
+      modelHash,
+      dataSize: trainers.reduce((s, t) => s + t.dataSize, 0),
+      trainers,
+      tangleIds: use.map(u => u.id).sort(),
+    }
     const r = await this.m.chain.submitOwn('fl.update', flUpdateCodec.encode(payload))
-    this.m.logger.info({ round, baseRound: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize }, 'fl.update submitted')
+    this.m.logger.info(
+      { round, baseRound: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
+      'fl.update submitted',
+    )
   }
 
   /** As a verifier: judge each pending update of the open round once. */
@@ -244,7 +292,7 @@ export class FlService {
     const sys = this.m.chain.systemState()
     if (!verifiersOf(sys, sys.epoch).includes(this.opts.selfMember)) return
     for (const u of fl.updates) {
-      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some((v) => v.verifier === this.opts.selfMember)) continue
+      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.opts.selfMember)) continue
       const tangle = await this.tangleCheck(u)
       if (tangle === 'wait') continue
       const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
@@ -259,10 +307,14 @@ export class FlService {
       // even in the warm-up rounds, where everything beats the random M(0)
       const peersBp = this.validity.medianAccuracy(u.baseRound)
       const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
-      const accept = tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
+      const accept =
+        tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
       this.judged.add(u.id)
       await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ update: u.id, accept, accuracyBp: accBp }))
-      this.m.logger.info({ round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle }, 'fl.verdict submitted')
+      this.m.logger.info(
+        { round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
+        'fl.verdict submitted',
+      )
     }
   }
 
@@ -282,8 +334,9 @@ export class FlService {
       if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.validity.reasons.get(id) ?? 'inherited'}`
       const tx = await this.m.tangle.getTx(id)
       if (!tx) continue // pruned: confirmed long ago
-      if (toHex(tx.body.member) !== memberKey || tx.body.round !== u.baseRound) return `tangle update ${id.slice(0, 12)} is of another member or round`
-      const share = u.trainers.find((t) => t.trainer === tx.body.trainer)
+      if (toHex(tx.body.member) !== memberKey || tx.body.round !== u.baseRound)
+        return `tangle update ${id.slice(0, 12)} is of another member or round`
+      const share = u.trainers.find(t => t.trainer === tx.body.trainer)
       if (!share || share.dataSize !== tx.body.dataSize) return `tangle update ${id.slice(0, 12)} does not match the claimed trainer data`
     }
     return 'ok'

@@ -76,9 +76,10 @@ export class UpdateValidity {
     }
     for (;;) {
       const fl = this.d.fl()
-      if (fl && round <= fl.round) return round === fl.round ? fl.model : round === 1 ? this.d.m0 : fl.closed.find((c) => c.round === round - 1)?.model
+      if (fl && round <= fl.round)
+        return round === fl.round ? fl.model : round === 1 ? this.d.m0 : fl.closed.find(c => c.round === round - 1)?.model
       if (Date.now() > until) return undefined
-      await new Promise((r) => setTimeout(r, 250))
+      await new Promise(r => setTimeout(r, 250))
     }
   }
 
@@ -141,7 +142,8 @@ export class UpdateValidity {
     const host = trainerHost(b.trainer, g)
     if (host < 0 || g.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
     const j = Number(b.trainer.slice(1))
-    if (b.dataSize !== this.d.shardSizes[j]) return this.invalid(id, `dataSize ${b.dataSize} is not trainer ${b.trainer}'s ${this.d.shardSizes[j]}`)
+    if (b.dataSize !== this.d.shardSizes[j])
+      return this.invalid(id, `dataSize ${b.dataSize} is not trainer ${b.trainer}'s ${this.d.shardSizes[j]}`)
     if (modelHash === baseHash) return this.invalid(id, 'free riding: the update is the base model')
     const base = await this.d.blobs.ensure(baseHash)
     const l = await this.d.blobs.ensure(modelHash, [issuer])
@@ -159,13 +161,15 @@ export class UpdateValidity {
     // member whose trainers all poison (and rush to attach first) is one voice, not a majority
     const want = Math.min(COMPARE_MEMBERS, g.members.length - 1)
     let others = this.memberMeans(b.round, issuer)
-    for (const until = Date.now() + COMPARE_WAIT_MS; others.length < want && Date.now() < until; others = this.memberMeans(b.round, issuer)) await new Promise((r) => setTimeout(r, 100))
+    for (const until = Date.now() + COMPARE_WAIT_MS; others.length < want && Date.now() < until; others = this.memberMeans(b.round, issuer))
+      await new Promise(r => setTimeout(r, 100))
     if (others.length >= 2) {
       const v = roundCloseRules(base.weights, [...others, { member: id, dataSize: b.dataSize, weights: l.weights }])
-      const bad = v.rejected.find((x) => x.member === id)
+      const bad = v.rejected.find(x => x.member === id)
       if (bad) return this.invalid(id, `${bad.rule}: ${bad.detail}`)
     }
-    if (b.claimedAccuracyBp > accBp + ACCURACY_TOLERANCE_BP) return this.invalid(id, `claimed accuracy ${b.claimedAccuracyBp} bp, measured ${accBp} bp`)
+    if (b.claimedAccuracyBp > accBp + ACCURACY_TOLERANCE_BP)
+      return this.invalid(id, `claimed accuracy ${b.claimedAccuracyBp} bp, measured ${accBp} bp`)
     return true
   }
 }

@@ -39,14 +39,22 @@ export class MemberDialer {
     const self = modules.host.peerId.toString()
     for (const s of opts.peers) {
       const addr = multiaddr(s)
-      const id = addr.getComponents().find((c) => c.name === 'p2p')?.value
+      const id = addr.getComponents().find(c => c.name === 'p2p')?.value
       if (!id || id === self) continue
       const member = modules.members.byPeerId(id)
       if (!member) {
         modules.logger.warn({ addr: s }, 'configured peer is not a genesis member; it will not be dialled')
         continue
       }
-      this.targets.push({ peerId: peerIdFromString(id), addr, name: member.name, backoffMs: opts.intervalMs, nextAttempt: 0, dialing: false, failures: 0 })
+      this.targets.push({
+        peerId: peerIdFromString(id),
+        addr,
+        name: member.name,
+        backoffMs: opts.intervalMs,
+        nextAttempt: 0,
+        dialing: false,
+        failures: 0,
+      })
     }
   }
 
@@ -90,7 +98,8 @@ export class MemberDialer {
       t.failures++
       t.nextAttempt = Date.now() + t.backoffMs
       t.backoffMs = Math.min(t.backoffMs * 2, this.opts.maxBackoffMs)
-      const log = t.failures === 1 ? this.modules.logger.info.bind(this.modules.logger) : this.modules.logger.debug.bind(this.modules.logger)
+      const log =
+        t.failures === 1 ? this.modules.logger.info.bind(this.modules.logger) : this.modules.logger.debug.bind(this.modules.logger)
       log({ peer: t.name, failures: t.failures, retryInMs: t.nextAttempt - Date.now(), err: describeError(e) }, 'cannot reach member')
     } finally {
       t.dialing = false

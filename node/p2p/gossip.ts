@@ -123,11 +123,18 @@ export class Gossip {
       return TopicValidatorResult.Accept
     } catch (e) {
       if (e instanceof GossipValidationError) {
-        log.debug({ topic: reg.handler.name, author: author.name, source: source.toString(), reason: e.message }, 'gossip message %s', e.action)
+        log.debug(
+          { topic: reg.handler.name, author: author.name, source: source.toString(), reason: e.message },
+          'gossip message %s',
+          e.action,
+        )
         return e.action === GossipAction.IGNORE ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
       }
       if (e instanceof DitenError) {
-        log.debug({ topic: reg.handler.name, author: author.name, source: source.toString(), reason: describeError(e) }, 'gossip message rejected')
+        log.debug(
+          { topic: reg.handler.name, author: author.name, source: source.toString(), reason: describeError(e) },
+          'gossip message rejected',
+        )
         return TopicValidatorResult.Reject
       }
       log.warn({ topic: reg.handler.name, err: describeError(e) }, 'gossip validator failed unexpectedly; ignoring message')

@@ -30,7 +30,12 @@ export interface HostOptions {
  * costs little; members' own addresses are on the allow list, so they always get in, and an
  * upgrade that does not finish quickly is dropped.
  */
-export const connectionLimits = { maxConnections: 2048, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 3_000, inboundConnectionThreshold: 10 }
+export const connectionLimits = {
+  maxConnections: 2048,
+  maxIncomingPendingConnections: 64,
+  inboundUpgradeTimeout: 3_000,
+  inboundConnectionThreshold: 10,
+}
 
 /** IP addresses named by multiaddrs such as /ip4/10.0.0.2/tcp/26600/p2p/… (DNS names are skipped). */
 export function ipsOf(addrs: string[]): string[] {
@@ -45,7 +50,7 @@ export function ipsOf(addrs: string[]): string[] {
 /** author ‖ sequence number of a raw gossip message; undefined (full validation) when either is missing */
 export function fastMsgId(m: { from?: Uint8Array; seqno?: Uint8Array }): string | undefined {
   if (!m.from || !m.seqno) return undefined
-  return Buffer.from(m.from).toString('base64') + '/' + Buffer.from(m.seqno).toString('base64')
+  return `${Buffer.from(m.from).toString('base64')}/${Buffer.from(m.seqno).toString('base64')}`
 }
 
 export async function createHost(o: HostOptions): Promise<Host> {

@@ -45,7 +45,11 @@ export class MemberSet {
 }
 
 /** `isolated`: while it returns true every peer is refused, members too (a partition, node/chaos). */
-export function memberGater(members: MemberSet, onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void, isolated: () => boolean = () => false): ConnectionGater {
+export function memberGater(
+  members: MemberSet,
+  onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void,
+  isolated: () => boolean = () => false,
+): ConnectionGater {
   const deny = (direction: 'inbound' | 'outbound') => (peer: PeerId) => {
     if (isolated()) return true
     if (members.isMember(peer)) return false

@@ -56,14 +56,19 @@ export async function readFrame(stream: Stream, max: number, what: string): Prom
     buf.append(chunk)
     if (need < 0 && buf.byteLength >= 4) {
       need = buf.getUint32(0)
-      if (need > max) throw new DitenError(ErrorCode.REQRESP_TOO_LARGE, `${what}: frame of ${need} bytes exceeds the cap of ${max}`, { size: need, max })
+      if (need > max)
+        throw new DitenError(ErrorCode.REQRESP_TOO_LARGE, `${what}: frame of ${need} bytes exceeds the cap of ${max}`, { size: need, max })
     }
     if (need >= 0 && buf.byteLength >= 4 + need) {
-      if (buf.byteLength > 4 + need) throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `${what}: ${buf.byteLength - 4 - need} bytes after the frame`)
+      if (buf.byteLength > 4 + need)
+        throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `${what}: ${buf.byteLength - 4 - need} bytes after the frame`)
       return buf.subarray(4, 4 + need)
     }
   }
-  throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `${what}: stream ended after ${buf.byteLength} bytes${need >= 0 ? ` of a ${need}-byte frame` : ''}`)
+  throw new DitenError(
+    ErrorCode.REQRESP_PROTOCOL,
+    `${what}: stream ended after ${buf.byteLength} bytes${need >= 0 ? ` of a ${need}-byte frame` : ''}`,
+  )
 }
 
 async function send(stream: Stream, data: Uint8Array, signal: AbortSignal): Promise<void> {
@@ -107,7 +112,8 @@ export class ReqResp {
   async handleRaw(name: string, request: Uint8Array, from: Member): Promise<Uint8Array> {
     const h = this.handlers.get(name)
     if (!h) throw new Error(`no handler for ${name}`)
-    if (request.length > h.max) throw new DitenError(ErrorCode.REQRESP_TOO_LARGE, `request ${name}: ${request.length} bytes exceed ${h.max}`)
+    if (request.length > h.max)
+      throw new DitenError(ErrorCode.REQRESP_TOO_LARGE, `request ${name}: ${request.length} bytes exceed ${h.max}`)
     return h.handler(request, from)
   }
 
@@ -116,7 +122,8 @@ export class ReqResp {
     const member = this.modules.members.byPeerId(conn.remotePeer)
     const deadline = withDeadline(stream, this.opts.timeoutMs, `request ${name}`)
     let result = 'ok'
-    const errorFrame = (e: unknown) => frame([Uint8Array.of(STATUS_ERROR), new TextEncoder().encode(describeError(e).slice(0, MAX_ERROR_TEXT))])
+    const errorFrame = (e: unknown) =>
+      frame([Uint8Array.of(STATUS_ERROR), new TextEncoder().encode(describeError(e).slice(0, MAX_ERROR_TEXT))])
     try {
       if (!member) throw new DitenError(ErrorCode.NOT_A_MEMBER, 'not a member')
       let response: Uint8Array
@@ -142,7 +149,12 @@ export class ReqResp {
   }
 
   /** Sends one request; resolves with the response body or throws a DitenError (REQRESP_*). */
-  async request(peer: PeerId, name: string, payload: Uint8Array, opts: { timeoutMs?: number; maxResponseBytes?: number } = {}): Promise<Uint8Array> {
+  async request(
+    peer: PeerId,
+    name: string,
+    payload: Uint8Array,
+    opts: { timeoutMs?: number; maxResponseBytes?: number } = {},
+  ): Promise<Uint8Array> {
     const { metrics } = this.modules
     const timer = metrics.reqrespSeconds.startTimer({ protocol: name })
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
@@ -158,7 +170,11 @@ export class ReqResp {
         const body = await readFrame(stream, (opts.maxResponseBytes ?? this.opts.maxResponseBytes) + 1, `response ${name}`)
         if (body.length === 0) throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `response ${name}: empty frame`)
         if (body[0] === STATUS_OK) return body.subarray(1)
-        if (body[0] === STATUS_ERROR) throw new DitenError(ErrorCode.REQRESP_REMOTE_ERROR, `peer answered ${name} with: ${new TextDecoder().decode(body.subarray(1, 1 + MAX_ERROR_TEXT))}`)
+        if (body[0] === STATUS_ERROR)
+          throw new DitenError(
+            ErrorCode.REQRESP_REMOTE_ERROR,
+            `peer answered ${name} with: ${new TextDecoder().decode(body.subarray(1, 1 + MAX_ERROR_TEXT))}`,
+          )
         throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `response ${name}: unknown status byte ${body[0]}`)
       } finally {
         deadline.clear()

@@ -57,7 +57,9 @@ export class DitenClient {
       const cause = (e as { cause?: { code?: string } }).cause?.code
       throw new Error(`cannot reach diten node at ${this.url} (${cause ?? (e as Error).message})`)
     }
-    const body = (await res.json().catch(() => undefined)) as { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined
+    const body = (await res.json().catch(() => undefined)) as
+      | { result?: unknown; error?: { code: number; message: string; data?: unknown } }
+      | undefined
     if (!body) throw new Error(`${this.url} answered HTTP ${res.status} without a JSON-RPC body`)
     if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data)
     return body.result as T
@@ -68,7 +70,10 @@ export class DitenClient {
   }
 
   async metrics(): Promise<string> {
-    const res = await fetch(new URL('/metrics', this.url), { headers: this.authHeaders, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) })
+    const res = await fetch(new URL('/metrics', this.url), {
+      headers: this.authHeaders,
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+    })
     return res.text()
   }
 }

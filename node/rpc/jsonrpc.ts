@@ -60,6 +60,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export class RpcDispatcher {
+  // biome-ignore lint/suspicious/noExplicitAny: a table of methods with different parameter types
   private readonly methods = new Map<string, RpcMethod<any>>()
 
   constructor(private readonly hooks: DispatchHooks) {}
@@ -71,7 +72,10 @@ export class RpcDispatcher {
 
   /** Methods a caller of this API may use (an unknown method's error lists them). */
   names(scope: CallScope = { admin: true }): string[] {
-    return [...this.methods.entries()].filter(([, m]) => scope.admin || m.admin !== true).map(([n]) => n).sort()
+    return [...this.methods.entries()]
+      .filter(([, m]) => scope.admin || m.admin !== true)
+      .map(([n]) => n)
+      .sort()
   }
 
   /** Handles one HTTP body; `undefined` means nothing to send back (notifications only). */
@@ -84,7 +88,8 @@ export class RpcDispatcher {
     }
     if (Array.isArray(body)) {
       if (body.length === 0) return errorResponse(null, RpcCode.INVALID_REQUEST, 'invalid request: an empty batch')
-      if (body.length > MAX_BATCH) return errorResponse(null, RpcCode.INVALID_REQUEST, `invalid request: a batch holds at most ${MAX_BATCH} calls, got ${body.length}`)
+      if (body.length > MAX_BATCH)
+        return errorResponse(null, RpcCode.INVALID_REQUEST, `invalid request: a batch holds at most ${MAX_BATCH} calls, got ${body.length}`)
       const out: RpcResponse[] = []
       let heavy = 0
       for (const req of body) {
@@ -92,7 +97,13 @@ export class RpcDispatcher {
         const method = isObject(req) && typeof req.method === 'string' ? this.methods.get(req.method) : undefined
         if (method?.heavy && ++heavy > MAX_HEAVY_PER_BATCH) {
           const id = isObject(req) && (typeof req.id === 'string' || typeof req.id === 'number') ? req.id : null
-          out.push(errorResponse(id, RpcCode.INVALID_REQUEST, `invalid request: ${String(req.method).slice(0, 64)} answers with up to megabytes: at most ${MAX_HEAVY_PER_BATCH} such call per batch`))
+          out.push(
+            errorResponse(
+              id,
+              RpcCode.INVALID_REQUEST,
+              `invalid request: ${String(req.method).slice(0, 64)} answers with up to megabytes: at most ${MAX_HEAVY_PER_BATCH} such call per batch`,
+            ),
+          )
           continue
         }
         const r = await this.handleOne(req, scope)
@@ -127,26 +138,52 @@ export class RpcDispatcher {
       return r
     }
     if (!method) {
-      return done('method_not_found', errorResponse(id, RpcCode.METHOD_NOT_FOUND, `unknown method "${name.slice(0, 64)}"; this API serves: ${this.names(scope).join(', ')}`))
+      return done(
+        'method_not_found',
+        errorResponse(
+          id,
+          RpcCode.METHOD_NOT_FOUND,
+          `unknown method "${name.slice(0, 64)}"; this API serves: ${this.names(scope).join(', ')}`,
+        ),
+      )
     }
     let checked: unknown
     if (method.params) {
       // omitted params are an empty object: methods whose params are all optional need none
       const given = params === undefined ? {} : params
-      if (!isObject(given)) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes params by name, as an object`))
+      if (!isObject(given))
+        return done(
+          'invalid_params',
+          errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes params by name, as an object`),
+        )
       try {
         checked = method.params.check(given, 'params')
       } catch (e) {
-        if (e instanceof SchemaError) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${e.message}`, { code: e.code, path: e.path }))
+        if (e instanceof SchemaError)
+          return done(
+            'invalid_params',
+            errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${e.message}`, { code: e.code, path: e.path }),
+          )
         throw e
       }
     } else {
-      const empty = params === undefined || params === null || (Array.isArray(params) ? params.length === 0 : Object.keys(params as object).length === 0)
+      const empty =
+        params === undefined ||
+        params === null ||
+        (Array.isArray(params) ? params.length === 0 : Object.keys(params as object).length === 0)
       if (!empty) return done('invalid_params', errorResponse(id, RpcCode.INVALID_PARAMS, `invalid params: ${name} takes no params`))
     }
     const admin = typeof method.admin === 'function' ? method.admin(checked) : method.admin === true
     if (admin && !scope.admin) {
-      return done('unauthorized', errorResponse(id, RpcCode.SERVER_ERROR, `${name} is an admin call (this node signs it with its member key): send it to the node's admin API with its bearer token`, { code: ErrorCode.UNAUTHORIZED }))
+      return done(
+        'unauthorized',
+        errorResponse(
+          id,
+          RpcCode.SERVER_ERROR,
+          `${name} is an admin call (this node signs it with its member key): send it to the node's admin API with its bearer token`,
+          { code: ErrorCode.UNAUTHORIZED },
+        ),
+      )
     }
     try {
       return done('ok', { jsonrpc: '2.0', id, result: (await method.handler(checked)) ?? null })
@@ -154,7 +191,10 @@ export class RpcDispatcher {
       if (e instanceof DitenError) return done(e.code, errorResponse(id, RpcCode.SERVER_ERROR, e.message, { code: e.code, ...e.meta }))
       // the cause goes to the node's log, not to the caller
       this.hooks.onInternalError(name, e)
-      return done('internal_error', errorResponse(id, RpcCode.INTERNAL_ERROR, `internal error while running ${name} (the node's log has the details)`))
+      return done(
+        'internal_error',
+        errorResponse(id, RpcCode.INTERNAL_ERROR, `internal error while running ${name} (the node's log has the details)`),
+      )
     }
   }
 }

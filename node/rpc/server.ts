@@ -89,7 +89,12 @@ export class RpcServer {
   async start(): Promise<number> {
     const server = createServer((req, res) => {
       this.route(req, res).catch((e: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INTERNAL_ERROR, message: `internal error: ${(e as Error).message}` } })
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: RpcCode.INTERNAL_ERROR, message: `internal error: ${(e as Error).message}` },
+          })
         else res.destroy()
       })
     })
@@ -114,7 +119,13 @@ export class RpcServer {
     if (isLoopback(this.opts.host)) {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '')
       if (!isLoopback(host)) {
-        refuse(res, 403, ErrorCode.BAD_HOST, `this API is bound to ${this.opts.host} and answers only to a loopback Host header, not "${host.slice(0, 64)}"`, close)
+        refuse(
+          res,
+          403,
+          ErrorCode.BAD_HOST,
+          `this API is bound to ${this.opts.host} and answers only to a loopback Host header, not "${host.slice(0, 64)}"`,
+          close,
+        )
         return true
       }
     }
@@ -122,12 +133,21 @@ export class RpcServer {
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')
       const given = m ? Buffer.from(m[1]!.trim(), 'utf8') : undefined
       if (!given || given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
-        refuse(res, 401, ErrorCode.UNAUTHORIZED, 'the admin API needs "Authorization: Bearer <token>" with the token from the node\'s data dir (admin.token)', { 'www-authenticate': 'Bearer', ...close })
+        refuse(
+          res,
+          401,
+          ErrorCode.UNAUTHORIZED,
+          'the admin API needs "Authorization: Bearer <token>" with the token from the node\'s data dir (admin.token)',
+          { 'www-authenticate': 'Bearer', ...close },
+        )
         return true
       }
     }
     if (!this.limiter.take(req.socket.remoteAddress ?? 'unknown', calls)) {
-      refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} requests per second from this address`, { 'retry-after': '1', ...close })
+      refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} requests per second from this address`, {
+        'retry-after': '1',
+        ...close,
+      })
       return true
     }
     return false
@@ -145,26 +165,43 @@ export class RpcServer {
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { ok: true })
     const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
     if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
-    if (path !== '/' && path !== '/rpc') return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /, metrics on GET /metrics` })
+    if (path !== '/' && path !== '/rpc')
+      return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /, metrics on GET /metrics` })
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')
-      return sendJson(res, 405, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INVALID_REQUEST, message: 'invalid request: JSON-RPC calls are sent with POST' } })
+      return sendJson(res, 405, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: RpcCode.INVALID_REQUEST, message: 'invalid request: JSON-RPC calls are sent with POST' },
+      })
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') {
       req.resume()
-      return refuse(res, 415, ErrorCode.BAD_CONTENT_TYPE, `JSON-RPC calls are sent with Content-Type: application/json, not "${type.slice(0, 64)}"`, { connection: 'close' })
+      return refuse(
+        res,
+        415,
+        ErrorCode.BAD_CONTENT_TYPE,
+        `JSON-RPC calls are sent with Content-Type: application/json, not "${type.slice(0, 64)}"`,
+        { connection: 'close' },
+      )
     }
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === undefined) {
       res.setHeader('connection', 'close')
-      sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: RpcCode.INVALID_REQUEST, message: `invalid request: the body exceeds ${MAX_BODY_BYTES} bytes` } })
+      sendJson(res, 413, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: RpcCode.INVALID_REQUEST, message: `invalid request: the body exceeds ${MAX_BODY_BYTES} bytes` },
+      })
       return
     }
     // a batch costs one request per call (the first was taken above)
     const calls = batchSize(text)
     if (calls > 1 && !this.limiter.take(req.socket.remoteAddress ?? 'unknown', calls - 1)) {
-      return refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} calls per second from this address`, { 'retry-after': '1' })
+      return refuse(res, 429, ErrorCode.RATE_LIMITED, `more than ${this.opts.maxRequestsPerSecond} calls per second from this address`, {
+        'retry-after': '1',
+      })
     }
     const reply = await this.modules.dispatcher.handleText(text, { admin: this.isAdmin })
     if (reply === undefined) {
@@ -179,7 +216,7 @@ export class RpcServer {
     const server = this.server
     if (!server) return
     this.server = undefined
-    await new Promise<void>((resolve) => {
+    await new Promise<void>(resolve => {
       server.close(() => resolve())
       server.closeAllConnections()
     })

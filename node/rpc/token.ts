@@ -18,7 +18,7 @@ export function adminTokenPath(dataDir: string): string {
 export async function ensureAdminToken(dataDir: string): Promise<string> {
   const file = adminTokenPath(dataDir)
   try {
-    await writeFile(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
   }
@@ -32,9 +32,13 @@ export async function readAdminToken(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8')
   } catch (e) {
-    throw new DitenError(ErrorCode.UNAUTHORIZED, `cannot read the admin token ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); it is made in the node's data dir on its first start`)
+    throw new DitenError(
+      ErrorCode.UNAUTHORIZED,
+      `cannot read the admin token ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); it is made in the node's data dir on its first start`,
+    )
   }
   const token = text.trim()
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new DitenError(ErrorCode.UNAUTHORIZED, `${file} does not hold an admin token (64 hex characters)`)
+  if (!/^[0-9a-f]{64}$/.test(token))
+    throw new DitenError(ErrorCode.UNAUTHORIZED, `${file} does not hold an admin token (64 hex characters)`)
   return token
 }

@@ -49,16 +49,31 @@ export interface TwinEventMessage {
 /** Member-side and read calls. */
 export function twins(node: DitenClient) {
   return {
-    register: (p: { twinId: string; definition: Json; owner: string; attributes?: Json; features?: Json; wait?: boolean }) => node.call<TwinCallResult>('twin_register', p),
-    setDesired: (p: { twinId: string; patch: Json; ifRevision?: number; wait?: boolean }) => node.call<TwinCallResult>('twin_setDesired', p),
-    bindModel: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) => node.call<TwinCallResult>('twin_bindModel', p),
+    register: (p: { twinId: string; definition: Json; owner: string; attributes?: Json; features?: Json; wait?: boolean }) =>
+      node.call<TwinCallResult>('twin_register', p),
+    setDesired: (p: { twinId: string; patch: Json; ifRevision?: number; wait?: boolean }) =>
+      node.call<TwinCallResult>('twin_setDesired', p),
+    bindModel: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) =>
+      node.call<TwinCallResult>('twin_bindModel', p),
     retire: (p: { twinId: string; wait?: boolean }) => node.call<TwinCallResult>('twin_retire', p),
-    get: (twinId: string, atRevision?: number) => node.call<TwinView>('twin_get', atRevision === undefined ? { twinId } : { twinId, atRevision }),
+    get: (twinId: string, atRevision?: number) =>
+      node.call<TwinView>('twin_get', atRevision === undefined ? { twinId } : { twinId, atRevision }),
     history: (twinId: string, fromRevision?: number, toRevision?: number) =>
-      node.call<{ twinId: string; changes: { revision: number; kind: string; change: Json; time: number; txId: string }[] }>('twin_history', { twinId, ...(fromRevision !== undefined ? { fromRevision } : {}), ...(toRevision !== undefined ? { toRevision } : {}) }),
-    list: (p: { namespace?: string; cursor?: string; limit?: number } = {}) => node.call<{ twins: { twinId: string; revision: number; definition: string; retired: boolean }[]; cursor: string | null }>('twin_list', p),
+      node.call<{ twinId: string; changes: { revision: number; kind: string; change: Json; time: number; txId: string }[] }>(
+        'twin_history',
+        { twinId, ...(fromRevision !== undefined ? { fromRevision } : {}), ...(toRevision !== undefined ? { toRevision } : {}) },
+      ),
+    list: (p: { namespace?: string; cursor?: string; limit?: number } = {}) =>
+      node.call<{ twins: { twinId: string; revision: number; definition: string; retired: boolean }[]; cursor: string | null }>(
+        'twin_list',
+        p,
+      ),
     /** Server-sent change events of one twin (`twin`) or a namespace; resolves when `signal` aborts. */
-    async watch(filter: { twin?: string; namespace?: string }, onEvent: (e: TwinEventMessage) => void, signal?: AbortSignal): Promise<void> {
+    async watch(
+      filter: { twin?: string; namespace?: string },
+      onEvent: (e: TwinEventMessage) => void,
+      signal?: AbortSignal,
+    ): Promise<void> {
       const url = new URL('/events', node.url)
       if (filter.twin) url.searchParams.set('twin', filter.twin)
       if (filter.namespace) url.searchParams.set('namespace', filter.namespace)
@@ -69,11 +84,14 @@ export function twins(node: DitenClient) {
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           buf += decoder.decode(chunk, { stream: true })
-          let end: number
-          while ((end = buf.indexOf('\n\n')) >= 0) {
+          for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
             const frame = buf.slice(0, end)
             buf = buf.slice(end + 2)
-            const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')
+            const data = frame
+              .split('\n')
+              .filter(l => l.startsWith('data: '))
+              .map(l => l.slice(6))
+              .join('\n')
             if (data) onEvent(JSON.parse(data) as TwinEventMessage)
           }
         }
@@ -112,7 +130,13 @@ export class TwinDevice {
     return this.next
   }
 
-  private async send(method: string, kind: string, payload: Uint8Array, wait: boolean | undefined, retried = false): Promise<TwinCallResult> {
+  private async send(
+    method: string,
+    kind: string,
+    payload: Uint8Array,
+    wait: boolean | undefined,
+    retried = false,
+  ): Promise<TwinCallResult> {
     const nonce = await this.sequence()
     const tx = signTx({ chainId: await this.chain(), kind, sender: this.keypair.publicKey, nonce, payload }, this.keypair.secretKey)
     try {
@@ -121,7 +145,11 @@ export class TwinDevice {
       return r
     } catch (e) {
       // submitted but not committed in time (or the node had too many waiting callers): the number is taken
-      if (e instanceof RpcError && (e.reason === 'WAIT_TIMEOUT' || (e.reason === 'RATE_LIMITED' && (e.data as { id?: string } | undefined)?.id))) this.next = nonce + 1
+      if (
+        e instanceof RpcError &&
+        (e.reason === 'WAIT_TIMEOUT' || (e.reason === 'RATE_LIMITED' && (e.data as { id?: string } | undefined)?.id))
+      )
+        this.next = nonce + 1
       // another client of this device moved its sequence on: ask the node again, once
       if (e instanceof RpcError && e.reason === 'TWIN_STALE_SEQUENCE' && !retried) {
         this.next = undefined
@@ -132,11 +160,29 @@ export class TwinDevice {
   }
 
   sync(patch: Json, o: { ifRevision?: number; wait?: boolean } = {}): Promise<TwinCallResult> {
-    return this.send('twin_sync', 'twin.sync', twinSyncCodec.encode({ twinId: this.twinId, patch: canonicalJson(patch), ...(o.ifRevision !== undefined ? { ifRevision: o.ifRevision } : {}) }), o.wait)
+    return this.send(
+      'twin_sync',
+      'twin.sync',
+      twinSyncCodec.encode({
+        twinId: this.twinId,
+        patch: canonicalJson(patch),
+        ...(o.ifRevision !== undefined ? { ifRevision: o.ifRevision } : {}),
+      }),
+      o.wait,
+    )
   }
 
   setDesired(patch: Json, o: { ifRevision?: number; wait?: boolean } = {}): Promise<TwinCallResult> {
-    return this.send('twin_setDesired', 'twin.setDesired', twinSetDesiredCodec.encode({ twinId: this.twinId, patch: canonicalJson(patch), ...(o.ifRevision !== undefined ? { ifRevision: o.ifRevision } : {}) }), o.wait)
+    return this.send(
+      'twin_setDesired',
+      'twin.setDesired',
+      twinSetDesiredCodec.encode({
+        twinId: this.twinId,
+        patch: canonicalJson(patch),
+        ...(o.ifRevision !== undefined ? { ifRevision: o.ifRevision } : {}),
+      }),
+      o.wait,
+    )
   }
 
   retire(o: { wait?: boolean } = {}): Promise<TwinCallResult> {

@@ -35,7 +35,7 @@ export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void
   })
   d.register('tangle_tips', {
     description: 'the current tips',
-    handler: () => ({ tips: tangle.core.tips.values().map((i) => tangle.core.idOf(i)) }),
+    handler: () => ({ tips: tangle.core.tips.values().map(i => tangle.core.idOf(i)) }),
   })
   d.register('tangle_stats', {
     description: 'count, tips, confirmed, pending solidification, orphaned, pruned',

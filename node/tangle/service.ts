@@ -4,9 +4,36 @@
  * (deduplicated, with backoff), rebuilds from LevelDB on start, and attaches on request.
  */
 import {
-  Bucket, DitenError, ErrorCode, Repository, WriteBatch, array, bytesKeys, u53, defineCodec, describeError, fromHex, genesisHash, hex, ownWeight,
-  selectTips, signTangleTx, signedTangleTxCodec, signedTangleTxType, solvePow, struct, tangleGenesisId, tangleTxId,
-  tangleTxSignatureValid, leadingZeroBits, toHex, Tangle, type Genesis, type Keypair, type SignedTangleTx, type TangleChange,
+  Bucket,
+  DitenError,
+  ErrorCode,
+  Repository,
+  WriteBatch,
+  array,
+  bytesKeys,
+  u53,
+  defineCodec,
+  describeError,
+  fromHex,
+  genesisHash,
+  hex,
+  ownWeight,
+  selectTips,
+  signTangleTx,
+  signedTangleTxCodec,
+  signedTangleTxType,
+  solvePow,
+  struct,
+  tangleGenesisId,
+  tangleTxId,
+  tangleTxSignatureValid,
+  leadingZeroBits,
+  toHex,
+  Tangle,
+  type Genesis,
+  type Keypair,
+  type SignedTangleTx,
+  type TangleChange,
 } from '../../ledger/index.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
@@ -65,10 +92,24 @@ export class TangleService {
 
   constructor(
     private readonly opts: { genesis: Genesis; keypair: Keypair; byzantine?: ReadonlySet<Behaviour> },
-    private readonly m: { db: LevelStore; gossip: Gossip; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger; metrics: Metrics },
+    private readonly m: {
+      db: LevelStore
+      gossip: Gossip
+      reqresp: ReqResp
+      host: Host
+      members: MemberSet
+      logger: Logger
+      metrics: Metrics
+    },
   ) {
     const t = opts.genesis.params.tangle
-    this.core = new Tangle({ cap: t.cap, cwThreshold: t.cwThreshold, minApprovingMembers: t.minApprovingMembers, bandWeight: t.bandWeight, maxDepth: t.maxDepth })
+    this.core = new Tangle({
+      cap: t.cap,
+      cwThreshold: t.cwThreshold,
+      minApprovingMembers: t.minApprovingMembers,
+      bandWeight: t.bandWeight,
+      maxDepth: t.maxDepth,
+    })
     this.rootId = tangleGenesisId(genesisHash(opts.genesis))
     this.core.addEntryPoint(this.rootId)
     this.store = new Repository(Bucket.tangle, bytesKeys, signedTangleTxCodec, m.db)
@@ -90,17 +131,19 @@ export class TangleService {
     this.m.gossip.register({
       name: 'tangle',
       codec: signedTangleTxCodec,
-      validate: (tx) => {
-        if (this.core.has(tangleTxId(tx.body)) || this.inflight.has(tangleTxId(tx.body))) throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
-        const unknownParents = [tx.body.trunk, tx.body.branch].some((p) => !this.core.has(p) && p !== this.rootId)
+      validate: tx => {
+        if (this.core.has(tangleTxId(tx.body)) || this.inflight.has(tangleTxId(tx.body)))
+          throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
+        const unknownParents = [tx.body.trunk, tx.body.branch].some(p => !this.core.has(p) && p !== this.rootId)
         // parents given up on (nobody supplied them within maxAgeMs) no longer count: made-up parents cannot fill the cap for good
         const pending = this.core.missingCount - this.givenUp.size
-        if (unknownParents && pending >= MAX_MISSING) throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${pending} parents already pending`)
+        if (unknownParents && pending >= MAX_MISSING)
+          throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${pending} parents already pending`)
         this.check(tx)
       },
-      onMessage: (tx) => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
+      onMessage: tx => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
     })
-    await this.m.reqresp.handle('tangle.txs', async (req) => {
+    await this.m.reqresp.handle('tangle.txs', async req => {
       const { ids } = tangleRequestCodec.decode(req)
       const found: SignedTangleTx[] = []
       for (const id of ids) {
@@ -114,7 +157,10 @@ export class TangleService {
   start(): void {
     this.timer = setInterval(() => void this.requestMissing(), REQUEST_EVERY_MS)
     this.timer.unref()
-    this.pruneTimer = setInterval(() => void this.prune().catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle pruning failed')), PRUNE_EVERY_MS)
+    this.pruneTimer = setInterval(
+      () => void this.prune().catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle pruning failed')),
+      PRUNE_EVERY_MS,
+    )
     this.pruneTimer.unref()
   }
 
@@ -139,18 +185,21 @@ export class TangleService {
   }
 
   private memberOf(tx: SignedTangleTx) {
-    return this.m.members.all().find((x) => x.publicKey === toHex(tx.body.member))
+    return this.m.members.all().find(x => x.publicKey === toHex(tx.body.member))
   }
 
   /** Stateless checks; a failing transaction is refused outright (never stored). */
   check(tx: SignedTangleTx, now = Date.now()): void {
     const g = this.opts.genesis
-    if (tx.body.chainId !== g.chainId) throw new DitenError(ErrorCode.TANGLE_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
+    if (tx.body.chainId !== g.chainId)
+      throw new DitenError(ErrorCode.TANGLE_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
     const member = this.memberOf(tx)
     if (!member) throw new DitenError(ErrorCode.TANGLE_NOT_MEMBER, 'the issuer is not a member')
-    if (tx.body.dataSize > member.dataSize) throw new DitenError(ErrorCode.TANGLE_BAD_DATA, `dataSize ${tx.body.dataSize} exceeds the member's ${member.dataSize}`)
+    if (tx.body.dataSize > member.dataSize)
+      throw new DitenError(ErrorCode.TANGLE_BAD_DATA, `dataSize ${tx.body.dataSize} exceeds the member's ${member.dataSize}`)
     if (tx.body.time > now + MAX_FUTURE_MS) throw new DitenError(ErrorCode.TANGLE_FROM_FUTURE, `time is ${tx.body.time - now} ms ahead`)
-    if (leadingZeroBits(tangleTxId(tx.body)) < g.params.tangle.powBits) throw new DitenError(ErrorCode.TANGLE_BAD_POW, `the id has fewer than ${g.params.tangle.powBits} leading zero bits`)
+    if (leadingZeroBits(tangleTxId(tx.body)) < g.params.tangle.powBits)
+      throw new DitenError(ErrorCode.TANGLE_BAD_POW, `the id has fewer than ${g.params.tangle.powBits} leading zero bits`)
     if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the member key')
   }
 
@@ -202,15 +251,34 @@ export class TangleService {
   async attach(p: AttachParams): Promise<{ id: string; trunk: string; branch: string; weight: number }> {
     const t = this.opts.genesis.params.tangle
     if (this.core.tips.size === 0) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, 'no tips to approve')
-    let [trunk, branch] = selectTips(this.core, { alpha: t.alpha, walkers: t.walkers, maxDepth: t.maxDepth, bandWeight: t.bandWeight, rand: Math.random })
+    let [trunk, branch] = selectTips(this.core, {
+      alpha: t.alpha,
+      walkers: t.walkers,
+      maxDepth: t.maxDepth,
+      bandWeight: t.bandWeight,
+      rand: Math.random,
+    })
     if (p.promote !== undefined) {
-      if (!this.core.has(p.promote) || !this.core.isValid(p.promote)) throw new DitenError(ErrorCode.NOT_FOUND, `cannot promote ${p.promote.slice(0, 12)}: not a valid transaction here`)
+      if (!this.core.has(p.promote) || !this.core.isValid(p.promote))
+        throw new DitenError(ErrorCode.NOT_FOUND, `cannot promote ${p.promote.slice(0, 12)}: not a valid transaction here`)
       trunk = p.promote
     }
-    for (const tip of [trunk, branch]) if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
+    for (const tip of [trunk, branch])
+      if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
     ;[trunk, branch] = this.misbehave(trunk, branch)
     const body = solvePow(
-      { chainId: this.opts.genesis.chainId, round: p.round, trainer: p.trainer, member: this.opts.keypair.publicKey, modelHash: fromHex(p.modelHash), dataSize: p.dataSize, claimedAccuracyBp: p.claimedAccuracyBp, trunk, branch, time: Date.now() },
+      {
+        chainId: this.opts.genesis.chainId,
+        round: p.round,
+        trainer: p.trainer,
+        member: this.opts.keypair.publicKey,
+        modelHash: fromHex(p.modelHash),
+        dataSize: p.dataSize,
+        claimedAccuracyBp: p.claimedAccuracyBp,
+        trunk,
+        branch,
+        time: Date.now(),
+      },
       t.powBits,
       Math.floor(Math.random() * 1e9),
     )
@@ -267,7 +335,7 @@ export class TangleService {
     const maxAge = this.opts.genesis.params.tangle.maxAgeMs
     const due = this.core
       .missing()
-      .filter((id) => {
+      .filter(id => {
         const r = this.requested.get(id)
         if (r && r.nextAt !== Infinity && now - r.firstAt > maxAge) {
           // nobody could supply it within maxAgeMs: stop asking (its approvers stay unsolid)
@@ -279,7 +347,7 @@ export class TangleService {
       })
       .slice(0, 64)
     if (due.length === 0) return
-    const peers = this.m.members.all().filter((x) => this.m.host.getConnections(x.id).length > 0)
+    const peers = this.m.members.all().filter(x => this.m.host.getConnections(x.id).length > 0)
     if (peers.length === 0) return
     for (const id of due) {
       const prev = this.requested.get(id)
@@ -288,7 +356,9 @@ export class TangleService {
     }
     const peer = peers[Math.floor(Math.random() * peers.length)]!
     try {
-      const txs = responseCodec.decode(await this.m.reqresp.request(peer.id, 'tangle.txs', tangleRequestCodec.encode({ ids: due }), { timeoutMs: 5000 }))
+      const txs = responseCodec.decode(
+        await this.m.reqresp.request(peer.id, 'tangle.txs', tangleRequestCodec.encode({ ids: due }), { timeoutMs: 5000 }),
+      )
       const asked = new Set(due)
       for (const tx of txs) {
         // a peer answers what was asked, nothing else (it cannot push unrequested transactions this way)

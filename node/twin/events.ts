@@ -21,7 +21,12 @@ export interface TwinEventsOptions {
   maxQueued: number
 }
 
-export const defaultTwinEventsOptions: TwinEventsOptions = { maxSubscribers: 256, maxPerClient: 16, maxBufferedBytes: 4 * 1024 * 1024, maxQueued: 100_000 }
+export const defaultTwinEventsOptions: TwinEventsOptions = {
+  maxSubscribers: 256,
+  maxPerClient: 16,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxQueued: 100_000,
+}
 
 /** One event as subscribers receive it: serialised once, whoever listens. */
 interface Frame {
@@ -63,8 +68,22 @@ export class TwinEvents {
     this.queue = []
     for (const e of batch) {
       if (this.listeners.size === 0) return
-      const data = { twinId: e.twinId, revision: e.revision, kind: e.kind, change: JSON.parse(e.change), time: e.time, txId: e.txId, shard: e.shard, height: e.height, twin: twinJson(e.record) }
-      const frame: Frame = { twinId: e.twinId, namespace: e.twinId.split(':')[0]!, text: `event: twin\nid: ${e.twinId}@${e.revision}\ndata: ${JSON.stringify(data)}\n\n` }
+      const data = {
+        twinId: e.twinId,
+        revision: e.revision,
+        kind: e.kind,
+        change: JSON.parse(e.change),
+        time: e.time,
+        txId: e.txId,
+        shard: e.shard,
+        height: e.height,
+        twin: twinJson(e.record),
+      }
+      const frame: Frame = {
+        twinId: e.twinId,
+        namespace: e.twinId.split(':')[0]!,
+        text: `event: twin\nid: ${e.twinId}@${e.revision}\ndata: ${JSON.stringify(data)}\n\n`,
+      }
       for (const l of this.listeners) l(frame)
     }
   }
@@ -78,7 +97,12 @@ export class TwinEvents {
     const client = req.socket.remoteAddress ?? 'unknown'
     const mine = this.perClient.get(client) ?? 0
     if (this.listeners.size >= this.opts.maxSubscribers || mine >= this.opts.maxPerClient) {
-      const text = JSON.stringify({ error: { code: 'RATE_LIMITED', message: `too many event streams (${this.listeners.size} of ${this.opts.maxSubscribers} in all, ${mine} of ${this.opts.maxPerClient} from this address)` } })
+      const text = JSON.stringify({
+        error: {
+          code: 'RATE_LIMITED',
+          message: `too many event streams (${this.listeners.size} of ${this.opts.maxSubscribers} in all, ${mine} of ${this.opts.maxPerClient} from this address)`,
+        },
+      })
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5', 'content-length': Buffer.byteLength(text) })
       res.end(text)
       return
@@ -95,7 +119,7 @@ export class TwinEvents {
       if (n > 0) this.perClient.set(client, n)
       else this.perClient.delete(client)
     }
-    const listener: Listener = (f) => {
+    const listener: Listener = f => {
       if (twin && f.twinId !== twin) return
       if (ns && f.namespace !== ns) return
       if (res.writableLength > this.opts.maxBufferedBytes) {

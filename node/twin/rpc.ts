@@ -12,7 +12,23 @@
  *   twin_sequence {twinId, device}: the device's next sequence number (nonce on the twin's shard, pending ones included)
  */
 import {
-  DitenError, ErrorCode, SchemaError, array, bool, fromHex, hex, int, optional, signedTxCodec, str, struct, u53, uint, describeError, type SignedTx, type Type,
+  DitenError,
+  ErrorCode,
+  SchemaError,
+  array,
+  bool,
+  fromHex,
+  hex,
+  int,
+  optional,
+  signedTxCodec,
+  str,
+  struct,
+  u53,
+  uint,
+  describeError,
+  type SignedTx,
+  type Type,
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
@@ -36,7 +52,7 @@ const jsonDoc: Type<Json> = {
     if (depthOf(v, 32) > 32) throw new SchemaError(ErrorCode.SCHEMA_INVALID, path, 'nested deeper than 32 levels')
     return v
   },
-  toWire: (v) => v,
+  toWire: v => v,
   fromWire: (v, path) => jsonDoc.check(v, path),
 }
 
@@ -55,7 +71,7 @@ function decodeTx(hexText: string, kind: string): SignedTx {
 let sortedCache: { maps: ReadonlyMap<string, TwinRecord>[]; ids: string[] } | undefined
 function sortedIds(maps: ReadonlyMap<string, TwinRecord>[]): string[] {
   if (sortedCache && sortedCache.maps.length === maps.length && sortedCache.maps.every((m, i) => m === maps[i])) return sortedCache.ids
-  const ids = maps.flatMap((m) => [...m.keys()]).sort()
+  const ids = maps.flatMap(m => [...m.keys()]).sort()
   sortedCache = { maps, ids }
   return ids
 }
@@ -80,7 +96,12 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
   let waiting = 0
   async function finish(r: { id: string; shard: number }, twinId: string, wait: boolean | undefined) {
     if (!wait) return { id: r.id, shard: r.shard, status: 'pending' }
-    if (waiting >= MAX_WAITING) throw new DitenError(ErrorCode.RATE_LIMITED, `${MAX_WAITING} calls already wait for their commit here; ${r.id.slice(0, 16)}… was submitted: ask tx_get`, { id: r.id, shard: r.shard })
+    if (waiting >= MAX_WAITING)
+      throw new DitenError(
+        ErrorCode.RATE_LIMITED,
+        `${MAX_WAITING} calls already wait for their commit here; ${r.id.slice(0, 16)}… was submitted: ask tx_get`,
+        { id: r.id, shard: r.shard },
+      )
     waiting++
     try {
       return await waitFor(r, twinId)
@@ -90,17 +111,23 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
   }
 
   async function waitFor(r: { id: string; shard: number }, twinId: string) {
-    for (const until = Date.now() + WAIT_MS; Date.now() < until; await new Promise((x) => setTimeout(x, 25))) {
+    for (const until = Date.now() + WAIT_MS; Date.now() < until; await new Promise(x => setTimeout(x, 25))) {
       const s = await chain.txStatus(r.id)
       if (s.status === 'rejected') throw new DitenError(s.code as ErrorCode, s.message)
       if (s.status !== 'committed') continue
       const current = twins(twinId).get(twinId)?.revision ?? 0
-      for await (const [, e] of chain.store.twinHistory.entries({ gte: { twinId, revision: Math.max(0, current - 256) }, lt: { twinId, revision: current + 1 } })) {
+      for await (const [, e] of chain.store.twinHistory.entries({
+        gte: { twinId, revision: Math.max(0, current - 256) },
+        lt: { twinId, revision: current + 1 },
+      })) {
         if (e.txId === r.id) return { id: r.id, shard: r.shard, status: 'committed', height: s.height, revision: e.revision }
       }
       return { id: r.id, shard: r.shard, status: 'committed', height: s.height }
     }
-    throw new DitenError(ErrorCode.WAIT_TIMEOUT, `${r.id.slice(0, 16)}… was not committed within ${WAIT_MS / 1000} s; tx_get tells what became of it`)
+    throw new DitenError(
+      ErrorCode.WAIT_TIMEOUT,
+      `${r.id.slice(0, 16)}… was not committed within ${WAIT_MS / 1000} s; tx_get tells what became of it`,
+    )
   }
 
   const signed = (kind: string) => async (p: { tx: string; wait?: boolean }) => {
@@ -109,47 +136,97 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     const twinId = (TX_KINDS.get(kind)!.codec.decode(tx.body.payload) as { twinId: string }).twinId
     return finish(r, twinId, p.wait)
   }
-  const byMember = async (kind: string, payload: Uint8Array, twinId: string, wait?: boolean) => finish(await chain.submitOwn(kind, payload), twinId, wait)
+  const byMember = async (kind: string, payload: Uint8Array, twinId: string, wait?: boolean) =>
+    finish(await chain.submitOwn(kind, payload), twinId, wait)
 
   d.register('twin_register', {
     admin: true,
-    description: 'register a twin hosted by this node\'s member: {twinId, definition, owner (device public key), attributes?, features?, wait?}',
-    params: struct({ twinId: twinIdType, definition: jsonDoc, owner: hex(32), attributes: optional(jsonDoc), features: optional(jsonDoc), wait: optional(bool) }),
+    description:
+      "register a twin hosted by this node's member: {twinId, definition, owner (device public key), attributes?, features?, wait?}",
+    params: struct({
+      twinId: twinIdType,
+      definition: jsonDoc,
+      owner: hex(32),
+      attributes: optional(jsonDoc),
+      features: optional(jsonDoc),
+      wait: optional(bool),
+    }),
     handler: (p: { twinId: string; definition: Json; owner: string; attributes?: Json; features?: Json; wait?: boolean }) =>
-      byMember('twin.register', twinRegisterCodec.encode({ twinId: p.twinId, definition: canonicalJson(p.definition), owner: p.owner, attributes: canonicalJson(p.attributes ?? {}), features: canonicalJson(p.features ?? {}) }), p.twinId, p.wait),
+      byMember(
+        'twin.register',
+        twinRegisterCodec.encode({
+          twinId: p.twinId,
+          definition: canonicalJson(p.definition),
+          owner: p.owner,
+          attributes: canonicalJson(p.attributes ?? {}),
+          features: canonicalJson(p.features ?? {}),
+        }),
+        p.twinId,
+        p.wait,
+      ),
   })
   d.register('twin_sync', {
-    description: 'submit a twin.sync signed by the twin\'s device (hex); wait: true returns after commit with the new revision',
+    description: "submit a twin.sync signed by the twin's device (hex); wait: true returns after commit with the new revision",
     params: struct({ tx: txHex, wait: optional(bool) }),
     handler: signed('twin.sync'),
   })
   d.register('twin_setDesired', {
     admin: (p: { tx?: string }) => p.tx === undefined,
-    description: 'set desired values: a device-signed {tx}, or {twinId, patch, ifRevision?} signed by this node\'s member (the host)',
-    params: struct({ tx: optional(txHex), twinId: optional(twinIdType), patch: optional(jsonDoc), ifRevision: optional(u53), wait: optional(bool) }),
+    description: "set desired values: a device-signed {tx}, or {twinId, patch, ifRevision?} signed by this node's member (the host)",
+    params: struct({
+      tx: optional(txHex),
+      twinId: optional(twinIdType),
+      patch: optional(jsonDoc),
+      ifRevision: optional(u53),
+      wait: optional(bool),
+    }),
     handler: (p: { tx?: string; twinId?: string; patch?: Json; ifRevision?: number; wait?: boolean }) => {
       if (p.tx) return signed('twin.setDesired')({ tx: p.tx, ...(p.wait !== undefined ? { wait: p.wait } : {}) })
       if (!p.twinId || !p.patch) throw new DitenError(ErrorCode.TX_INVALID, 'give either tx, or twinId and patch')
-      return byMember('twin.setDesired', twinSetDesiredCodec.encode({ twinId: p.twinId, patch: canonicalJson(p.patch), ...(p.ifRevision !== undefined ? { ifRevision: p.ifRevision } : {}) }), p.twinId, p.wait)
+      return byMember(
+        'twin.setDesired',
+        twinSetDesiredCodec.encode({
+          twinId: p.twinId,
+          patch: canonicalJson(p.patch),
+          ...(p.ifRevision !== undefined ? { ifRevision: p.ifRevision } : {}),
+        }),
+        p.twinId,
+        p.wait,
+      )
     },
   })
   d.register('twin_bindModel', {
     admin: true,
     description: 'bind a behaviour model to a twin: the global model of an FL round (or modelHash) and the property paths it reads',
-    params: struct({ twinId: twinIdType, round: u53, inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }), modelHash: optional(hex(32)), wait: optional(bool) }),
+    params: struct({
+      twinId: twinIdType,
+      round: u53,
+      inputs: array(str({ min: 1, max: 256 }), { min: 1, max: 1024 }),
+      modelHash: optional(hex(32)),
+      wait: optional(bool),
+    }),
     handler: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) => {
       const modelHash = p.modelHash ?? modelHashOf(chain.systemState(), p.round, m0)
       if (!modelHash) throw new DitenError(ErrorCode.NOT_FOUND, `round ${p.round} has no global model yet`)
       // refused here rather than left pending: a bind waiting for a blob holds the member's later transactions
       const held = chain.models?.lookup(modelHash)
-      if (!held) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `this node holds no model blob ${modelHash.slice(0, 16)}…; bind a global model M(e) (give round, not modelHash) or one this node has`)
+      if (!held)
+        throw new DitenError(
+          ErrorCode.FL_BLOB_UNAVAILABLE,
+          `this node holds no model blob ${modelHash.slice(0, 16)}…; bind a global model M(e) (give round, not modelHash) or one this node has`,
+        )
       if (!('weights' in held)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${modelHash.slice(0, 16)}… breaks ${held.rule}`)
-      return byMember('twin.bindModel', twinBindModelCodec.encode({ twinId: p.twinId, modelHash, round: p.round, inputs: p.inputs }), p.twinId, p.wait)
+      return byMember(
+        'twin.bindModel',
+        twinBindModelCodec.encode({ twinId: p.twinId, modelHash, round: p.round, inputs: p.inputs }),
+        p.twinId,
+        p.wait,
+      )
     },
   })
   d.register('twin_retire', {
     admin: (p: { tx?: string }) => p.tx === undefined,
-    description: 'retire a twin: a device-signed {tx}, or {twinId} signed by this node\'s member',
+    description: "retire a twin: a device-signed {tx}, or {twinId} signed by this node's member",
     params: struct({ tx: optional(txHex), twinId: optional(twinIdType), wait: optional(bool) }),
     handler: (p: { tx?: string; twinId?: string; wait?: boolean }) => {
       if (p.tx) return signed('twin.retire')({ tx: p.tx, ...(p.wait !== undefined ? { wait: p.wait } : {}) })
@@ -164,15 +241,21 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       const t = twins(p.twinId).get(p.twinId)
       if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
       if (p.atRevision === undefined || p.atRevision === t.revision) return twinJson(t)
-      if (p.atRevision < 1 || p.atRevision > t.revision) throw new DitenError(ErrorCode.NOT_FOUND, `${p.twinId} has no revision ${p.atRevision} (1..${t.revision})`)
+      if (p.atRevision < 1 || p.atRevision > t.revision)
+        throw new DitenError(ErrorCode.NOT_FOUND, `${p.twinId} has no revision ${p.atRevision} (1..${t.revision})`)
       // the last kept record at or before the revision, then the syncs after it
       const changes: StoredTwinEvent[] = []
-      for await (const [, e] of chain.store.twinHistory.entries({ gte: { twinId: p.twinId, revision: 1 }, lt: { twinId: p.twinId, revision: p.atRevision + 1 }, reverse: true })) {
+      for await (const [, e] of chain.store.twinHistory.entries({
+        gte: { twinId: p.twinId, revision: 1 },
+        lt: { twinId: p.twinId, revision: p.atRevision + 1 },
+        reverse: true,
+      })) {
         changes.push(e)
         if (e.record) break
       }
       const base = changes.pop()
-      if (!base?.record) throw new DitenError(ErrorCode.NOT_FOUND, `the history of ${p.twinId} has no record at or before revision ${p.atRevision}`)
+      if (!base?.record)
+        throw new DitenError(ErrorCode.NOT_FOUND, `the history of ${p.twinId} has no record at or before revision ${p.atRevision}`)
       let features = JSON.parse(base.record.features) as Json
       let last = base
       for (const e of changes.reverse()) {
@@ -189,8 +272,20 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     handler: async (p: { twinId: string; fromRevision?: number; toRevision?: number }) => {
       if (!twins(p.twinId).has(p.twinId)) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
       const out = []
-      for await (const [, e] of chain.store.twinHistory.entries({ gte: { twinId: p.twinId, revision: p.fromRevision ?? 1 }, lt: { twinId: p.twinId, revision: (p.toRevision ?? Number.MAX_SAFE_INTEGER - 1) + 1 }, limit: 1000 })) {
-        out.push({ revision: e.revision, kind: e.kind, change: JSON.parse(e.change) as unknown, time: e.time, txId: e.txId, shard: e.shard, height: e.height })
+      for await (const [, e] of chain.store.twinHistory.entries({
+        gte: { twinId: p.twinId, revision: p.fromRevision ?? 1 },
+        lt: { twinId: p.twinId, revision: (p.toRevision ?? Number.MAX_SAFE_INTEGER - 1) + 1 },
+        limit: 1000,
+      })) {
+        out.push({
+          revision: e.revision,
+          kind: e.kind,
+          change: JSON.parse(e.change) as unknown,
+          time: e.time,
+          txId: e.txId,
+          shard: e.shard,
+          height: e.height,
+        })
       }
       return { twinId: p.twinId, changes: out }
     },
@@ -200,7 +295,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     params: struct({ namespace: optional(str({ min: 1, max: 64 })), cursor: optional(str({ max: 193 })), limit: optional(uint(1000)) }),
     handler: (p: { namespace?: string; cursor?: string; limit?: number }) => {
       // ids in order, sorted once per committed state rather than per call (a caller can ask often)
-      const ids = sortedIds(chain.shards.map((s) => s.state.twins))
+      const ids = sortedIds(chain.shards.map(s => s.state.twins))
       const from = p.cursor === undefined ? 0 : firstAfter(ids, p.cursor)
       const limit = p.limit ?? 100
       const page: TwinRecord[] = []
@@ -214,11 +309,20 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
         }
         page.push(twins(id).get(id)!)
       }
-      return { twins: page.map((t) => ({ twinId: t.twinId, revision: t.revision, definition: (JSON.parse(t.definition) as { id: string }).id, retired: t.retired })), cursor: more ? page[page.length - 1]!.twinId : null }
+      return {
+        twins: page.map(t => ({
+          twinId: t.twinId,
+          revision: t.revision,
+          definition: (JSON.parse(t.definition) as { id: string }).id,
+          retired: t.retired,
+        })),
+        cursor: more ? page[page.length - 1]!.twinId : null,
+      }
     },
   })
   d.register('twin_records', {
-    description: 'the records of a twin (seeds 000/001): device identity, data records, its model record, and the training-model records of its host member',
+    description:
+      'the records of a twin (seeds 000/001): device identity, data records, its model record, and the training-model records of its host member',
     params: struct({ twinId: twinIdType, rounds: optional(int({ min: 1, max: 1000 })) }),
     handler: async (p: { twinId: string; rounds?: number }) => {
       const t = twins(p.twinId).get(p.twinId)
@@ -226,20 +330,44 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       const reg = await chain.store.twinHistory.get({ twinId: p.twinId, revision: 1 })
       const sys = chain.systemState()
       const host = sys.members[t.host]
-      const training = sys.fl.closed
-        .slice(-(p.rounds ?? 10))
-        .flatMap((c) => c.updates.filter((u) => u.member === t.host).map((u) => ({ round: c.round, update: u.id, modelHash: u.modelHash, dataSize: u.dataSize, trainers: u.trainers.map((x) => x.trainer), outcome: u.outcome, code: u.code, globalModel: c.model })))
+      const training = sys.fl.closed.slice(-(p.rounds ?? 10)).flatMap(c =>
+        c.updates
+          .filter(u => u.member === t.host)
+          .map(u => ({
+            round: c.round,
+            update: u.id,
+            modelHash: u.modelHash,
+            dataSize: u.dataSize,
+            trainers: u.trainers.map(x => x.trainer),
+            outcome: u.outcome,
+            code: u.code,
+            globalModel: c.model,
+          })),
+      )
       return {
         twinId: t.twinId,
-        device: { publicKey: t.owner, registeredAt: t.created, registrationTx: reg?.txId, host: host?.name, shard: shardOfTwin(p.twinId, g.committees) },
-        data: { definition: (JSON.parse(t.definition) as { id: string }).id, revision: t.revision, modified: t.modified, retired: t.retired, attributes: JSON.parse(t.attributes) as unknown, features: JSON.parse(t.features) as unknown },
+        device: {
+          publicKey: t.owner,
+          registeredAt: t.created,
+          registrationTx: reg?.txId,
+          host: host?.name,
+          shard: shardOfTwin(p.twinId, g.committees),
+        },
+        data: {
+          definition: (JSON.parse(t.definition) as { id: string }).id,
+          revision: t.revision,
+          modified: t.modified,
+          retired: t.retired,
+          attributes: JSON.parse(t.attributes) as unknown,
+          features: JSON.parse(t.features) as unknown,
+        },
         model: t.model ?? null,
         training,
       }
     },
   })
   d.register('twin_sequence', {
-    description: 'the next sequence number (nonce on the twin\'s shard) a device signs with, counting its pending calls',
+    description: "the next sequence number (nonce on the twin's shard) a device signs with, counting its pending calls",
     params: struct({ twinId: twinIdType, device: hex(32) }),
     handler: (p: { twinId: string; device: string }) => {
       const shard = shardOfTwin(p.twinId, g.committees)

@@ -31,12 +31,42 @@ export interface FuzzResult {
   ms: number
 }
 
-const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0x90, 0x9f, 0x80, 0x8f, 0xa0, 0xbf]
+const INTERESTING = [
+  0x00, 0x01, 0x7f, 0x80, 0xff, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0x90, 0x9f, 0x80,
+  0x8f, 0xa0, 0xbf,
+]
 const TEXT_TOKENS = [
-  '{', '}', '[', ']', '"', ':', ',', 'null', 'true', '-1', '1e309', '0.5', '"\\u0000"', '9007199254740993', '{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}', '"x"'.repeat(50),
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ':',
+  ',',
+  'null',
+  'true',
+  '-1',
+  '1e309',
+  '0.5',
+  '"\\u0000"',
+  '9007199254740993',
+  '{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}',
+  '"x"'.repeat(50),
   // names JavaScript objects inherit, numbers past float32/float64, deep nesting
-  '"__proto__"', '"constructor"', '"toString"', '"hasOwnProperty"', '"valueOf"', '"prototype"', '"__defineGetter__"',
-  '{"__proto__":{"x":1}}', '{"constructor":{"properties":{"x":1}}}', '{"toString":"x"}', '1e39', '-3.5e38', '1.7976931348623157e308', '['.repeat(100),
+  '"__proto__"',
+  '"constructor"',
+  '"toString"',
+  '"hasOwnProperty"',
+  '"valueOf"',
+  '"prototype"',
+  '"__defineGetter__"',
+  '{"__proto__":{"x":1}}',
+  '{"constructor":{"properties":{"x":1}}}',
+  '{"toString":"x"}',
+  '1e39',
+  '-3.5e38',
+  '1.7976931348623157e308',
+  '['.repeat(100),
 ]
 
 export function mutate(seed: Uint8Array, seeds: Uint8Array[], rnd: () => number, text: boolean): Uint8Array {
@@ -74,7 +104,12 @@ export async function fuzz(target: FuzzTarget, count: number, seed: number, prog
   const r: FuzzResult = { target: target.name, inputs: 0, accepted: 0, rejected: 0, crashes: 0, hangs: 0, maxMs: 0, examples: [], ms: 0 }
   const t0 = performance.now()
   for (let i = 0; i < count; i++) {
-    const input = i < target.seeds.length ? target.seeds[i]! : rnd() < 1 / 3 || target.seeds.length === 0 ? randomInput(rnd, !!target.text) : mutate(target.seeds[Math.floor(rnd() * target.seeds.length)]!, target.seeds, rnd, !!target.text)
+    const input =
+      i < target.seeds.length
+        ? target.seeds[i]!
+        : rnd() < 1 / 3 || target.seeds.length === 0
+          ? randomInput(rnd, !!target.text)
+          : mutate(target.seeds[Math.floor(rnd() * target.seeds.length)]!, target.seeds, rnd, !!target.text)
     const s = performance.now()
     let timer: NodeJS.Timeout | undefined
     let hung = false
@@ -89,7 +124,10 @@ export async function fuzz(target: FuzzTarget, count: number, seed: number, prog
       else if (e instanceof DitenError) r.rejected++
       else {
         r.crashes++
-        if (r.examples.length < 5) r.examples.push(`${(e as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e)} ← ${Buffer.from(input.subarray(0, 128)).toString('hex')}`)
+        if (r.examples.length < 5)
+          r.examples.push(
+            `${(e as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e)} ← ${Buffer.from(input.subarray(0, 128)).toString('hex')}`,
+          )
       }
     } finally {
       clearTimeout(timer)

@@ -13,8 +13,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  DitenError, ErrorCode, VoteType, createGenesis, defaultGenesisParams, generateKeypair, genesisHash, proposalStubCodec, sign, signTangleTx, signTx,
-  signedTxCodec, solvePow, tangleGenesisId, toHex, signedTangleTxCodec, type Keypair,
+  DitenError,
+  ErrorCode,
+  VoteType,
+  createGenesis,
+  defaultGenesisParams,
+  generateKeypair,
+  genesisHash,
+  proposalStubCodec,
+  sign,
+  signTangleTx,
+  signTx,
+  signedTxCodec,
+  solvePow,
+  tangleGenesisId,
+  toHex,
+  signedTangleTxCodec,
+  type Keypair,
 } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
@@ -30,7 +45,12 @@ import type { FuzzTarget } from './harness.js'
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
 const text = (b: Uint8Array) => new TextDecoder().decode(b)
-const DEFINITION = { id: 'dtmi:fuzz:meter;1', features: { state: { properties: { reading: { type: 'integer', minimum: 0 }, label: { type: 'string' }, on: { type: 'boolean', writable: true } } } } }
+const DEFINITION = {
+  id: 'dtmi:fuzz:meter;1',
+  features: {
+    state: { properties: { reading: { type: 'integer', minimum: 0 }, label: { type: 'string' }, on: { type: 'boolean', writable: true } } },
+  },
+}
 
 export interface FuzzNode {
   node: DitenNode
@@ -42,7 +62,7 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
   const end = Date.now() + ms
   while (!ok()) {
     if (Date.now() > end) throw new Error(`fuzz setup: ${what} did not happen within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise(r => setTimeout(r, 50))
   }
 }
 
@@ -54,16 +74,45 @@ export async function fuzzNode(): Promise<FuzzNode> {
   params.consensus.blockIntervalMs = 100
   params.tangle.minApprovingMembers = 1
   const genesis = createGenesis({ chainId: 'fuzz', params, members: [{ name: 'node-0', publicKey: toHex(key.publicKey), dataSize: 1 }] })
-  const node = await DitenNode.init({ name: 'node-0', genesis, keypair: key, dataDir: join(dir, 'data'), listen: '/ip4/127.0.0.1/tcp/0', peers: [], api: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } })
+  const node = await DitenNode.init({
+    name: 'node-0',
+    genesis,
+    keypair: key,
+    dataDir: join(dir, 'data'),
+    listen: '/ip4/127.0.0.1/tcp/0',
+    peers: [],
+    api: { host: '127.0.0.1', port: 0 },
+    log: { level: 'silent' },
+  })
   try {
     const device = generateKeypair()
     const twinId = 'fuzz:meter-1'
-    await node.chain.submitOwn('twin.register', twinRegisterCodec.encode({ twinId, definition: JSON.stringify(DEFINITION), owner: toHex(device.publicKey), attributes: '{}', features: '{"state":{"properties":{"reading":0}}}' }))
+    await node.chain.submitOwn(
+      'twin.register',
+      twinRegisterCodec.encode({
+        twinId,
+        definition: JSON.stringify(DEFINITION),
+        owner: toHex(device.publicKey),
+        attributes: '{}',
+        features: '{"state":{"properties":{"reading":0}}}',
+      }),
+    )
     await until('twin registration', () => node.chain.shards[0]!.state.twins.has(twinId))
-    const syncTx = (nonce: number, patch: string) => signTx({ chainId: genesis.chainId, kind: 'twin.sync', sender: device.publicKey, nonce, payload: twinSyncCodec.encode({ twinId, patch }) }, device.secretKey)
+    const syncTx = (nonce: number, patch: string) =>
+      signTx(
+        { chainId: genesis.chainId, kind: 'twin.sync', sender: device.publicKey, nonce, payload: twinSyncCodec.encode({ twinId, patch }) },
+        device.secretKey,
+      )
     for (let i = 0; i < 3; i++) await node.chain.submit(syncTx(i, `{"state":{"properties":{"reading":${i + 1}}}}`))
     await until('three syncs', () => node.chain.shards[0]!.state.twins.get(twinId)!.revision >= 4)
-    return { node, targets: await targetsOf(node, key, device, twinId, syncTx), close: async () => { await node.close(); await rm(dir, { recursive: true, force: true }) } }
+    return {
+      node,
+      targets: await targetsOf(node, key, device, twinId, syncTx),
+      close: async () => {
+        await node.close()
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
   } catch (e) {
     await node.close()
     await rm(dir, { recursive: true, force: true })
@@ -71,20 +120,74 @@ export async function fuzzNode(): Promise<FuzzNode> {
   }
 }
 
-async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId: string, syncTx: (nonce: number, patch: string) => ReturnType<typeof signTx>): Promise<FuzzTarget[]> {
+async function targetsOf(
+  node: DitenNode,
+  key: Keypair,
+  device: Keypair,
+  twinId: string,
+  syncTx: (nonce: number, patch: string) => ReturnType<typeof signTx>,
+): Promise<FuzzTarget[]> {
   const g = node.opts.genesis
   const self = node.self
   const chain = node.chain
   const head = chain.shards[0]!.head!
   const finalized = (await chain.store.blocks.get({ shard: 0, height: head.height }))!
   const next = syncTx(3, '{"state":{"properties":{"reading":9,"label":"x"}}}')
-  const vote = { chainId: g.chainId, shard: 0, height: head.height + 1, round: 0, type: VoteType.prevote, blockHash: new Uint8Array(32).fill(7), validator: key.publicKey }
-  const stub = { chainId: g.chainId, shard: 0, height: head.height + 1, round: 0, validRound: -1, blockHash: new Uint8Array(32).fill(9), proposer: key.publicKey }
+  const vote = {
+    chainId: g.chainId,
+    shard: 0,
+    height: head.height + 1,
+    round: 0,
+    type: VoteType.prevote,
+    blockHash: new Uint8Array(32).fill(7),
+    validator: key.publicKey,
+  }
+  const stub = {
+    chainId: g.chainId,
+    shard: 0,
+    height: head.height + 1,
+    round: 0,
+    validRound: -1,
+    blockHash: new Uint8Array(32).fill(9),
+    proposer: key.publicKey,
+  }
   const root = tangleGenesisId(genesisHash(g))
-  const tangleTx = signTangleTx(solvePow({ chainId: g.chainId, round: 1, trainer: 'trainer-0', member: key.publicKey, modelHash: new Uint8Array(32).fill(3), dataSize: 1, claimedAccuracyBp: 5000, trunk: root, branch: root, time: Date.now() }, g.params.tangle.powBits), key.secretKey)
-  const gossip = (name: Parameters<typeof node.gossip.check>[0], seeds: Uint8Array[]): FuzzTarget => ({ name: `gossip.${name}`, seeds, run: (b) => node.gossip.check(name, b, self) })
-  const reqresp = (name: string, seeds: Uint8Array[]): FuzzTarget => ({ name: `reqresp.${name}`, seeds, run: async (b) => void (await node.reqresp.handleRaw(name, b, self)) })
-  const call: TwinCall = { sender: toHex(device.publicKey), member: -1, time: 1, txId: '00', model: g.params.fl.model, weights: () => new Float32Array(0) }
+  const tangleTx = signTangleTx(
+    solvePow(
+      {
+        chainId: g.chainId,
+        round: 1,
+        trainer: 'trainer-0',
+        member: key.publicKey,
+        modelHash: new Uint8Array(32).fill(3),
+        dataSize: 1,
+        claimedAccuracyBp: 5000,
+        trunk: root,
+        branch: root,
+        time: Date.now(),
+      },
+      g.params.tangle.powBits,
+    ),
+    key.secretKey,
+  )
+  const gossip = (name: Parameters<typeof node.gossip.check>[0], seeds: Uint8Array[]): FuzzTarget => ({
+    name: `gossip.${name}`,
+    seeds,
+    run: b => node.gossip.check(name, b, self),
+  })
+  const reqresp = (name: string, seeds: Uint8Array[]): FuzzTarget => ({
+    name: `reqresp.${name}`,
+    seeds,
+    run: async b => void (await node.reqresp.handleRaw(name, b, self)),
+  })
+  const call: TwinCall = {
+    sender: toHex(device.publicKey),
+    member: -1,
+    time: 1,
+    txId: '00',
+    model: g.params.fl.model,
+    weights: () => new Float32Array(0),
+  }
   const twins = chain.shards[0]!.state.twins
   // a bound twin, made with the contract itself (model: any finite float32 weights of the genesis spec)
   const spec = g.params.fl.model
@@ -92,9 +195,23 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
   const modelWeights = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 13) - 6)
   const boundCall: TwinCall = { ...call, member: 0, weights: () => modelWeights }
   const bound = new Map<string, TwinRecord>()
-  const reg = register(bound, { twinId: 'fuzz:bound', definition: '{"id":"dtmi:fuzz:b;1","features":{"s":{"properties":{"v":{"type":"number"},"w":{"type":"number"}}}}}', owner: toHex(device.publicKey), attributes: '{}', features: '{}' }, boundCall)
+  const reg = register(
+    bound,
+    {
+      twinId: 'fuzz:bound',
+      definition: '{"id":"dtmi:fuzz:b;1","features":{"s":{"properties":{"v":{"type":"number"},"w":{"type":"number"}}}}}',
+      owner: toHex(device.publicKey),
+      attributes: '{}',
+      features: '{}',
+    },
+    boundCall,
+  )
   bound.set(reg.record.twinId, reg.record)
-  const bind = bindModel(bound, { twinId: 'fuzz:bound', modelHash: 'ab'.repeat(32), round: 0, inputs: ['s.properties.v', 's.properties.w'] }, boundCall)
+  const bind = bindModel(
+    bound,
+    { twinId: 'fuzz:bound', modelHash: 'ab'.repeat(32), round: 0, inputs: ['s.properties.v', 's.properties.w'] },
+    boundCall,
+  )
   bound.set(bind.record.twinId, bind.record)
   const rpcBodies = [
     { jsonrpc: '2.0', id: 1, method: 'node_status' },
@@ -103,14 +220,27 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
     { jsonrpc: '2.0', id: 4, method: 'chain_getBlock', params: { shard: 0, height: 1, format: 'ids' } },
     { jsonrpc: '2.0', id: 5, method: 'tx_get', params: { id: toHex(new Uint8Array(32)) } },
     { jsonrpc: '2.0', id: 6, method: 'twin_sync', params: { tx: toHex(signedTxCodec.encode(next)) } },
-    [{ jsonrpc: '2.0', id: 7, method: 'twin_list', params: { namespace: 'fuzz' } }, { jsonrpc: '2.0', method: 'consensus_status' }],
-    { jsonrpc: '2.0', id: 8, method: 'twin_register', params: { twinId: 'fuzz:other', definition: DEFINITION, owner: toHex(device.publicKey) } },
+    [
+      { jsonrpc: '2.0', id: 7, method: 'twin_list', params: { namespace: 'fuzz' } },
+      { jsonrpc: '2.0', method: 'consensus_status' },
+    ],
+    {
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'twin_register',
+      params: { twinId: 'fuzz:other', definition: DEFINITION, owner: toHex(device.publicKey) },
+    },
     { jsonrpc: '2.0', id: 9, method: 'fl_status' },
   ]
   return [
     gossip('status', [statusCodec.encode(node.statusMessage())]),
     gossip('tx', [txBatchCodec.encode([next]), txBatchCodec.encode([syncTx(0, '{}'), next])]),
-    gossip('consensus', [consensusMsgCodec.encode({ vote: { vote, sig: signVote(vote, key.secretKey) } }), consensusMsgCodec.encode({ proposal: { stub, sig: sign(key.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)), block: finalized.block } })]),
+    gossip('consensus', [
+      consensusMsgCodec.encode({ vote: { vote, sig: signVote(vote, key.secretKey) } }),
+      consensusMsgCodec.encode({
+        proposal: { stub, sig: sign(key.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)), block: finalized.block },
+      }),
+    ]),
     gossip('block', [finalizedCodec.encode(finalized)]),
     gossip('tangle', [signedTangleTxCodec.encode(tangleTx)]),
     reqresp('status', [statusCodec.encode(node.statusMessage())]),
@@ -120,30 +250,40 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
     {
       name: 'jsonrpc',
       text: true,
-      seeds: rpcBodies.map((b) => utf8(JSON.stringify(b))),
-      run: async (b) => {
+      seeds: rpcBodies.map(b => utf8(JSON.stringify(b))),
+      run: async b => {
         const res = await node.dispatcher.handleText(text(b), { admin: true })
         const all = res === undefined ? [] : Array.isArray(res) ? res : [res]
-        const internal = all.find((r) => 'error' in r && r.error.code === -32603)
+        const internal = all.find(r => 'error' in r && r.error.code === -32603)
         if (internal && 'error' in internal) throw new Error(`internal error: ${internal.error.message}`)
-        if (all.some((r) => 'error' in r)) throw new DitenError(ErrorCode.TX_INVALID, 'refused with a JSON-RPC error')
+        if (all.some(r => 'error' in r)) throw new DitenError(ErrorCode.TX_INVALID, 'refused with a JSON-RPC error')
       },
     },
     {
       name: 'twin.patch',
       text: true,
       seeds: [
-        '{"state":{"properties":{"reading":5}}}', '{"state":{"properties":{"label":"a","reading":null}}}', '{"state":{"properties":{"on":true}}}',
-        '{"state":{"properties":{"toString":"x"}}}', '{"constructor":{"properties":{"x":1}}}', '{"state":{"properties":{"__proto__":{"reading":-1}}}}', '{"state":{"properties":{"reading":1e39}}}',
+        '{"state":{"properties":{"reading":5}}}',
+        '{"state":{"properties":{"label":"a","reading":null}}}',
+        '{"state":{"properties":{"on":true}}}',
+        '{"state":{"properties":{"toString":"x"}}}',
+        '{"constructor":{"properties":{"x":1}}}',
+        '{"state":{"properties":{"__proto__":{"reading":-1}}}}',
+        '{"state":{"properties":{"reading":1e39}}}',
       ].map(utf8),
-      run: (b) => void sync(twins, { twinId, patch: text(b) }, call),
+      run: b => void sync(twins, { twinId, patch: text(b) }, call),
     },
     {
       // a twin whose definition allows any number and whose model reads it: every accepted change must leave a record the state encodes
       name: 'twin.bound-sync',
       text: true,
-      seeds: ['{"s":{"properties":{"v":1e39}}}', '{"s":{"properties":{"v":-1.7976931348623157e308,"w":3e38}}}', '{"s":{"properties":{"constructor":1}}}', '{"s":{"properties":{"v":5}}}'].map(utf8),
-      run: (b) => {
+      seeds: [
+        '{"s":{"properties":{"v":1e39}}}',
+        '{"s":{"properties":{"v":-1.7976931348623157e308,"w":3e38}}}',
+        '{"s":{"properties":{"constructor":1}}}',
+        '{"s":{"properties":{"v":5}}}',
+      ].map(utf8),
+      run: b => {
         const r = sync(bound, { twinId: 'fuzz:bound', patch: text(b) }, { ...call, weights: () => modelWeights })
         try {
           twinRecordType.check(r.record, 'twin')
@@ -157,10 +297,17 @@ async function targetsOf(node: DitenNode, key: Keypair, device: Keypair, twinId:
       name: 'twin.definition',
       text: true,
       seeds: [
-        utf8(JSON.stringify(DEFINITION)), utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"x":{"type":"object","properties":{"y":{"type":"double","unit":"m"}}}}}}}'),
-        utf8('{"id":"dtmi:a:b;1","features":{"constructor":{"properties":{"toString":{"type":"number"}}}}}'), utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"__proto__":{"type":"number"}}}}}'),
+        utf8(JSON.stringify(DEFINITION)),
+        utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"x":{"type":"object","properties":{"y":{"type":"double","unit":"m"}}}}}}}'),
+        utf8('{"id":"dtmi:a:b;1","features":{"constructor":{"properties":{"toString":{"type":"number"}}}}}'),
+        utf8('{"id":"dtmi:a:b;1","features":{"f":{"properties":{"__proto__":{"type":"number"}}}}}'),
       ],
-      run: (b) => void register(new Map(), { twinId: 'fuzz:new', definition: text(b), owner: toHex(device.publicKey), attributes: '{}', features: '{}' }, { ...call, member: 0 }),
+      run: b =>
+        void register(
+          new Map(),
+          { twinId: 'fuzz:new', definition: text(b), owner: toHex(device.publicKey), attributes: '{}', features: '{}' },
+          { ...call, member: 0 },
+        ),
     },
   ]
 }

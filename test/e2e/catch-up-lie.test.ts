@@ -13,7 +13,18 @@ let net: Devnet
 let restarted: Proc | undefined
 beforeAll(async () => {
   // short proposal timeouts: while node-2 is down, its proposer turns (a quarter of the heights) cost a timeout each
-  net = await startDevnet(['--nodes', '4', '--shards', '1', '--block-interval', '100', '--propose-timeout', '400', '--byzantine', 'node-3:lie-heads'])
+  net = await startDevnet([
+    '--nodes',
+    '4',
+    '--shards',
+    '1',
+    '--block-interval',
+    '100',
+    '--propose-timeout',
+    '400',
+    '--byzantine',
+    'node-3:lie-heads',
+  ])
 }, 120_000)
 afterAll(async () => {
   restarted?.child.kill('SIGTERM')

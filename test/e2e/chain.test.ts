@@ -7,7 +7,7 @@ import { generateKeypair, signTx, toHex } from '../../ledger/index.js'
 
 let net: Devnet
 let restarted: Proc | undefined
-const apis = () => net.file.nodes.map((n) => n.api)
+const apis = () => net.file.nodes.map(n => n.api)
 
 beforeAll(async () => {
   net = await startDevnet(['--nodes', '4', '--block-interval', '300'])
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('4 nodes, 1 committee (separate processes)', () => {
   it('heights grow and every node holds identical headers and state roots', async () => {
-    await waitFor(async () => (await Promise.all(apis().map(heads))).every((h) => h[0]! >= 5), 'five blocks everywhere', 30_000)
+    await waitFor(async () => (await Promise.all(apis().map(heads))).every(h => h[0]! >= 5), 'five blocks everywhere', 30_000)
     await sameChain(apis(), 0, 5)
   })
 
@@ -28,7 +28,12 @@ describe('4 nodes, 1 committee (separate processes)', () => {
     const c = client(apis()[0]!)
     const ids: string[] = []
     for (let n = 0; n < 20; n++) ids.push((await c.call<{ id: string }>('tx_submit', { tx: txHex(note(net.file.chainId, kp, n)) })).id)
-    for (const a of apis()) await waitFor(async () => (await client(a).call<{ status: string }>('tx_get', { id: ids[19]! })).status === 'committed', 'the last tx to commit everywhere', 20_000)
+    for (const a of apis())
+      await waitFor(
+        async () => (await client(a).call<{ status: string }>('tx_get', { id: ids[19]! })).status === 'committed',
+        'the last tx to commit everywhere',
+        20_000,
+      )
     for (const id of ids) expect((await client(apis()[2]!).call<{ status: string }>('tx_get', { id })).status).toBe('committed')
 
     const reason = async (params: Record<string, unknown>) => {
@@ -59,13 +64,21 @@ describe('4 nodes, 1 committee (separate processes)', () => {
     const victim = net.file.nodes[1]!
     process.kill(victim.pid, 'SIGKILL')
     await waitFor(() => !isAlive(victim.pid), 'the victim to die')
-    const others = apis().filter((a) => a !== victim.api)
+    const others = apis().filter(a => a !== victim.api)
     const start = (await heads(others[0]!))[0]!
-    await waitFor(async () => (await Promise.all(others.map(heads))).every((h) => h[0]! >= start + 5), 'three nodes to commit five more blocks', 30_000)
+    await waitFor(
+      async () => (await Promise.all(others.map(heads))).every(h => h[0]! >= start + 5),
+      'three nodes to commit five more blocks',
+      30_000,
+    )
     restarted = startCli(['node', '--config', victim.config])
     const target = (await heads(others[0]!))[0]!
-    await waitFor(async () => ((await heads(victim.api).catch(() => [0]))[0] ?? 0) >= target + 2, 'the restarted node to catch up and follow', 40_000)
-    const h = Math.min(...(await Promise.all(apis().map(heads))).map((x) => x[0]!))
+    await waitFor(
+      async () => ((await heads(victim.api).catch(() => [0]))[0] ?? 0) >= target + 2,
+      'the restarted node to catch up and follow',
+      40_000,
+    )
+    const h = Math.min(...(await Promise.all(apis().map(heads))).map(x => x[0]!))
     await sameChain(apis(), 0, h)
   })
 

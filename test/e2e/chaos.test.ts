@@ -47,7 +47,7 @@ describe('diten chaos run (separate processes)', () => {
     const { code, output, report } = await chaos('crash-restart')
     expect(code, output).toBe(0)
     expectHealthy(report)
-    const kill = report.faults.find((f) => f.fault.kind === 'kill')!
+    const kill = report.faults.find(f => f.fault.kind === 'kill')!
     expect(kill.durable).toBe(true)
     expect(kill.catchUpMs).not.toBeNull()
   }, 180_000)
@@ -56,7 +56,7 @@ describe('diten chaos run (separate processes)', () => {
     const { code, output, report } = await chaos('partition')
     expect(code, output).toBe(0)
     expectHealthy(report)
-    const p = report.faults.find((f) => f.fault.kind === 'partition')!
+    const p = report.faults.find(f => f.fault.kind === 'partition')!
     expect(p.error).toBeUndefined()
     expect(p.catchUpMs).not.toBeNull()
   }, 180_000)

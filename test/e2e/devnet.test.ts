@@ -36,7 +36,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const connected = async (api: string) => (await new DitenClient(api, { timeoutMs: 2000 }).status().catch(() => undefined))?.memberPeers.connected
+const connected = async (api: string) =>
+  (await new DitenClient(api, { timeoutMs: 2000 }).status().catch(() => undefined))?.memberPeers.connected
 
 describe('diten devnet (4 separate processes)', () => {
   it('comes up with every node connected to 3 members and prints the nodes', async () => {

@@ -18,23 +18,44 @@ describe('fl run (4 processes)', () => {
   it('derives the same M(e) on every node; the sign-flip member is rejected every round and earns nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'diten-fl-'))
     const out = join(dir, 'report')
-    const r = await runCli(['fl', 'run', '--nodes', '4', '--trainers', '4', '--rounds', '3', '--limit', '3000', '--byzantine', 'node-3:sign-flip', '--no-baselines', '--out', out, '--base-port', String(randomBasePort())], 280_000)
+    const r = await runCli(
+      [
+        'fl',
+        'run',
+        '--nodes',
+        '4',
+        '--trainers',
+        '4',
+        '--rounds',
+        '3',
+        '--limit',
+        '3000',
+        '--byzantine',
+        'node-3:sign-flip',
+        '--no-baselines',
+        '--out',
+        out,
+        '--base-port',
+        String(randomBasePort()),
+      ],
+      280_000,
+    )
     expect(r.code, r.output).toBe(0)
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FlReport
-    expect(report.rounds.map((x) => x.round)).toEqual([1, 2, 3])
+    expect(report.rounds.map(x => x.round)).toEqual([1, 2, 3])
     expect(report.modelHashesAgree).toBe(true)
     expect(report.outcomesAgree).toBe(true)
-    expect(new Set(report.rounds.map((x) => x.model)).size).toBe(3)
+    expect(new Set(report.rounds.map(x => x.model)).size).toBe(3)
     for (const round of report.rounds) {
       expect(round.accepted).not.toContain('node-3')
-      expect(round.rejected.find((x) => x.member === 'node-3')?.code).toMatch(/^FL_/)
+      expect(round.rejected.find(x => x.member === 'node-3')?.code).toMatch(/^FL_/)
       expect(round.accepted.length).toBeGreaterThanOrEqual(2)
     }
     expect(report.poisonedAccepted).toBe(0)
-    const stake = Object.fromEntries(report.members.map((m) => [m.name, m]))
+    const stake = Object.fromEntries(report.members.map(m => [m.name, m]))
     expect(stake['node-3']!.stake).toBe(report.initialStake['node-3'])
     expect(stake['node-3']!.rejectedUpdates).toBe(3)
-    const paid = ['node-0', 'node-1', 'node-2'].filter((n) => stake[n]!.stake > report.initialStake[n]!)
+    const paid = ['node-0', 'node-1', 'node-2'].filter(n => stake[n]!.stake > report.initialStake[n]!)
     expect(paid.length).toBeGreaterThanOrEqual(2)
     // the global model learns: above chance after three rounds on the held-out test split
     expect(report.final.chainAcc).toBeGreaterThan(0.6)

@@ -16,7 +16,9 @@ export function startCli(args: string[], env: Record<string, string> = {}): Proc
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(res =>
+    child.on('exit', (code, signal) => res({ code, signal })),
+  )
   return { child, output: () => out, exited }
 }
 
@@ -39,7 +41,10 @@ export function isAlive(pid: number): boolean {
 }
 
 export async function waitExit(p: Proc, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return Promise.race([p.exited, sleep(timeoutMs).then(() => Promise.reject(new Error(`process did not exit within ${timeoutMs} ms:\n${p.output()}`)))])
+  return Promise.race([
+    p.exited,
+    sleep(timeoutMs).then(() => Promise.reject(new Error(`process did not exit within ${timeoutMs} ms:\n${p.output()}`))),
+  ])
 }
 
 /** A random even port below Linux's ephemeral range (32768+), so outgoing connections never take it. */
@@ -62,7 +67,7 @@ export async function startDevnet(args: string[], timeoutMs = 90_000): Promise<D
   const dir = await mkdtemp(join(tmpdir(), 'diten-devnet-'))
   const proc = startCli(['devnet', '--dir', dir, '--base-port', String(randomBasePort()), '--duration', '600', ...args])
   const until = Date.now() + timeoutMs
-  let file
+  let file: import('../../node/cli/devnet-file.js').DevnetFile | null = null
   while (!file) {
     if (proc.child.exitCode !== null) throw new Error(`devnet exited early:\n${proc.output()}`)
     if (Date.now() > until) throw new Error(`devnet not ready in ${timeoutMs} ms:\n${proc.output()}`)

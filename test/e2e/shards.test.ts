@@ -11,17 +11,27 @@ afterAll(async () => {
 describe('8 nodes, 2 committees (separate processes)', () => {
   it('both shards commit, and blocks link the other shard’s finalized headers', async () => {
     net = await startDevnet(['--nodes', '8', '--block-interval', '300'])
-    const apis = net.file.nodes.map((n) => n.api)
+    const apis = net.file.nodes.map(n => n.api)
     const st = await consensusStatus(apis[0]!)
     expect(st.shards).toHaveLength(2)
     expect(st.shards[0].committee).toHaveLength(4)
     expect(st.shards[1].committee).toHaveLength(4)
-    expect([...st.shards[0].committee, ...st.shards[1].committee].sort()).toEqual(net.file.nodes.map((n) => n.name).sort())
-    await waitFor(async () => (await Promise.all(apis.map(heads))).every((h) => h[0]! >= 14 && h[1]! >= 14), 'both shards at height 14 on every node', 90_000)
+    expect([...st.shards[0].committee, ...st.shards[1].committee].sort()).toEqual(net.file.nodes.map(n => n.name).sort())
+    await waitFor(
+      async () => (await Promise.all(apis.map(heads))).every(h => h[0]! >= 14 && h[1]! >= 14),
+      'both shards at height 14 on every node',
+      90_000,
+    )
     await sameChain(apis, 0, 14)
     await sameChain(apis, 1, 14)
-    const top = (await Promise.all(apis.map(heads))).reduce((m, h) => [Math.min(m[0]!, h[0]!), Math.min(m[1]!, h[1]!)], [Infinity, Infinity])
-    for (const [shard, other] of [[0, 1], [1, 0]] as const) {
+    const top = (await Promise.all(apis.map(heads))).reduce(
+      (m, h) => [Math.min(m[0]!, h[0]!), Math.min(m[1]!, h[1]!)],
+      [Infinity, Infinity],
+    )
+    for (const [shard, other] of [
+      [0, 1],
+      [1, 0],
+    ] as const) {
       let linked = 0
       for (let h = 2; h <= top[shard]!; h++) {
         const b = (await block(apis[2]!, shard, h)) as any
@@ -33,7 +43,10 @@ describe('8 nodes, 2 committees (separate processes)', () => {
           linked++
         }
       }
-      expect(linked, `shard ${shard} links shard ${other} in heights 2..${top[shard]} (heads ${JSON.stringify(await Promise.all(apis.map(heads)))})`).toBeGreaterThan(0)
+      expect(
+        linked,
+        `shard ${shard} links shard ${other} in heights 2..${top[shard]} (heads ${JSON.stringify(await Promise.all(apis.map(heads)))})`,
+      ).toBeGreaterThan(0)
     }
   })
 })

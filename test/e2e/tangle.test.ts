@@ -6,17 +6,23 @@ import { adminClient, client } from './chain-helpers.js'
 
 let net: Devnet
 let restarted: Proc | undefined
-const apis = () => net.file.nodes.map((n) => n.api)
+const apis = () => net.file.nodes.map(n => n.api)
 /** tangle_attach is signed by the node's member: an admin call */
 const attach = async (api: string, k: number) =>
-  (await adminClient(net.file.nodes.find((n) => n.api === api)!)).call<{ id: string; trunk: string; branch: string; weight: number }>('tangle_attach', {
-    round: 1,
-    trainer: `trainer-${k}`,
-    modelHash: randomBytes(32).toString('hex'),
-    dataSize: 500,
-    claimedAccuracyBp: 8000,
-  })
-const getTx = (api: string, id: string) => client(api).call<any>('tangle_getTx', { id }).catch(() => undefined)
+  (await adminClient(net.file.nodes.find(n => n.api === api)!)).call<{ id: string; trunk: string; branch: string; weight: number }>(
+    'tangle_attach',
+    {
+      round: 1,
+      trainer: `trainer-${k}`,
+      modelHash: randomBytes(32).toString('hex'),
+      dataSize: 500,
+      claimedAccuracyBp: 8000,
+    },
+  )
+const getTx = (api: string, id: string) =>
+  client(api)
+    .call<any>('tangle_getTx', { id })
+    .catch(() => undefined)
 
 beforeAll(async () => {
   net = await startDevnet(['--nodes', '4'])
@@ -32,17 +38,25 @@ describe('the model-update tangle across 4 node processes', () => {
     expect(first.weight).toBe(40) // (500 / 1000) · 0.8 · 100, seed 003 eq. 8
     const ids = [first.id]
     for (let k = 1; k < 24; k++) ids.push((await attach(apis()[k % 4]!, k)).id)
-    await waitFor(async () => (await Promise.all(apis().map((a) => getTx(a, first.id)))).every((t) => t?.confirmed), 'confirmation everywhere', 30_000)
-    await waitFor(async () => (await Promise.all(apis().map((a) => client(a).call<any>('tangle_stats')))).every((s) => s.count === 24), 'all 24 everywhere', 30_000)
+    await waitFor(
+      async () => (await Promise.all(apis().map(a => getTx(a, first.id)))).every(t => t?.confirmed),
+      'confirmation everywhere',
+      30_000,
+    )
+    await waitFor(
+      async () => (await Promise.all(apis().map(a => client(a).call<any>('tangle_stats')))).every(s => s.count === 24),
+      'all 24 everywhere',
+      30_000,
+    )
     // below the cap every CW is exact, so confirmed-but-unsaturated ones must agree to the unit
-    const exact = (await Promise.all(ids.map((id) => getTx(apis()[0]!, id)))).filter((v) => v.confirmed && !v.saturated)
+    const exact = (await Promise.all(ids.map(id => getTx(apis()[0]!, id)))).filter(v => v.confirmed && !v.saturated)
     expect(exact.length).toBeGreaterThan(0)
     for (const e of exact) {
-      const views = await Promise.all(apis().map((a) => getTx(a, e.id)))
-      expect(views.map((v) => v.cw)).toEqual(views.map(() => e.cw))
-      expect(views.every((v) => v.confirmed && v.valid)).toBe(true)
+      const views = await Promise.all(apis().map(a => getTx(a, e.id)))
+      expect(views.map(v => v.cw)).toEqual(views.map(() => e.cw))
+      expect(views.every(v => v.confirmed && v.valid)).toBe(true)
     }
-    const views = await Promise.all(apis().map((a) => getTx(a, first.id)))
+    const views = await Promise.all(apis().map(a => getTx(a, first.id)))
     for (const v of views) expect(v.approvers.length).toBeGreaterThan(0)
   })
 
@@ -53,12 +67,25 @@ describe('the model-update tangle across 4 node processes', () => {
     const missed: string[] = []
     for (let k = 0; k < 12; k++) missed.push((await attach(apis()[k % 3]!, 100 + k)).id)
     restarted = startCli(['node', '--config', victim.config])
-    await waitFor(async () => ((await client(victim.api).status().catch(() => undefined))?.memberPeers.connected ?? 0) === 3, 'node-3 back', 30_000)
+    await waitFor(
+      async () =>
+        ((
+          await client(victim.api)
+            .status()
+            .catch(() => undefined)
+        )?.memberPeers.connected ?? 0) === 3,
+      'node-3 back',
+      30_000,
+    )
     // new transactions approve what node-3 missed; it must fetch and solidify their ancestry
     const after: string[] = []
     for (let k = 0; k < 6; k++) after.push((await attach(apis()[k % 3]!, 200 + k)).id)
-    await waitFor(async () => (await Promise.all(after.map((id) => getTx(victim.api, id)))).every((t) => t?.solid), 'node-3 to solidify the new transactions', 30_000)
-    const missedSolid = (await Promise.all(missed.map((id) => getTx(victim.api, id)))).filter((t) => t?.solid).length
+    await waitFor(
+      async () => (await Promise.all(after.map(id => getTx(victim.api, id)))).every(t => t?.solid),
+      'node-3 to solidify the new transactions',
+      30_000,
+    )
+    const missedSolid = (await Promise.all(missed.map(id => getTx(victim.api, id)))).filter(t => t?.solid).length
     expect(missedSolid).toBeGreaterThanOrEqual(8) // those in the ancestry of the new ones (all but a few side tips)
     expect((await client(victim.api).call<any>('tangle_stats')).pendingSolidification).toBe(0)
     restarted.child.kill('SIGTERM')

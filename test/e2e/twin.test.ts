@@ -24,49 +24,78 @@ afterAll(async () => {
   if (keys) await rm(keys, { recursive: true, force: true })
 })
 
-const definition = { id: 'dtmi:acme:pump;1', features: { state: { properties: { rpm: { type: 'integer', minimum: 0 }, on: { type: 'boolean' } } } } }
+const definition = {
+  id: 'dtmi:acme:pump;1',
+  features: { state: { properties: { rpm: { type: 'integer', minimum: 0 }, on: { type: 'boolean' } } } },
+}
 
 describe('twins on a 4-node, 2-shard devnet', () => {
   it('CLI: register, sync and read from any node; a bad patch is refused with its code', async () => {
-    const [a, b, c] = net.file.nodes.map((n) => n.api)
+    const [a, b, c] = net.file.nodes.map(n => n.api)
     const n0 = net.file.nodes[0]!
-    const reg = await runCli(['twin', 'register', 'acme:pump-1', '--wait', '--api', a!, '--admin', n0.admin, '--token-file', n0.adminTokenFile, '--keys', keys], 60_000)
+    const reg = await runCli(
+      ['twin', 'register', 'acme:pump-1', '--wait', '--api', a!, '--admin', n0.admin, '--token-file', n0.adminTokenFile, '--keys', keys],
+      60_000,
+    )
     expect(reg.code, reg.output).toBe(0)
     expect(reg.output).toMatch(/registered acme:pump-1.*\(revision 1, shard \d, block \d+\)/)
-    const sync = await runCli(['twin', 'sync', 'acme:pump-1', '--patch', '{"state":{"properties":{"rpm":1200}}}', '--wait', '--api', b!, '--keys', keys], 60_000)
+    const sync = await runCli(
+      ['twin', 'sync', 'acme:pump-1', '--patch', '{"state":{"properties":{"rpm":1200}}}', '--wait', '--api', b!, '--keys', keys],
+      60_000,
+    )
     expect(sync.code, sync.output).toBe(0)
     expect(sync.output).toContain('(revision 2')
     const get = await runCli(['twin', 'get', 'acme:pump-1', '--json', '--api', c!], 30_000)
-    expect(JSON.parse(get.output.trim().split('\n').pop()!)).toMatchObject({ revision: 2, features: { state: { properties: { rpm: 1200 } } } })
+    expect(JSON.parse(get.output.trim().split('\n').pop()!)).toMatchObject({
+      revision: 2,
+      features: { state: { properties: { rpm: 1200 } } },
+    })
     const bad = await runCli(['twin', 'sync', 'acme:pump-1', '--patch', '{"state":', '--api', a!, '--keys', keys], 30_000)
     expect(bad.code).toBe(2)
     expect(bad.output).toContain('--patch is not valid JSON')
-    const deep = await runCli(['twin', 'sync', 'acme:pump-1', '--patch', '{"state":{"properties":{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}}}', '--api', a!, '--keys', keys], 30_000)
+    const deep = await runCli(
+      [
+        'twin',
+        'sync',
+        'acme:pump-1',
+        '--patch',
+        '{"state":{"properties":{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}}}',
+        '--api',
+        a!,
+        '--keys',
+        keys,
+      ],
+      30_000,
+    )
     expect(deep.code).toBe(1)
     expect(deep.output).toContain('TWIN_BAD_PATCH')
   }, 120_000)
 
   it('SDK: twins on both shards, identical on every node, each change streamed once and in order', async () => {
-    const clients = net.file.nodes.map((n) => new DitenClient(n.api, { timeoutMs: 40_000 }))
+    const clients = net.file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 40_000 }))
     const ids = Array.from({ length: 12 }, (_, i) => `plant:valve-${i}`)
-    expect(new Set(ids.map((id) => shardOfTwin(id, 2))).size).toBe(2)
+    expect(new Set(ids.map(id => shardOfTwin(id, 2))).size).toBe(2)
     const events: TwinEventMessage[] = []
     const stop = new AbortController()
-    const watching = twins(clients[3]!).watch({ namespace: 'plant' }, (e) => events.push(e), stop.signal)
-    await new Promise((r) => setTimeout(r, 300))
+    const watching = twins(clients[3]!).watch({ namespace: 'plant' }, e => events.push(e), stop.signal)
+    await new Promise(r => setTimeout(r, 300))
     const devices = ids.map((id, i) => TwinDevice.generate(clients[i % 4]!, id))
-    const admins = await Promise.all(net.file.nodes.map((n) => DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs: 40_000 })))
-    await Promise.all(devices.map((d, i) => twins(admins[i % 4]!).register({ twinId: d.twinId, definition, owner: d.publicKey, wait: true })))
-    for (let k = 1; k <= 3; k++) await Promise.all(devices.map((d) => d.sync({ state: { properties: { rpm: 100 * k, on: k % 2 === 1 } } }, { wait: k === 3 })))
+    const admins = await Promise.all(net.file.nodes.map(n => DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs: 40_000 })))
+    await Promise.all(
+      devices.map((d, i) => twins(admins[i % 4]!).register({ twinId: d.twinId, definition, owner: d.publicKey, wait: true })),
+    )
+    for (let k = 1; k <= 3; k++)
+      await Promise.all(devices.map(d => d.sync({ state: { properties: { rpm: 100 * k, on: k % 2 === 1 } } }, { wait: k === 3 })))
     for (const c of clients) {
-      for (const id of ids) expect(await twins(c).get(id)).toMatchObject({ revision: 4, features: { state: { properties: { rpm: 300, on: true } } } })
+      for (const id of ids)
+        expect(await twins(c).get(id)).toMatchObject({ revision: 4, features: { state: { properties: { rpm: 300, on: true } } } })
     }
-    expect((await twins(clients[1]!).list({ namespace: 'plant' })).twins.map((t) => t.twinId)).toEqual([...ids].sort())
+    expect((await twins(clients[1]!).list({ namespace: 'plant' })).twins.map(t => t.twinId)).toEqual([...ids].sort())
     await waitFor(() => events.length >= ids.length * 4, 'all events', 20_000)
     stop.abort()
     await watching
-    for (const id of ids) expect(events.filter((e) => e.twinId === id).map((e) => e.revision)).toEqual([1, 2, 3, 4])
+    for (const id of ids) expect(events.filter(e => e.twinId === id).map(e => e.revision)).toEqual([1, 2, 3, 4])
     expect(events).toHaveLength(ids.length * 4)
-    expect(new Set(events.map((e) => e.shard))).toEqual(new Set([0, 1]))
+    expect(new Set(events.map(e => e.shard))).toEqual(new Set([0, 1]))
   }, 120_000)
 })

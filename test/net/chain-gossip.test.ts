@@ -9,7 +9,7 @@ let net: TestNet
 beforeAll(async () => {
   net = await testNet(4)
   for (let i = 0; i < 4; i++) await net.start(i)
-  await waitFor(() => net.nodes.every((n) => n.chain.heads()[0]! >= 2), 'two blocks', 30_000)
+  await waitFor(() => net.nodes.every(n => n.chain.heads()[0]! >= 2), 'two blocks', 30_000)
 })
 afterAll(async () => {
   await net?.close()
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const rejects = async (i: number, topic: string) => {
   const m = await net.nodes[i]!.metrics.gossipValidation.get()
-  return m.values.filter((v) => v.labels.topic === topic && v.labels.result === 'reject').reduce((s, v) => s + v.value, 0)
+  return m.values.filter(v => v.labels.topic === topic && v.labels.result === 'reject').reduce((s, v) => s + v.value, 0)
 }
 
 describe('chain gossip with bad input (in process, 4 members)', () => {
@@ -38,12 +38,14 @@ describe('chain gossip with bad input (in process, 4 members)', () => {
     // an oversized block message (gossipsub or the 8 MiB codec cap drops it; either way nothing is decoded)
     await liar.gossip.publishRaw('block', new Uint8Array(9 << 20).fill(0x90)).catch(() => undefined)
     await waitFor(async () => (await rejects(0, 'consensus')) - before >= 3, 'the bad consensus messages to be rejected')
-    const ignored = (await net.nodes[0]!.metrics.gossipValidation.get()).values.filter((v) => v.labels.topic === 'consensus' && v.labels.result === 'ignore')
+    const ignored = (await net.nodes[0]!.metrics.gossipValidation.get()).values.filter(
+      v => v.labels.topic === 'consensus' && v.labels.result === 'ignore',
+    )
     expect(ignored.reduce((s, v) => s + v.value, 0)).toBeGreaterThanOrEqual(1) // the far-future vote
     await waitFor(async () => (await rejects(0, 'block')) >= 1, 'the garbage block to be rejected')
     expect(await rejects(0, 'tx')).toBeGreaterThanOrEqual(1)
     // no node crashed and the chain goes on
-    await waitFor(() => net.nodes.every((n) => n.chain.heads()[0]! >= h0 + 2), 'two more blocks', 30_000)
+    await waitFor(() => net.nodes.every(n => n.chain.heads()[0]! >= h0 + 2), 'two more blocks', 30_000)
     for (const n of net.nodes) expect(n.status().memberPeers.connected).toBe(3)
   })
 })

@@ -17,7 +17,12 @@ let net: TestNet
 let node: DitenNode
 beforeAll(async () => {
   // 2 members, 1 delegate: one of them has no seat
-  net = await testNet(2, { delegates: 1, params: (p) => void (p.consensus.blockIntervalMs = 1000) })
+  net = await testNet(2, {
+    delegates: 1,
+    params: p => {
+      p.consensus.blockIntervalMs = 1000
+    },
+  })
   node = await net.start(0)
   await waitFor(() => (node.chain.shards[0]!.head?.height ?? 0) >= 2, 'a few heights')
 }, 60_000)
@@ -27,7 +32,15 @@ afterAll(async () => {
 
 const seats = () => node.chain.shards[0]!.committee!.members
 const vote = (member: number, height: number, round = 0): SignedVote => {
-  const v = { chainId: net.genesis.chainId, shard: 0, height, round, type: VoteType.prevote, blockHash: new Uint8Array(32).fill(5), validator: net.keys[member]!.publicKey }
+  const v = {
+    chainId: net.genesis.chainId,
+    shard: 0,
+    height,
+    round,
+    type: VoteType.prevote,
+    blockHash: new Uint8Array(32).fill(5),
+    validator: net.keys[member]!.publicKey,
+  }
   return { vote: v, sig: signVote(v, net.keys[member]!.secretKey) }
 }
 const outcome = async (m: { vote?: SignedVote; proposal?: Proposal }) => {
@@ -43,7 +56,13 @@ describe('finalized blocks', () => {
   it('the next block with a forged certificate is rejected before it is relayed', async () => {
     const chain = node.chain.shards[0]!
     const header = { ...chain.head!, height: chain.height, txRoot: txRootOf([]) }
-    const cert = { shard: 0, height: chain.height, round: 0, blockHash: headerHash(header), sigs: [{ validator: 0, sig: new Uint8Array(64).fill(1) }] }
+    const cert = {
+      shard: 0,
+      height: chain.height,
+      round: 0,
+      blockHash: headerHash(header),
+      sigs: [{ validator: 0, sig: new Uint8Array(64).fill(1) }],
+    }
     let outcome = 'accept'
     try {
       await node.gossip.check('block', finalizedCodec.encode({ block: { header, txs: [], linkProofs: [] }, cert }), node.members.all()[0]!)
@@ -65,25 +84,58 @@ describe('committee seats', () => {
   })
 
   it('future messages are buffered only from seats, and at most a few per signer', async () => {
-    const shard = node.chain.shards[0]! as unknown as { future: { entries(): readonly unknown[] }; height: number; onVote(v: SignedVote): void; onProposal(p: Proposal): void; idle(): Promise<void> }
+    const shard = node.chain.shards[0]! as unknown as {
+      future: { entries(): readonly unknown[] }
+      height: number
+      onVote(v: SignedVote): void
+      onProposal(p: Proposal): void
+      idle(): Promise<void>
+    }
     const seat = seats()[0]!
     const other = seat === 0 ? 1 : 0
     const h = shard.height
     for (let r = 0; r < 200; r++) shard.onVote(vote(other, h + 3, r))
     await shard.idle()
-    expect(shard.future.entries().filter((m) => 'vote' in (m as object) && toHex((m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[other]!.publicKey))).toHaveLength(0)
+    expect(
+      shard.future
+        .entries()
+        .filter(
+          m => 'vote' in (m as object) && toHex((m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[other]!.publicKey),
+        ),
+    ).toHaveLength(0)
     // the seat holder: proposals with blocks are capped at 2, messages at 32
     const block = node.chain.shards[0]!.head ? { header: node.chain.shards[0]!.head, txs: [], linkProofs: [] } : undefined
     for (let r = 0; r < 50; r++) {
-      const stub = { chainId: net.genesis.chainId, shard: 0, height: h + 3, round: r, validRound: -1, blockHash: new Uint8Array(32).fill(r), proposer: net.keys[seat]!.publicKey }
-      shard.onProposal({ stub, sig: sign(net.keys[seat]!.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)), block: block as never })
+      const stub = {
+        chainId: net.genesis.chainId,
+        shard: 0,
+        height: h + 3,
+        round: r,
+        validRound: -1,
+        blockHash: new Uint8Array(32).fill(r),
+        proposer: net.keys[seat]!.publicKey,
+      }
+      shard.onProposal({
+        stub,
+        sig: sign(net.keys[seat]!.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)),
+        block: block as never,
+      })
     }
     for (let r = 0; r < 200; r++) shard.onVote(vote(seat, h + 3, r))
     await shard.idle()
-    const mine = shard.future.entries().filter((m) => toHex('proposal' in (m as object) ? (m as { proposal: Proposal }).proposal.stub.proposer : (m as { vote: SignedVote }).vote.vote.validator) === toHex(net.keys[seat]!.publicKey))
+    const mine = shard.future
+      .entries()
+      .filter(
+        m =>
+          toHex(
+            'proposal' in (m as object)
+              ? (m as { proposal: Proposal }).proposal.stub.proposer
+              : (m as { vote: SignedVote }).vote.vote.validator,
+          ) === toHex(net.keys[seat]!.publicKey),
+      )
     // (the messages are for h + 3: still in the buffer, which is re-filled under the same bounds at each new height)
     expect(shard.height).toBeLessThan(h + 3)
-    expect(mine.filter((m) => 'proposal' in (m as object))).toHaveLength(2)
+    expect(mine.filter(m => 'proposal' in (m as object))).toHaveLength(2)
     expect(mine).toHaveLength(32)
   })
 })

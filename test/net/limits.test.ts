@@ -24,17 +24,38 @@ afterAll(async () => {
 async function server(opts: Partial<typeof defaultRpcLimits>, events?: TwinEvents): Promise<string> {
   const d = new RpcDispatcher({ onCall: () => undefined, onInternalError: () => undefined })
   d.register('ping', { description: 'pong', handler: () => 'pong' })
-  const s = new RpcServer({ host: '127.0.0.1', port: 0, ...defaultRpcLimits, ...opts }, { dispatcher: d, registry: new Registry(), ...(events ? { streams: new Map([['/events', events.serve]]) } : {}) })
+  const s = new RpcServer(
+    { host: '127.0.0.1', port: 0, ...defaultRpcLimits, ...opts },
+    { dispatcher: d, registry: new Registry(), ...(events ? { streams: new Map([['/events', events.serve]]) } : {}) },
+  )
   const port = await s.start()
   closers.push(() => s.stop())
   return `http://127.0.0.1:${port}`
 }
 
-const call = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' })
+const call = (url: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' })
 
 function event(i: number): TwinEvent {
   const owner = toHex(generateKeypair().publicKey)
-  const r = register(new Map(), { twinId: 'plant:p-1', definition: '{"id":"dtmi:a:b;1","features":{"s":{"properties":{},"additionalProperties":true}}}', owner, attributes: '{}', features: JSON.stringify({ s: { properties: { pad: 'x'.repeat(8000) } } }) }, { sender: owner, member: 0, time: 1, txId: 'ab'.repeat(32), model: { layers: [1, 1], activation: 'relu' }, weights: () => new Float32Array(2) })
+  const r = register(
+    new Map(),
+    {
+      twinId: 'plant:p-1',
+      definition: '{"id":"dtmi:a:b;1","features":{"s":{"properties":{},"additionalProperties":true}}}',
+      owner,
+      attributes: '{}',
+      features: JSON.stringify({ s: { properties: { pad: 'x'.repeat(8000) } } }),
+    },
+    {
+      sender: owner,
+      member: 0,
+      time: 1,
+      txId: 'ab'.repeat(32),
+      model: { layers: [1, 1], activation: 'relu' },
+      weights: () => new Float32Array(2),
+    },
+  )
   return { ...r.event, revision: i, shard: 0, height: i, record: r.record }
 }
 
@@ -50,7 +71,7 @@ describe('HTTP limits', () => {
       if (r.status === 429 && !refusal) refusal = await r.json()
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200))
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10)
+    expect(statuses.filter(s => s === 429).length).toBeGreaterThanOrEqual(10)
     expect((refusal as any).error.data.code).toBe('RATE_LIMITED')
     await sleep(600)
     expect((await call(url)).status).toBe(200)
@@ -69,8 +90,8 @@ describe('event streams', () => {
     const events = new TwinEvents({ maxSubscribers: 100, maxPerClient: 2, maxBufferedBytes: 1 << 20, maxQueued: 1000 })
     const url = await server({}, events)
     const open = [new AbortController(), new AbortController()]
-    const streams = await Promise.all(open.map((c) => fetch(`${url}/events`, { signal: c.signal })))
-    expect(streams.map((s) => s.status)).toEqual([200, 200])
+    const streams = await Promise.all(open.map(c => fetch(`${url}/events`, { signal: c.signal })))
+    expect(streams.map(s => s.status)).toEqual([200, 200])
     const third = await fetch(`${url}/events`)
     expect(third.status).toBe(429)
     expect(((await third.json()) as any).error.code).toBe('RATE_LIMITED')
@@ -102,7 +123,7 @@ describe('event streams', () => {
 
 describe('p2p inbound limits', () => {
   let net: TestNet
-  it('200 silent TCP sockets on a member\'s p2p port do not keep another member out', async () => {
+  it("200 silent TCP sockets on a member's p2p port do not keep another member out", async () => {
     net = await testNet(2)
     closers.push(() => net.close())
     // as in a deployed config, node-0's peers name node-1's address (its IP goes on the allow list)
@@ -128,7 +149,11 @@ describe('p2p inbound limits', () => {
     })
     await sleep(300)
     const b = await net.start(1, { peers: a.listenAddrs() })
-    await waitFor(() => a.status().memberPeers.connected === 1 && b.status().memberPeers.connected === 1, 'the members to connect despite the flood', 8_000)
+    await waitFor(
+      () => a.status().memberPeers.connected === 1 && b.status().memberPeers.connected === 1,
+      'the members to connect despite the flood',
+      8_000,
+    )
     expect(silent.size).toBeGreaterThan(0)
   }, 60_000)
 })
@@ -139,8 +164,10 @@ describe('HTTP connection cap', () => {
     const held: Socket[] = []
     for (let i = 0; i < 5; i++) held.push(connect(Number(url.port), '127.0.0.1'))
     await sleep(200)
-    const r = await new Promise<string>((resolve) => {
-      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 2000 }, () => resolve('answered'))
+    const r = await new Promise<string>(resolve => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 2000 }, () =>
+        resolve('answered'),
+      )
       req.on('error', () => resolve('refused'))
       req.on('timeout', () => {
         req.destroy()

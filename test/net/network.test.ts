@@ -13,7 +13,7 @@ let net: TestNet
 beforeAll(async () => {
   net = await testNet(3)
   for (let i = 0; i < 3; i++) await net.start(i)
-  await waitFor(() => net.nodes.every((n) => n.status().memberPeers.connected === 2), 'three members to connect')
+  await waitFor(() => net.nodes.every(n => n.status().memberPeers.connected === 2), 'three members to connect')
 })
 afterAll(async () => {
   await net?.close()
@@ -21,14 +21,14 @@ afterAll(async () => {
 
 async function gossipCount(i: number, result: string): Promise<number> {
   const m = await net.nodes[i]!.metrics.gossipValidation.get()
-  return m.values.filter((v) => v.labels.result === result).reduce((s, v) => s + v.value, 0)
+  return m.values.filter(v => v.labels.result === result).reduce((s, v) => s + v.value, 0)
 }
 
 describe('a permissioned member network (in process)', () => {
   it('connects three members and delivers their gossip', async () => {
     // each node announces every 300 ms; every node must accept gossip from both others
     await waitFor(
-      () => net.nodes.every((n, i) => [0, 1, 2].filter((j) => j !== i).every((j) => n.peerBook.get(`node-${j}`)?.via === 'gossip')),
+      () => net.nodes.every((n, i) => [0, 1, 2].filter(j => j !== i).every(j => n.peerBook.get(`node-${j}`)?.via === 'gossip')),
       'every node to hear every other node on the status topic',
     )
     for (let i = 0; i < 3; i++) expect(await gossipCount(i, 'accept')).toBeGreaterThan(1)
@@ -48,7 +48,8 @@ describe('a permissioned member network (in process)', () => {
       const topic = topicString(net.genesis.chainId, 'status')
       outsider.services.pubsub.subscribe(topic)
       const authors = new Set<string>()
-      for (const n of net.nodes) n.host.services.pubsub.addEventListener('message', (e) => e.detail.type === 'signed' && authors.add(e.detail.from.toString()))
+      for (const n of net.nodes)
+        n.host.services.pubsub.addEventListener('message', e => e.detail.type === 'signed' && authors.add(e.detail.from.toString()))
       for (const n of net.nodes) await outsider.dial(multiaddr(n.listenAddrs()[0]!)).catch(() => undefined)
       // a forged status naming a member, published by the outsider
       const forged = statusCodec.encode({ ...net.nodes[0]!.statusMessage(), name: 'node-1', version: 'forged' })
@@ -62,8 +63,10 @@ describe('a permissioned member network (in process)', () => {
         expect(n.host.services.pubsub.getPeers().map(String)).not.toContain(outsiderId.toString())
       }
       expect(outsider.getConnections()).toHaveLength(0)
-      const denied = await Promise.all(net.nodes.map(async (n) => (await n.metrics.connectionsDenied.get()).values.reduce((s, v) => s + v.value, 0)))
-      expect(denied.every((d) => d >= 1)).toBe(true)
+      const denied = await Promise.all(
+        net.nodes.map(async n => (await n.metrics.connectionsDenied.get()).values.reduce((s, v) => s + v.value, 0)),
+      )
+      expect(denied.every(d => d >= 1)).toBe(true)
       // members refuse to dial it too
       await expect(net.nodes[0]!.host.dial(outsider.getMultiaddrs()[0]!)).rejects.toThrow()
       expect(net.nodes[0]!.host.getConnections(outsiderId)).toHaveLength(0)
@@ -81,7 +84,12 @@ describe('a permissioned member network (in process)', () => {
     const liar = net.nodes[2]!
     const liarId = liar.peerId.toString()
     const rejectedBefore = await gossipCount(0, 'reject')
-    const garbage = [Uint8Array.of(0xc1), new Uint8Array(100).fill(0xff), statusCodec.encode({ ...liar.statusMessage(), name: 'node-0' }), Uint8Array.of(0x96, 1, 2, 3, 4, 5, 6)]
+    const garbage = [
+      Uint8Array.of(0xc1),
+      new Uint8Array(100).fill(0xff),
+      statusCodec.encode({ ...liar.statusMessage(), name: 'node-0' }),
+      Uint8Array.of(0x96, 1, 2, 3, 4, 5, 6),
+    ]
     for (let k = 0; k < 8; k++) {
       await liar.gossip.publishRaw('status', Uint8Array.from([...garbage[k % garbage.length]!, k]))
       await liar.gossip.publishRaw('status', garbage[k % garbage.length]!).catch(() => undefined)

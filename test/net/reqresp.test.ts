@@ -8,9 +8,9 @@ beforeAll(async () => {
   net = await testNet(2)
   await net.start(0)
   await net.start(1)
-  await waitFor(() => net.nodes.every((n) => n.status().memberPeers.connected === 1), 'two members to connect')
+  await waitFor(() => net.nodes.every(n => n.status().memberPeers.connected === 1), 'two members to connect')
   const server = net.nodes[1]!.reqresp
-  await server.handle('echo', (req) => req, { maxRequestBytes: 1000 })
+  await server.handle('echo', req => req, { maxRequestBytes: 1000 })
   await server.handle('big', () => new Uint8Array(2 << 20))
   await server.handle('slow', async () => {
     await sleep(3000)

@@ -84,7 +84,11 @@ describe('fl_* methods', () => {
     const blob = new Uint8Array(Buffer.from(m0.blob, 'base64'))
     expect(weightsHash(blob)).toBe(m0.hash)
     expect(decodeWeights(blob).shapes).toEqual([[784, 128], [128], [128, 10], [10]])
-    const refused = async (method: string, params: Record<string, unknown>) => c.call(method, params).then(() => undefined, (e: RpcError) => e)
+    const refused = async (method: string, params: Record<string, unknown>) =>
+      c.call(method, params).then(
+        () => undefined,
+        (e: RpcError) => e,
+      )
     expect((await refused('fl_getModel', { round: 3 }))?.reason).toBe('NOT_FOUND')
     expect((await refused('fl_getUpdate', { id: 'ab'.repeat(32) }))?.reason).toBe('NOT_FOUND')
     expect((await refused('fl_getUpdate', { id: 'xyz' }))?.code).toBe(-32602)

@@ -3,13 +3,19 @@ import { randomBytes } from 'node:crypto'
 import { testNet, waitFor, waitForTopic, type TestNet } from '../helpers.js'
 
 let net: TestNet
-const update = (k: number) => ({ round: 1, trainer: `t${k}`, modelHash: randomBytes(32).toString('hex'), dataSize: 60, claimedAccuracyBp: 8000 })
+const update = (k: number) => ({
+  round: 1,
+  trainer: `t${k}`,
+  modelHash: randomBytes(32).toString('hex'),
+  dataSize: 60,
+  claimedAccuracyBp: 8000,
+})
 
 beforeAll(async () => {
   net = await testNet(2)
   await net.start(0)
   await net.start(1)
-  await waitFor(() => net.nodes.every((n) => n.status().memberPeers.connected === 1), 'two members')
+  await waitFor(() => net.nodes.every(n => n.status().memberPeers.connected === 1), 'two members')
   await waitForTopic(net.nodes, net.genesis.chainId, 'tangle', 1)
 })
 afterAll(async () => {
@@ -30,10 +36,12 @@ describe('tangle pruning in a node', () => {
     const later = Date.now() + net.genesis.params.tangle.retentionMs + 1000
     const n = await node.tangle.prune(later)
     expect(n).toBeGreaterThan(10)
-    const prunedIds = ids.filter((id) => node.tangle.core.isEntryPoint(id))
+    const prunedIds = ids.filter(id => node.tangle.core.isEntryPoint(id))
     expect(prunedIds.length).toBe(n)
     for (const id of prunedIds) expect(await node.tangle.getTx(id)).toBeUndefined() // body dropped
-    const keptConfirmed = ids.filter((id) => !prunedIds.includes(id)).map((id) => [id, node.tangle.core.isConfirmed(id), node.tangle.core.cw(id)] as const)
+    const keptConfirmed = ids
+      .filter(id => !prunedIds.includes(id))
+      .map(id => [id, node.tangle.core.isConfirmed(id), node.tangle.core.cw(id)] as const)
     // restart on the same data dir: entry points and the remaining bodies rebuild the same tangle
     await node.close()
     const again = await net.start(0)

@@ -4,7 +4,7 @@
  * list its host's training-model record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DitenClient } from '../../node/rpc/client.js'
+import type { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins } from '../../node/rpc/twins.js'
 import { adminClientOf, testNet, waitFor, type TestNet } from '../helpers.js'
 import { decodeWeights, flatten } from '../../fl/weights.js'
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // 600 digits: 480 train (the one trainer's shard, so the member's registered data), 60 validation, 60 test
   net = await testNet(1, {
     dataSize: 480,
-    params: (p) => {
+    params: p => {
       p.consensus.blockIntervalMs = 200
       p.fl = { ...p.fl, enabled: true, dataLimit: 600, trainers: 1, rounds: 1, localEpochs: 1, roundWaitMs: 2000 }
       p.tangle.cwThreshold = 50
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('a twin bound to the global model', () => {
   it('predicts with M(1) on every change and lists its host training record', async () => {
-    await waitFor(async () => ((await node.call<{ closed: unknown[] }>('fl_status')).closed.length >= 1), 'round 1 closed', 60_000)
+    await waitFor(async () => (await node.call<{ closed: unknown[] }>('fl_status')).closed.length >= 1, 'round 1 closed', 60_000)
     const st = await node.call<{ closed: { model: string; accepted: string[] }[] }>('fl_status')
     expect(st.closed[0]!.accepted).toEqual(['node-0'])
     const definition = { id: 'dtmi:acme:camera;1', features: { pixels: { properties: {}, additionalProperties: true } } }
@@ -42,7 +42,7 @@ describe('a twin bound to the global model', () => {
     // binding is a change too: the model predicts from the current (empty) state at once
     expect(bound.model).toMatchObject({ hash: st.closed[0]!.model, round: 1 })
     expect(bound.model!.scores).toHaveLength(10)
-    const patch = (v: number) => ({ pixels: { properties: Object.fromEntries(inputs.slice(200, 400).map((p) => [p.split('.')[2]!, v])) } })
+    const patch = (v: number) => ({ pixels: { properties: Object.fromEntries(inputs.slice(200, 400).map(p => [p.split('.')[2]!, v])) } })
     await cam.sync(patch(0.9), { wait: true })
     const a = await twins(node).get(cam.twinId)
     // the stored prediction is M(1)'s forward pass over the twin's inputs (the model fetched from the node and run here)
@@ -54,7 +54,9 @@ describe('a twin bound to the global model', () => {
     await cam.sync(patch(0), { wait: true })
     const b = await twins(node).get(cam.twinId)
     expect(b.model!.scores).not.toEqual(a.model!.scores)
-    const records = await node.call<{ training: { round: number; outcome: string; globalModel: string }[] }>('twin_records', { twinId: cam.twinId })
+    const records = await node.call<{ training: { round: number; outcome: string; globalModel: string }[] }>('twin_records', {
+      twinId: cam.twinId,
+    })
     expect(records.training).toEqual([expect.objectContaining({ round: 1, outcome: 'accepted', globalModel: st.closed[0]!.model })])
   }, 120_000)
 })

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest'
-import { generateKeypair, keypairFromSecret, sign, verifySignature, verifyRaw, nobleVerifyRaw, assertSignature, fromHex, toHex, ErrorCode, DitenError, signingBytes } from '../../ledger/index.js'
+import {
+  generateKeypair,
+  keypairFromSecret,
+  sign,
+  verifySignature,
+  verifyRaw,
+  nobleVerifyRaw,
+  assertSignature,
+  fromHex,
+  toHex,
+  ErrorCode,
+  DitenError,
+  signingBytes,
+} from '../../ledger/index.js'
 
 describe('ed25519 keys and the node verifier', () => {
   it('matches the RFC 8032 test vector 2', () => {
     const kp = keypairFromSecret(fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb'))
     expect(toHex(kp.publicKey)).toBe('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c')
-    const sig = fromHex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00')
+    const sig = fromHex(
+      '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+    )
     expect(verifyRaw(kp.publicKey, Uint8Array.of(0x72), sig)).toBe(true)
     expect(nobleVerifyRaw(kp.publicKey, Uint8Array.of(0x72), sig)).toBe(true)
   })
@@ -79,7 +94,17 @@ describe('sha256', () => {
 
 describe('small-order and non-canonical public keys', () => {
   it('the identity key with R = identity, S = 0 verifies nothing, and registrations refuse it', async () => {
-    const { verifyRaw, publicKeyProblem, assertPublicKey, createGenesis, defaultGenesisParams, generateKeypair, toHex, DitenError, ErrorCode } = await import('../../ledger/index.js')
+    const {
+      verifyRaw,
+      publicKeyProblem,
+      assertPublicKey,
+      createGenesis,
+      defaultGenesisParams,
+      generateKeypair,
+      toHex,
+      DitenError,
+      ErrorCode,
+    } = await import('../../ledger/index.js')
     const identity = new Uint8Array(32)
     identity[0] = 1
     const sig = new Uint8Array(64)
@@ -90,7 +115,16 @@ describe('small-order and non-canonical public keys', () => {
     expect(publicKeyProblem(generateKeypair().publicKey)).toBeUndefined()
     expect(() => assertPublicKey(identity, 'owner')).toThrow(DitenError)
     const ok = generateKeypair()
-    expect(() => createGenesis({ chainId: 'x', params: defaultGenesisParams(), members: [{ name: 'a', publicKey: toHex(ok.publicKey), dataSize: 1 }, { name: 'b', publicKey: toHex(identity), dataSize: 1 }] })).toThrow(/small-order/)
+    expect(() =>
+      createGenesis({
+        chainId: 'x',
+        params: defaultGenesisParams(),
+        members: [
+          { name: 'a', publicKey: toHex(ok.publicKey), dataSize: 1 },
+          { name: 'b', publicKey: toHex(identity), dataSize: 1 },
+        ],
+      }),
+    ).toThrow(/small-order/)
     expect(ErrorCode.CRYPTO_BAD_KEY).toBe('CRYPTO_BAD_KEY')
   })
 })

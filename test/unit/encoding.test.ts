@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, DitenError, SchemaError, defineCodec, struct, str, u32, u53, bytes, array, optional, bool, toHex, fromHex, packWire, peekWire, taggedHash } from '../../ledger/index.js'
+import {
+  ErrorCode,
+  DitenError,
+  type SchemaError,
+  defineCodec,
+  struct,
+  str,
+  u32,
+  u53,
+  bytes,
+  array,
+  optional,
+  bool,
+  toHex,
+  fromHex,
+  packWire,
+  peekWire,
+  taggedHash,
+} from '../../ledger/index.js'
 
 const Header = struct({
   chainId: str({ max: 32 }),
@@ -38,7 +56,7 @@ describe('canonical encoding', () => {
     const reordered = { txs: sample.txs, final: true, prevHash: sample.prevHash, round: 2, height: 300, chainId: 'diten' }
     expect(toHex(codec.encode(reordered))).toBe(toHex(codec.encode(sample)))
     // golden bytes: array of 7, fields in definition order, shortest integer forms
-    expect(toHex(codec.encode(sample))).toBe('97a5646974656ecd012c02c420' + '07'.repeat(32) + 'c3c091c4020102')
+    expect(toHex(codec.encode(sample))).toBe(`97a5646974656ecd012c02c420${'07'.repeat(32)}c3c091c4020102`)
   })
 
   it('hashes are domain separated', () => {
@@ -80,7 +98,10 @@ describe('canonical encoding', () => {
     expect((e3 as SchemaError).path).toBe('header.round')
     const e4 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 3 ? new Uint8Array(31) : v)))), ErrorCode.SCHEMA_LENGTH)
     expect((e4 as SchemaError).path).toBe('header.prevHash')
-    const e5 = expectCode(() => codec.decode(wire(good.map((v, i) => (i === 6 ? [1, 2, 3, 4, 5].map(() => Uint8Array.of(1)) : v)))), ErrorCode.SCHEMA_LENGTH)
+    const e5 = expectCode(
+      () => codec.decode(wire(good.map((v, i) => (i === 6 ? [1, 2, 3, 4, 5].map(() => Uint8Array.of(1)) : v)))),
+      ErrorCode.SCHEMA_LENGTH,
+    )
     expect((e5 as SchemaError).path).toBe('header.txs')
     // a map where a struct is expected
     expectCode(() => codec.decode(packWire(new Map([['chainId', 'x']]))), ErrorCode.SCHEMA_TYPE)
@@ -95,10 +116,13 @@ describe('canonical encoding', () => {
 
   it('survives random bytes without throwing anything but typed errors', () => {
     let seed = 42
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) & 0xff)
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0
+      return seed & 0xff
+    }
     const valid = codec.encode(sample)
     for (let i = 0; i < 3000; i++) {
-      const input = i % 2 === 0 ? Uint8Array.from({ length: rnd() % 100 }, rnd) : Uint8Array.from(valid, (b) => (rnd() < 8 ? rnd() : b))
+      const input = i % 2 === 0 ? Uint8Array.from({ length: rnd() % 100 }, rnd) : Uint8Array.from(valid, b => (rnd() < 8 ? rnd() : b))
       try {
         codec.decode(input)
       } catch (e) {
@@ -159,7 +183,10 @@ describe('msgpack extensions are refused before decoding', () => {
     // an ext marker byte inside a string or binary is data, not an extension
     expect(extensionAt(packWire(['\u00d4\u00c7', Uint8Array.of(0xd4, 0xc7, 0xc9)]))).toBe(-1)
     let seed = 7
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
     const value = (d: number): unknown => {
       const k = Math.floor(rnd() * 7)
       if (d > 3 || k === 0) return Math.floor(rnd() * 2 ** 40) - (rnd() < 0.3 ? 2 ** 39 : 0)
@@ -178,7 +205,7 @@ describe('packArrayOf', () => {
     const { packArrayOf } = await import('../../ledger/encoding.js')
     for (const n of [0, 1, 15, 16, 300, 70_000]) {
       const values = Array.from({ length: n }, (_, i) => [i, `v${i % 7}`, Uint8Array.of(i & 255)])
-      expect(toHex(packArrayOf(values.map((v) => packWire(v)))), `n = ${n}`).toBe(toHex(packWire(values)))
+      expect(toHex(packArrayOf(values.map(v => packWire(v)))), `n = ${n}`).toBe(toHex(packWire(values)))
     }
   })
 })

@@ -2,7 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Bucket, Repository, WriteBatch, u64BE, u64Keys, compareBytes, bucketKey, defineCodec, struct, str, u53, ErrorCode, DitenError } from '../../ledger/index.js'
+import {
+  Bucket,
+  Repository,
+  WriteBatch,
+  u64BE,
+  u64Keys,
+  compareBytes,
+  bucketKey,
+  defineCodec,
+  struct,
+  str,
+  u53,
+  ErrorCode,
+  DitenError,
+} from '../../ledger/index.js'
 import { LevelStore } from '../../node/db.js'
 
 const Rec = defineCodec('rec', struct({ name: str({ max: 16 }), n: u53 }), 128)
@@ -19,9 +33,9 @@ afterEach(async () => {
 describe('bucket keys', () => {
   it('sort numerically as bytes', () => {
     const nums = [0, 1, 255, 256, 65535, 65536, 2 ** 32, 2 ** 53 - 1]
-    const keys = [...nums].reverse().map((n) => bucketKey(Bucket.blocks, u64BE(n)))
+    const keys = [...nums].reverse().map(n => bucketKey(Bucket.blocks, u64BE(n)))
     keys.sort(compareBytes)
-    expect(keys.map((k) => Number(new DataView(k.buffer, k.byteOffset + 1).getBigUint64(0)))).toEqual(nums)
+    expect(keys.map(k => Number(new DataView(k.buffer, k.byteOffset + 1).getBigUint64(0)))).toEqual(nums)
   })
   it('keep buckets apart', () => {
     expect(compareBytes(bucketKey(Bucket.meta, u64BE(2 ** 53 - 1)), bucketKey(Bucket.blocks, u64BE(0)))).toBeLessThan(0)
@@ -39,7 +53,7 @@ describe('repository over LevelDB', () => {
     for await (const [id] of repo.entries()) all.push(id)
     expect(all).toEqual([1, 2, 300, 70000])
     const range: number[] = []
-    for await (const [id, v] of repo.entries({ gte: 2, lt: 70000 })) range.push(v.n)
+    for await (const [_id, v] of repo.entries({ gte: 2, lt: 70000 })) range.push(v.n)
     expect(range).toEqual([2, 300])
     await repo.delete(2)
     expect(await repo.get(2)).toBeUndefined()

@@ -10,7 +10,7 @@ describe('fuzz harness', () => {
       {
         name: 'synthetic',
         seeds,
-        run: async (b) => {
+        run: async b => {
           if (b.length === 0) throw new TypeError('boom') // a crash: not a DitenError
           if (b[0] === 1 && b.length === 4) return // the seed and its look-alikes are valid
           throw new DitenError(ErrorCode.ENCODING_MALFORMED, 'refused')
@@ -29,7 +29,11 @@ describe('fuzz harness', () => {
 
   it('reports an input that never finishes as a hang and goes on', async () => {
     let calls = 0
-    const r = await fuzz({ name: 'slow', seeds: [Uint8Array.of(1)], run: () => (calls++ === 0 ? new Promise<void>(() => undefined) : undefined) }, 3, 1)
+    const r = await fuzz(
+      { name: 'slow', seeds: [Uint8Array.of(1)], run: () => (calls++ === 0 ? new Promise<void>(() => undefined) : undefined) },
+      3,
+      1,
+    )
     expect(r).toMatchObject({ inputs: 3, hangs: 1, accepted: 2, crashes: 0 })
   }, 20_000)
 

@@ -10,7 +10,8 @@ const base = { name: 'x', description: 'd', nodes: 4, durationS: 10, load: { twi
 describe('chaos scenarios', () => {
   it('ships at least one scenario per fault family, all valid, quick runs shorter', async () => {
     const names = await listScenarios()
-    for (const n of ['byzantine-equivocate', 'twin-attacks', 'network-attacks', 'crash-restart', 'pause', 'partition', 'outsiders']) expect(names).toContain(n)
+    for (const n of ['byzantine-equivocate', 'twin-attacks', 'network-attacks', 'crash-restart', 'pause', 'partition', 'outsiders'])
+      expect(names).toContain(n)
     for (const n of names) {
       const s = await loadScenario(n)
       expect(s.name).toBe(n)
@@ -48,7 +49,11 @@ describe('punishment check', () => {
   it('wants equivocators slashed and jailed, poisoners at or below the threshold and not elected', async () => {
     const { checkPunishment } = await import('../../../node/chaos/invariants.js')
     const { createGenesis, defaultGenesisParams, generateKeypair, toHex } = await import('../../../ledger/index.js')
-    const g = createGenesis({ chainId: 'p', params: defaultGenesisParams(), members: ['a', 'b', 'c', 'd'].map((name) => ({ name, publicKey: toHex(generateKeypair().publicKey), dataSize: 1 })) })
+    const g = createGenesis({
+      chainId: 'p',
+      params: defaultGenesisParams(),
+      members: ['a', 'b', 'c', 'd'].map(name => ({ name, publicKey: toHex(generateKeypair().publicKey), dataSize: 1 })),
+    })
     const stake = g.members[0]!.stake
     const status = {
       epoch: 3,
@@ -63,7 +68,7 @@ describe('punishment check', () => {
     const reader = { call: async () => status } as unknown as import('../../../node/rpc/client.js').DitenClient
     const ok = await checkPunishment(reader, g, { punished: ['a'], distrusted: ['d'] })
     expect(ok.violations).toEqual([])
-    expect(ok.checked.map((c) => c.node)).toEqual(['a', 'd'])
+    expect(ok.checked.map(c => c.node)).toEqual(['a', 'd'])
     const bad = await checkPunishment(reader, g, { punished: ['b'], distrusted: ['c', 'b'] })
     expect(bad.violations).toHaveLength(3)
     expect(bad.violations[0]).toContain('b was not punished')

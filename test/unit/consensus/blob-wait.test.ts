@@ -15,21 +15,45 @@ import { createLogger } from '../../../node/logger.js'
 import { fixture } from './fixtures.js'
 
 describe('a transaction waiting for a model blob', () => {
-  it('is deferred while young and refused with TX_EXPIRED once older than BLOB_WAIT_MS; the sender\'s next one then applies', () => {
+  it("is deferred while young and refused with TX_EXPIRED once older than BLOB_WAIT_MS; the sender's next one then applies", () => {
     const f = fixture()
     const models = { lookup: () => undefined, derived: () => undefined }
     const view = { ...f.view, models }
     const member = f.keys[0]!
-    const sign = (kind: string, nonce: number, payload: Uint8Array) => signTx({ chainId: 'unit', kind, sender: member.publicKey, nonce, payload }, member.secretKey)
+    const sign = (kind: string, nonce: number, payload: Uint8Array) =>
+      signTx({ chainId: 'unit', kind, sender: member.publicKey, nonce, payload }, member.secretKey)
     // a registered twin of member 0
     const state = cloneState(f.states[0]!)
-    const reg = sign('twin.register', 0, twinRegisterCodec.encode({ twinId: 'a:b', definition: '{"id":"dtmi:a:b;1"}', owner: toHex(generateKeypair().publicKey), attributes: '{}', features: '{}' }))
+    const reg = sign(
+      'twin.register',
+      0,
+      twinRegisterCodec.encode({
+        twinId: 'a:b',
+        definition: '{"id":"dtmi:a:b;1"}',
+        owner: toHex(generateKeypair().publicKey),
+        attributes: '{}',
+        features: '{}',
+      }),
+    )
     applyTx(state, reg, checkTx(reg, f.genesis).payload, { genesis: f.genesis, epoch: 0, time: 1 })
-    const bind = sign('twin.bindModel', 1, twinBindModelCodec.encode({ twinId: 'a:b', modelHash: 'ee'.repeat(32), round: 0, inputs: ['x'] }))
+    const bind = sign(
+      'twin.bindModel',
+      1,
+      twinBindModelCodec.encode({ twinId: 'a:b', modelHash: 'ee'.repeat(32), round: 0, inputs: ['x'] }),
+    )
     const next = sign('twin.retire', 2, twinRetireCodec.encode({ twinId: 'a:b' }))
     const committee = committeeFor(view, 0, 1, undefined)!
     const base = { view, state, head: undefined, prevCommittee: undefined, committee }
-    const build = (pool: Mempool) => buildProposal(base, { mempool: pool, logger: createLogger({ level: 'silent', name: 't' }), lastCommit: undefined, proposer: f.keys[committee.members[0]!]!.publicKey, round: 0, time: Date.now(), links: [] })
+    const build = (pool: Mempool) =>
+      buildProposal(base, {
+        mempool: pool,
+        logger: createLogger({ level: 'silent', name: 't' }),
+        lastCommit: undefined,
+        proposer: f.keys[committee.members[0]!]!.publicKey,
+        round: 0,
+        time: Date.now(),
+        links: [],
+      })
     const id = (tx: typeof bind) => toHex(txId(tx.body))
 
     const young = new Mempool(defaultMempoolOptions)
@@ -44,7 +68,7 @@ describe('a transaction waiting for a model blob', () => {
     old.add(bind, id(bind), 1, Date.now() - BLOB_WAIT_MS - 1000)
     old.add(next, id(next), 1)
     const b = build(old)
-    expect(b.rejected.map((r) => [r.id, r.error.code])).toEqual([[id(bind), ErrorCode.TX_EXPIRED]])
+    expect(b.rejected.map(r => [r.id, r.error.code])).toEqual([[id(bind), ErrorCode.TX_EXPIRED]])
     expect(old.has(id(bind))).toBe(false)
     // the sender's next nonce is still 1 in the state: once the member re-signs its line, it applies
     expect(b.state.nonces.get(toHex(member.publicKey))).toBe(1)

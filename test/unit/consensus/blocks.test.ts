@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DitenError, ErrorCode, headerHash, signTx, type Block, type Certificate } from '../../../ledger/index.js'
+import { type DitenError, ErrorCode, headerHash, signTx, type Block, type Certificate } from '../../../ledger/index.js'
 import { buildBlock, committeeFor, proposerOf, validateBlock, MAX_CLOCK_DRIFT_MS, type Committee } from '../../../consensus/blocks.js'
 import { signVote, precommitOf } from '../../../consensus/certificate.js'
 import { Mempool } from '../../../consensus/mempool.js'
@@ -12,12 +12,37 @@ function setup() {
   const c1 = committeeFor(f.view, 0, 1, undefined)!
   const proposerMember = c1.members[proposerOf(c1, 0)]!
   const build = (txs: ReturnType<typeof f.note>[], over: Partial<Parameters<typeof buildBlock>[0]> = {}) =>
-    buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer: f.keys[proposerMember]!.publicKey, time: Date.now(), candidates: txs, links: [], ...over })
+    buildBlock({
+      view: f.view,
+      state: f.states[0]!,
+      prev: undefined,
+      prevCommittee: undefined,
+      lastCommit: undefined,
+      committee: c1,
+      round: 0,
+      proposer: f.keys[proposerMember]!.publicKey,
+      time: Date.now(),
+      candidates: txs,
+      links: [],
+      ...over,
+    })
   const validate = (block: Block, over: Partial<Parameters<typeof validateBlock>[0]> = {}) =>
-    validateBlock({ view: f.view, block, state: f.states[0]!, prev: undefined, prevCommittee: undefined, committee: c1, now: Date.now(), ...over })
+    validateBlock({
+      view: f.view,
+      block,
+      state: f.states[0]!,
+      prev: undefined,
+      prevCommittee: undefined,
+      committee: c1,
+      now: Date.now(),
+      ...over,
+    })
   const certify = (c: Committee, block: Block, signers: number[]): Certificate => {
     const cert = { shard: 0, height: block.header.height, round: block.header.round, blockHash: headerHash(block.header) }
-    return { ...cert, sigs: signers.map((v) => ({ validator: v, sig: signVote(precommitOf('unit', cert, c.keys[v]!), f.keys[c.members[v]!]!.secretKey) })) }
+    return {
+      ...cert,
+      sigs: signers.map(v => ({ validator: v, sig: signVote(precommitOf('unit', cert, c.keys[v]!), f.keys[c.members[v]!]!.secretKey) })),
+    }
   }
   return { f, c1, build, validate, certify }
 }
@@ -49,7 +74,7 @@ describe('blocks', () => {
     const gap = f.note(1, 'later', 7)
     const built = build([good, replay, gap])
     expect(built.block.txs).toHaveLength(1)
-    expect(built.rejected.map((r) => r.error.code)).toEqual([ErrorCode.TX_NONCE_USED])
+    expect(built.rejected.map(r => r.error.code)).toEqual([ErrorCode.TX_NONCE_USED])
   })
 
   it('refuses bad blocks, saying why', () => {
@@ -57,7 +82,9 @@ describe('blocks', () => {
     const { block } = build([f.note(0)])
     expect(reason(() => validate({ ...block, header: { ...block.header, chainId: 'other' } }))).toContain('chain "other"')
     expect(reason(() => validate({ ...block, header: { ...block.header, height: 5 } }))).toContain('height 5, expected 1')
-    expect(reason(() => validate({ ...block, header: { ...block.header, time: Date.now() + MAX_CLOCK_DRIFT_MS + 5000 } }))).toContain('in the future')
+    expect(reason(() => validate({ ...block, header: { ...block.header, time: Date.now() + MAX_CLOCK_DRIFT_MS + 5000 } }))).toContain(
+      'in the future',
+    )
     expect(reason(() => validate({ ...block, header: { ...block.header, stateRoot: new Uint8Array(32) } }))).toContain('stateRoot')
     expect(reason(() => validate({ ...block, header: { ...block.header, round: 1 } }))).toContain('proposer')
     const forged = { ...block.txs[0]!, sig: f.note(1).sig }
@@ -79,7 +106,14 @@ describe('blocks', () => {
     const c2 = committeeFor(f.view, 0, 2, b1.block.header)!
     const p2 = c2.members[proposerOf(c2, 0)]!
     const build2 = (cert: Certificate | undefined) =>
-      build([f.note(1)], { state: s1, prev: b1.block.header, prevCommittee: c1, lastCommit: cert, committee: c2, proposer: f.keys[p2]!.publicKey }).block
+      build([f.note(1)], {
+        state: s1,
+        prev: b1.block.header,
+        prevCommittee: c1,
+        lastCommit: cert,
+        committee: c2,
+        proposer: f.keys[p2]!.publicKey,
+      }).block
     const v2 = (b: Block) => validate(b, { state: s1, prev: b1.block.header, prevCommittee: c1, committee: c2 })
     expect(v2(build2(certify(c1, b1.block, [0, 1, 2]))).height).toBe(2)
     expect(reason(() => v2(build2(certify(c1, b1.block, [0, 1]))))).toContain('2 signatures, 3 needed')
@@ -101,7 +135,13 @@ describe('mempool', () => {
     const b = [f.note(1), f.note(1)]
     const add = (tx: (typeof a)[number], next = 0) => pool.add(tx, toHex(txId(tx.body)), next, 0)
     for (const tx of [a[2]!, a[0]!, b[1]!, a[1]!, b[0]!]) add(tx)
-    expect([...pool.candidates()].map((t) => `${t.body.sender[0] === f.keys[0]!.publicKey[0] ? 'a' : 'b'}${t.body.nonce}`)).toEqual(['a0', 'b0', 'a1', 'b1', 'a2'])
+    expect([...pool.candidates()].map(t => `${t.body.sender[0] === f.keys[0]!.publicKey[0] ? 'a' : 'b'}${t.body.nonce}`)).toEqual([
+      'a0',
+      'b0',
+      'a1',
+      'b1',
+      'a2',
+    ])
     const code = (fn: () => void) => {
       try {
         fn()
@@ -114,7 +154,7 @@ describe('mempool', () => {
     expect(code(() => add(f.note(0)))).toBe(ErrorCode.MEMPOOL_FULL) // per-sender cap 3
     expect(code(() => add(f.note(2)))).toBe(ErrorCode.MEMPOOL_FULL) // pool cap 5
     expect(code(() => add(f.note(3, 'x', 0), 1))).toBe(ErrorCode.TX_NONCE_USED)
-    pool.pruneNonces((s) => (s === toHex(f.keys[0]!.publicKey) ? 2 : 0))
+    pool.pruneNonces(s => (s === toHex(f.keys[0]!.publicKey) ? 2 : 0))
     expect(pool.size).toBe(3)
     expect(pool.evictExpired(5000)).toHaveLength(3)
     expect(pool.size).toBe(0)
@@ -134,7 +174,19 @@ describe('a chain across epoch boundaries (pure)', () => {
       const p = c.members[proposerOf(c, 0)]!
       // each height one block interval after the last (block time is bounded below by parent + interval)
       const now = 1_700_000_000_000 + h * f.genesis.params.consensus.blockIntervalMs
-      const built = buildBlock({ view: f.view, state, prev, prevCommittee, lastCommit, committee: c, round: 0, proposer: f.keys[p]!.publicKey, time: now, candidates: [f.note(h % 4)], links: [] })
+      const built = buildBlock({
+        view: f.view,
+        state,
+        prev,
+        prevCommittee,
+        lastCommit,
+        committee: c,
+        round: 0,
+        proposer: f.keys[p]!.publicKey,
+        time: now,
+        candidates: [f.note(h % 4)],
+        links: [],
+      })
       const next = validateBlock({ view: f.view, block: built.block, state, prev, prevCommittee, committee: c, now })
       expect(toHex(stateRoot(next))).toBe(toHex(built.block.header.stateRoot))
       for (const e of next.system!.elections) f.elections.set(e.epoch, e)

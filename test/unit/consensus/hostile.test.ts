@@ -14,7 +14,7 @@ import { fixture } from './fixtures.js'
 // one sender's transactions break the state root (as a NaN in a twin record once did): the
 // block must be built without them, whatever their position among the candidates
 const breaker = vi.hoisted(() => ({ key: '' }))
-vi.mock('../../../consensus/state/state.js', async (importOriginal) => {
+vi.mock('../../../consensus/state/state.js', async importOriginal => {
   const real = await importOriginal<typeof import('../../../consensus/state/state.js')>()
   return {
     ...real,
@@ -44,12 +44,32 @@ describe('no single transaction stops block production', () => {
     try {
       const good = [f.note(0), f.note(1), f.note(2), f.note(0)]
       const bad = f.note(3)
-      const built = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer, time: Date.now(), candidates: oneShot([good[0]!, good[1]!, bad, good[2]!, good[3]!]), links: [] })
+      const built = buildBlock({
+        view: f.view,
+        state: f.states[0]!,
+        prev: undefined,
+        prevCommittee: undefined,
+        lastCommit: undefined,
+        committee: c1,
+        round: 0,
+        proposer,
+        time: Date.now(),
+        candidates: oneShot([good[0]!, good[1]!, bad, good[2]!, good[3]!]),
+        links: [],
+      })
       expect(built.block.txs).toEqual(good)
-      expect(built.rejected.map((r) => [r.tx, r.error.code])).toEqual([[bad, ErrorCode.TX_BREAKS_STATE]])
+      expect(built.rejected.map(r => [r.tx, r.error.code])).toEqual([[bad, ErrorCode.TX_BREAKS_STATE]])
       expect(built.rejected[0]!.error.message).toContain('NaN')
       // the block it built is valid
-      const s = validateBlock({ view: f.view, block: built.block, state: f.states[0]!, prev: undefined, prevCommittee: undefined, committee: c1, now: Date.now() })
+      const s = validateBlock({
+        view: f.view,
+        block: built.block,
+        state: f.states[0]!,
+        prev: undefined,
+        prevCommittee: undefined,
+        committee: c1,
+        now: Date.now(),
+      })
       expect(s.notes).toBe(4)
     } finally {
       breaker.key = ''
@@ -61,18 +81,50 @@ describe('block time is bounded on both sides', () => {
   it('refuses a time before parent + interval and one past the clock + drift; a proposer whose clock lags builds at the bound', () => {
     const { f, c1, proposer } = setup()
     const t0 = 1_700_000_000_000
-    const first = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer, time: t0, candidates: [], links: [] })
+    const first = buildBlock({
+      view: f.view,
+      state: f.states[0]!,
+      prev: undefined,
+      prevCommittee: undefined,
+      lastCommit: undefined,
+      committee: c1,
+      round: 0,
+      proposer,
+      time: t0,
+      candidates: [],
+      links: [],
+    })
     const prev = first.block.header
     const c2 = committeeFor(f.view, 0, 2, prev)!
     const p2 = f.keys[c2.members[proposerOf(c2, 0)]!]!.publicKey
     const interval = f.genesis.params.consensus.blockIntervalMs
     // a clock that lags (or a proposer pinning time at the parent's) still gets parent + interval
-    const pinned = buildBlock({ view: f.view, state: first.state, prev, prevCommittee: c1, lastCommit: undefined, committee: c2, round: 0, proposer: p2, time: prev.time, candidates: [], links: [] })
+    const pinned = buildBlock({
+      view: f.view,
+      state: first.state,
+      prev,
+      prevCommittee: c1,
+      lastCommit: undefined,
+      committee: c2,
+      round: 0,
+      proposer: p2,
+      time: prev.time,
+      candidates: [],
+      links: [],
+    })
     expect(pinned.block.header.time).toBe(prev.time + interval)
     expect(minBlockTime(f.genesis, prev)).toBe(prev.time + interval)
     const validate = (header: Header) => {
       try {
-        validateBlock({ view: f.view, block: { ...pinned.block, header } as Block, state: first.state, prev, prevCommittee: c1, committee: c2, now: t0 + interval })
+        validateBlock({
+          view: f.view,
+          block: { ...pinned.block, header } as Block,
+          state: first.state,
+          prev,
+          prevCommittee: c1,
+          committee: c2,
+          now: t0 + interval,
+        })
       } catch (e) {
         return (e as Error).message
       }
@@ -92,7 +144,19 @@ describe('nothing a proposer chooses steers who proposes next or who sits on a c
     const hashes = new Set<string>()
     // 40 variants of the parent header a proposer could have ground through its time field
     for (let k = 0; k < 40; k++) {
-      const b = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c1, round: 0, proposer, time: 1_700_000_000_000 + k, candidates: [], links: [] })
+      const b = buildBlock({
+        view: f.view,
+        state: f.states[0]!,
+        prev: undefined,
+        prevCommittee: undefined,
+        lastCommit: undefined,
+        committee: c1,
+        round: 0,
+        proposer,
+        time: 1_700_000_000_000 + k,
+        candidates: [],
+        links: [],
+      })
       hashes.add(toHex(headerHash(b.block.header)))
       orders.add(committeeFor(f.view, 0, 2, b.block.header)!.order.join(','))
     }
@@ -104,11 +168,20 @@ describe('nothing a proposer chooses steers who proposes next or who sits on a c
     const { f } = setup()
     const other = fixture()
     expect(toHex(proposerSeed(f.genesis, 0, 7))).toBe(toHex(proposerSeed(f.genesis, 0, 7)))
-    expect(new Set([proposerSeed(f.genesis, 0, 7), proposerSeed(f.genesis, 1, 7), proposerSeed(f.genesis, 0, 8), proposerSeed(other.genesis, 0, 7)].map(toHex)).size).toBe(4)
+    expect(
+      new Set(
+        [
+          proposerSeed(f.genesis, 0, 7),
+          proposerSeed(f.genesis, 1, 7),
+          proposerSeed(f.genesis, 0, 8),
+          proposerSeed(other.genesis, 0, 7),
+        ].map(toHex),
+      ).size,
+    ).toBe(4)
     expect(toHex(epochSeed(f.genesis, 3))).not.toBe(toHex(epochSeed(f.genesis, 4)))
   })
 
-  it('the election at an epoch boundary is the same whatever the boundary block\'s header', () => {
+  it("the election at an epoch boundary is the same whatever the boundary block's header", () => {
     const { f, c1, proposer } = setup()
     // heights 1..5 (epochLength 5): the block at 5 elects epoch 1; build it with two different times
     const elect = (skew: number) => {
@@ -116,12 +189,24 @@ describe('nothing a proposer chooses steers who proposes next or who sits on a c
       let prev: Header | undefined
       let committee = c1
       for (let h = 1; h <= 5; h++) {
-        const b = buildBlock({ view: f.view, state, prev, prevCommittee: undefined, lastCommit: undefined, committee, round: 0, proposer, time: 1_700_000_000_000 + h * 10_000 + (h === 5 ? skew : 0), candidates: [], links: [] })
+        const b = buildBlock({
+          view: f.view,
+          state,
+          prev,
+          prevCommittee: undefined,
+          lastCommit: undefined,
+          committee,
+          round: 0,
+          proposer,
+          time: 1_700_000_000_000 + h * 10_000 + (h === 5 ? skew : 0),
+          candidates: [],
+          links: [],
+        })
         state = b.state
         prev = b.block.header
         committee = committeeFor(f.view, 0, h + 1, prev) ?? committee
       }
-      return { election: JSON.stringify(state.system!.elections.find((e) => e.epoch === 1)), header: toHex(headerHash(prev!)) }
+      return { election: JSON.stringify(state.system!.elections.find(e => e.epoch === 1)), header: toHex(headerHash(prev!)) }
     }
     const a = elect(0)
     const b = elect(777)
@@ -131,9 +216,12 @@ describe('nothing a proposer chooses steers who proposes next or who sits on a c
 })
 
 describe('mempool under spam', () => {
-  const tx = (sender: number, nonce: number) => ({ body: { chainId: 'c', kind: 'data.note', sender: new Uint8Array(32).fill(sender), nonce, payload: new Uint8Array(8) }, sig: new Uint8Array(64) })
+  const tx = (sender: number, nonce: number) => ({
+    body: { chainId: 'c', kind: 'data.note', sender: new Uint8Array(32).fill(sender), nonce, payload: new Uint8Array(8) },
+    sig: new Uint8Array(64),
+  })
 
-  it('refuses a nonce far past the sender\'s next one (TX_NONCE_TOO_FAR), never limits a sender that pipelines in order', () => {
+  it("refuses a nonce far past the sender's next one (TX_NONCE_TOO_FAR), never limits a sender that pipelines in order", () => {
     const pool = new Mempool(defaultMempoolOptions)
     let code = ''
     try {

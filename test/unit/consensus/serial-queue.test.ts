@@ -6,7 +6,7 @@ describe('SerialQueue', () => {
     const q = new SerialQueue()
     const seen: string[] = []
     const slow = q.run(async () => {
-      await new Promise((r) => setTimeout(r, 20))
+      await new Promise(r => setTimeout(r, 20))
       seen.push('slow')
       return 1
     })
@@ -24,7 +24,7 @@ describe('SerialQueue', () => {
     expect(seen).toEqual(['slow', 'failing', 'fast'])
     let late = false
     q.run(async () => {
-      await new Promise((r) => setTimeout(r, 10))
+      await new Promise(r => setTimeout(r, 10))
       late = true
     })
     await q.idle()

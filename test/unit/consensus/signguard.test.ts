@@ -22,7 +22,14 @@ async function tempDir(): Promise<string> {
 
 const A = new Uint8Array(32).fill(1)
 const B = new Uint8Array(32).fill(2)
-const rec = (height: number, round: number, step: number, hash: Uint8Array) => ({ height, round, step, hash, lockedRound: -1, validRound: -1 })
+const rec = (height: number, round: number, step: number, hash: Uint8Array) => ({
+  height,
+  round,
+  step,
+  hash,
+  lockedRound: -1,
+  validRound: -1,
+})
 
 describe('double-sign guard', () => {
   it('refuses earlier steps and conflicting same-step signatures, also after a restart', async () => {
@@ -68,7 +75,20 @@ describe('double-sign guard', () => {
     const dir = await tempDir()
     const f = fixture()
     const c = committeeFor(f.view, 0, 1, undefined)!
-    const block = (n: number) => buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c, round: 0, proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey, time: 1_000 + n, candidates: [f.note(0)], links: [] }).block
+    const block = (n: number) =>
+      buildBlock({
+        view: f.view,
+        state: f.states[0]!,
+        prev: undefined,
+        prevCommittee: undefined,
+        lastCommit: undefined,
+        committee: c,
+        round: 0,
+        proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey,
+        time: 1_000 + n,
+        candidates: [f.note(0)],
+        links: [],
+      }).block
     const [x, y] = [block(1), block(2)]
     const file = join(dir, 'sign-state-0.bin')
     const kp = generateKeypair()
@@ -94,11 +114,31 @@ describe('double-sign guard', () => {
     const dir = await tempDir()
     const f = fixture()
     const c = committeeFor(f.view, 0, 1, undefined)!
-    const x = buildBlock({ view: f.view, state: f.states[0]!, prev: undefined, prevCommittee: undefined, lastCommit: undefined, committee: c, round: 0, proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey, time: 1_000, candidates: [f.note(0)], links: [] }).block
+    const x = buildBlock({
+      view: f.view,
+      state: f.states[0]!,
+      prev: undefined,
+      prevCommittee: undefined,
+      lastCommit: undefined,
+      committee: c,
+      round: 0,
+      proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey,
+      time: 1_000,
+      candidates: [f.note(0)],
+      links: [],
+    }).block
     const kp = f.keys[0]!
     const guard = new SignGuard(0, kp, join(dir, 'sign-state-0.bin'))
     await guard.load()
-    const vote = { chainId: 'unit', shard: 0, height: 3, round: 1, type: VoteType.precommit, blockHash: headerHash(x.header), validator: kp.publicKey }
+    const vote = {
+      chainId: 'unit',
+      shard: 0,
+      height: 3,
+      round: 1,
+      type: VoteType.precommit,
+      blockHash: headerHash(x.header),
+      validator: kp.publicKey,
+    }
     const lock = { lockedRound: 1, lockedBlock: x, validRound: 1, validBlock: x }
     const sig = await guard.signVote(vote, lock)
     expect(sig && voteSignatureValid(vote, sig)).toBe(true)
@@ -109,14 +149,21 @@ describe('double-sign guard', () => {
     expect(again.resume(4)).toBeUndefined()
     const r = again.resume(3)!
     expect(r.round).toBe(2)
-    expect(r.lock).toEqual({ lockedValue: toHex(headerHash(x.header)), lockedRound: 1, validValue: toHex(headerHash(x.header)), validRound: 1 })
-    expect(r.blocks.map((b) => toHex(headerHash(b.header)))).toContain(toHex(headerHash(x.header)))
+    expect(r.lock).toEqual({
+      lockedValue: toHex(headerHash(x.header)),
+      lockedRound: 1,
+      validValue: toHex(headerHash(x.header)),
+      validRound: 1,
+    })
+    expect(r.blocks.map(b => toHex(headerHash(b.header)))).toContain(toHex(headerHash(x.header)))
   })
 
   it('refuses to start on an unreadable record rather than sign blindly', async () => {
     const dir = await tempDir()
     await writeFile(join(dir, 'sign-state-0.bin'), Buffer.from('not a record'))
-    await expect(new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin')).load()).rejects.toMatchObject({ code: ErrorCode.DB_CORRUPT })
+    await expect(new SignGuard(0, generateKeypair(), join(dir, 'sign-state-0.bin')).load()).rejects.toMatchObject({
+      code: ErrorCode.DB_CORRUPT,
+    })
   })
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
-import { DitenError, ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
+import { type DitenError, ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot, type SystemState } from '../../../consensus/state/state.js'
 import { electCommittees, votesReceived } from '../../../consensus/election.js'
@@ -11,7 +11,6 @@ import { evidence, memberChangeCodec, MEMBER_CHANGE_DOMAIN, memberConfig } from 
 import { sign, proposalStubCodec } from '../../../ledger/index.js'
 import { PROPOSAL_DOMAIN } from '../../../consensus/evidence.js'
 import { fixture } from './fixtures.js'
-
 
 function run(f: ReturnType<typeof fixture>, state = cloneState(f.states[0]!), tx: ReturnType<typeof f.note>) {
   applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache).payload, { genesis: f.genesis, epoch: state.system?.epoch ?? 0 })
@@ -64,26 +63,60 @@ describe('transactions', () => {
     let s = run(f, undefined, f.vote(0, ['m2', 'm3'], 0))
     s = run(f, s, f.vote(1, ['m2'], 0))
     const votes = votesReceived(s.system!)
-    const stake = s.system!.members.map((m) => m.stake)
+    const stake = s.system!.members.map(m => m.stake)
     expect(votes).toEqual([0, 0, stake[0]! + stake[1]!, stake[0]!])
     // a new vote replaces the old one
     s = run(f, s, f.vote(0, [], 1))
     expect(votesReceived(s.system!)).toEqual([0, 0, stake[1]!, 0])
     expect(code(() => run(f, s, f.vote(2, ['nobody'], 0)))).toBe(ErrorCode.TX_INVALID)
     expect(code(() => run(f, s, f.vote(2, ['m1', 'm1'], 0)))).toBe(ErrorCode.TX_INVALID)
-    expect(code(() => run(f, s, f.vote(2, Array.from({ length: 31 }, (_, i) => `m${i}`), 0)))).toBe(ErrorCode.TX_INVALID)
+    expect(
+      code(() =>
+        run(
+          f,
+          s,
+          f.vote(
+            2,
+            Array.from({ length: 31 }, (_, i) => `m${i}`),
+            0,
+          ),
+        ),
+      ),
+    ).toBe(ErrorCode.TX_INVALID)
   })
 
   it('member.config needs approvals from 2/3 of the members', () => {
     const f = fixture()
     const newcomer = fixture().keys[0]!
-    const change = { chainId: 'unit', configVersion: 0, action: 'add' as const, name: 'm9', publicKey: toHex(newcomer.publicKey), dataSize: 50, encBp: 9000, rouBp: 9000 }
-    const approve = (i: number) => ({ signer: f.keys[i]!.publicKey, sig: sign(f.keys[i]!.secretKey, MEMBER_CHANGE_DOMAIN, memberChangeCodec.encode(change)) })
-    const tx = (approvals: number[], nonce = 0) => signTx({ chainId: 'unit', kind: 'member.config', sender: f.keys[0]!.publicKey, nonce, payload: memberConfig.codec.encode({ change, approvals: approvals.map(approve) }) }, f.keys[0]!.secretKey)
+    const change = {
+      chainId: 'unit',
+      configVersion: 0,
+      action: 'add' as const,
+      name: 'm9',
+      publicKey: toHex(newcomer.publicKey),
+      dataSize: 50,
+      encBp: 9000,
+      rouBp: 9000,
+    }
+    const approve = (i: number) => ({
+      signer: f.keys[i]!.publicKey,
+      sig: sign(f.keys[i]!.secretKey, MEMBER_CHANGE_DOMAIN, memberChangeCodec.encode(change)),
+    })
+    const tx = (approvals: number[], nonce = 0) =>
+      signTx(
+        {
+          chainId: 'unit',
+          kind: 'member.config',
+          sender: f.keys[0]!.publicKey,
+          nonce,
+          payload: memberConfig.codec.encode({ change, approvals: approvals.map(approve) }),
+        },
+        f.keys[0]!.secretKey,
+      )
     expect(code(() => run(f, undefined, tx([0, 1])))).toBe(ErrorCode.TX_INVALID)
     expect(code(() => run(f, undefined, tx([0, 1, 1])))).toBe(ErrorCode.TX_INVALID) // a signer counts once
     const s = run(f, undefined, tx([0, 1, 3]))
-    expect(s.system!.members.map((m) => m.name)).toContain('m9')
+    expect(s.system!.members.map(m => m.name)).toContain('m9')
     expect(s.system!.configVersion).toBe(1)
     // the same approvals cannot be replayed: the change names config version 0
     expect(code(() => run(f, s, tx([0, 1, 3], 1)))).toBe(ErrorCode.TX_INVALID)
@@ -109,8 +142,13 @@ describe('reputation (seed 004 eq. 2)', () => {
 })
 
 describe('election', () => {
-  const elect = (sys: SystemState, f: ReturnType<typeof fixture>, seed = new Uint8Array(32), committees = f.genesis.committees, delegates = f.genesis.delegates) =>
-    electCommittees({ epoch: 1, system: sys, delegates, committees, params: f.genesis.params, seed })
+  const elect = (
+    sys: SystemState,
+    f: ReturnType<typeof fixture>,
+    seed = new Uint8Array(32),
+    committees = f.genesis.committees,
+    delegates = f.genesis.delegates,
+  ) => electCommittees({ epoch: 1, system: sys, delegates, committees, params: f.genesis.params, seed })
 
   it('is deterministic and independent of input order', () => {
     const f = fixture(8, 2)
@@ -148,7 +186,9 @@ describe('election', () => {
     // with the default weights a used-up history alone (10 rejected model updates) is enough
     const poisoner = structuredClone(s.system!)
     poisoner.members[4]!.counters.rejectedUpdates = 10
-    expect(reputationBp(poisoner.members[4]!, 2100, f.genesis.params.reputation)).toBeLessThanOrEqual(f.genesis.params.reputation.thresholdBp)
+    expect(reputationBp(poisoner.members[4]!, 2100, f.genesis.params.reputation)).toBeLessThanOrEqual(
+      f.genesis.params.reputation.thresholdBp,
+    )
     expect(elect(poisoner, f, new Uint8Array(32), 1, 2).delegates).not.toContain(4)
     // fewer qualified than k: all who qualify serve
     expect(elect(s.system!, f, new Uint8Array(32), 1, 6).delegates).toHaveLength(6)
@@ -159,7 +199,7 @@ describe('election', () => {
     const s = cloneState(f.states[0]!)
     for (let h = 1; h <= 5; h++) finishBlock(s, h, null, f.genesis, { time: h })
     expect(s.system!.epoch).toBe(1)
-    expect(s.system!.elections.map((e) => e.epoch)).toEqual([0, 1])
+    expect(s.system!.elections.map(e => e.epoch)).toEqual([0, 1])
   })
 })
 
@@ -200,7 +240,8 @@ describe('evidence', () => {
     const s = cloneState(f.states[0]!)
     s.height = 6 // the offence (height 7) is being decided now
     const payload = evidence.codec.encode(voteEvidence(vote(2, A), vote(2, NIL_HASH)))
-    const tx = (nonce: number) => signTx({ chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload }, f.keys[0]!.secretKey)
+    const tx = (nonce: number) =>
+      signTx({ chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload }, f.keys[0]!.secretKey)
     const before = s.system!.members[2]!.stake
     run(f, s, tx(0))
     const m = s.system!.members[2]!
@@ -208,7 +249,14 @@ describe('evidence', () => {
     expect(m.jailedUntil).toBeGreaterThan(0)
     expect(m.counters.evidence).toBe(1)
     expect(code(() => run(f, s, tx(1)))).toBe(ErrorCode.TX_DUPLICATE_EVIDENCE)
-    const next = electCommittees({ epoch: 1, system: s.system!, delegates: 4, committees: 1, params: f.genesis.params, seed: new Uint8Array(32) })
+    const next = electCommittees({
+      epoch: 1,
+      system: s.system!,
+      delegates: 4,
+      committees: 1,
+      params: f.genesis.params,
+      seed: new Uint8Array(32),
+    })
     expect(next.delegates).not.toContain(2)
   })
 
@@ -217,7 +265,10 @@ describe('evidence', () => {
     s.height = 6
     let nonce = 0
     const submit = (a: SignedVote, b: SignedVote): string => {
-      const tx = signTx({ chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload: evidence.codec.encode(voteEvidence(a, b)) }, f.keys[0]!.secretKey)
+      const tx = signTx(
+        { chainId: 'unit', kind: 'evidence', sender: f.keys[0]!.publicKey, nonce, payload: evidence.codec.encode(voteEvidence(a, b)) },
+        f.keys[0]!.secretKey,
+      )
       try {
         run(f, s, tx)
       } catch (e) {
@@ -227,11 +278,21 @@ describe('evidence', () => {
       return 'ok'
     }
     const at = (i: number, o: { height?: number; shard?: number; round?: number; hash: Uint8Array }): SignedVote => {
-      const v = { chainId: 'unit', shard: o.shard ?? 0, height: o.height ?? 7, round: o.round ?? 0, type: VoteType.prevote, blockHash: o.hash, validator: f.keys[i]!.publicKey }
+      const v = {
+        chainId: 'unit',
+        shard: o.shard ?? 0,
+        height: o.height ?? 7,
+        round: o.round ?? 0,
+        type: VoteType.prevote,
+        blockHash: o.hash,
+        validator: f.keys[i]!.publicKey,
+      }
       return { vote: v, sig: signVote(v, f.keys[i]!.secretKey) }
     }
     // a made-up future height, an old one, a shard that does not exist: refused, nothing recorded
-    expect(submit(at(1, { height: 1_000_000_000, hash: A }), at(1, { height: 1_000_000_000, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
+    expect(submit(at(1, { height: 1_000_000_000, hash: A }), at(1, { height: 1_000_000_000, hash: NIL_HASH }))).toBe(
+      ErrorCode.TX_BAD_EVIDENCE,
+    )
     expect(submit(at(1, { shard: 9, hash: A }), at(1, { shard: 9, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
     s.height = 500
     expect(submit(at(1, { height: 7, hash: A }), at(1, { height: 7, hash: NIL_HASH }))).toBe(ErrorCode.TX_BAD_EVIDENCE)
@@ -239,7 +300,10 @@ describe('evidence', () => {
     expect(s.system!.members[1]!.counters.evidence).toBe(0)
     // a real offence convicts once; further offences during the jail term are refused (self-evidence spam)
     expect(submit(at(1, { height: 499, hash: A }), at(1, { height: 499, hash: NIL_HASH }))).toBe('ok')
-    for (let r = 1; r <= 50; r++) expect(submit(at(1, { height: 499, round: r, hash: A }), at(1, { height: 499, round: r, hash: NIL_HASH }))).toBe(ErrorCode.TX_DUPLICATE_EVIDENCE)
+    for (let r = 1; r <= 50; r++)
+      expect(submit(at(1, { height: 499, round: r, hash: A }), at(1, { height: 499, round: r, hash: NIL_HASH }))).toBe(
+        ErrorCode.TX_DUPLICATE_EVIDENCE,
+      )
     expect(s.system!.evidence).toHaveLength(1)
     expect(s.system!.members[1]!.counters.evidence).toBe(1)
   })

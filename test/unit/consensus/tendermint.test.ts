@@ -3,8 +3,8 @@ import { TendermintMachine, NIL, quorum, type Action } from '../../../consensus/
 
 const T = { proposeMs: 1000, voteMs: 500, deltaMs: 250 }
 // n = 4, f = 1, quorum 3; proposer of round r is r mod 4
-const machine = (self: number, n = 4) => new TendermintMachine({ n, self, proposer: (r) => r % n, timeouts: T })
-const votes = (a: Action[]) => a.filter((x) => x.type === 'prevote' || x.type === 'precommit')
+const machine = (self: number, n = 4) => new TendermintMachine({ n, self, proposer: r => r % n, timeouts: T })
+const votes = (a: Action[]) => a.filter(x => x.type === 'prevote' || x.type === 'precommit')
 
 describe('Tendermint machine (Algorithm 1)', () => {
   it('quorum is 2f+1', () => {
@@ -66,7 +66,7 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m2 = machine(2)
     m2.start()
     m2.onTimeout('propose', 0)
-    ;[0, 1, 3].forEach((v) => m2.onVote('precommit', 0, v, NIL))
+    for (const v of [0, 1, 3]) m2.onVote('precommit', 0, v, NIL)
     expect(m2.onTimeout('precommit', 0)).toEqual([{ type: 'schedule', kind: 'propose', round: 1, ms: 1250 }])
   })
 
@@ -74,15 +74,15 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m = machine(3)
     m.start()
     m.onProposal(0, 'A', -1, true, 0) // prevote A
-    ;[0, 1, 3].forEach((v) => m.onVote('prevote', 0, v, 'A')) // lock A, precommit A
+    for (const v of [0, 1, 3]) m.onVote('prevote', 0, v, 'A') // lock A, precommit A
     expect(m.lockedValue).toBe('A')
-    ;[0, 1, 3].forEach((v) => m.onVote('precommit', 0, v, NIL)) // no decision on A
+    for (const v of [0, 1, 3]) m.onVote('precommit', 0, v, NIL) // no decision on A
     m.onTimeout('precommit', 0)
     expect(m.round).toBe(1)
     // round 1: proposer 1 proposes B fresh → locked on A: prevote nil
     expect(votes(m.onProposal(1, 'B', -1, true, 1))).toEqual([{ type: 'prevote', round: 1, hash: NIL }])
     // others saw a POL for B in round 1 (2f+1 prevotes B), node 3 precommits nothing new
-    ;[0, 1, 2].forEach((v) => m.onVote('prevote', 1, v, 'B'))
+    for (const v of [0, 1, 2]) m.onVote('prevote', 1, v, 'B')
     // line 36 with step = prevote: a newer proof of lock for B both locks and precommits B
     expect(m.validValue).toBe('B')
     expect(m.lockedValue).toBe('B')
@@ -93,13 +93,13 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m = machine(3)
     m.start()
     m.onProposal(0, 'A', -1, true, 0)
-    ;[0, 1, 3].forEach((v) => m.onVote('prevote', 0, v, 'A')) // locked on A at round 0
-    ;[0, 1, 3].forEach((v) => m.onVote('precommit', 0, v, NIL))
+    for (const v of [0, 1, 3]) m.onVote('prevote', 0, v, 'A') // locked on A at round 0
+    for (const v of [0, 1, 3]) m.onVote('precommit', 0, v, NIL)
     m.onTimeout('precommit', 0)
     m.onTimeout('propose', 1) // round 1: no proposal arrives, prevote nil
     // meanwhile 2f+1 others prevoted C in round 1 (node 3 never saw the proposal)
-    ;[0, 1, 2].forEach((v) => m.onVote('prevote', 1, v, 'C'))
-    ;[0, 1, 2].forEach((v) => m.onVote('precommit', 1, v, NIL))
+    for (const v of [0, 1, 2]) m.onVote('prevote', 1, v, 'C')
+    for (const v of [0, 1, 2]) m.onVote('precommit', 1, v, NIL)
     m.onTimeout('precommit', 1)
     expect(m.round).toBe(2)
     // round 2: proposer 2 re-proposes C with validRound 1 → lockedRound 0 ≤ 1 → prevote C
@@ -110,12 +110,12 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m = machine(3)
     m.start()
     m.onTimeout('propose', 0)
-    ;[0, 1, 2].forEach((v) => m.onVote('prevote', 0, v, 'X')) // POL for X at round 0 (never saw the proposal)
-    ;[0, 1, 2].forEach((v) => m.onVote('precommit', 0, v, NIL))
+    for (const v of [0, 1, 2]) m.onVote('prevote', 0, v, 'X') // POL for X at round 0 (never saw the proposal)
+    for (const v of [0, 1, 2]) m.onVote('precommit', 0, v, NIL)
     m.onTimeout('precommit', 0)
     m.onProposal(1, 'A', -1, true, 1)
-    ;[0, 1, 3].forEach((v) => m.onVote('prevote', 1, v, 'A')) // locked on A at round 1
-    ;[0, 1, 3].forEach((v) => m.onVote('precommit', 1, v, NIL))
+    for (const v of [0, 1, 3]) m.onVote('prevote', 1, v, 'A') // locked on A at round 1
+    for (const v of [0, 1, 3]) m.onVote('precommit', 1, v, NIL)
     m.onTimeout('precommit', 1)
     expect(m.lockedRound).toBe(1)
     // round 2: X re-proposed with validRound 0 < lockedRound 1 → prevote nil
@@ -134,7 +134,7 @@ describe('Tendermint machine (Algorithm 1)', () => {
   it('decides a value of an earlier round once its proposal arrives late', () => {
     const m = machine(2)
     m.start()
-    ;[0, 1, 3].forEach((v) => m.onVote('precommit', 0, v, 'A'))
+    for (const v of [0, 1, 3]) m.onVote('precommit', 0, v, 'A')
     expect(m.decision).toBeNull()
     expect(m.onProposal(0, 'A', -1, true, 0)).toContainEqual({ type: 'decide', round: 0, hash: 'A' })
   })
@@ -143,7 +143,7 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m = machine(2)
     m.start()
     m.onProposal(0, 'BAD', -1, false, 0)
-    ;[0, 1, 3].forEach((v) => m.onVote('precommit', 0, v, 'BAD'))
+    for (const v of [0, 1, 3]) m.onVote('precommit', 0, v, 'BAD')
     expect(m.decision).toBeNull()
   })
 
@@ -151,15 +151,15 @@ describe('Tendermint machine (Algorithm 1)', () => {
     const m = machine(1)
     m.start()
     m.onProposal(0, 'A', -1, true, 0)
-    ;[0, 2, 3].forEach((v) => m.onVote('prevote', 0, v, 'A'))
-    ;[0, 2, 3].forEach((v) => m.onVote('precommit', 0, v, NIL))
+    for (const v of [0, 2, 3]) m.onVote('prevote', 0, v, 'A')
+    for (const v of [0, 2, 3]) m.onVote('precommit', 0, v, NIL)
     expect(m.onTimeout('precommit', 0)).toEqual([{ type: 'propose', round: 1, validValue: 'A', validRound: 0 }])
   })
 
   it('an observer decides without ever voting', () => {
     const m = machine(-1)
     expect(m.start()).toEqual([{ type: 'schedule', kind: 'propose', round: 0, ms: 1000 }])
-    const all = [...m.onProposal(0, 'A', -1, true, 0), ...[0, 1, 2].flatMap((v) => m.onVote('precommit', 0, v, 'A'))]
+    const all = [...m.onProposal(0, 'A', -1, true, 0), ...[0, 1, 2].flatMap(v => m.onVote('precommit', 0, v, 'A'))]
     expect(votes(all)).toEqual([])
     expect(m.decision).toEqual({ round: 0, hash: 'A' })
   })

@@ -1,7 +1,17 @@
 /** FL on the system shard: fl.update rules, verdict tally, round close, coins, determinism. */
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
-import { ErrorCode, createGenesis, defaultGenesisParams, genesisHash, generateKeypair, signTx, toHex, type Keypair, type SignedTx } from '../../../ledger/index.js'
+import {
+  ErrorCode,
+  createGenesis,
+  defaultGenesisParams,
+  genesisHash,
+  generateKeypair,
+  signTx,
+  toHex,
+  type Keypair,
+  type SignedTx,
+} from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot, type ShardState } from '../../../consensus/state/state.js'
 import { flUpdateCodec, flVerdictCodec, verifiersOf, type ModelLookup, type ModelSource } from '../../../consensus/state/fl.js'
@@ -17,10 +27,20 @@ function setup() {
   const params = defaultGenesisParams()
   params.fl = { ...params.fl, enabled: true, model: spec, trainers: 8, rounds: 3, roundTimeoutMs: 10_000 }
   // trainers t<j> live on member j mod 4: each member hosts two with 50 samples each
-  const genesis = createGenesis({ chainId: 'unit-fl', params, members: keys.map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })) })
+  const genesis = createGenesis({
+    chainId: 'unit-fl',
+    params,
+    members: keys.map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),
+  })
   const blobs = new Map<string, ModelLookup>()
   const derived: string[] = []
-  const models: ModelSource = { lookup: (h) => blobs.get(h), derived: (h, _b, w) => void (blobs.set(h, { weights: w }), derived.push(h)) }
+  const models: ModelSource = {
+    lookup: h => blobs.get(h),
+    derived: (h, _b, w) => {
+      blobs.set(h, { weights: w })
+      derived.push(h)
+    },
+  }
   const put = (w: Float32Array) => {
     const hash = weightsHash(encodeWeights(unflatten(shapes, w)))
     blobs.set(hash, { weights: w })
@@ -39,20 +59,34 @@ function setup() {
     try {
       applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, epoch: s.system!.epoch, models })
     } catch (e) {
-      nonces.set(keys.findIndex((k) => toHex(k.publicKey) === toHex(tx.body.sender)), tx.body.nonce) // refused: the nonce is free again
+      nonces.set(
+        keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender)),
+        tx.body.nonce,
+      ) // refused: the nonce is free again
       throw e
     }
   }
   /** member i's update: M(0) + scale·(a common direction) + a small member-specific wiggle */
   const weights = (i: number, scale = 1) => m0.map((x, k) => x + scale * (0.01 * ((k % 5) + 1) + 0.001 * i * ((k % 3) - 1)))
   const update = (i: number, w: Float32Array, o: { round?: number; dataSize?: number; trainers?: string[] } = {}) => {
-    const trainers = (o.trainers ?? [`t${i}`, `t${i + 4}`]).map((t) => ({ trainer: t, dataSize: (o.dataSize ?? 100) / 2 }))
-    return sign(i, 'fl.update', flUpdateCodec.encode({ round: o.round ?? 1, baseRound: o.round ?? 1, modelHash: put(w), dataSize: o.dataSize ?? 100, trainers, tangleIds: [] }))
+    const trainers = (o.trainers ?? [`t${i}`, `t${i + 4}`]).map(t => ({ trainer: t, dataSize: (o.dataSize ?? 100) / 2 }))
+    return sign(
+      i,
+      'fl.update',
+      flUpdateCodec.encode({
+        round: o.round ?? 1,
+        baseRound: o.round ?? 1,
+        modelHash: put(w),
+        dataSize: o.dataSize ?? 100,
+        trainers,
+        tangleIds: [],
+      }),
+    )
   }
-  const verdict = (i: number, id: string, accept: boolean) => sign(i, 'fl.verdict', flVerdictCodec.encode({ update: id, accept, accuracyBp: 9000 }))
+  const verdict = (i: number, id: string, accept: boolean) =>
+    sign(i, 'fl.verdict', flVerdictCodec.encode({ update: id, accept, accuracyBp: 9000 }))
   return { keys, genesis, state, models, blobs, derived, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
 }
-
 
 describe('fl.update admission', () => {
   it('refuses wrong rounds, duplicates and unavailable blobs without changing the state', () => {
@@ -78,13 +112,13 @@ describe('fl.update admission', () => {
     // the node's blob store judged this blob's format once (fl/rules.ts checkFormat)
     f.blobs.set(flUpdateCodec.decode(nanTx.body.payload).modelHash, { rule: 'FL_NOT_FINITE', detail: 'tensor 0 value 0 is NaN' })
     f.apply(s, nanTx)
-    expect(s.system!.fl.updates.map((u) => [u.outcome, u.code])).toEqual([
+    expect(s.system!.fl.updates.map(u => [u.outcome, u.code])).toEqual([
       ['rejected', 'FL_DATA_SIZE'],
       ['rejected', 'FL_DATA_SIZE'],
       ['rejected', 'FL_ABS_MAGNITUDE'],
       ['rejected', 'FL_NOT_FINITE'],
     ])
-    expect(s.system!.members.map((m) => m.counters.rejectedUpdates)).toEqual([1, 1, 1, 1])
+    expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([1, 1, 1, 1])
     expect(code(() => f.apply(s, f.update(0, f.weights(0))))).toBe(ErrorCode.FL_DUPLICATE)
   })
 })
@@ -112,20 +146,20 @@ describe('verdicts and the round close', () => {
     const fl = s.system!.fl
     expect(fl.round).toBe(2)
     const closed = fl.closed[0]!
-    expect(closed.updates.map((u) => [u.member, u.outcome, u.code])).toEqual([
+    expect(closed.updates.map(u => [u.member, u.outcome, u.code])).toEqual([
       [0, 'accepted', ''],
       [1, 'accepted', ''],
       [2, 'accepted', ''],
       [3, 'rejected', 'FL_DIRECTION'],
     ])
     // M(1) = FedAvg of the three accepted updates, by hand
-    const expected = fedAvg([0, 1, 2].map((i) => ({ member: toHex(f.keys[i]!.publicKey), dataSize: 100, weights: w[i]! })))
+    const expected = fedAvg([0, 1, 2].map(i => ({ member: toHex(f.keys[i]!.publicKey), dataSize: 100, weights: w[i]! })))
     expect(fl.model).toBe(weightsHash(encodeWeights(unflatten(shapes, expected))))
     expect(f.derived).toEqual([fl.model])
-    const stake0 = f.state.system!.members.map((m) => m.stake)
+    const stake0 = f.state.system!.members.map(m => m.stake)
     expect(s.system!.members.map((m, i) => m.stake - stake0[i]!)).toEqual([100, 100, 100, 0])
     expect(s.system!.members[3]!.counters.rejectedUpdates).toBe(1)
-    expect(fl.trainerCoins).toEqual(['t0', 't1', 't2', 't4', 't5', 't6'].map((trainer) => ({ trainer, coins: 50 })))
+    expect(fl.trainerCoins).toEqual(['t0', 't1', 't2', 't4', 't5', 't6'].map(trainer => ({ trainer, coins: 50 })))
   })
 
   it('derives a bit-identical M(e), coins and counters whatever order the updates came in', () => {
@@ -149,7 +183,7 @@ describe('verdicts and the round close', () => {
     f.apply(s, f.verdict(3, id, false))
     const u = s.system!.fl.updates[0]!
     expect([u.outcome, u.code]).toEqual(['rejected', 'FL_VERDICT'])
-    expect(s.system!.members.map((m) => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
+    expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
     expect(code(() => f.apply(s, f.verdict(0, id, true)))).toBe(ErrorCode.FL_DECIDED)
     expect(code(() => f.apply(s, f.verdict(0, 'ab'.repeat(32), true)))).toBe(ErrorCode.FL_UNKNOWN_UPDATE)
   })
@@ -193,17 +227,52 @@ describe('async mode', () => {
     const g = { ...f.genesis, params: { ...f.genesis.params, fl: { ...f.genesis.params.fl, mode: 'async' as const, staleness: 1 } } }
     const s = cloneState(f.state)
     s.system!.fl.round = 3
-    s.system!.fl.closed = [1, 2].map((round) => ({ round, model: f.state.system!.fl.model, height: round, time: round, updates: [] }))
+    s.system!.fl.closed = [1, 2].map(round => ({ round, model: f.state.system!.fl.model, height: round, time: round, updates: [] }))
     const apply = (tx: SignedTx) => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models })
     const enc = (i: number, baseRound: number) =>
-      signTx({ chainId: 'unit-fl', kind: 'fl.update', sender: f.keys[i]!.publicKey, nonce: 0, payload: flUpdateCodec.encode({ round: 3, baseRound, modelHash: f.put(f.weights(i)), dataSize: 100, trainers: [{ trainer: `t${i}`, dataSize: 50 }, { trainer: `t${i + 4}`, dataSize: 50 }], tangleIds: [] }) }, f.keys[i]!.secretKey)
+      signTx(
+        {
+          chainId: 'unit-fl',
+          kind: 'fl.update',
+          sender: f.keys[i]!.publicKey,
+          nonce: 0,
+          payload: flUpdateCodec.encode({
+            round: 3,
+            baseRound,
+            modelHash: f.put(f.weights(i)),
+            dataSize: 100,
+            trainers: [
+              { trainer: `t${i}`, dataSize: 50 },
+              { trainer: `t${i + 4}`, dataSize: 50 },
+            ],
+            tangleIds: [],
+          }),
+        },
+        f.keys[i]!.secretKey,
+      )
     expect(code(() => apply(enc(0, 1)))).toBe(ErrorCode.FL_WRONG_ROUND) // two rounds stale, s = 1
     apply(enc(0, 2))
     apply(enc(1, 3))
-    const ids = s.system!.fl.updates.map((u) => u.id)
-    for (const id of ids) for (const v of [0, 1, 2]) apply(signTx({ chainId: 'unit-fl', kind: 'fl.verdict', sender: f.keys[v]!.publicKey, nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0, payload: flVerdictCodec.encode({ update: id, accept: true, accuracyBp: 9000 }) }, f.keys[v]!.secretKey))
+    const ids = s.system!.fl.updates.map(u => u.id)
+    for (const id of ids)
+      for (const v of [0, 1, 2])
+        apply(
+          signTx(
+            {
+              chainId: 'unit-fl',
+              kind: 'fl.verdict',
+              sender: f.keys[v]!.publicKey,
+              nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0,
+              payload: flVerdictCodec.encode({ update: id, accept: true, accuracyBp: 9000 }),
+            },
+            f.keys[v]!.secretKey,
+          ),
+        )
     finishBlock(s, 10, null, g, { time: 1, models: f.models })
     expect(s.system!.fl.round).toBe(4) // 2 of 4 members decided is enough in async mode
-    expect(s.system!.fl.closed[2]!.updates.map((u) => [u.baseRound, u.outcome])).toEqual([[2, 'accepted'], [3, 'accepted']])
+    expect(s.system!.fl.closed[2]!.updates.map(u => [u.baseRound, u.outcome])).toEqual([
+      [2, 'accepted'],
+      [3, 'accepted'],
+    ])
   })
 })

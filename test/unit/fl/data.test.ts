@@ -19,7 +19,7 @@ describe('data split and partition', () => {
     expect(a.test.images).toEqual(b.test.images)
     expect(splitDataset(d, 8).test.images).not.toEqual(a.test.images)
     const key = (x: Dataset, i: number) => x.images[i * 4]
-    const seen = new Set([...Array(800).keys()].map((i) => key(a.train, i)))
+    const seen = new Set([...Array(800).keys()].map(i => key(a.train, i)))
     for (let i = 0; i < 100; i++) expect(seen.has(key(a.test, i))).toBe(false)
     expect(splitDataset(d, 7, 200).train.count).toBe(160)
   })
@@ -27,15 +27,17 @@ describe('data split and partition', () => {
   it('IID gives equal shards; Dirichlet is skewed, deterministic and loses no sample', () => {
     const labels = new Uint8Array(2000).map((_, i) => i % 10)
     const iid = partition(labels, 10, { mode: 'iid', seed: 1 })
-    expect(iid.map((p) => p.length)).toEqual(Array(10).fill(200))
+    expect(iid.map(p => p.length)).toEqual(Array(10).fill(200))
     const dir = partition(labels, 10, { mode: 'dirichlet', alpha: 0.1, seed: 1 })
     expect(partition(labels, 10, { mode: 'dirichlet', alpha: 0.1, seed: 1 })).toEqual(dir)
     expect(new Set(dir.flat()).size).toBe(2000)
     expect(dir.flat().length).toBe(2000)
     // with α = 0.1 a trainer's label mix is far from uniform: its top class holds > 30 % of its data
-    const topShare = dir.map((p) => Math.max(...Array.from({ length: 10 }, (_, c) => p.filter((i) => labels[i] === c).length)) / Math.max(1, p.length))
-    expect(topShare.filter((s) => s > 0.3).length).toBeGreaterThan(5)
-    const iidTop = iid.map((p) => Math.max(...Array.from({ length: 10 }, (_, c) => p.filter((i) => labels[i] === c).length)) / p.length)
+    const topShare = dir.map(
+      p => Math.max(...Array.from({ length: 10 }, (_, c) => p.filter(i => labels[i] === c).length)) / Math.max(1, p.length),
+    )
+    expect(topShare.filter(s => s > 0.3).length).toBeGreaterThan(5)
+    const iidTop = iid.map(p => Math.max(...Array.from({ length: 10 }, (_, c) => p.filter(i => labels[i] === c).length)) / p.length)
     expect(Math.max(...iidTop)).toBeLessThan(0.2)
   })
 })
@@ -57,7 +59,10 @@ describe('malicious trainers', () => {
 
 describe('accuracy plot', () => {
   it('draws one line per series with its final value', () => {
-    const svg = accuracyPlot('t <1>', [{ name: 'chain', color: 'red', values: [0.5, 0.8, 0.9] }, { name: 'fedavg', color: 'blue', values: [0.6, 0.85] }])
+    const svg = accuracyPlot('t <1>', [
+      { name: 'chain', color: 'red', values: [0.5, 0.8, 0.9] },
+      { name: 'fedavg', color: 'blue', values: [0.6, 0.85] },
+    ])
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.match(/<polyline/g)?.length).toBe(2)
     expect(svg).toContain('chain 90.0%')

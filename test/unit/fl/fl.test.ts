@@ -18,7 +18,7 @@ describe('weight blobs', () => {
     expect(back.shapes).toEqual(shapesOf(spec))
     expect(flatten(back)).toEqual(flatten(w))
     expect(weightsHash(encodeWeights(back))).toBe(weightsHash(blob))
-    expect(unflatten(back.shapes, flatten(back)).tensors.map((t) => t.length)).toEqual([12, 3, 6, 2])
+    expect(unflatten(back.shapes, flatten(back)).tensors.map(t => t.length)).toEqual([12, 3, 6, 2])
   })
   it('refuse malformed blobs with a typed error', () => {
     const blob = encodeWeights(zeros(spec))
@@ -48,7 +48,11 @@ describe('aggregation', () => {
   })
   it('is bit-identical for shuffled input order, for every rule', () => {
     const r = seededRandom(9)
-    const cs = Array.from({ length: 9 }, (_, i) => ({ member: `m${i}`, dataSize: 1 + Math.floor(r() * 100), weights: Float32Array.from({ length: 2000 }, () => r() * 2 - 1) }))
+    const cs = Array.from({ length: 9 }, (_, i) => ({
+      member: `m${i}`,
+      dataSize: 1 + Math.floor(r() * 100),
+      weights: Float32Array.from({ length: 2000 }, () => r() * 2 - 1),
+    }))
     const shuffled = [...cs].sort(() => r() - 0.5)
     for (const rule of ['fedavg', 'trimmed-mean', 'median', 'multi-krum'] as const) {
       const a = aggregate(rule, cs, { trimBetaBp: 2000, f: 2 })
@@ -81,11 +85,17 @@ describe('§7.1 rules', () => {
     expect(verdictOf(flipped).rejected).toEqual([expect.objectContaining({ member: 'x', rule: FlCode.DIRECTION })])
   })
   it('rejects a noise-poisoned update (relative magnitude)', () => {
-    const noisy = { member: 'x', dataSize: 100, weights: prev.map((x) => x + (r() - 0.5) * 3) }
-    expect(verdictOf(noisy).rejected.map((x) => x.member)).toEqual(['x'])
+    const noisy = { member: 'x', dataSize: 100, weights: prev.map(x => x + (r() - 0.5) * 3) }
+    expect(verdictOf(noisy).rejected.map(x => x.member)).toEqual(['x'])
   })
   it('rejects an update too far from the previous model (absolute magnitude)', () => {
-    expect(() => checkAbsoluteMagnitude(prev.map((x) => x * 4), prev, 4)).toThrow(FlRuleError)
+    expect(() =>
+      checkAbsoluteMagnitude(
+        prev.map(x => x * 4),
+        prev,
+        4,
+      ),
+    ).toThrow(FlRuleError)
   })
   it('format: wrong shapes, non-finite values, hash mismatch', () => {
     const good = zeros(spec)

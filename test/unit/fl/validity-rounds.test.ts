@@ -31,7 +31,10 @@ describe('rounds an update may name', () => {
     expect(await first).toBeUndefined()
     // a second update of that round does not wait again
     let settled = false
-    const second = v.baseOf(4).then((x) => ((settled = true), x))
+    const second = v.baseOf(4).then(x => {
+      settled = true
+      return x
+    })
     await vi.advanceTimersByTimeAsync(0)
     expect(settled).toBe(true)
     expect(await second).toBeUndefined()

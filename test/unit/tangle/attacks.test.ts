@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest'
 import { Tangle, defaultGenesisParams, ownWeight, selectTips, type TangleTxInput } from '../../../ledger/index.js'
 import { seededRandom as rng } from '../../../ledger/tangle/rng.js'
 
-
 type Attack = 'none' | 'lazy-tips' | 'parasite-chain' | 'invalid'
 interface Outcome {
   share: number
@@ -19,7 +18,13 @@ interface Outcome {
 function simulate(attack: Attack, seed = 1): Outcome {
   const p = defaultGenesisParams().tangle
   const r = rng(seed)
-  const t = new Tangle({ cap: p.cap, cwThreshold: p.cwThreshold, minApprovingMembers: p.minApprovingMembers, bandWeight: p.bandWeight, maxDepth: p.maxDepth })
+  const t = new Tangle({
+    cap: p.cap,
+    cwThreshold: p.cwThreshold,
+    minApprovingMembers: p.minApprovingMembers,
+    bandWeight: p.bandWeight,
+    maxDepth: p.maxDepth,
+  })
   t.addEntryPoint('g')
   const walk = { alpha: p.alpha, walkers: p.walkers, maxDepth: p.maxDepth, bandWeight: p.bandWeight, rand: r }
   const λ = 40
@@ -51,7 +56,19 @@ function simulate(attack: Attack, seed = 1): Outcome {
     const id = `x${n++}`
     if (!attacker) {
       const [trunk, branch] = selectTips(t, walk)
-      issue(now, { id, trunk, branch, weight: ownWeight(100 + r() * 900, 1000, 2000 + r() * 6000), member: Math.floor(r() * 4), valid: true, time: now }, true)
+      issue(
+        now,
+        {
+          id,
+          trunk,
+          branch,
+          weight: ownWeight(100 + r() * 900, 1000, 2000 + r() * 6000),
+          member: Math.floor(r() * 4),
+          valid: true,
+          time: now,
+        },
+        true,
+      )
       continue
     }
     if (attack === 'lazy-tips') {
@@ -80,14 +97,16 @@ function simulate(attack: Attack, seed = 1): Outcome {
   return {
     share: confirmed.length / measured.length,
     meanDelayS: delays.reduce((a, b) => a + b, 0) / Math.max(1, delays.length),
-    invalidConfirmed: [...invalid].filter((id) => t.isConfirmed(id) || t.isValid(id)).length,
+    invalidConfirmed: [...invalid].filter(id => t.isConfirmed(id) || t.isValid(id)).length,
   }
 }
 
 describe('tangle under attack (Poisson arrivals, simulated)', () => {
   const base = simulate('none')
   const report = (name: string, o: Outcome) =>
-    console.log(`${name.padEnd(15)} honest confirmed ${(100 * o.share).toFixed(1)} %, mean delay ${o.meanDelayS.toFixed(2)} s (no attack: ${(100 * base.share).toFixed(1)} %, ${base.meanDelayS.toFixed(2)} s)`)
+    console.log(
+      `${name.padEnd(15)} honest confirmed ${(100 * o.share).toFixed(1)} %, mean delay ${o.meanDelayS.toFixed(2)} s (no attack: ${(100 * base.share).toFixed(1)} %, ${base.meanDelayS.toFixed(2)} s)`,
+    )
 
   it('baseline: honest updates confirm', () => {
     report('no attack', base)

@@ -5,8 +5,15 @@ import { seededRandom as rng } from '../../../ledger/tangle/rng.js'
 
 const opts: TangleOptions = { cap: 400, cwThreshold: 200, minApprovingMembers: 2, bandWeight: 100, maxDepth: 1_000_000 }
 
-
-const tx = (id: string, trunk: string, branch: string, weight = 1, member = 0, valid = true): TangleTxInput => ({ id, trunk, branch, weight, member, valid, time: 0 })
+const tx = (id: string, trunk: string, branch: string, weight = 1, member = 0, valid = true): TangleTxInput => ({
+  id,
+  trunk,
+  branch,
+  weight,
+  member,
+  valid,
+  time: 0,
+})
 
 function build(txs: TangleTxInput[], o: TangleOptions = opts) {
   const t = new Tangle(o)
@@ -39,7 +46,7 @@ function randomDag(n: number, seed: number, members = 4): TangleTxInput[] {
 
 /** Brute force: validity, CW over the valid future cone, distinct approving members. */
 function bruteForce(txs: TangleTxInput[], o: TangleOptions) {
-  const byId = new Map(txs.map((x) => [x.id, x]))
+  const byId = new Map(txs.map(x => [x.id, x]))
   const valid = new Map<string, boolean>([['g', true]])
   const isValid = (id: string): boolean => {
     if (valid.has(id)) return valid.get(id)!
@@ -67,7 +74,9 @@ function bruteForce(txs: TangleTxInput[], o: TangleOptions) {
     }
     result.set(x.id, { cw, members: members.size, valid: isValid(x.id) })
   }
-  const confirmed = new Set([...result].filter(([, v]) => v.valid && v.cw >= o.cwThreshold && v.members >= o.minApprovingMembers).map(([k]) => k))
+  const confirmed = new Set(
+    [...result].filter(([, v]) => v.valid && v.cw >= o.cwThreshold && v.members >= o.minApprovingMembers).map(([k]) => k),
+  )
   return { result, confirmed }
 }
 
@@ -82,8 +91,8 @@ describe('own weight (seed 003 eq. 8)', () => {
 describe('tangle on hand-built graphs', () => {
   it('a chain: CW counts every later transaction', () => {
     const { t } = build([tx('a', 'g', 'g'), tx('b', 'a', 'a'), tx('c', 'b', 'b')])
-    expect(['a', 'b', 'c'].map((x) => t.cw(x))).toEqual([3, 2, 1])
-    expect(t.tips.values().map((i) => t.idOf(i))).toEqual(['c'])
+    expect(['a', 'b', 'c'].map(x => t.cw(x))).toEqual([3, 2, 1])
+    expect(t.tips.values().map(i => t.idOf(i))).toEqual(['c'])
   })
 
   it('a diamond: the shared ancestor counts the join once', () => {
@@ -96,8 +105,15 @@ describe('tangle on hand-built graphs', () => {
 
   it('the whitepaper example (Popov, Fig. 1-like): weights and CWs', () => {
     // A ← B, A ← C; B,C ← D; C ← E; D,E ← F with own weights 1,3,1,3,1,1
-    const { t } = build([tx('A', 'g', 'g', 1), tx('B', 'A', 'A', 3), tx('C', 'A', 'A', 1), tx('D', 'B', 'C', 3), tx('E', 'C', 'C', 1), tx('F', 'D', 'E', 1)])
-    expect(['A', 'B', 'C', 'D', 'E', 'F'].map((x) => t.cw(x))).toEqual([10, 7, 6, 4, 2, 1])
+    const { t } = build([
+      tx('A', 'g', 'g', 1),
+      tx('B', 'A', 'A', 3),
+      tx('C', 'A', 'A', 1),
+      tx('D', 'B', 'C', 3),
+      tx('E', 'C', 'C', 1),
+      tx('F', 'D', 'E', 1),
+    ])
+    expect(['A', 'B', 'C', 'D', 'E', 'F'].map(x => t.cw(x))).toEqual([10, 7, 6, 4, 2, 1])
   })
 
   it('confirms at the threshold with two distinct members, once', () => {
@@ -112,16 +128,19 @@ describe('tangle on hand-built graphs', () => {
     all.push(...t.add(tx('y2', 'y1', 'y1', 1, 1)).confirmed)
     expect(t.isConfirmed('x')).toBe(true)
     for (let k = 0; k < 20; k++) all.push(...t.add(tx(`z${k}`, k ? `z${k - 1}` : 'y2', 'y2', 3, k % 3)).confirmed)
-    expect(all.filter((id) => id === 'x')).toHaveLength(1)
+    expect(all.filter(id => id === 'x')).toHaveLength(1)
     expect(new Set(all).size).toBe(all.length)
   })
 
   it('an invalid transaction and its approvers never weigh, tip or confirm', () => {
-    const { t } = build([tx('a', 'g', 'g', 1, 0), tx('bad', 'a', 'a', 50, 1, false), tx('kid', 'bad', 'bad', 50, 2)], { ...opts, cwThreshold: 2 })
+    const { t } = build([tx('a', 'g', 'g', 1, 0), tx('bad', 'a', 'a', 50, 1, false), tx('kid', 'bad', 'bad', 50, 2)], {
+      ...opts,
+      cwThreshold: 2,
+    })
     expect(t.cw('a')).toBe(1)
     expect(t.isValid('bad')).toBe(false)
     expect(t.isValid('kid')).toBe(false)
-    expect(t.tips.values().map((i) => t.idOf(i))).toEqual(['a'])
+    expect(t.tips.values().map(i => t.idOf(i))).toEqual(['a'])
     expect(t.isConfirmed('bad')).toBe(false)
   })
 
@@ -145,7 +164,11 @@ describe('tangle on hand-built graphs', () => {
 
 describe('tangle properties on random DAGs', () => {
   it('CW below the cap equals the brute-force future-cone sum; confirmed set equals brute force and is closed under ancestors', () => {
-    const cases: [number, TangleOptions][] = [[1, opts], [2, opts], [3, { ...opts, cap: 20_000 }]]
+    const cases: [number, TangleOptions][] = [
+      [1, opts],
+      [2, opts],
+      [3, { ...opts, cap: 20_000 }],
+    ]
     for (const [seed, o] of cases) {
       const txs = randomDag(3000, seed)
       const { t, confirmed } = build(txs, o)
@@ -165,7 +188,7 @@ describe('tangle properties on random DAGs', () => {
       expect(new Set(confirmed)).toEqual(bf.confirmed)
       expect(confirmed.length).toBe(bf.confirmed.size) // exactly once
       for (const id of bf.confirmed) {
-        const x = txs.find((y) => y.id === id)!
+        const x = txs.find(y => y.id === id)!
         for (const p of [x.trunk, x.branch]) if (p !== 'g') expect(bf.confirmed.has(p), `${p} ancestor of confirmed ${id}`).toBe(true)
       }
     }
@@ -187,7 +210,17 @@ describe('tangle properties on random DAGs', () => {
         if (reference.cw(x.id) < opts.cap) expect(t.cw(x.id)).toBe(reference.cw(x.id))
       }
       expect(new Set(confirmed).size).toBe(confirmed.length)
-      expect(t.tips.values().map((i) => t.idOf(i)).sort()).toEqual(reference.tips.values().map((i) => reference.idOf(i)).sort())
+      expect(
+        t.tips
+          .values()
+          .map(i => t.idOf(i))
+          .sort(),
+      ).toEqual(
+        reference.tips
+          .values()
+          .map(i => reference.idOf(i))
+          .sort(),
+      )
     }
   })
 })
@@ -203,14 +236,16 @@ describe('pruning into solid entry points', () => {
       expect(t.cw(id)).toBeGreaterThanOrEqual(opts.cap)
     }
     // later transactions still attach and weigh as before
-    const more = randomDag(2300, 21).slice(2000).map((x, k) => ({ ...x, time: 2000 + k }))
+    const more = randomDag(2300, 21)
+      .slice(2000)
+      .map((x, k) => ({ ...x, time: 2000 + k }))
     const full = build([...txs, ...more]).t
     for (const x of more) t.add(x)
     // a node that restarts from the entry points and the unpruned bodies reaches the same state
     const rebuilt = new Tangle(opts)
     rebuilt.addEntryPoint('g')
     for (const id of pruned) rebuilt.addEntryPoint(id)
-    const kept = [...txs, ...more].filter((x) => !pruned.includes(x.id))
+    const kept = [...txs, ...more].filter(x => !pruned.includes(x.id))
     for (const x of [...kept].reverse()) rebuilt.add(x)
     expect(rebuilt.missing()).toEqual([])
     for (const x of kept) {

@@ -8,7 +8,6 @@ import { bindModel, register, retire, setDesired, sync, type TwinCall } from '..
 import { forward, predict } from '../../../twin/infer.js'
 import type { TwinRecord } from '../../../twin/record.js'
 
-
 describe('JSON merge patch (RFC 7396)', () => {
   it('follows the RFC appendix A examples', () => {
     const cases: [Json, Json, Json][] = [
@@ -20,7 +19,11 @@ describe('JSON merge patch (RFC 7396)', () => {
       [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
       [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
       [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-      [['a', 'b'], ['c', 'd'], ['c', 'd']],
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+        ['c', 'd'],
+      ],
       [{ a: 'b' }, ['c'], ['c']],
       [{ a: 'foo' }, null, null],
       [{ a: 'foo' }, 'bar', 'bar'],
@@ -40,7 +43,14 @@ const definition = {
   id: 'dtmi:acme:pump;1',
   attributes: { site: { type: 'string', maxLength: 32 } },
   features: {
-    state: { properties: { rpm: { type: 'integer', unit: 'rpm', minimum: 0, maximum: 10_000 }, temp: { type: 'number', unit: 'degC' }, setpoint: { type: 'number', writable: true }, motor: { type: 'object', properties: { on: { type: 'boolean' } } } } },
+    state: {
+      properties: {
+        rpm: { type: 'integer', unit: 'rpm', minimum: 0, maximum: 10_000 },
+        temp: { type: 'number', unit: 'degC' },
+        setpoint: { type: 'number', writable: true },
+        motor: { type: 'object', properties: { on: { type: 'boolean' } } },
+      },
+    },
   },
 }
 const device = toHex(generateKeypair().publicKey)
@@ -55,17 +65,31 @@ function call(over: Partial<TwinCall> = {}): TwinCall {
 const asDevice = (time = 2000) => call({ sender: device, member: -1, time })
 
 function registered(): Map<string, TwinRecord> {
-  const r = register(new Map(), { twinId: 'acme:pump-1', definition: JSON.stringify(definition), owner: device, attributes: '{"site":"north"}', features: '{"state":{"properties":{"rpm":0}}}' }, call())
+  const r = register(
+    new Map(),
+    {
+      twinId: 'acme:pump-1',
+      definition: JSON.stringify(definition),
+      owner: device,
+      attributes: '{"site":"north"}',
+      features: '{"state":{"properties":{"rpm":0}}}',
+    },
+    call(),
+  )
   return new Map([[r.record.twinId, r.record]])
 }
 
 describe('definitions', () => {
   it('refuse bad definitions with the path', () => {
     expect(code(() => parseDefinition({ id: 'pump' }))).toBe(ErrorCode.TWIN_BAD_DEFINITION)
-    expect(code(() => parseDefinition({ id: 'dtmi:a:b;1', features: { f: { properties: { x: { type: 'float' } } } } }))).toBe(ErrorCode.TWIN_BAD_DEFINITION)
+    expect(code(() => parseDefinition({ id: 'dtmi:a:b;1', features: { f: { properties: { x: { type: 'float' } } } } }))).toBe(
+      ErrorCode.TWIN_BAD_DEFINITION,
+    )
     const deep = (n: number): Json => (n === 0 ? { type: 'number' } : { type: 'object', properties: { x: deep(n - 1) } })
     expect(() => parseDefinition({ id: 'dtmi:a:b;1', features: { f: { properties: { x: deep(4) } } } })).not.toThrow()
-    expect(code(() => parseDefinition({ id: 'dtmi:a:b;1', features: { f: { properties: { x: deep(6) } } } }))).toBe(ErrorCode.TWIN_BAD_DEFINITION)
+    expect(code(() => parseDefinition({ id: 'dtmi:a:b;1', features: { f: { properties: { x: deep(6) } } } }))).toBe(
+      ErrorCode.TWIN_BAD_DEFINITION,
+    )
   })
 })
 
@@ -86,7 +110,12 @@ describe('twin calls', () => {
     expect(r.record.revision).toBe(2)
     expect(r.record.modified).toBe(2000)
     expect(JSON.parse(r.record.features)).toEqual({ state: { properties: { rpm: 1200, motor: { on: true } } } })
-    expect(r.event).toMatchObject({ twinId: 'acme:pump-1', revision: 2, kind: 'sync', change: '{"state":{"properties":{"motor":{"on":true},"rpm":1200}}}' })
+    expect(r.event).toMatchObject({
+      twinId: 'acme:pump-1',
+      revision: 2,
+      kind: 'sync',
+      change: '{"state":{"properties":{"motor":{"on":true},"rpm":1200}}}',
+    })
     twins.set('acme:pump-1', r.record)
     const del = sync(twins, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"motor":null}}}', ifRevision: 2 }, asDevice(3000))
     expect(JSON.parse(del.record.features)).toEqual({ state: { properties: { rpm: 1200 } } })
@@ -95,8 +124,19 @@ describe('twin calls', () => {
   it('refuses each bad call with its code and changes nothing', () => {
     const twins = registered()
     const before = structuredClone(twins.get('acme:pump-1'))
-    const s = (patch: string, c = asDevice(), more: { ifRevision?: number } = {}) => () => sync(twins, { twinId: 'acme:pump-1', patch, ...more }, c)
-    expect(code(() => register(twins, { twinId: 'acme:pump-1', definition: JSON.stringify(definition), owner: device, attributes: '{}', features: '{}' }, call()))).toBe(ErrorCode.TWIN_EXISTS)
+    const s =
+      (patch: string, c = asDevice(), more: { ifRevision?: number } = {}) =>
+      () =>
+        sync(twins, { twinId: 'acme:pump-1', patch, ...more }, c)
+    expect(
+      code(() =>
+        register(
+          twins,
+          { twinId: 'acme:pump-1', definition: JSON.stringify(definition), owner: device, attributes: '{}', features: '{}' },
+          call(),
+        ),
+      ),
+    ).toBe(ErrorCode.TWIN_EXISTS)
     expect(code(() => sync(twins, { twinId: 'acme:nope', patch: '{}' }, asDevice()))).toBe(ErrorCode.TWIN_UNKNOWN)
     expect(code(s('{"state":{"properties":{"rpm":1}}}', call({ sender: other, member: -1 })))).toBe(ErrorCode.TWIN_NOT_OWNER)
     expect(code(s('{"state":{"properties":{"rpm":1}}}', asDevice(), { ifRevision: 7 }))).toBe(ErrorCode.TWIN_REVISION_MISMATCH)
@@ -109,7 +149,9 @@ describe('twin calls', () => {
     expect(code(s('{"state":{"properties":{"motor":{"on":{"a":{"b":{"c":{"d":1}}}}}}}}'))).toBe(ErrorCode.TWIN_BAD_PATCH) // too deep
     expect(code(s(`{"state":{"properties":{"motor":{"on":true,"x":"${'y'.repeat(70_000)}"}}}}`))).toBe(ErrorCode.TWIN_BAD_PATCH)
     expect(code(s('{"state": {'))).toBe(ErrorCode.TWIN_BAD_PATCH) // malformed JSON
-    expect(code(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"rpm":5}}}' }, call()))).toBe(ErrorCode.TWIN_BAD_PATCH) // rpm is not writable
+    expect(code(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"rpm":5}}}' }, call()))).toBe(
+      ErrorCode.TWIN_BAD_PATCH,
+    ) // rpm is not writable
     expect(twins.get('acme:pump-1')).toEqual(before)
   })
 
@@ -126,9 +168,13 @@ describe('twin calls', () => {
     // the refusal kept with the record equals one worked out afresh on a copy of it (no cache)
     const fresh = new Map([['acme:pump-1', { ...twins.get('acme:pump-1')! }]])
     describeOf(bad) // first time: worked out and kept
-    expect(describeOf(bad)).toEqual(describeOf(() => sync(fresh, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":"fast"}}}' }, asDevice())))
+    expect(describeOf(bad)).toEqual(
+      describeOf(() => sync(fresh, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":"fast"}}}' }, asDevice())),
+    )
     expect(code(bad)).toBe(ErrorCode.TWIN_BAD_PATCH)
-    expect(describeOf(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":5}}}' }, call()))).toBe('ok')
+    expect(
+      describeOf(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":5}}}' }, call())),
+    ).toBe('ok')
     // a new record (after a change) is merged afresh
     twins.set('acme:pump-1', a.record)
     const c = sync(twins, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":null}}}' }, asDevice())
@@ -139,14 +185,26 @@ describe('twin calls', () => {
     const twins = registered()
     const d = setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":42.5}}}' }, call())
     expect(JSON.parse(d.record.features).state.desiredProperties).toEqual({ setpoint: 42.5 })
-    expect(code(() => setDesired(twins, { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":1}}}' }, call({ sender: other, member: 3 })))).toBe(ErrorCode.TWIN_NOT_OWNER)
+    expect(
+      code(() =>
+        setDesired(
+          twins,
+          { twinId: 'acme:pump-1', patch: '{"state":{"desiredProperties":{"setpoint":1}}}' },
+          call({ sender: other, member: 3 }),
+        ),
+      ),
+    ).toBe(ErrorCode.TWIN_NOT_OWNER)
     twins.set('acme:pump-1', retire(twins, { twinId: 'acme:pump-1' }, asDevice()).record)
     expect(code(() => sync(twins, { twinId: 'acme:pump-1', patch: '{}' }, asDevice()))).toBe(ErrorCode.TWIN_RETIRED)
   })
 
   it('runs the bound model on every change: the same prediction everywhere', () => {
     const twins = registered()
-    const b = bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['state.properties.rpm', 'state.properties.temp'] }, call())
+    const b = bindModel(
+      twins,
+      { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['state.properties.rpm', 'state.properties.temp'] },
+      call(),
+    )
     twins.set('acme:pump-1', b.record)
     const r = sync(twins, { twinId: 'acme:pump-1', patch: '{"state":{"properties":{"rpm":2,"temp":3}}}' }, asDevice())
     // by hand: h = relu([2·1 + 3·0, 2·0 + 3·1, 0.5 + 2·(−1) + 3·1]) = [2, 3, 1.5]
@@ -154,6 +212,8 @@ describe('twin calls', () => {
     expect([...forward(spec, weights, Float32Array.from([2, 3]))]).toEqual([0.5, 4.5])
     expect(r.record.model).toMatchObject({ label: 1, scores: [500, 4500] })
     expect(predict(spec, weights, Float32Array.from([2, 3]))).toEqual({ label: 1, scores: [500, 4500] })
-    expect(code(() => bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['x'] }, call({ member: 2 })))).toBe(ErrorCode.TWIN_NOT_OWNER)
+    expect(
+      code(() => bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['x'] }, call({ member: 2 }))),
+    ).toBe(ErrorCode.TWIN_NOT_OWNER)
   })
 })
