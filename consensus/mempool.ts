@@ -63,7 +63,7 @@ export class Mempool {
   }
 
   /** Adds a checked transaction; `nextNonce` is the sender's next nonce in committed state. */
-  add(tx: SignedTx, id: string, nextNonce: number, now = Date.now()): void {
+  add(tx: SignedTx, id: string, nextNonce: number, now: number): void {
     if (this.byId.has(id)) throw new DitenError(ErrorCode.MEMPOOL_DUPLICATE, 'this transaction is already pending')
     if (tx.body.nonce < nextNonce) throw staleNonce(tx, nextNonce)
     const sender = toHex(tx.body.sender)
@@ -129,7 +129,7 @@ export class Mempool {
   }
 
   /** Drops transactions older than the TTL; returns their ids. */
-  evictExpired(now = Date.now()): string[] {
+  evictExpired(now: number): string[] {
     const out: string[] = []
     for (const e of [...this.byId.values()]) {
       if (now - e.addedAt > this.opts.ttlMs) {
@@ -141,7 +141,7 @@ export class Mempool {
   }
 
   /** How long a pending transaction has waited (undefined: not pending). */
-  ageOf(id: string, now = Date.now()): number | undefined {
+  ageOf(id: string, now: number): number | undefined {
     const e = this.byId.get(id)
     return e ? now - e.addedAt : undefined
   }

@@ -16,6 +16,8 @@ export interface BaselineRound {
 }
 
 export type Progress = (r: BaselineRound) => void
+/** milliseconds from some fixed point (the caller's clock: Date.now, performance.now) */
+export type Clock = () => number
 
 /** E epochs per round on the whole training set, evaluated on the test split each round. */
 export async function centralized(
@@ -24,15 +26,16 @@ export async function centralized(
   m0: Float32Array,
   rounds: number,
   o: TrainOptions,
+  now: Clock,
   progress?: Progress,
 ): Promise<BaselineRound[]> {
   const out: BaselineRound[] = []
   let w = m0
   for (let r = 1; r <= rounds; r++) {
-    const t = Date.now()
+    const t = now()
     w = await model.train(w, d.train, o)
     const e = model.evaluate(w, d.test)
-    out.push({ round: r, ...e, ms: Date.now() - t })
+    out.push({ round: r, ...e, ms: now() - t })
     progress?.(out[out.length - 1]!)
   }
   return out
@@ -45,13 +48,14 @@ export async function plainFedAvg(
   m0: Float32Array,
   rounds: number,
   o: TrainOptions,
-  attackers: ReadonlyMap<number, Attack> = new Map(),
+  attackers: ReadonlyMap<number, Attack>,
+  now: Clock,
   progress?: Progress,
 ): Promise<BaselineRound[]> {
   const out: BaselineRound[] = []
   let w = m0
   for (let r = 1; r <= rounds; r++) {
-    const t = Date.now()
+    const t = now()
     const updates = []
     for (const [j, shard] of d.shards.entries()) {
       const attack = attackers.get(j)
@@ -64,7 +68,7 @@ export async function plainFedAvg(
     }
     w = fedAvg(updates)
     const e = model.evaluate(w, d.test)
-    out.push({ round: r, ...e, ms: Date.now() - t })
+    out.push({ round: r, ...e, ms: now() - t })
     progress?.(out[out.length - 1]!)
   }
   return out

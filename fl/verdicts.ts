@@ -4,7 +4,7 @@
  * rejected with f+1 rejecting ones (the two cannot both happen in a committee of n ≤ 3f+1).
  * Verifiers whose verdict disagrees with the outcome lose reputation.
  */
-import { faultBound, quorum } from '../consensus/tendermint/machine.js'
+import { faultBound, quorum } from '../ledger/quorum.js'
 
 export interface Verdict {
   verifier: string

@@ -23,7 +23,7 @@ import {
 import { isLoopback } from './rpc/server.js'
 import { LOG_LEVELS } from './logger.js'
 import { readUserFile } from './read-file.js'
-import { BEHAVIOURS } from './chain/behaviours.js'
+import { BEHAVIOURS } from './faults/behaviours.js'
 
 function multiaddrString(opts: { needPeerId: boolean }) {
   return refine(str({ min: 1, max: 256 }), (v, path) => {

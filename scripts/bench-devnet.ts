@@ -4,14 +4,12 @@
  * is deterministic: the same bytes as noble's), an open-loop load generator over JSON-RPC batches,
  * and an observer that timestamps commits on node-0.
  */
-import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createPrivateKey, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   keypairFromSecret,
   signedTxCodec,
@@ -25,11 +23,12 @@ import {
   type Keypair,
   type TxBody,
 } from '../ledger/index.js'
-import type { DevnetFile } from '../node/cli/devnet-file.js'
+import type { DevnetFile } from '../node/harness/devnet-file.js'
+import { startLocalNetwork } from '../node/harness/local-network.js'
+import { PORTS_PER_NODE, initNetwork } from '../node/harness/network.js'
 import { readAdminToken } from '../node/rpc/token.js'
 import { rate as measureRate } from './bench-util.js'
 
-const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 /**
  * JSON-RPC over kept-alive node:http connections (fetch costs the load generator several times
@@ -86,47 +85,31 @@ export interface BenchDevnet {
 export async function startDevnet(o: { nodes: number; blockIntervalMs: number; runS: number }): Promise<BenchDevnet> {
   const dir = await mkdtemp(join(tmpdir(), 'diten-bench-'))
   // below Linux's ephemeral port range, so outgoing connections never take a node's port
-  const basePort = 29_000 + 3 * Math.floor(Math.random() * 1500)
-  const devnet = spawn(
-    process.execPath,
-    [
-      CLI,
-      'devnet',
-      '--nodes',
-      String(o.nodes),
-      '--shards',
-      '1',
-      '--dir',
-      dir,
-      '--base-port',
-      String(basePort),
-      '--block-interval',
-      String(o.blockIntervalMs),
-      '--log-level',
-      process.env.BENCH_LOG_LEVEL ?? 'warn',
-      '--duration',
-      String(o.runS),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let out = ''
-  devnet.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  devnet.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const basePort = 29_000 + PORTS_PER_NODE * Math.floor(Math.random() * 1500)
+  const net = await initNetwork({
+    dir,
+    members: o.nodes,
+    chainId: `diten-bench-${randomBytes(4).toString('hex')}`,
+    host: '127.0.0.1',
+    basePort,
+    dataSize: 1000,
+    logLevel: (process.env.BENCH_LOG_LEVEL as 'warn' | undefined) ?? 'warn',
+    committees: 1,
+    blockIntervalMs: o.blockIntervalMs,
+  })
+  const local = await startLocalNetwork(net, { readyTimeoutMs: 60_000 })
+  // the nodes stop by themselves after the run, whatever happens to this process
+  const deadline = setTimeout(() => void local.stop(), o.runS * 1000)
+  deadline.unref()
   const cleanup = async () => {
-    devnet.kill('SIGINT')
-    await new Promise(r => devnet.once('exit', r))
+    clearTimeout(deadline)
+    await local.stop()
     // BENCH_KEEP=1 keeps the devnet folder (node logs) for a look afterwards
     if (process.env.BENCH_KEEP) console.log(`[bench] devnet kept in ${dir}`)
     else await rm(dir, { recursive: true, force: true })
   }
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)))
-  let file: DevnetFile | undefined
-  for (let t = 0; !file; t++) {
-    if (devnet.exitCode !== null || t > 600) throw new Error(`devnet did not start:\n${out}`)
-    file = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8').catch(() => 'null')) as DevnetFile | undefined
-    if (!file) await sleep(100)
-  }
-  return { file, cleanup }
+  return { file: local.file, cleanup }
 }
 
 export function nodeSigner(kp: Keypair): KeyObject {

@@ -7,8 +7,8 @@
  */
 import '../node/polyfill.js'
 import { join } from 'node:path'
-import { parseFlRun } from '../node/cli/fl.js'
-import { pct, runFl, type FlReport } from '../node/fl/runner.js'
+import { parseFlRun } from '../node/harness/fl-options.js'
+import { pct, runFl, type FlReport } from '../node/harness/fl-runner.js'
 
 const argv = process.argv.slice(2)
 const ai = argv.indexOf('--attacks')

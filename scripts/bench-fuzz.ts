@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util'
 import { fuzz, type FuzzResult } from './fuzz/harness.js'
 import { fuzzNode } from './fuzz/targets.js'
-import { formatTable } from '../node/cli/table.js'
+import { formatTable } from '../node/harness/table.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

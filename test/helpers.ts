@@ -14,7 +14,7 @@ import {
 import { DitenNode } from '../node/node.js'
 import { DitenClient } from '../node/rpc/client.js'
 import { adminTokenPath } from '../node/rpc/token.js'
-import type { Behaviour } from '../node/chain/behaviours.js'
+import type { Behaviour } from '../node/faults/behaviours.js'
 
 export interface TestNet {
   genesis: Genesis
@@ -34,6 +34,7 @@ export async function testNet(
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
   opts.params?.(params)
   const genesis = createGenesis({
+    genesisTime: Date.now(),
     chainId: 'test-net',
     params,
     ...(opts.committees ? { committees: opts.committees } : {}),

@@ -66,12 +66,12 @@ function twinKind<P extends { twinId: string }>(
     shardKey: p => p.twinId,
     // admission runs the contract on the current state (without keeping the result), so a call that
     // cannot apply is refused at once with its reason; a missing model blob is not a reason
-    admit(state, sender, p, g) {
+    admit(state, sender, p, g, now) {
       try {
         run(state.twins, p, {
           sender,
           member: g.members.findIndex(m => m.publicKey === sender),
-          time: Date.now(),
+          time: now,
           txId: '',
           model: g.params.fl.model,
           weights: () => new Float32Array(0),

@@ -59,7 +59,7 @@ export interface TxKind<P> {
   /** any key may send this kind (the kind checks who may, e.g. a twin's device); default: members only */
   openSenders?: boolean
   /** admission of an open-sender kind: throws when the sender may not act (checked again on apply) */
-  admit?(state: ShardState, sender: string, payload: P, g: Genesis): void
+  admit?(state: ShardState, sender: string, payload: P, g: Genesis, now: number): void
 }
 
 export function txError(code: ErrorCode, message: string): DitenError {

@@ -8,6 +8,9 @@
  * Values are identified by their block hash (hex); '' is nil. Voting power is one per
  * committee member, so the quorum of n = 3f+1 members is 2f+1 = floor(2n/3)+1.
  */
+import { faultBound, quorum } from '../../ledger/quorum.js'
+
+export { faultBound, quorum }
 
 export type Hash = string
 export const NIL: Hash = ''
@@ -49,13 +52,6 @@ class Tally {
   get size(): number {
     return this.votes.size
   }
-}
-
-export function quorum(n: number): number {
-  return Math.floor((2 * n) / 3) + 1
-}
-export function faultBound(n: number): number {
-  return Math.floor((n - 1) / 3)
 }
 
 export class TendermintMachine {

@@ -102,7 +102,8 @@ export interface GenesisOptions {
   members: NewMember[]
   committees?: number
   delegates?: number
-  genesisTime?: number
+  /** milliseconds since 1970 (the caller reads the clock) */
+  genesisTime: number
   params?: GenesisParams
 }
 
@@ -115,7 +116,7 @@ export function createGenesis(o: GenesisOptions): Genesis {
   const total = o.members.reduce((s, m) => s + m.dataSize, 0)
   const g: Genesis = {
     chainId: o.chainId,
-    genesisTime: o.genesisTime ?? Date.now(),
+    genesisTime: o.genesisTime,
     members: o.members.map(m => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
     committees: o.committees ?? 1,
     delegates: o.delegates ?? o.members.length,

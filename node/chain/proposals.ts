@@ -74,7 +74,10 @@ export function buildProposal(
     lastCommit: Certificate | undefined
     proposer: Uint8Array
     round: number
+    /** the block's time */
     time: number
+    /** the wall clock, for how long a transaction has waited */
+    now: number
     links: LinkProof[]
   },
 ): { block: Block; state: ShardState; rejected: { id: string; error: DitenError }[] } {
@@ -93,7 +96,7 @@ export function buildProposal(
   // a transaction cannot wait for a model blob for ever (it would hold its sender's later nonces)
   for (const tx of built.waitingForBlob) {
     const id = toHex(txId(tx.body))
-    if ((o.mempool.ageOf(id) ?? 0) > BLOB_WAIT_MS)
+    if ((o.mempool.ageOf(id, o.now) ?? 0) > BLOB_WAIT_MS)
       rejected.push({
         id,
         error: new DitenError(ErrorCode.TX_EXPIRED, `the model blob it needs was not available within ${BLOB_WAIT_MS / 1000} s`),

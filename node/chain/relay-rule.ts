@@ -23,7 +23,7 @@ export function checkRelayed(tx: SignedTx, g: Genesis, sigCache: SigCache, state
     return
   }
   try {
-    kind.admit?.(stateOf(shardOfTx(tx, g.committees, checked.payload)), sender, checked.payload, g)
+    kind.admit?.(stateOf(shardOfTx(tx, g.committees, checked.payload)), sender, checked.payload, g, Date.now())
   } catch (e) {
     if (e instanceof DitenError && (e.code === ErrorCode.TWIN_NOT_OWNER || e.code === ErrorCode.TWIN_BAD_PATCH)) throw e
   }

@@ -54,7 +54,7 @@ import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
-import type { Behaviour } from './behaviours.js'
+import type { Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
 import { checkRelayed } from './relay-rule.js'
 import { ChainStore, type Finalized } from './store.js'
@@ -237,10 +237,11 @@ export class ChainService implements ChainView {
     const state = this.shards[shard]!.state
     const sender = toHex(tx.body.sender)
     const kind = TX_KINDS.get(tx.body.kind)!
-    if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis)
+    const now = Date.now()
+    if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis, now)
     else if (!authorized(state, this.genesis, sender))
       throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
-    this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0)
+    this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0, now)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
   }

@@ -5,7 +5,7 @@ import type { EvidencePayload } from '../../consensus/evidence.js'
 import type { Mempool } from '../../consensus/mempool.js'
 import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
-import type { Behaviour } from './behaviours.js'
+import type { Behaviour } from '../faults/behaviours.js'
 import type { SignGuard } from './signer.js'
 import type { Finalized } from './store.js'
 

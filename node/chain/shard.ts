@@ -34,7 +34,7 @@ import { SerialQueue } from './serial-queue.js'
 import { authenticProposal, authenticVote, buildProposal, replayFinalized, validateProposal, type HeightBase } from './proposals.js'
 import type { ShardChainDeps } from './shard-deps.js'
 import type { Finalized } from './store.js'
-import { corrupted, secondProposal, secondVote } from './behaviours.js'
+import { corrupted, secondProposal, secondVote } from '../faults/behaviours.js'
 import { FutureBuffer, MAX_FUTURE_HEIGHTS, signerOf, type Inbound } from './future-buffer.js'
 import { CommitteeSeats } from './seats.js'
 import { Rebroadcast } from './rebroadcast.js'
@@ -326,6 +326,7 @@ export class ShardChain {
 
   private build(round: number, time: number): Block {
     const built = buildProposal(this.base(), {
+      now: Date.now(),
       mempool: this.d.mempool,
       logger: this.d.logger,
       lastCommit: this.headCert,

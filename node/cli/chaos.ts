@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { writeFile, mkdir } from 'node:fs/promises'
 import { UsageError, intFlag } from './errors.js'
-import { listScenarios, loadScenario, quickened } from '../chaos/scenario.js'
-import { runScenario, type ChaosReport } from '../chaos/runner.js'
-import { formatMatrix, formatRun, summarize } from '../chaos/report.js'
+import { listScenarios, loadScenario, quickened } from '../harness/chaos/scenario.js'
+import { runScenario, type ChaosReport } from '../harness/chaos/runner.js'
+import { formatMatrix, formatRun, summarize } from '../harness/chaos/report.js'
 
 export const chaosHelp = `diten chaos <run|matrix|list> [options]   fault injection with malicious nodes
 
@@ -16,7 +16,7 @@ export const chaosHelp = `diten chaos <run|matrix|list> [options]   fault inject
   --seed N       run seed (run: default 1); matrix: --seeds K runs seeds 1..K (default 2)
   --quick        short durations (the scenario's "quick" block); matrix --quick: one seed, < 10 min
   --out D        report folder (default chaos-report/): <scenario>-seed<N>.json, matrix.json
-  --base-port P  node i uses ports P+2i, P+2i+1 (default 27600)
+  --base-port P  node i uses ports P+3i (p2p), P+3i+1 (API), P+3i+2 (admin API) (default 27600)
   --keep         keep the network folder (node logs) after the run
 
 A run exits 0 when every invariant holds, 1 when one is violated; the last line of a matrix

@@ -1,31 +1,28 @@
 /**
  * `diten devnet`: N member processes on 127.0.0.1 with fresh keys and genesis. Waits until
  * every node sees all other members, writes <dir>/devnet.json, prints the nodes, and runs
- * until Ctrl-C or --duration, then stops every process cleanly.
+ * until Ctrl-C or --duration, then stops every process cleanly. The work is done by the
+ * harness (node/harness/): this file maps flags onto it and prints.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { openSync, closeSync, readFileSync } from 'node:fs'
-import { rename, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { genesisHashHex } from '../../ledger/index.js'
-import { DitenClient } from '../rpc/client.js'
-import type { NodeStatus } from '../rpc/types.js'
 import { UsageError, intFlag } from './errors.js'
-import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
-import { PORTS_PER_NODE, exists, initNetwork, loadNetwork, type Network, type NetworkNode } from './network.js'
-import { formatTable, shortPeerId } from './table.js'
-import { BEHAVIOURS } from '../chain/behaviours.js'
+import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
+import { parseByzantine, prepareDevnet } from '../harness/devnet.js'
+import { sleep, tail } from '../harness/launcher.js'
+import { startLocalNetwork, type LocalNetwork } from '../harness/local-network.js'
+import { PORTS_PER_NODE } from '../harness/network.js'
+import { NotReadyError } from '../harness/ready.js'
+import { formatTable, shortPeerId } from '../harness/table.js'
+import { BEHAVIOURS } from '../faults/behaviours.js'
 
 export const devnetHelp = `diten devnet [options]   run a local network of member processes
 
   --nodes N          number of nodes (default 4)
   --dir D            network folder (default ${DEFAULT_DEVNET_DIR}); an existing devnet there is restarted with its data
   --reset            delete the folder first and create a fresh network
-  --base-port P      node i uses p2p port P+2i and API port P+2i+1 (default 26600)
+  --base-port P      node i uses p2p port P+3i, public API P+3i+1 and admin API P+3i+2 (default 26600)
   --duration S       stop after S seconds (default: run until Ctrl-C)
   --ready-timeout S  give up when the nodes are not connected within S seconds (default 60)
   --log-level L      node log level (default info)
@@ -36,89 +33,7 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --byzantine LIST   fault injection, e.g. node-2:equivocate,node-3:silent
                      (behaviours: ${BEHAVIOURS.join(', ')})`
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url))
-
-interface Child {
-  node: NetworkNode
-  proc: ChildProcess
-  exited: boolean
-  stdoutLog: string
-}
-
-export async function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const s = createServer()
-    s.once('error', () => resolve(false))
-    s.listen(port, host, () => s.close(() => resolve(true)))
-  })
-}
-
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no output)'
-  }
-}
-
-interface PrepareOptions {
-  dir: string
-  nodes: number
-  basePort: number
-  basePortGiven: boolean
-  reset: boolean
-  logLevel: string
-  shards: number
-  epochLength?: number
-  blockIntervalMs?: number
-  proposeTimeoutMs?: number
-}
-
-function parseByzantine(spec: string | undefined, nodes: number): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  if (!spec) return out
-  for (const part of spec.split(',')) {
-    const [name, behaviour] = part.split(':').map(x => x.trim())
-    if (!name || !behaviour) throw new UsageError(`--byzantine expects name:behaviour[,…], got "${part}"`)
-    if (!/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes)
-      throw new UsageError(`--byzantine: no node "${name}" in a ${nodes}-node devnet`)
-    if (!(BEHAVIOURS as readonly string[]).includes(behaviour))
-      throw new UsageError(`--byzantine: unknown behaviour "${behaviour}" (known: ${BEHAVIOURS.join(', ')})`)
-    out.set(name, [...(out.get(name) ?? []), behaviour])
-  }
-  return out
-}
-
-async function prepareNetwork(o: PrepareOptions): Promise<{ net: Network; reused: boolean }> {
-  if (o.reset) await rm(o.dir, { recursive: true, force: true })
-  if (await exists(join(o.dir, 'genesis.json'))) {
-    const net = await loadNetwork(o.dir)
-    if (net.nodes.length !== o.nodes)
-      throw new UsageError(
-        `${o.dir} holds a ${net.nodes.length}-node devnet; pass --nodes ${net.nodes.length} to restart it, or --reset for a fresh ${o.nodes}-node one`,
-      )
-    if (o.basePortGiven && net.nodes[0]!.p2pPort !== o.basePort)
-      throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
-    if (net.nodes.some(n => !n.admin))
-      throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
-    return { net, reused: true }
-  }
-  const net = await initNetwork({
-    dir: o.dir,
-    members: o.nodes,
-    // a fresh id per network: signatures bind the chain id, so nothing signed here replays on another devnet
-    chainId: `diten-devnet-${randomBytes(4).toString('hex')}`,
-    host: '127.0.0.1',
-    basePort: o.basePort,
-    dataSize: 1000,
-    logLevel: o.logLevel as 'info',
-    committees: o.shards,
-    ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
-    ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
-    ...(o.proposeTimeoutMs !== undefined ? { proposeTimeoutMs: o.proposeTimeoutMs } : {}),
-  })
-  return { net, reused: false }
-}
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
 
 export async function runDevnet(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -143,19 +58,20 @@ export async function runDevnet(argv: string[]): Promise<number> {
   const basePort = intFlag(values['base-port'], 'base-port', 26600, 1024, 65535 - PORTS_PER_NODE * nodes)
   const durationS = values.duration === undefined ? undefined : intFlag(values.duration, 'duration', 0, 1, 365 * 86400)
   const readyTimeoutS = intFlag(values['ready-timeout'], 'ready-timeout', 60, 1, 3600)
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level']!))
-    throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
+  const logLevel = LOG_LEVELS.find(l => l === values['log-level'])
+  if (!logLevel) throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
 
   const shards = intFlag(values.shards, 'shards', Math.max(1, Math.floor(nodes / 4)), 1, Math.min(64, nodes))
   const byzantine = parseByzantine(values.byzantine, nodes)
-  const { net, reused } = await prepareNetwork({
+  const { net, reused } = await prepareDevnet({
     dir: values.dir!,
     nodes,
     basePort,
     basePortGiven: values['base-port'] !== undefined,
     reset: values.reset!,
-    logLevel: values['log-level']!,
+    logLevel,
     shards,
+    shardsGiven: values.shards !== undefined,
     ...(values['epoch-length'] !== undefined ? { epochLength: intFlag(values['epoch-length'], 'epoch-length', 100, 1, 1_000_000) } : {}),
     ...(values['block-interval'] !== undefined
       ? { blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 1000, 50, 60_000) }
@@ -164,59 +80,10 @@ export async function runDevnet(argv: string[]): Promise<number> {
       ? { proposeTimeoutMs: intFlag(values['propose-timeout'], 'propose-timeout', 3000, 50, 120_000) }
       : {}),
   })
-  if (reused && net.genesis.committees !== shards && values.shards !== undefined)
-    throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${shards}`)
   console.log(
     `${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`,
   )
   for (const [name, b] of byzantine) console.log(`fault injection: ${name} runs with --byzantine ${b.join(',')}`)
-
-  for (const n of net.nodes) {
-    for (const port of [n.p2pPort, n.apiPort, n.adminPort]) {
-      if (!(await portFree('127.0.0.1', port)))
-        throw new UsageError(`port ${port} (${n.name}) is in use: is another devnet running? Stop it or pass --base-port`)
-    }
-  }
-
-  let stopping = false
-  const children: Child[] = net.nodes.map(node => {
-    const stdoutLog = join(node.nodeDir, 'stdout.log')
-    const fd = openSync(stdoutLog, 'a')
-    // detached: own process group, so Ctrl-C reaches only this supervisor, which stops each node once
-    const faults = byzantine.get(node.name)
-    // DITEN_CPU_PROF=<dir>: every node writes a V8 CPU profile there when it stops (profiling aid)
-    const prof = process.env.DITEN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DITEN_CPU_PROF}`] : []
-    const proc = spawn(
-      process.execPath,
-      [...prof, CLI, 'node', '--config', node.configFile, ...(faults ? ['--byzantine', faults.join(',')] : [])],
-      {
-        stdio: ['ignore', fd, fd],
-        detached: true,
-        env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },
-      },
-    )
-    closeSync(fd)
-    const child: Child = { node, proc, exited: false, stdoutLog }
-    proc.on('exit', (code, signal) => {
-      child.exited = true
-      if (!stopping)
-        console.log(`\n${node.name} exited (${signal ?? `code ${code}`}); see ${stdoutLog} and ${join(node.nodeDir, 'node.log')}`)
-    })
-    return child
-  })
-
-  const stopAll = async (): Promise<void> => {
-    stopping = true
-    for (const c of children) if (!c.exited) c.proc.kill('SIGTERM')
-    const deadline = Date.now() + 10_000
-    while (children.some(c => !c.exited) && Date.now() < deadline) await sleep(100)
-    for (const c of children) {
-      if (!c.exited) {
-        console.log(`${c.node.name} did not stop within 10 s: killing it`)
-        c.proc.kill('SIGKILL')
-      }
-    }
-  }
 
   let interrupted = false
   const onSignal = () => {
@@ -224,37 +91,31 @@ export async function runDevnet(argv: string[]): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-
   try {
-    const statuses = await waitReady(children, readyTimeoutS * 1000, () => interrupted)
-    if (!statuses) {
-      if (!interrupted) {
-        console.error(`\nthe devnet did not connect within ${readyTimeoutS} s`)
-        for (const c of children.filter(c => c.exited)) console.error(`--- ${c.node.name} (${c.stdoutLog}):\n${tail(c.stdoutLog)}`)
-      }
-      await stopAll()
-      return interrupted ? 0 : 1
+    let local: LocalNetwork
+    const t0 = Date.now()
+    try {
+      local = await startLocalNetwork(net, {
+        byzantine,
+        readyTimeoutMs: readyTimeoutS * 1000,
+        interrupted: () => interrupted,
+        progress: progressPrinter(),
+        onUnexpectedExit: (node, code, signal) =>
+          console.log(
+            `\n${node.name} exited (${signal ?? `code ${code}`}); see ${join(node.nodeDir, 'stdout.log')} and ${join(node.nodeDir, 'node.log')}`,
+          ),
+      })
+    } catch (e) {
+      if (process.stdout.isTTY) process.stdout.write('\n')
+      if (!(e instanceof NotReadyError)) throw e
+      if (interrupted) return 0
+      console.error(`\nthe devnet did not connect within ${readyTimeoutS} s (${e.message})`)
+      for (const p of e.exited) console.error(`--- ${p.node.name} (${p.stdoutLog}):\n${tail(p.stdoutLog)}`)
+      return 1
     }
-    const file: DevnetFile = {
-      chainId: net.genesis.chainId,
-      genesisHash: genesisHashHex(net.genesis),
-      startedAt: new Date().toISOString(),
-      nodes: children.map(c => ({
-        name: c.node.name,
-        peerId: c.node.peerId,
-        p2p: c.node.p2p,
-        api: c.node.api,
-        admin: c.node.admin,
-        adminTokenFile: c.node.adminTokenFile,
-        pid: c.proc.pid!,
-        dataDir: c.node.dataDir,
-        config: c.node.configFile,
-        log: join(c.node.nodeDir, 'node.log'),
-      })),
-    }
-    // written to a temporary name and renamed: readers polling for the file never see half of it
-    await writeFile(join(net.dir, 'devnet.json.tmp'), `${JSON.stringify(file, null, 2)}\n`)
-    await rename(join(net.dir, 'devnet.json.tmp'), join(net.dir, 'devnet.json'))
+    const { file, statuses } = local
+    if (process.stdout.isTTY) process.stdout.write('\n')
+    console.log(`all ${nodes} nodes connected in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     console.log(
       formatTable(
         ['NAME', 'PEER ID', 'P2P', 'API', 'PID', 'PEERS', 'STARTS', 'HEIGHTS'],
@@ -278,7 +139,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     const until = durationS ? Date.now() + durationS * 1000 : Infinity
     while (!interrupted && Date.now() < until) await sleep(200)
     console.log('stopping devnet…')
-    await stopAll()
+    await local.stop(p => console.log(`${p.node.name} did not stop within 10 s: killing it`))
     console.log('devnet stopped')
     return 0
   } finally {
@@ -287,36 +148,18 @@ export async function runDevnet(argv: string[]): Promise<number> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms))
-}
-
-/** Polls every node until each sees all N−1 members; shows progress; undefined on failure. */
-async function waitReady(children: Child[], timeoutMs: number, interrupted: () => boolean): Promise<NodeStatus[] | undefined> {
-  const clients = children.map(c => new DitenClient(c.node.api, { timeoutMs: 2000 }))
-  const want = children.length - 1
-  const started = Date.now()
+/** Rewrites one line on a terminal; elsewhere prints when something changed or every 5 s. */
+function progressPrinter(): (line: string, elapsedMs: number) => void {
   const tty = process.stdout.isTTY
-  let lastLine = ''
+  let last = ''
   let lastPrint = 0
-  while (Date.now() - started < timeoutMs && !interrupted()) {
-    if (children.some(c => c.exited)) return undefined
-    const statuses = await Promise.all(clients.map(c => c.status().catch(() => undefined)))
-    const parts = statuses.map((s, i) => `${children[i]!.node.name} ${s ? `${s.memberPeers.connected}/${want}` : 'starting'}`)
-    const line = `waiting for peers (${((Date.now() - started) / 1000).toFixed(1)} s): ${parts.join(', ')}`
-    if (tty) process.stdout.write(`\r${line}\x1b[K`)
-    else if (line.replace(/\(.*?\)/, '') !== lastLine.replace(/\(.*?\)/, '') || Date.now() - lastPrint > 5000) {
-      console.log(line)
+  return (line, elapsedMs) => {
+    const text = `waiting for peers (${(elapsedMs / 1000).toFixed(1)} s): ${line}`
+    if (tty) process.stdout.write(`\r${text}\x1b[K`)
+    else if (line !== last || Date.now() - lastPrint > 5000) {
+      console.log(text)
       lastPrint = Date.now()
     }
-    lastLine = line
-    if (statuses.every(s => s && s.memberPeers.connected === want)) {
-      if (tty) process.stdout.write('\n')
-      console.log(`all ${children.length} nodes connected in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-      return statuses as NodeStatus[]
-    }
-    await sleep(250)
+    last = line
   }
-  if (tty) process.stdout.write('\n')
-  return undefined
 }

@@ -1,101 +1,10 @@
 /** `diten fl run`: federated learning on a real local devnet, with baselines and a report. */
-import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { BEHAVIOURS } from '../chain/behaviours.js'
-import { UsageError, intFlag } from './errors.js'
-import { PORTS_PER_NODE } from './network.js'
-import { pct, runFl, type FlRunOptions } from '../fl/runner.js'
+import { UsageError } from './errors.js'
+import { flHelp, parseFlRun } from '../harness/fl-options.js'
+import { pct, runFl } from '../harness/fl-runner.js'
 
-export const flHelp = `diten fl run [options]   federated learning on a local devnet, with baselines
-
-  --nodes N           members (processes), default 4
-  --trainers N        trainers (cluster heads) over all members, default 10
-  --rounds N          FL rounds, default 20
-  --dataset D         mnist (default) or idx:<dir> with MNIST-format files
-                      (e.g. idx:/usr/share/datasets/fashion-mnist after apt-get install dataset-fashion-mnist)
-  --limit N           use N samples of the dataset (0 = all), default 0
-  --partition P       iid (default) or dirichlet
-  --alpha A           Dirichlet α for --partition dirichlet, default 0.5
-  --mode M            sync (default) or async
-  --aggregation R     fedavg (default), trimmed-mean, median or multi-krum
-  --local-epochs E    local epochs per round, default 3
-  --byzantine LIST    malicious members, e.g. node-1:sign-flip
-                      (FL: poison-noise, sign-flip, scale, label-flip, free-rider, lie-accuracy)
-  --out D             report folder (default fl-report): report.json, accuracy.svg, devnet/
-  --base-port P       first port of the devnet (default 26700)
-  --block-interval M  milliseconds between blocks (default 500)
-  --no-baselines      skip the centralized / plain FedAvg baselines`
-
-export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      nodes: { type: 'string' },
-      trainers: { type: 'string' },
-      rounds: { type: 'string' },
-      dataset: { type: 'string', default: 'mnist' },
-      limit: { type: 'string' },
-      partition: { type: 'string', default: 'iid' },
-      alpha: { type: 'string' },
-      mode: { type: 'string', default: 'sync' },
-      aggregation: { type: 'string', default: 'fedavg' },
-      'local-epochs': { type: 'string' },
-      byzantine: { type: 'string', default: '' },
-      out: { type: 'string', default: 'fl-report' },
-      'base-port': { type: 'string' },
-      'block-interval': { type: 'string' },
-      'no-baselines': { type: 'boolean', default: false },
-    },
-  })
-  const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64)
-  const trainers = intFlag(values.trainers, 'trainers', 10, 1, 10_000)
-  if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
-  if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
-  if (!['sync', 'async'].includes(values.mode!)) throw new UsageError('--mode must be sync or async')
-  if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!))
-    throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
-  if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
-  const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)
-  if (!(alpha > 0 && alpha <= 1000)) throw new UsageError(`--alpha must be a number in (0, 1000], got "${values.alpha}"`)
-  for (const part of values.byzantine ? values.byzantine.split(',') : []) {
-    const [name, b] = part.split(':')
-    if (!name || !/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes)
-      throw new UsageError(`--byzantine: no node "${name}" among ${nodes}`)
-    if (!b || !(BEHAVIOURS as readonly string[]).includes(b))
-      throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
-  }
-  const tty = process.stdout.isTTY
-  let lastProgress = 0
-  return {
-    nodes,
-    trainers,
-    rounds: intFlag(values.rounds, 'rounds', 20, 1, 100_000),
-    dataset: values.dataset!,
-    dataLimit: intFlag(values.limit, 'limit', 0, 0, 10_000_000),
-    partition: values.partition as 'iid' | 'dirichlet',
-    alpha,
-    mode: values.mode as 'sync' | 'async',
-    aggregation: values.aggregation as FlRunOptions['aggregation'],
-    localEpochs: intFlag(values['local-epochs'], 'local-epochs', 3, 1, 1000),
-    byzantine: values.byzantine!,
-    out: values.out!,
-    basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - PORTS_PER_NODE * nodes),
-    blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 500, 50, 60_000),
-    baselines: values['no-baselines'] ? 'none' : 'all',
-    log: line => {
-      if (tty) process.stdout.write('\r\x1b[K')
-      log(line)
-    },
-    progress: line => {
-      if (tty) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 100) - 1)}\x1b[K`)
-      else if (Date.now() - lastProgress > 10_000) {
-        lastProgress = Date.now()
-        log(line)
-      }
-    },
-  }
-}
+export { flHelp }
 
 export async function runFlCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv

@@ -1,9 +1,9 @@
 /** `diten init`: member keys, genesis.json and one config per member. */
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
-import { formatTable } from './table.js'
+import { formatTable } from '../harness/table.js'
 import { intFlag } from './errors.js'
-import { initNetwork } from './network.js'
+import { initNetwork } from '../harness/network.js'
 import { genesisHashHex } from '../../ledger/index.js'
 
 export const initHelp = `diten init [options]   create member keys, genesis.json and node configs

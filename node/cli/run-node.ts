@@ -6,7 +6,7 @@ import { loadNodeConfig } from '../config.js'
 import { readKeyFile } from '../keyfile.js'
 import { DitenNode } from '../node.js'
 import { UsageError } from './errors.js'
-import { BEHAVIOURS, type Behaviour } from '../chain/behaviours.js'
+import { BEHAVIOURS, type Behaviour } from '../faults/behaviours.js'
 
 export const nodeHelp = `diten node --config F [--byzantine B[,B…]] [--chaos-control]   run one diten peer (stop with Ctrl-C / SIGTERM)
 

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DitenClient } from '../rpc/client.js'
 import type { NodeStatus } from '../rpc/types.js'
-import { formatDuration, formatTable, shortPeerId } from './table.js'
+import { formatDuration, formatTable, shortPeerId } from '../harness/table.js'
 import { UsageError } from './errors.js'
-import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
+import { DEFAULT_DEVNET_DIR, type DevnetFile } from '../harness/devnet-file.js'
 
 export const statusHelp = `diten status [--devnet D | --api URL] [--json]   show the nodes of a devnet (default ${DEFAULT_DEVNET_DIR})`
 

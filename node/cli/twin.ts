@@ -7,7 +7,7 @@ import { DitenClient, RpcError } from '../rpc/client.js'
 import { TwinDevice, twins, type TwinCallResult } from '../rpc/twins.js'
 import { readKeyFile, writeKeyFile } from '../keyfile.js'
 import { generateKeypair } from '../../ledger/index.js'
-import { DEFAULT_DEVNET_DIR, type DevnetFile } from './devnet-file.js'
+import { DEFAULT_DEVNET_DIR, type DevnetFile } from '../harness/devnet-file.js'
 import { UsageError, intFlag } from './errors.js'
 import type { Json } from '../../twin/json.js'
 

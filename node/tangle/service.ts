@@ -42,7 +42,7 @@ import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.
 import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
-import type { Behaviour } from '../chain/behaviours.js'
+import type { Behaviour } from '../faults/behaviours.js'
 
 export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)

@@ -73,7 +73,12 @@ export async function fuzzNode(): Promise<FuzzNode> {
   const params = defaultGenesisParams()
   params.consensus.blockIntervalMs = 100
   params.tangle.minApprovingMembers = 1
-  const genesis = createGenesis({ chainId: 'fuzz', params, members: [{ name: 'node-0', publicKey: toHex(key.publicKey), dataSize: 1 }] })
+  const genesis = createGenesis({
+    genesisTime: Date.now(),
+    chainId: 'fuzz',
+    params,
+    members: [{ name: 'node-0', publicKey: toHex(key.publicKey), dataSize: 1 }],
+  })
   const node = await DitenNode.init({
     name: 'node-0',
     genesis,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { fromHex, keypairFromSecret, signTx, signedTxCodec, toHex, type Keypair, type SignedTx } from '../../ledger/index.js'
 import { dataNote } from '../../consensus/state/txkinds.js'
 import { DitenClient } from '../../node/rpc/client.js'
-import type { DevnetFile } from '../../node/cli/devnet-file.js'
+import type { DevnetFile } from '../../node/harness/devnet-file.js'
 
 export const client = (api: string) => new DitenClient(api, { timeoutMs: 5000 })
 /** The admin API of a devnet node (member-signed calls), with its bearer token. */

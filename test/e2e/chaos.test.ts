@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBasePort, runCli } from './proc.js'
-import type { ChaosReport } from '../../node/chaos/runner.js'
+import type { ChaosReport } from '../../node/harness/chaos/runner.js'
 
 async function chaos(scenario: string): Promise<{ code: number | null; output: string; report: ChaosReport }> {
   const out = await mkdtemp(join(tmpdir(), 'diten-chaos-test-'))

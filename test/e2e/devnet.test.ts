@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DitenClient } from '../../node/rpc/client.js'
-import type { DevnetFile } from '../../node/cli/devnet-file.js'
+import type { DevnetFile } from '../../node/harness/devnet-file.js'
 import { waitFor, sleep } from '../helpers.js'
 import { isAlive, randomBasePort, startCli, waitExit, type Proc } from './proc.js'
 

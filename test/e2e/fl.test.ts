@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { randomBasePort, runCli } from './proc.js'
-import type { FlReport } from '../../node/fl/runner.js'
+import type { FlReport } from '../../node/harness/fl-runner.js'
 
 describe('fl run (4 processes)', () => {
   let dir = ''

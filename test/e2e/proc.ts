@@ -55,7 +55,7 @@ export function randomBasePort(): number {
 export interface Devnet {
   dir: string
   proc: Proc
-  file: import('../../node/cli/devnet-file.js').DevnetFile
+  file: import('../../node/harness/devnet-file.js').DevnetFile
   stop(): Promise<void>
 }
 
@@ -67,7 +67,7 @@ export async function startDevnet(args: string[], timeoutMs = 90_000): Promise<D
   const dir = await mkdtemp(join(tmpdir(), 'diten-devnet-'))
   const proc = startCli(['devnet', '--dir', dir, '--base-port', String(randomBasePort()), '--duration', '600', ...args])
   const until = Date.now() + timeoutMs
-  let file: import('../../node/cli/devnet-file.js').DevnetFile | null = null
+  let file: import('../../node/harness/devnet-file.js').DevnetFile | null = null
   while (!file) {
     if (proc.child.exitCode !== null) throw new Error(`devnet exited early:\n${proc.output()}`)
     if (Date.now() > until) throw new Error(`devnet not ready in ${timeoutMs} ms:\n${proc.output()}`)

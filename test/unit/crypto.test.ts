@@ -117,6 +117,7 @@ describe('small-order and non-canonical public keys', () => {
     const ok = generateKeypair()
     expect(() =>
       createGenesis({
+        genesisTime: Date.now(),
         chainId: 'x',
         params: defaultGenesisParams(),
         members: [

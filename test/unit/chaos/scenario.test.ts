@@ -1,8 +1,8 @@
 /** Chaos scenarios: every shipped file parses; bad files are refused naming the field. */
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../../ledger/index.js'
-import { listScenarios, loadScenario, parseScenario, quickened } from '../../../node/chaos/scenario.js'
-import { caughtUpAfter, headsAt, resumedAfter, type Sample } from '../../../node/chaos/observe.js'
+import { listScenarios, loadScenario, parseScenario, quickened } from '../../../node/harness/chaos/scenario.js'
+import { caughtUpAfter, headsAt, resumedAfter, type Sample } from '../../../node/harness/chaos/observe.js'
 import { code } from '../codes.js'
 
 const base = { name: 'x', description: 'd', nodes: 4, durationS: 10, load: { twins: 1, syncsPerSec: 1 } }
@@ -47,9 +47,10 @@ describe('chaos scenarios', () => {
 
 describe('punishment check', () => {
   it('wants equivocators slashed and jailed, poisoners at or below the threshold and not elected', async () => {
-    const { checkPunishment } = await import('../../../node/chaos/invariants.js')
+    const { checkPunishment } = await import('../../../node/harness/chaos/invariants.js')
     const { createGenesis, defaultGenesisParams, generateKeypair, toHex } = await import('../../../ledger/index.js')
     const g = createGenesis({
+      genesisTime: Date.now(),
       chainId: 'p',
       params: defaultGenesisParams(),
       members: ['a', 'b', 'c', 'd'].map(name => ({ name, publicKey: toHex(generateKeypair().publicKey), dataSize: 1 })),

@@ -52,13 +52,14 @@ describe('a transaction waiting for a model blob', () => {
         proposer: f.keys[committee.members[0]!]!.publicKey,
         round: 0,
         time: Date.now(),
+        now: Date.now(),
         links: [],
       })
     const id = (tx: typeof bind) => toHex(txId(tx.body))
 
     const young = new Mempool(defaultMempoolOptions)
-    young.add(bind, id(bind), 1)
-    young.add(next, id(next), 1)
+    young.add(bind, id(bind), 1, Date.now())
+    young.add(next, id(next), 1, Date.now())
     const a = build(young)
     expect(a.block.txs).toHaveLength(0)
     expect(a.rejected).toEqual([])
@@ -66,7 +67,7 @@ describe('a transaction waiting for a model blob', () => {
 
     const old = new Mempool(defaultMempoolOptions)
     old.add(bind, id(bind), 1, Date.now() - BLOB_WAIT_MS - 1000)
-    old.add(next, id(next), 1)
+    old.add(next, id(next), 1, Date.now())
     const b = build(old)
     expect(b.rejected.map(r => [r.id, r.error.code])).toEqual([[id(bind), ErrorCode.TX_EXPIRED]])
     expect(old.has(id(bind))).toBe(false)

@@ -20,6 +20,7 @@ export function fixture(members = 4, committees = 1) {
   const params = defaultGenesisParams()
   params.consensus.epochLength = 5
   const genesis = createGenesis({
+    genesisTime: Date.now(),
     chainId: 'unit',
     params,
     committees,

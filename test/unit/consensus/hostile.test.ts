@@ -225,7 +225,7 @@ describe('mempool under spam', () => {
     const pool = new Mempool(defaultMempoolOptions)
     let code = ''
     try {
-      pool.add(tx(1, 1_000_000), 'far', 0)
+      pool.add(tx(1, 1_000_000), 'far', 0, 0)
     } catch (e) {
       code = (e as DitenError).code
     }
@@ -234,7 +234,7 @@ describe('mempool under spam', () => {
     let parked = 0
     for (let n = 1; n <= 500; n++) {
       try {
-        pool.add(tx(2, n), `g${n}`, 0)
+        pool.add(tx(2, n), `g${n}`, 0, 0)
         parked++
       } catch (e) {
         expect((e as DitenError).code).toBe(ErrorCode.TX_NONCE_TOO_FAR)
@@ -242,7 +242,7 @@ describe('mempool under spam', () => {
     }
     expect(parked).toBe(defaultMempoolOptions.maxNonceAhead)
     // one that sends in order has thousands in flight
-    for (let n = 0; n < 3000; n++) pool.add(tx(3, n), `p${n}`, 0)
+    for (let n = 0; n < 3000; n++) pool.add(tx(3, n), `p${n}`, 0, 0)
     expect(pool.nextNonce(toHex(new Uint8Array(32).fill(3)), 0)).toBe(3000)
   })
 

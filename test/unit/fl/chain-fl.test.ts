@@ -28,6 +28,7 @@ function setup() {
   params.fl = { ...params.fl, enabled: true, model: spec, trainers: 8, rounds: 3, roundTimeoutMs: 10_000 }
   // trainers t<j> live on member j mod 4: each member hosts two with 50 samples each
   const genesis = createGenesis({
+    genesisTime: Date.now(),
     chainId: 'unit-fl',
     params,
     members: keys.map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),

@@ -11,6 +11,7 @@ const member = generateKeypair()
 const second = generateKeypair()
 const device = generateKeypair()
 const genesis = createGenesis({
+  genesisTime: Date.now(),
   chainId: 'unit-twin',
   params: defaultGenesisParams(),
   committees: 2,

@@ -12,6 +12,7 @@ const member = generateKeypair()
 const device = generateKeypair()
 const forger = generateKeypair()
 const genesis = createGenesis({
+  genesisTime: Date.now(),
   chainId: 'relay',
   params: defaultGenesisParams(),
   members: [member, generateKeypair()].map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 1 })),

@@ -6,11 +6,11 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describeError, taggedHash, utf8Bytes } from '../../ledger/index.js'
-import { SeededRandom } from '../../consensus/prng.js'
-import { PORTS_PER_NODE, initNetwork } from '../cli/network.js'
-import { portFree } from '../cli/devnet.js'
-import { UsageError } from '../cli/errors.js'
+import { describeError, taggedHash, utf8Bytes } from '../../../ledger/index.js'
+import { SeededRandom } from '../../../consensus/prng.js'
+import { PORTS_PER_NODE, initNetwork } from '../network.js'
+import { portFree } from '../launcher.js'
+import { UsageError } from '../errors.js'
 import { Cluster, sleep, type Member } from './cluster.js'
 import { TwinLoad, type LoadReport } from './load.js'
 import { HeightSampler, caughtUpAfter, headsAt, resumedAfter } from './observe.js'
@@ -118,7 +118,7 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
   // the nodes run detached (kill -9 and SIGSTOP hit only them): never leave them behind
   const killAll = () =>
     cluster.members.forEach(m => {
-      m.proc?.kill('SIGKILL')
+      m.proc?.proc.kill('SIGKILL')
     })
   const interrupted = () => {
     killAll()

@@ -21,3 +21,13 @@ export interface DevnetFile {
   startedAt: string
   nodes: DevnetNodeEntry[]
 }
+
+/** Written to a temporary name and renamed: readers polling for the file never see half of it. */
+export async function writeDevnetFile(dir: string, file: DevnetFile): Promise<string> {
+  const { rename, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const path = join(dir, 'devnet.json')
+  await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`)
+  await rename(`${path}.tmp`, path)
+  return path
+}

@@ -17,8 +17,8 @@ import { readFile, readdir } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DitenError, ErrorCode, SchemaError, array, oneOf, optional, str, struct, uint, type Infer } from '../../ledger/index.js'
-import { BEHAVIOURS } from '../chain/behaviours.js'
+import { DitenError, ErrorCode, SchemaError, array, oneOf, optional, str, struct, uint, type Infer } from '../../../ledger/index.js'
+import { BEHAVIOURS } from '../../faults/behaviours.js'
 
 export const FAULT_KINDS = ['kill', 'pause', 'partition', 'outsider', 'rpc-garbage'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]

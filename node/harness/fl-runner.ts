@@ -4,11 +4,8 @@
  * rounds over JSON-RPC, evaluates each M(e) on the test split, checks that every node derived
  * the same M(e) hashes, and writes report.json and accuracy.svg.
  */
-import { spawn } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { defaultGenesisParams, genesisHash } from '../../ledger/index.js'
 import type { GenesisParams } from '../../ledger/index.js'
 import { centralized, plainFedAvg, type BaselineRound } from '../../fl/baselines.js'
@@ -19,11 +16,11 @@ import { accuracyPlot } from '../../fl/plot.js'
 import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
 import { decodeWeights, flatten } from '../../fl/weights.js'
 import { DitenClient } from '../rpc/client.js'
-import { initNetwork } from '../cli/network.js'
-import type { DevnetFile } from '../cli/devnet-file.js'
-import { FL_ATTACKS } from '../chain/behaviours.js'
-
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url))
+import { initNetwork } from './network.js'
+import { parseByzantine } from './devnet.js'
+import { sleep } from './launcher.js'
+import { startLocalNetwork } from './local-network.js'
+import { FL_ATTACKS } from '../faults/behaviours.js'
 
 export interface FlRunOptions {
   nodes: number
@@ -92,11 +89,10 @@ function attackersOf(spec: string): Map<string, Attack> {
   return out
 }
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
-
 export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const out = resolve(o.out)
   const dir = join(out, 'devnet')
+  const byzantine = parseByzantine(o.byzantine, o.nodes)
   await rm(dir, { recursive: true, force: true })
   await mkdir(out, { recursive: true })
   const fl: GenesisParams['fl'] = {
@@ -163,8 +159,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
   if (o.baselines !== 'none') {
     if (o.baselines === 'all') {
-      baselines.centralized = await centralized(model, data, m0, o.rounds, train, bar('baseline centralized'))
-      baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), bar('baseline FedAvg'))
+      baselines.centralized = await centralized(model, data, m0, o.rounds, train, Date.now, bar('baseline centralized'))
+      baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), Date.now, bar('baseline FedAvg'))
     }
     if (attackers.size) {
       const byTrainer = new Map<number, Attack>()
@@ -172,7 +168,16 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         const a = attackers.get(`node-${j % o.nodes}`)
         if (a) byTrainer.set(j, a)
       })
-      baselines.fedavgAttacked = await plainFedAvg(model, data, m0, o.rounds, train, byTrainer, bar('baseline FedAvg under attack'))
+      baselines.fedavgAttacked = await plainFedAvg(
+        model,
+        data,
+        m0,
+        o.rounds,
+        train,
+        byTrainer,
+        Date.now,
+        bar('baseline FedAvg under attack'),
+      )
     }
     if (o.baselines === 'all')
       o.log(
@@ -180,42 +185,18 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       )
   }
 
-  // the devnet
-  const logFile = join(out, 'devnet.log')
-  const fd = openSync(logFile, 'w')
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'devnet',
-      '--dir',
-      dir,
-      '--nodes',
-      String(o.nodes),
-      '--base-port',
-      String(o.basePort),
-      '--log-level',
-      'info',
-      ...(o.byzantine ? ['--byzantine', o.byzantine] : []),
-    ],
-    { stdio: ['ignore', fd, fd] },
-  )
-  closeSync(fd)
-  let exited = false
-  child.on('exit', () => {
-    exited = true
+  // the devnet: one process per member, this process supervises them
+  let died: string | undefined
+  const local = await startLocalNetwork(net, {
+    byzantine,
+    readyTimeoutMs: 120_000,
+    progress: line => o.progress(`devnet starting: ${line}`),
+    onUnexpectedExit: (node, code, signal) => {
+      died ??= `${node.name} exited (${signal ?? `code ${code}`}); see ${node.nodeDir}/stdout.log`
+    },
   })
+  const file = local.file
   try {
-    let file: DevnetFile | undefined
-    for (const t0 = Date.now(); !file; await sleep(250)) {
-      if (exited) throw new Error(`the devnet stopped; see ${logFile}`)
-      if (Date.now() - t0 > 120_000) throw new Error(`the devnet did not start within 120 s; see ${logFile}`)
-      // written (atomically) once the nodes are connected
-      file = await readFile(join(dir, 'devnet.json'), 'utf8').then(
-        s => JSON.parse(s) as DevnetFile,
-        () => undefined,
-      )
-    }
     o.log(`devnet up: ${file.nodes.length} nodes (${dir}); logs in ${dir}/<node>/node.log`)
     const clients = file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 30_000 }))
     const rounds: RoundReport[] = []
@@ -223,7 +204,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     let lastHeight = 0
     const stallMs = fl.roundTimeoutMs + 90_000
     while (rounds.length < o.rounds) {
-      if (exited) throw new Error(`the devnet stopped; see ${logFile}`)
+      if (died) throw new Error(died)
       const st = (await clients[0]!.call('fl_status', { fromRound: rounds.length + 1 }).catch(() => undefined)) as FlStatus | undefined
       for (const c of st?.closed ?? []) {
         if (c.round !== rounds.length + 1) continue
@@ -320,8 +301,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     )
     return report
   } finally {
-    if (!exited) child.kill('SIGINT')
-    for (let i = 0; i < 100 && !exited; i++) await sleep(100)
+    await local.stop()
   }
 }
 

@@ -1,5 +1,5 @@
 /** Readable forms of chaos reports: one run as lines, a matrix as one table plus a JSON line. */
-import { formatTable } from '../cli/table.js'
+import { formatTable } from '../table.js'
 import type { ChaosReport, FaultOutcome } from './runner.js'
 
 const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)} %`)

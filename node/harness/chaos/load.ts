@@ -8,9 +8,9 @@
  * unknown everywhere: like any wallet, the device sends the same signed call again (counted as
  * `resubmitted`); it is lost only if it is neither committed nor rejected at the end.
  */
-import { generateKeypair, signTx, signedTxCodec, toHex, txId, type Keypair, type SignedTx } from '../../ledger/index.js'
-import { twinSyncCodec } from '../../twin/contract.js'
-import { RpcError } from '../rpc/client.js'
+import { generateKeypair, signTx, signedTxCodec, toHex, txId, type Keypair, type SignedTx } from '../../../ledger/index.js'
+import { twinSyncCodec } from '../../../twin/contract.js'
+import { RpcError } from '../../rpc/client.js'
 import { sleep, type Cluster, type Member } from './cluster.js'
 
 const DEFINITION = {

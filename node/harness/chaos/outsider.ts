@@ -3,12 +3,12 @@
  * that keeps dialling every member and publishing on every topic. The members' connection
  * gater must refuse it: no connection may stay open, so nothing it publishes is delivered.
  */
-import '../polyfill.js'
+import '../../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createHost, type Host } from '../p2p/host.js'
-import { TOPIC_NAMES, topicString } from '../p2p/topics.js'
+import { createHost, type Host } from '../../p2p/host.js'
+import { TOPIC_NAMES, topicString } from '../../p2p/topics.js'
 import { sleep } from './cluster.js'
 
 export interface OutsiderReport {

@@ -6,9 +6,9 @@
  * Accuracy is compared with plain FedAvg on the same data without attackers.
  */
 import { join } from 'node:path'
-import { loadNetwork } from '../cli/network.js'
-import { runFl } from '../fl/runner.js'
-import { FL_ATTACKS } from '../chain/behaviours.js'
+import { loadNetwork } from '../network.js'
+import { runFl } from '../fl-runner.js'
+import { FL_ATTACKS } from '../../faults/behaviours.js'
 import { Cluster } from './cluster.js'
 import {
   checkIntegrity,

@@ -7,9 +7,9 @@
  *              committed twin.sync is signed by the twin's owner with gap-free sequence numbers
  *   punishment members expected to be punished end slashed and jailed
  */
-import { fromHex, type Genesis } from '../../ledger/index.js'
-import { twinSyncCodec } from '../../twin/contract.js'
-import type { DitenClient } from '../rpc/client.js'
+import { fromHex, type Genesis } from '../../../ledger/index.js'
+import { twinSyncCodec } from '../../../twin/contract.js'
+import type { DitenClient } from '../../rpc/client.js'
 import type { Cluster } from './cluster.js'
 
 interface BlockIds {

@@ -24,7 +24,7 @@ import type { ReqResp } from '../p2p/reqresp.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { Host } from '../p2p/host.js'
 import type { Logger } from '../logger.js'
-import type { Behaviour } from '../chain/behaviours.js'
+import type { Behaviour } from './behaviours.js'
 
 export const NODE_ATTACKS = ['forge-sync', 'replay-sync', 'bad-patch', 'garbage', 'oversize', 'flood'] as const
 export type NodeAttack = (typeof NODE_ATTACKS)[number]

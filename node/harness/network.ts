@@ -97,6 +97,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   if (o.proposeTimeoutMs !== undefined) params.consensus.timeoutProposeMs = o.proposeTimeoutMs
   o.params?.(params)
   const genesis = createGenesis({
+    genesisTime: Date.now(),
     params,
     chainId: o.chainId,
     members: names.map((name, i) => ({
