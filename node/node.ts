@@ -42,6 +42,7 @@ import { TangleService } from './tangle/service.js'
 import { registerTangleRpc } from './tangle/rpc.js'
 import { BlobStore } from './fl/blobs.js'
 import { FlService } from './fl/service.js'
+import { prepareFl } from './fl/setup.js'
 import { registerFlRpc } from './fl/rpc.js'
 import { registerTwinRpc } from './twin/rpc.js'
 import { TwinEvents } from './twin/events.js'
@@ -204,20 +205,6 @@ export class DitenNode {
       return statusCodec.encode(this.statusMessage())
     })
 
-    this.chain = new ChainService(
-      { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), dataDir: o.dataDir },
-      {
-        db: this.db,
-        gossip: this.gossip,
-        reqresp: this.reqresp,
-        members,
-        peerBook: this.peerBook,
-        logger: this.logger.child({ module: 'chain' }),
-        metrics: this.metrics,
-      },
-    )
-    await this.chain.init()
-    this.onClose('chain', () => this.chain.stop())
     this.blobs = new BlobStore(o.genesis.params.fl.model, {
       db: this.db,
       reqresp: this.reqresp,
@@ -228,13 +215,25 @@ export class DitenNode {
     await this.blobs.init()
     // M(0) is derived from genesis by every node and served like any other model
     const m0 = await this.blobs.put(encodeWeights(initialModel(o.genesis.params.fl.model, this.genesisHash)))
-    this.chain.models = this.blobs
-    this.chain.fetchModels = async () => {
-      for (const h of [...this.blobs.misses])
-        await this.blobs
-          .ensure(h)
-          .catch((e: unknown) => this.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
-    }
+    this.chain = new ChainService(
+      { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), dataDir: o.dataDir },
+      {
+        db: this.db,
+        gossip: this.gossip,
+        reqresp: this.reqresp,
+        members,
+        peerBook: this.peerBook,
+        models: this.blobs,
+        logger: this.logger.child({ module: 'chain' }),
+        metrics: this.metrics,
+      },
+    )
+    await this.chain.init()
+    this.onClose('chain', () => this.chain.stop())
+    const flLogger = this.logger.child({ module: 'fl' })
+    const flSetup = o.genesis.params.fl.enabled
+      ? await prepareFl({ genesis: o.genesis, keypair: o.keypair, m0, blobs: this.blobs, fl: () => this.chain.systemState().fl, logger: flLogger })
+      : undefined
     this.tangle = new TangleService(
       { genesis: o.genesis, keypair: o.keypair, byzantine: new Set(o.byzantine ?? []) },
       {
@@ -243,16 +242,16 @@ export class DitenNode {
         reqresp: this.reqresp,
         host: this.host,
         members,
+        ...(flSetup ? { validity: (tx, id) => flSetup.validity.judge(tx, id) } : {}),
         logger: this.logger.child({ module: 'tangle' }),
         metrics: this.metrics,
       },
     )
-    if (o.genesis.params.fl.enabled) {
+    if (flSetup) {
       this.fl = new FlService(
         { genesis: o.genesis, keypair: o.keypair, selfMember: this.self.index, byzantine: new Set(o.byzantine ?? []), m0 },
-        { chain: this.chain, tangle: this.tangle, blobs: this.blobs, logger: this.logger.child({ module: 'fl' }) },
+        { chain: this.chain, tangle: this.tangle, blobs: this.blobs, ...flSetup, logger: flLogger },
       )
-      await this.fl.init()
       this.onClose('fl', () => this.fl?.stop())
     }
     await this.tangle.init()
@@ -314,7 +313,7 @@ export class DitenNode {
     registerTwinRpc(dispatcher, this.chain, m0)
     registerChaosRpc(dispatcher, { attacks: this.attacks, partition: o.chaosControl ? this.partition : undefined })
     this.twinEvents = new TwinEvents()
-    this.chain.onTwinEvents = events => this.twinEvents.emit(events)
+    this.chain.on('committed', c => this.twinEvents.emit(c.state.events))
     const http = { dispatcher, registry: this.metrics.registry, streams: new Map([['/events', this.twinEvents.serve]]) }
     this.rpc = new RpcServer({ ...defaultRpcLimits, ...o.api }, http)
     this.apiPort = await this.rpc.start()

@@ -55,6 +55,7 @@ export function initialStates(g: Genesis): ShardState[] {
     notes: 0,
     twins: new Map(),
     events: [],
+    derived: [],
     ...(shard === 0 ? { system } : {}),
   }))
 }
@@ -167,7 +168,7 @@ export function finishBlock(
   state.height = height
   const s = state.system
   if (!s) return
-  finishFlRound(s, height, block.time, g, block.models)
+  finishFlRound(s, height, block.time, g, block.models, state.derived)
   if (credit) {
     const signed = new Set(credit.prevSigners)
     for (const i of credit.prevCommittee) {

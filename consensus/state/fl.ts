@@ -42,16 +42,15 @@ import { FlCode, relativeChange, roundCloseRules } from '../../fl/rules.js'
 import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
-import type { SystemState } from './state.js'
+import type { DerivedModel, SystemState } from './state.js'
 
 /** A model blob as a node holds it: decoded weights, or the format rule it breaks. */
 export type ModelLookup = { weights: Float32Array } | { rule: string; detail: string }
 
+/** Read-only access to the model blobs a node holds; the state transition never writes through it. */
 export interface ModelSource {
   /** undefined: this node does not hold the blob (yet) */
   lookup(hash: string): ModelLookup | undefined
-  /** M(e) derived by a round close (the node stores it) */
-  derived(hash: string, blob: Uint8Array, weights: Float32Array): void
 }
 
 const trainerShareType = struct({ trainer: str({ min: 1, max: 64 }), dataSize: u53 })
@@ -241,8 +240,18 @@ function due(s: SystemState, time: number, g: Genesis): boolean {
   return time >= fl.openedAt + g.params.fl.roundTimeoutMs
 }
 
-/** Called after each system-shard block's transactions; closes the round when it is due. */
-export function finishFlRound(s: SystemState, height: number, time: number, g: Genesis, models: ModelSource | undefined): void {
+/**
+ * Called after each system-shard block's transactions; closes the round when it is due. A derived
+ * M(e) is returned in `derived` (the node writes it in the block's commit batch; nothing is written here).
+ */
+export function finishFlRound(
+  s: SystemState,
+  height: number,
+  time: number,
+  g: Genesis,
+  models: ModelSource | undefined,
+  derived: DerivedModel[],
+): void {
   const fl = s.fl
   if (!g.params.fl.enabled) return
   if (fl.openedAt === 0) fl.openedAt = time
@@ -287,7 +296,7 @@ export function finishFlRound(s: SystemState, height: number, time: number, g: G
         : aggregate(P.aggregation, kept, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
     const blob = encodeWeights(unflatten(shapesOf(P.model), w))
     model = weightsHash(blob)
-    models!.derived(model, blob, w)
+    derived.push({ hash: model, blob, weights: w })
   }
   const reward = g.params.stake.updateReward
   const coins = new Map(fl.trainerCoins.map(t => [t.trainer, t.coins]))

@@ -107,6 +107,15 @@ export interface ShardState {
   system?: SystemState
   /** twin changes made by the block being applied (not part of the state; the node keeps them as history) */
   events: TwinEvent[]
+  /** global models M(e) derived by the block being applied (not part of the state; the node writes them with the block) */
+  derived: DerivedModel[]
+}
+
+/** A model a block derived: its content hash, the encoded blob and the decoded weights. */
+export interface DerivedModel {
+  hash: string
+  blob: Uint8Array
+  weights: Float32Array
 }
 
 export function emptyCounters(): Counters {
@@ -128,6 +137,7 @@ export function fromWireState(w: ShardStateWire): ShardState {
     notes: w.notes,
     twins: new Map(w.twins.map(t => [t.twinId, t])),
     events: [],
+    derived: [],
     ...(w.system ? { system: w.system } : {}),
   }
 }
@@ -149,6 +159,7 @@ export function cloneState(s: ShardState): ShardState {
     nonces: new Map(s.nonces),
     twins: new Map(s.twins),
     events: [],
+    derived: [],
     ...(s.system ? { system: structuredClone(s.system) } : {}),
   }
 }

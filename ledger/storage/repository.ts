@@ -89,6 +89,11 @@ export class WriteBatch {
     this.ops.push(repo.putOp(id, value))
     return this
   }
+  /** a write outside any repository (e.g. a content-addressed blob stored as raw bytes) */
+  raw(op: KvOp): this {
+    this.ops.push(op)
+    return this
+  }
   del<Id, T>(repo: Repository<Id, T>, id: Id): this {
     this.ops.push(repo.delOp(id))
     return this

@@ -3,6 +3,7 @@
  * shards), the ChainView they share, transaction admission, gossip of transactions,
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
+import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import {
   DitenError,
@@ -43,7 +44,7 @@ import { SigCache } from '../../consensus/sigcache.js'
 import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
 import { CatchUp } from './catch-up.js'
-import { cloneState, type Election, type ShardState } from '../../consensus/state/state.js'
+import { cloneState, type DerivedModel, type Election, type ShardState } from '../../consensus/state/state.js'
 import { TX_KINDS, evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
@@ -87,7 +88,37 @@ export interface ChainServiceOptions {
   dataDir: string
 }
 
-export class ChainService implements ChainView {
+/** The model blobs the chain reads, fetches when a validation misses one, and keeps after a commit. */
+export interface ChainModels extends ModelSource {
+  /** fetches the blobs the last lookups missed */
+  fetchMissing(): Promise<void>
+  /** models a committed block derived (already on disk: written in the block's batch) */
+  adopt(models: readonly DerivedModel[]): void
+}
+
+export interface ChainModules {
+  db: LevelStore
+  gossip: Gossip
+  reqresp: ReqResp
+  members: MemberSet
+  peerBook: PeerBook
+  models: ChainModels
+  logger: Logger
+  metrics: Metrics
+}
+
+/** A block this node committed, with the state after it (its twin events and derived models included). */
+export interface CommittedBlock {
+  shard: number
+  block: Finalized
+  state: ShardState
+}
+
+export interface ChainEvents {
+  committed: [CommittedBlock]
+}
+
+export class ChainService extends EventEmitter<ChainEvents> implements ChainView {
   readonly genesis: Genesis
   readonly sigCache = new SigCache()
   readonly store: ChainStore
@@ -97,12 +128,8 @@ export class ChainService implements ChainView {
   private readonly elections = new Map<number, Election>()
   private readonly janitor: PoolJanitor
   private catchUp!: CatchUp
-  /** model blobs for FL transactions (set by the node when FL runs) */
-  models?: ModelSource
-  /** committed twin changes, in block order (the node's event stream) */
-  onTwinEvents: (events: ShardState['events']) => void = () => undefined
-  /** fetches the blobs the last validations missed */
-  fetchModels: () => Promise<void> = async () => undefined
+  /** model blobs for FL transactions (read by the state transition) */
+  readonly models: ModelSource
   private readonly own: OwnTxs
   private loaded: ShardState[] = []
   private readonly reported = new Set<string>()
@@ -111,17 +138,11 @@ export class ChainService implements ChainView {
 
   constructor(
     private readonly opts: ChainServiceOptions,
-    private readonly m: {
-      db: LevelStore
-      gossip: Gossip
-      reqresp: ReqResp
-      members: MemberSet
-      peerBook: PeerBook
-      logger: Logger
-      metrics: Metrics
-    },
+    private readonly m: ChainModules,
   ) {
+    super()
     this.genesis = opts.genesis
+    this.models = m.models
     this.store = new ChainStore(m.db)
     this.mempools = Array.from({ length: this.genesis.committees }, () => new Mempool())
     this.janitor = new PoolJanitor(this.mempools, (shard, size) => this.m.metrics.mempoolSize.set({ shard: String(shard) }, size))
@@ -191,7 +212,7 @@ export class ChainService implements ChainView {
         submitEvidence: e => void this.submitEvidence(e),
         links: shard => this.links(shard),
         onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
-        fetchModels: () => this.fetchModels(),
+        fetchModels: () => this.m.models.fetchMissing(),
       })
       await chain.init(head)
       // which headers of other shards this shard's chain already links
@@ -347,6 +368,7 @@ export class ChainService implements ChainView {
   ): Promise<void> {
     const fresh = (state.system?.elections ?? []).filter(e => !this.elections.has(e.epoch))
     await this.store.commit(f, state, ids, fresh)
+    this.m.models.adopt(state.derived)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)
     for (const r of rejected) this.janitor.record(r.id, r.error)
@@ -358,7 +380,7 @@ export class ChainService implements ChainView {
     this.m.metrics.mempoolSize.set(labels, Math.max(0, this.mempools[shard]!.size - f.block.txs.length))
     this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
     setImmediate(() => this.own.reconcile(shard, state))
-    if (state.events.length > 0) this.onTwinEvents(state.events)
+    this.emit('committed', { shard, block: f, state })
     if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map(e => e.epoch), committees: fresh.map(e => e.committees) }, 'new election')
   }
 

@@ -5,6 +5,8 @@
  */
 import {
   Bucket,
+  bucketKey,
+  fromHex,
   Repository,
   WriteBatch,
   blockType,
@@ -121,6 +123,8 @@ export class ChainStore {
       const { record, ...rest } = e
       b.put(this.twinHistory, e, keepsRecord(e) ? e : rest)
     }
+    // global models the block derived (M(e) at a round close), content-addressed like every blob
+    for (const d of state.derived) b.raw({ type: 'put', key: bucketKey(Bucket.blobs, fromHex(d.hash)), value: d.blob })
     await b.commit(this.db, { sync: true })
   }
 }

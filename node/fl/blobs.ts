@@ -7,6 +7,7 @@
  */
 import { Bucket, DitenError, ErrorCode, bucketKey, defineCodec, describeError, fromHex, hex, struct } from '../../ledger/index.js'
 import type { ModelLookup, ModelSource } from '../../consensus/state/fl.js'
+import type { DerivedModel } from '../../consensus/state/state.js'
 import { FlRuleError, checkFormat } from '../../fl/rules.js'
 import { MAX_BLOB_BYTES, flatten, weightsHash, type ModelSpec } from '../../fl/weights.js'
 import type { LevelStore } from '../db.js'
@@ -65,11 +66,15 @@ export class BlobStore implements ModelSource {
     return l
   }
 
-  derived(hash: string, blob: Uint8Array, weights: Float32Array): void {
-    this.remember(hash, { weights })
-    void this.m.db
-      .batch([{ type: 'put', key: bucketKey(Bucket.blobs, fromHex(hash)), value: blob }])
-      .catch((e: unknown) => this.m.logger.error({ err: describeError(e) }, 'derived model not stored'))
+  /** Models a committed block derived: already on disk (written in the block's commit batch), kept in memory here. */
+  adopt(models: readonly DerivedModel[]): void {
+    for (const d of models) this.remember(d.hash, { weights: d.weights })
+  }
+
+  /** Fetches, from members, the blobs that lookups missed (a validation that waits for a model). */
+  async fetchMissing(): Promise<void> {
+    for (const h of [...this.misses])
+      await this.ensure(h).catch((e: unknown) => this.m.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
   }
 
   /** Stores a blob made here (a trained or aggregated model); returns its hash. */

@@ -11,8 +11,8 @@ import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair
 import { baseModel, flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
-import { federatedData, type FederatedData } from '../../fl/data.js'
-import { LocalModel, initBackend } from '../../fl/train.js'
+import type { FederatedData } from '../../fl/data.js'
+import { LocalModel } from '../../fl/train.js'
 import { judge } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
 import type { ChainService } from '../chain/service.js'
@@ -20,7 +20,8 @@ import { FL_ATTACKS, type Behaviour } from '../faults/behaviours.js'
 import type { Logger } from '../logger.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
-import { PROMOTE, UpdateValidity } from './validity.js'
+import type { ModelEvaluator } from './evaluator.js'
+import { PROMOTE, type UpdateValidity } from './validity.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500
@@ -46,70 +47,57 @@ interface RoundWork {
   lastPromote: number
 }
 
+export interface FlServiceOptions {
+  genesis: Genesis
+  keypair: Keypair
+  selfMember: number
+  byzantine: ReadonlySet<Behaviour>
+  /** M(0)'s hash */
+  m0: string
+}
+
+export interface FlModules {
+  chain: ChainService
+  tangle: TangleService
+  blobs: BlobStore
+  /** this node's split of the task's dataset (its trainers' shards, the validation split) */
+  data: FederatedData
+  evaluator: ModelEvaluator
+  /** the tangle's validity predicate (its round statistics feed the verdicts) */
+  validity: UpdateValidity
+  logger: Logger
+}
+
 export class FlService {
-  private data!: FederatedData
-  private model!: LocalModel
-  private evaluator!: LocalModel
-  private validity!: UpdateValidity
+  private readonly model: LocalModel
   private readonly attack: Attack | undefined
   private readonly trainers: number[]
   private work: RoundWork | undefined
   private timer: NodeJS.Timeout | undefined
   private busy = false
-  private readonly accuracyCache = new Map<string, number>()
   /** update ids this node already judged, and when it first saw each pending one */
   private readonly judged = new Set<string>()
   private readonly firstSeen = new Map<string, number>()
 
   constructor(
-    private readonly opts: { genesis: Genesis; keypair: Keypair; selfMember: number; byzantine: ReadonlySet<Behaviour>; m0: string },
-    private readonly m: { chain: ChainService; tangle: TangleService; blobs: BlobStore; logger: Logger },
+    private readonly opts: FlServiceOptions,
+    private readonly m: FlModules,
   ) {
     this.attack = FL_ATTACKS.find(a => opts.byzantine.has(a))
     const p = opts.genesis.params.fl
     const n = opts.genesis.members.length
     this.trainers = Array.from({ length: p.trainers }, (_, j) => j).filter(j => j % n === opts.selfMember)
-  }
-
-  /** Loads the data and the model; installs the tangle's validity predicate (before the tangle loads). */
-  async init(): Promise<void> {
-    const g = this.opts.genesis
-    const p = g.params.fl
-    const started = Date.now()
-    const backend = await initBackend()
-    this.data = await federatedData(p, p.seed)
-    // two networks: training awaits between batches, and an evaluation in between (a verdict, a
-    // tangle judgement) must not overwrite the weights being trained
+    // training awaits between batches; the evaluator has its own network
     this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
-    this.evaluator = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
-    this.validity = new UpdateValidity({
-      genesis: g,
-      blobs: this.m.blobs,
-      validation: this.data.validation,
-      shardSizes: this.data.shards.map(s => s.count),
-      m0: this.opts.m0,
-      fl: () => this.flState(),
-      accuracy: (hash, w) => this.accuracy(hash, w),
-      self: toHex(this.opts.keypair.publicKey),
-      log: (id, why) => this.m.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
-    })
-    this.m.tangle.validity = (tx, id) => this.validity.judge(tx, id)
-    this.m.logger.info(
-      {
-        backend,
-        trainers: this.trainers.map(j => `t${j}`),
-        samples: this.trainers.map(j => this.data.shards[j]!.count),
-        validation: this.data.validation.count,
-        attack: this.attack,
-        ms: Date.now() - started,
-      },
-      'federated learning ready',
-    )
   }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), TICK_MS)
     this.timer.unref()
+    this.m.logger.info(
+      { trainers: this.trainers.map(j => `t${j}`), samples: this.trainers.map(j => this.m.data.shards[j]!.count), attack: this.attack },
+      'federated learning started',
+    )
   }
 
   stop(): void {
@@ -122,17 +110,7 @@ export class FlService {
 
   /** why the tangle judged an update invalid here (tests, logs) */
   invalidReason(id: string): string | undefined {
-    return this.validity.reasons.get(id)
-  }
-
-  private accuracy(hash: string, weights: Float32Array): number {
-    let a = this.accuracyCache.get(hash)
-    if (a === undefined) {
-      a = this.evaluator.evaluate(weights, this.data.validation).accuracy
-      this.accuracyCache.set(hash, a)
-      if (this.accuracyCache.size > 1000) this.accuracyCache.delete(this.accuracyCache.keys().next().value!)
-    }
-    return a
+    return this.m.validity.reasons.get(id)
   }
 
   private async tick(): Promise<void> {
@@ -188,7 +166,7 @@ export class FlService {
     const started = Date.now()
     for (const j of this.trainers) {
       if (this.work !== w) return
-      const shard = this.data.shards[j]!
+      const shard = this.m.data.shards[j]!
       const trained = await this.model.train(
         base.weights,
         shard,
@@ -197,7 +175,7 @@ export class FlService {
       )
       const weights = this.attack ? poison(this.attack, base.weights, trained, w.round * 1000 + j) : trained
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
-      const ownAcc = this.evaluator.evaluate(weights, shard).accuracy
+      const ownAcc = this.m.evaluator.accuracyOn(weights, shard)
       const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
       const { id } = await this.attachWithRetry({ round: w.round, trainer: `t${j}`, modelHash, dataSize: shard.count, claimedAccuracyBp })
       w.updates.push({ id, trainer: `t${j}`, dataSize: shard.count, weights })
@@ -235,7 +213,7 @@ export class FlService {
       }
     }
     // promote the least-weighted valid, unconfirmed update of the round
-    const candidates = [...w.updates.map(u => u.id), ...this.validity.seenIn(w.round).keys()].filter(
+    const candidates = [...w.updates.map(u => u.id), ...this.m.validity.seenIn(w.round).keys()].filter(
       id => core.has(id) && core.isValid(id) && !core.isConfirmed(id),
     )
     const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
@@ -300,12 +278,12 @@ export class FlService {
       const baseHash = baseModel(fl, u.baseRound)
       const base = await this.m.blobs.ensure(baseHash)
       if (!l || !('weights' in l) || !('weights' in base)) continue
-      const accBp = Math.round(this.accuracy(u.modelHash, l.weights) * 10_000)
-      const baseBp = Math.round(this.accuracy(baseHash, base.weights) * 10_000)
+      const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
+      const baseBp = Math.round(this.m.evaluator.accuracy(baseHash, base.weights) * 10_000)
       const p = this.opts.genesis.params.fl
       // also against the round's local updates: an update far below their median is poisoned
       // even in the warm-up rounds, where everything beats the random M(0)
-      const peersBp = this.validity.medianAccuracy(u.baseRound)
+      const peersBp = this.m.validity.medianAccuracy(u.baseRound)
       const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
       const accept =
         tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
@@ -331,7 +309,7 @@ export class FlService {
         if (patient) return 'wait'
         return `tangle update ${id.slice(0, 12)} is not confirmed here`
       }
-      if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.validity.reasons.get(id) ?? 'inherited'}`
+      if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.m.validity.reasons.get(id) ?? 'inherited'}`
       const tx = await this.m.tangle.getTx(id)
       if (!tx) continue // pruned: confirmed long ago
       if (toHex(tx.body.member) !== memberKey || tx.body.round !== u.baseRound)

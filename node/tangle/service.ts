@@ -69,6 +69,18 @@ export interface AttachParams {
   promote?: string
 }
 
+export interface TangleModules {
+  db: LevelStore
+  gossip: Gossip
+  reqresp: ReqResp
+  host: Host
+  members: MemberSet
+  /** the FL model rules (local policy); without it every checked update is valid */
+  validity?: ValidityPredicate
+  logger: Logger
+  metrics: Metrics
+}
+
 export class TangleService {
   readonly core: Tangle
   readonly rootId: string
@@ -87,20 +99,10 @@ export class TangleService {
   private readonly parasite: SignedTangleTx[] = []
   /** ids being judged and stored (the validity predicate may wait for a blob) */
   private readonly inflight = new Set<string>()
-  /** the model rules of [4/6] plug in here (set before init); without it every checked update is valid */
-  validity: ValidityPredicate | undefined
 
   constructor(
     private readonly opts: { genesis: Genesis; keypair: Keypair; byzantine?: ReadonlySet<Behaviour> },
-    private readonly m: {
-      db: LevelStore
-      gossip: Gossip
-      reqresp: ReqResp
-      host: Host
-      members: MemberSet
-      logger: Logger
-      metrics: Metrics
-    },
+    private readonly m: TangleModules,
   ) {
     const t = opts.genesis.params.tangle
     this.core = new Tangle({
@@ -208,7 +210,7 @@ export class TangleService {
     const id = tangleTxId(tx.body)
     let valid = true
     try {
-      valid = this.validity ? await this.validity(tx, id) : true
+      valid = this.m.validity ? await this.m.validity(tx, id) : true
     } catch (e) {
       valid = false
       this.m.logger.debug({ id: id.slice(0, 16), err: describeError(e) }, 'tangle update judged invalid')

@@ -1,0 +1,48 @@
+/**
+ * What federated learning needs before the services that use it are built: the TF.js backend,
+ * this node's split of the dataset, the validation evaluator and the tangle's validity predicate.
+ */
+import { toHex, type Genesis, type Keypair } from '../../ledger/index.js'
+import type { FlState } from '../../consensus/state/fl.js'
+import { federatedData, type FederatedData } from '../../fl/data.js'
+import { initBackend } from '../../fl/train.js'
+import type { Logger } from '../logger.js'
+import type { BlobStore } from './blobs.js'
+import { ModelEvaluator } from './evaluator.js'
+import { UpdateValidity } from './validity.js'
+
+export interface FlSetup {
+  backend: string
+  data: FederatedData
+  evaluator: ModelEvaluator
+  validity: UpdateValidity
+}
+
+export async function prepareFl(o: {
+  genesis: Genesis
+  keypair: Keypair
+  m0: string
+  blobs: BlobStore
+  /** the committed FL state (read when an update is judged) */
+  fl: () => FlState | undefined
+  logger: Logger
+}): Promise<FlSetup> {
+  const p = o.genesis.params.fl
+  const started = Date.now()
+  const backend = await initBackend()
+  const data = await federatedData(p, p.seed)
+  const evaluator = new ModelEvaluator(p.model, data.validation)
+  const validity = new UpdateValidity({
+    genesis: o.genesis,
+    blobs: o.blobs,
+    validation: data.validation,
+    shardSizes: data.shards.map(s => s.count),
+    m0: o.m0,
+    fl: o.fl,
+    accuracy: (hash, w) => evaluator.accuracy(hash, w),
+    self: toHex(o.keypair.publicKey),
+    log: (id, why) => o.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
+  })
+  o.logger.info({ backend, validation: data.validation.count, ms: Date.now() - started }, 'federated learning data loaded')
+  return { backend, data, evaluator, validity }
+}
