@@ -53,10 +53,21 @@ export function relativeChange(w: Float32Array, prev: Float32Array): number {
   return squaredDistance(w, prev) / (norm > 0 ? norm : 1)
 }
 
-export function checkAbsoluteMagnitude(w: Float32Array, prev: Float32Array, rhoAbs: number): number {
+/**
+ * The absolute-magnitude rule (DESIGN §7.1), the one definition used at fl.update admission
+ * (consensus/state/fl.ts) and by tangle approvers (node/fl/validity.ts): undefined when
+ * ‖w − w_prev‖² / ‖w_prev‖² ≤ ρ_abs, else why not.
+ */
+export function absoluteMagnitudeProblem(w: Float32Array, prev: Float32Array, rhoAbs: number): string | undefined {
   const r = relativeChange(w, prev)
-  if (!(r <= rhoAbs)) throw new FlRuleError(FlCode.ABS_MAGNITUDE, `‖Δ‖²/‖w‖² = ${r.toPrecision(4)} exceeds ρ_abs = ${rhoAbs}`)
-  return r
+  return r <= rhoAbs ? undefined : `‖Δ‖²/‖w‖² = ${r.toPrecision(4)} exceeds ρ_abs = ${rhoAbs}`
+}
+
+/** The absolute-magnitude rule as a check: throws FL_ABS_MAGNITUDE, else returns r. */
+export function checkAbsoluteMagnitude(w: Float32Array, prev: Float32Array, rhoAbs: number): number {
+  const problem = absoluteMagnitudeProblem(w, prev, rhoAbs)
+  if (problem) throw new FlRuleError(FlCode.ABS_MAGNITUDE, problem)
+  return relativeChange(w, prev)
 }
 
 function cosine(a: Float64Array | Float32Array, b: Float64Array | Float32Array): number {

@@ -232,7 +232,14 @@ export class DitenNode {
     this.onClose('chain', () => this.chain.stop())
     const flLogger = this.logger.child({ module: 'fl' })
     const flSetup = o.genesis.params.fl.enabled
-      ? await prepareFl({ genesis: o.genesis, keypair: o.keypair, m0, blobs: this.blobs, fl: () => this.chain.systemState().fl, logger: flLogger })
+      ? await prepareFl({
+          genesis: o.genesis,
+          keypair: o.keypair,
+          m0,
+          blobs: this.blobs,
+          fl: () => this.chain.systemState().fl,
+          logger: flLogger,
+        })
       : undefined
     this.tangle = new TangleService(
       { genesis: o.genesis, keypair: o.keypair, byzantine: new Set(o.byzantine ?? []) },

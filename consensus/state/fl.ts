@@ -38,7 +38,7 @@ import {
   type SignedTx,
 } from '../../ledger/index.js'
 import { aggregate, fedAsync, type Contribution } from '../../fl/aggregate.js'
-import { FlCode, relativeChange, roundCloseRules } from '../../fl/rules.js'
+import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
@@ -182,8 +182,8 @@ export function applyFlUpdate(
     if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${p.modelHash.slice(0, 16)}… is not available on this node yet`)
     if (!('weights' in l)) reject(l.rule, l.detail)
     else {
-      const r = relativeChange(l.weights, weightsOf(models, baseModel(fl, p.baseRound)))
-      if (!(r <= g.params.fl.rhoAbs)) reject(FlCode.ABS_MAGNITUDE, `‖Δ‖²/‖w‖² = ${r.toPrecision(4)} exceeds ρ_abs = ${g.params.fl.rhoAbs}`)
+      const problem = absoluteMagnitudeProblem(l.weights, weightsOf(models, baseModel(fl, p.baseRound)), g.params.fl.rhoAbs)
+      if (problem) reject(FlCode.ABS_MAGNITUDE, problem)
     }
   }
   fl.updates.push(rec)

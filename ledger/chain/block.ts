@@ -75,6 +75,11 @@ export const blockType = struct({
 export type Block = Infer<typeof blockType>
 export const blockCodec = defineCodec('block', blockType, MAX_BLOCK_BYTES)
 
+/** A finalized block with its commit certificate: how blocks are stored, gossiped and served to catch-up. */
+export const finalizedType = struct({ block: blockType, cert: certificateType })
+export type Finalized = Infer<typeof finalizedType>
+export const finalizedCodec = defineCodec('finalized', finalizedType, 8 * 1024 * 1024)
+
 /** What a proposer signs: small, so two conflicting proposals make compact evidence. */
 export const proposalStubType = struct({
   chainId: str({ min: 1, max: 64 }),

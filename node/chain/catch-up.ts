@@ -17,10 +17,9 @@ import {
   DitenError,
   ErrorCode,
   array,
-  blockType,
-  certificateType,
   defineCodec,
   describeError,
+  finalizedType,
   int,
   packArrayOf,
   packWire,
@@ -39,8 +38,7 @@ import type { ChainStore } from './store.js'
 
 export const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
 const RESPONSE_CAP = 16 * 1024 * 1024
-const rangeItemType = struct({ block: blockType, cert: certificateType })
-const rangeResponseCodec = defineCodec('blocks.response', array(rangeItemType, { max: 64 }), RESPONSE_CAP)
+const rangeResponseCodec = defineCodec('blocks.response', array(finalizedType, { max: 64 }), RESPONSE_CAP)
 /** bytes of blocks one response carries at most (a single larger block still goes alone) */
 export const RESPONSE_BUDGET = 8 * 1024 * 1024
 /** how long a peer that claimed to be ahead and gave nothing is passed over */
@@ -89,7 +87,7 @@ export class CatchUp {
     const items: Uint8Array[] = []
     let bytes = 16
     for (const f of await this.o.store.range(shard, from, count)) {
-      const item = packWire(rangeItemType.toWire(rangeItemType.check(f, 'blocks.response[]')))
+      const item = packWire(finalizedType.toWire(finalizedType.check(f, 'blocks.response[]')))
       if (items.length > 0 && bytes + item.length > RESPONSE_BUDGET) break
       items.push(item)
       bytes += item.length

@@ -27,7 +27,7 @@ import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 import type { Mempool } from '../../consensus/mempool.js'
 import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
-import type { Finalized } from './store.js'
+import type { Finalized } from '../../ledger/index.js'
 
 const blobsMissing = (e: unknown) => e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE
 

@@ -8,26 +8,10 @@ import { join } from 'node:path'
 import {
   DitenError,
   ErrorCode,
-  array,
-  blockType,
-  peekWire,
-  bytesEqual,
-  certificateType,
   defineCodec,
   describeError,
   fromHex,
-  headerHash,
-  optional,
-  proposalType,
-  txId,
-  txRootOf,
-  signedTxType,
-  signedVoteType,
-  struct,
   toHex,
-  verifySignature,
-  proposalStubCodec,
-  voteCodec,
   type Genesis,
   type Header,
   type Keypair,
@@ -35,11 +19,9 @@ import {
   type SignedTx,
 } from '../../ledger/index.js'
 import { committeeFor, type ChainView } from '../../consensus/blocks.js'
-import { verifyCertificate } from '../../consensus/certificate.js'
-import { PROPOSAL_DOMAIN, VOTE_DOMAIN, checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
+import { checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { PoolJanitor } from './pool-janitor.js'
-import { ignoreIfStale, requireSeat } from './height-rules.js'
 import { SigCache } from '../../consensus/sigcache.js'
 import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
@@ -50,28 +32,22 @@ import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
-import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.js'
+import type { Gossip } from '../p2p/gossip.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
 import type { Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
-import { checkRelayed } from './relay-rule.js'
-import { ChainStore, type Finalized } from './store.js'
+import { TX_BATCH_MAX, checkRelayed, txBatchCodec } from '../../consensus/validation/tx.js'
+import { consensusMsgCodec, validateConsensusMsg } from '../../consensus/validation/consensus-msg.js'
+import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
+import { ChainStore } from './store.js'
+import { finalizedCodec, type Finalized } from '../../ledger/index.js'
 
-export const consensusMsgCodec = defineCodec(
-  'consensus',
-  struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }),
-  8 * 1024 * 1024,
-)
-export const finalizedCodec = defineCodec('finalized', struct({ block: blockType, cert: certificateType }), 8 * 1024 * 1024)
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
-/** transactions travel in batches: one gossip message (one libp2p signature) per batch */
-const TX_BATCH_MAX = 512
 const TX_BATCH_WAIT_MS = 50
 const TX_VERIFY_SLICE = 32
-export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
 
 export type TxStatus =
   | { status: 'committed'; shard: number; height: number; index: number }
@@ -391,18 +367,19 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       .catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))
   }
 
+  /** The chain's topics: the rules live in consensus/validation/, this only wires them to the shards. */
   private registerGossip(): void {
     const g = this.genesis
+    const shard = (s: number) => this.shards[s]!
+    const isMember = (key: string) => this.m.members.all().some(x => x.publicKey === key)
     this.m.gossip.register({
       name: 'tx',
       codec: txBatchCodec,
-      // a member forwards only transactions it admitted: one bad signature, kind or chain, or a
-      // refusal no honest member could have missed (forged twin call, bad patch, unknown sender) → reject
       validate: async batch => {
         // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
         for (let i = 0; i < batch.length; i++) {
           if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise(r => setImmediate(r))
-          checkRelayed(batch[i]!, this.genesis, this.sigCache, shard => this.shards[shard]!.state)
+          checkRelayed(batch[i]!, g, this.sigCache, s => shard(s).state, Date.now())
         }
       },
       onMessage: batch => {
@@ -418,74 +395,35 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     this.m.gossip.register({
       name: 'consensus',
       codec: consensusMsgCodec,
-      validate: m => {
-        const reject = (why: string) => {
-          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, why)
-        }
-        if ((m.proposal === undefined) === (m.vote === undefined)) reject('exactly one of proposal and vote')
-        if (m.proposal) {
-          const s = m.proposal.stub
-          if (s.chainId !== g.chainId || s.shard >= g.committees) reject('wrong chain or shard')
-          if (!this.m.members.all().some(x => x.publicKey === toHex(s.proposer))) reject('proposer is not a member')
-          if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) reject('bad proposal signature')
-          if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) reject('block does not match the signed hash')
-          ignoreIfStale(this.shards[s.shard]!, s.height)
-          requireSeat(this.shards[s.shard]!, s.height, toHex(s.proposer))
-        } else {
-          const v = m.vote!.vote
-          if (v.chainId !== g.chainId || v.shard >= g.committees) reject('wrong chain or shard')
-          if (!this.m.members.all().some(x => x.publicKey === toHex(v.validator))) reject('validator is not a member')
-          if (!verifySignature(v.validator, VOTE_DOMAIN, voteCodec.encode(v), m.vote!.sig)) reject('bad vote signature')
-          ignoreIfStale(this.shards[v.shard]!, v.height)
-          requireSeat(this.shards[v.shard]!, v.height, toHex(v.validator))
-        }
-      },
+      validate: m => validateConsensusMsg(m, { genesis: g, isMember, shard }),
       onMessage: m => {
-        if (m.proposal) this.shards[m.proposal.stub.shard]!.onProposal(m.proposal)
-        else this.shards[m.vote!.vote.shard]!.onVote(m.vote!)
+        if (m.proposal) shard(m.proposal.stub.shard).onProposal(m.proposal)
+        else shard(m.vote!.vote.shard).onVote(m.vote!)
       },
     })
+    const blocks: BlockGossipContext = {
+      genesis: g,
+      shard,
+      nextCommittee: (s, height) => (height === shard(s).height ? committeeFor(this, s, height, shard(s).head) : undefined),
+    }
     this.m.gossip.register({
       name: 'block',
       codec: finalizedCodec,
-      // a committee member decided the block itself: skip decoding ~1 MB it has (finalized → block → header: chainId, shard, height)
-      peek: data => {
-        const p = peekWire(data, 2, 3)
-        if (p && p[0] === g.chainId && typeof p[1] === 'number' && p[1] < g.committees && typeof p[2] === 'number')
-          ignoreIfStale(this.shards[p[1]]!, p[2] + 1)
-      },
-      validate: f => {
-        const h = f.block.header
-        if (h.chainId !== g.chainId || h.shard >= g.committees)
-          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'wrong chain or shard')
-        if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height)
-          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, 'certificate for another block')
-        // the body must be the one the header commits to, or the relay is passing on a forgery
-        if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map(tx => txId(tx.body)))))
-          throw new GossipValidationError(GossipAction.REJECT, ErrorCode.BLOCK_INVALID, 'transactions do not match the header txRoot')
-        ignoreIfStale(this.shards[h.shard]!, h.height + 1)
-        // the block this node applies next: its committee is known here, so a forged certificate is caught before it is relayed
-        const chain = this.shards[h.shard]!
-        const committee = h.height === chain.height ? committeeFor(this, h.shard, h.height, chain.head) : undefined
-        if (committee) {
-          try {
-            verifyCertificate(g.chainId, f.cert, committee.keys, { shard: h.shard, height: h.height, blockHash: headerHash(h) })
-          } catch (e) {
-            throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CERT_INVALID, describeError(e))
-          }
-        }
-      },
+      peek: data => peekFinalized(data, blocks),
+      validate: f => validateFinalized(f, blocks),
       onMessage: (f, _author, source) => {
-        this.shards[f.block.header.shard]!.applyFinalized(f).then(
-          r => {
-            if (r === 'ahead') void this.catchUp.sync(f.block.header.shard, source)
-          },
-          (e: unknown) =>
-            this.m.logger.warn(
-              { shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) },
-              'finalized block refused',
-            ),
-        )
+        shard(f.block.header.shard)
+          .applyFinalized(f)
+          .then(
+            r => {
+              if (r === 'ahead') void this.catchUp.sync(f.block.header.shard, source)
+            },
+            (e: unknown) =>
+              this.m.logger.warn(
+                { shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) },
+                'finalized block refused',
+              ),
+          )
       },
     })
   }

@@ -7,7 +7,7 @@ import type { ShardState } from '../../consensus/state/state.js'
 import type { Logger } from '../logger.js'
 import type { Behaviour } from '../faults/behaviours.js'
 import type { SignGuard } from './signer.js'
-import type { Finalized } from './store.js'
+import type { Finalized } from '../../ledger/index.js'
 
 export interface ShardChainDeps {
   genesis: Genesis

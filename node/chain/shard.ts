@@ -33,10 +33,10 @@ import { HeightLog } from './height-log.js'
 import { SerialQueue } from './serial-queue.js'
 import { authenticProposal, authenticVote, buildProposal, replayFinalized, validateProposal, type HeightBase } from './proposals.js'
 import type { ShardChainDeps } from './shard-deps.js'
-import type { Finalized } from './store.js'
+import type { Finalized } from '../../ledger/index.js'
 import { corrupted, secondProposal, secondVote } from '../faults/behaviours.js'
 import { FutureBuffer, MAX_FUTURE_HEIGHTS, signerOf, type Inbound } from './future-buffer.js'
-import { CommitteeSeats } from './seats.js'
+import { CommitteeSeats } from '../../consensus/validation/seats.js'
 import { Rebroadcast } from './rebroadcast.js'
 
 /** rounds of the current height a message may run ahead of this node's machine (later ones are dropped) */

@@ -12,7 +12,6 @@ import {
   blockType,
   bytes,
   bytesKeys,
-  certificateType,
   defineCodec,
   int,
   stringKeys,
@@ -27,6 +26,8 @@ import {
   type Infer,
   type KeyCodec,
   type KvStore,
+  finalizedCodec,
+  type Finalized,
 } from '../../ledger/index.js'
 import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
 import { keepsRecord, twinEventType, type StoredTwinEvent } from '../../twin/record.js'
@@ -37,10 +38,6 @@ export const twinHistoryKeys: KeyCodec<{ twinId: string; revision: number }> = {
   decode: k => ({ twinId: new TextDecoder().decode(k.subarray(0, k.length - 9)), revision: Number(readU64BE(k, k.length - 8)) }),
 }
 const twinEventCodec = defineCodec('twinEvent', twinEventType, 512 * 1024)
-
-const finalizedType = struct({ block: blockType, cert: certificateType })
-export type Finalized = Infer<typeof finalizedType>
-const finalizedCodec = defineCodec('finalized', finalizedType, 8 * 1024 * 1024)
 
 const shardHeightKeys: KeyCodec<{ shard: number; height: number }> = {
   encode: ({ shard, height }) =>

@@ -74,7 +74,9 @@ export class BlobStore implements ModelSource {
   /** Fetches, from members, the blobs that lookups missed (a validation that waits for a model). */
   async fetchMissing(): Promise<void> {
     for (const h of [...this.misses])
-      await this.ensure(h).catch((e: unknown) => this.m.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'))
+      await this.ensure(h).catch((e: unknown) =>
+        this.m.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'),
+      )
   }
 
   /** Stores a blob made here (a trained or aggregated model); returns its hash. */

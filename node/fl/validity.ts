@@ -14,7 +14,7 @@
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
 import { trainerHost } from '../../consensus/state/fl.js'
 import type { FlState } from '../../consensus/state/fl.js'
-import { relativeChange, roundCloseRules } from '../../fl/rules.js'
+import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
 import type { Dataset } from '../../fl/data.js'
 import type { BlobStore } from './blobs.js'
@@ -149,8 +149,8 @@ export class UpdateValidity {
     const l = await this.d.blobs.ensure(modelHash, [issuer])
     if (!('weights' in base)) return this.invalid(id, 'the base model is malformed')
     if (!('weights' in l)) return this.invalid(id, `${l.rule}: ${l.detail}`)
-    const r = relativeChange(l.weights, base.weights)
-    if (!(r <= g.params.fl.rhoAbs)) return this.invalid(id, `FL_ABS_MAGNITUDE: ${r.toPrecision(4)} > ${g.params.fl.rhoAbs}`)
+    const tooFar = absoluteMagnitudeProblem(l.weights, base.weights, g.params.fl.rhoAbs)
+    if (tooFar) return this.invalid(id, `${FlCode.ABS_MAGNITUDE}: ${tooFar}`)
     const seen = this.seenIn(b.round)
     seen.set(id, { member: id, dataSize: b.dataSize, weights: l.weights })
     this.issuers.set(id, issuer)

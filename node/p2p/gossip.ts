@@ -7,26 +7,13 @@
  */
 import { TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { DitenError, ErrorCode, describeError, type Codec } from '../../ledger/index.js'
+import { DitenError, GossipAction, GossipValidationError, describeError, type Codec } from '../../ledger/index.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Member, MemberSet } from './members.js'
 import { topicString, type TopicName } from './topics.js'
 
-export enum GossipAction {
-  IGNORE = 'ignore',
-  REJECT = 'reject',
-}
-
-export class GossipValidationError extends DitenError {
-  constructor(
-    readonly action: GossipAction,
-    code: string,
-    message: string,
-  ) {
-    super(ErrorCode.GOSSIP_INVALID, `${code}: ${message}`, { action, reason: code })
-  }
-}
+export { GossipAction, GossipValidationError }
 
 export interface TopicHandler<T> {
   name: TopicName

@@ -26,10 +26,10 @@ import {
   struct,
   tangleGenesisId,
   tangleTxId,
-  tangleTxSignatureValid,
-  leadingZeroBits,
   toHex,
   Tangle,
+  checkTangleTx,
+  validateTangleGossip,
   type Genesis,
   type Keypair,
   type SignedTangleTx,
@@ -38,7 +38,7 @@ import {
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
-import { GossipAction, GossipValidationError, type Gossip } from '../p2p/gossip.js'
+import type { Gossip } from '../p2p/gossip.js'
 import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
@@ -46,7 +46,6 @@ import type { Behaviour } from '../faults/behaviours.js'
 
 export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
-const MAX_FUTURE_MS = 60_000
 /** beyond this many unknown parents, transactions that add more are ignored until sync catches up */
 const MAX_MISSING = 10_000
 /** parasite-chain: how many private transactions are built before they are released at once */
@@ -133,16 +132,13 @@ export class TangleService {
     this.m.gossip.register({
       name: 'tangle',
       codec: signedTangleTxCodec,
-      validate: tx => {
-        if (this.core.has(tangleTxId(tx.body)) || this.inflight.has(tangleTxId(tx.body)))
-          throw new GossipValidationError(GossipAction.IGNORE, 'KNOWN', 'already stored')
-        const unknownParents = [tx.body.trunk, tx.body.branch].some(p => !this.core.has(p) && p !== this.rootId)
-        // parents given up on (nobody supplied them within maxAgeMs) no longer count: made-up parents cannot fill the cap for good
-        const pending = this.core.missingCount - this.givenUp.size
-        if (unknownParents && pending >= MAX_MISSING)
-          throw new GossipValidationError(GossipAction.IGNORE, 'TOO_MANY_MISSING', `${pending} parents already pending`)
-        this.check(tx)
-      },
+      validate: tx =>
+        validateTangleGossip(tx, this.opts.genesis, this.memberOf(tx), Date.now(), {
+          known: id => this.core.has(id) || this.inflight.has(id) || id === this.rootId,
+          // parents given up on (nobody supplied them within maxAgeMs) no longer count
+          pendingMissing: this.core.missingCount - this.givenUp.size,
+          maxMissing: MAX_MISSING,
+        }),
       onMessage: tx => void this.ingest(tx).catch((e: unknown) => this.m.logger.warn({ err: describeError(e) }, 'tangle tx not stored')),
     })
     await this.m.reqresp.handle('tangle.txs', async req => {
@@ -190,19 +186,9 @@ export class TangleService {
     return this.m.members.all().find(x => x.publicKey === toHex(tx.body.member))
   }
 
-  /** Stateless checks; a failing transaction is refused outright (never stored). */
+  /** The admission rules (ledger/tangle/admission.ts); a failing transaction is refused outright (never stored). */
   check(tx: SignedTangleTx, now = Date.now()): void {
-    const g = this.opts.genesis
-    if (tx.body.chainId !== g.chainId)
-      throw new DitenError(ErrorCode.TANGLE_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
-    const member = this.memberOf(tx)
-    if (!member) throw new DitenError(ErrorCode.TANGLE_NOT_MEMBER, 'the issuer is not a member')
-    if (tx.body.dataSize > member.dataSize)
-      throw new DitenError(ErrorCode.TANGLE_BAD_DATA, `dataSize ${tx.body.dataSize} exceeds the member's ${member.dataSize}`)
-    if (tx.body.time > now + MAX_FUTURE_MS) throw new DitenError(ErrorCode.TANGLE_FROM_FUTURE, `time is ${tx.body.time - now} ms ahead`)
-    if (leadingZeroBits(tangleTxId(tx.body)) < g.params.tangle.powBits)
-      throw new DitenError(ErrorCode.TANGLE_BAD_POW, `the id has fewer than ${g.params.tangle.powBits} leading zero bits`)
-    if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the member key')
+    checkTangleTx(tx, this.opts.genesis, this.memberOf(tx), now)
   }
 
   private async apply(tx: SignedTangleTx): Promise<TangleChange> {

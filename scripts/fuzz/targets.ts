@@ -9,6 +9,9 @@
  *   twin.patch        the twin contract's sync on merge patches (text)
  *   twin.definition   twin registration with fuzzed definitions (text)
  */
+import { consensusMsgCodec } from '../../consensus/validation/consensus-msg.js'
+import { txBatchCodec } from '../../consensus/validation/tx.js'
+import { finalizedCodec } from '../../ledger/index.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +39,6 @@ import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 import { bindModel, register, sync, twinRegisterCodec, twinSyncCodec, type TwinCall } from '../../twin/contract.js'
 import { twinRecordType, type TwinRecord } from '../../twin/record.js'
 import { DitenNode } from '../../node/node.js'
-import { consensusMsgCodec, finalizedCodec, txBatchCodec } from '../../node/chain/service.js'
 import { rangeRequestCodec } from '../../node/chain/catch-up.js'
 import { tangleRequestCodec } from '../../node/tangle/service.js'
 import { blobRequestCodec } from '../../node/fl/blobs.js'

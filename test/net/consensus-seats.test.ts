@@ -4,11 +4,12 @@
  * messages for later heights are buffered within per-signer bounds, and rounds far ahead of the
  * node's own are dropped.
  */
+import { consensusMsgCodec } from '../../consensus/validation/consensus-msg.js'
+import { finalizedCodec } from '../../ledger/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VoteType, headerHash, proposalStubCodec, sign, toHex, txRootOf, type Proposal, type SignedVote } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
-import { consensusMsgCodec, finalizedCodec } from '../../node/chain/service.js'
 import { GossipAction, GossipValidationError } from '../../node/p2p/gossip.js'
 import type { DitenNode } from '../../node/node.js'
 import { testNet, waitFor, type TestNet } from '../helpers.js'

@@ -70,7 +70,9 @@ describe('architecture', () => {
 
   it('the client SDK (node/index.ts) carries no peer: only the RPC client, ledger and twin', () => {
     const sdk = [...closure('node/index.ts')].filter(
-      f => f.startsWith('node/') && !['node/index.ts', 'node/rpc/client.ts', 'node/rpc/token.ts', 'node/rpc/twins.ts', 'node/rpc/types.ts'].includes(f),
+      f =>
+        f.startsWith('node/') &&
+        !['node/index.ts', 'node/rpc/client.ts', 'node/rpc/token.ts', 'node/rpc/twins.ts', 'node/rpc/types.ts'].includes(f),
     )
     expect(sdk).toEqual([])
   })

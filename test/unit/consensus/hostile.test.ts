@@ -268,7 +268,7 @@ describe('catch-up targets', () => {
 
 describe('committee seats', () => {
   it('a seat in the current or next epoch holds; not in a known committee does not; an unknown next epoch cannot tell', async () => {
-    const { CommitteeSeats } = await import('../../../node/chain/seats.js')
+    const { CommitteeSeats } = await import('../../../consensus/validation/seats.js')
     const f = fixture(4)
     const e0 = f.elections.get(0)!
     f.elections.set(0, { ...e0, committees: [[0, 1, 2]] })

@@ -6,7 +6,7 @@ import { applyTx, checkTx, initialStates } from '../../../consensus/state/execut
 import { dataNote } from '../../../consensus/state/txkinds.js'
 import { SigCache } from '../../../consensus/sigcache.js'
 import { twinRegisterCodec, twinSyncCodec } from '../../../twin/contract.js'
-import { checkRelayed } from '../../../node/chain/relay-rule.js'
+import { checkRelayed } from '../../../consensus/validation/tx.js'
 
 const member = generateKeypair()
 const device = generateKeypair()
@@ -50,7 +50,7 @@ describe('relay rule (tx gossip)', () => {
       checkTx(sync(device, 0, '{"s":{"properties":{"x":1}}}'), genesis).payload,
       { genesis, epoch: 0, time: 2 },
     )
-    const relay = (tx: ReturnType<typeof sync>) => () => checkRelayed(tx, genesis, new SigCache(), () => state)
+    const relay = (tx: ReturnType<typeof sync>) => () => checkRelayed(tx, genesis, new SigCache(), () => state, Date.now())
     expect(code(relay(sync(forger, 0, '{"s":{"properties":{"x":2}}}')))).toBe(ErrorCode.TWIN_NOT_OWNER)
     expect(code(relay(sync(device, 1, '{"s":{"properties":{"x":"two"}}}')))).toBe(ErrorCode.TWIN_BAD_PATCH)
     const outsider = signTx(

@@ -4,7 +4,7 @@
  * are not remembered, and only the last few are kept).
  */
 import { toHex } from '../../ledger/index.js'
-import type { ChainView } from '../../consensus/blocks.js'
+import type { ChainView } from '../blocks.js'
 
 export class CommitteeSeats {
   private readonly byEpoch = new Map<number, Set<string>>()

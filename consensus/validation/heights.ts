@@ -1,14 +1,14 @@
 /**
  * Gossip rules on the heights and signers of consensus and finalized-block messages, shared by
- * both topics (chain/service.ts registers them). Each throws the gossip action it calls for.
+ * both topics. Each throws the gossip action it calls for.
  */
-import { ErrorCode } from '../../ledger/index.js'
-import { GossipAction, GossipValidationError } from '../p2p/gossip.js'
+import { GossipReason, ignore, reject } from '../../ledger/index.js'
 
 /** consensus and block gossip more than this many heights ahead is ignored (catch-up fetches it) */
 export const MAX_GOSSIP_LEAD = 64
 
-interface ShardView {
+/** What the rules need to know of one shard's chain on this node. */
+export interface ShardView {
   /** the height this node is deciding */
   height: number
   holdsSeat(key: string, height: number): boolean | undefined
@@ -17,13 +17,11 @@ interface ShardView {
 /** Heights already final here, or too far ahead to be useful, are not worth relaying (IGNORE). */
 export function ignoreIfStale(chain: ShardView, height: number): void {
   const mine = chain.height
-  if (height < mine) throw new GossipValidationError(GossipAction.IGNORE, 'STALE', `height ${height} is already final here`)
+  // IGNORE: final here already
+  if (height < mine) ignore(GossipReason.STALE, `height ${height} is already final here`)
+  // IGNORE: too far ahead to use; catch-up fetches it
   if (height > mine + MAX_GOSSIP_LEAD)
-    throw new GossipValidationError(
-      GossipAction.IGNORE,
-      'TOO_FAR_AHEAD',
-      `height ${height} is ${height - mine} ahead; catch-up will fetch it`,
-    )
+    ignore(GossipReason.TOO_FAR_AHEAD, `height ${height} is ${height - mine} ahead; catch-up will fetch it`)
 }
 
 /**
@@ -35,7 +33,9 @@ export function ignoreIfStale(chain: ShardView, height: number): void {
 export function requireSeat(chain: ShardView, height: number, key: string): void {
   const held = chain.holdsSeat(key, height)
   if (held === true) return
+  // REJECT: a known committee, and the signer is not on it
   if (held === false && height <= chain.height + 1)
-    throw new GossipValidationError(GossipAction.REJECT, ErrorCode.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
-  throw new GossipValidationError(GossipAction.IGNORE, 'NO_SEAT', 'the signer holds no seat in the committees known here')
+    reject(GossipReason.CONSENSUS_INVALID, "the signer holds no seat on this shard's committee")
+  // IGNORE: a committee this node does not know yet
+  ignore(GossipReason.NO_SEAT, 'the signer holds no seat in the committees known here')
 }

@@ -1,0 +1,38 @@
+/**
+ * The gossip rule for a relayed transaction: stateless checks (chain, kind, payload, signature),
+ * then the refusals that do not depend on timing. A stale sequence number or an unknown twin
+ * may be a race with a commit and is dropped by the mempool without blaming the relay; a call
+ * signed by a key that does not own the twin, a patch its definition refuses, or a member-only
+ * kind from a key that was never a member could not have been admitted by an honest member, so
+ * the message is rejected and the relay's gossip score drops.
+ */
+import { DitenError, ErrorCode, array, defineCodec, signedTxType, toHex, type Genesis, type SignedTx } from '../../ledger/index.js'
+import { checkTx, shardOfTx } from '../state/execute.js'
+import { TX_KINDS } from '../state/txkinds.js'
+import type { SigCache } from '../sigcache.js'
+import type { ShardState } from '../state/state.js'
+
+/** transactions travel in batches: one gossip message (one libp2p signature) per batch */
+export const TX_BATCH_MAX = 512
+export const txBatchCodec = defineCodec('tx.batch', array(signedTxType, { min: 1, max: TX_BATCH_MAX }), 12 * 1024 * 1024)
+
+export function checkRelayed(tx: SignedTx, g: Genesis, sigCache: SigCache, stateOf: (shard: number) => ShardState, now: number): void {
+  // REJECT: chain, kind, payload schema or signature wrong
+  const checked = checkTx(tx, g, sigCache)
+  const kind = TX_KINDS.get(tx.body.kind)!
+  const sender = toHex(tx.body.sender)
+  if (!kind.openSenders) {
+    const everMember =
+      g.members.some(m => m.publicKey === sender) || (stateOf(0).system?.members.some(m => m.publicKey === sender) ?? false)
+    // REJECT: a member-only kind from a key that was never a member
+    if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    return
+  }
+  try {
+    kind.admit?.(stateOf(shardOfTx(tx, g.committees, checked.payload)), sender, checked.payload, g, now)
+  } catch (e) {
+    // REJECT: a twin call signed by a key that does not own the twin, or a patch its definition refuses;
+    // any other refusal may be a race with a commit: the mempool drops it without blame
+    if (e instanceof DitenError && (e.code === ErrorCode.TWIN_NOT_OWNER || e.code === ErrorCode.TWIN_BAD_PATCH)) throw e
+  }
+}
