@@ -6,6 +6,11 @@ export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 }
 
+/** The short form of an id, hash or key in logs and messages: its first 16 hex characters. */
+export function shortId(id: string | Uint8Array): string {
+  return (typeof id === 'string' ? id : toHex(id)).slice(0, 16)
+}
+
 /** Lower-case, even-length hex only: one canonical text form per byte string. */
 export function fromHex(s: string): Uint8Array {
   if (!HEX.test(s)) throw new TypeError('not lower-case hex of even length')

@@ -13,6 +13,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { DitenError, ErrorCode } from './errors.js'
 import { bytesEqual, toHex } from './bytes.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingBytes } from './keys.js'
+import { shortId } from './bytes.js'
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const KEY_CACHE_MAX = 4096
@@ -87,6 +88,6 @@ export function verifySignature(publicKey: Uint8Array, domain: string, message: 
 
 export function assertSignature(publicKey: Uint8Array, domain: string, message: Uint8Array, signature: Uint8Array, what: string): void {
   if (!verifySignature(publicKey, domain, message, signature)) {
-    throw new DitenError(ErrorCode.CRYPTO_BAD_SIGNATURE, `${what}: signature does not verify against key ${toHex(publicKey).slice(0, 16)}…`)
+    throw new DitenError(ErrorCode.CRYPTO_BAD_SIGNATURE, `${what}: signature does not verify against key ${shortId(publicKey)}…`)
   }
 }

@@ -15,10 +15,10 @@ import {
   bytes,
   str,
   u53,
-  toHex,
   type Infer,
   type KvStore,
 } from '../ledger/index.js'
+import { shortId } from '../ledger/bytes.js'
 
 const nodeMetaType = struct({
   publicKey: bytes({ len: 32 }),
@@ -41,13 +41,13 @@ export async function openNodeMeta(
     if (!bytesEqual(prev.publicKey, expect.publicKey)) {
       throw new DitenError(
         ErrorCode.DB_MISMATCH,
-        `data dir belongs to the node with key ${toHex(prev.publicKey).slice(0, 16)}…, not ${toHex(expect.publicKey).slice(0, 16)}…; use that node's key file or another data dir`,
+        `data dir belongs to the node with key ${shortId(prev.publicKey)}…, not ${shortId(expect.publicKey)}…; use that node's key file or another data dir`,
       )
     }
     if (!bytesEqual(prev.genesisHash, expect.genesisHash)) {
       throw new DitenError(
         ErrorCode.DB_MISMATCH,
-        `data dir belongs to chain "${prev.chainId}" with genesis ${toHex(prev.genesisHash).slice(0, 16)}…, but this genesis hashes to ${toHex(expect.genesisHash).slice(0, 16)}…`,
+        `data dir belongs to chain "${prev.chainId}" with genesis ${shortId(prev.genesisHash)}…, but this genesis hashes to ${shortId(expect.genesisHash)}…`,
       )
     }
   }

@@ -31,6 +31,7 @@ import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } 
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
 import { twinIdType, twinRecordType, type TwinEvent, type TwinRecord } from './record.js'
+import { shortId } from '../ledger/bytes.js'
 
 const json = (max: number) => str({ min: 2, max })
 export const twinRegisterCodec = defineCodec(
@@ -221,7 +222,7 @@ export function sync(
   c: TwinCall,
 ): TwinResult {
   const t = existing(twins, p.twinId)
-  if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${t.owner.slice(0, 16)}… syncs ${t.twinId}`)
+  if (c.sender !== t.owner) refuse(ErrorCode.TWIN_NOT_OWNER, `only the device ${shortId(t.owner)}… syncs ${t.twinId}`)
   return patchFeatures(t, p, 'properties', 'sync', c)
 }
 

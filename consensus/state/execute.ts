@@ -23,6 +23,7 @@ import { finishFlRound, initialFlState, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export function initialStates(g: Genesis): ShardState[] {
   const system: SystemState = {
@@ -137,7 +138,7 @@ export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: 
   const sender = toHex(tx.body.sender)
   const kind = TX_KINDS.get(tx.body.kind)!
   if (!kind.openSenders && !authorized(state, ctx.genesis, sender))
-    throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
   const next = state.nonces.get(sender) ?? 0
   if (tx.body.nonce < next) throw staleNonce(tx, next)
   if (tx.body.nonce > next) throw txError(ErrorCode.TX_NONCE_GAP, `nonce ${tx.body.nonce} skips ahead of ${next}`)

@@ -43,6 +43,7 @@ import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
 import type { DerivedModel, SystemState } from './state.js'
+import { shortId } from '../../ledger/bytes.js'
 
 /** A model blob as a node holds it: decoded weights, or the format rule it breaks. */
 export type ModelLookup = { weights: Float32Array } | { rule: string; detail: string }
@@ -100,8 +101,8 @@ function refuse(code: ErrorCode, message: string): never {
 
 function weightsOf(models: ModelSource | undefined, hash: string): Float32Array {
   const l = models?.lookup(hash)
-  if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${hash.slice(0, 16)}… is not available on this node yet`)
-  if (!('weights' in l)) refuse(ErrorCode.TX_INVALID, `model blob ${hash.slice(0, 16)}… breaks ${l.rule}`)
+  if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${shortId(hash)}… is not available on this node yet`)
+  if (!('weights' in l)) refuse(ErrorCode.TX_INVALID, `model blob ${shortId(hash)}… breaks ${l.rule}`)
   return l.weights
 }
 
@@ -179,7 +180,7 @@ export function applyFlUpdate(
   if (sizeProblem) reject(FlCode.DATA_SIZE, sizeProblem)
   else {
     const l = models?.lookup(p.modelHash)
-    if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${p.modelHash.slice(0, 16)}… is not available on this node yet`)
+    if (!l) refuse(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${shortId(p.modelHash)}… is not available on this node yet`)
     if (!('weights' in l)) reject(l.rule, l.detail)
     else {
       const problem = absoluteMagnitudeProblem(l.weights, weightsOf(models, baseModel(fl, p.baseRound)), g.params.fl.rhoAbs)
@@ -213,8 +214,8 @@ export function applyFlVerdict(s: SystemState, verifier: number, p: FlVerdictPay
   if (!committee.includes(verifier))
     refuse(ErrorCode.FL_NOT_VERIFIER, `${s.members[verifier]!.name} is not in the verifying committee of epoch ${epoch}`)
   const u = s.fl.updates.find(x => x.id === p.update)
-  if (!u) refuse(ErrorCode.FL_UNKNOWN_UPDATE, `no update ${p.update.slice(0, 16)}… in open round ${s.fl.round}`)
-  if (u.outcome !== 'pending') refuse(ErrorCode.FL_DECIDED, `update ${p.update.slice(0, 16)}… is already ${u.outcome}`)
+  if (!u) refuse(ErrorCode.FL_UNKNOWN_UPDATE, `no update ${shortId(p.update)}… in open round ${s.fl.round}`)
+  if (u.outcome !== 'pending') refuse(ErrorCode.FL_DECIDED, `update ${shortId(p.update)}… is already ${u.outcome}`)
   if (u.verdicts.some(v => v.verifier === verifier)) refuse(ErrorCode.FL_DUPLICATE, 'this verifier already judged the update')
   u.verdicts.push({ verifier, accept: p.accept, accuracyBp: p.accuracyBp })
   const votes = u.verdicts.map(v => ({ verifier: String(v.verifier), accept: v.accept }))

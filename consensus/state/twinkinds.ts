@@ -21,6 +21,7 @@ import {
 } from '../../twin/contract.js'
 import type { TwinRecord } from '../../twin/record.js'
 import type { ExecContext, TxKind } from './txkinds.js'
+import { shortId } from '../../ledger/bytes.js'
 
 function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
   const sender = toHex(tx.body.sender)
@@ -33,8 +34,8 @@ function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
     model: spec,
     weights: hash => {
       const l = ctx.models?.lookup(hash)
-      if (!l) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${hash.slice(0, 16)}… is not available on this node yet`)
-      if (!('weights' in l)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${hash.slice(0, 16)}… breaks ${l.rule}`)
+      if (!l) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${shortId(hash)}… is not available on this node yet`)
+      if (!('weights' in l)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${shortId(hash)}… breaks ${l.rule}`)
       return l.weights
     },
   }

@@ -37,6 +37,7 @@ import {
 } from './fl.js'
 import { TWIN_KINDS } from './twinkinds.js'
 import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export interface ExecContext {
   genesis: Genesis
@@ -73,7 +74,7 @@ function sys(state: ShardState): SystemState {
 
 function senderIndex(s: SystemState, tx: SignedTx): number {
   const i = memberIndexByKey(s, tx.body.sender)
-  if (i < 0) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${toHex(tx.body.sender).slice(0, 16)}… is not a member`)
+  if (i < 0) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(tx.body.sender)}… is not a member`)
   return i
 }
 

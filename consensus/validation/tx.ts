@@ -11,6 +11,7 @@ import { checkTx, shardOfTx } from '../state/execute.js'
 import { TX_KINDS } from '../state/txkinds.js'
 import type { SigCache } from '../sigcache.js'
 import type { ShardState } from '../state/state.js'
+import { shortId } from '../../ledger/bytes.js'
 
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
 export const TX_BATCH_MAX = 512
@@ -25,7 +26,7 @@ export function checkRelayed(tx: SignedTx, g: Genesis, sigCache: SigCache, state
     const everMember =
       g.members.some(m => m.publicKey === sender) || (stateOf(0).system?.members.some(m => m.publicKey === sender) ?? false)
     // REJECT: a member-only kind from a key that was never a member
-    if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+    if (!everMember) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
     return
   }
   try {

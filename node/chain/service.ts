@@ -44,6 +44,7 @@ import { consensusMsgCodec, validateConsensusMsg } from '../../consensus/validat
 import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
 import { ChainStore } from './store.js'
 import { finalizedCodec, type Finalized } from '../../ledger/index.js'
+import { shortId } from '../../ledger/bytes.js'
 
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50
@@ -237,7 +238,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     const now = Date.now()
     if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis, now)
     else if (!authorized(state, this.genesis, sender))
-      throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${sender.slice(0, 16)}… is not a member`)
+      throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
     this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0, now)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
@@ -294,7 +295,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     if (this.reported.has(key)) return
     this.reported.add(key)
     this.m.logger.warn(
-      { offender: toHex(offence.offender).slice(0, 16), shard: offence.shard, height: offence.height, round: offence.round },
+      { offender: shortId(offence.offender), shard: offence.shard, height: offence.height, round: offence.round },
       'equivocation seen: submitting evidence',
     )
     await this.submitOwn(evidenceKind.kind, evidencePayloadCodec.encode(e)).catch((err: unknown) =>

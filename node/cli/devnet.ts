@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { genesisHashHex } from '../../ledger/index.js'
+import { genesisHashHex, shortId } from '../../ledger/index.js'
 import { UsageError, intFlag } from './errors.js'
 import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
 import { parseByzantine, prepareDevnet } from '../harness/devnet.js'
@@ -81,7 +81,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
       : {}),
   })
   console.log(
-    `${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…)`,
+    `${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${shortId(genesisHashHex(net.genesis))}…)`,
   )
   for (const [name, b] of byzantine) console.log(`fault injection: ${name} runs with --byzantine ${b.join(',')}`)
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { formatTable } from '../harness/table.js'
 import { intFlag } from './errors.js'
 import { initNetwork } from '../harness/network.js'
-import { genesisHashHex } from '../../ledger/index.js'
+import { genesisHashHex, shortId } from '../../ledger/index.js'
 
 export const initHelp = `diten init [options]   create member keys, genesis.json and node configs
 
@@ -44,7 +44,7 @@ export async function runInit(argv: string[]): Promise<number> {
     dataSize: intFlag(values['data-size'], 'data-size', 1000, 0, Number.MAX_SAFE_INTEGER),
     logLevel: 'info',
   })
-  console.log(`created chain "${net.genesis.chainId}" (genesis ${genesisHashHex(net.genesis).slice(0, 16)}…) in ${net.dir}`)
+  console.log(`created chain "${net.genesis.chainId}" (genesis ${shortId(genesisHashHex(net.genesis))}…) in ${net.dir}`)
   console.log(
     formatTable(
       ['NAME', 'PEER ID', 'P2P', 'API', 'STAKE', 'CONFIG'],

@@ -10,6 +10,7 @@ import { generateKeypair } from '../../ledger/index.js'
 import { DEFAULT_DEVNET_DIR, type DevnetFile } from '../harness/devnet-file.js'
 import { UsageError, intFlag } from './errors.js'
 import type { Json } from '../../twin/json.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export const twinHelp = `diten twin <command> <twinId> [options]   digital twin calls
 
@@ -158,7 +159,7 @@ export async function runTwin(argv: string[]): Promise<number> {
         )
         out(
           v,
-          `${v.twinId}  revision ${v.revision}${v.retired ? '  (retired)' : ''}  ${v.definition}  owner ${v.owner.slice(0, 16)}…  modified ${new Date(v.modified).toISOString()}\nattributes ${JSON.stringify(v.attributes)}\nfeatures   ${JSON.stringify(v.features, null, 2).replace(/\n/g, '\n           ')}${v.model ? `\nmodel      round ${v.model.round} (${v.model.hash.slice(0, 12)}…) label ${v.model.label}` : ''}`,
+          `${v.twinId}  revision ${v.revision}${v.retired ? '  (retired)' : ''}  ${v.definition}  owner ${shortId(v.owner)}…  modified ${new Date(v.modified).toISOString()}\nattributes ${JSON.stringify(v.attributes)}\nfeatures   ${JSON.stringify(v.features, null, 2).replace(/\n/g, '\n           ')}${v.model ? `\nmodel      round ${v.model.round} (${v.model.hash.slice(0, 12)}…) label ${v.model.label}` : ''}`,
         )
         return 0
       }

@@ -23,7 +23,7 @@ export function registerChaosRpc(d: RpcDispatcher, m: { attacks: NodeAttacks | u
           ErrorCode.PERMISSION_DENIED,
           'fault injection is off: start the node with --chaos-control to allow chaos_partition',
         )
-      return m.partition.start(p.ms)
+      return m.partition.begin(p.ms)
     },
   })
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { Host } from '../p2p/host.js'
 import type { ReqResp } from '../p2p/reqresp.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: hex(32) }), 128)
 /** decoded models kept in memory (an MLP 784-128-10 is 400 KB) */
@@ -37,7 +38,7 @@ export class BlobStore implements ModelSource {
     await this.m.reqresp.handle('fl.blob', async req => {
       const { hash } = blobRequestCodec.decode(req)
       const blob = await this.m.db.get(bucketKey(Bucket.blobs, fromHex(hash)))
-      if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `no blob ${hash.slice(0, 16)}…`)
+      if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `no blob ${shortId(hash)}…`)
       this.served++
       return blob
     })
@@ -74,9 +75,7 @@ export class BlobStore implements ModelSource {
   /** Fetches, from members, the blobs that lookups missed (a validation that waits for a model). */
   async fetchMissing(): Promise<void> {
     for (const h of [...this.misses])
-      await this.ensure(h).catch((e: unknown) =>
-        this.m.logger.debug({ hash: h.slice(0, 16), err: describeError(e) }, 'model blob not fetched'),
-      )
+      await this.ensure(h).catch((e: unknown) => this.m.logger.debug({ hash: shortId(h), err: describeError(e) }, 'model blob not fetched'))
   }
 
   /** Stores a blob made here (a trained or aggregated model); returns its hash. */
@@ -116,7 +115,7 @@ export class BlobStore implements ModelSource {
           maxResponseBytes: MAX_BLOB_BYTES,
         })
         if (weightsHash(blob) !== hash) {
-          this.m.logger.warn({ peer: peer.name, hash: hash.slice(0, 16) }, 'a member served a blob with another hash')
+          this.m.logger.warn({ peer: peer.name, hash: shortId(hash) }, 'a member served a blob with another hash')
           continue
         }
         // judged before it is kept: a blob without the model's shape is remembered as the rule it
@@ -126,9 +125,9 @@ export class BlobStore implements ModelSource {
         this.fetched++
         return this.remember(hash, judged)
       } catch (e) {
-        this.m.logger.debug({ peer: peer.name, hash: hash.slice(0, 16), err: describeError(e) }, 'blob not fetched from this member')
+        this.m.logger.debug({ peer: peer.name, hash: shortId(hash), err: describeError(e) }, 'blob not fetched from this member')
       }
     }
-    throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `no connected member holds model blob ${hash.slice(0, 16)}…`)
+    throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `no connected member holds model blob ${shortId(hash)}…`)
   }
 }

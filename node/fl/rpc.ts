@@ -7,6 +7,7 @@ import type { ChainService } from '../chain/service.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { FlService } from './service.js'
+import { shortId } from '../../ledger/bytes.js'
 
 function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
   return {
@@ -84,7 +85,7 @@ export function registerFlRpc(
       const hash = modelHashOf(s, p.round, x.m0)
       if (!hash) throw new DitenError(ErrorCode.NOT_FOUND, `round ${p.round} is not closed yet (open round: ${s.fl.round})`)
       const blob = await x.blobs.raw(hash)
-      if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `this node does not hold model ${hash.slice(0, 16)}… yet`)
+      if (!blob) throw new DitenError(ErrorCode.NOT_FOUND, `this node does not hold model ${shortId(hash)}… yet`)
       return { round: p.round, hash, bytes: blob.length, blob: Buffer.from(blob).toString('base64') }
     },
   })
@@ -100,7 +101,7 @@ export function registerFlRpc(
         if (u) return { kind: 'fl.update', ...updateJson(s, u, c.round) }
       }
       const tx = await x.tangle.getTx(p.id)
-      if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no fl.update or tangle update ${p.id.slice(0, 16)}…`)
+      if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no fl.update or tangle update ${shortId(p.id)}…`)
       const c = x.tangle.core
       return {
         kind: 'local',

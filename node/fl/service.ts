@@ -22,6 +22,7 @@ import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { ModelEvaluator } from './evaluator.js'
 import { PROMOTE, type UpdateValidity } from './validity.js'
+import { shortId } from '../../ledger/bytes.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500
@@ -260,7 +261,7 @@ export class FlService {
     }
     const r = await this.m.chain.submitOwn('fl.update', flUpdateCodec.encode(payload))
     this.m.logger.info(
-      { round, baseRound: w.round, tx: r.id.slice(0, 16), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
+      { round, baseRound: w.round, tx: shortId(r.id), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
       'fl.update submitted',
     )
   }
@@ -290,7 +291,7 @@ export class FlService {
       this.judged.add(u.id)
       await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ update: u.id, accept, accuracyBp: accBp }))
       this.m.logger.info(
-        { round: fl.round, update: u.id.slice(0, 16), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
+        { round: fl.round, update: shortId(u.id), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
         'fl.verdict submitted',
       )
     }

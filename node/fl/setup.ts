@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js'
 import type { BlobStore } from './blobs.js'
 import { ModelEvaluator } from './evaluator.js'
 import { UpdateValidity } from './validity.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export interface FlSetup {
   backend: string
@@ -41,7 +42,7 @@ export async function prepareFl(o: {
     fl: o.fl,
     accuracy: (hash, w) => evaluator.accuracy(hash, w),
     self: toHex(o.keypair.publicKey),
-    log: (id, why) => o.logger.info({ id: id.slice(0, 16), why }, 'local update judged invalid: it will not be approved here'),
+    log: (id, why) => o.logger.info({ id: shortId(id), why }, 'local update judged invalid: it will not be approved here'),
   })
   o.logger.info({ backend, validation: data.validation.count, ms: Date.now() - started }, 'federated learning data loaded')
   return { backend, data, evaluator, validity }

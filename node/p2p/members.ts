@@ -7,6 +7,8 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { GenesisMember } from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 
 export interface Member extends GenesisMember {
   readonly peerId: string
@@ -64,5 +66,19 @@ export function memberGater(
     denyOutboundEncryptedConnection: deny('outbound'),
     denyInboundUpgradedConnection: refuse,
     denyOutboundUpgradedConnection: refuse,
+  }
+}
+
+/** The gater's refusal hook: every refusal counted, logged at most once per 10 s (a dial flood must not flood the log). */
+export function deniedConnectionLog(metrics: Metrics, logger: Logger): (direction: 'inbound' | 'outbound', peer: PeerId) => void {
+  let loggedAt = 0
+  let since = 0
+  return (direction, peer) => {
+    metrics.connectionsDenied.inc({ direction })
+    since++
+    if (Date.now() - loggedAt < 10_000) return
+    logger.warn({ direction, peer: peer.toString(), refusedSinceLastLog: since }, 'refused a non-member connection')
+    loggedAt = Date.now()
+    since = 0
   }
 }

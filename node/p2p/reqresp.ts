@@ -91,7 +91,14 @@ export class ReqResp {
 
   constructor(
     private readonly opts: ReqRespOptions,
-    private readonly modules: { host: Host; members: MemberSet; logger: Logger; metrics: Metrics },
+    private readonly modules: {
+      host: Host
+      members: MemberSet
+      /** the node's shutdown signal: aborts every request in flight */
+      signal?: AbortSignal
+      logger: Logger
+      metrics: Metrics
+    },
   ) {}
 
   protocolId(name: string): string {
@@ -160,7 +167,8 @@ export class ReqResp {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
     let result = 'ok'
     let stream: Stream | undefined
-    const ctl = AbortSignal.timeout(timeoutMs)
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const ctl = this.modules.signal ? AbortSignal.any([timeout, this.modules.signal]) : timeout
     try {
       stream = await this.modules.host.dialProtocol(peer, this.protocolId(name), { signal: ctl })
       const deadline = withDeadline(stream, timeoutMs, `request ${name} to ${peer.toString().slice(-8)}`)
@@ -185,6 +193,7 @@ export class ReqResp {
         throw e
       }
       result = ctl.aborted ? ErrorCode.REQRESP_TIMEOUT : 'stream_error'
+      if (this.modules.signal?.aborted) throw new DitenError(ErrorCode.REQRESP_TIMEOUT, `request ${name}: the node is stopping`)
       if (ctl.aborted) throw new DitenError(ErrorCode.REQRESP_TIMEOUT, `request ${name}: no answer within ${timeoutMs} ms`)
       throw new DitenError(ErrorCode.REQRESP_PROTOCOL, `request ${name} failed: ${(e as Error).message}`)
     } finally {

@@ -3,6 +3,7 @@ import { DitenError, ErrorCode, hex, str, struct, uint, u53 } from '../../ledger
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import { toJson } from '../chain/rpc.js'
 import type { TangleService } from './service.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void {
   d.register('tangle_attach', {
@@ -17,7 +18,7 @@ export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void
     handler: async (p: { id: string }) => {
       const tx = await tangle.getTx(p.id)
       if (!tx && tangle.core.isEntryPoint(p.id)) return { id: p.id, pruned: true, solid: true, valid: true, confirmed: true }
-      if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no tangle transaction ${p.id.slice(0, 16)}…`)
+      if (!tx) throw new DitenError(ErrorCode.NOT_FOUND, `no tangle transaction ${shortId(p.id)}…`)
       const c = tangle.core
       const cap = tangle.core.opts.cap
       return toJson({

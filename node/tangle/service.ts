@@ -43,6 +43,7 @@ import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../faults/behaviours.js'
+import { shortId } from '../../ledger/bytes.js'
 
 export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
@@ -199,7 +200,7 @@ export class TangleService {
       valid = this.m.validity ? await this.m.validity(tx, id) : true
     } catch (e) {
       valid = false
-      this.m.logger.debug({ id: id.slice(0, 16), err: describeError(e) }, 'tangle update judged invalid')
+      this.m.logger.debug({ id: shortId(id), err: describeError(e) }, 'tangle update judged invalid')
     }
     const change = this.core.add({
       id,

@@ -39,6 +39,7 @@ import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainService } from '../chain/service.js'
 import { modelHashOf } from '../fl/rpc.js'
 import { twinJson } from './view.js'
+import { shortId } from '../../ledger/bytes.js'
 
 const WAIT_MS = 30_000
 /** callers with wait: true at once (each polls the node every 25 ms) */
@@ -99,7 +100,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     if (waiting >= MAX_WAITING)
       throw new DitenError(
         ErrorCode.RATE_LIMITED,
-        `${MAX_WAITING} calls already wait for their commit here; ${r.id.slice(0, 16)}… was submitted: ask tx_get`,
+        `${MAX_WAITING} calls already wait for their commit here; ${shortId(r.id)}… was submitted: ask tx_get`,
         { id: r.id, shard: r.shard },
       )
     waiting++
@@ -126,7 +127,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     }
     throw new DitenError(
       ErrorCode.WAIT_TIMEOUT,
-      `${r.id.slice(0, 16)}… was not committed within ${WAIT_MS / 1000} s; tx_get tells what became of it`,
+      `${shortId(r.id)}… was not committed within ${WAIT_MS / 1000} s; tx_get tells what became of it`,
     )
   }
 
@@ -213,9 +214,9 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       if (!held)
         throw new DitenError(
           ErrorCode.FL_BLOB_UNAVAILABLE,
-          `this node holds no model blob ${modelHash.slice(0, 16)}…; bind a global model M(e) (give round, not modelHash) or one this node has`,
+          `this node holds no model blob ${shortId(modelHash)}…; bind a global model M(e) (give round, not modelHash) or one this node has`,
         )
-      if (!('weights' in held)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${modelHash.slice(0, 16)}… breaks ${held.rule}`)
+      if (!('weights' in held)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${shortId(modelHash)}… breaks ${held.rule}`)
       return byMember(
         'twin.bindModel',
         twinBindModelCodec.encode({ twinId: p.twinId, modelHash, round: p.round, inputs: p.inputs }),

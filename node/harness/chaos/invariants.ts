@@ -11,6 +11,7 @@ import { fromHex, type Genesis } from '../../../ledger/index.js'
 import { twinSyncCodec } from '../../../twin/contract.js'
 import type { DitenClient } from '../../rpc/client.js'
 import type { Cluster } from './cluster.js'
+import { shortId } from '../../../ledger/bytes.js'
 
 interface BlockIds {
   block: { header: Record<string, unknown> & { height: number }; txIds: string[] }
@@ -70,7 +71,7 @@ export async function checkIntegrity(cluster: Cluster, shards: number): Promise<
       const s = await reader.call<{ status: string }>('tx_get', { id })
       if (s.status === 'committed') {
         attackTxsCommitted++
-        violations.push(`attack transaction ${id.slice(0, 16)}… from ${m.node.name} was committed`)
+        violations.push(`attack transaction ${shortId(id)}… from ${m.node.name} was committed`)
       }
     }
   }
