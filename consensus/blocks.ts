@@ -28,12 +28,10 @@ import {
   type SignedTx,
 } from '../ledger/index.js'
 import { verifyCertificate } from './certificate.js'
-import { proposerOrder, proposerSeed } from './proposer.js'
-import type { SigCache } from './sigcache.js'
+import { committeeFor, proposerOf, type ChainView, type Committee } from './committee.js'
 import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
-import { cloneState, stateRoot, type Election, type ShardState } from './state/state.js'
+import { cloneState, stateRoot, type ShardState } from './state/state.js'
 import type { ExecContext } from './state/txkinds.js'
-import type { ModelSource } from './state/fl.js'
 
 /**
  * Block time is bounded on both sides: at least the parent's time plus the block interval (a
@@ -53,29 +51,8 @@ export function blockTime(g: Genesis, prev: Header | undefined, now: number): nu
   return Math.max(now, minBlockTime(g, prev))
 }
 
-export interface Committee {
-  shard: number
-  height: number
-  epoch: number
-  /** member indices, ascending: validator index = position */
-  members: number[]
-  keys: Uint8Array[]
-  /** proposer order of this height: round r → validator order[r mod n] */
-  order: number[]
-}
-
-export interface ChainView {
-  genesis: Genesis
-  sigCache: SigCache
-  /** model blobs for federated-learning transactions and round closes */
-  models?: ModelSource
-  election(epoch: number): Election | undefined
-  memberKey(member: number): Uint8Array
-  /** an applied (finalized) header */
-  header(shard: number, height: number): Header | undefined
-  /** the highest height of `shard` linked so far by `shard`'s own chain, per other shard */
-  lastLinked(shard: number, other: number): number
-}
+// the committee rules live in committee.ts; re-exported for the block builders' callers
+export { committeeFor, proposerOf, type ChainView, type Committee }
 
 function invalid(why: string): never {
   throw new DitenError(ErrorCode.BLOCK_INVALID, why)
@@ -83,21 +60,6 @@ function invalid(why: string): never {
 
 export function prevHashOf(g: Genesis, prev: Header | undefined): Uint8Array {
   return prev ? headerHash(prev) : genesisHash(g)
-}
-
-/** The committee that finalizes `height` of `shard`, given the header of height − 1. */
-export function committeeFor(view: ChainView, shard: number, height: number, prev: Header | undefined): Committee | undefined {
-  const epoch = prev ? prev.nextEpoch : 0
-  const e = view.election(epoch)
-  const members = e?.committees[shard]
-  if (!e || !members || members.length === 0) return undefined
-  const score = new Map(e.delegates.map((d, k) => [d, e.scores[k]!]))
-  const order = proposerOrder(members, m => score.get(m) ?? 0, proposerSeed(view.genesis, shard, height), shard)
-  return { shard, height, epoch, members, keys: members.map(m => view.memberKey(m)), order }
-}
-
-export function proposerOf(c: Committee, round: number): number {
-  return c.order[round % c.order.length]!
 }
 
 function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | undefined, links: Header['crossLinks']): number {

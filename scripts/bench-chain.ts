@@ -11,7 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { fromHex, keypairFromSecret, type Keypair } from '../ledger/index.js'
 import { dataNote } from '../consensus/state/txkinds.js'
-import { latencyLines, loadFigures, nodeSigner, presign, startDevnet, verifyRate, warmThenMeasure, type Presigned } from './bench-devnet.js'
+import { nodeSigner, presign, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
+import { latencyLines, loadFigures, warmThenMeasure } from './bench-load.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -14,19 +14,8 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { generateKeypair, toHex, type Keypair } from '../ledger/index.js'
 import { twinSyncCodec } from '../twin/contract.js'
-import {
-  adminOf,
-  latencyLines,
-  loadFigures,
-  nodeSigner,
-  presign,
-  rpc,
-  sleep,
-  startDevnet,
-  verifyRate,
-  warmThenMeasure,
-  type Presigned,
-} from './bench-devnet.js'
+import { adminOf, nodeSigner, presign, rpc, sleep, startDevnet, verifyRate, type Presigned } from './bench-devnet.js'
+import { latencyLines, loadFigures, warmThenMeasure } from './bench-load.js'
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -14,6 +14,8 @@ import {
   type SignedVote,
 } from '../../ledger/index.js'
 import type { ShardState } from '../../consensus/state/state.js'
+import type { TendermintMachine } from '../../consensus/tendermint/machine.js'
+import type { Lock } from './signer.js'
 
 export class HeightLog {
   readonly blocks = new Map<string, Block>()
@@ -23,6 +25,18 @@ export class HeightLog {
   private readonly votes = new Map<string, Map<number, SignedVote>>()
   /** own signed messages, sent again if the height stalls */
   readonly mine: { proposals: Proposal[]; votes: SignedVote[] } = { proposals: [], votes: [] }
+
+  /** What the sign guard persists with each signature: the machine's lock and valid value, with their blocks. */
+  lockOf(m: TendermintMachine): Lock {
+    const lockedBlock = m.lockedValue ? this.blocks.get(m.lockedValue) : undefined
+    const validBlock = m.validValue ? this.blocks.get(m.validValue) : undefined
+    return {
+      lockedRound: m.lockedRound,
+      ...(lockedBlock ? { lockedBlock } : {}),
+      validRound: m.validRound,
+      ...(validBlock ? { validBlock } : {}),
+    }
+  }
 
   /** Records the first proposal of a round; a different one for the same round is a conflict. */
   addProposal(p: Proposal): { fresh: boolean; conflict?: SignedProposalStub } {

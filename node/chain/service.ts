@@ -18,7 +18,7 @@ import {
   type LinkProof,
   type SignedTx,
 } from '../../ledger/index.js'
-import { committeeFor, type ChainView } from '../../consensus/blocks.js'
+import type { ChainView } from '../../consensus/blocks.js'
 import { checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { PoolJanitor } from './pool-janitor.js'
@@ -39,16 +39,14 @@ import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
 import type { Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
-import { TX_BATCH_MAX, checkRelayed, txBatchCodec } from '../../consensus/validation/tx.js'
-import { consensusMsgCodec, validateConsensusMsg } from '../../consensus/validation/consensus-msg.js'
-import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
+import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
 import { ChainStore } from './store.js'
-import { finalizedCodec, type Finalized } from '../../ledger/index.js'
+import { registerChainGossip } from './gossip.js'
+import type { Finalized } from '../../ledger/index.js'
 import { shortId } from '../../ledger/bytes.js'
 
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50
-const TX_VERIFY_SLICE = 32
 
 export type TxStatus =
   | { status: 'committed'; shard: number; height: number; index: number }
@@ -368,64 +366,17 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       .catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))
   }
 
-  /** The chain's topics: the rules live in consensus/validation/, this only wires them to the shards. */
   private registerGossip(): void {
-    const g = this.genesis
-    const shard = (s: number) => this.shards[s]!
-    const isMember = (key: string) => this.m.members.all().some(x => x.publicKey === key)
-    this.m.gossip.register({
-      name: 'tx',
-      codec: txBatchCodec,
-      validate: async batch => {
-        // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
-        for (let i = 0; i < batch.length; i++) {
-          if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise(r => setImmediate(r))
-          checkRelayed(batch[i]!, g, this.sigCache, s => shard(s).state, Date.now())
-        }
-      },
-      onMessage: batch => {
-        for (const tx of batch) {
-          try {
-            this.admit(tx)
-          } catch {
-            // already pending, already committed or a full pool: normal under load
-          }
-        }
-      },
-    })
-    this.m.gossip.register({
-      name: 'consensus',
-      codec: consensusMsgCodec,
-      validate: m => validateConsensusMsg(m, { genesis: g, isMember, shard }),
-      onMessage: m => {
-        if (m.proposal) shard(m.proposal.stub.shard).onProposal(m.proposal)
-        else shard(m.vote!.vote.shard).onVote(m.vote!)
-      },
-    })
-    const blocks: BlockGossipContext = {
-      genesis: g,
-      shard,
-      nextCommittee: (s, height) => (height === shard(s).height ? committeeFor(this, s, height, shard(s).head) : undefined),
-    }
-    this.m.gossip.register({
-      name: 'block',
-      codec: finalizedCodec,
-      peek: data => peekFinalized(data, blocks),
-      validate: f => validateFinalized(f, blocks),
-      onMessage: (f, _author, source) => {
-        shard(f.block.header.shard)
-          .applyFinalized(f)
-          .then(
-            r => {
-              if (r === 'ahead') void this.catchUp.sync(f.block.header.shard, source)
-            },
-            (e: unknown) =>
-              this.m.logger.warn(
-                { shard: f.block.header.shard, height: f.block.header.height, err: describeError(e) },
-                'finalized block refused',
-              ),
-          )
-      },
+    registerChainGossip({
+      genesis: this.genesis,
+      view: this,
+      sigCache: this.sigCache,
+      shards: this.shards,
+      isMember: key => this.m.members.all().some(x => x.publicKey === key),
+      admit: tx => this.admit(tx),
+      catchUp: (shard, source) => void this.catchUp.sync(shard, source),
+      gossip: this.m.gossip,
+      logger: this.m.logger,
     })
   }
 }

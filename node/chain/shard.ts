@@ -12,7 +12,6 @@ import {
   VoteType,
   bytesEqual,
   describeError,
-  fromHex,
   headerHash,
   toHex,
   txId,
@@ -20,21 +19,20 @@ import {
   type Certificate,
   type Header,
   type Proposal,
-  type ProposalStub,
   type SignedVote,
-  type Vote,
 } from '../../ledger/index.js'
 import { committeeFor, proposerOf, type Committee } from '../../consensus/blocks.js'
 import { proposalEvidence, voteEvidence } from '../../consensus/evidence.js'
 import { TendermintMachine, NIL, type Action } from '../../consensus/tendermint/machine.js'
 import type { ShardState } from '../../consensus/state/state.js'
-import type { Lock } from './signer.js'
 import { HeightLog } from './height-log.js'
 import { SerialQueue } from './serial-queue.js'
 import { authenticProposal, authenticVote, buildProposal, replayFinalized, validateProposal, type HeightBase } from './proposals.js'
 import type { ShardChainDeps } from './shard-deps.js'
 import type { Finalized } from '../../ledger/index.js'
-import { corrupted, secondProposal, secondVote } from '../faults/behaviours.js'
+import { corrupted } from '../faults/behaviours.js'
+import { OwnMessages, type Seat } from './own-messages.js'
+import { carryOut, type ActionDriver } from './actions.js'
 import { FutureBuffer, MAX_FUTURE_HEIGHTS, signerOf, type Inbound } from './future-buffer.js'
 import { CommitteeSeats } from '../../consensus/validation/seats.js'
 import { Rebroadcast } from './rebroadcast.js'
@@ -68,6 +66,7 @@ export class ShardChain {
   lastRejected: { id: string; error: DitenError }[] = []
   private readonly rebroadcasts = new Rebroadcast(REBROADCAST_MS)
   private rebroadcastTimer: NodeJS.Timeout | undefined
+  private readonly own: OwnMessages
 
   constructor(
     readonly shard: number,
@@ -75,6 +74,7 @@ export class ShardChain {
     private readonly d: ShardChainDeps,
   ) {
     this.seats = new CommitteeSeats(d.view, shard)
+    this.own = new OwnMessages(d)
   }
 
   get selfIndex(): number {
@@ -110,9 +110,7 @@ export class ShardChain {
   /** Our own messages of this height again, when the height has not moved for a while (rebroadcast.ts). */
   private rebroadcast(): void {
     if (!this.rebroadcasts.due(`${this.height}:${this.machine?.round}:${this.machine?.step}`) || !this.machine) return
-    const round = this.machine.round
-    for (const p of this.log.mine.proposals) if (p.stub.round === round) this.d.publishProposal(p)
-    for (const v of this.log.mine.votes) if (v.vote.round >= round - 1) this.d.publishVote(v)
+    this.own.rebroadcast(this.log, this.machine.round)
   }
 
   private enqueue(fn: () => void | Promise<void>): void {
@@ -246,82 +244,40 @@ export class ShardChain {
     this.run(this.machine!.onVote(v.type === VoteType.prevote ? 'prevote' : 'precommit', v.round, idx, hash))
   }
 
-  // ── actions ─────────────────────────────────────────────────────────────────────────
+  // ── actions (actions.ts) ───────────────────────────────────────────────────────────
 
-  /**
-   * Carries out the machine's actions. Each runs later on the queue, and only if the machine
-   * that asked for it is still current: a height may be finalized meanwhile by gossip.
-   */
   private run(actions: Action[]): void {
-    const machine = this.machine!
-    const current = (fn: () => void | Promise<void>) => () => (this.machine === machine ? fn() : undefined)
-    for (const a of actions) {
-      switch (a.type) {
-        case 'schedule': {
-          const t = setTimeout(() => {
-            this.timers.delete(t)
-            this.enqueue(current(() => this.run(machine.onTimeout(a.kind, a.round))))
-          }, a.ms)
-          this.timers.add(t)
-          break
-        }
-        case 'propose':
-          this.enqueue(current(() => this.propose(a.round, a.validValue, a.validRound)))
-          break
-        case 'prevote':
-        case 'precommit':
-          this.enqueue(current(() => this.vote(a.type, a.round, a.hash)))
-          break
-        case 'decide':
-          this.enqueue(current(() => this.decide(a.round, a.hash)))
-          break
-      }
-    }
+    carryOut(this.machine!, actions, this.driver)
   }
 
-  private lockRecord(): Lock {
-    const m = this.machine!
-    const lockedBlock = m.lockedValue ? this.log.blocks.get(m.lockedValue) : undefined
-    const validBlock = m.validValue ? this.log.blocks.get(m.validValue) : undefined
+  private readonly driver: ActionDriver = {
+    current: () => this.machine,
+    enqueue: fn => this.enqueue(fn),
+    timers: this.timers,
+    propose: (round, validValue, validRound) => this.propose(round, validValue, validRound),
+    vote: (type, round, hash) => this.vote(type, round, hash),
+    decide: (round, hash) => this.decide(round, hash),
+  }
+
+  /** This node's seat at the current height (the sign guard's lock included). */
+  private seat(): Seat {
     return {
-      lockedRound: m.lockedRound,
-      ...(lockedBlock ? { lockedBlock } : {}),
-      validRound: m.validRound,
-      ...(validBlock ? { validBlock } : {}),
+      shard: this.shard,
+      height: this.height,
+      key: this.committee!.keys[this.selfIndex]!,
+      lock: this.log.lockOf(this.machine!),
+      log: this.log,
     }
   }
 
   private async propose(round: number, validValue: string | null, validRound: number): Promise<void> {
     if (this.d.byzantine.has('silent') || !this.machine || this.machine.round !== round) return
-    const c = this.committee!
-    let block: Block
-    if (validValue && this.log.blocks.has(validValue)) {
-      block = this.log.blocks.get(validValue)!
-    } else {
-      block = this.build(round, Date.now())
-      if (this.d.byzantine.has('invalid-block')) block = corrupted(block)
-    }
-    const stub: ProposalStub = {
-      chainId: this.d.genesis.chainId,
-      shard: this.shard,
-      height: this.height,
-      round,
-      validRound: validValue ? validRound : -1,
-      blockHash: headerHash(block.header),
-      proposer: c.keys[this.selfIndex]!,
-    }
-    const sig = await this.d.guard.signProposal(stub, this.lockRecord())
-    if (!sig) {
-      this.d.logger.warn({ shard: this.shard, height: this.height, round }, 'refusing to sign a second proposal for this round')
-      return
-    }
-    const proposal: Proposal = { stub, sig, block }
-    this.d.logger.debug({ height: this.height, round, txs: block.txs.length, reused: validValue !== null }, 'proposing')
-    if (this.d.byzantine.has('equivocate'))
-      this.d.publishProposal(secondProposal(stub, this.build(round, Date.now() + 1), this.d.guard.keypair.secretKey))
-    this.d.publishProposal(proposal)
-    this.log.mine.proposals.push(proposal)
-    this.handleProposal(proposal)
+    const reused = validValue !== null && this.log.blocks.has(validValue)
+    let block = reused ? this.log.blocks.get(validValue)! : this.build(round, Date.now())
+    if (!reused && this.d.byzantine.has('invalid-block')) block = corrupted(block)
+    this.d.logger.debug({ height: this.height, round, txs: block.txs.length, reused }, 'proposing')
+    const p = await this.own.propose(this.seat(), round, validValue ? validRound : -1, block, () => this.build(round, Date.now() + 1))
+    if (p) this.handleProposal(p)
   }
 
   private build(round: number, time: number): Block {
@@ -342,26 +298,8 @@ export class ShardChain {
 
   private async vote(type: 'prevote' | 'precommit', round: number, hash: string): Promise<void> {
     if (this.d.byzantine.has('withhold-votes') || !this.machine || this.selfIndex < 0) return
-    const blockHash = hash === NIL ? NIL_HASH : fromHex(hash)
-    const vote: Vote = {
-      chainId: this.d.genesis.chainId,
-      shard: this.shard,
-      height: this.height,
-      round,
-      type: type === 'prevote' ? VoteType.prevote : VoteType.precommit,
-      blockHash,
-      validator: this.committee!.keys[this.selfIndex]!,
-    }
-    const sig = await this.d.guard.signVote(vote, this.lockRecord())
-    if (!sig) {
-      this.d.logger.warn({ shard: this.shard, height: this.height, round, type }, 'refusing to sign a conflicting vote')
-      return
-    }
-    const signed: SignedVote = { vote, sig }
-    if (this.d.byzantine.has('equivocate')) this.d.publishVote(secondVote(vote, this.d.guard.keypair.secretKey))
-    this.d.publishVote(signed)
-    this.log.mine.votes.push(signed)
-    this.handleVote(signed)
+    const v = await this.own.vote(this.seat(), type, round, hash)
+    if (v) this.handleVote(v)
   }
 
   private async decide(round: number, hash: string): Promise<void> {

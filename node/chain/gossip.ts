@@ -1,0 +1,89 @@
+/**
+ * The chain's gossip topics (`tx`, `consensus`, `block`): the rules live in
+ * consensus/validation/; this only decodes through their codecs, calls them and hands accepted
+ * messages to the shards.
+ */
+import type { PeerId } from '@libp2p/interface'
+import { describeError, finalizedCodec, type Genesis, type SignedTx } from '../../ledger/index.js'
+import { committeeFor, type ChainView } from '../../consensus/blocks.js'
+import type { SigCache } from '../../consensus/sigcache.js'
+import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
+import { consensusMsgCodec, validateConsensusMsg } from '../../consensus/validation/consensus-msg.js'
+import { checkRelayed, txBatchCodec } from '../../consensus/validation/tx.js'
+import type { Logger } from '../logger.js'
+import type { Gossip } from '../p2p/gossip.js'
+import type { ShardChain } from './shard.js'
+
+/** transactions of a batch verified between two yields to the event loop */
+const TX_VERIFY_SLICE = 32
+
+export interface ChainGossipDeps {
+  genesis: Genesis
+  view: ChainView
+  sigCache: SigCache
+  shards: readonly ShardChain[]
+  /** a current member's key (hex) */
+  isMember(key: string): boolean
+  /** admits a relayed transaction to the pool (throws when the pool refuses it) */
+  admit(tx: SignedTx): void
+  /** a certified block from ahead: catch up from the peer that relayed it */
+  catchUp(shard: number, source: PeerId): void
+  gossip: Gossip
+  logger: Logger
+}
+
+export function registerChainGossip(d: ChainGossipDeps): void {
+  const g = d.genesis
+  const shard = (s: number) => d.shards[s]!
+  d.gossip.register({
+    name: 'tx',
+    codec: txBatchCodec,
+    validate: async batch => {
+      // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
+      for (let i = 0; i < batch.length; i++) {
+        if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise(r => setImmediate(r))
+        checkRelayed(batch[i]!, g, d.sigCache, s => shard(s).state, Date.now())
+      }
+    },
+    onMessage: batch => {
+      for (const tx of batch) {
+        try {
+          d.admit(tx)
+        } catch {
+          // already pending, already committed or a full pool: normal under load
+        }
+      }
+    },
+  })
+  d.gossip.register({
+    name: 'consensus',
+    codec: consensusMsgCodec,
+    validate: m => validateConsensusMsg(m, { genesis: g, isMember: d.isMember, shard }),
+    onMessage: m => {
+      if (m.proposal) shard(m.proposal.stub.shard).onProposal(m.proposal)
+      else shard(m.vote!.vote.shard).onVote(m.vote!)
+    },
+  })
+  const blocks: BlockGossipContext = {
+    genesis: g,
+    shard,
+    nextCommittee: (s, height) => (height === shard(s).height ? committeeFor(d.view, s, height, shard(s).head) : undefined),
+  }
+  d.gossip.register({
+    name: 'block',
+    codec: finalizedCodec,
+    peek: data => peekFinalized(data, blocks),
+    validate: f => validateFinalized(f, blocks),
+    onMessage: (f, _author, source) => {
+      const h = f.block.header
+      shard(h.shard)
+        .applyFinalized(f)
+        .then(
+          r => {
+            if (r === 'ahead') d.catchUp(h.shard, source)
+          },
+          (e: unknown) => d.logger.warn({ shard: h.shard, height: h.height, err: describeError(e) }, 'finalized block refused'),
+        )
+    },
+  })
+}
