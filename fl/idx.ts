@@ -3,7 +3,6 @@
  * dimensions, then the values. Used for `--dataset idx:<dir>` (e.g. Debian's
  * dataset-fashion-mnist). Every length is checked before use.
  */
-import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
 import { DitenError, ErrorCode } from '../ledger/index.js'
 
@@ -65,13 +64,7 @@ export function toLabelledImages(images: IdxArray, labels: IdxArray): LabelledIm
   return { images: out, labels: labels.data, count, features }
 }
 
-export async function loadIdxPair(imagesFile: string, labelsFile: string): Promise<LabelledImages> {
-  const read = async (f: string) => {
-    try {
-      return new Uint8Array(await readFile(f))
-    } catch (e) {
-      throw new DitenError(ErrorCode.CONFIG_INVALID, `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-    }
-  }
-  return toLabelledImages(parseIdx(await read(imagesFile), imagesFile), parseIdx(await read(labelsFile), labelsFile))
+/** An images file and a labels file (raw or gzip bytes) as one dataset; the names are for error messages. */
+export function idxPair(images: { bytes: Uint8Array; name: string }, labels: { bytes: Uint8Array; name: string }): LabelledImages {
+  return toLabelledImages(parseIdx(images.bytes, images.name), parseIdx(labels.bytes, labels.name))
 }

@@ -23,7 +23,7 @@ export const FlCode = {
 } as const
 export type FlCode = (typeof FlCode)[keyof typeof FlCode]
 
-export class FlRuleError extends DitenError {
+export class FlRuleError extends DitenError<{ rule: FlCode }> {
   constructor(
     readonly rule: FlCode,
     message: string,

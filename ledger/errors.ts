@@ -1,9 +1,10 @@
 /**
- * Typed errors with bounded codes. Tests assert on `code`; people read `message`.
- * Every error that can be triggered by untrusted input is a DitenError.
+ * Typed errors with bounded codes, grouped by domain (Lodestar's chain/errors/*): tests assert on
+ * `code`, people read `message`, and `meta` carries typed context. Every error that can be
+ * triggered by untrusted input is a DitenError.
  */
-export const ErrorCode = {
-  // schema validation of decoded or parsed values
+/** schema validation of decoded or parsed values */
+export const SchemaCode = {
   SCHEMA_TYPE: 'SCHEMA_TYPE',
   SCHEMA_RANGE: 'SCHEMA_RANGE',
   SCHEMA_LENGTH: 'SCHEMA_LENGTH',
@@ -11,30 +12,52 @@ export const ErrorCode = {
   SCHEMA_MISSING_FIELD: 'SCHEMA_MISSING_FIELD',
   SCHEMA_UNKNOWN_FIELD: 'SCHEMA_UNKNOWN_FIELD',
   SCHEMA_INVALID: 'SCHEMA_INVALID',
-  // canonical binary encoding
+} as const
+
+/** canonical binary encoding */
+export const EncodingCode = {
   ENCODING_MALFORMED: 'ENCODING_MALFORMED',
   ENCODING_TOO_LARGE: 'ENCODING_TOO_LARGE',
   ENCODING_NON_CANONICAL: 'ENCODING_NON_CANONICAL',
-  // keys and signatures
+} as const
+
+/** keys and signatures */
+export const CryptoCode = {
   CRYPTO_BAD_KEY: 'CRYPTO_BAD_KEY',
   CRYPTO_BAD_SIGNATURE: 'CRYPTO_BAD_SIGNATURE',
-  // genesis and node configuration
+} as const
+
+/** genesis and node configuration */
+export const ConfigCode = {
   GENESIS_INVALID: 'GENESIS_INVALID',
   CONFIG_INVALID: 'CONFIG_INVALID',
   KEYFILE_INVALID: 'KEYFILE_INVALID',
   NOT_A_MEMBER: 'NOT_A_MEMBER',
-  // storage
+} as const
+
+/** storage */
+export const StorageCode = {
   DB_CORRUPT: 'DB_CORRUPT',
   DB_MISMATCH: 'DB_MISMATCH',
   DB_CLOSED: 'DB_CLOSED',
-  // peer-to-peer
+} as const
+
+/** peer-to-peer */
+export const P2pCode = {
   REQRESP_TOO_LARGE: 'REQRESP_TOO_LARGE',
   REQRESP_TIMEOUT: 'REQRESP_TIMEOUT',
   REQRESP_PROTOCOL: 'REQRESP_PROTOCOL',
   REQRESP_REMOTE_ERROR: 'REQRESP_REMOTE_ERROR',
   GOSSIP_INVALID: 'GOSSIP_INVALID',
   PEER_WRONG_CHAIN: 'PEER_WRONG_CHAIN',
-  // transactions (a rejected transaction says why)
+} as const
+
+/** transactions (a rejected transaction says why) */
+export const TxCode = {
+  MEMPOOL_DUPLICATE: 'MEMPOOL_DUPLICATE',
+  MEMPOOL_FULL: 'MEMPOOL_FULL',
+  /** a call with wait: true was not committed in time (it may still commit; tx_get tells) */
+  WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   TX_MALFORMED: 'TX_MALFORMED',
   TX_TOO_LARGE: 'TX_TOO_LARGE',
   TX_WRONG_CHAIN: 'TX_WRONG_CHAIN',
@@ -54,7 +77,10 @@ export const ErrorCode = {
   TX_BREAKS_STATE: 'TX_BREAKS_STATE',
   /** the transaction waited longer than the pool's bound for data it needs (e.g. a model blob) */
   TX_EXPIRED: 'TX_EXPIRED',
-  // federated learning transactions (rule violations of an admitted update are recorded with FL_* rule codes)
+} as const
+
+/** federated learning transactions (rule violations of an admitted update are recorded with FL_* rule codes) */
+export const FlTxCode = {
   FL_WRONG_ROUND: 'FL_WRONG_ROUND',
   FL_DUPLICATE: 'FL_DUPLICATE',
   FL_NOT_VERIFIER: 'FL_NOT_VERIFIER',
@@ -63,7 +89,10 @@ export const ErrorCode = {
   FL_DONE: 'FL_DONE',
   FL_BLOB_UNAVAILABLE: 'FL_BLOB_UNAVAILABLE',
   FL_UNCONFIRMED: 'FL_UNCONFIRMED',
-  // digital twins (a refused twin call says which rule)
+} as const
+
+/** digital twins (a refused twin call says which rule) */
+export const TwinCode = {
   TWIN_UNKNOWN: 'TWIN_UNKNOWN',
   TWIN_EXISTS: 'TWIN_EXISTS',
   TWIN_NOT_OWNER: 'TWIN_NOT_OWNER',
@@ -73,16 +102,18 @@ export const ErrorCode = {
   TWIN_BAD_DEFINITION: 'TWIN_BAD_DEFINITION',
   TWIN_RETIRED: 'TWIN_RETIRED',
   TWIN_TOO_LARGE: 'TWIN_TOO_LARGE',
-  /** a call with wait: true was not committed in time (it may still commit; tx_get tells) */
-  WAIT_TIMEOUT: 'WAIT_TIMEOUT',
-  MEMPOOL_FULL: 'MEMPOOL_FULL',
-  MEMPOOL_DUPLICATE: 'MEMPOOL_DUPLICATE',
-  // blocks and consensus messages
+} as const
+
+/** blocks and consensus messages */
+export const BlockCode = {
   BLOCK_INVALID: 'BLOCK_INVALID',
   CERT_INVALID: 'CERT_INVALID',
   CONSENSUS_INVALID: 'CONSENSUS_INVALID',
   SYNC_FAILED: 'SYNC_FAILED',
-  // tangle transactions
+} as const
+
+/** tangle transactions */
+export const TangleCode = {
   TANGLE_WRONG_CHAIN: 'TANGLE_WRONG_CHAIN',
   TANGLE_NOT_MEMBER: 'TANGLE_NOT_MEMBER',
   TANGLE_BAD_SIGNATURE: 'TANGLE_BAD_SIGNATURE',
@@ -90,10 +121,13 @@ export const ErrorCode = {
   TANGLE_FROM_FUTURE: 'TANGLE_FROM_FUTURE',
   TANGLE_BAD_DATA: 'TANGLE_BAD_DATA',
   TANGLE_NO_TIPS: 'TANGLE_NO_TIPS',
-  NOT_FOUND: 'NOT_FOUND',
+} as const
+
+/** HTTP API access (the public and the admin API) */
+export const ApiCode = {
   /** a method this node does not allow (e.g. fault injection without --chaos-control) */
   PERMISSION_DENIED: 'PERMISSION_DENIED',
-  // HTTP API access (the public and the admin API)
+  NOT_FOUND: 'NOT_FOUND',
   /** an admin call without the admin API's bearer token, or on the public API */
   UNAUTHORIZED: 'UNAUTHORIZED',
   /** a POST whose Content-Type is not application/json */
@@ -103,12 +137,31 @@ export const ErrorCode = {
   /** too many connections, subscribers or requests from this client */
   RATE_LIMITED: 'RATE_LIMITED',
 } as const
+
+/** Every code of every domain. */
+export const ErrorCode = {
+  ...SchemaCode,
+  ...EncodingCode,
+  ...CryptoCode,
+  ...ConfigCode,
+  ...StorageCode,
+  ...P2pCode,
+  ...TxCode,
+  ...FlTxCode,
+  ...TwinCode,
+  ...BlockCode,
+  ...TangleCode,
+  ...ApiCode,
+} as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-export class DitenError extends Error {
+/** A DitenError's context: typed per error class (SchemaError: path; GossipValidationError: action, reason; FlRuleError: rule). */
+export type ErrorMeta = Record<string, unknown>
+
+export class DitenError<M extends ErrorMeta = ErrorMeta> extends Error {
   readonly code: ErrorCode
-  readonly meta: Record<string, unknown>
-  constructor(code: ErrorCode, message: string, meta: Record<string, unknown> = {}) {
+  readonly meta: M
+  constructor(code: ErrorCode, message: string, meta: M = {} as M) {
     super(message)
     this.name = 'DitenError'
     this.code = code
@@ -117,7 +170,7 @@ export class DitenError extends Error {
 }
 
 /** Schema errors carry the path of the offending field, e.g. `genesis.members[2].publicKey`. */
-export class SchemaError extends DitenError {
+export class SchemaError extends DitenError<{ path: string }> {
   readonly path: string
   constructor(code: ErrorCode, path: string, problem: string) {
     super(code, `${path}: ${problem}`, { path })

@@ -35,8 +35,7 @@ export interface GossipErrorMeta extends Record<string, unknown> {
   reason: GossipReason
 }
 
-export class GossipValidationError extends DitenError {
-  declare readonly meta: GossipErrorMeta
+export class GossipValidationError extends DitenError<GossipErrorMeta> {
   constructor(
     readonly action: GossipAction,
     readonly reason: GossipReason,

@@ -7,17 +7,13 @@
  */
 import { createHash } from 'node:crypto'
 import { concatBytes, utf8Bytes } from './bytes.js'
+import { Memo } from './memo.js'
 
 export const HASH_BYTES = 32
 
-const tagCache = new Map<string, Uint8Array>()
+const tagPrefixes = new Memo<string, Uint8Array>('hash tags', 1024)
 function tagBytes(tag: string): Uint8Array {
-  let t = tagCache.get(tag)
-  if (!t) {
-    t = concatBytes(utf8Bytes(`diten:${tag}`), new Uint8Array([0]))
-    tagCache.set(tag, t)
-  }
-  return t
+  return tagPrefixes.get(tag, t => concatBytes(utf8Bytes(`diten:${t}`), new Uint8Array([0])))
 }
 
 function view(b: Buffer): Uint8Array {

@@ -14,10 +14,11 @@ import { DitenError, ErrorCode } from './errors.js'
 import { bytesEqual, toHex } from './bytes.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingBytes } from './keys.js'
 import { shortId } from './bytes.js'
+import { Memo } from './memo.js'
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
-const KEY_CACHE_MAX = 4096
-const keyCache = new Map<string, KeyObject | null>()
+/** node:crypto key objects by public key (null: a key that verifies nothing) */
+const verifierKeys = new Memo<string, KeyObject | null>('verifier keys', 4096)
 
 /**
  * Why a public key is unacceptable, or undefined when it is fine: it must decode to a curve
@@ -44,21 +45,16 @@ export function assertPublicKey(publicKey: Uint8Array, what: string): void {
 }
 
 function keyObject(publicKey: Uint8Array): KeyObject | null {
-  const id = toHex(publicKey)
-  let k = keyCache.get(id)
-  if (k === undefined) {
+  return verifierKeys.get(toHex(publicKey), () => {
     try {
       // a key no registration accepts verifies nothing either (the verifier and the rules agree)
-      k = publicKeyProblem(publicKey)
+      return publicKeyProblem(publicKey)
         ? null
         : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
     } catch {
-      k = null
+      return null
     }
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!)
-    keyCache.set(id, k)
-  }
-  return k
+  })
 }
 
 /** Raw RFC 8032 verification of `signature` over `message` (no domain tag). */

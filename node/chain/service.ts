@@ -41,6 +41,7 @@ import type { Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
 import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
 import { ChainStore } from './store.js'
+import type { ChainAccess } from './access.js'
 import { registerChainGossip } from './gossip.js'
 import type { Finalized } from '../../ledger/index.js'
 import { shortId } from '../../ledger/bytes.js'
@@ -93,7 +94,7 @@ export interface ChainEvents {
   committed: [CommittedBlock]
 }
 
-export class ChainService extends EventEmitter<ChainEvents> implements ChainView {
+export class ChainService extends EventEmitter<ChainEvents> implements ChainView, ChainAccess {
   readonly genesis: Genesis
   readonly sigCache = new SigCache()
   readonly store: ChainStore
@@ -143,6 +144,15 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   /** The system shard's committed state (during init: as loaded from disk). */
   systemState() {
     return (this.shards[0]?.state ?? this.loaded[0]!).system!
+  }
+  shardState(shard: number): ShardState {
+    return this.shards[shard]!.state
+  }
+  get twinHistory() {
+    return this.store.twinHistory
+  }
+  nextNonce(shard: number, sender: string): number {
+    return this.mempools[shard]!.nextNonce(sender, this.shardState(shard).nonces.get(sender) ?? 0)
   }
   header(shard: number, height: number): Header | undefined {
     return this.headers[shard]?.get(height)

@@ -3,7 +3,7 @@ import { DitenError, ErrorCode, hex, optional, struct, u53, type Genesis } from 
 import type { FlUpdateRecord } from '../../consensus/state/fl.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
-import type { ChainService } from '../chain/service.js'
+import type { ChainReader } from '../chain/access.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { FlService } from './service.js'
@@ -33,7 +33,7 @@ export function modelHashOf(s: SystemState, round: number, m0: string): string |
 
 export function registerFlRpc(
   d: RpcDispatcher,
-  x: { genesis: Genesis; chain: ChainService; tangle: TangleService; blobs: BlobStore; fl: FlService | undefined; m0: string },
+  x: { genesis: Genesis; chain: ChainReader; tangle: TangleService; blobs: BlobStore; fl: FlService | undefined; m0: string },
 ): void {
   d.register('fl_status', {
     description: 'the open round, its updates and verdicts, closed rounds with accepted/rejected members and reason codes, coins',

@@ -15,7 +15,7 @@ import type { FederatedData } from '../../fl/data.js'
 import { LocalModel } from '../../fl/train.js'
 import { judge } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
-import type { ChainService } from '../chain/service.js'
+import type { ChainAccess } from '../chain/access.js'
 import { FL_ATTACKS, type Behaviour } from '../faults/behaviours.js'
 import type { Logger } from '../logger.js'
 import type { TangleService } from '../tangle/service.js'
@@ -58,7 +58,8 @@ export interface FlServiceOptions {
 }
 
 export interface FlModules {
-  chain: ChainService
+  /** committed FL state; this member's fl.update and fl.verdict transactions */
+  chain: ChainAccess
   tangle: TangleService
   blobs: BlobStore
   /** this node's split of the task's dataset (its trainers' shards, the validation split) */

@@ -6,6 +6,7 @@ import { toHex, type Genesis, type Keypair } from '../../ledger/index.js'
 import type { FlState } from '../../consensus/state/fl.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
 import { initBackend } from '../../fl/train.js'
+import { loadDataset } from './dataset-files.js'
 import type { Logger } from '../logger.js'
 import type { BlobStore } from './blobs.js'
 import { ModelEvaluator } from './evaluator.js'
@@ -31,7 +32,7 @@ export async function prepareFl(o: {
   const p = o.genesis.params.fl
   const started = Date.now()
   const backend = await initBackend()
-  const data = await federatedData(p, p.seed)
+  const data = await federatedData(p, p.seed, loadDataset)
   const evaluator = new ModelEvaluator(p.model, data.validation)
   const validity = new UpdateValidity({
     genesis: o.genesis,

@@ -11,6 +11,7 @@ import type { GenesisParams } from '../../ledger/index.js'
 import { centralized, plainFedAvg, type BaselineRound } from '../../fl/baselines.js'
 import type { Attack } from '../../fl/attacks.js'
 import { federatedData } from '../../fl/data.js'
+import { loadDataset } from '../fl/dataset-files.js'
 import { initialModel } from '../../fl/init.js'
 import { accuracyPlot } from '../../fl/plot.js'
 import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
@@ -109,7 +110,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     localEpochs: o.localEpochs,
   }
   const backend = await initBackend()
-  const data = await federatedData(fl, fl.seed)
+  const data = await federatedData(fl, fl.seed, loadDataset)
   const perMember = Array.from({ length: o.nodes }, (_, i) => data.shards.reduce((s, d, j) => s + (j % o.nodes === i ? d.count : 0), 0))
   if (perMember.some(n => n === 0))
     throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)

@@ -36,7 +36,7 @@ import { canonicalJson, depthOf, isObject, mergePatch, type Json } from '../../t
 import type { StoredTwinEvent, TwinRecord } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
-import type { ChainService } from '../chain/service.js'
+import type { ChainAccess } from '../chain/access.js'
 import { modelHashOf } from '../fl/rpc.js'
 import { twinJson } from './view.js'
 import { shortId } from '../../ledger/bytes.js'
@@ -89,9 +89,9 @@ function firstAfter(ids: string[], cursor: string): number {
   return lo
 }
 
-export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: string): void {
+export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string): void {
   const g = chain.genesis
-  const twins = (twinId: string) => chain.shards[shardOfTwin(twinId, g.committees)]!.state.twins
+  const twins = (twinId: string) => chain.shardState(shardOfTwin(twinId, g.committees)).twins
 
   /** Waits until a call commits (returns its revision) or is refused; at most MAX_WAITING callers wait at once. */
   let waiting = 0
@@ -117,7 +117,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       if (s.status === 'rejected') throw new DitenError(s.code as ErrorCode, s.message)
       if (s.status !== 'committed') continue
       const current = twins(twinId).get(twinId)?.revision ?? 0
-      for await (const [, e] of chain.store.twinHistory.entries({
+      for await (const [, e] of chain.twinHistory.entries({
         gte: { twinId, revision: Math.max(0, current - 256) },
         lt: { twinId, revision: current + 1 },
       })) {
@@ -210,7 +210,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
       const modelHash = p.modelHash ?? modelHashOf(chain.systemState(), p.round, m0)
       if (!modelHash) throw new DitenError(ErrorCode.NOT_FOUND, `round ${p.round} has no global model yet`)
       // refused here rather than left pending: a bind waiting for a blob holds the member's later transactions
-      const held = chain.models?.lookup(modelHash)
+      const held = chain.models.lookup(modelHash)
       if (!held)
         throw new DitenError(
           ErrorCode.FL_BLOB_UNAVAILABLE,
@@ -246,7 +246,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
         throw new DitenError(ErrorCode.NOT_FOUND, `${p.twinId} has no revision ${p.atRevision} (1..${t.revision})`)
       // the last kept record at or before the revision, then the syncs after it
       const changes: StoredTwinEvent[] = []
-      for await (const [, e] of chain.store.twinHistory.entries({
+      for await (const [, e] of chain.twinHistory.entries({
         gte: { twinId: p.twinId, revision: 1 },
         lt: { twinId: p.twinId, revision: p.atRevision + 1 },
         reverse: true,
@@ -273,7 +273,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     handler: async (p: { twinId: string; fromRevision?: number; toRevision?: number }) => {
       if (!twins(p.twinId).has(p.twinId)) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
       const out = []
-      for await (const [, e] of chain.store.twinHistory.entries({
+      for await (const [, e] of chain.twinHistory.entries({
         gte: { twinId: p.twinId, revision: p.fromRevision ?? 1 },
         lt: { twinId: p.twinId, revision: (p.toRevision ?? Number.MAX_SAFE_INTEGER - 1) + 1 },
         limit: 1000,
@@ -296,7 +296,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     params: struct({ namespace: optional(str({ min: 1, max: 64 })), cursor: optional(str({ max: 193 })), limit: optional(uint(1000)) }),
     handler: (p: { namespace?: string; cursor?: string; limit?: number }) => {
       // ids in order, sorted once per committed state rather than per call (a caller can ask often)
-      const ids = sortedIds(chain.shards.map(s => s.state.twins))
+      const ids = sortedIds(Array.from({ length: g.committees }, (_, s) => chain.shardState(s).twins))
       const from = p.cursor === undefined ? 0 : firstAfter(ids, p.cursor)
       const limit = p.limit ?? 100
       const page: TwinRecord[] = []
@@ -328,7 +328,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     handler: async (p: { twinId: string; rounds?: number }) => {
       const t = twins(p.twinId).get(p.twinId)
       if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
-      const reg = await chain.store.twinHistory.get({ twinId: p.twinId, revision: 1 })
+      const reg = await chain.twinHistory.get({ twinId: p.twinId, revision: 1 })
       const sys = chain.systemState()
       const host = sys.members[t.host]
       const training = sys.fl.closed.slice(-(p.rounds ?? 10)).flatMap(c =>
@@ -372,8 +372,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainService, m0: strin
     params: struct({ twinId: twinIdType, device: hex(32) }),
     handler: (p: { twinId: string; device: string }) => {
       const shard = shardOfTwin(p.twinId, g.committees)
-      const next = chain.shards[shard]!.state.nonces.get(p.device) ?? 0
-      return { shard, next: chain.mempools[shard]!.nextNonce(p.device, next) }
+      return { shard, next: chain.nextNonce(shard, p.device) }
     },
   })
 }

@@ -84,6 +84,12 @@ describe('architecture', () => {
     expect(bad).toEqual([])
   })
 
+  it('pure folders touch no disk, network or process (node/ does)', () => {
+    const IO = /from '(node:(fs|fs\/promises|net|http|https|child_process|dgram|worker_threads)|level|libp2p|@libp2p\/[^']+)'/
+    const io = files.filter(f => ALLOWED[top(f)]).filter(f => IO.test(readFileSync(join(ROOT, f), 'utf8')))
+    expect(io).toEqual([])
+  })
+
   it('pure folders read no clock (time is passed in)', () => {
     const clocks = files
       .filter(f => ALLOWED[top(f)])

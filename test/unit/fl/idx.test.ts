@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { DitenError } from '../../../ledger/index.js'
-import { encodeIdx, loadIdxPair, parseIdx } from '../../../fl/idx.js'
+import { encodeIdx, parseIdx } from '../../../fl/idx.js'
+import { loadIdxPair } from '../../../node/fl/dataset-files.js'
 
 describe('IDX loader', () => {
   it('reads a small generated pair, plain and gzipped', async () => {

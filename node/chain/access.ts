@@ -1,0 +1,34 @@
+/**
+ * The narrow view of the chain that FL and the twin API get (instead of the ChainService): read
+ * committed state and history, submit transactions. ChainService implements both.
+ */
+import type { Genesis, SignedTx } from '../../ledger/index.js'
+import type { ModelSource } from '../../consensus/state/fl.js'
+import type { ShardState, SystemState } from '../../consensus/state/state.js'
+import type { StoredTwinEvent } from '../../twin/record.js'
+import type { Repository } from '../../ledger/index.js'
+import type { TxStatus } from './service.js'
+
+export interface ChainReader {
+  readonly genesis: Genesis
+  /** the model blobs this node holds */
+  readonly models: ModelSource
+  /** committed state of a shard (after its head block) */
+  shardState(shard: number): ShardState
+  /** the system shard's committed state: members, stake, elections, FL */
+  systemState(): SystemState
+  /** committed twin changes by (twinId, revision) */
+  readonly twinHistory: Repository<{ twinId: string; revision: number }, StoredTwinEvent>
+  txStatus(id: string): Promise<TxStatus>
+  /** the next nonce `sender` may use on `shard`, counting its transactions pending here */
+  nextNonce(shard: number, sender: string): number
+}
+
+export interface ChainWriter {
+  /** admits a signed transaction and gossips it */
+  submit(tx: SignedTx): Promise<{ id: string; shard: number }>
+  /** signs a transaction with this member's key (next nonce) and submits it */
+  submitOwn(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }>
+}
+
+export type ChainAccess = ChainReader & ChainWriter
