@@ -59,6 +59,14 @@ export function confirmedHead(heads: number[], quorum: number): number {
   return sorted[quorum - 1] ?? 0
 }
 
+export interface CatchUpModules {
+  reqresp: ReqResp
+  members: MemberSet
+  peerBook: PeerBook
+  logger: Logger
+  metrics: Metrics
+}
+
 export class CatchUp {
   private readonly syncing = new Set<number>()
   private timer: NodeJS.Timeout | undefined
@@ -67,7 +75,7 @@ export class CatchUp {
 
   constructor(
     private readonly o: CatchUpOptions,
-    private readonly m: { reqresp: ReqResp; members: MemberSet; peerBook: PeerBook; logger: Logger; metrics: Metrics },
+    private readonly m: CatchUpModules,
   ) {}
 
   async init(): Promise<void> {

@@ -21,6 +21,14 @@ export const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: he
 /** decoded models kept in memory (an MLP 784-128-10 is 400 KB) */
 const CACHE = 96
 
+export interface BlobStoreModules {
+  db: LevelStore
+  reqresp: ReqResp
+  host: Host
+  members: MemberSet
+  logger: Logger
+}
+
 export class BlobStore implements ModelSource {
   private readonly cache = new Map<string, ModelLookup>()
   private readonly fetching = new Map<string, Promise<ModelLookup>>()
@@ -31,7 +39,7 @@ export class BlobStore implements ModelSource {
 
   constructor(
     private readonly spec: ModelSpec,
-    private readonly m: { db: LevelStore; reqresp: ReqResp; host: Host; members: MemberSet; logger: Logger },
+    private readonly m: BlobStoreModules,
   ) {}
 
   async init(): Promise<void> {

@@ -27,6 +27,12 @@ interface Target {
   failures: number
 }
 
+export interface DialerModules {
+  host: Host
+  members: MemberSet
+  logger: Logger
+}
+
 export class MemberDialer {
   private readonly targets: Target[] = []
   private timer: NodeJS.Timeout | undefined
@@ -34,7 +40,7 @@ export class MemberDialer {
 
   constructor(
     private readonly opts: DialerOptions,
-    private readonly modules: { host: Host; members: MemberSet; logger: Logger },
+    private readonly modules: DialerModules,
   ) {
     const self = modules.host.peerId.toString()
     for (const s of opts.peers) {

@@ -33,6 +33,13 @@ interface Registered {
   handler: TopicHandler<unknown>
 }
 
+export interface GossipModules {
+  pubsub: GossipSub
+  members: MemberSet
+  logger: Logger
+  metrics: Metrics
+}
+
 export class Gossip {
   private readonly topics = new Map<string, Registered>()
   /** decoded payloads of messages in flight between validation and delivery */
@@ -41,7 +48,7 @@ export class Gossip {
 
   constructor(
     private readonly opts: { chainId: string },
-    private readonly modules: { pubsub: GossipSub; members: MemberSet; logger: Logger; metrics: Metrics },
+    private readonly modules: GossipModules,
   ) {
     modules.pubsub.addEventListener('gossipsub:message', this.onMessageEvent)
   }

@@ -85,20 +85,22 @@ function withDeadline(stream: Stream, ms: number, what: string): { signal: Abort
   return { signal: ctl.signal, clear: () => clearTimeout(timer) }
 }
 
+export interface ReqRespModules {
+  host: Host
+  members: MemberSet
+  /** the node's shutdown signal: aborts every request in flight */
+  signal?: AbortSignal
+  logger: Logger
+  metrics: Metrics
+}
+
 export class ReqResp {
   private readonly protocols = new Set<string>()
   private readonly handlers = new Map<string, { handler: RequestHandler; max: number }>()
 
   constructor(
     private readonly opts: ReqRespOptions,
-    private readonly modules: {
-      host: Host
-      members: MemberSet
-      /** the node's shutdown signal: aborts every request in flight */
-      signal?: AbortSignal
-      logger: Logger
-      metrics: Metrics
-    },
+    private readonly modules: ReqRespModules,
   ) {}
 
   protocolId(name: string): string {

@@ -69,6 +69,12 @@ class RateLimiter {
   }
 }
 
+export interface RpcServerModules {
+  dispatcher: RpcDispatcher
+  registry: Registry
+  streams?: Map<string, StreamHandler>
+}
+
 export class RpcServer {
   private server: Server | undefined
   private readonly limiter: RateLimiter
@@ -76,7 +82,7 @@ export class RpcServer {
 
   constructor(
     private readonly opts: RpcServerOptions,
-    private readonly modules: { dispatcher: RpcDispatcher; registry: Registry; streams?: Map<string, StreamHandler> },
+    private readonly modules: RpcServerModules,
   ) {
     this.limiter = new RateLimiter(opts.maxRequestsPerSecond)
     this.token = opts.admin ? Buffer.from(opts.admin.token, 'utf8') : undefined
