@@ -47,7 +47,7 @@ export async function runNode(argv: string[]): Promise<number> {
     `diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`,
   )
 
-  process.on('unhandledRejection', e => node.logger.error({ err: describeError(e) }, 'unhandled rejection'))
+  process.on('unhandledRejection', e => node.logger.error({ err: describeError(e), stack: (e as Error)?.stack }, 'unhandled rejection'))
   return new Promise<number>(resolve => {
     let stopping = false
     const stop = (signal: string) => {

@@ -131,7 +131,10 @@ export class Gossip {
         )
         return TopicValidatorResult.Reject
       }
-      log.warn({ topic: reg.handler.name, err: describeError(e) }, 'gossip validator failed unexpectedly; ignoring message')
+      log.warn(
+        { topic: reg.handler.name, err: describeError(e), stack: (e as Error)?.stack },
+        'gossip validator failed unexpectedly; ignoring message',
+      )
       return TopicValidatorResult.Ignore
     }
   }
@@ -146,7 +149,7 @@ export class Gossip {
     try {
       reg.handler.onMessage(value, author, propagationSource)
     } catch (e) {
-      this.modules.logger.error({ topic: reg.handler.name, err: describeError(e) }, 'gossip handler failed')
+      this.modules.logger.error({ topic: reg.handler.name, err: describeError(e), stack: (e as Error)?.stack }, 'gossip handler failed')
     }
   }
 }
