@@ -22,7 +22,7 @@ export const BEHAVIOURS = [
   'lazy-tips',
   'parasite-chain',
   'approve-invalid',
-  // twins and network (node/chaos/attacks.ts)
+  // twins and network (attacks.ts)
   'forge-sync',
   'replay-sync',
   'bad-patch',

@@ -46,7 +46,7 @@ export class MemberSet {
   }
 }
 
-/** `isolated`: while it returns true every peer is refused, members too (a partition, node/chaos). */
+/** `isolated`: while it returns true every peer is refused, members too (a partition, node/faults/partition.ts). */
 export function memberGater(
   members: MemberSet,
   onDeny: (direction: 'inbound' | 'outbound', peer: PeerId) => void,

@@ -1,7 +1,7 @@
 /**
  * `diten chaos run <scenario>`: starts a real network of node processes, applies the
  * scenario's faults on schedule while devices send twin syncs, then checks the invariants
- * (node/chaos/invariants.ts, liveness from node/chaos/observe.ts) and writes a report.
+ * (invariants.ts, liveness from observe.ts) and writes a report.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
