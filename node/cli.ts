@@ -3,6 +3,7 @@
 import './polyfill.js'
 import { DitenError, ErrorCode, describeError } from '../ledger/index.js'
 import { UsageError } from './cli/errors.js'
+import { RpcError } from './rpc/client.js'
 import { VERSION } from './version.js'
 
 const USAGE = `diten ${VERSION}: a permissioned blockchain node for Digital Twin Edge Networks
@@ -17,6 +18,8 @@ commands:
   fl        federated learning on a devnet: diten fl run --rounds 20
   twin      digital twin calls:            diten twin register acme:pump-1 --wait
   chaos     fault injection runs:          diten chaos run crash-restart
+  vote      vote for delegates:            diten vote node-1 node-2 --node node-0 --wait
+  consensus delegates, stake, reputation:  diten consensus
   version   print the version
 
 run "diten <command> --help" for a command's options`
@@ -43,6 +46,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   fl: async () => import('./cli/fl.js').then(m => ({ help: m.flHelp, run: m.runFlCommand })),
   twin: async () => import('./cli/twin.js').then(m => ({ help: m.twinHelp, run: m.runTwin })),
   chaos: async () => import('./cli/chaos.js').then(m => ({ help: m.chaosHelp, run: m.runChaos })),
+  vote: async () => import('./cli/vote.js').then(m => ({ help: m.voteHelp, run: m.runVote })),
+  consensus: async () => import('./cli/consensus.js').then(m => ({ help: m.consensusHelp, run: m.runConsensus })),
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -90,6 +95,11 @@ main(process.argv.slice(2)).then(
     if (e instanceof DitenError) {
       console.error(`error: ${describeError(e)}`)
       process.exit(CONFIG_ERRORS.has(e.code) ? 2 : 1)
+    }
+    // a node refused the call: its reason code and message, no stack
+    if (e instanceof RpcError) {
+      console.error(`error: ${e.reason ?? `RPC ${e.code}`}: ${e.message}`)
+      process.exit(1)
     }
     console.error(e)
     process.exit(1)

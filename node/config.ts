@@ -77,6 +77,8 @@ export const nodeConfigType = struct({
   statusIntervalMs: optional(int({ min: 100, max: 3_600_000 })),
   /** fault injection: misbehaviours switched on in this node */
   byzantine: optional(array(oneOf(BEHAVIOURS), { max: BEHAVIOURS.length })),
+  /** auto (default): vote each epoch for the members measured as most capable; manual: only `diten vote` */
+  vote: optional(oneOf(['auto', 'manual'] as const)),
 })
 export type NodeConfig = Infer<typeof nodeConfigType>
 

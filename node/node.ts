@@ -13,6 +13,7 @@ import { DitenError, ErrorCode, bytesEqual, describeError, fromHex, genesisHash,
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { NodeApi } from './api.js'
+import { AutoVoter } from './chain/auto-vote.js'
 import { ChainService } from './chain/service.js'
 import { LevelStore } from './db.js'
 import type { Behaviour } from './faults/behaviours.js'
@@ -61,6 +62,8 @@ export interface DitenNodeOptions {
   byzantine?: Behaviour[]
   /** fault injection driven from outside: enables the chaos_partition RPC (chaos runs only) */
   chaosControl?: boolean
+  /** auto (default): vote each epoch for the members measured as most capable (auto-vote.ts); manual: only stake_vote */
+  vote?: 'auto' | 'manual'
 }
 
 export const defaultNodeTimings = {
@@ -249,6 +252,8 @@ export class DitenNode {
       const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, ...flSetup, logger: flLog }
       this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, selfMember: this.self.index, byzantine, m0 }, flModules))
     }
+    if ((o.vote ?? 'auto') === 'auto')
+      this.add('auto vote', new AutoVoter({ chain: this.chain, host: this.host, members, self: this.self.index, logger: log('vote') }))
     if (byzantine.size) this.logger.warn({ byzantine: [...byzantine] }, 'FAULT INJECTION: this node misbehaves on purpose')
 
     const dialerOptions = {

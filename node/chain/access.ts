@@ -27,8 +27,11 @@ export interface ChainReader {
 export interface ChainWriter {
   /** admits a signed transaction and gossips it */
   submit(tx: SignedTx): Promise<{ id: string; shard: number }>
-  /** signs a transaction with this member's key (next nonce) and submits it */
-  submitOwn(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }>
+  /**
+   * Signs a transaction with this member's key (next nonce) and submits it; `preflight`: first
+   * refuse it (with the state transition's reason) when it would not apply on the committed state.
+   */
+  submitOwn(kind: string, payload: Uint8Array, o?: { preflight?: boolean }): Promise<{ id: string; shard: number }>
 }
 
 export type ChainAccess = ChainReader & ChainWriter

@@ -44,17 +44,26 @@ export class OwnTxs {
     return signTx({ chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce, payload }, this.d.keypair.secretKey)
   }
 
-  submit(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
+  /** `preflight`: refuse it first (with the state transition's reason) when it would not apply on the committed state. */
+  submit(kind: string, payload: Uint8Array, o: { preflight?: boolean } = {}): Promise<{ id: string; shard: number }> {
+    if (o.preflight) {
+      const shard = this.shardOf(kind, payload)
+      const state = this.d.state(shard)
+      const why = this.d.dryRun(state, this.sign(kind, payload, state.nonces.get(toHex(this.d.keypair.publicKey)) ?? 0))
+      if (why) return Promise.reject(why)
+    }
     return this.queue.run(() => this.submitNow(kind, payload))
+  }
+
+  /** the shard depends on the kind, the sender and the payload only: no need to sign for it */
+  private shardOf(kind: string, payload: Uint8Array): number {
+    const body = { chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce: 0, payload }
+    return shardOfTx({ body, sig: new Uint8Array(64) }, this.d.genesis.committees)
   }
 
   private async submitNow(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
     const self = toHex(this.d.keypair.publicKey)
-    // the shard depends on the kind, the sender and the payload only: no need to sign for it
-    const shard = shardOfTx(
-      { body: { chainId: this.d.genesis.chainId, kind, sender: this.d.keypair.publicKey, nonce: 0, payload }, sig: new Uint8Array(64) },
-      this.d.genesis.committees,
-    )
+    const shard = this.shardOf(kind, payload)
     const line = this.lines.get(shard) ?? []
     const committed = this.d.state(shard).nonces.get(self) ?? 0
     const nonce = Math.max(committed, line.length ? line[line.length - 1]!.nonce + 1 : 0)

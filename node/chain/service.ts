@@ -315,11 +315,10 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
    * Signs and submits a transaction of this node's member. Nonces follow the committed state and
    * this node's own pending run, so a refused transaction never leaves a gap behind it.
    */
-  submitOwn(kind: string, payload: Uint8Array): Promise<{ id: string; shard: number }> {
-    return this.own.submit(kind, payload)
+  submitOwn(kind: string, payload: Uint8Array, o: { preflight?: boolean } = {}): Promise<{ id: string; shard: number }> {
+    return this.own.submit(kind, payload, o)
   }
 
-  /** Why a transaction would not apply on a state now (a dry run on a copy). */
   private dryRun(state: ShardState, tx: SignedTx): DitenError | undefined {
     try {
       const { payload } = checkTx(tx, this.genesis, this.sigCache)

@@ -30,6 +30,9 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --epoch-length N   blocks per epoch (default 100)
   --block-interval M target milliseconds between blocks (default 1000)
   --propose-timeout M how long validators wait for a round's proposal (default 3000)
+  --delegates K      delegates elected per epoch, top-k by votes × reputation (default: every node)
+  --vote P           auto (default: each node votes every epoch for the members it measures as most
+                     capable) or manual (only "diten vote")
   --byzantine LIST   fault injection, e.g. node-2:equivocate,node-3:silent
                      (behaviours: ${BEHAVIOURS.join(', ')})`
 
@@ -51,6 +54,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
       'epoch-length': { type: 'string' },
       'block-interval': { type: 'string' },
       'propose-timeout': { type: 'string' },
+      delegates: { type: 'string' },
+      vote: { type: 'string' },
       byzantine: { type: 'string' },
     },
   })
@@ -63,6 +68,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
 
   const shards = intFlag(values.shards, 'shards', Math.max(1, Math.floor(nodes / 4)), 1, Math.min(64, nodes))
   const byzantine = parseByzantine(values.byzantine, nodes)
+  if (values.vote !== undefined && values.vote !== 'auto' && values.vote !== 'manual') throw new UsageError('--vote must be auto or manual')
+  const vote = values.vote as 'auto' | 'manual' | undefined
   const { net, reused } = await prepareDevnet({
     dir: values.dir!,
     nodes,
@@ -79,6 +86,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
     ...(values['propose-timeout'] !== undefined
       ? { proposeTimeoutMs: intFlag(values['propose-timeout'], 'propose-timeout', 3000, 50, 120_000) }
       : {}),
+    ...(values.delegates !== undefined ? { delegates: intFlag(values.delegates, 'delegates', nodes, shards, nodes) } : {}),
+    ...(vote ? { vote } : {}),
   })
   console.log(
     `${reused ? 'restarting' : 'created'} devnet "${net.genesis.chainId}" with ${nodes} nodes and ${net.genesis.committees} shard(s) in ${net.dir} (genesis ${shortId(genesisHashHex(net.genesis))}…)`,

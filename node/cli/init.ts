@@ -14,7 +14,7 @@ export const initHelp = `diten init [options]   create member keys, genesis.json
   --committees I     number of committees / shards (default 1)
   --delegates K      delegates elected per epoch (default: all members)
   --host H           address nodes listen on (default 127.0.0.1)
-  --base-port P      node i uses p2p port P+2i and API port P+2i+1 (default 26600)
+  --base-port P      node i uses p2p port P+3i, public API P+3i+1 and admin API P+3i+2 (default 26600)
   --data-size N      data held by each member's twins, for initial stake (default 1000)`
 
 export async function runInit(argv: string[]): Promise<number> {

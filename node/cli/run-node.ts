@@ -41,6 +41,7 @@ export async function runNode(argv: string[]): Promise<number> {
     log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
+    vote: c.vote ?? 'auto',
     chaosControl: values['chaos-control']!,
   })
   console.log(

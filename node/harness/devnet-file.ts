@@ -31,3 +31,16 @@ export async function writeDevnetFile(dir: string, file: DevnetFile): Promise<st
   await rename(`${path}.tmp`, path)
   return path
 }
+
+/** Reads <dir>/devnet.json; a missing or unreadable file is the user's to fix (UsageError). */
+export async function readDevnetFile(dir: string, hint: string): Promise<DevnetFile> {
+  const { readFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { UsageError } = await import('./errors.js')
+  const file = join(dir, 'devnet.json')
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DevnetFile
+  } catch {
+    throw new UsageError(`no devnet at ${file}; start one with "npm run devnet" or pass ${hint}`)
+  }
+}

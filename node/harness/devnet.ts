@@ -20,6 +20,9 @@ export interface DevnetFolderOptions {
   epochLength?: number
   blockIntervalMs?: number
   proposeTimeoutMs?: number
+  /** k: delegates elected per epoch (absent: every member) */
+  delegates?: number
+  vote?: 'auto' | 'manual'
 }
 
 export async function prepareDevnet(o: DevnetFolderOptions): Promise<{ net: Network; reused: boolean }> {
@@ -51,6 +54,8 @@ export async function prepareDevnet(o: DevnetFolderOptions): Promise<{ net: Netw
     ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
     ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
     ...(o.proposeTimeoutMs !== undefined ? { proposeTimeoutMs: o.proposeTimeoutMs } : {}),
+    ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
+    ...(o.vote ? { vote: o.vote } : {}),
   })
   return { net, reused: false }
 }

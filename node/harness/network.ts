@@ -42,6 +42,8 @@ export interface NetworkOptions {
   epochLength?: number
   blockIntervalMs?: number
   proposeTimeoutMs?: number
+  /** the nodes' voting policy (node config `vote`; absent: the node's default, auto) */
+  vote?: 'auto' | 'manual'
 }
 
 export interface NetworkNode {
@@ -128,6 +130,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       api: { host: '127.0.0.1', port: n.apiPort },
       admin: { host: '127.0.0.1', port: n.adminPort },
       log: { level: o.logLevel, file: 'node.log' },
+      ...(o.vote ? { vote: o.vote } : {}),
     }
     await writeFile(join(nodeDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
   }

@@ -10,7 +10,8 @@ let restarted: Proc | undefined
 const apis = () => net.file.nodes.map(n => n.api)
 
 beforeAll(async () => {
-  net = await startDevnet(['--nodes', '4', '--block-interval', '300'])
+  // manual votes: the test signs notes with node-0's member key from nonce 0, which an automatic vote would take
+  net = await startDevnet(['--nodes', '4', '--block-interval', '300', '--vote', 'manual'])
 })
 afterAll(async () => {
   restarted?.child.kill('SIGKILL')

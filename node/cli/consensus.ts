@@ -1,0 +1,59 @@
+/** `diten consensus`: the epoch, delegates, committees and every member's stake, votes and reputation. */
+import { parseArgs } from 'node:util'
+import { DitenClient } from '../rpc/client.js'
+import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
+import { formatTable } from '../harness/table.js'
+
+export const consensusHelp = `diten consensus [--devnet D | --api URL] [--json]   delegates, committees, stake, votes, reputation (default devnet ${DEFAULT_DEVNET_DIR})`
+
+interface ConsensusStatus {
+  epoch: number
+  delegates: string[]
+  shards: { shard: number; height: number; epoch: number; committee: string[]; proposer: string | null }[]
+  members: {
+    name: string
+    stake: number
+    votes: number
+    reputationBp: number
+    jailedUntilEpoch: number
+    removed: boolean
+    committee: number | null
+  }[]
+}
+
+export async function runConsensus(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
+      api: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  })
+  const api = values.api ?? (await readDevnetFile(values.devnet!, '--api URL')).nodes[0]!.api
+  const st = await new DitenClient(api, { timeoutMs: 5000 }).call<ConsensusStatus>('consensus_status')
+  if (values.json) {
+    console.log(JSON.stringify(st, null, 2))
+    return 0
+  }
+  const delegates = new Set(st.delegates)
+  console.log(`epoch ${st.epoch}: ${st.delegates.length} delegates (${st.delegates.join(' ')})`)
+  for (const s of st.shards)
+    console.log(`shard ${s.shard}  height ${s.height}  committee ${s.committee.join(' ')}  proposer ${s.proposer ?? '-'}`)
+  console.log(
+    formatTable(
+      ['MEMBER', 'SEAT', 'STAKE', 'VOTES', 'REPUTATION', 'JAILED UNTIL', 'ASSIGNED SHARD'],
+      st.members.map(m => [
+        m.name,
+        m.removed ? 'removed' : delegates.has(m.name) ? 'delegate' : 'standby',
+        String(m.stake),
+        String(m.votes),
+        `${(m.reputationBp / 100).toFixed(2)}%`,
+        m.jailedUntilEpoch > st.epoch ? `epoch ${m.jailedUntilEpoch}` : '-',
+        m.committee === null ? '-' : String(m.committee),
+      ]),
+    ),
+  )
+  return 0
+}
