@@ -11,7 +11,9 @@ const USAGE = `diten ${VERSION}: a permissioned blockchain node for Digital Twin
 usage: diten <command> [options]
 
 commands:
-  init      create member keys, genesis.json and node configs
+  init      create member keys, genesis.json and node configs (one folder, for tests and demos)
+  keys      an operator makes its own member key: diten keys new --dir D --name N --p2p ADDR
+  genesis   assemble genesis.json from members' public files: diten genesis --members …
   node      run one peer:                 diten node --config <file>
   devnet    run a local multi-node network: diten devnet --nodes 4
   status    show a devnet's nodes:         diten status [--devnet .devnet]
@@ -40,6 +42,8 @@ interface Command {
 /** Commands load lazily: `diten status` does not pay for loading libp2p. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   init: async () => import('./cli/init.js').then(m => ({ help: m.initHelp, run: m.runInit })),
+  keys: async () => import('./cli/keys.js').then(m => ({ help: m.keysHelp, run: m.runKeys })),
+  genesis: async () => import('./cli/genesis.js').then(m => ({ help: m.genesisHelp, run: m.runGenesis })),
   node: async () => import('./cli/run-node.js').then(m => ({ help: m.nodeHelp, run: m.runNode })),
   devnet: async () => import('./cli/devnet.js').then(m => ({ help: m.devnetHelp, run: m.runDevnet })),
   status: async () => import('./cli/status.js').then(m => ({ help: m.statusHelp, run: m.runStatus })),
