@@ -15,6 +15,20 @@ function ratioBp(num: number, den: number): number {
   return den === 0 ? BP : Math.floor((num * BP) / den)
 }
 
+/**
+ * At an epoch boundary that is a multiple of `historyHalfLifeEpochs`: every history counter of
+ * every member is halved (rounded down), so old offences weigh less and a reformed member
+ * recovers; ratios of due to done stay about the same. No decay when the parameter is absent.
+ */
+export function decayHistory(members: MemberRecord[], epoch: number, w: GenesisParams['reputation']): void {
+  const h = w.historyHalfLifeEpochs
+  if (!h || epoch === 0 || epoch % h !== 0) return
+  for (const m of members) {
+    const c = m.counters
+    for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = Math.floor(c[k] / 2)
+  }
+}
+
 export function historyBp(m: MemberRecord): number {
   const c = m.counters
   const participation = ratioBp(c.votesCast, c.votesDue)

@@ -15,6 +15,7 @@ import {
   type SignedTx,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
+import { decayHistory } from '../reputation.js'
 import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
@@ -187,6 +188,7 @@ export function finishBlock(
   }
   if (height % g.params.consensus.epochLength === 0) {
     s.epoch = height / g.params.consensus.epochLength
+    decayHistory(s.members, s.epoch, g.params.reputation)
     const election: Election = electCommittees({
       epoch: s.epoch,
       system: s,

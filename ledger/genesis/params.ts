@@ -2,7 +2,7 @@
  * Protocol parameters fixed at genesis (DESIGN.md §4–7). Fractions are basis points
  * (1/10 000) so that anything feeding consensus stays in exact integer arithmetic.
  */
-import { struct, uint, u53, int, real, bool, oneOf, array, str, type Infer } from '../schema.js'
+import { struct, uint, u53, int, real, bool, oneOf, array, str, optional, type Infer } from '../schema.js'
 
 const ms = (min: number, max: number) => int({ min, max })
 const bp = uint(10_000)
@@ -43,6 +43,12 @@ export const reputationParamsType = struct({
    * an honest member needs only an eighth of its history.
    */
   thresholdBp: bp,
+  /**
+   * every this many epochs each member's history counters (votes and proposals due and done,
+   * evidence, rejected updates, bad verdicts) are halved, so old offences weigh less and a
+   * reformed member recovers; absent: counters never decay
+   */
+  historyHalfLifeEpochs: optional(int({ min: 1, max: 1_000_000 })),
 })
 
 export const tangleParamsType = struct({
@@ -128,7 +134,7 @@ export function defaultGenesisParams(): GenesisParams {
       maxVoteCandidates: 30,
     },
     stake: { initialSupply: 1_000_000, updateReward: 100, slashBp: 1000, jailEpochs: 2 },
-    reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 6000 },
+    reputation: { wEncBp: 2000, wRouBp: 2000, wPropBp: 2000, wHistBp: 4000, thresholdBp: 6000, historyHalfLifeEpochs: 50 },
     tangle: {
       // measured (test/unit/tangle/attacks.test.ts, λ = 40/s, 200 ms delay): α = 0.002 with a
       // band of 500 confirms ~98 % of honest updates; α = 0.01 or a band of 100 orphan far more
