@@ -1,7 +1,8 @@
 /** The folder of a local devnet: made fresh, or reused (with its data) when it matches what was asked. */
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { genesisHashHex } from '../../ledger/index.js'
 import { BEHAVIOURS } from '../faults/behaviours.js'
 import { UsageError } from './errors.js'
 import { exists, initNetwork, loadNetwork, type Network } from './network.js'
@@ -37,6 +38,14 @@ export async function prepareDevnet(o: DevnetFolderOptions): Promise<{ net: Netw
       throw new UsageError(`${o.dir} was created with --base-port ${net.nodes[0]!.p2pPort}; pass --reset to recreate it on ${o.basePort}`)
     if (net.nodes.some(n => !n.admin))
       throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
+    // the genesis hash the nodes started with last time: a different one (a newer diten reads the
+    // same genesis.json into another format) would only make every node refuse its data dir
+    const last = await readFile(join(o.dir, 'devnet.json'), 'utf8').then(
+      t => (JSON.parse(t) as { genesisHash?: string }).genesisHash,
+      () => undefined,
+    )
+    if (last && last !== genesisHashHex(net.genesis))
+      throw new UsageError(`${o.dir} was made by an older diten (its genesis format changed); pass --reset to recreate it`)
     if (o.shardsGiven && net.genesis.committees !== o.shards)
       throw new UsageError(`${net.dir} has ${net.genesis.committees} shards; pass --reset to recreate it with ${o.shards}`)
     return { net, reused: true }
