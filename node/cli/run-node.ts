@@ -29,6 +29,16 @@ export async function runNode(argv: string[]): Promise<number> {
   const genesis = parseGenesis(genesisText, loaded.genesisFile)
   const keypair = await readKeyFile(loaded.keyFile)
   const c = loaded.config
+  // the handlers are in place before the node starts: a signal while it starts (its API may
+  // already answer) stops it as soon as it has started, never kills it half-way
+  let signalled: string | undefined
+  let onSignal: ((signal: string) => void) | undefined
+  const signal = (name: string) => {
+    if (onSignal) onSignal(name)
+    else signalled ??= name
+  }
+  process.on('SIGINT', () => signal('SIGINT'))
+  process.on('SIGTERM', () => signal('SIGTERM'))
   const node = await DitenNode.init({
     name: c.name,
     genesis,
@@ -66,8 +76,8 @@ export async function runNode(argv: string[]): Promise<number> {
         },
       )
     }
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGTERM', () => stop('SIGTERM'))
+    onSignal = stop
+    if (signalled) stop(signalled)
     // started by `diten devnet`: stop cleanly if the supervisor disappears (e.g. kill -9)
     const supervisor = Number(process.env.DITEN_SUPERVISOR_PID)
     if (supervisor > 0) {
