@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import { genesisHashHex, shortId } from '../../ledger/index.js'
 import { UsageError, intFlag } from './errors.js'
 import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
-import { parseByzantine, prepareDevnet } from '../harness/devnet.js'
+import { defaultShards, parseByzantine, prepareDevnet } from '../harness/devnet.js'
 import { sleep, tail } from '../harness/launcher.js'
 import { startLocalNetwork, type LocalNetwork } from '../harness/local-network.js'
 import { PORTS_PER_NODE } from '../harness/network.js'
@@ -26,11 +26,12 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --duration S       stop after S seconds (default: run until Ctrl-C)
   --ready-timeout S  give up when the nodes are not connected within S seconds (default 60)
   --log-level L      node log level (default info)
-  --shards I         committees / shards (default: 1 per 4 nodes)
+  --shards I         committees / shards (default: 1 per 5 nodes)
   --epoch-length N   blocks per epoch (default 100)
   --block-interval M target milliseconds between blocks (default 1000)
   --propose-timeout M how long validators wait for a round's proposal (default 3000)
-  --delegates K      delegates elected per epoch, top-k by votes × reputation (default: every node)
+  --delegates K      delegates elected per epoch, top-k by votes × reputation (default: every node
+                     below 7; from 7 nodes about one in eight stands by, committees keep ≥ 4)
   --vote P           auto (default: each node votes every epoch for the members it measures as most
                      capable) or manual (only "diten vote")
   --byzantine LIST   fault injection, e.g. node-2:equivocate,node-3:silent
@@ -66,7 +67,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
   const logLevel = LOG_LEVELS.find(l => l === values['log-level'])
   if (!logLevel) throw new UsageError(`--log-level must be trace, debug, info, warn or error`)
 
-  const shards = intFlag(values.shards, 'shards', Math.max(1, Math.floor(nodes / 4)), 1, Math.min(64, nodes))
+  const shards = intFlag(values.shards, 'shards', defaultShards(nodes), 1, Math.min(64, nodes))
   const byzantine = parseByzantine(values.byzantine, nodes)
   if (values.vote !== undefined && values.vote !== 'auto' && values.vote !== 'manual') throw new UsageError('--vote must be auto or manual')
   const vote = values.vote as 'auto' | 'manual' | undefined

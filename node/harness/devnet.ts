@@ -63,10 +63,24 @@ export async function prepareDevnet(o: DevnetFolderOptions): Promise<{ net: Netw
     ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
     ...(o.blockIntervalMs !== undefined ? { blockIntervalMs: o.blockIntervalMs } : {}),
     ...(o.proposeTimeoutMs !== undefined ? { proposeTimeoutMs: o.proposeTimeoutMs } : {}),
-    ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
+    delegates: o.delegates ?? defaultDelegates(o.nodes, o.shards),
     ...(o.vote ? { vote: o.vote } : {}),
   })
   return { net, reused: false }
+}
+
+/** Default shard count of a devnet: one per 5 members (committees of at least 4 leave standby members from 7 up). */
+export function defaultShards(members: number): number {
+  return Math.max(1, Math.floor(members / 5))
+}
+
+/**
+ * Default k: every member below 7; from 7 members up, about one in eight stands by (at least
+ * one), as long as every committee keeps at least 4 delegates (n = 3f+1 with f ≥ 1).
+ */
+export function defaultDelegates(members: number, shards: number): number {
+  if (members < 7) return members
+  return Math.min(members, Math.max(4 * shards, members - Math.ceil(members / 8)))
 }
 
 /** `node-2:equivocate,node-3:silent` → node name → behaviours. */

@@ -10,7 +10,7 @@ afterAll(async () => {
 
 describe('8 nodes, 2 committees (separate processes)', () => {
   it('both shards commit, and blocks link the other shard’s finalized headers', async () => {
-    net = await startDevnet(['--nodes', '8', '--block-interval', '300'])
+    net = await startDevnet(['--nodes', '8', '--shards', '2', '--block-interval', '300'])
     const apis = net.file.nodes.map(n => n.api)
     const st = await consensusStatus(apis[0]!)
     expect(st.shards).toHaveLength(2)
