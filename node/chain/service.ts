@@ -37,7 +37,7 @@ import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
-import type { Behaviour } from '../faults/behaviours.js'
+import { SLOW_MESSAGE_MS, type Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
 import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
 import { ChainStore } from './store.js'
@@ -370,6 +370,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
 
   // ── gossip ──────────────────────────────────────────────────────────────────────────
   private async publish(msg: { proposal?: unknown; vote?: unknown }): Promise<void> {
+    if (this.opts.byzantine.has('slow')) await new Promise(r => setTimeout(r, SLOW_MESSAGE_MS))
     await this.m.gossip
       .publish('consensus', msg as never)
       .catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'consensus gossip failed'))

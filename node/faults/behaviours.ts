@@ -19,6 +19,8 @@ export const BEHAVIOURS = [
   'withhold-votes',
   'invalid-block',
   'silent',
+  // a degraded member: its proposals and votes go out SLOW_MESSAGE_MS late (its capability record falls)
+  'slow',
   'lazy-tips',
   'parasite-chain',
   'approve-invalid',
@@ -42,6 +44,9 @@ export const BEHAVIOURS = [
 export const FL_ATTACKS = ['poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy'] as const
 export type FlAttack = (typeof FL_ATTACKS)[number]
 export type Behaviour = (typeof BEHAVIOURS)[number]
+
+/** slow: how late its consensus messages go out (its precommits miss the certificates) */
+export const SLOW_MESSAGE_MS = 800
 
 /** equivocate: a proposal for another block in the same round, signed past the double-sign guard */
 export function secondProposal(stub: ProposalStub, other: Block, secretKey: Uint8Array): Proposal {

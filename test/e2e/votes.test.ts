@@ -92,3 +92,29 @@ describe('automatic votes (4 separate processes, the default policy)', () => {
     expect(st.members.map((m: { votes: number }) => m.votes)).toEqual([4, 4, 4, 4].map(n => n * stake))
   })
 })
+
+describe('a degraded member loses its seat (8 separate processes, default k = 7)', () => {
+  it('the slow member’s vote record falls, the automatic votes pass it over and the standby takes its seat', async () => {
+    await net?.stop()
+    net = await startDevnet(['--nodes', '8', '--block-interval', '200', '--epoch-length', '10', '--byzantine', 'node-3:slow'])
+    const api = net.file.nodes[0]!.api
+    const first = await consensusStatus(api)
+    expect(first.delegates).toHaveLength(7) // the default from 7 nodes: one standby
+    expect(first.delegates).toContain('node-3')
+    expect(first.delegates).not.toContain('node-7')
+    await waitFor(
+      async () => {
+        const st = await consensusStatus(api)
+        return !st.delegates.includes('node-3') && st.delegates.includes('node-7')
+      },
+      'node-3 replaced by the standby node-7',
+      120_000,
+    )
+    const st = await consensusStatus(api)
+    const record = (name: string) => st.members.find((m: { name: string }) => m.name === name).counters
+    const share = (c: { votesCast: number; votesDue: number }) => c.votesCast / Math.max(1, c.votesDue)
+    // its precommits arrive after the certificates are made
+    expect(share(record('node-3'))).toBeLessThan(share(record('node-0')))
+    expect(st.delegates).toHaveLength(7)
+  })
+})
