@@ -16,7 +16,7 @@ import {
   SchemaError,
   type SignedTx,
 } from '../../ledger/index.js'
-import { reputationBp } from '../../consensus/reputation.js'
+import { historyBp, propBp, reputationBp } from '../../consensus/reputation.js'
 import { votesReceived } from '../../consensus/election.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainService } from './service.js'
@@ -111,6 +111,8 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
           stake: m.stake,
           votes: votes[i],
           reputationBp: reputationBp(m, totalData, chain.genesis.params.reputation),
+          // the terms of seed 004 eq. 2, each in basis points
+          terms: { encBp: m.encBp, rouBp: m.rouBp, propBp: propBp(m, totalData), histBp: historyBp(m) },
           jailedUntilEpoch: m.jailedUntil,
           removed: m.removed === 1,
           committee: election?.assignment[i] ?? null,

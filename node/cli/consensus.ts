@@ -1,4 +1,4 @@
-/** `diten consensus`: the epoch, delegates, committees and every member's stake, votes and reputation. */
+/** `diten consensus`: the epoch, delegates, committees and every member's stake, votes, reputation and its terms. */
 import { parseArgs } from 'node:util'
 import { DitenClient } from '../rpc/client.js'
 import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
@@ -15,11 +15,14 @@ interface ConsensusStatus {
     stake: number
     votes: number
     reputationBp: number
+    terms: { encBp: number; rouBp: number; propBp: number; histBp: number }
     jailedUntilEpoch: number
     removed: boolean
     committee: number | null
   }[]
 }
+
+const pct = (bp: number) => `${(bp / 100).toFixed(2)}%`
 
 export async function runConsensus(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,13 +46,17 @@ export async function runConsensus(argv: string[]): Promise<number> {
     console.log(`shard ${s.shard}  height ${s.height}  committee ${s.committee.join(' ')}  proposer ${s.proposer ?? '-'}`)
   console.log(
     formatTable(
-      ['MEMBER', 'SEAT', 'STAKE', 'VOTES', 'REPUTATION', 'JAILED UNTIL', 'ASSIGNED SHARD'],
+      ['MEMBER', 'SEAT', 'STAKE', 'VOTES', 'REPUTATION', 'ENC', 'ROU', 'PROP', 'HIST', 'JAILED UNTIL', 'ASSIGNED SHARD'],
       st.members.map(m => [
         m.name,
         m.removed ? 'removed' : delegates.has(m.name) ? 'delegate' : 'standby',
         String(m.stake),
         String(m.votes),
-        `${(m.reputationBp / 100).toFixed(2)}%`,
+        pct(m.reputationBp),
+        pct(m.terms.encBp),
+        pct(m.terms.rouBp),
+        pct(m.terms.propBp),
+        pct(m.terms.histBp),
         m.jailedUntilEpoch > st.epoch ? `epoch ${m.jailedUntilEpoch}` : '-',
         m.committee === null ? '-' : String(m.committee),
       ]),

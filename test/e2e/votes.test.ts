@@ -72,6 +72,7 @@ describe('DPoS votes (8 separate processes, k = 5)', () => {
     expect(table.code).toBe(0)
     expect(table.output).toMatch(/node-0\s+standby/)
     expect(table.output).toMatch(/node-5\s+delegate/)
+    expect(table.output).toMatch(/REPUTATION\s+ENC\s+ROU\s+PROP\s+HIST/)
   })
 })
 
