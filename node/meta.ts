@@ -17,8 +17,8 @@ import {
   u53,
   type Infer,
   type KvStore,
+  shortId,
 } from '../ledger/index.js'
-import { shortId } from '../ledger/bytes.js'
 
 const nodeMetaType = struct({
   publicKey: bytes({ len: 32 }),

@@ -9,7 +9,17 @@ import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
-import { DitenError, ErrorCode, bytesEqual, describeError, fromHex, genesisHash, type Genesis, type Keypair } from '../ledger/index.js'
+import {
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  describeError,
+  fromHex,
+  genesisHash,
+  type Genesis,
+  type Keypair,
+  shortId,
+} from '../ledger/index.js'
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { NodeApi } from './api.js'
@@ -40,7 +50,6 @@ import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, type StatusMessage } from './status.js'
 import { TangleService } from './tangle/service.js'
 import { TwinEvents } from './twin/events.js'
-import { shortId } from '../ledger/bytes.js'
 
 export interface DitenNodeOptions {
   name: string

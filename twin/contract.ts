@@ -26,12 +26,12 @@ import {
   str,
   struct,
   u53,
+  shortId,
 } from '../ledger/index.js'
 import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } from './definition.js'
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
 import { twinIdType, twinRecordType, type TwinEvent, type TwinRecord } from './record.js'
-import { shortId } from '../ledger/bytes.js'
 
 const json = (max: number) => str({ min: 2, max })
 export const twinRegisterCodec = defineCodec(

@@ -13,6 +13,7 @@ import {
   txSignatureValid,
   type Genesis,
   type SignedTx,
+  shortId,
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
 import { decayHistory } from '../reputation.js'
@@ -24,7 +25,6 @@ import { finishFlRound, initialFlState, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export function initialStates(g: Genesis): ShardState[] {
   const system: SystemState = {

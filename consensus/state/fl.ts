@@ -36,6 +36,7 @@ import {
   type Genesis,
   type Infer,
   type SignedTx,
+  shortId,
 } from '../../ledger/index.js'
 import { aggregate, fedAsync, type Contribution } from '../../fl/aggregate.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
@@ -43,7 +44,6 @@ import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
 import type { DerivedModel, SystemState } from './state.js'
-import { shortId } from '../../ledger/bytes.js'
 
 /** A model blob as a node holds it: decoded weights, or the format rule it breaks. */
 export type ModelLookup = { weights: Float32Array } | { rule: string; detail: string }

@@ -4,7 +4,7 @@
  * kinds accept any sender and the contract decides (owner device, host member). Each committed
  * change is recorded in `state.events` for the node's history and event stream.
  */
-import { DitenError, ErrorCode, toHex, txId, type Codec, type SignedTx } from '../../ledger/index.js'
+import { DitenError, ErrorCode, toHex, txId, type Codec, type SignedTx, shortId } from '../../ledger/index.js'
 import {
   bindModel,
   register,
@@ -21,7 +21,6 @@ import {
 } from '../../twin/contract.js'
 import type { TwinRecord } from '../../twin/record.js'
 import type { ExecContext, TxKind } from './txkinds.js'
-import { shortId } from '../../ledger/bytes.js'
 
 function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
   const sender = toHex(tx.body.sender)

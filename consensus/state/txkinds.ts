@@ -24,6 +24,7 @@ import {
   type Genesis,
   type Infer,
   type SignedTx,
+  shortId,
 } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
 import {
@@ -37,7 +38,6 @@ import {
 } from './fl.js'
 import { TWIN_KINDS } from './twinkinds.js'
 import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export interface ExecContext {
   genesis: Genesis

@@ -6,12 +6,11 @@
  * kind from a key that was never a member could not have been admitted by an honest member, so
  * the message is rejected and the relay's gossip score drops.
  */
-import { DitenError, ErrorCode, array, defineCodec, signedTxType, toHex, type Genesis, type SignedTx } from '../../ledger/index.js'
+import { DitenError, ErrorCode, array, defineCodec, signedTxType, toHex, type Genesis, type SignedTx, shortId } from '../../ledger/index.js'
 import { checkTx, shardOfTx } from '../state/execute.js'
 import { TX_KINDS } from '../state/txkinds.js'
 import type { SigCache } from '../sigcache.js'
 import type { ShardState } from '../state/state.js'
-import { shortId } from '../../ledger/bytes.js'
 
 /** transactions travel in batches: one gossip message (one libp2p signature) per batch */
 export const TX_BATCH_MAX = 512

@@ -17,6 +17,7 @@ import {
   type Keypair,
   type LinkProof,
   type SignedTx,
+  shortId,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
 import { checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
@@ -44,7 +45,6 @@ import { ChainStore } from './store.js'
 import type { ChainAccess } from './access.js'
 import { registerChainGossip } from './gossip.js'
 import type { Finalized } from '../../ledger/index.js'
-import { shortId } from '../../ledger/bytes.js'
 
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50

@@ -1,12 +1,8 @@
-/** `diten status`: the devnet (or one node) as a table. */
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DitenClient } from '../rpc/client.js'
 import type { NodeStatus } from '../rpc/types.js'
 import { formatDuration, formatTable, shortPeerId } from '../harness/table.js'
-import { UsageError } from './errors.js'
-import { DEFAULT_DEVNET_DIR, type DevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
 
 export const statusHelp = `diten status [--devnet D | --api URL] [--json]   show the nodes of a devnet (default ${DEFAULT_DEVNET_DIR})`
 
@@ -29,16 +25,7 @@ export async function runStatus(argv: string[]): Promise<number> {
   })
   let targets: { name: string; api: string }[]
   if (values.api) targets = [{ name: '?', api: values.api }]
-  else {
-    const file = join(values.devnet!, 'devnet.json')
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch {
-      throw new UsageError(`no devnet at ${file}; start one with "npm run devnet" or pass --api URL`)
-    }
-    targets = (JSON.parse(text) as DevnetFile).nodes
-  }
+  else targets = (await readDevnetFile(values.devnet!, '--api URL')).nodes
   const rows: Row[] = await Promise.all(
     targets.map(async t => {
       try {

@@ -2,15 +2,14 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DitenError, ErrorCode } from '../../ledger/index.js'
+import { DitenError, ErrorCode, shortId } from '../../ledger/index.js'
 import { DitenClient, RpcError } from '../rpc/client.js'
 import { TwinDevice, twins, type TwinCallResult } from '../rpc/twins.js'
 import { readKeyFile, writeKeyFile } from '../keyfile.js'
 import { generateKeypair } from '../../ledger/index.js'
-import { DEFAULT_DEVNET_DIR, type DevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR, readDevnetFile, type DevnetFile } from '../harness/devnet-file.js'
 import { UsageError, intFlag } from './errors.js'
 import type { Json } from '../../twin/json.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export const twinHelp = `diten twin <command> <twinId> [options]   digital twin calls
 
@@ -45,13 +44,9 @@ function jsonFlag(v: string | undefined, name: string): Json | undefined {
 }
 
 async function devnetNode(flag: string): Promise<DevnetFile['nodes'][number]> {
-  try {
-    const f = JSON.parse(await readFile(join(DEFAULT_DEVNET_DIR, 'devnet.json'), 'utf8')) as DevnetFile
-    if (f.nodes[0]) return f.nodes[0]
-  } catch {
-    // no devnet here
-  }
-  throw new UsageError(`no devnet in ${DEFAULT_DEVNET_DIR}/devnet.json; start one with "npm run devnet" or pass ${flag}`)
+  const first = (await readDevnetFile(DEFAULT_DEVNET_DIR, flag)).nodes[0]
+  if (!first) throw new UsageError(`${DEFAULT_DEVNET_DIR}/devnet.json lists no node; pass ${flag}`)
+  return first
 }
 
 /** The admin API client: --admin and --token-file, or the first devnet node's. */

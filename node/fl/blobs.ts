@@ -5,7 +5,7 @@
  * finite values) is computed once and cached with the decoded weights, which is what the state
  * transition reads through the synchronous ModelSource interface.
  */
-import { Bucket, DitenError, ErrorCode, bucketKey, defineCodec, describeError, fromHex, hex, struct } from '../../ledger/index.js'
+import { Bucket, DitenError, ErrorCode, bucketKey, defineCodec, describeError, fromHex, hex, struct, shortId } from '../../ledger/index.js'
 import type { ModelLookup, ModelSource } from '../../consensus/state/fl.js'
 import type { DerivedModel } from '../../consensus/state/state.js'
 import { FlRuleError, checkFormat } from '../../fl/rules.js'
@@ -15,7 +15,6 @@ import type { Logger } from '../logger.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { Host } from '../p2p/host.js'
 import type { ReqResp } from '../p2p/reqresp.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export const blobRequestCodec = defineCodec('fl.blob.request', struct({ hash: hex(32) }), 128)
 /** decoded models kept in memory (an MLP 784-128-10 is 400 KB) */

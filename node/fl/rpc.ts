@@ -1,5 +1,5 @@
 /** JSON-RPC methods of federated learning: fl_status, fl_getModel, fl_getUpdate. */
-import { DitenError, ErrorCode, hex, optional, struct, u53, type Genesis } from '../../ledger/index.js'
+import { DitenError, ErrorCode, hex, optional, struct, u53, type Genesis, shortId } from '../../ledger/index.js'
 import type { FlUpdateRecord } from '../../consensus/state/fl.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
@@ -7,7 +7,6 @@ import type { ChainReader } from '../chain/access.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { FlService } from './service.js'
-import { shortId } from '../../ledger/bytes.js'
 
 function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
   return {

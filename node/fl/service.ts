@@ -7,7 +7,7 @@
  * shard's committee) it evaluates every pending `fl.update` on the validation set and posts
  * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
  */
-import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair } from '../../ledger/index.js'
+import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
 import { baseModel, flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
@@ -22,7 +22,6 @@ import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { ModelEvaluator } from './evaluator.js'
 import { PROMOTE, type UpdateValidity } from './validity.js'
-import { shortId } from '../../ledger/bytes.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500

@@ -2,7 +2,7 @@
  * What federated learning needs before the services that use it are built: the TF.js backend,
  * this node's split of the dataset, the validation evaluator and the tangle's validity predicate.
  */
-import { toHex, type Genesis, type Keypair } from '../../ledger/index.js'
+import { toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
 import type { FlState } from '../../consensus/state/fl.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
 import { initBackend } from '../../fl/train.js'
@@ -11,7 +11,6 @@ import type { Logger } from '../logger.js'
 import type { BlobStore } from './blobs.js'
 import { ModelEvaluator } from './evaluator.js'
 import { UpdateValidity } from './validity.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export interface FlSetup {
   backend: string

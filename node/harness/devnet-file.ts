@@ -1,4 +1,8 @@
-/** The devnet.json written by `diten devnet`, read by `diten status` and the tests. */
+/** The devnet.json written by `diten devnet`, read by `diten status`, the CLI's client commands and the tests. */
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { UsageError } from './errors.js'
+
 export const DEFAULT_DEVNET_DIR = '.devnet'
 
 export interface DevnetNodeEntry {
@@ -24,23 +28,22 @@ export interface DevnetFile {
 
 /** Written to a temporary name and renamed: readers polling for the file never see half of it. */
 export async function writeDevnetFile(dir: string, file: DevnetFile): Promise<string> {
-  const { rename, writeFile } = await import('node:fs/promises')
-  const { join } = await import('node:path')
   const path = join(dir, 'devnet.json')
   await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`)
   await rename(`${path}.tmp`, path)
   return path
 }
 
+/** Reads <dir>/devnet.json; undefined when there is none (or it cannot be read). */
+export async function findDevnetFile(dir: string): Promise<DevnetFile | undefined> {
+  return readFile(join(dir, 'devnet.json'), 'utf8')
+    .then(t => JSON.parse(t) as DevnetFile)
+    .catch(() => undefined)
+}
+
 /** Reads <dir>/devnet.json; a missing or unreadable file is the user's to fix (UsageError). */
 export async function readDevnetFile(dir: string, hint: string): Promise<DevnetFile> {
-  const { readFile } = await import('node:fs/promises')
-  const { join } = await import('node:path')
-  const { UsageError } = await import('./errors.js')
-  const file = join(dir, 'devnet.json')
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as DevnetFile
-  } catch {
-    throw new UsageError(`no devnet at ${file}; start one with "npm run devnet" or pass ${hint}`)
-  }
+  const file = await findDevnetFile(dir)
+  if (!file) throw new UsageError(`no devnet at ${join(dir, 'devnet.json')}; start one with "npm run devnet" or pass ${hint}`)
+  return file
 }

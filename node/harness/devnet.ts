@@ -1,9 +1,10 @@
 /** The folder of a local devnet: made fresh, or reused (with its data) when it matches what was asked. */
 import { randomBytes } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { genesisHashHex } from '../../ledger/index.js'
 import { BEHAVIOURS } from '../faults/behaviours.js'
+import { findDevnetFile } from './devnet-file.js'
 import { UsageError } from './errors.js'
 import { exists, initNetwork, loadNetwork, type Network } from './network.js'
 
@@ -40,10 +41,7 @@ export async function prepareDevnet(o: DevnetFolderOptions): Promise<{ net: Netw
       throw new UsageError(`${o.dir} was made by an older diten (no admin API in its configs); pass --reset to recreate it`)
     // the genesis hash the nodes started with last time: a different one (a newer diten reads the
     // same genesis.json into another format) would only make every node refuse its data dir
-    const last = await readFile(join(o.dir, 'devnet.json'), 'utf8').then(
-      t => (JSON.parse(t) as { genesisHash?: string }).genesisHash,
-      () => undefined,
-    )
+    const last = (await findDevnetFile(o.dir))?.genesisHash
     if (last && last !== genesisHashHex(net.genesis))
       throw new UsageError(`${o.dir} was made by an older diten (its genesis format changed); pass --reset to recreate it`)
     if (o.shardsGiven && net.genesis.committees !== o.shards)

@@ -1,6 +1,6 @@
 /** The flags of `diten fl run` mapped onto FlRunOptions; shared by the CLI and bench:fl. */
 import { parseArgs } from 'node:util'
-import { BEHAVIOURS } from '../faults/behaviours.js'
+import { parseByzantine } from './devnet.js'
 import { UsageError, intFlag } from './errors.js'
 import type { FlRunOptions } from './fl-runner.js'
 import { PORTS_PER_NODE } from './network.js'
@@ -57,13 +57,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
   const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)
   if (!(alpha > 0 && alpha <= 1000)) throw new UsageError(`--alpha must be a number in (0, 1000], got "${values.alpha}"`)
-  for (const part of values.byzantine ? values.byzantine.split(',') : []) {
-    const [name, b] = part.split(':')
-    if (!name || !/^node-\d+$/.test(name) || Number(name.slice(5)) >= nodes)
-      throw new UsageError(`--byzantine: no node "${name}" among ${nodes}`)
-    if (!b || !(BEHAVIOURS as readonly string[]).includes(b))
-      throw new UsageError(`--byzantine: unknown behaviour "${b}" (known: ${BEHAVIOURS.join(', ')})`)
-  }
+  parseByzantine(values.byzantine, nodes) // refuses an unknown node or behaviour now, before the baselines run
   const tty = process.stdout.isTTY
   let lastProgress = 0
   return {

@@ -81,12 +81,11 @@ export interface FlReport {
   baselines: { centralized: BaselineRound[]; fedavg: BaselineRound[]; fedavgAttacked: BaselineRound[] }
 }
 
-function attackersOf(spec: string): Map<string, Attack> {
+/** The members whose trainers misbehave, with their (last named) FL attack. */
+function attackersOf(byzantine: ReadonlyMap<string, readonly string[]>): Map<string, Attack> {
   const out = new Map<string, Attack>()
-  for (const part of spec ? spec.split(',') : []) {
-    const [name, b] = part.split(':').map(s => s.trim())
-    if (name && b && (FL_ATTACKS as readonly string[]).includes(b)) out.set(name, b as Attack)
-  }
+  for (const [name, behaviours] of byzantine)
+    for (const b of behaviours) if ((FL_ATTACKS as readonly string[]).includes(b)) out.set(name, b as Attack)
   return out
 }
 
@@ -130,7 +129,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   })
   const model = new LocalModel(fl.model)
   const m0 = flatten(initialModel(fl.model, genesisHash(net.genesis)))
-  const attackers = attackersOf(o.byzantine)
+  const attackers = attackersOf(byzantine)
   o.log(
     `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test samples (${o.dataset}), ${o.trainers} trainers (${o.partition}), per member ${perMember.join('/')}; TF.js backend ${backend}`,
   )

@@ -1,9 +1,8 @@
 /** JSON-RPC methods of the tangle: tangle_attach, tangle_getTx, tangle_tips, tangle_stats. */
-import { DitenError, ErrorCode, hex, str, struct, uint, u53 } from '../../ledger/index.js'
+import { DitenError, ErrorCode, hex, str, struct, uint, u53, shortId } from '../../ledger/index.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import { toJson } from '../chain/rpc.js'
 import type { TangleService } from './service.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void {
   d.register('tangle_attach', {

@@ -34,6 +34,7 @@ import {
   type Keypair,
   type SignedTangleTx,
   type TangleChange,
+  shortId,
 } from '../../ledger/index.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
@@ -43,7 +44,6 @@ import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../faults/behaviours.js'
-import { shortId } from '../../ledger/bytes.js'
 
 export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)

@@ -29,6 +29,7 @@ import {
   describeError,
   type SignedTx,
   type Type,
+  shortId,
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
@@ -39,7 +40,6 @@ import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainAccess } from '../chain/access.js'
 import { modelHashOf } from '../fl/rpc.js'
 import { twinJson } from './view.js'
-import { shortId } from '../../ledger/bytes.js'
 
 const WAIT_MS = 30_000
 /** callers with wait: true at once (each polls the node every 25 ms) */

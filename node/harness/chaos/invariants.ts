@@ -7,11 +7,10 @@
  *              committed twin.sync is signed by the twin's owner with gap-free sequence numbers
  *   punishment members expected to be punished end slashed and jailed
  */
-import { fromHex, type Genesis } from '../../../ledger/index.js'
+import { fromHex, type Genesis, shortId } from '../../../ledger/index.js'
 import { twinSyncCodec } from '../../../twin/contract.js'
 import type { DitenClient } from '../../rpc/client.js'
 import type { Cluster } from './cluster.js'
-import { shortId } from '../../../ledger/bytes.js'
 
 interface BlockIds {
   block: { header: Record<string, unknown> & { height: number }; txIds: string[] }
