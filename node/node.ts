@@ -258,7 +258,8 @@ export class DitenNode {
     )
     await this.tangle.init()
     if (flSetup) {
-      const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, ...flSetup, logger: flLog }
+      const { data, evaluator, validity } = flSetup
+      const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, data, evaluator, validity, logger: flLog }
       this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, selfMember: this.self.index, byzantine, m0 }, flModules))
     }
     if ((o.vote ?? 'auto') === 'auto')
