@@ -32,6 +32,7 @@ import { committeeFor, proposerOf, type ChainView, type Committee } from './comm
 import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
 import { cloneState, stateRoot, type ShardState } from './state/state.js'
 import type { ExecContext } from './state/txkinds.js'
+import { epochAfter, rosterAt } from './roster.js'
 
 /**
  * Block time is bounded on both sides: at least the parent's time plus the block interval (a
@@ -70,19 +71,41 @@ function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | u
   return l0 ? Math.max(base, Math.floor(l0.height / L)) : base
 }
 
-function credit(
+/**
+ * History credits of a block. Shard 0: its own committee (the previous height's certificate and
+ * this height's proposers), plus, for every other shard's header it links, that header's
+ * committee, certificate signers and proposers (finishBlock credits each linked height once).
+ * Other shards' blocks credit nothing themselves: their record reaches shard 0 by the links.
+ */
+function credits(
+  view: ChainView,
   prevCommittee: Committee | undefined,
   lastCommit: Certificate | undefined,
   c: Committee,
   round: number,
-): BlockCredit | null {
-  if (c.shard !== 0) return null
-  const proposers = Array.from({ length: round + 1 }, (_, r) => c.members[proposerOf(c, r)]!)
-  return {
+  links: readonly LinkProof[],
+): BlockCredit[] {
+  if (c.shard !== 0) return []
+  const proposersOf = (k: Committee, r: number) => Array.from({ length: r + 1 }, (_, x) => k.members[proposerOf(k, x)]!)
+  const own: BlockCredit = {
     prevCommittee: prevCommittee && lastCommit ? prevCommittee.members : [],
     prevSigners: prevCommittee && lastCommit ? lastCommit.sigs.map(s => prevCommittee.members[s.validator]!) : [],
-    proposers,
+    proposers: proposersOf(c, round),
   }
+  const linked = links.flatMap((l): BlockCredit[] => {
+    const h = l.header
+    const k = committeeFor(view, h.shard, h.height, h.height > 1 ? view.header(h.shard, h.height - 1) : undefined)
+    if (!k) return []
+    return [
+      {
+        prevCommittee: k.members,
+        prevSigners: l.cert.sigs.map(s => k.members[s.validator]!),
+        proposers: proposersOf(k, h.round),
+        link: { shard: h.shard, height: h.height },
+      },
+    ]
+  })
+  return [own, ...linked]
 }
 
 export interface BuildInput {
@@ -162,8 +185,14 @@ interface Body {
   waitingForBlob: SignedTx[]
 }
 
+/** The context a block's transactions apply in: its epoch, its roster, its time, the model blobs. */
+function execContext(view: ChainView, state: ShardState, prev: Header | undefined, time: number): ExecContext {
+  const epoch = state.system?.epoch ?? epochAfter(prev)
+  return { genesis: view.genesis, epoch, roster: rosterAt(view, state, epoch), time, ...(view.models ? { models: view.models } : {}) }
+}
+
 function contextOf(inp: BuildInput, state: ShardState, time: number): ExecContext {
-  return { genesis: inp.view.genesis, epoch: state.system?.epoch ?? 0, time, ...(inp.view.models ? { models: inp.view.models } : {}) }
+  return execContext(inp.view, state, inp.prev, time)
 }
 
 /** Applies candidates in order to a copy of the state: included, rejected (with reasons) and deferred. */
@@ -238,7 +267,7 @@ function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
   const { state, time, txs, ids } = body
   const height = (inp.prev?.height ?? 0) + 1
   const prevHash = prevHashOf(g, inp.prev)
-  finishBlock(state, height, credit(inp.prevCommittee, inp.lastCommit, inp.committee, inp.round), g, {
+  finishBlock(state, height, credits(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round, inp.links), g, {
     time,
     ...(inp.view.models ? { models: inp.view.models } : {}),
   })
@@ -314,7 +343,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
     invalid(`nextEpoch ${h.nextEpoch} does not follow the epoch rule`)
   // execute
   const state = cloneState(inp.state)
-  const ctx: ExecContext = { genesis: g, epoch: state.system?.epoch ?? 0, time: h.time, ...(view.models ? { models: view.models } : {}) }
+  const ctx = execContext(view, state, prev, h.time)
   const ids: Uint8Array[] = []
   block.txs.forEach((tx, i) => {
     try {
@@ -330,7 +359,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
     }
   })
   if (!bytesEqual(h.txRoot, txRootOf(ids))) invalid('txRoot does not match the transactions')
-  finishBlock(state, h.height, credit(inp.prevCommittee, block.lastCommit, committee, h.round), g, {
+  finishBlock(state, h.height, credits(view, inp.prevCommittee, block.lastCommit, committee, h.round, block.linkProofs), g, {
     time: h.time,
     ...(view.models ? { models: view.models } : {}),
   })

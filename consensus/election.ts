@@ -6,7 +6,8 @@
  *  - delegates: top-k eligible by votes × reputation (ties: stake, then member index);
  *    if fewer than k are eligible, all eligible serve (seed 000);
  *  - committees: delegates shuffled with the epoch seed and dealt round-robin over I shards;
- *  - assignment: every member shuffled with the seed and dealt over the shards (γ, seed 003).
+ *  - assignment: every member shuffled with the seed and dealt over the shards (γ, seed 003);
+ *  - roster: the live members, who may send on shards ≥ 1 during the epoch (consensus/roster.ts).
  */
 import type { GenesisParams } from '../ledger/index.js'
 import { SeededRandom } from './prng.js'
@@ -65,5 +66,6 @@ export function electCommittees(inp: ElectionInput): Election {
   rng.shuffle(live.map(({ i }) => i)).forEach((i, k) => {
     assignment[i] = k % inp.committees
   })
-  return { epoch, delegates: chosen.map(d => d.i), committees, scores: chosen.map(d => d.score), assignment }
+  const roster = live.map(({ i }) => i)
+  return { epoch, delegates: chosen.map(d => d.i), committees, scores: chosen.map(d => d.score), assignment, roster }
 }

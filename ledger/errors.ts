@@ -91,6 +91,17 @@ export const FlTxCode = {
   FL_UNCONFIRMED: 'FL_UNCONFIRMED',
 } as const
 
+/** membership changes and capability reports */
+export const MemberCode = {
+  /** the change cannot apply to the current member table (name or key taken, unknown member, last member) */
+  MEMBER_CHANGE_INVALID: 'MEMBER_CHANGE_INVALID',
+  MEMBER_PROPOSAL_UNKNOWN: 'MEMBER_PROPOSAL_UNKNOWN',
+  MEMBER_PROPOSAL_EXISTS: 'MEMBER_PROPOSAL_EXISTS',
+  MEMBER_ALREADY_APPROVED: 'MEMBER_ALREADY_APPROVED',
+  MEMBER_TOO_FEW_APPROVALS: 'MEMBER_TOO_FEW_APPROVALS',
+  MEMBER_BAD_REPORT: 'MEMBER_BAD_REPORT',
+} as const
+
 /** digital twins (a refused twin call says which rule) */
 export const TwinCode = {
   TWIN_UNKNOWN: 'TWIN_UNKNOWN',
@@ -148,6 +159,7 @@ export const ErrorCode = {
   ...P2pCode,
   ...TxCode,
   ...FlTxCode,
+  ...MemberCode,
   ...TwinCode,
   ...BlockCode,
   ...TangleCode,

@@ -9,6 +9,7 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
   return {
     registry,
     memberPeers: new Gauge({ name: 'diten_member_peers_connected', help: 'member peers with an open connection', registers }),
+    members: new Gauge({ name: 'diten_members', help: 'live members in the committed member table', registers }),
     connectionsDenied: new Counter({
       name: 'diten_connections_denied_total',
       help: 'connections refused by the member gater',

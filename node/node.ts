@@ -9,21 +9,12 @@ import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
-import {
-  DitenError,
-  ErrorCode,
-  bytesEqual,
-  describeError,
-  fromHex,
-  genesisHash,
-  type Genesis,
-  type Keypair,
-  shortId,
-} from '../ledger/index.js'
+import { DitenError, ErrorCode, describeError, genesisHash, type Genesis, type Keypair, shortId, toHex } from '../ledger/index.js'
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { NodeApi } from './api.js'
 import { AutoVoter } from './chain/auto-vote.js'
+import { CapabilityMeter } from './chain/capability-meter.js'
 import { ChainService } from './chain/service.js'
 import { LevelStore } from './db.js'
 import type { Behaviour } from './faults/behaviours.js'
@@ -40,6 +31,7 @@ import { openNodeMeta, type NodeMeta } from './meta.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { NodeStatusService } from './node-status.js'
 import { MemberDialer } from './p2p/dialer.js'
+import { MembershipFollower } from './p2p/membership.js'
 import { Gossip } from './p2p/gossip.js'
 import { createHost, ipsOf, type Host } from './p2p/host.js'
 import { MemberSet, deniedConnectionLog, memberGater, type Member } from './p2p/members.js'
@@ -87,7 +79,6 @@ export class DitenNode {
   readonly startedAt = Date.now()
   readonly peerBook = new PeerBook()
   readonly members: MemberSet
-  readonly self: Member
   readonly genesisHash: Uint8Array
   /** aborted first by close(): in-flight requests and waits end at once */
   private readonly abort = new AbortController()
@@ -116,21 +107,27 @@ export class DitenNode {
 
   private constructor(readonly opts: DitenNodeOptions) {
     this.members = new MemberSet(opts.genesis.members)
-    const self = this.members.byMemberName(opts.name)
-    if (!self)
-      throw new DitenError(
-        ErrorCode.NOT_A_MEMBER,
-        `"${opts.name}" is not a member in genesis (members: ${opts.genesis.members.map(m => m.name).join(', ')})`,
-      )
-    if (!bytesEqual(fromHex(self.publicKey), opts.keypair.publicKey)) {
+    const key = toHex(opts.keypair.publicKey)
+    const byName = opts.genesis.members.find(m => m.name === opts.name)
+    const byKey = opts.genesis.members.find(m => m.publicKey === key)
+    if (byName && byName.publicKey !== key)
       throw new DitenError(
         ErrorCode.NOT_A_MEMBER,
         `the key file's public key ${shortId(opts.keypair.publicKey)}… is not the genesis key of "${opts.name}"`,
       )
-    }
-    this.self = self
+    if (byKey && byKey.name !== opts.name)
+      throw new DitenError(ErrorCode.NOT_A_MEMBER, `the key file is the genesis key of "${byKey.name}", not of "${opts.name}"`)
+    // not in genesis: a member added later (member.propose/approve); it follows the chain and takes part once the add is committed
+    this.joining = !byKey
     this.genesisHash = genesisHash(opts.genesis)
   }
+
+  /** this node's member record now (undefined before its add is committed, or after its removal) */
+  get self(): Member | undefined {
+    return this.members.byKey(toHex(this.opts.keypair.publicKey))
+  }
+  /** started from genesis without being a genesis member */
+  readonly joining: boolean
 
   static async init(opts: DitenNodeOptions): Promise<DitenNode> {
     const node = new DitenNode(opts)
@@ -234,7 +231,7 @@ export class DitenNode {
     this.chain = this.add(
       'chain',
       new ChainService(
-        { genesis: g, keypair: o.keypair, selfMember: this.self.index, byzantine, dataDir: o.dataDir },
+        { genesis: g, keypair: o.keypair, byzantine, dataDir: o.dataDir },
         { ...chainModules, peerBook: this.peerBook, models: this.blobs, logger: log('chain') },
       ),
     )
@@ -242,7 +239,7 @@ export class DitenNode {
 
     const flLog = log('fl')
     const flSetup = g.params.fl.enabled
-      ? await prepareFl({ genesis: g, keypair: o.keypair, m0, blobs: this.blobs, fl: () => this.chain.systemState().fl, logger: flLog })
+      ? await prepareFl({ genesis: g, keypair: o.keypair, m0, blobs: this.blobs, system: () => this.chain.systemState(), logger: flLog })
       : undefined
     this.tangle = this.add(
       'tangle',
@@ -260,10 +257,12 @@ export class DitenNode {
     if (flSetup) {
       const { data, evaluator, validity } = flSetup
       const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, data, evaluator, validity, logger: flLog }
-      this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, selfMember: this.self.index, byzantine, m0 }, flModules))
+      this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, byzantine, m0 }, flModules))
     }
+    const meterModules = { chain: this.chain, host: this.host, reqresp: this.reqresp, members, logger: log('capability') }
+    this.add('capability meter', new CapabilityMeter({ slow: byzantine.has('slow') }, meterModules))
     if ((o.vote ?? 'auto') === 'auto')
-      this.add('auto vote', new AutoVoter({ chain: this.chain, host: this.host, members, self: this.self.index, logger: log('vote') }))
+      this.add('auto vote', new AutoVoter({ chain: this.chain, host: this.host, members, logger: log('vote') }))
     if (byzantine.size) this.logger.warn({ byzantine: [...byzantine] }, 'FAULT INJECTION: this node misbehaves on purpose')
 
     const dialerOptions = {
@@ -273,6 +272,14 @@ export class DitenNode {
       maxBackoffMs: timings.maxDialBackoffMs,
     }
     this.dialer = this.add('dialer', new MemberDialer(dialerOptions, { host: this.host, members, logger: log('dialer') }))
+    const self = toHex(o.keypair.publicKey)
+    const membershipModules = { chain: this.chain, members, host: this.host, dialer: this.dialer, metrics: this.metrics, self }
+    this.add('membership', new MembershipFollower({ ...membershipModules, logger: log('membership') }))
+    if (this.joining && !this.self)
+      this.logger.warn(
+        { name: o.name, publicKey: self },
+        'not a member yet: following the chain until a member.propose/approve adds this key',
+      )
     const partition = this.add(
       'partition',
       new Partition({ state: partitioned, host: this.host, dialer: this.dialer, logger: log('faults') }),

@@ -17,6 +17,9 @@ import {
 } from '../../ledger/index.js'
 import { electCommittees } from '../election.js'
 import { decayHistory } from '../reputation.js'
+import { aggregateCapabilities } from '../capability.js'
+import type { Roster } from '../roster.js'
+import { expireProposals } from './memberkinds.js'
 import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
@@ -33,8 +36,10 @@ export function initialStates(g: Genesis): ShardState[] {
       publicKey: m.publicKey,
       dataSize: m.dataSize,
       stake: m.stake,
+      // genesis operators vouch for each other until the first measured epoch (consensus/capability.ts)
       encBp: 10_000,
       rouBp: 10_000,
+      address: '',
       jailedUntil: 0,
       removed: 0,
       counters: emptyCounters(),
@@ -43,6 +48,9 @@ export function initialStates(g: Genesis): ShardState[] {
     evidence: [],
     epoch: 0,
     configVersion: 0,
+    proposals: [],
+    reports: [],
+    credited: Array.from({ length: g.committees }, () => 0),
     elections: [],
     fl: initialFlState(weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))),
   }
@@ -128,17 +136,16 @@ export function staleNonce(tx: SignedTx, next: number): DitenError {
     : txError(ErrorCode.TX_NONCE_USED, `nonce ${tx.body.nonce} was already used (next is ${next}): a replay or a duplicate`)
 }
 
-/** Who may send on a shard: current members on the system shard, genesis members elsewhere. */
-export function authorized(state: ShardState, g: Genesis, sender: string): boolean {
-  if (state.system) return state.system.members.some(m => m.publicKey === sender && m.removed === 0)
-  return g.members.some(m => m.publicKey === sender)
+/** Who may send member-only kinds on a shard: the roster of the block's epoch (consensus/roster.ts). */
+export function authorized(roster: Roster, sender: string): boolean {
+  return roster.has(sender)
 }
 
 /** Applies one transaction or throws (state unchanged) with a reason code. */
 export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: ExecContext): void {
   const sender = toHex(tx.body.sender)
   const kind = TX_KINDS.get(tx.body.kind)!
-  if (!kind.openSenders && !authorized(state, ctx.genesis, sender))
+  if (!kind.openSenders && !authorized(ctx.roster, sender))
     throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
   const next = state.nonces.get(sender) ?? 0
   if (tx.body.nonce < next) throw staleNonce(tx, next)
@@ -148,22 +155,50 @@ export function applyTx(state: ShardState, tx: SignedTx, payload: unknown, ctx: 
 }
 
 export interface BlockCredit {
-  /** committee of the previous height (member indices) and those whose precommit is in lastCommit */
+  /** committee of a certified height (member indices) and those whose precommit is in its certificate */
   prevCommittee: number[]
   prevSigners: number[]
-  /** proposers of rounds 0..round at this height (member indices); the last one won */
+  /** proposers of rounds 0..round at a height (member indices); the last one won */
   proposers: number[]
+  /**
+   * a certified height of another shard that this shard-0 block links: credited once, when it
+   * is above the last one credited for that shard (so every shard's committee earns its history)
+   */
+  link?: { shard: number; height: number }
+}
+
+/** Adds one credit to the members' history counters (participation and proposals). */
+function applyCredit(s: SystemState, credit: BlockCredit): void {
+  if (credit.link) {
+    if (credit.link.height <= (s.credited[credit.link.shard] ?? 0)) return
+    s.credited[credit.link.shard] = credit.link.height
+  }
+  const signed = new Set(credit.prevSigners)
+  for (const i of credit.prevCommittee) {
+    const c = s.members[i]?.counters
+    if (!c) continue
+    c.votesDue++
+    if (signed.has(i)) c.votesCast++
+  }
+  credit.proposers.forEach((i, k) => {
+    const c = s.members[i]?.counters
+    if (!c) return
+    c.proposalsDue++
+    if (k === credit.proposers.length - 1) c.proposalsCommitted++
+  })
 }
 
 /**
- * System-shard bookkeeping after a block's transactions: reputation inputs, then the epoch
- * boundary (every epochLength heights): the epoch advances and the next committees are elected
- * with a seed of (genesis, epoch), which no proposer can grind.
+ * System-shard bookkeeping after a block's transactions: reputation inputs (this shard's own
+ * committee, and the other shards' committees through the certified headers this block links),
+ * then the epoch boundary (every epochLength heights): the measured capabilities of the epoch
+ * are aggregated, history decays, stale proposals expire, the epoch advances and the next
+ * committees are elected with a seed of (genesis, epoch), which no proposer can grind.
  */
 export function finishBlock(
   state: ShardState,
   height: number,
-  credit: BlockCredit | null,
+  credits: readonly BlockCredit[],
   g: Genesis,
   block: { time: number; models?: ModelSource },
 ): void {
@@ -171,24 +206,12 @@ export function finishBlock(
   const s = state.system
   if (!s) return
   finishFlRound(s, height, block.time, g, block.models, state.derived)
-  if (credit) {
-    const signed = new Set(credit.prevSigners)
-    for (const i of credit.prevCommittee) {
-      const c = s.members[i]?.counters
-      if (!c) continue
-      c.votesDue++
-      if (signed.has(i)) c.votesCast++
-    }
-    credit.proposers.forEach((i, k) => {
-      const c = s.members[i]?.counters
-      if (!c) return
-      c.proposalsDue++
-      if (k === credit.proposers.length - 1) c.proposalsCommitted++
-    })
-  }
+  for (const credit of credits) applyCredit(s, credit)
   if (height % g.params.consensus.epochLength === 0) {
     s.epoch = height / g.params.consensus.epochLength
+    aggregateCapabilities(s, s.epoch, g.params.reputation)
     decayHistory(s.members, s.epoch, g.params.reputation)
+    expireProposals(s, s.epoch)
     const election: Election = electCommittees({
       epoch: s.epoch,
       system: s,

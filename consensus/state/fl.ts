@@ -118,17 +118,19 @@ export const flUpdatePayloadType = struct({
 export type FlUpdatePayload = Infer<typeof flUpdatePayloadType>
 export const flUpdateCodec = defineCodec('fl.update', flUpdatePayloadType, 64 * 1024)
 
-/** Trainer t<j> is hosted by member j mod (genesis members). */
-export function trainerHost(trainer: string, g: Genesis): number {
+/** Trainer t<j> is hosted by the (j mod L)-th of the L live members (by member index): an added member takes trainers over, a removed one hands them on. */
+export function trainerHost(trainer: string, g: Genesis, s: SystemState): number {
   const m = /^t(\d{1,6})$/.exec(trainer)
   const j = m ? Number(m[1]) : -1
-  return j >= 0 && j < g.params.fl.trainers ? j % g.members.length : -1
+  if (j < 0 || j >= g.params.fl.trainers) return -1
+  const live = s.members.flatMap((x, i) => (x.removed === 0 ? [i] : []))
+  return live.length === 0 ? -1 : live[j % live.length]!
 }
 
 function dataSizeRule(s: SystemState, member: number, p: FlUpdatePayload, g: Genesis): string | undefined {
   const names = new Set(p.trainers.map(t => t.trainer))
   if (names.size !== p.trainers.length) return 'a trainer is listed twice'
-  const foreign = p.trainers.find(t => trainerHost(t.trainer, g) !== member)
+  const foreign = p.trainers.find(t => trainerHost(t.trainer, g, s) !== member)
   if (foreign) return `trainer ${foreign.trainer} is not hosted by this member`
   const sum = p.trainers.reduce((a, t) => a + t.dataSize, 0)
   if (sum !== p.dataSize) return `dataSize ${p.dataSize} is not the trainers' sum ${sum}`

@@ -12,6 +12,7 @@ import {
   defineCodec,
   fromHex,
   hex,
+  oneOf,
   optional,
   str,
   struct,
@@ -20,6 +21,7 @@ import {
   u32,
   u53,
   uint,
+  NAME_PATTERN,
   type Infer,
 } from '../../ledger/index.js'
 import { flStateType } from './fl.js'
@@ -43,8 +45,11 @@ export const memberRecordType = struct({
   publicKey: hex(32),
   dataSize: u53,
   stake: u53,
+  /** measured capabilities (consensus/capability.ts): median over the other members' reports */
   encBp: uint(10_000),
   rouBp: uint(10_000),
+  /** where its node listens (a libp2p multiaddr with /p2p/<peer id>); empty for genesis members (operators configure their peers) */
+  address: str({ max: 256 }),
   /** jailed while epoch < jailedUntil */
   jailedUntil: u53,
   removed: u32,
@@ -62,8 +67,50 @@ export const electionType = struct({
   scores: array(u53, { max: 1024 }),
   /** per member index: the committee its updates go to (γ of seed 003) */
   assignment: array(u32, { max: 1024 }),
+  /** the members (indices, ascending) who may send transactions on shards ≥ 1 during this epoch */
+  roster: array(u32, { max: 1024 }),
 })
 export type Election = Infer<typeof electionType>
+
+export const memberChangeType = struct({
+  chainId: str({ min: 1, max: 64 }),
+  configVersion: u53,
+  action: oneOf(['add', 'remove'] as const),
+  name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a member name' }),
+  publicKey: hex(32),
+  /** add: where the new member's node listens (multiaddr with /p2p/<peer id>) */
+  address: str({ max: 256 }),
+  dataSize: u53,
+})
+export type MemberChange = Infer<typeof memberChangeType>
+
+/** at most this many membership proposals wait for approval at once */
+export const MAX_MEMBER_PROPOSALS = 32
+
+export const memberProposalType = struct({
+  id: hex(32),
+  change: memberChangeType,
+  /** approving member indices, ascending (the proposer first approves) */
+  approvers: array(u32, { max: 1024 }),
+  /** the epoch it was proposed in: it expires after PROPOSAL_TTL_EPOCHS */
+  epoch: u53,
+})
+export type MemberProposal = Infer<typeof memberProposalType>
+
+export const observationType = struct({
+  member: u32,
+  /** round trip of an empty probe, ms */
+  rttMs: uint(60_000),
+  /** time of a probe's fixed work minus its round trip, ms */
+  computeMs: uint(60_000),
+})
+export type Observation = Infer<typeof observationType>
+export const capabilityReportType = struct({
+  reporter: u32,
+  epoch: u53,
+  observations: array(observationType, { max: 1024 }),
+})
+export type CapabilityReport = Infer<typeof capabilityReportType>
 
 export const systemStateType = struct({
   members: array(memberRecordType, { max: 1024 }),
@@ -74,6 +121,12 @@ export const systemStateType = struct({
   epoch: u53,
   /** member.config transactions applied so far; approvals sign it, so they cannot be replayed */
   configVersion: u53,
+  /** pending membership proposals (consensus/state/memberkinds.ts), sorted by id */
+  proposals: array(memberProposalType, { max: MAX_MEMBER_PROPOSALS }),
+  /** capability reports of the current and the previous epoch, one per reporter (consensus/capability.ts) */
+  reports: array(capabilityReportType, { max: 1024 }),
+  /** per shard: the highest height whose certificate was credited to its committee's history (via cross-links) */
+  credited: array(u53, { max: 64 }),
   /** elections for the current and the next epochs (older ones are dropped) */
   elections: array(electionType, { max: 4 }),
   /** federated learning: the open round, its updates, closed rounds, trainers' coins */

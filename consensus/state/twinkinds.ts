@@ -27,7 +27,7 @@ function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
   const spec = ctx.genesis.params.fl.model
   return {
     sender,
-    member: ctx.genesis.members.findIndex(m => m.publicKey === sender),
+    member: ctx.roster.indexOf(sender),
     time: ctx.time ?? 0,
     txId: toHex(txId(tx.body)),
     model: spec,
@@ -66,14 +66,14 @@ function twinKind<P extends { twinId: string }>(
     shardKey: p => p.twinId,
     // admission runs the contract on the current state (without keeping the result), so a call that
     // cannot apply is refused at once with its reason; a missing model blob is not a reason
-    admit(state, sender, p, g, now) {
+    admit(state, sender, p, ctx) {
       try {
         run(state.twins, p, {
           sender,
-          member: g.members.findIndex(m => m.publicKey === sender),
-          time: now,
+          member: ctx.roster.indexOf(sender),
+          time: ctx.now,
           txId: '',
-          model: g.params.fl.model,
+          model: ctx.genesis.params.fl.model,
           weights: () => new Float32Array(0),
         })
       } catch (e) {

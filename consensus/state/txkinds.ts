@@ -2,81 +2,16 @@
  * Transaction kinds of the chain and their rules. Every rule is checked before anything is
  * changed, so a rejected transaction leaves the state as it was and says why (a code).
  */
-import {
-  DitenError,
-  ErrorCode,
-  array,
-  assertPublicKey,
-  bytes,
-  bytesEqual,
-  defineCodec,
-  fromHex,
-  hex,
-  oneOf,
-  str,
-  struct,
-  toHex,
-  uint,
-  u53,
-  verifySignature,
-  NAME_PATTERN,
-  type Codec,
-  type Genesis,
-  type Infer,
-  type SignedTx,
-  shortId,
-} from '../../ledger/index.js'
+import { ErrorCode, array, bytesEqual, defineCodec, str, struct, type Infer } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
-import {
-  applyFlUpdate,
-  applyFlVerdict,
-  flUpdateCodec,
-  flVerdictCodec,
-  type FlUpdatePayload,
-  type FlVerdictPayload,
-  type ModelSource,
-} from './fl.js'
+import { applyFlUpdate, applyFlVerdict, flUpdateCodec, flVerdictCodec, type FlUpdatePayload, type FlVerdictPayload } from './fl.js'
 import { TWIN_KINDS } from './twinkinds.js'
-import { emptyCounters, memberIndexByKey, type ShardState, type SystemState } from './state.js'
+import { MEMBER_KINDS } from './memberkinds.js'
+import { senderIndex, systemOf as sys, txError, type TxKind } from './kind.js'
+import { memberIndexByKey } from './state.js'
 
-export interface ExecContext {
-  genesis: Genesis
-  /** epoch of the block being applied */
-  epoch: number
-  /** model blobs for fl.update rules and round closes (absent: FL transactions cannot apply) */
-  models?: ModelSource
-  /** time of the block being applied (unix ms) */
-  time?: number
-}
-
-export interface TxKind<P> {
-  kind: string
-  codec: Codec<P>
-  /** system kinds live on shard 0 */
-  system: boolean
-  apply(state: ShardState, tx: SignedTx, payload: P, ctx: ExecContext): void
-  /** the key that picks the shard (twins: the twin id); default: the sender */
-  shardKey?(payload: P): string
-  /** any key may send this kind (the kind checks who may, e.g. a twin's device); default: members only */
-  openSenders?: boolean
-  /** admission of an open-sender kind: throws when the sender may not act (checked again on apply) */
-  admit?(state: ShardState, sender: string, payload: P, g: Genesis, now: number): void
-}
-
-export function txError(code: ErrorCode, message: string): DitenError {
-  return new DitenError(code, message)
-}
-
-function sys(state: ShardState): SystemState {
-  if (!state.system) throw txError(ErrorCode.TX_WRONG_SHARD, 'system transactions go to shard 0')
-  return state.system
-}
-
-function senderIndex(s: SystemState, tx: SignedTx): number {
-  const i = memberIndexByKey(s, tx.body.sender)
-  if (i < 0) throw txError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(tx.body.sender)}… is not a member`)
-  return i
-}
+export { txError, type AdmitContext, type ExecContext, type TxKind } from './kind.js'
+export { memberChangeCodec, MEMBER_CHANGE_DOMAIN, memberConfig, memberPropose, memberApprove, memberReport } from './memberkinds.js'
 
 // ── data.note: a small record, for load tests ─────────────────────────────────────────
 const notePayload = struct({ text: str({ max: 1024 }) })
@@ -109,74 +44,6 @@ export const stakeVote: TxKind<Infer<typeof votePayload>> = {
     const candidates = idx.sort((a, b) => a - b)
     const others = s.votes.filter(v => v.voter !== voter)
     s.votes = candidates.length > 0 ? [...others, { voter, candidates }].sort((a, b) => a.voter - b.voter) : others
-  },
-}
-
-// ── member.config: add or remove a member, approved by ≥ 2/3 of current members ───────
-export const memberChangeType = struct({
-  chainId: str({ min: 1, max: 64 }),
-  configVersion: u53,
-  action: oneOf(['add', 'remove'] as const),
-  name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a member name' }),
-  publicKey: hex(32),
-  dataSize: u53,
-  encBp: uint(10_000),
-  rouBp: uint(10_000),
-})
-export type MemberChange = Infer<typeof memberChangeType>
-export const memberChangeCodec = defineCodec('member.change', memberChangeType, 1024)
-export const MEMBER_CHANGE_DOMAIN = 'member.config'
-const configPayload = struct({
-  change: memberChangeType,
-  approvals: array(struct({ signer: bytes({ len: 32 }), sig: bytes({ len: 64 }) }), { max: 1024 }),
-})
-export const memberConfig: TxKind<Infer<typeof configPayload>> = {
-  kind: 'member.config',
-  codec: defineCodec('member.config', configPayload, 128 * 1024),
-  system: true,
-  apply(state, tx, p, ctx) {
-    const s = sys(state)
-    senderIndex(s, tx)
-    const c = p.change
-    if (c.chainId !== ctx.genesis.chainId) throw txError(ErrorCode.TX_INVALID, 'the change names another chain')
-    if (c.configVersion !== s.configVersion)
-      throw txError(ErrorCode.TX_INVALID, `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`)
-    const live = s.members.filter(m => m.removed === 0)
-    const msg = memberChangeCodec.encode(c)
-    const signers = new Set<string>()
-    for (const a of p.approvals) {
-      const k = toHex(a.signer)
-      if (memberIndexByKey(s, k) < 0 || signers.has(k)) continue
-      if (verifySignature(a.signer, MEMBER_CHANGE_DOMAIN, msg, a.sig)) signers.add(k)
-    }
-    const need = Math.ceil((2 * live.length) / 3)
-    if (signers.size < need)
-      throw txError(ErrorCode.TX_INVALID, `${signers.size} valid member approvals, ${need} (2/3 of ${live.length}) needed`)
-    const existing = s.members.findIndex(m => m.publicKey === c.publicKey || m.name === c.name)
-    if (c.action === 'add') {
-      assertPublicKey(fromHex(c.publicKey), 'change.publicKey')
-      if (existing >= 0 && s.members[existing]!.removed === 0)
-        throw txError(ErrorCode.TX_INVALID, `member "${c.name}" or its key already exists`)
-      if (s.members.length >= 1024) throw txError(ErrorCode.TX_INVALID, 'the member table is full')
-      s.members.push({
-        name: c.name,
-        publicKey: c.publicKey,
-        dataSize: c.dataSize,
-        stake: 0,
-        encBp: c.encBp,
-        rouBp: c.rouBp,
-        jailedUntil: 0,
-        removed: 0,
-        counters: emptyCounters(),
-      })
-    } else {
-      const i = s.members.findIndex(m => m.publicKey === c.publicKey && m.name === c.name && m.removed === 0)
-      if (i < 0) throw txError(ErrorCode.TX_INVALID, `no member "${c.name}" with that key`)
-      if (live.length <= 1) throw txError(ErrorCode.TX_INVALID, 'cannot remove the last member')
-      s.members[i]!.removed = 1
-      s.votes = s.votes.filter(v => v.voter !== i).map(v => ({ ...v, candidates: v.candidates.filter(x => x !== i) }))
-    }
-    s.configVersion++
   },
 }
 
@@ -243,5 +110,5 @@ export const flVerdict: TxKind<FlVerdictPayload> = {
 
 // biome-ignore lint/suspicious/noExplicitAny: a table of kinds with different payload types
 export const TX_KINDS: ReadonlyMap<string, TxKind<any>> = new Map(
-  [dataNote, stakeVote, memberConfig, evidence, flUpdate, flVerdict, ...TWIN_KINDS].map(k => [k.kind, k]),
+  [dataNote, stakeVote, ...MEMBER_KINDS, evidence, flUpdate, flVerdict, ...TWIN_KINDS].map(k => [k.kind, k]),
 )

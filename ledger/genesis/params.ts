@@ -49,6 +49,13 @@ export const reputationParamsType = struct({
    * reformed member recovers; absent: counters never decay
    */
   historyHalfLifeEpochs: optional(int({ min: 1, max: 1_000_000 })),
+  /**
+   * measured capabilities (Enc, Rou): a median latency at or below latencyFullMs scores 10000 bp,
+   * at or above latencyZeroMs 0, linearly between; absent: 50 and 1050 ms (a WAN deployment
+   * raises both)
+   */
+  latencyFullMs: optional(int({ min: 0, max: 60_000 })),
+  latencyZeroMs: optional(int({ min: 1, max: 60_000 })),
 })
 
 export const tangleParamsType = struct({

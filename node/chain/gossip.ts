@@ -10,6 +10,7 @@ import type { SigCache } from '../../consensus/sigcache.js'
 import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
 import { consensusMsgCodec, validateConsensusMsg } from '../../consensus/validation/consensus-msg.js'
 import { checkRelayed, txBatchCodec } from '../../consensus/validation/tx.js'
+import type { Roster } from '../../consensus/roster.js'
 import type { Logger } from '../logger.js'
 import type { Gossip } from '../p2p/gossip.js'
 import type { ShardChain } from './shard.js'
@@ -24,6 +25,8 @@ export interface ChainGossipDeps {
   shards: readonly ShardChain[]
   /** a current member's key (hex) */
   isMember(key: string): boolean
+  /** the roster of a shard's current epoch (who may send member-only kinds there) */
+  roster(shard: number): Roster
   /** admits a relayed transaction to the pool (throws when the pool refuses it) */
   admit(tx: SignedTx): void
   /** a certified block from ahead: catch up from the peer that relayed it */
@@ -42,7 +45,7 @@ export function registerChainGossip(d: ChainGossipDeps): void {
       // verify in slices, yielding between them, so votes and proposals are not stuck behind a big batch
       for (let i = 0; i < batch.length; i++) {
         if (i > 0 && i % TX_VERIFY_SLICE === 0) await new Promise(r => setImmediate(r))
-        checkRelayed(batch[i]!, g, d.sigCache, s => shard(s).state, Date.now())
+        checkRelayed(batch[i]!, g, d.sigCache, s => ({ state: shard(s).state, roster: d.roster(s) }), Date.now())
       }
     },
     onMessage: batch => {

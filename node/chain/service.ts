@@ -3,6 +3,9 @@
  * shards), the ChainView they share, transaction admission, gossip of transactions,
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
+import { dryRun } from './dry-run.js'
+import { memberIndexByKey } from '../../consensus/state/state.js'
+import { epochAfter, rosterAt, type Roster } from '../../consensus/roster.js'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import {
@@ -24,10 +27,10 @@ import { checkEvidence, evidencePayloadType, type EvidencePayload } from '../../
 import { Mempool } from '../../consensus/mempool.js'
 import { PoolJanitor } from './pool-janitor.js'
 import { SigCache } from '../../consensus/sigcache.js'
-import { applyTx, authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
+import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/state/execute.js'
 import { OwnTxs } from './own-txs.js'
 import { CatchUp } from './catch-up.js'
-import { cloneState, type DerivedModel, type Election, type ShardState } from '../../consensus/state/state.js'
+import type { DerivedModel, Election, ShardState } from '../../consensus/state/state.js'
 import { TX_KINDS, evidence as evidenceKind } from '../../consensus/state/txkinds.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
@@ -58,7 +61,6 @@ export type TxStatus =
 export interface ChainServiceOptions {
   genesis: Genesis
   keypair: Keypair
-  selfMember: number
   byzantine: ReadonlySet<Behaviour>
   /** the node's data folder (double-sign records live beside the database) */
   dataDir: string
@@ -129,7 +131,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       mempools: this.mempools,
       state: shard => this.shards[shard]!.state,
       submit: tx => this.submit(tx),
-      dryRun: (state, tx) => this.dryRun(state, tx),
+      dryRun: (state, tx) => dryRun(this, state, tx, epochAfter(this.shards[state.shard]!.head)),
       logger: m.logger,
     })
   }
@@ -161,6 +163,15 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return this.shards[shard]?.linked.get(other) ?? 0
   }
 
+  /** This node's member index in the committed member table (−1 before it is added or after it is removed). */
+  selfMember(): number {
+    const sys = this.systemState()
+    if (this.self.version !== sys.configVersion)
+      this.self = { version: sys.configVersion, index: memberIndexByKey(sys, this.opts.keypair.publicKey) }
+    return this.self.index
+  }
+  private self = { version: -1, index: -1 }
+
   heads(): number[] {
     return this.shards.map(s => s.head?.height ?? 0)
   }
@@ -188,7 +199,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
         view: this,
         mempool: this.mempools[s]!,
         guard: new SignGuard(s, this.opts.keypair, join(this.opts.dataDir, `sign-state-${s}.bin`), this.store),
-        selfMember: this.opts.selfMember,
+        selfMember: () => this.selfMember(),
         byzantine: this.opts.byzantine,
         logger: this.m.logger.child({ shard: s }),
         publishProposal: p => void this.publish({ proposal: p }),
@@ -244,12 +255,18 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     const sender = toHex(tx.body.sender)
     const kind = TX_KINDS.get(tx.body.kind)!
     const now = Date.now()
-    if (kind.openSenders) kind.admit?.(state, sender, checked.payload, this.genesis, now)
-    else if (!authorized(state, this.genesis, sender))
-      throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
+    const roster = this.roster(shard)
+    if (kind.openSenders) kind.admit?.(state, sender, checked.payload, { genesis: this.genesis, roster, now })
+    else if (!authorized(roster, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
     this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0, now)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
+  }
+
+  /** Who may send member-only kinds on a shard now: the roster of its current epoch (consensus/roster.ts). */
+  roster(shard: number): Roster {
+    const chain = this.shards[shard]!
+    return rosterAt(this, chain.state, epochAfter(chain.head))
   }
 
   /** tx_submit: admit locally, then gossip to every member. */
@@ -319,20 +336,6 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return this.own.submit(kind, payload, o)
   }
 
-  private dryRun(state: ShardState, tx: SignedTx): DitenError | undefined {
-    try {
-      const { payload } = checkTx(tx, this.genesis, this.sigCache)
-      applyTx(cloneState(state), tx, payload, {
-        genesis: this.genesis,
-        epoch: state.system?.epoch ?? 0,
-        ...(this.models ? { models: this.models } : {}),
-      })
-      return undefined
-    } catch (e) {
-      return e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e))
-    }
-  }
-
   private links(shard: number): LinkProof[] {
     const out: LinkProof[] = []
     for (const other of this.shards) {
@@ -383,6 +386,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       sigCache: this.sigCache,
       shards: this.shards,
       isMember: key => this.m.members.all().some(x => x.publicKey === key),
+      roster: shard => this.roster(shard),
       admit: tx => this.admit(tx),
       catchUp: (shard, source) => void this.catchUp.sync(shard, source),
       gossip: this.m.gossip,

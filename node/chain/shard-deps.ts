@@ -14,7 +14,8 @@ export interface ShardChainDeps {
   view: ChainView
   mempool: Mempool
   guard: SignGuard
-  selfMember: number
+  /** this node's member index now (−1: not a member) */
+  selfMember(): number
   byzantine: ReadonlySet<Behaviour>
   logger: Logger
   publishProposal(p: Proposal): void

@@ -78,7 +78,7 @@ export class ShardChain {
   }
 
   get selfIndex(): number {
-    return this.committee ? this.committee.members.indexOf(this.d.selfMember) : -1
+    return this.committee ? this.committee.members.indexOf(this.d.selfMember()) : -1
   }
 
   /** Restores the head from disk (blocks, state) and starts the next height. */

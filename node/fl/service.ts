@@ -8,7 +8,16 @@
  * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
  */
 import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
-import { baseModel, flUpdateCodec, flVerdictCodec, verifiersOf, type FlState, type FlUpdateRecord } from '../../consensus/state/fl.js'
+import {
+  baseModel,
+  flUpdateCodec,
+  flVerdictCodec,
+  trainerHost,
+  verifiersOf,
+  type FlState,
+  type FlUpdateRecord,
+} from '../../consensus/state/fl.js'
+import { memberIndexByKey } from '../../consensus/state/state.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
 import type { FederatedData } from '../../fl/data.js'
@@ -50,7 +59,6 @@ interface RoundWork {
 export interface FlServiceOptions {
   genesis: Genesis
   keypair: Keypair
-  selfMember: number
   byzantine: ReadonlySet<Behaviour>
   /** M(0)'s hash */
   m0: string
@@ -72,7 +80,18 @@ export interface FlModules {
 export class FlService {
   private readonly model: LocalModel
   private readonly attack: Attack | undefined
-  private readonly trainers: number[]
+  /** this member's index now (−1 before it is added or after it is removed) */
+  private get me(): number {
+    return memberIndexByKey(this.m.chain.systemState(), this.opts.keypair.publicKey)
+  }
+  /** the trainers this member hosts now (trainerHost over the live members) */
+  private get trainers(): number[] {
+    const sys = this.m.chain.systemState()
+    const me = memberIndexByKey(sys, this.opts.keypair.publicKey)
+    return Array.from({ length: this.opts.genesis.params.fl.trainers }, (_, j) => j).filter(
+      j => me >= 0 && trainerHost(`t${j}`, this.opts.genesis, sys) === me,
+    )
+  }
   private work: RoundWork | undefined
   private timer: NodeJS.Timeout | undefined
   private busy = false
@@ -86,8 +105,6 @@ export class FlService {
   ) {
     this.attack = FL_ATTACKS.find(a => opts.byzantine.has(a))
     const p = opts.genesis.params.fl
-    const n = opts.genesis.members.length
-    this.trainers = Array.from({ length: p.trainers }, (_, j) => j).filter(j => j % n === opts.selfMember)
     // training awaits between batches; the evaluator has its own network
     this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
   }
@@ -203,7 +220,7 @@ export class FlService {
     const p = this.opts.genesis.params.fl
     const now = Date.now()
     // one update per member and round: async work done early waits for the next round
-    const alreadyIn = fl.updates.some(u => u.member === this.opts.selfMember)
+    const alreadyIn = fl.updates.some(u => u.member === this.me)
     if (!w.submitted && !alreadyIn) {
       const confirmed = w.updates.filter(u => core.isConfirmed(u.id))
       // a malicious member does not wait for approval it will not get
@@ -223,7 +240,7 @@ export class FlService {
     if (live && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
       w.promotions++
       w.lastPromote = now
-      const self = this.opts.genesis.members[this.opts.selfMember]!
+      const self = this.m.chain.systemState().members[this.me]!
       await this.m.tangle
         .attach({
           round: w.round,
@@ -269,9 +286,9 @@ export class FlService {
   /** As a verifier: judge each pending update of the open round once. */
   private async verdicts(fl: FlState): Promise<void> {
     const sys = this.m.chain.systemState()
-    if (!verifiersOf(sys, sys.epoch).includes(this.opts.selfMember)) return
+    if (!verifiersOf(sys, sys.epoch).includes(this.me)) return
     for (const u of fl.updates) {
-      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.opts.selfMember)) continue
+      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.me)) continue
       const tangle = await this.tangleCheck(u)
       if (tangle === 'wait') continue
       const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
@@ -303,7 +320,7 @@ export class FlService {
     const first = this.firstSeen.get(u.id) ?? Date.now()
     this.firstSeen.set(u.id, first)
     const patient = Date.now() - first < VERDICT_WAIT_MS
-    const memberKey = this.opts.genesis.members[u.member]?.publicKey
+    const memberKey = this.m.chain.systemState().members[u.member]?.publicKey
     if (u.tangleIds.length !== u.trainers.length) return `${u.tangleIds.length} tangle updates for ${u.trainers.length} trainers`
     for (const id of u.tangleIds) {
       if (!core.has(id) || !core.isSolid(id) || (!core.isConfirmed(id) && core.isValid(id))) {

@@ -3,7 +3,7 @@
  * this node's split of the dataset, the validation evaluator and the tangle's validity predicate.
  */
 import { toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
-import type { FlState } from '../../consensus/state/fl.js'
+import type { SystemState } from '../../consensus/state/state.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
 import { initBackend } from '../../fl/train.js'
 import { loadDataset } from './dataset-files.js'
@@ -24,8 +24,8 @@ export async function prepareFl(o: {
   keypair: Keypair
   m0: string
   blobs: BlobStore
-  /** the committed FL state (read when an update is judged) */
-  fl: () => FlState | undefined
+  /** the committed system state: FL round and members (read when an update is judged) */
+  system: () => SystemState
   logger: Logger
 }): Promise<FlSetup> {
   const p = o.genesis.params.fl
@@ -39,7 +39,8 @@ export async function prepareFl(o: {
     validation: data.validation,
     shardSizes: data.shards.map(s => s.count),
     m0: o.m0,
-    fl: o.fl,
+    fl: () => o.system().fl,
+    system: o.system,
     accuracy: (hash, w) => evaluator.accuracy(hash, w),
     self: toHex(o.keypair.publicKey),
     log: (id, why) => o.logger.info({ id: shortId(id), why }, 'local update judged invalid: it will not be approved here'),

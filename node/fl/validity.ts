@@ -14,6 +14,7 @@
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
 import { trainerHost } from '../../consensus/state/fl.js'
 import type { FlState } from '../../consensus/state/fl.js'
+import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
 import type { Dataset } from '../../fl/data.js'
@@ -37,6 +38,8 @@ export interface ValidityDeps {
   /** M(0)'s hash */
   m0: string
   fl(): FlState | undefined
+  /** the committed system state (members: who hosts which trainer) */
+  system(): SystemState
   /** validation accuracy of a model (cached by the service) */
   accuracy(hash: string, weights: Float32Array): number
   log(id: string, why: string): void
@@ -139,8 +142,9 @@ export class UpdateValidity {
     if (!baseHash) return this.invalid(id, `round ${b.round} is not known to this node's chain`)
     const modelHash = toHex(b.modelHash)
     if (b.trainer === PROMOTE) return modelHash === baseHash || this.invalid(id, 'a promotion must carry the base model')
-    const host = trainerHost(b.trainer, g)
-    if (host < 0 || g.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
+    const sys = this.d.system()
+    const host = trainerHost(b.trainer, g, sys)
+    if (host < 0 || sys.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
     const j = Number(b.trainer.slice(1))
     if (b.dataSize !== this.d.shardSizes[j])
       return this.invalid(id, `dataSize ${b.dataSize} is not trainer ${b.trainer}'s ${this.d.shardSizes[j]}`)
@@ -159,7 +163,7 @@ export class UpdateValidity {
     if (issuer === this.d.self) return true
     // relative rules against the other members' updates of the round, one mean per member: a
     // member whose trainers all poison (and rush to attach first) is one voice, not a majority
-    const want = Math.min(COMPARE_MEMBERS, g.members.length - 1)
+    const want = Math.min(COMPARE_MEMBERS, sys.members.filter(m => m.removed === 0).length - 1)
     let others = this.memberMeans(b.round, issuer)
     for (const until = Date.now() + COMPARE_WAIT_MS; others.length < want && Date.now() < until; others = this.memberMeans(b.round, issuer))
       await new Promise(r => setTimeout(r, 100))

@@ -34,7 +34,9 @@ export interface DialerModules {
 }
 
 export class MemberDialer {
-  private readonly targets: Target[] = []
+  private readonly targets = new Map<string, Target>()
+  /** configured peer addresses by peer id (the operator's list) */
+  private readonly configured = new Map<string, Multiaddr>()
   private timer: NodeJS.Timeout | undefined
   private paused = false
 
@@ -47,16 +49,40 @@ export class MemberDialer {
       const addr = multiaddr(s)
       const id = addr.getComponents().find(c => c.name === 'p2p')?.value
       if (!id || id === self) continue
-      const member = modules.members.byPeerId(id)
-      if (!member) {
-        modules.logger.warn({ addr: s }, 'configured peer is not a genesis member; it will not be dialled')
-        continue
+      this.configured.set(id, addr)
+      if (!modules.members.byPeerId(id)) modules.logger.warn({ addr: s }, 'configured peer is not a member (yet); dialled once it is added')
+    }
+    this.refresh()
+  }
+
+  /**
+   * Dials every current member with an address (configured, or from its committed record) and
+   * drops targets that are no longer members. Called at start and after every membership change.
+   */
+  refresh(): void {
+    const self = this.modules.host.peerId.toString()
+    const want = new Map<string, { addr: Multiaddr; name: string }>()
+    for (const m of this.modules.members.all()) {
+      if (m.peerId === self) continue
+      const configured = this.configured.get(m.peerId)
+      let addr = configured
+      if (!addr && m.address) {
+        try {
+          addr = multiaddr(m.address)
+        } catch (e) {
+          this.modules.logger.warn({ member: m.name, address: m.address, err: describeError(e) }, 'member address is not a multiaddr')
+        }
       }
-      this.targets.push({
+      if (addr) want.set(m.peerId, { addr, name: m.name })
+    }
+    for (const id of [...this.targets.keys()]) if (!want.has(id)) this.targets.delete(id)
+    for (const [id, w] of want) {
+      if (this.targets.has(id)) continue
+      this.targets.set(id, {
         peerId: peerIdFromString(id),
-        addr,
-        name: member.name,
-        backoffMs: opts.intervalMs,
+        addr: w.addr,
+        name: w.name,
+        backoffMs: this.opts.intervalMs,
         nextAttempt: 0,
         dialing: false,
         failures: 0,
@@ -83,7 +109,7 @@ export class MemberDialer {
   private tick(): void {
     if (this.paused) return
     const now = Date.now()
-    for (const t of this.targets) {
+    for (const t of this.targets.values()) {
       if (t.dialing || now < t.nextAttempt) continue
       if (this.modules.host.getConnections(t.peerId).length > 0) {
         t.backoffMs = this.opts.intervalMs

@@ -1,32 +1,80 @@
 /**
- * The permissioned part of the network: who is a member (from genesis), and the libp2p
- * connection gater that refuses everyone else. A non-member is refused when dialled and,
- * when it dials us, right after the noise handshake reveals its peer id: its connection
- * is closed before any protocol (gossip, request/response) runs.
+ * The permissioned part of the network: who is a member now, and the libp2p connection gater
+ * that refuses everyone else. The set starts from genesis and follows every committed
+ * membership change of the system shard (sync): an added member may connect from then on, a
+ * removed one is refused (and the node closes its connections, node.ts). A non-member is
+ * refused when dialled and, when it dials us, right after the noise handshake reveals its peer
+ * id: its connection is closed before any protocol (gossip, request/response) runs.
  */
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import type { GenesisMember } from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 
-export interface Member extends GenesisMember {
+/** What the set needs of a member record (genesis member or committed system-state record). */
+export interface MemberRecordLike {
+  name: string
+  publicKey: string
+  dataSize: number
+  /** a libp2p multiaddr to dial it at (added members; empty or absent for genesis members) */
+  address?: string
+  removed?: number
+}
+
+export interface Member {
+  readonly name: string
+  readonly publicKey: string
+  readonly dataSize: number
+  readonly address: string
   readonly peerId: string
   readonly id: PeerId
+  /** its index in the system state's member table (stable: removed members keep their slot) */
   readonly index: number
 }
 
-export class MemberSet {
-  private readonly byPeer = new Map<string, Member>()
-  private readonly byName = new Map<string, Member>()
+export interface MembershipChange {
+  added: Member[]
+  removed: Member[]
+}
 
-  constructor(members: readonly GenesisMember[]) {
-    members.forEach((m, index) => {
-      const id = peerIdOfPublicKey(m.publicKey)
-      const member: Member = { ...m, index, id, peerId: id.toString() }
-      this.byPeer.set(member.peerId, member)
-      this.byName.set(member.name, member)
+export class MemberSet {
+  private byPeer = new Map<string, Member>()
+  private byName = new Map<string, Member>()
+
+  constructor(members: readonly MemberRecordLike[]) {
+    this.sync(members)
+  }
+
+  /** Follows a member table (index = position; removed records leave the set); returns who came and went. */
+  sync(records: readonly MemberRecordLike[]): MembershipChange {
+    const byPeer = new Map<string, Member>()
+    const byName = new Map<string, Member>()
+    records.forEach((m, index) => {
+      if (m.removed) return
+      const known = this.byName.get(m.name)
+      const member: Member =
+        known && known.publicKey === m.publicKey && known.index === index
+          ? known
+          : (() => {
+              const id = peerIdOfPublicKey(m.publicKey)
+              return {
+                name: m.name,
+                publicKey: m.publicKey,
+                dataSize: m.dataSize,
+                address: m.address ?? '',
+                index,
+                id,
+                peerId: id.toString(),
+              }
+            })()
+      byPeer.set(member.peerId, member)
+      byName.set(member.name, member)
     })
+    const added = [...byPeer.values()].filter(m => !this.byPeer.has(m.peerId))
+    const removed = [...this.byPeer.values()].filter(m => !byPeer.has(m.peerId))
+    this.byPeer = byPeer
+    this.byName = byName
+    return { added, removed }
   }
 
   get size(): number {
@@ -40,6 +88,10 @@ export class MemberSet {
   }
   byMemberName(name: string): Member | undefined {
     return this.byName.get(name)
+  }
+  byKey(publicKey: string): Member | undefined {
+    for (const m of this.byPeer.values()) if (m.publicKey === publicKey) return m
+    return undefined
   }
   isMember(peer: PeerId | string): boolean {
     return this.byPeer.has(peer.toString())

@@ -135,7 +135,7 @@ async function targetsOf(
   syncTx: (nonce: number, patch: string) => ReturnType<typeof signTx>,
 ): Promise<FuzzTarget[]> {
   const g = node.opts.genesis
-  const self = node.self
+  const self = node.self!
   const chain = node.chain
   const head = chain.shards[0]!.head!
   const finalized = (await chain.store.blocks.get({ shard: 0, height: head.height }))!

@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 /**
  * A call that needs a model blob no node holds may wait in the pool for a while (the blob may be
  * on its way), but not for ever: past BLOB_WAIT_MS the proposer refuses it with TX_EXPIRED, so it
@@ -35,7 +36,7 @@ describe('a transaction waiting for a model blob', () => {
         features: '{}',
       }),
     )
-    applyTx(state, reg, checkTx(reg, f.genesis).payload, { genesis: f.genesis, epoch: 0, time: 1 })
+    applyTx(state, reg, checkTx(reg, f.genesis).payload, { genesis: f.genesis, roster: Roster.ofGenesis(f.genesis), epoch: 0, time: 1 })
     const bind = sign(
       'twin.bindModel',
       1,

@@ -14,6 +14,7 @@ const member = (counters: Partial<ReturnType<typeof emptyCounters>>): MemberReco
     dataSize: 100,
     encBp: 10_000,
     rouBp: 10_000,
+    address: '',
     removed: 0,
     jailedUntil: 0,
     counters: { ...emptyCounters(), ...counters },
@@ -44,10 +45,23 @@ describe('reputation history decays', () => {
     f.genesis.params.reputation.historyHalfLifeEpochs = 1
     const s = cloneState(f.states[0]!)
     s.system!.members[1]!.counters.evidence = 2
-    finishBlock(s, 4, null, f.genesis, { time: 1 })
+    finishBlock(s, 4, [], f.genesis, { time: 1 })
     expect(s.system!.members[1]!.counters.evidence).toBe(2)
-    finishBlock(s, 5, null, f.genesis, { time: 2 }) // epoch 1 begins
+    finishBlock(s, 5, [], f.genesis, { time: 2 }) // epoch 1 begins
     expect(s.system!.epoch).toBe(1)
     expect(s.system!.members[1]!.counters.evidence).toBe(1)
+  })
+
+  it("credits every shard's committee: a linked certificate of shard 1 counts its signers once", () => {
+    const f = fixture(4, 2)
+    const s = cloneState(f.states[0]!)
+    const link = (height: number) => ({ prevCommittee: [1, 3], prevSigners: [1], proposers: [3], link: { shard: 1, height } })
+    finishBlock(s, 1, [link(7)], f.genesis, { time: 1 })
+    finishBlock(s, 2, [link(7), link(6)], f.genesis, { time: 2 }) // already credited: nothing counts twice
+    const c = (i: number) => s.system!.members[i]!.counters
+    expect([c(1).votesDue, c(1).votesCast, c(3).votesDue, c(3).votesCast, c(3).proposalsCommitted]).toEqual([1, 1, 1, 0, 1])
+    expect(s.system!.credited).toEqual([0, 7])
+    finishBlock(s, 3, [link(8)], f.genesis, { time: 3 })
+    expect(c(3).votesDue).toBe(2)
   })
 })

@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
 import { type DitenError, ErrorCode, NIL_HASH, VoteType, signTx, toHex, type SignedVote } from '../../../ledger/index.js'
@@ -13,7 +14,11 @@ import { PROPOSAL_DOMAIN } from '../../../consensus/evidence.js'
 import { fixture } from './fixtures.js'
 
 function run(f: ReturnType<typeof fixture>, state = cloneState(f.states[0]!), tx: ReturnType<typeof f.note>) {
-  applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache).payload, { genesis: f.genesis, epoch: state.system?.epoch ?? 0 })
+  applyTx(state, tx, checkTx(tx, f.genesis, f.view.sigCache).payload, {
+    genesis: f.genesis,
+    roster: state.system ? Roster.ofSystem(state.system) : Roster.ofGenesis(f.genesis),
+    epoch: state.system?.epoch ?? 0,
+  })
   return state
 }
 
@@ -94,9 +99,8 @@ describe('transactions', () => {
       action: 'add' as const,
       name: 'm9',
       publicKey: toHex(newcomer.publicKey),
+      address: `/ip4/127.0.0.1/tcp/9/p2p/x`,
       dataSize: 50,
-      encBp: 9000,
-      rouBp: 9000,
     }
     const approve = (i: number) => ({
       signer: f.keys[i]!.publicKey,
@@ -113,13 +117,13 @@ describe('transactions', () => {
         },
         f.keys[0]!.secretKey,
       )
-    expect(code(() => run(f, undefined, tx([0, 1])))).toBe(ErrorCode.TX_INVALID)
-    expect(code(() => run(f, undefined, tx([0, 1, 1])))).toBe(ErrorCode.TX_INVALID) // a signer counts once
+    expect(code(() => run(f, undefined, tx([0, 1])))).toBe(ErrorCode.MEMBER_TOO_FEW_APPROVALS)
+    expect(code(() => run(f, undefined, tx([0, 1, 1])))).toBe(ErrorCode.MEMBER_TOO_FEW_APPROVALS) // a signer counts once
     const s = run(f, undefined, tx([0, 1, 3]))
     expect(s.system!.members.map(m => m.name)).toContain('m9')
     expect(s.system!.configVersion).toBe(1)
     // the same approvals cannot be replayed: the change names config version 0
-    expect(code(() => run(f, s, tx([0, 1, 3], 1)))).toBe(ErrorCode.TX_INVALID)
+    expect(code(() => run(f, s, tx([0, 1, 3], 1)))).toBe(ErrorCode.MEMBER_CHANGE_INVALID)
   })
 })
 
@@ -197,7 +201,7 @@ describe('election', () => {
   it('runs at each epoch boundary with the previous block hash as seed', () => {
     const f = fixture()
     const s = cloneState(f.states[0]!)
-    for (let h = 1; h <= 5; h++) finishBlock(s, h, null, f.genesis, { time: h })
+    for (let h = 1; h <= 5; h++) finishBlock(s, h, [], f.genesis, { time: h })
     expect(s.system!.epoch).toBe(1)
     expect(s.system!.elections.map(e => e.epoch)).toEqual([0, 1])
   })

@@ -5,7 +5,8 @@ const obs = (member: number, o: Partial<MemberObservation> = {}): MemberObservat
   member,
   self: false,
   connected: true,
-  rttMs: 10,
+  encBp: 10_000,
+  rouBp: 10_000,
   votesDue: 100,
   votesCast: 100,
   ineligible: false,
@@ -13,26 +14,31 @@ const obs = (member: number, o: Partial<MemberObservation> = {}): MemberObservat
 })
 
 describe('automatic vote', () => {
-  it('prefers short round trips and members that cast their votes', () => {
-    const fast = capabilityScore(obs(0, { rttMs: 5 }))
-    const slow = capabilityScore(obs(1, { rttMs: 400 }))
-    const silent = capabilityScore(obs(2, { votesCast: 10 }))
-    expect(fast).toBeGreaterThan(slow)
+  it('prefers measured capability and members that cast their votes', () => {
+    const fast = capabilityScore(obs(0))
+    const slowLink = capabilityScore(obs(1, { rouBp: 2500 }))
+    const slowCpu = capabilityScore(obs(2, { encBp: 3000 }))
+    const silent = capabilityScore(obs(3, { votesCast: 10 }))
+    expect(fast).toBe(1)
+    expect(fast).toBeGreaterThan(slowLink)
+    expect(fast).toBeGreaterThan(slowCpu)
     expect(fast).toBeGreaterThan(silent)
-    expect(capabilityScore(obs(3, { connected: false }))).toBe(0)
-    expect(capabilityScore(obs(4, { ineligible: true }))).toBe(0)
-    expect(capabilityScore(obs(5, { self: true, connected: false, rttMs: undefined }))).toBe(1)
+    expect(capabilityScore(obs(4, { connected: false }))).toBe(0)
+    expect(capabilityScore(obs(5, { ineligible: true }))).toBe(0)
+    expect(capabilityScore(obs(6, { encBp: 0, rouBp: 0 }))).toBe(0)
+    expect(capabilityScore(obs(7, { self: true, connected: false }))).toBe(1)
   })
 
-  it('names the n best, never an unreachable or ineligible member, and is independent of input order', () => {
+  it('names the n best, never an unreachable, unmeasured or ineligible member, and is independent of input order', () => {
     const all = [
       obs(0, { self: true }),
-      obs(1, { rttMs: 300 }),
-      obs(2, { rttMs: 20 }),
+      obs(1, { rouBp: 2000 }),
+      obs(2),
       obs(3, { connected: false }),
       obs(4, { votesCast: 0 }),
       obs(5, { ineligible: true }),
-      obs(6, { rttMs: 20 }),
+      obs(6),
+      obs(7, { encBp: 0, rouBp: 0 }),
     ]
     expect(autoVoteCandidates(all, 3)).toEqual([0, 2, 6])
     expect(autoVoteCandidates([...all].reverse(), 3)).toEqual([0, 2, 6])

@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 /** FL on the system shard: fl.update rules, verdict tally, round close, coins, determinism. */
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
@@ -57,7 +58,7 @@ describe('verdicts and the round close', () => {
     const committee = verifiersOf(s.system!, 0)
     expect(committee).toEqual([0, 1, 2, 3])
     for (const i of order) for (const v of [0, 1, 2]) f.apply(s, f.verdict(v, ids[i]!, true))
-    finishBlock(s, 1, null, f.genesis, { time: 1000, models: f.models })
+    finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
     return { s, w }
   }
 
@@ -113,11 +114,11 @@ describe('verdicts and the round close', () => {
   it('closes at the deadline: undecided updates are left out and M(e) stays M(e−1) without accepted ones', () => {
     const f = setup()
     const s = cloneState(f.state)
-    finishBlock(s, 1, null, f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
+    finishBlock(s, 1, [], f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
     f.apply(s, f.update(0, f.weights(0)))
-    finishBlock(s, 2, null, f.genesis, { time: 14_999, models: f.models })
+    finishBlock(s, 2, [], f.genesis, { time: 14_999, models: f.models })
     expect(s.system!.fl.round).toBe(1)
-    finishBlock(s, 3, null, f.genesis, { time: 15_000, models: f.models })
+    finishBlock(s, 3, [], f.genesis, { time: 15_000, models: f.models })
     expect(s.system!.fl.round).toBe(2)
     expect(s.system!.fl.closed[0]!.updates[0]!.code).toBe('FL_UNDECIDED')
     expect(s.system!.fl.model).toBe(f.state.system!.fl.model)
@@ -128,7 +129,9 @@ describe('verdicts and the round close', () => {
     const g = { ...f.genesis, params: { ...f.genesis.params, fl: { ...f.genesis.params.fl, enabled: false } } }
     const tx = f.update(0, f.weights(0))
     const s = cloneState(f.state)
-    expect(code(() => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models }))).toBe(ErrorCode.FL_DONE)
+    expect(
+      code(() => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, roster: Roster.ofGenesis(g), epoch: 0, models: f.models })),
+    ).toBe(ErrorCode.FL_DONE)
   })
 })
 
@@ -150,7 +153,8 @@ describe('async mode', () => {
     const s = cloneState(f.state)
     s.system!.fl.round = 3
     s.system!.fl.closed = [1, 2].map(round => ({ round, model: f.state.system!.fl.model, height: round, time: round, updates: [] }))
-    const apply = (tx: SignedTx) => applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, epoch: 0, models: f.models })
+    const apply = (tx: SignedTx) =>
+      applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, roster: Roster.ofGenesis(g), epoch: 0, models: f.models })
     const enc = (i: number, baseRound: number) =>
       signTx(
         {
@@ -190,7 +194,7 @@ describe('async mode', () => {
             f.keys[v]!.secretKey,
           ),
         )
-    finishBlock(s, 10, null, g, { time: 1, models: f.models })
+    finishBlock(s, 10, [], g, { time: 1, models: f.models })
     expect(s.system!.fl.round).toBe(4) // 2 of 4 members decided is enough in async mode
     expect(s.system!.fl.closed[2]!.updates.map(u => [u.baseRound, u.outcome])).toEqual([
       [2, 'accepted'],

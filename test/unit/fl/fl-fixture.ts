@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 /** A 4-member genesis with FL on, signed fl.update / fl.verdict makers and an in-memory model source. */
 import {
   createGenesis,
@@ -47,7 +48,7 @@ export function setup() {
   }
   const apply = (s: ShardState, tx: SignedTx) => {
     try {
-      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, epoch: s.system!.epoch, models })
+      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: s.system!.epoch, models })
     } catch (e) {
       nonces.set(
         keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender)),

@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 /** Twin transactions in the state transition: routing, device senders, sequence numbers, state root. */
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
@@ -51,7 +52,7 @@ describe('twin transactions', () => {
     const t = reg(id, 0)
     expect(shardOfTx(t, 2)).toBe(1)
     const apply = (s: ReturnType<typeof initialStates>[number], tx: SignedTx, time: number) =>
-      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, epoch: 0, time })
+      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: 0, time })
     const s = initialStates(genesis)[1]!
     apply(s, t, 10)
     apply(s, sync(id, 0, 5), 20)

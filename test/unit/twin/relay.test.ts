@@ -1,3 +1,4 @@
+import { Roster } from '../../../consensus/roster.js'
 /** The relay rule for gossiped transactions: what an honest member could never have admitted is rejected. */
 import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
@@ -43,14 +44,15 @@ describe('relay rule (tx gossip)', () => {
       },
       member.secretKey,
     )
-    applyTx(state, reg, checkTx(reg, genesis).payload, { genesis, epoch: 0, time: 1 })
+    applyTx(state, reg, checkTx(reg, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: 0, time: 1 })
     applyTx(
       state,
       sync(device, 0, '{"s":{"properties":{"x":1}}}'),
       checkTx(sync(device, 0, '{"s":{"properties":{"x":1}}}'), genesis).payload,
-      { genesis, epoch: 0, time: 2 },
+      { genesis, roster: Roster.ofGenesis(genesis), epoch: 0, time: 2 },
     )
-    const relay = (tx: ReturnType<typeof sync>) => () => checkRelayed(tx, genesis, new SigCache(), () => state, Date.now())
+    const relay = (tx: ReturnType<typeof sync>) => () =>
+      checkRelayed(tx, genesis, new SigCache(), () => ({ state, roster: Roster.ofGenesis(genesis) }), Date.now())
     expect(code(relay(sync(forger, 0, '{"s":{"properties":{"x":2}}}')))).toBe(ErrorCode.TWIN_NOT_OWNER)
     expect(code(relay(sync(device, 1, '{"s":{"properties":{"x":"two"}}}')))).toBe(ErrorCode.TWIN_BAD_PATCH)
     const outsider = signTx(
