@@ -6,6 +6,7 @@
 import { describeError, type Genesis } from '../ledger/index.js'
 import { registerChainRpc } from './chain/rpc.js'
 import { registerStakeRpc } from './chain/stake-rpc.js'
+import { registerMemberRpc } from './chain/member-rpc.js'
 import type { ChainService } from './chain/service.js'
 import type { NodeAttacks } from './faults/attacks.js'
 import type { Partition } from './faults/partition.js'
@@ -71,6 +72,7 @@ export class NodeApi {
     d.register('node_status', { description: 'this node: identity, chain, uptime, data dir, member peers', handler: () => m.status() })
     registerChainRpc(d, m.chain)
     registerStakeRpc(d, m.chain)
+    registerMemberRpc(d, m.chain)
     registerTangleRpc(d, m.tangle)
     registerFlRpc(d, { genesis: opts.genesis, chain: m.chain, tangle: m.tangle, blobs: m.blobs, fl: m.fl, m0: opts.m0 })
     registerTwinRpc(d, m.chain, opts.m0)

@@ -22,6 +22,7 @@ commands:
   chaos     fault injection runs:          diten chaos run crash-restart
   vote      vote for delegates:            diten vote node-1 node-2 --node node-0 --wait
   consensus delegates, stake, reputation:  diten consensus
+  member    add or remove members:        diten member propose add --member-file member.json --node node-0
   version   print the version
 
 run "diten <command> --help" for a command's options`
@@ -52,6 +53,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   chaos: async () => import('./cli/chaos.js').then(m => ({ help: m.chaosHelp, run: m.runChaos })),
   vote: async () => import('./cli/vote.js').then(m => ({ help: m.voteHelp, run: m.runVote })),
   consensus: async () => import('./cli/consensus.js').then(m => ({ help: m.consensusHelp, run: m.runConsensus })),
+  member: async () => import('./cli/member.js').then(m => ({ help: m.memberHelp, run: m.runMember })),
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -211,7 +211,7 @@ export function finishBlock(
     s.epoch = height / g.params.consensus.epochLength
     aggregateCapabilities(s, s.epoch, g.params.reputation)
     decayHistory(s.members, s.epoch, g.params.reputation)
-    expireProposals(s, s.epoch)
+    expireProposals(s, block.time)
     const election: Election = electCommittees({
       epoch: s.epoch,
       system: s,

@@ -118,12 +118,15 @@ export const flUpdatePayloadType = struct({
 export type FlUpdatePayload = Infer<typeof flUpdatePayloadType>
 export const flUpdateCodec = defineCodec('fl.update', flUpdatePayloadType, 64 * 1024)
 
-/** Trainer t<j> is hosted by the (j mod L)-th of the L live members (by member index): an added member takes trainers over, a removed one hands them on. */
+/**
+ * Trainer t<j> is hosted by the (j mod L)-th of the L live members that declared data (by member
+ * index): an added member with data takes trainers over, a removed one hands them on.
+ */
 export function trainerHost(trainer: string, g: Genesis, s: SystemState): number {
   const m = /^t(\d{1,6})$/.exec(trainer)
   const j = m ? Number(m[1]) : -1
   if (j < 0 || j >= g.params.fl.trainers) return -1
-  const live = s.members.flatMap((x, i) => (x.removed === 0 ? [i] : []))
+  const live = s.members.flatMap((x, i) => (x.removed === 0 && x.dataSize > 0 ? [i] : []))
   return live.length === 0 ? -1 : live[j % live.length]!
 }
 

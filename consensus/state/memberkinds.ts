@@ -41,8 +41,8 @@ import {
 
 export const memberChangeCodec = defineCodec('member.change', memberChangeType, 1024)
 export const MEMBER_CHANGE_DOMAIN = 'member.config'
-/** a pending proposal is dropped at the first epoch boundary this many epochs after it was made */
-export const PROPOSAL_TTL_EPOCHS = 4
+/** a pending proposal can be approved for this long (block time); expired ones are dropped at epoch boundaries */
+export const PROPOSAL_TTL_MS = 7 * 24 * 3600 * 1000
 /** an added member's Enc and Rou until the others have measured it (consensus/capability.ts) */
 export const UNMEASURED_BP = 0
 
@@ -105,9 +105,9 @@ export function applyMemberChange(s: SystemState, c: MemberChange, g: Genesis): 
   s.configVersion++
 }
 
-/** Pending proposals older than PROPOSAL_TTL_EPOCHS are dropped at an epoch boundary. */
-export function expireProposals(s: SystemState, epoch: number): void {
-  s.proposals = s.proposals.filter(p => p.epoch + PROPOSAL_TTL_EPOCHS > epoch)
+/** Expired proposals are dropped (at epoch boundaries, with the boundary block's time). */
+export function expireProposals(s: SystemState, time: number): void {
+  s.proposals = s.proposals.filter(p => p.expires > time)
 }
 
 /** Applies a proposal once enough live members approved it; returns whether it applied. */
@@ -138,7 +138,8 @@ export const memberPropose: TxKind<MemberChange> = {
     if (s.proposals.some(p => p.id === id)) throw txError(ErrorCode.MEMBER_PROPOSAL_EXISTS, `proposal ${id} is pending: approve it`)
     if (s.proposals.length >= MAX_MEMBER_PROPOSALS)
       throw txError(ErrorCode.MEMBER_CHANGE_INVALID, `${MAX_MEMBER_PROPOSALS} proposals are pending: approve or let them expire first`)
-    s.proposals = [...s.proposals, { id, change: c, approvers: [proposer], epoch: ctx.epoch }].sort((a, b) =>
+    const expires = (ctx.time ?? 0) + PROPOSAL_TTL_MS
+    s.proposals = [...s.proposals, { id, change: c, approvers: [proposer], epoch: ctx.epoch, expires }].sort((a, b) =>
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     )
     settle(s, id, ctx.genesis)
@@ -155,7 +156,8 @@ export const memberApprove: TxKind<Infer<typeof approvePayload>> = {
     const s = systemOf(state)
     const approver = senderIndex(s, tx)
     const pending = s.proposals.find(x => x.id === p.proposal)
-    if (!pending) throw txError(ErrorCode.MEMBER_PROPOSAL_UNKNOWN, `no pending proposal ${p.proposal} (applied, expired or never made)`)
+    if (!pending || pending.expires <= (ctx.time ?? 0))
+      throw txError(ErrorCode.MEMBER_PROPOSAL_UNKNOWN, `no pending proposal ${p.proposal} (applied, expired or never made)`)
     if (pending.approvers.includes(approver))
       throw txError(ErrorCode.MEMBER_ALREADY_APPROVED, `this member already approved proposal ${p.proposal}`)
     // the change is checked again against today's table: another change may have taken its name

@@ -92,8 +92,10 @@ export const memberProposalType = struct({
   change: memberChangeType,
   /** approving member indices, ascending (the proposer first approves) */
   approvers: array(u32, { max: 1024 }),
-  /** the epoch it was proposed in: it expires after PROPOSAL_TTL_EPOCHS */
+  /** the epoch it was proposed in (shown to operators) */
   epoch: u53,
+  /** block time (unix ms) from which it can no longer be approved: proposed + PROPOSAL_TTL_MS */
+  expires: u53,
 })
 export type MemberProposal = Infer<typeof memberProposalType>
 

@@ -116,7 +116,18 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
           jailedUntilEpoch: m.jailedUntil,
           removed: m.removed === 1,
           committee: election?.assignment[i] ?? null,
+          address: m.address || null,
           counters: m.counters,
+        })),
+        configVersion: sys.configVersion,
+        proposals: sys.proposals.map(p => ({
+          id: p.id,
+          action: p.change.action,
+          name: p.change.name,
+          publicKey: p.change.publicKey,
+          address: p.change.address || null,
+          approvers: p.approvers.map(name),
+          epoch: p.epoch,
         })),
       }
     },

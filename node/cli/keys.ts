@@ -3,18 +3,18 @@
  * (mode 600); <dir>/member.json holds what leaves the machine (name, public key, peer id, p2p
  * address), and <dir>/config.json is a node config to complete with the genesis and the peers.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
-import { generateKeypair, toHex } from '../../ledger/index.js'
+import { NAME_PATTERN, generateKeypair, toHex } from '../../ledger/index.js'
 import type { NodeConfig } from '../config.js'
 import { peerIdOfPublicKey } from '../identity.js'
 import { writeKeyFile } from '../keyfile.js'
 import { exists } from '../harness/network.js'
 import { intFlag, UsageError } from './errors.js'
 
-export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--api-port P] [--admin-port P]
+export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--api-port P] [--admin-port P] [--genesis F --peer ADDR …]
 
   Makes this member's ed25519 key in D/node.key (mode 600; it never leaves the machine) and writes
   D/member.json (name, public key, peer id, p2p address: send it to whoever assembles the genesis
@@ -23,7 +23,13 @@ export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--a
 
   --p2p MULTIADDR   where this node listens for members, e.g. /ip4/10.0.0.5/tcp/26600
   --api-port P      public API port on 127.0.0.1 (default: the p2p port + 1)
-  --admin-port P    admin API port on 127.0.0.1 (default: the p2p port + 2)`
+  --admin-port P    admin API port on 127.0.0.1 (default: the p2p port + 2)
+  --genesis F       joining a running network: copy its genesis.json into D (the config names it)
+  --peer ADDR       a member's p2p multiaddr with /p2p/<peer id>, for the config (repeat for each)
+
+  To join a running network: make the key with --genesis and --peer, send member.json to a member
+  ("diten member propose add --member-file member.json"), start "diten node --config D/config.json";
+  the node follows the chain and takes part once 2/3 of the members approved the add.`
 
 /** What member.json holds: the public half of a member, for the genesis and the peers' configs. */
 export interface MemberFile {
@@ -46,11 +52,25 @@ export async function runKeys(argv: string[]): Promise<number> {
       p2p: { type: 'string' },
       'api-port': { type: 'string' },
       'admin-port': { type: 'string' },
+      genesis: { type: 'string' },
+      peer: { type: 'string', multiple: true },
     },
   })
   if (!values.dir || !values.name || !values.p2p) throw new UsageError(`diten keys new needs --dir, --name and --p2p\n\n${keysHelp}`)
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(values.name))
-    throw new UsageError('--name: 1-32 letters, digits, . _ - (starting with a letter or digit)')
+  if (!NAME_PATTERN.test(values.name))
+    throw new UsageError('--name: 1-32 lower-case letters, digits and dashes (starting with a letter or digit)')
+  for (const p of values.peer ?? []) {
+    try {
+      if (
+        !multiaddr(p)
+          .getComponents()
+          .some(c => c.name === 'p2p')
+      )
+        throw new Error('no /p2p/<peer id>')
+    } catch (e) {
+      throw new UsageError(`--peer ${p}: not a multiaddr with /p2p/<peer id> (${(e as Error).message})`)
+    }
+  }
   let port: number
   try {
     const tcp = multiaddr(values.p2p)
@@ -75,12 +95,13 @@ export async function runKeys(argv: string[]): Promise<number> {
     genesisFile: 'genesis.json',
     keyFile: 'node.key',
     dataDir: 'data',
-    p2p: { listen: values.p2p, peers: [] },
+    p2p: { listen: values.p2p, peers: values.peer ?? [] },
     api: { host: '127.0.0.1', port: intFlag(values['api-port'], 'api-port', port + 1, 1, 65535) },
     admin: { host: '127.0.0.1', port: intFlag(values['admin-port'], 'admin-port', port + 2, 1, 65535) },
     log: { level: 'info', file: 'node.log' },
   }
   await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
+  if (values.genesis) await copyFile(values.genesis, join(dir, 'genesis.json'))
   console.log(`member ${values.name}: public key ${member.publicKey}, peer ${peerId}`)
   console.log(`wrote ${join(dir, 'node.key')} (secret, mode 600), ${join(dir, 'member.json')} (send this) and ${join(dir, 'config.json')}`)
   return 0

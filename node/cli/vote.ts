@@ -1,7 +1,7 @@
 /** `diten vote <candidate…>`: a member votes, with its stake, for delegates (EOS style). */
 import { parseArgs } from 'node:util'
-import { DitenClient } from '../rpc/client.js'
-import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
+import { ADMIN_FLAGS, adminClient, waitCommitted } from './admin-client.js'
 import { UsageError } from './errors.js'
 
 export const voteHelp = `diten vote <candidate…> (--node NAME | --admin URL --token-file F) [--devnet D] [--wait]
@@ -23,44 +23,19 @@ export async function runVote(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
     options: {
-      node: { type: 'string' },
-      admin: { type: 'string' },
-      'token-file': { type: 'string' },
+      ...ADMIN_FLAGS,
       devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
       withdraw: { type: 'boolean', default: false },
-      wait: { type: 'boolean', default: false },
     },
   })
   if (positionals.length === 0 && !values.withdraw) throw new UsageError(`name at least one candidate (or --withdraw)\n\n${voteHelp}`)
   if (positionals.length > 0 && values.withdraw) throw new UsageError('--withdraw takes no candidates')
-  let client: DitenClient
-  if (values.admin) {
-    if (!values['token-file']) throw new UsageError('--admin needs --token-file')
-    client = await DitenClient.admin(values.admin, values['token-file'])
-  } else {
-    if (!values.node) throw new UsageError('say which member votes: --node NAME (or --admin URL --token-file F)')
-    const file = await readDevnetFile(values.devnet!, '--admin URL --token-file F')
-    const n = file.nodes.find(x => x.name === values.node)
-    if (!n)
-      throw new UsageError(`no node "${values.node}" in ${values.devnet}/devnet.json (nodes: ${file.nodes.map(x => x.name).join(', ')})`)
-    client = await DitenClient.admin(n.admin, n.adminTokenFile)
-  }
+  const client = await adminClient(values, 'votes')
   const r = await client.call<{ id: string }>('stake_vote', { candidates: positionals })
+  const detail = positionals.join(' ') || 'withdrawn'
   if (!values.wait) {
-    console.log(`vote submitted: ${r.id} (${positionals.join(' ') || 'withdrawn'})`)
+    console.log(`vote submitted: ${r.id} (${detail})`)
     return 0
   }
-  for (const until = Date.now() + 60_000; Date.now() < until; await new Promise(x => setTimeout(x, 200))) {
-    const s = await client.call<{ status: string; height?: number; code?: string; message?: string }>('tx_get', { id: r.id })
-    if (s.status === 'committed') {
-      console.log(`vote committed at height ${s.height}: ${positionals.join(' ') || 'withdrawn'}`)
-      return 0
-    }
-    if (s.status === 'rejected') {
-      console.error(`vote rejected: ${s.code}: ${s.message}`)
-      return 1
-    }
-  }
-  console.error(`vote ${r.id} not committed within 60 s; ask again with tx_get`)
-  return 1
+  return waitCommitted(client, r.id, 'vote', detail)
 }

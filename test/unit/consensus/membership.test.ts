@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { code } from '../codes.js'
 import { ErrorCode, fromHex, generateKeypair, signTx, toHex, type Keypair, type SignedTx } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock, initialStates } from '../../../consensus/state/execute.js'
-import { memberApprove, memberPropose, proposalId } from '../../../consensus/state/memberkinds.js'
+import { PROPOSAL_TTL_MS, memberApprove, memberPropose, proposalId } from '../../../consensus/state/memberkinds.js'
 import { rosterAt } from '../../../consensus/roster.js'
 import { dataNote } from '../../../consensus/state/txkinds.js'
 import type { Election, MemberChange, ShardState } from '../../../consensus/state/state.js'
@@ -18,18 +18,18 @@ function chain() {
     memberKey: (i: number) => fromHex(s0.system!.members[i]!.publicKey),
   }
   const nonces = new Map<string, number>()
-  const send = (state: ShardState, key: Keypair, kind: string, payload: Uint8Array, epoch: number): void => {
+  const send = (state: ShardState, key: Keypair, kind: string, payload: Uint8Array, epoch: number, time = 0): void => {
     const sender = toHex(key.publicKey)
     const nonce = nonces.get(`${state.shard}:${sender}`) ?? 0
     const tx: SignedTx = signTx({ chainId: 'unit', kind, sender: key.publicKey, nonce, payload }, key.secretKey)
-    applyTx(state, tx, checkTx(tx, f.genesis).payload, { genesis: f.genesis, epoch, roster: rosterAt(view, state, epoch) })
+    applyTx(state, tx, checkTx(tx, f.genesis).payload, { genesis: f.genesis, epoch, time, roster: rosterAt(view, state, epoch) })
     nonces.set(`${state.shard}:${sender}`, nonce + 1)
   }
   /** shard 0 reaches the next epoch boundary: the election of the next epoch (with its roster) is made */
-  const nextEpoch = () => {
+  const nextEpoch = (time = 0) => {
     const L = f.genesis.params.consensus.epochLength
     const h = (s0.system!.epoch + 1) * L
-    finishBlock(s0, h, [], f.genesis, { time: h * 1000 })
+    finishBlock(s0, h, [], f.genesis, { time })
     for (const e of s0.system!.elections) elections.set(e.epoch, e)
     return s0.system!.epoch
   }
@@ -73,9 +73,7 @@ describe('membership at runtime', () => {
     expect(s1.notes).toBe(1)
     // the same name or key again is refused with the reason
     const again = { ...change, configVersion: 1 }
-    expect(code(() => send(s0, f.keys[1]!, memberPropose.kind, memberPropose.codec.encode(again), 1))).toBe(
-      ErrorCode.MEMBER_CHANGE_INVALID,
-    )
+    expect(code(() => send(s0, f.keys[1]!, memberPropose.kind, memberPropose.codec.encode(again), 1))).toBe(ErrorCode.MEMBER_CHANGE_INVALID)
   })
 
   it('a removed member is refused on shard 0 at once, on shard 1 from the next epoch, and is never elected again', () => {
@@ -93,7 +91,8 @@ describe('membership at runtime', () => {
     send(s0, f.keys[0]!, memberPropose.kind, memberPropose.codec.encode(change), 0)
     for (const i of [1, 2]) send(s0, f.keys[i]!, memberApprove.kind, memberApprove.codec.encode({ proposal: id }), 0)
     expect(s0.system!.members[3]!.removed).toBe(1)
-    const note = (state: ShardState, epoch: number) => () => send(state, f.keys[3]!, dataNote.kind, dataNote.codec.encode({ text: 'x' }), epoch)
+    const note = (state: ShardState, epoch: number) => () =>
+      send(state, f.keys[3]!, dataNote.kind, dataNote.codec.encode({ text: 'x' }), epoch)
     expect(code(note(s0, 0))).toBe(ErrorCode.TX_UNKNOWN_SENDER)
     note(s1, 0)() // epoch 0's roster still names it on shard 1
     nextEpoch()
@@ -103,7 +102,7 @@ describe('membership at runtime', () => {
     expect(e.committees.flat()).not.toContain(3)
   })
 
-  it('pending proposals expire after four epochs', () => {
+  it('pending proposals expire after a week of block time', () => {
     const { f, s0, send, nextEpoch } = chain()
     const change: MemberChange = {
       chainId: 'unit',
@@ -114,10 +113,13 @@ describe('membership at runtime', () => {
       address: '',
       dataSize: 0,
     }
-    send(s0, f.keys[0]!, memberPropose.kind, memberPropose.codec.encode(change), 0)
-    for (let e = 0; e < 3; e++) nextEpoch()
+    send(s0, f.keys[0]!, memberPropose.kind, memberPropose.codec.encode(change), 0, 1000)
+    nextEpoch(1000 + PROPOSAL_TTL_MS - 1)
     expect(s0.system!.proposals).toHaveLength(1)
-    nextEpoch()
+    const approve = () =>
+      send(s0, f.keys[1]!, memberApprove.kind, memberApprove.codec.encode({ proposal: proposalId(change) }), 1, 1000 + PROPOSAL_TTL_MS)
+    expect(code(approve)).toBe(ErrorCode.MEMBER_PROPOSAL_UNKNOWN)
+    nextEpoch(1000 + PROPOSAL_TTL_MS)
     expect(s0.system!.proposals).toHaveLength(0)
   })
 })
