@@ -21,7 +21,7 @@ import {
   type GenesisParams,
 } from '../../ledger/index.js'
 import { peerIdOfPublicKey } from '../identity.js'
-import { writeKeyFile } from '../keyfile.js'
+import { readKeyFile, writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
 import { UsageError } from './errors.js'
 import { adminTokenPath } from '../rpc/token.js'
@@ -44,6 +44,11 @@ export interface NetworkOptions {
   proposeTimeoutMs?: number
   /** the nodes' voting policy (node config `vote`; absent: the node's default, auto) */
   vote?: 'auto' | 'manual'
+  /**
+   * operators with a key and a node folder but not in genesis (node-<members>…): they join later
+   * through member.propose/approve (chaos scenario membership-change)
+   */
+  spares?: number
 }
 
 export interface NetworkNode {
@@ -60,6 +65,10 @@ export interface NetworkNode {
   admin: string
   adminTokenFile: string
   dataDir: string
+  /** this member's public key (hex) */
+  publicKey: string
+  /** not in genesis: a spare operator that joins once added */
+  spare: boolean
 }
 
 export interface Network {
@@ -90,7 +99,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   if (o.basePort + PORTS_PER_NODE * o.members > 65536)
     throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
   await mkdir(dir, { recursive: true })
-  const names = Array.from({ length: o.members }, (_, i) => `node-${i}`)
+  const names = Array.from({ length: o.members + (o.spares ?? 0) }, (_, i) => `node-${i}`)
   const keys = names.map(() => generateKeypair())
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members)
@@ -102,7 +111,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
     genesisTime: Date.now(),
     params,
     chainId: o.chainId,
-    members: names.map((name, i) => ({
+    members: names.slice(0, o.members).map((name, i) => ({
       name,
       publicKey: toHex(keys[i]!.publicKey),
       dataSize: typeof o.dataSize === 'number' ? o.dataSize : o.dataSize[i]!,
@@ -143,7 +152,13 @@ export async function loadNetwork(dir: string): Promise<Network> {
   const genesisFile = join(dir, 'genesis.json')
   const genesis = parseGenesis(await readFile(genesisFile, 'utf8'), genesisFile)
   const nodes: NetworkNode[] = []
-  for (const m of genesis.members) {
+  // genesis members, then spare operators (node folders after them that are not in genesis)
+  const members: { name: string; publicKey: string; spare: boolean }[] = genesis.members.map(m => ({ ...m, spare: false }))
+  for (let i = genesis.members.length; await exists(join(dir, `node-${i}`, 'node.key')); i++) {
+    const kp = await readKeyFile(join(dir, `node-${i}`, 'node.key'))
+    members.push({ name: `node-${i}`, publicKey: toHex(kp.publicKey), spare: true })
+  }
+  for (const m of members) {
     const configFile = join(dir, m.name, 'config.json')
     const c = await loadNodeConfig(configFile)
     const p2pPort = Number(c.config.p2p.listen.split('/tcp/')[1]?.split('/')[0])
@@ -160,6 +175,8 @@ export async function loadNetwork(dir: string): Promise<Network> {
       admin: c.config.admin ? `http://${c.config.admin.host}:${c.config.admin.port}` : '',
       adminTokenFile: adminTokenPath(c.dataDir),
       dataDir: c.dataDir,
+      publicKey: m.publicKey,
+      spare: m.spare,
     })
   }
   return { dir, genesis, nodes }

@@ -23,9 +23,13 @@ export interface Member {
   admin(): Promise<DitenClient>
   behaviours: string[]
   proc: NodeProcess | undefined
-  /** down: killed and not restarted yet; paused: SIGSTOPped */
+  /** down: killed and not restarted yet (or a spare not added yet); paused: SIGSTOPped */
   state: 'up' | 'down' | 'paused'
   starts: number
+  /** removed from the members by a member-remove fault: no longer part of the honest network */
+  left: boolean
+  /** an added spare that is still catching up: not sent load, not checked, until it has caught up */
+  joining: boolean
 }
 
 export class Cluster {
@@ -43,6 +47,8 @@ export class Cluster {
       proc: undefined,
       state: 'down',
       starts: 0,
+      left: false,
+      joining: false,
     }))
   }
 
@@ -52,9 +58,9 @@ export class Cluster {
     return m
   }
 
-  /** Members with no misbehaviour switch (process faults do not make a node dishonest). */
+  /** Members with no misbehaviour switch (process faults do not make a node dishonest), not removed, not spares waiting to join. */
   honest(): Member[] {
-    return this.members.filter(m => m.behaviours.length === 0)
+    return this.members.filter(m => m.behaviours.length === 0 && !m.left && !m.joining && (!m.node.spare || m.starts > 0))
   }
 
   /** Honest members that answer now. */
@@ -68,8 +74,9 @@ export class Cluster {
     m.starts++
   }
 
+  /** Starts every genesis member (spares start when a member-add fault adds them). */
   startAll(): void {
-    for (const m of this.members) this.start(m)
+    for (const m of this.members) if (!m.node.spare) this.start(m)
   }
 
   /** Waits until every member that is up sees all the others that are up. */

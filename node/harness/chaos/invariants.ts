@@ -115,12 +115,13 @@ interface ConsensusStatus {
 /**
  * `punished` (equivocators): stake below the genesis stake and jailed at some point
  * (jailedUntil > 0); `distrusted` (poisoners): reputation at or below the election threshold
- * and not among the current delegates.
+ * and not among the current delegates; `elected` (the votes' candidates, an added member): among
+ * the current delegates.
  */
 export async function checkPunishment(
   reader: DitenClient,
   g: Genesis,
-  expect: { punished?: string[]; distrusted?: string[] },
+  expect: { punished?: string[]; distrusted?: string[]; elected?: string[] },
 ): Promise<PunishmentReport> {
   const st = await reader.call<ConsensusStatus>('consensus_status')
   const threshold = g.params.reputation.thresholdBp
@@ -137,7 +138,9 @@ export async function checkPunishment(
   }
   const punished = (expect.punished ?? []).map(standing)
   const distrusted = (expect.distrusted ?? []).map(standing)
+  const elected = (expect.elected ?? []).map(standing)
   const violations = [
+    ...elected.filter(c => !c.elected).map(c => `${c.node} is not a delegate (delegates: ${st.delegates.join(' ')})`),
     ...punished
       .filter(c => !(c.stake < c.initialStake && c.jailedUntilEpoch > 0))
       .map(c => `${c.node} was not punished (stake ${c.stake} of ${c.initialStake}, jailed until epoch ${c.jailedUntilEpoch})`),
@@ -145,5 +148,5 @@ export async function checkPunishment(
       .filter(c => !(c.reputationBp <= threshold && !c.elected))
       .map(c => `${c.node}: reputation ${c.reputationBp} bp (threshold ${threshold}), elected ${c.elected}`),
   ]
-  return { checked: [...punished, ...distrusted], violations }
+  return { checked: [...punished, ...distrusted, ...elected], violations }
 }

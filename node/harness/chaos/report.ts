@@ -12,6 +12,15 @@ function faultLine(f: FaultOutcome): string {
     return `${head}: ${f.outsider.dials} dials, ${f.outsider.dialsCompleted} completed, ${f.outsider.connectionsKept} connections kept, ${f.outsider.published} publishes`
   if (f.rpcGarbage)
     return `${head}: ${f.rpcGarbage.sent} malformed calls, ${f.rpcGarbage.refusedCleanly} refused with a reason, ${f.rpcGarbage.unexpected} unexpected`
+  if (f.membership) {
+    const m = f.membership
+    const parts = [m.applied ? 'committed' : 'NOT COMMITTED']
+    if (m.caughtUp !== undefined) parts.push(m.caughtUp ? 'the new node caught up' : 'the new node DID NOT catch up')
+    if (m.connectionsLeft !== undefined) parts.push(`${m.connectionsLeft} connection(s) left`)
+    if (m.refusal !== undefined) parts.push(`its transaction refused with ${m.refusal}`)
+    if (f.fault.kind === 'vote') parts.unshift(`${f.fault.voters?.join(' ')} → ${f.fault.candidates?.join(' ')}`)
+    return `${head}: ${parts.join(', ')}`
+  }
   const parts = [`commits resumed after ${secs(f.resumeMs)}`]
   if (f.catchUpMs !== null || f.fault.node) parts.push(`caught up after ${secs(f.catchUpMs)}`)
   if (f.durable !== undefined) parts.push(f.durable ? 'committed blocks kept' : 'COMMITTED BLOCKS LOST')
@@ -53,7 +62,7 @@ export function formatRun(r: ChaosReport): string {
       : []),
     ...r.punishment.checked.map(
       p =>
-        `  punishment   ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`,
+        `  standing     ${p.node}: stake ${p.stake} of ${p.initialStake}, jailed until epoch ${p.jailedUntilEpoch}, reputation ${p.reputationBp} bp, elected ${p.elected}`,
     ),
     ...(r.fl
       ? []

@@ -26,6 +26,7 @@ import {
 } from './invariants.js'
 import type { Fault, Scenario } from './scenario.js'
 import { runFlScenario } from './fl-chaos.js'
+import { applyMemberAdd, applyMemberRemove, applyVote, submitAs, type MembershipOutcome } from './membership-faults.js'
 import { timelineSvg } from './timeline.js'
 
 export interface FaultOutcome {
@@ -40,6 +41,7 @@ export interface FaultOutcome {
   durable?: boolean
   outsider?: OutsiderReport
   rpcGarbage?: RpcGarbageReport
+  membership?: MembershipOutcome
   error?: string
 }
 
@@ -112,6 +114,9 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     committees: shards,
     epochLength: s.epochLength ?? 20,
     blockIntervalMs: s.blockIntervalMs ?? 500,
+    ...(s.delegates !== undefined ? { delegates: s.delegates } : {}),
+    ...(s.vote ? { vote: s.vote } : {}),
+    ...(s.spares ? { spares: s.spares } : {}),
   })
   const byzantine = new Map((s.byzantine ?? []).map(b => [b.node, b.behaviours as string[]]))
   const cluster = new Cluster(net, byzantine)
@@ -166,7 +171,15 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     const permission = {
       violations: faults
         .filter(f => f.outsider && f.outsider.connectionsKept > 0)
-        .map(f => `a non-member kept ${f.outsider!.connectionsKept} connection(s) open`),
+        .map(f => `a non-member kept ${f.outsider!.connectionsKept} connection(s) open`)
+        .concat(
+          faults
+            .filter(f => (f.membership?.connectionsLeft ?? 0) > 0)
+            .map(f => `removed ${f.fault.node} kept ${f.membership!.connectionsLeft} connection(s) open`),
+          faults
+            .filter(f => f.membership?.refusal !== undefined && f.membership.refusal !== 'TX_UNKNOWN_SENDER')
+            .map(f => `a transaction of removed ${f.fault.node} got "${f.membership!.refusal}", not TX_UNKNOWN_SENDER`),
+        ),
     }
     const accounting = {
       violations: [
@@ -174,6 +187,10 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
           ? [`${loadReport.lost} twin call(s) neither committed nor rejected: ${loadReport.lostIds.slice(0, 3).join(', ')}`]
           : []),
         ...faults.filter(f => f.durable === false).map(f => `${f.fault.node} lost committed blocks across kill -9`),
+        ...faults.filter(f => f.membership && !f.membership.applied).map(f => `${f.fault.kind} at ${f.fault.at} s was not committed`),
+        ...faults
+          .filter(f => f.membership?.caughtUp === false)
+          .map(f => `${f.fault.node} did not catch up within ${f.fault.forS} s of its add`),
         ...faults
           .filter(f => f.rpcGarbage && f.rpcGarbage.unexpected > 0)
           .map(f => `${f.rpcGarbage!.unexpected} malformed RPC call(s) got no clean refusal: ${f.rpcGarbage!.examples[0]}`),
@@ -295,6 +312,15 @@ async function applyFault(f: Fault, t0: number, cluster: Cluster, chainId: strin
         break
       case 'rpc-garbage':
         out.rpcGarbage = await runRpcGarbage(() => cluster.reachable().map(x => x.node.api), f.forS * 1000)
+        break
+      case 'vote':
+        out.membership = await applyVote(f, cluster)
+        break
+      case 'member-add':
+        out.membership = await applyMemberAdd(f, cluster)
+        break
+      case 'member-remove':
+        out.membership = await applyMemberRemove(f, cluster, m => submitAs(m, cluster, chainId))
         break
     }
   } catch (e) {

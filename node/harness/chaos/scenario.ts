@@ -11,7 +11,9 @@
  *
  * Fault kinds: kill (kill -9, restarted after forS), pause (SIGSTOP, SIGCONT after forS),
  * partition (the node drops every peer for forS), outsider (a non-member libp2p peer dials and
- * publishes for forS), rpc-garbage (malformed JSON-RPC bodies to every node for forS).
+ * publishes for forS), rpc-garbage (malformed JSON-RPC bodies to every node for forS), vote
+ * (voters vote for candidates), member-add (a spare operator is approved in and starts; caught
+ * up within forS), member-remove (a member is approved out; after forS it must be cut off).
  */
 import { readFile, readdir } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
@@ -20,7 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { DitenError, ErrorCode, SchemaError, array, oneOf, optional, str, struct, uint, type Infer } from '../../../ledger/index.js'
 import { BEHAVIOURS } from '../../faults/behaviours.js'
 
-export const FAULT_KINDS = ['kill', 'pause', 'partition', 'outsider', 'rpc-garbage'] as const
+export const FAULT_KINDS = ['kill', 'pause', 'partition', 'outsider', 'rpc-garbage', 'vote', 'member-add', 'member-remove'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 const nodeName = str({ min: 1, max: 32, pattern: /^node-\d+$/, format: 'a node name like node-3' })
@@ -28,9 +30,12 @@ const faultType = struct({
   /** seconds after the load starts */
   at: uint(3600),
   kind: oneOf(FAULT_KINDS),
-  /** the node it hits (kill, pause, partition) */
+  /** the node it hits (kill, pause, partition; member-add: a spare; member-remove: a member) */
   node: optional(nodeName),
   forS: uint(3600),
+  /** vote: who votes, and for whom */
+  voters: optional(array(nodeName, { max: 32 })),
+  candidates: optional(array(nodeName, { max: 32 })),
 })
 const overrides = struct({
   durationS: optional(uint(3600)),
@@ -45,6 +50,12 @@ export const scenarioType = struct({
   nodes: uint(32),
   shards: optional(uint(8)),
   blockIntervalMs: optional(uint(60_000)),
+  /** k: delegates elected per epoch (default: every member) */
+  delegates: optional(uint(32)),
+  /** the nodes' voting policy (default auto) */
+  vote: optional(oneOf(['auto', 'manual'] as const)),
+  /** operators with keys but not in genesis (node-<nodes>…), for member-add faults */
+  spares: optional(uint(8)),
   epochLength: optional(uint(1_000_000)),
   /** seconds of load and faults (the drain and checks come after) */
   durationS: uint(3600),
@@ -64,6 +75,8 @@ export const scenarioType = struct({
       punished: optional(array(nodeName, { max: 32 })),
       /** members whose reputation must end below the election threshold, not elected (poisoners) */
       distrusted: optional(array(nodeName, { max: 32 })),
+      /** members that must be delegates at the end (votes decided the election) */
+      elected: optional(array(nodeName, { max: 32 })),
       /** FL: the chain's final accuracy may trail plain FedAvg without attackers by at most this (points) */
       maxAccuracyDropPts: optional(uint(100)),
     }),
@@ -97,7 +110,7 @@ export function parseScenario(text: string, source: string): Scenario {
     throw e
   }
   const known = (n: string, where: string) => {
-    if (Number(n.slice(5)) >= s.nodes)
+    if (Number(n.slice(5)) >= s.nodes + (s.spares ?? 0))
       throw new DitenError(
         ErrorCode.CONFIG_INVALID,
         `${source}: ${where} names ${n}, but the scenario has ${s.nodes} nodes (node-0…node-${s.nodes - 1})`,
@@ -105,11 +118,19 @@ export function parseScenario(text: string, source: string): Scenario {
   }
   for (const b of s.byzantine ?? []) known(b.node, 'byzantine')
   for (const [i, f] of [...(s.faults ?? []), ...(s.quick?.faults ?? [])].entries()) {
-    if (['kill', 'pause', 'partition'].includes(f.kind) && !f.node)
+    if (['kill', 'pause', 'partition', 'member-add', 'member-remove'].includes(f.kind) && !f.node)
       throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: fault ${i} (${f.kind}) needs a node`)
     if (f.node) known(f.node, `fault ${i}`)
+    if (f.kind === 'member-add' && Number(f.node!.slice(5)) < s.nodes)
+      throw new DitenError(
+        ErrorCode.CONFIG_INVALID,
+        `${source}: fault ${i} (member-add) names ${f.node}, a genesis member (spares: node-${s.nodes}…)`,
+      )
+    if (f.kind === 'vote' && (!f.voters?.length || !f.candidates?.length))
+      throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: fault ${i} (vote) needs voters and candidates`)
+    for (const n of [...(f.voters ?? []), ...(f.candidates ?? [])]) known(n, `fault ${i}`)
   }
-  for (const n of [...(s.expect?.punished ?? []), ...(s.expect?.distrusted ?? [])]) known(n, 'expect')
+  for (const n of [...(s.expect?.punished ?? []), ...(s.expect?.distrusted ?? []), ...(s.expect?.elected ?? [])]) known(n, 'expect')
   if (!s.load && !s.fl) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: give a twin "load" or an "fl" task`)
   if (s.nodes < 1) throw new DitenError(ErrorCode.CONFIG_INVALID, `${source}: nodes must be at least 1`)
   return s
