@@ -37,6 +37,11 @@ export class Roster {
     return this.byKey.get(publicKey) ?? -1
   }
 
+  /** the members of this roster for which `keep(index)` holds */
+  filter(keep: (member: number) => boolean): Roster {
+    return new Roster([...this.byKey].filter(([, i]) => keep(i)))
+  }
+
   has(publicKey: string): boolean {
     return this.byKey.has(publicKey)
   }

@@ -263,10 +263,13 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return { id, shard }
   }
 
-  /** Who may send member-only kinds on a shard now: the roster of its current epoch (consensus/roster.ts). */
+  /** Who may send member-only kinds on a shard now (pool, relay): its epoch's roster without members removed since. */
   roster(shard: number): Roster {
     const chain = this.shards[shard]!
-    return rosterAt(this, chain.state, epochAfter(chain.head))
+    const roster = rosterAt(this, chain.state, epochAfter(chain.head))
+    if (shard === 0) return roster
+    const members = this.systemState().members
+    return roster.filter(i => members[i]?.removed === 0)
   }
 
   /** tx_submit: admit locally, then gossip to every member. */

@@ -48,7 +48,7 @@ describe('membership at runtime (8 + 1 separate processes)', () => {
 
     // the operator makes its key; only member.json leaves its folder
     const op = join(dir, 'operator-8')
-    const peers = nodes.flatMap(n => ['--peer', `${n.p2p}/p2p/${n.peerId}`])
+    const peers = nodes.flatMap(n => ['--peer', n.p2p])
     await cli([
       'keys',
       'new',
