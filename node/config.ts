@@ -79,6 +79,8 @@ export const nodeConfigType = struct({
   byzantine: optional(array(oneOf(BEHAVIOURS), { max: BEHAVIOURS.length })),
   /** auto (default): vote each epoch for the members measured as most capable; manual: only `diten vote` */
   vote: optional(oneOf(['auto', 'manual'] as const)),
+  /** true (default): commit this member's measurements of the others once per epoch (member.report); false: only measure and answer probes */
+  capabilityReports: optional(bool),
 })
 export type NodeConfig = Infer<typeof nodeConfigType>
 

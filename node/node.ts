@@ -65,6 +65,8 @@ export interface DitenNodeOptions {
   chaosControl?: boolean
   /** auto (default): vote each epoch for the members measured as most capable (auto-vote.ts); manual: only stake_vote */
   vote?: 'auto' | 'manual'
+  /** true (default): commit this member's capability measurements once per epoch (capability-meter.ts) */
+  capabilityReports?: boolean
 }
 
 export const defaultNodeTimings = {
@@ -260,7 +262,7 @@ export class DitenNode {
       this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, byzantine, m0 }, flModules))
     }
     const meterModules = { chain: this.chain, host: this.host, reqresp: this.reqresp, members, logger: log('capability') }
-    this.add('capability meter', new CapabilityMeter({ slow: byzantine.has('slow') }, meterModules))
+    this.add('capability meter', new CapabilityMeter({ slow: byzantine.has('slow'), report: o.capabilityReports ?? true }, meterModules))
     if ((o.vote ?? 'auto') === 'auto')
       this.add('auto vote', new AutoVoter({ chain: this.chain, host: this.host, members, logger: log('vote') }))
     if (byzantine.size) this.logger.warn({ byzantine: [...byzantine] }, 'FAULT INJECTION: this node misbehaves on purpose')

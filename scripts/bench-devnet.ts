@@ -95,8 +95,9 @@ export async function startDevnet(o: { nodes: number; blockIntervalMs: number; r
     logLevel: (process.env.BENCH_LOG_LEVEL as 'warn' | undefined) ?? 'warn',
     committees: 1,
     blockIntervalMs: o.blockIntervalMs,
-    // the bench signs with the member keys from nonce 0: no automatic votes taking those nonces
+    // the bench signs with the member keys from nonce 0: no automatic votes or reports taking those nonces
     vote: 'manual',
+    capabilityReports: false,
   })
   const local = await startLocalNetwork(net, { readyTimeoutMs: 60_000 })
   // the nodes stop by themselves after the run, whatever happens to this process

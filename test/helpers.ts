@@ -62,8 +62,9 @@ export async function testNet(
         log: { level: 'debug', file: join(dir, `node-${i}.log`) },
         statusIntervalMs: opts.statusIntervalMs ?? 300,
         byzantine: extra.byzantine ?? [],
-        // the tests sign transactions with the member keys themselves: no automatic votes racing for nonces
+        // the tests sign transactions with the member keys themselves: no automatic votes or reports racing for nonces
         vote: 'manual',
+        capabilityReports: false,
       })
       nodes[i] = node
       return node

@@ -58,7 +58,7 @@ export class CapabilityMeter {
   }
 
   constructor(
-    private readonly opts: { slow: boolean },
+    private readonly opts: { slow: boolean; report: boolean },
     private readonly m: CapabilityMeterModules,
   ) {}
 
@@ -126,7 +126,7 @@ export class CapabilityMeter {
   private async maybeReport(): Promise<void> {
     const sys = this.m.chain.systemState()
     const self = this.m.chain.selfMember()
-    if (this.busy || self < 0 || sys.epoch <= this.reportedEpoch) return
+    if (!this.opts.report || this.busy || self < 0 || sys.epoch <= this.reportedEpoch) return
     const observations = this.observations().filter(o => o.member !== self && sys.members[o.member]?.removed === 0)
     if (observations.length === 0) return
     this.busy = true

@@ -1,4 +1,4 @@
-/** JSON-RPC methods of the chain: tx_submit, tx_get, chain_getHead, chain_getBlock, consensus_status. */
+/** JSON-RPC methods of the chain: tx_submit, tx_nextNonce, tx_get, chain_getHead, chain_getBlock, consensus_status. */
 import {
   DitenError,
   ErrorCode,
@@ -46,6 +46,15 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
         throw new DitenError(code, `not a transaction: ${e instanceof SchemaError ? e.message : describeError(e)}`)
       }
       return chain.submit(tx)
+    },
+  })
+  d.register('tx_nextNonce', {
+    description:
+      "the nonce a sender signs its next transaction on a shard with, counting its pending ones (the node's own transactions use the same counter)",
+    params: struct({ sender: hex(32), shard: optional(shardParam) }),
+    handler: (p: { sender: string; shard?: number }) => {
+      const shard = p.shard ?? 0
+      return { shard, next: chain.nextNonce(shard, p.sender) }
     },
   })
   d.register('tx_get', {

@@ -52,6 +52,7 @@ export async function runNode(argv: string[]): Promise<number> {
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
     vote: c.vote ?? 'auto',
+    capabilityReports: c.capabilityReports ?? true,
     chaosControl: values['chaos-control']!,
   })
   console.log(

@@ -44,6 +44,8 @@ export interface NetworkOptions {
   proposeTimeoutMs?: number
   /** the nodes' voting policy (node config `vote`; absent: the node's default, auto) */
   vote?: 'auto' | 'manual'
+  /** false: the nodes measure but do not commit capability reports (benches that sign with the member keys) */
+  capabilityReports?: boolean
   /**
    * operators with a key and a node folder but not in genesis (node-<members>…): they join later
    * through member.propose/approve (chaos scenario membership-change)
@@ -140,6 +142,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       admin: { host: '127.0.0.1', port: n.adminPort },
       log: { level: o.logLevel, file: 'node.log' },
       ...(o.vote ? { vote: o.vote } : {}),
+      ...(o.capabilityReports === false ? { capabilityReports: false } : {}),
     }
     await writeFile(join(nodeDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
   }
