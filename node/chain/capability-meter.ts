@@ -2,13 +2,14 @@
  * Measures the other members' capabilities (consensus/capability.ts) and reports them on chain.
  * Every PROBE_EVERY_MS, for each connected member: an empty probe (its round trip: Rou) and a
  * probe with PROBE_WORK sha256 iterations over a fresh challenge (time beyond the round trip:
- * Enc). The answer is checked by redoing the work on a random quarter of the probes; a wrong
+ * Enc). A member may ask at most MAX_PROBES_PER_WINDOW probes of PROBE_WORK at most per window
+ * (the work a probe may ask is capped by the request schema). The answer is checked by redoing the work on a random quarter of the probes; a wrong
  * answer counts as a probe that never finished. Once per epoch this member commits a
  * `member.report` with the median of its recent samples per member. A `slow` node answers
  * probes SLOW_MESSAGE_MS late, as it delays its consensus messages.
  */
 import { randomBytes } from 'node:crypto'
-import { bytes, bytesEqual, defineCodec, describeError, sha256Digest, struct, uint } from '../../ledger/index.js'
+import { DitenError, ErrorCode, bytes, bytesEqual, defineCodec, describeError, sha256Digest, struct, uint } from '../../ledger/index.js'
 import { lowerMedian } from '../../consensus/capability.js'
 import { memberReport } from '../../consensus/state/memberkinds.js'
 import type { Observation } from '../../consensus/state/state.js'
@@ -23,14 +24,15 @@ import type { ChainService } from './service.js'
 export const PROBE_EVERY_MS = 5000
 /** sha256 iterations of a work probe (~10 ms on the machines here) */
 export const PROBE_WORK = 5000
-const MAX_PROBE_WORK = 100_000
+/** probes one member may ask of this node per PROBE_EVERY_MS (a member asking more gets a refusal, not CPU) */
+const MAX_PROBES_PER_WINDOW = 6
 const PROBE_TIMEOUT_MS = 5000
 /** samples kept per member (the report takes their median) */
 const SAMPLES = 8
 /** a probe that failed or answered wrongly: the worst time a report can carry */
 const FAILED_MS = 60_000
 
-const probeRequestCodec = defineCodec('probe.request', struct({ work: uint(MAX_PROBE_WORK), challenge: bytes({ len: 32 }) }), 128)
+export const probeRequestCodec = defineCodec('probe.request', struct({ work: uint(PROBE_WORK), challenge: bytes({ len: 32 }) }), 128)
 const probeResponseCodec = defineCodec('probe.response', struct({ result: bytes({ len: 32 }) }), 128)
 
 /** `work` chained sha256 iterations over the challenge (the challenge itself for 0). */
@@ -50,6 +52,9 @@ export interface CapabilityMeterModules {
 
 export class CapabilityMeter {
   private readonly samples = new Map<string, { rtt: number[]; compute: number[] }>()
+  /** probes answered per asking member in the current window */
+  private readonly asked = new Map<string, number>()
+  private windowStart = 0
   private timer: NodeJS.Timeout | undefined
   private reportedEpoch = -1
   private busy = false
@@ -63,8 +68,17 @@ export class CapabilityMeter {
   ) {}
 
   async start(): Promise<void> {
-    await this.m.reqresp.handle('probe', async req => {
+    await this.m.reqresp.handle('probe', async (req, from) => {
       const r = probeRequestCodec.decode(req)
+      const now = Date.now()
+      if (now - this.windowStart >= PROBE_EVERY_MS) {
+        this.asked.clear()
+        this.windowStart = now
+      }
+      const n = (this.asked.get(from.peerId) ?? 0) + 1
+      this.asked.set(from.peerId, n)
+      if (n > MAX_PROBES_PER_WINDOW)
+        throw new DitenError(ErrorCode.RATE_LIMITED, `more than ${MAX_PROBES_PER_WINDOW} probes in ${PROBE_EVERY_MS} ms`)
       if (this.opts.slow) await new Promise(x => setTimeout(x, SLOW_MESSAGE_MS))
       return probeResponseCodec.encode({ result: probeWork(r.challenge, r.work) })
     })

@@ -4,7 +4,7 @@
  * twin and its syncs, so mutated valid inputs reach deep into the rules.
  *
  *   gossip.<topic>    decode + validate of status, tx, consensus, block, tangle messages
- *   reqresp.<proto>   request handlers of status, blocks, tangle.txs, fl.blob
+ *   reqresp.<proto>   request handlers of status, blocks, tangle.txs, fl.blob, probe
  *   jsonrpc           whole HTTP bodies through the JSON-RPC dispatcher (a -32603 internal error is a crash)
  *   twin.patch        the twin contract's sync on merge patches (text)
  *   twin.definition   twin registration with fuzzed definitions (text)
@@ -42,6 +42,7 @@ import { DitenNode } from '../../node/node.js'
 import { rangeRequestCodec } from '../../node/chain/catch-up.js'
 import { tangleRequestCodec } from '../../node/tangle/service.js'
 import { blobRequestCodec } from '../../node/fl/blobs.js'
+import { probeRequestCodec } from '../../node/chain/capability-meter.js'
 import { statusCodec } from '../../node/status.js'
 import type { FuzzTarget } from './harness.js'
 
@@ -254,6 +255,7 @@ async function targetsOf(
     reqresp('blocks', [rangeRequestCodec.encode({ shard: 0, from: 1, count: 4 })]),
     reqresp('tangle.txs', [tangleRequestCodec.encode({ ids: [root] })]),
     reqresp('fl.blob', [blobRequestCodec.encode({ hash: toHex(new Uint8Array(32).fill(1)) })]),
+    reqresp('probe', [probeRequestCodec.encode({ work: 10, challenge: new Uint8Array(32).fill(2) })]),
     {
       name: 'jsonrpc',
       text: true,

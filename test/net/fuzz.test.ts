@@ -27,6 +27,7 @@ describe('fuzzing the network and API decoders and validators', () => {
       'reqresp.blocks',
       'reqresp.tangle.txs',
       'reqresp.fl.blob',
+      'reqresp.probe',
       'jsonrpc',
       'twin.patch',
       'twin.bound-sync',
