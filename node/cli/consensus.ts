@@ -1,7 +1,8 @@
 /** `diten consensus`: the epoch, delegates, committees and every member's stake, votes, reputation and its terms. */
 import { parseArgs } from 'node:util'
 import { DitenClient } from '../rpc/client.js'
-import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
+import { READ_FLAGS, readApi } from './api-client.js'
 import { formatTable } from '../harness/table.js'
 
 export const consensusHelp = `diten consensus [--devnet D | --api URL] [--json]   delegates, committees, stake, votes, reputation (default devnet ${DEFAULT_DEVNET_DIR})`
@@ -25,17 +26,8 @@ interface ConsensusStatus {
 const pct = (bp: number) => `${(bp / 100).toFixed(2)}%`
 
 export async function runConsensus(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
-      api: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  })
-  const api = values.api ?? (await readDevnetFile(values.devnet!, '--api URL')).nodes[0]!.api
-  const st = await new DitenClient(api, { timeoutMs: 5000 }).call<ConsensusStatus>('consensus_status')
+  const { values } = parseArgs({ args: argv, strict: true, options: READ_FLAGS })
+  const st = await new DitenClient(await readApi(values), { timeoutMs: 5000 }).call<ConsensusStatus>('consensus_status')
   if (values.json) {
     console.log(JSON.stringify(st, null, 2))
     return 0

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { DitenClient } from '../rpc/client.js'
-import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
 import { formatTable } from '../harness/table.js'
-import { ADMIN_FLAGS, adminClient, waitCommitted } from './admin-client.js'
+import { ADMIN_FLAGS, READ_FLAGS, adminClient, readApi, waitCommitted } from './api-client.js'
 import { UsageError, intFlag } from './errors.js'
 import type { MemberFile } from './keys.js'
 
@@ -112,17 +112,8 @@ async function approve(argv: string[]): Promise<number> {
 }
 
 async function list(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
-      api: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  })
-  const api = values.api ?? (await readDevnetFile(values.devnet!, '--api URL')).nodes[0]!.api
-  const st = await new DitenClient(api, { timeoutMs: 5000 }).call<Status>('consensus_status')
+  const { values } = parseArgs({ args: argv, strict: true, options: READ_FLAGS })
+  const st = await new DitenClient(await readApi(values), { timeoutMs: 5000 }).call<Status>('consensus_status')
   if (values.json) {
     console.log(JSON.stringify({ configVersion: st.configVersion, members: st.members, proposals: st.proposals }, null, 2))
     return 0

@@ -3,6 +3,7 @@ import { DitenClient } from '../rpc/client.js'
 import type { NodeStatus } from '../rpc/types.js'
 import { formatDuration, formatTable, shortPeerId } from '../harness/table.js'
 import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
+import { READ_FLAGS } from './api-client.js'
 
 export const statusHelp = `diten status [--devnet D | --api URL] [--json]   show the nodes of a devnet (default ${DEFAULT_DEVNET_DIR})`
 
@@ -17,11 +18,7 @@ export async function runStatus(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
-      api: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+    options: READ_FLAGS,
   })
   let targets: { name: string; api: string }[]
   if (values.api) targets = [{ name: '?', api: values.api }]

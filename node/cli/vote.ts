@@ -1,7 +1,7 @@
 /** `diten vote <candidate…>`: a member votes, with its stake, for delegates (EOS style). */
 import { parseArgs } from 'node:util'
 import { DEFAULT_DEVNET_DIR } from '../harness/devnet-file.js'
-import { ADMIN_FLAGS, adminClient, waitCommitted } from './admin-client.js'
+import { ADMIN_FLAGS, adminClient, waitCommitted } from './api-client.js'
 import { UsageError } from './errors.js'
 
 export const voteHelp = `diten vote <candidate…> (--node NAME | --admin URL --token-file F) [--devnet D] [--wait]

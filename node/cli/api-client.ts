@@ -1,6 +1,10 @@
-/** The admin API of the member a command acts for (--node NAME in a devnet, or --admin URL --token-file F), and waiting for a commit. */
+/**
+ * The APIs a command talks to: the admin API of the member it acts for (--node NAME in a devnet,
+ * or --admin URL --token-file F), a public API to read from (--api URL, or the devnet's first
+ * node), and waiting for a commit.
+ */
 import { DitenClient } from '../rpc/client.js'
-import { readDevnetFile } from '../harness/devnet-file.js'
+import { DEFAULT_DEVNET_DIR, readDevnetFile } from '../harness/devnet-file.js'
 import { UsageError } from './errors.js'
 
 export interface AdminFlags {
@@ -16,6 +20,18 @@ export const ADMIN_FLAGS = {
   'token-file': { type: 'string' },
   wait: { type: 'boolean', default: false },
 } as const
+
+/** --devnet D | --api URL, and --json: the flags of the commands that read a node's state */
+export const READ_FLAGS = {
+  devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
+  api: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const
+
+/** The public API a read command asks: --api, else the devnet's first node. */
+export async function readApi(v: { api?: string | undefined; devnet?: string | undefined }): Promise<string> {
+  return v.api ?? (await readDevnetFile(v.devnet!, '--api URL')).nodes[0]!.api
+}
 
 export async function adminClient(v: AdminFlags, who: string): Promise<DitenClient> {
   if (v.admin) {
