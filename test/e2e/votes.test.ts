@@ -117,9 +117,13 @@ describe('a degraded member loses its seat (8 separate processes, default k = 7)
     const share = (c: { votesCast: number; votesDue: number }) => c.votesCast / Math.max(1, c.votesDue)
     // its precommits arrive after the certificates are made
     expect(share(member('node-3').counters)).toBeLessThan(share(member('node-0').counters))
-    // the others measured its round trip (its probes answer 800 ms late): Rou by median, committed
+    // the others measured its round trip (its probes answer 800 ms late): Rou by median, committed,
+    // below every honest member's (whose own round trips grow when the machine is busy)
+    const honestRou = st.members
+      .filter((m: { name: string }) => m.name !== 'node-3')
+      .map((m: { terms: { rouBp: number } }) => m.terms.rouBp)
     expect(member('node-3').terms.rouBp).toBeLessThan(5000)
-    expect(member('node-0').terms.rouBp).toBeGreaterThan(8000)
+    expect(member('node-3').terms.rouBp).toBeLessThan(Math.min(...honestRou))
     expect(st.delegates).toHaveLength(7)
   })
 })
