@@ -7,7 +7,7 @@
  *   member.config    the same change with ≥ 2/3 approvals gathered off chain (signatures over the
  *                    change), applied at once
  *   member.report    a member's measured round trips and compute times of the others, once per
- *                    epoch (consensus/capability.ts aggregates them)
+ *                    epoch, for the current or the last epoch (consensus/capability.ts aggregates them)
  * applyMemberChange is the one rule that changes the member table. A committed change applies on
  * shard 0 at once and on the other shards from the next epoch (consensus/roster.ts); nodes follow
  * it with their connection gater and dialer.
@@ -210,7 +210,10 @@ export const memberReport: TxKind<ReportPayload> = {
     const s = systemOf(state)
     const reporter = senderIndex(s, tx)
     const bad = (why: string) => txError(ErrorCode.MEMBER_BAD_REPORT, why)
-    if (p.epoch !== ctx.epoch) throw bad(`the report is for epoch ${p.epoch}, the chain is in epoch ${ctx.epoch}`)
+    // made in this epoch, or at the end of the last one and committed after the boundary
+    if (p.epoch !== ctx.epoch && p.epoch + 1 !== ctx.epoch)
+      throw bad(`the report is for epoch ${p.epoch}, the chain is in epoch ${ctx.epoch} (the current or the last epoch only)`)
+    if (s.reports.some(r => r.reporter === reporter && r.epoch > p.epoch)) throw bad(`this member already reported for a later epoch`)
     let last = -1
     for (const o of p.observations) {
       if (o.member <= last) throw bad('observations must name members in ascending order, each once')

@@ -7,7 +7,6 @@ import type { ModelSource } from '../../consensus/state/fl.js'
 import type { ShardState, SystemState } from '../../consensus/state/state.js'
 import type { StoredTwinEvent } from '../../twin/record.js'
 import type { Repository } from '../../ledger/index.js'
-import type { TxStatus } from './service.js'
 
 export interface ChainReader {
   readonly genesis: Genesis
@@ -35,3 +34,12 @@ export interface ChainWriter {
 }
 
 export type ChainAccess = ChainReader & ChainWriter
+
+/** What became of a transaction (tx_get). */
+export type TxStatus =
+  | { status: 'committed'; shard: number; height: number; index: number }
+  | { status: 'pending'; shard: number }
+  | { status: 'rejected'; code: string; message: string }
+  /** this node's own transaction, re-signed with another nonce after one before it failed: follow `by` */
+  | { status: 'replaced'; by: string }
+  | { status: 'unknown' }

@@ -28,6 +28,10 @@ export interface OwnTxDeps {
   mempools: Mempool[]
   state(shard: number): ShardState
   submit(tx: SignedTx): Promise<{ id: string; shard: number }>
+  /** an own transaction dropped because it can no longer apply (tx_get reports the reason) */
+  dropped(id: string, why: DitenError): void
+  /** an own transaction re-signed under a new id (tx_get follows it) */
+  replaced(oldId: string, newId: string): void
   /** why `tx` would not apply on `state` now (undefined: it would) */
   dryRun(state: ShardState, tx: SignedTx): DitenError | undefined
   logger: Logger
@@ -95,11 +99,16 @@ export class OwnTxs {
           'own transaction can no longer apply: re-signing the ones behind it',
         )
         for (const o of line) this.d.mempools[shard]!.remove(o.id)
+        if (head.nonce === next) this.d.dropped(head.id, why)
         this.lines.set(shard, [])
-        for (const o of rest)
-          await this.submitNow(o.kind, o.payload).catch((e: unknown) =>
-            this.d.logger.debug({ kind: o.kind, err: describeError(e) }, 'own transaction not re-submitted'),
-          )
+        for (const o of rest) {
+          try {
+            this.d.replaced(o.id, (await this.submitNow(o.kind, o.payload)).id)
+          } catch (e) {
+            this.d.logger.debug({ kind: o.kind, err: describeError(e) }, 'own transaction not re-submitted')
+            this.d.dropped(o.id, e instanceof DitenError ? e : new DitenError(ErrorCode.TX_INVALID, describeError(e)))
+          }
+        }
       })
       .catch(() => undefined)
   }

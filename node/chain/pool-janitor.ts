@@ -11,6 +11,7 @@ const EVICT_INTERVAL_MS = 5_000
 
 export class PoolJanitor {
   private readonly rejections = new Map<string, { code: string; message: string }>()
+  private readonly replaced = new Map<string, string>()
   private timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -21,6 +22,16 @@ export class PoolJanitor {
   record(id: string, error: DitenError): void {
     if (this.rejections.size >= MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!)
     this.rejections.set(id, { code: error.code, message: error.message })
+  }
+
+  /** an own transaction re-signed with another nonce (own-txs.ts): tx_get follows it to its new id */
+  recordReplaced(oldId: string, newId: string): void {
+    if (this.replaced.size >= MAX_REJECTIONS) this.replaced.delete(this.replaced.keys().next().value!)
+    this.replaced.set(oldId, newId)
+  }
+
+  replacement(id: string): string | undefined {
+    return this.replaced.get(id)
   }
 
   rejection(id: string): { code: string; message: string } | undefined {

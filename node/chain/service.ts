@@ -52,11 +52,8 @@ import type { Finalized } from '../../ledger/index.js'
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50
 
-export type TxStatus =
-  | { status: 'committed'; shard: number; height: number; index: number }
-  | { status: 'pending'; shard: number }
-  | { status: 'rejected'; code: string; message: string }
-  | { status: 'unknown' }
+import type { TxStatus } from './access.js'
+export type { TxStatus }
 
 export interface ChainServiceOptions {
   genesis: Genesis
@@ -131,6 +128,8 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       mempools: this.mempools,
       state: shard => this.shards[shard]!.state,
       submit: tx => this.submit(tx),
+      dropped: (id, why) => this.janitor.record(id, why),
+      replaced: (oldId, newId) => this.janitor.recordReplaced(oldId, newId),
       dryRun: (state, tx) => dryRun(this, state, tx, epochAfter(this.shards[state.shard]!.head)),
       logger: m.logger,
     })
@@ -308,6 +307,8 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     for (let s = 0; s < this.mempools.length; s++) if (this.mempools[s]!.has(idHex)) return { status: 'pending', shard: s }
     const rej = this.janitor.rejection(idHex)
     if (rej) return { status: 'rejected', ...rej }
+    const by = this.janitor.replacement(idHex)
+    if (by) return { status: 'replaced', by }
     return { status: 'unknown' }
   }
 

@@ -48,7 +48,12 @@ export async function adminClient(v: AdminFlags, who: string): Promise<DitenClie
 /** Polls tx_get until the transaction commits (0) or is rejected (1); prints what happened. */
 export async function waitCommitted(client: DitenClient, id: string, what: string, detail = '', timeoutMs = 60_000): Promise<number> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise(x => setTimeout(x, 200))) {
-    const s = await client.call<{ status: string; height?: number; code?: string; message?: string }>('tx_get', { id })
+    const s = await client.call<{ status: string; height?: number; code?: string; message?: string; by?: string }>('tx_get', { id })
+    if (s.status === 'replaced' && s.by) {
+      // the node re-signed it under a new id (its own transaction before it failed): follow it
+      id = s.by
+      continue
+    }
     if (s.status === 'committed') {
       console.log(`${what} committed at height ${s.height}${detail ? `: ${detail}` : ''}`)
       return 0

@@ -115,6 +115,11 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string
     for (const until = Date.now() + WAIT_MS; Date.now() < until; await new Promise(x => setTimeout(x, 25))) {
       const s = await chain.txStatus(r.id)
       if (s.status === 'rejected') throw new DitenError(s.code as ErrorCode, s.message)
+      if (s.status === 'replaced') {
+        // this node re-signed it (an own transaction before it failed): follow the new id
+        r = { ...r, id: s.by }
+        continue
+      }
       if (s.status !== 'committed') continue
       const current = twins(twinId).get(twinId)?.revision ?? 0
       for await (const [, e] of chain.twinHistory.entries({

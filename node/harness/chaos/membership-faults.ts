@@ -32,7 +32,11 @@ interface Status {
 
 async function waitTx(c: DitenClient, id: string, timeoutMs = 30_000): Promise<void> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(200)) {
-    const s = await c.call<{ status: string; code?: string; message?: string }>('tx_get', { id })
+    const s = await c.call<{ status: string; code?: string; message?: string; by?: string }>('tx_get', { id })
+    if (s.status === 'replaced' && s.by) {
+      id = s.by
+      continue
+    }
     if (s.status === 'committed') return
     if (s.status === 'rejected') throw new Error(`${id} rejected: ${s.code}: ${s.message}`)
   }

@@ -68,22 +68,21 @@ describe('measured capabilities (Enc, Rou)', () => {
     expect(sys.members[2]!.rouBp).toBe(2000)
   })
 
-  it('member.report: only the current epoch, never about itself, each member once in order', () => {
+  it('member.report: only the current or the last epoch, never about itself, each member once in order', () => {
     const f = fixture(4)
-    const tx = (observations: Observation[], epoch = 0) =>
+    const tx = (observations: Observation[], epoch = 0, nonce = 0) =>
       signTx(
         {
           chainId: 'unit',
           kind: memberReport.kind,
           sender: f.keys[1]!.publicKey,
-          nonce: 0,
+          nonce,
           payload: memberReport.codec.encode({ epoch, observations }),
         },
         f.keys[1]!.secretKey,
       )
-    const apply = (t: ReturnType<typeof tx>) => {
-      const state = cloneState(f.states[0]!)
-      applyTx(state, t, checkTx(t, f.genesis).payload, { genesis: f.genesis, roster: Roster.ofSystem(state.system!), epoch: 0 })
+    const apply = (t: ReturnType<typeof tx>, epoch = 0, state = cloneState(f.states[0]!)) => {
+      applyTx(state, t, checkTx(t, f.genesis).payload, { genesis: f.genesis, roster: Roster.ofSystem(state.system!), epoch })
       return state
     }
     const o = (member: number): Observation => ({ member, rttMs: 20, computeMs: 5 })
@@ -94,5 +93,11 @@ describe('measured capabilities (Enc, Rou)', () => {
     expect(code(() => apply(tx([o(9)])))).toBe(ErrorCode.MEMBER_BAD_REPORT)
     const s = apply(tx([o(0), o(2), o(3)]))
     expect(s.system!.reports).toEqual([{ reporter: 1, epoch: 0, observations: [o(0), o(2), o(3)] }])
+    // made at the end of epoch 0, committed in epoch 1: still counts; two epochs late: refused
+    expect(apply(tx([o(0)], 0), 1).system!.reports).toHaveLength(1)
+    expect(code(() => apply(tx([o(0)], 0), 2))).toBe(ErrorCode.MEMBER_BAD_REPORT)
+    // a late report never replaces a newer one
+    const newer = apply(tx([o(2)], 1), 1)
+    expect(code(() => apply(tx([o(0)], 0, 1), 1, newer))).toBe(ErrorCode.MEMBER_BAD_REPORT)
   })
 })
