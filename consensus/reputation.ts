@@ -17,15 +17,27 @@ function ratioBp(num: number, den: number): number {
 
 /**
  * At an epoch boundary that is a multiple of `historyHalfLifeEpochs`: every history counter of
- * every member is halved (rounded down), so old offences weigh less and a reformed member
- * recovers; ratios of due to done stay about the same. No decay when the parameter is absent.
+ * every member is halved, so old offences weigh less and a reformed member recovers. Offences and
+ * what was due round down, what was done rounds up (never above what was due): a member that
+ * no longer serves (a standby cannot improve its record) drifts back to a clean record over a
+ * few half-lives instead of keeping its old ratio forever. No decay when the parameter is absent.
  */
 export function decayHistory(members: MemberRecord[], epoch: number, w: GenesisParams['reputation']): void {
   const h = w.historyHalfLifeEpochs
   if (!h || epoch === 0 || epoch % h !== 0) return
   for (const m of members) {
     const c = m.counters
-    for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = Math.floor(c[k] / 2)
+    const votesDue = Math.floor(c.votesDue / 2)
+    const proposalsDue = Math.floor(c.proposalsDue / 2)
+    m.counters = {
+      votesDue,
+      votesCast: Math.min(votesDue, Math.ceil(c.votesCast / 2)),
+      proposalsDue,
+      proposalsCommitted: Math.min(proposalsDue, Math.ceil(c.proposalsCommitted / 2)),
+      evidence: Math.floor(c.evidence / 2),
+      rejectedUpdates: Math.floor(c.rejectedUpdates / 2),
+      badVerdicts: Math.floor(c.badVerdicts / 2),
+    }
   }
 }
 

@@ -35,6 +35,16 @@ describe('reputation history decays', () => {
     expect(historyBp(m)).toBe(10_000)
     expect(reputationBp(m, 100, w)).toBeGreaterThan(reputationBp(member({ evidence: 1 }), 100, w))
 
+    // a standby with a poor record (it cannot serve to improve it) drifts back to a clean one
+    const standby = member({ votesDue: 100, votesCast: 56 })
+    const ratios: number[] = []
+    for (let e = 5; e <= 40; e += 5) {
+      decayHistory([standby], e, w)
+      ratios.push(historyBp(standby))
+    }
+    expect(ratios.every((r, i) => i === 0 || r >= ratios[i - 1]!)).toBe(true)
+    expect(ratios.at(-1)).toBe(10_000)
+
     const never = member({ evidence: 1 })
     decayHistory([never], 50, { ...w, historyHalfLifeEpochs: undefined })
     expect(never.counters.evidence).toBe(1)
