@@ -133,6 +133,30 @@ export function fedAsync(
   return out
 }
 
+/**
+ * Async mode with a Byzantine-robust rule: the round's updates are combined by the rule (which
+ * knows nothing of staleness), and that model is mixed into the previous one with FedAsync's
+ * α·s̄ (s̄ = Σ n_i s_i / Σ n_i): M(e) = (1 − α s̄) · M(e−1) + α s̄ · rule(w_1 … w_k). So the
+ * robust rule guards async rounds too, and stale rounds still move the model less.
+ */
+export function fedAsyncRobust(
+  prev: Float32Array,
+  input: readonly (Contribution & { staleness: number })[],
+  alpha: number,
+  a: number,
+  robust: (cs: readonly Contribution[]) => Float32Array,
+): Float32Array {
+  const cs = canonical(input) as (Contribution & { staleness: number })[]
+  const len = check(cs)
+  const sBar =
+    cs.reduce((x, c) => x + Math.max(c.dataSize, 1) * (c.staleness + 1) ** -a, 0) / cs.reduce((x, c) => x + Math.max(c.dataSize, 1), 0)
+  const mix = alpha * sBar
+  const w = robust(cs)
+  const out = new Float32Array(len)
+  for (let k = 0; k < len; k++) out[k] = (1 - mix) * prev[k]! + mix * w[k]!
+  return out
+}
+
 export function aggregate(rule: AggregationRule, cs: readonly Contribution[], opts: { trimBetaBp: number; f: number }): Float32Array {
   // Multi-Krum needs n ≥ 2f + 3: with fewer updates assume fewer faults, and below 3 average them
   if (rule === 'multi-krum' && cs.length < 2 * opts.f + 3)

@@ -15,7 +15,8 @@
  * Round close (all live members decided — async: half of them —, or roundTimeoutMs after opening with ≥ 1 update):
  *   relative magnitude and direction over the verdict-accepted updates (FL_REL_MAGNITUDE,
  *   FL_DIRECTION), undecided ones are left out (FL_UNDECIDED), M(e) = aggregation of the rest
- *   (M(e−1) when none; async: FedAsync mixing with staleness discount), coins to accepted members
+ *   (M(e−1) when none; async: FedAsync mixing with staleness discount — with a robust rule, the
+ *   rule's model is what is mixed in), coins to accepted members
  *   and their trainers, rejected → reputation falls.
  */
 import {
@@ -38,7 +39,7 @@ import {
   type SignedTx,
   shortId,
 } from '../../ledger/index.js'
-import { aggregate, fedAsync, type Contribution } from '../../fl/aggregate.js'
+import { aggregate, fedAsync, fedAsyncRobust, type Contribution } from '../../fl/aggregate.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { dissenters, tally } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
@@ -291,15 +292,15 @@ export function finishFlRound(
   if (accepted.length > 0) {
     const ok = new Set(accepted.map(key))
     const kept = contributions.filter(c => ok.has(c.member))
+    const rule = (cs: readonly Contribution[]) => aggregate(P.aggregation, cs, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
+    const aged = () => kept.map(c => ({ ...c, staleness: fl.round - candidates.find(u => key(u) === c.member)!.baseRound }))
+    // async: FedAsync mixing; with a robust rule the rule combines the updates and FedAsync mixes the result in
     const w =
-      P.mode === 'async'
-        ? fedAsync(
-            prev,
-            kept.map(c => ({ ...c, staleness: fl.round - candidates.find(u => key(u) === c.member)!.baseRound })),
-            P.fedAsyncAlpha,
-            P.fedAsyncA,
-          )
-        : aggregate(P.aggregation, kept, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
+      P.mode !== 'async'
+        ? rule(kept)
+        : P.aggregation === 'fedavg'
+          ? fedAsync(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA)
+          : fedAsyncRobust(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA, rule)
     const blob = encodeWeights(unflatten(shapesOf(P.model), w))
     model = weightsHash(blob)
     derived.push({ hash: model, blob, weights: w })

@@ -7,7 +7,7 @@ import { applyTx, checkTx, finishBlock } from '../../../consensus/state/execute.
 import { cloneState, stateRoot } from '../../../consensus/state/state.js'
 import { flUpdateCodec, flVerdictCodec, verifiersOf } from '../../../consensus/state/fl.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
-import { fedAsync, fedAvg } from '../../../fl/aggregate.js'
+import { fedAsync, fedAsyncRobust, fedAvg, median } from '../../../fl/aggregate.js'
 import { setup, shapes } from './fl-fixture.js'
 
 describe('fl.update admission', () => {
@@ -145,6 +145,20 @@ describe('async mode', () => {
     expect(out[0]).toBeCloseTo(0.45 * (2 / 3), 6)
     expect(out[1]).toBeCloseTo(0.45 * (1 / 3), 6)
     expect([...fedAsync(prev, [a, b], 0.6, 0.5)]).toEqual([...out])
+  })
+
+  it('with a robust rule, the rule combines the updates and FedAsync mixes its model in: an outlier moves nothing', () => {
+    const prev = Float32Array.from([0, 0])
+    const honest = [0, 1, 2].map(i => ({ member: `h${i}`, dataSize: 1, weights: Float32Array.from([1, 1]), staleness: 0 }))
+    const outlier = { member: 'x', dataSize: 1, weights: Float32Array.from([1000, -1000]), staleness: 0 }
+    const byMedian = fedAsyncRobust(prev, [...honest, outlier], 0.6, 0.5, cs => median(cs))
+    // s̄ = 1 (nothing stale): mix = 0.6; the median of the round is [1, 1]
+    expect([...byMedian]).toEqual([...Float32Array.from([0.6, 0.6])])
+    // plain FedAsync averages the outlier in
+    expect(Math.abs(fedAsync(prev, [...honest, outlier], 0.6, 0.5)[0]! - 0.6)).toBeGreaterThan(100)
+    // staleness still discounts: all three stale by 3 rounds → s̄ = 0.5, mix = 0.3
+    const stale = honest.map(h => ({ ...h, staleness: 3 }))
+    expect([...fedAsyncRobust(prev, stale, 0.6, 0.5, cs => median(cs))]).toEqual([...Float32Array.from([0.3, 0.3])])
   })
 
   it('accepts updates up to `staleness` rounds old, refuses older ones, and closes with half of the members', () => {
