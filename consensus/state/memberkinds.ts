@@ -55,6 +55,15 @@ export function proposalId(c: MemberChange): string {
   return toHex(taggedHash('member.proposal', memberChangeCodec.encode(c)))
 }
 
+/** A change names the config version it was made for: approvals of an older table cannot be replayed. */
+function checkConfigVersion(s: SystemState, c: MemberChange): void {
+  if (c.configVersion !== s.configVersion)
+    throw txError(
+      ErrorCode.MEMBER_CHANGE_INVALID,
+      `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`,
+    )
+}
+
 /** Throws MEMBER_CHANGE_INVALID when the change cannot apply to the current table. */
 export function checkMemberChange(s: SystemState, c: MemberChange, g: Genesis): void {
   const bad = (why: string) => txError(ErrorCode.MEMBER_CHANGE_INVALID, why)
@@ -128,11 +137,7 @@ export const memberPropose: TxKind<MemberChange> = {
   apply(state, tx, c, ctx) {
     const s = systemOf(state)
     const proposer = senderIndex(s, tx)
-    if (c.configVersion !== s.configVersion)
-      throw txError(
-        ErrorCode.MEMBER_CHANGE_INVALID,
-        `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`,
-      )
+    checkConfigVersion(s, c)
     checkMemberChange(s, c, ctx.genesis)
     const id = proposalId(c)
     if (s.proposals.some(p => p.id === id)) throw txError(ErrorCode.MEMBER_PROPOSAL_EXISTS, `proposal ${id} is pending: approve it`)
@@ -180,11 +185,7 @@ export const memberConfig: TxKind<Infer<typeof configPayload>> = {
     const s = systemOf(state)
     senderIndex(s, tx)
     const c = p.change
-    if (c.configVersion !== s.configVersion)
-      throw txError(
-        ErrorCode.MEMBER_CHANGE_INVALID,
-        `the change is for config version ${c.configVersion}, the chain is at ${s.configVersion}`,
-      )
+    checkConfigVersion(s, c)
     const msg = memberChangeCodec.encode(c)
     const signers = new Set<string>()
     for (const a of p.approvals) {

@@ -5,7 +5,8 @@
  */
 import { dryRun } from './dry-run.js'
 import { memberIndexByKey } from '../../consensus/state/state.js'
-import { epochAfter, rosterAt, type Roster } from '../../consensus/roster.js'
+import { epochAfter, type Roster } from '../../consensus/roster.js'
+import { CurrentRosters } from './current-rosters.js'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import {
@@ -262,14 +263,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return { id, shard }
   }
 
-  /** Who may send member-only kinds on a shard now (pool, relay): its epoch's roster without members removed since. */
+  /** Who may send member-only kinds on a shard now (pool, relay): node/chain/current-rosters.ts. */
   roster(shard: number): Roster {
     const chain = this.shards[shard]!
-    const roster = rosterAt(this, chain.state, epochAfter(chain.head))
-    if (shard === 0) return roster
-    const members = this.systemState().members
-    return roster.filter(i => members[i]?.removed === 0)
+    return this.rosters.get(shard, chain.state, chain.head)
   }
+  private readonly rosters = new CurrentRosters(this)
 
   /** tx_submit: admit locally, then gossip to every member. */
   async submit(tx: SignedTx): Promise<{ id: string; shard: number }> {

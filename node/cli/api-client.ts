@@ -14,7 +14,9 @@ export interface AdminFlags {
   devnet?: string | undefined
 }
 
+/** --node NAME [--devnet D] | --admin URL --token-file F, and --wait */
 export const ADMIN_FLAGS = {
+  devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
   node: { type: 'string' },
   admin: { type: 'string' },
   'token-file': { type: 'string' },

@@ -52,7 +52,6 @@ async function propose(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...ADMIN_FLAGS,
-      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
       'member-file': { type: 'string' },
       name: { type: 'string' },
       key: { type: 'string' },
@@ -98,7 +97,7 @@ async function approve(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { ...ADMIN_FLAGS, devnet: { type: 'string', default: DEFAULT_DEVNET_DIR } },
+    options: ADMIN_FLAGS,
   })
   const proposal = positionals[0]
   if (!proposal || positionals.length > 1) throw new UsageError(`name one proposal id\n\n${memberHelp}`)

@@ -24,7 +24,6 @@ export async function runVote(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...ADMIN_FLAGS,
-      devnet: { type: 'string', default: DEFAULT_DEVNET_DIR },
       withdraw: { type: 'boolean', default: false },
     },
   })
