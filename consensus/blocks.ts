@@ -31,8 +31,7 @@ import { verifyCertificate } from './certificate.js'
 import { committeeFor, proposerOf, type ChainView, type Committee } from './committee.js'
 import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
 import { cloneState, stateRoot, type ShardState } from './state/state.js'
-import type { ExecContext } from './state/txkinds.js'
-import { epochAfter, rosterAt } from './roster.js'
+import { execContext } from './exec-context.js'
 
 /**
  * Block time is bounded on both sides: at least the parent's time plus the block interval (a
@@ -185,22 +184,12 @@ interface Body {
   waitingForBlob: SignedTx[]
 }
 
-/** The context a block's transactions apply in: its epoch, its roster, its time, the model blobs. */
-function execContext(view: ChainView, state: ShardState, prev: Header | undefined, time: number): ExecContext {
-  const epoch = state.system?.epoch ?? epochAfter(prev)
-  return { genesis: view.genesis, epoch, roster: rosterAt(view, state, epoch), time, ...(view.models ? { models: view.models } : {}) }
-}
-
-function contextOf(inp: BuildInput, state: ShardState, time: number): ExecContext {
-  return execContext(inp.view, state, inp.prev, time)
-}
-
 /** Applies candidates in order to a copy of the state: included, rejected (with reasons) and deferred. */
 function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body {
   const g = inp.view.genesis
   const state = cloneState(inp.state)
   const time = blockTime(g, inp.prev, inp.time)
-  const ctx = contextOf(inp, state, time)
+  const ctx = execContext(inp.view, state, inp.prev, time)
   const txs: SignedTx[] = []
   const payloads: unknown[] = []
   const ids: Uint8Array[] = []
@@ -240,7 +229,7 @@ function applyCandidates(inp: BuildInput, candidates: Iterable<SignedTx>): Body 
 function firstBreaking(inp: BuildInput, body: Body): number {
   const sealsWith = (k: number): boolean => {
     const state = cloneState(inp.state)
-    const ctx = contextOf(inp, state, body.time)
+    const ctx = execContext(inp.view, state, inp.prev, body.time)
     for (let i = 0; i < k; i++) applyTx(state, body.txs[i]!, body.payloads[i], ctx)
     try {
       seal(inp, { ...body, state, txs: body.txs.slice(0, k), ids: body.ids.slice(0, k) }, [])

@@ -45,10 +45,6 @@ export class Roster {
   has(publicKey: string): boolean {
     return this.byKey.has(publicKey)
   }
-
-  get size(): number {
-    return this.byKey.size
-  }
 }
 
 /** The roster a block of `state`'s shard is applied with, `epoch` being the block's epoch (its parent's nextEpoch). */
@@ -59,7 +55,7 @@ export function rosterAt(view: Pick<ChainView, 'election' | 'memberKey'>, state:
   return Roster.ofElection(e, i => toHex(view.memberKey(i)))
 }
 
-/** The epoch a block after `prev` belongs to. */
-export function epochAfter(prev: Header | undefined): number {
-  return prev?.nextEpoch ?? 0
+/** The epoch a block of `state`'s shard after `prev` is applied in: the system state's own epoch on shard 0, else the parent's nextEpoch. */
+export function blockEpoch(state: ShardState, prev: Header | undefined): number {
+  return state.system?.epoch ?? prev?.nextEpoch ?? 0
 }

@@ -107,6 +107,13 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
   return fedAvg(keep.map(i => ({ ...cs[i]!, dataSize: 1 })))
 }
 
+/** FedAsync's mixing rate α·s̄, s̄ = Σ n_i s_i / Σ n_i with s_i = (staleness_i + 1)^−a (canonical order). */
+function asyncMixRate(cs: readonly (Contribution & { staleness: number })[], alpha: number, a: number): number {
+  const n = cs.map(c => Math.max(c.dataSize, 1))
+  const ns = cs.reduce((x, c, i) => x + n[i]! * (c.staleness + 1) ** -a, 0)
+  return alpha * (ns / n.reduce((x, y) => x + y, 0))
+}
+
 /**
  * FedAsync mixing (DESIGN §7.3, seed 002): each update is discounted by its staleness
  * s_i = (e − τ_i + 1)^−a; the round's weighted average (weights n_i·s_i) is mixed into the previous
@@ -120,10 +127,9 @@ export function fedAsync(
 ): Float32Array {
   const cs = canonical(input) as (Contribution & { staleness: number })[]
   const len = check(cs)
-  const s = cs.map(c => (c.staleness + 1) ** -a)
-  const ns = cs.map((c, i) => Math.max(c.dataSize, 1) * s[i]!)
+  const ns = cs.map(c => Math.max(c.dataSize, 1) * (c.staleness + 1) ** -a)
   const total = ns.reduce((x, y) => x + y, 0)
-  const mix = alpha * (total / cs.reduce((x, c) => x + Math.max(c.dataSize, 1), 0))
+  const mix = asyncMixRate(cs, alpha, a)
   const out = new Float32Array(len)
   for (let k = 0; k < len; k++) {
     let acc = 0
@@ -148,9 +154,7 @@ export function fedAsyncRobust(
 ): Float32Array {
   const cs = canonical(input) as (Contribution & { staleness: number })[]
   const len = check(cs)
-  const sBar =
-    cs.reduce((x, c) => x + Math.max(c.dataSize, 1) * (c.staleness + 1) ** -a, 0) / cs.reduce((x, c) => x + Math.max(c.dataSize, 1), 0)
-  const mix = alpha * sBar
+  const mix = asyncMixRate(cs, alpha, a)
   const w = robust(cs)
   const out = new Float32Array(len)
   for (let k = 0; k < len; k++) out[k] = (1 - mix) * prev[k]! + mix * w[k]!

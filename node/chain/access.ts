@@ -16,6 +16,8 @@ export interface ChainReader {
   shardState(shard: number): ShardState
   /** the system shard's committed state: members, stake, elections, FL */
   systemState(): SystemState
+  /** this node's member index in the committed member table (−1 before it is added or after it is removed) */
+  selfMember(): number
   /** committed twin changes by (twinId, revision) */
   readonly twinHistory: Repository<{ twinId: string; revision: number }, StoredTwinEvent>
   txStatus(id: string): Promise<TxStatus>

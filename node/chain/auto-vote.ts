@@ -16,7 +16,7 @@ import type { ChainAccess } from './access.js'
 import type { ChainService } from './service.js'
 
 export interface AutoVoteModules {
-  chain: ChainAccess & Pick<ChainService, 'on' | 'off' | 'selfMember'>
+  chain: ChainAccess & Pick<ChainService, 'on' | 'off'>
   host: Host
   members: MemberSet
   logger: Logger

@@ -43,7 +43,7 @@ export function probeWork(challenge: Uint8Array, work: number): Uint8Array {
 }
 
 export interface CapabilityMeterModules {
-  chain: ChainAccess & Pick<ChainService, 'on' | 'off' | 'selfMember'>
+  chain: ChainAccess & Pick<ChainService, 'on' | 'off'>
   host: Host
   reqresp: ReqResp
   members: MemberSet

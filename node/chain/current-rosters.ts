@@ -6,7 +6,7 @@
  */
 import type { Header } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/committee.js'
-import { epochAfter, rosterAt, type Roster } from '../../consensus/roster.js'
+import { blockEpoch, rosterAt, type Roster } from '../../consensus/roster.js'
 import type { ShardState, SystemState } from '../../consensus/state/state.js'
 
 export class CurrentRosters {
@@ -16,7 +16,7 @@ export class CurrentRosters {
 
   get(shard: number, state: ShardState, head: Header | undefined): Roster {
     const sys = this.view.systemState()
-    const epoch = state.system?.epoch ?? epochAfter(head)
+    const epoch = blockEpoch(state, head)
     const hit = this.cache.get(shard)
     if (hit && hit.epoch === epoch && hit.version === sys.configVersion) return hit.roster
     const roster = rosterAt(this.view, state, epoch)

@@ -3,10 +3,6 @@
  * shards), the ChainView they share, transaction admission, gossip of transactions,
  * consensus messages and finalized blocks, and catch-up over request/response.
  */
-import { dryRun } from './dry-run.js'
-import { memberIndexByKey } from '../../consensus/state/state.js'
-import { epochAfter, type Roster } from '../../consensus/roster.js'
-import { CurrentRosters } from './current-rosters.js'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import {
@@ -46,14 +42,17 @@ import { SLOW_MESSAGE_MS, type Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
 import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
 import { ChainStore } from './store.js'
-import type { ChainAccess } from './access.js'
+import type { ChainAccess, TxStatus } from './access.js'
+import { CurrentRosters } from './current-rosters.js'
+import { dryRun } from './dry-run.js'
+import { memberIndexByKey } from '../../consensus/state/state.js'
+import type { Roster } from '../../consensus/roster.js'
 import { registerChainGossip } from './gossip.js'
 import type { Finalized } from '../../ledger/index.js'
 
 const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50
 
-import type { TxStatus } from './access.js'
 export type { TxStatus }
 
 export interface ChainServiceOptions {
@@ -110,6 +109,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   private loaded: ShardState[] = []
   private readonly reported = new Set<string>()
   private outbox: SignedTx[] = []
+  /** this member's index, cached per member-table version (selfMember) */
+  private self = { version: -1, index: -1 }
+  private readonly rosters = new CurrentRosters(this)
   private flushTimer: NodeJS.Timeout | undefined
 
   constructor(
@@ -131,7 +133,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       submit: tx => this.submit(tx),
       dropped: (id, why) => this.janitor.record(id, why),
       replaced: (oldId, newId) => this.janitor.recordReplaced(oldId, newId),
-      dryRun: (state, tx) => dryRun(this, state, tx, epochAfter(this.shards[state.shard]!.head)),
+      dryRun: (state, tx) => dryRun(this, state, tx, this.shards[state.shard]!.head),
       logger: m.logger,
     })
   }
@@ -170,7 +172,6 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       this.self = { version: sys.configVersion, index: memberIndexByKey(sys, this.opts.keypair.publicKey) }
     return this.self.index
   }
-  private self = { version: -1, index: -1 }
 
   heads(): number[] {
     return this.shards.map(s => s.head?.height ?? 0)
@@ -268,7 +269,6 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     const chain = this.shards[shard]!
     return this.rosters.get(shard, chain.state, chain.head)
   }
-  private readonly rosters = new CurrentRosters(this)
 
   /** tx_submit: admit locally, then gossip to every member. */
   async submit(tx: SignedTx): Promise<{ id: string; shard: number }> {

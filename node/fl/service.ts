@@ -17,7 +17,6 @@ import {
   type FlState,
   type FlUpdateRecord,
 } from '../../consensus/state/fl.js'
-import { memberIndexByKey } from '../../consensus/state/state.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
 import type { FederatedData } from '../../fl/data.js'
@@ -82,12 +81,12 @@ export class FlService {
   private readonly attack: Attack | undefined
   /** this member's index now (−1 before it is added or after it is removed) */
   private get me(): number {
-    return memberIndexByKey(this.m.chain.systemState(), this.opts.keypair.publicKey)
+    return this.m.chain.selfMember()
   }
   /** the trainers this member hosts now (trainerHost over the live members) */
   private get trainers(): number[] {
     const sys = this.m.chain.systemState()
-    const me = memberIndexByKey(sys, this.opts.keypair.publicKey)
+    const me = this.me
     return Array.from({ length: this.opts.genesis.params.fl.trainers }, (_, j) => j).filter(
       j => me >= 0 && trainerHost(`t${j}`, this.opts.genesis, sys) === me,
     )
