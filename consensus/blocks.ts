@@ -29,8 +29,9 @@ import {
 } from '../ledger/index.js'
 import { verifyCertificate } from './certificate.js'
 import { committeeFor, proposerOf, type ChainView, type Committee } from './committee.js'
-import { applyTx, checkTx, finishBlock, shardOfTx, type BlockCredit } from './state/execute.js'
+import { applyTx, checkTx, finishBlock, shardOfTx } from './state/execute.js'
 import { cloneState, stateRoot, type ShardState } from './state/state.js'
+import { credits, flLinks } from './linked.js'
 import { execContext } from './exec-context.js'
 
 /**
@@ -68,43 +69,6 @@ function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | u
   const base = prev?.nextEpoch ?? 0
   const l0 = links.find(l => l.shard === 0)
   return l0 ? Math.max(base, Math.floor(l0.height / L)) : base
-}
-
-/**
- * History credits of a block. Shard 0: its own committee (the previous height's certificate and
- * this height's proposers), plus, for every other shard's header it links, that header's
- * committee, certificate signers and proposers (finishBlock credits each linked height once).
- * Other shards' blocks credit nothing themselves: their record reaches shard 0 by the links.
- */
-function credits(
-  view: ChainView,
-  prevCommittee: Committee | undefined,
-  lastCommit: Certificate | undefined,
-  c: Committee,
-  round: number,
-  links: readonly LinkProof[],
-): BlockCredit[] {
-  if (c.shard !== 0) return []
-  const proposersOf = (k: Committee, r: number) => Array.from({ length: r + 1 }, (_, x) => k.members[proposerOf(k, x)]!)
-  const own: BlockCredit = {
-    prevCommittee: prevCommittee && lastCommit ? prevCommittee.members : [],
-    prevSigners: prevCommittee && lastCommit ? lastCommit.sigs.map(s => prevCommittee.members[s.validator]!) : [],
-    proposers: proposersOf(c, round),
-  }
-  const linked = links.flatMap((l): BlockCredit[] => {
-    const h = l.header
-    const k = committeeFor(view, h.shard, h.height, h.height > 1 ? view.header(h.shard, h.height - 1) : undefined)
-    if (!k) return []
-    return [
-      {
-        prevCommittee: k.members,
-        prevSigners: l.cert.sigs.map(s => k.members[s.validator]!),
-        proposers: proposersOf(k, h.round),
-        link: { shard: h.shard, height: h.height },
-      },
-    ]
-  })
-  return [own, ...linked]
 }
 
 export interface BuildInput {
@@ -259,6 +223,7 @@ function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
   finishBlock(state, height, credits(inp.view, inp.prevCommittee, inp.lastCommit, inp.committee, inp.round, inp.links), g, {
     time,
     ...(inp.view.models ? { models: inp.view.models } : {}),
+    fl: flLinks(inp.view, state.shard, inp.links),
   })
   const crossLinks = inp.links.map(l => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
@@ -351,6 +316,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
   finishBlock(state, h.height, credits(view, inp.prevCommittee, block.lastCommit, committee, h.round, block.linkProofs), g, {
     time: h.time,
     ...(view.models ? { models: view.models } : {}),
+    fl: flLinks(view, h.shard, block.linkProofs),
   })
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees

@@ -6,7 +6,7 @@
 import type { Genesis, Header } from '../ledger/index.js'
 import { proposerOrder, proposerSeed } from './proposer.js'
 import type { SigCache } from './sigcache.js'
-import type { ModelSource } from './state/fl.js'
+import type { GlobalClose, ModelSource, PartClose } from './state/fl-types.js'
 import type { Election } from './state/state.js'
 
 export interface Committee {
@@ -31,6 +31,9 @@ export interface ChainView {
   header(shard: number, height: number): Header | undefined
   /** the highest height of `shard` linked so far by `shard`'s own chain, per other shard */
   lastLinked(shard: number, other: number): number
+  /** federated learning: a shard's committed close of a round and the system shard's global close (with the heights that hold them) */
+  flPartClose?(shard: number, round: number): PartClose | undefined
+  flGlobalClose?(round: number): GlobalClose | undefined
 }
 
 /** The committee that finalizes `height` of `shard`, given the header of height − 1. */

@@ -1,8 +1,11 @@
 /**
- * Aggregation of a round's accepted updates (DESIGN §6, §7.3). Deterministic: contributions
- * are put in canonical order (by member id) first, sums run in float64 in that order, and every
- * result is rounded to float32 — so every node derives a bit-identical M(e).
+ * Aggregation of a round's accepted updates (DESIGN §6, §7.3). Deterministic: FedAvg sums
+ * exactly (fl/exact-sum.ts); the robust rules put contributions in canonical order (by member
+ * id) first, sum in float64 in that order and round every result to float32 — so every node
+ * derives a bit-identical M(e).
  */
+import { averageOf, weightedSum } from './exact-sum.js'
+
 export interface Contribution {
   /** canonical sort key (member id) */
   member: string
@@ -25,19 +28,15 @@ function check(cs: readonly Contribution[]): number {
   return n
 }
 
-/** FedAvg by data size (seed 000 eq. 9): Σ (n_i / N) · w_i. */
+/**
+ * FedAvg by data size (seed 000 eq. 9): Σ (n_i / N) · w_i, computed from the exact weighted sum
+ * (fl/exact-sum.ts), so any split of the updates into parts combines to the same bits. With no
+ * data at all every update counts once.
+ */
 export function fedAvg(input: readonly Contribution[]): Float32Array {
-  const cs = canonical(input)
-  const len = check(cs)
-  const total = cs.reduce((s, c) => s + c.dataSize, 0)
-  const share = cs.map(c => (total > 0 ? c.dataSize / total : 1 / cs.length))
-  const out = new Float32Array(len)
-  for (let k = 0; k < len; k++) {
-    let acc = 0
-    for (let i = 0; i < cs.length; i++) acc += share[i]! * cs[i]!.weights[k]!
-    out[k] = acc
-  }
-  return out
+  const len = check(input)
+  const none = input.every(c => c.dataSize === 0)
+  return averageOf(weightedSum(none ? input.map(c => ({ ...c, dataSize: 1 })) : input, len))
 }
 
 /** Coordinate-wise trimmed mean: drop ⌊β·n⌋ values at each end, average the rest. */

@@ -89,6 +89,10 @@ export const FlTxCode = {
   FL_DONE: 'FL_DONE',
   FL_BLOB_UNAVAILABLE: 'FL_BLOB_UNAVAILABLE',
   FL_UNCONFIRMED: 'FL_UNCONFIRMED',
+  /** the sender does not train in the round (no registered data when the round opened) */
+  FL_NOT_PARTICIPANT: 'FL_NOT_PARTICIPANT',
+  /** the update went to a shard other than its member's committee for the round */
+  FL_WRONG_COMMITTEE: 'FL_WRONG_COMMITTEE',
 } as const
 
 /** membership changes and capability reports */

@@ -24,12 +24,13 @@ import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
-import { finishFlRound, initialFlState, type ModelSource } from './fl.js'
+import { finishFl, initialFl, initialFlState, type FlLinks, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
+  const m0 = weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))
   const system: SystemState = {
     members: g.members.map(m => ({
       name: m.name,
@@ -52,11 +53,13 @@ export function initialStates(g: Genesis): ShardState[] {
     reports: [],
     credited: Array.from({ length: g.committees }, () => 0),
     elections: [],
-    fl: initialFlState(weightsHash(encodeWeights(initialModel(g.params.fl.model, genesisHash(g))))),
+    fl: initialFlState(m0, []),
   }
   system.elections.push(
     electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }),
   )
+  const fl = initialFl(system, m0)
+  system.fl = fl.global
   return Array.from({ length: g.committees }, (_, shard) => ({
     chainId: g.chainId,
     shard,
@@ -66,6 +69,7 @@ export function initialStates(g: Genesis): ShardState[] {
     twins: new Map(),
     events: [],
     derived: [],
+    fl: fl.part(),
     ...(shard === 0 ? { system } : {}),
   }))
 }
@@ -75,13 +79,22 @@ export function shardOfSender(sender: Uint8Array, shards: number): number {
 }
 
 /**
- * The shard that orders a transaction: system kinds on 0, kinds with a shard key (twins) by
- * sha256(key) mod I, the rest by sender. A payload that does not decode goes by sender (and is
+ * The shard that orders a transaction: system kinds on 0, kinds that name their shard (FL: the
+ * member's committee) there, kinds with a shard key (twins) by sha256(key) mod I, the rest by sender. A payload that does not decode goes by sender (and is
  * refused there by checkTx).
  */
 export function shardOfTx(tx: SignedTx, shards: number, payload?: unknown): number {
   const k = TX_KINDS.get(tx.body.kind)
   if (k?.system) return 0
+  if (k?.shardOf) {
+    try {
+      const s = k.shardOf(payload ?? k.codec.decode(tx.body.payload))
+      if (s < shards) return s
+    } catch {
+      // refused there by checkTx
+    }
+    return shardOfSender(tx.body.sender, shards)
+  }
   if (k?.shardKey) {
     try {
       return shardOfTwin(k.shardKey(payload ?? k.codec.decode(tx.body.payload)), shards)
@@ -200,12 +213,20 @@ export function finishBlock(
   height: number,
   credits: readonly BlockCredit[],
   g: Genesis,
-  block: { time: number; models?: ModelSource },
+  block: { time: number; models?: ModelSource; fl?: FlLinks },
 ): void {
   state.height = height
   const s = state.system
+  finishFl(state, {
+    height,
+    time: block.time,
+    genesis: g,
+    derived: state.derived,
+    ...(block.models ? { models: block.models } : {}),
+    ...(block.fl ? { links: block.fl } : {}),
+    ...(s ? { election: s.elections.find(e => e.epoch === s.epoch) } : {}),
+  })
   if (!s) return
-  finishFlRound(s, height, block.time, g, block.models, state.derived)
   for (const credit of credits) applyCredit(s, credit)
   if (height % g.params.consensus.epochLength === 0) {
     s.epoch = height / g.params.consensus.epochLength

@@ -4,8 +4,8 @@
  */
 import { DitenError, ErrorCode, shortId, type Codec, type Genesis, type SignedTx } from '../../ledger/index.js'
 import type { Roster } from '../roster.js'
-import type { ModelSource } from './fl.js'
-import { memberIndexByKey, type ShardState, type SystemState } from './state.js'
+import type { ModelSource } from './fl-types.js'
+import { memberIndexByKey, type Election, type ShardState, type SystemState } from './state.js'
 
 export interface ExecContext {
   genesis: Genesis
@@ -13,6 +13,8 @@ export interface ExecContext {
   epoch: number
   /** who may send member-only kinds on this shard, and their member indices (consensus/roster.ts) */
   roster: Roster
+  /** the election of the block's epoch (committees: who verifies FL updates on each shard) */
+  election?: Election
   /** model blobs for fl.update rules and round closes (absent: FL transactions cannot apply) */
   models?: ModelSource
   /** time of the block being applied (unix ms) */
@@ -34,6 +36,8 @@ export interface TxKind<P> {
   apply(state: ShardState, tx: SignedTx, payload: P, ctx: ExecContext): void
   /** the key that picks the shard (twins: the twin id); default: the sender */
   shardKey?(payload: P): string
+  /** the shard the payload names (FL: the member's committee for the round); checked again on apply */
+  shardOf?(payload: P): number
   /** any key may send this kind (the kind checks who may, e.g. a twin's device); default: members only */
   openSenders?: boolean
   /** admission of an open-sender kind: throws when the sender may not act (checked again on apply) */

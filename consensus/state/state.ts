@@ -24,7 +24,7 @@ import {
   NAME_PATTERN,
   type Infer,
 } from '../../ledger/index.js'
-import { flStateType } from './fl.js'
+import { flPartType, flStateType, type FlPart } from './fl-types.js'
 import { twinRecordType, type TwinEvent, type TwinRecord } from '../../twin/record.js'
 
 export const countersType = struct({
@@ -131,7 +131,7 @@ export const systemStateType = struct({
   credited: array(u53, { max: 64 }),
   /** elections for the current and the next epochs (older ones are dropped) */
   elections: array(electionType, { max: 4 }),
-  /** federated learning: the open round, its updates, closed rounds, trainers' coins */
+  /** federated learning: the open round, its participants, closed rounds, trainers' coins */
   fl: flStateType,
 })
 export type SystemState = Infer<typeof systemStateType>
@@ -145,6 +145,8 @@ export const shardStateType = struct({
   notes: u53,
   /** digital twins living on this shard, sorted by twinId */
   twins: array(twinRecordType, { max: 10_000_000 }),
+  /** this shard's part of the open federated-learning round (consensus/state/fl-part.ts) */
+  fl: flPartType,
   system: optional(systemStateType),
 })
 export type ShardStateWire = Infer<typeof shardStateType>
@@ -159,6 +161,8 @@ export interface ShardState {
   notes: number
   /** twin records by id; a record is never mutated, a change replaces it */
   twins: Map<string, TwinRecord>
+  /** this shard's part of the open federated-learning round */
+  fl: FlPart
   system?: SystemState
   /** twin changes made by the block being applied (not part of the state; the node keeps them as history) */
   events: TwinEvent[]
@@ -180,7 +184,16 @@ export function emptyCounters(): Counters {
 export function toWireState(s: ShardState): ShardStateWire {
   const nonces = [...s.nonces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sender, next]) => ({ sender, next }))
   const twins = [...s.twins.values()].sort((a, b) => (a.twinId < b.twinId ? -1 : a.twinId > b.twinId ? 1 : 0))
-  return { chainId: s.chainId, shard: s.shard, height: s.height, nonces, notes: s.notes, twins, ...(s.system ? { system: s.system } : {}) }
+  return {
+    chainId: s.chainId,
+    shard: s.shard,
+    height: s.height,
+    nonces,
+    notes: s.notes,
+    twins,
+    fl: s.fl,
+    ...(s.system ? { system: s.system } : {}),
+  }
 }
 
 export function fromWireState(w: ShardStateWire): ShardState {
@@ -191,6 +204,7 @@ export function fromWireState(w: ShardStateWire): ShardState {
     nonces: new Map(w.nonces.map(n => [n.sender, n.next])),
     notes: w.notes,
     twins: new Map(w.twins.map(t => [t.twinId, t])),
+    fl: w.fl,
     events: [],
     derived: [],
     ...(w.system ? { system: w.system } : {}),
@@ -213,6 +227,7 @@ export function cloneState(s: ShardState): ShardState {
     ...s,
     nonces: new Map(s.nonces),
     twins: new Map(s.twins),
+    fl: structuredClone(s.fl),
     events: [],
     derived: [],
     ...(s.system ? { system: structuredClone(s.system) } : {}),

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, array, bytesEqual, defineCodec, str, struct, type Infer } from '../../ledger/index.js'
 import { checkEvidence, evidencePayloadType } from '../evidence.js'
-import { applyFlUpdate, applyFlVerdict, flUpdateCodec, flVerdictCodec, type FlUpdatePayload, type FlVerdictPayload } from './fl.js'
+import { flUpdate, flVerdict } from './fl.js'
 import { TWIN_KINDS } from './twinkinds.js'
 import { MEMBER_KINDS } from './memberkinds.js'
 import { senderIndex, systemOf as sys, txError, type TxKind } from './kind.js'
@@ -85,26 +85,6 @@ export const evidence: TxKind<Infer<typeof evidencePayloadType>> = {
     m.jailedUntil = Math.max(m.jailedUntil, ctx.epoch + ctx.genesis.params.stake.jailEpochs + 1)
     m.counters.evidence++
     s.evidence = [...s.evidence, o.key].slice(-MAX_EVIDENCE_KEPT)
-  },
-}
-
-// ── fl.update / fl.verdict: federated learning (rules in fl.ts) ───────────────────────
-export const flUpdate: TxKind<FlUpdatePayload> = {
-  kind: 'fl.update',
-  codec: flUpdateCodec,
-  system: true,
-  apply(state, tx, p, ctx) {
-    const s = sys(state)
-    applyFlUpdate(s, senderIndex(s, tx), tx, p, ctx.genesis, ctx.models)
-  },
-}
-export const flVerdict: TxKind<FlVerdictPayload> = {
-  kind: 'fl.verdict',
-  codec: flVerdictCodec,
-  system: true,
-  apply(state, tx, p, ctx) {
-    const s = sys(state)
-    applyFlVerdict(s, senderIndex(s, tx), p, ctx.epoch)
   },
 }
 

@@ -67,6 +67,12 @@ export const genesisType = refine(genesisStruct, (g, path) => {
   if (g.delegates > g.members.length) invalid(`${path}.delegates`, `${g.delegates} delegates but only ${g.members.length} members`)
   if (g.committees > g.delegates)
     invalid(`${path}.committees`, `${g.committees} committees need at least as many delegates, got ${g.delegates}`)
+  const seats = Math.floor(g.delegates / g.committees)
+  if (g.params.fl.enabled && seats < MIN_FL_COMMITTEE)
+    invalid(
+      `${path}.delegates`,
+      `federated learning needs committees of at least ${MIN_FL_COMMITTEE} verifiers (n = 3f + 1 with f ≥ 1), but ${g.delegates} delegates over ${g.committees} committees seat ${seats}`,
+    )
   const r = g.params.reputation
   const sum = r.wEncBp + r.wRouBp + r.wPropBp + r.wHistBp
   if (sum !== 10_000) invalid(`${path}.params.reputation`, `weights must sum to 10000 basis points, got ${sum}`)
@@ -76,6 +82,9 @@ export const genesisType = refine(genesisStruct, (g, path) => {
   if (t.minApprovingMembers > g.members.length)
     invalid(`${path}.params.tangle.minApprovingMembers`, `${t.minApprovingMembers} exceeds the ${g.members.length} members`)
 })
+
+/** the smallest committee that verifies FL updates: one faulty verifier tolerated (n = 3f + 1, f = 1) */
+export const MIN_FL_COMMITTEE = 4
 
 export const genesisCodec = defineCodec('genesis', genesisType, 1 << 20)
 

@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import {
   DitenError,
   ErrorCode,
-  defineCodec,
   describeError,
   fromHex,
   toHex,
@@ -20,7 +19,6 @@ import {
   shortId,
 } from '../../ledger/index.js'
 import type { ChainView } from '../../consensus/blocks.js'
-import { checkEvidence, evidencePayloadType, type EvidencePayload } from '../../consensus/evidence.js'
 import { Mempool } from '../../consensus/mempool.js'
 import { PoolJanitor } from './pool-janitor.js'
 import { SigCache } from '../../consensus/sigcache.js'
@@ -28,8 +26,9 @@ import { authorized, checkTx, initialStates, shardOfTx } from '../../consensus/s
 import { OwnTxs } from './own-txs.js'
 import { CatchUp } from './catch-up.js'
 import type { DerivedModel, Election, ShardState } from '../../consensus/state/state.js'
-import { TX_KINDS, evidence as evidenceKind } from '../../consensus/state/txkinds.js'
-import type { ModelSource } from '../../consensus/state/fl.js'
+import { TX_KINDS } from '../../consensus/state/txkinds.js'
+import { EvidenceReporter } from './evidence-reporter.js'
+import type { GlobalClose, ModelSource, PartClose } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -50,7 +49,6 @@ import type { Roster } from '../../consensus/roster.js'
 import { registerChainGossip } from './gossip.js'
 import type { Finalized } from '../../ledger/index.js'
 
-const evidencePayloadCodec = defineCodec('evidence', evidencePayloadType, 4096)
 const TX_BATCH_WAIT_MS = 50
 
 export type { TxStatus }
@@ -107,7 +105,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   readonly models: ModelSource
   private readonly own: OwnTxs
   private loaded: ShardState[] = []
-  private readonly reported = new Set<string>()
+  private readonly evidence: EvidenceReporter
   private outbox: SignedTx[] = []
   /** this member's index, cached per member-table version (selfMember) */
   private self = { version: -1, index: -1 }
@@ -134,6 +132,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       dropped: (id, why) => this.janitor.record(id, why),
       replaced: (oldId, newId) => this.janitor.recordReplaced(oldId, newId),
       dryRun: (state, tx) => dryRun(this, state, tx, this.shards[state.shard]!.head),
+      logger: m.logger,
+    })
+    this.evidence = new EvidenceReporter({
+      genesis: this.genesis,
+      epoch: () => this.systemState().epoch,
+      submitOwn: (kind, payload) => this.submitOwn(kind, payload),
       logger: m.logger,
     })
   }
@@ -163,6 +167,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   }
   lastLinked(shard: number, other: number): number {
     return this.shards[shard]?.linked.get(other) ?? 0
+  }
+  flPartClose(shard: number, round: number): PartClose | undefined {
+    return this.shards[shard]?.state.fl.closes.find(c => c.round === round)
+  }
+  flGlobalClose(round: number): GlobalClose | undefined {
+    return this.systemState().fl.closed.find(c => c.round === round)
   }
 
   /** This node's member index in the committed member table (−1 before it is added or after it is removed). */
@@ -206,7 +216,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
         publishProposal: p => void this.publish({ proposal: p }),
         publishVote: v => void this.publish({ vote: v }),
         publishBlock: f => void this.m.gossip.publish('block', f).catch(() => undefined),
-        submitEvidence: e => void this.submitEvidence(e),
+        submitEvidence: e => void this.evidence.report(e),
         links: shard => this.links(shard),
         onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
         fetchModels: () => this.m.models.fetchMissing(),
@@ -309,26 +319,6 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     const by = this.janitor.replacement(idHex)
     if (by) return { status: 'replaced', by }
     return { status: 'unknown' }
-  }
-
-  /** Reports an equivocation, at most once per offender and epoch (one conviction jails it). */
-  private async submitEvidence(e: EvidencePayload): Promise<void> {
-    let offence: ReturnType<typeof checkEvidence>
-    try {
-      offence = checkEvidence(e, this.genesis.chainId)
-    } catch {
-      return
-    }
-    const key = `${toHex(offence.offender)}:${this.systemState().epoch}`
-    if (this.reported.has(key)) return
-    this.reported.add(key)
-    this.m.logger.warn(
-      { offender: shortId(offence.offender), shard: offence.shard, height: offence.height, round: offence.round },
-      'equivocation seen: submitting evidence',
-    )
-    await this.submitOwn(evidenceKind.kind, evidencePayloadCodec.encode(e)).catch((err: unknown) =>
-      this.m.logger.debug({ err: describeError(err) }, 'evidence not submitted'),
-    )
   }
 
   /**

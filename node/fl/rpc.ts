@@ -13,6 +13,7 @@ function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
     id: u.id,
     round,
     member: s.members[u.member]?.name,
+    shard: u.shard,
     modelHash: u.modelHash,
     dataSize: u.dataSize,
     trainers: u.trainers,
@@ -22,6 +23,13 @@ function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
     detail: u.detail,
     verdicts: u.verdicts.map(v => ({ verifier: s.members[v.verifier]?.name, accept: v.accept, accuracyBp: v.accuracyBp })),
   }
+}
+
+/** The updates of the open round on every shard (a shard that closed its part holds them in its close). */
+function openUpdates(chain: ChainReader, round: number): FlUpdateRecord[] {
+  return Array.from({ length: chain.genesis.committees }, (_, k) => chain.shardState(k).fl).flatMap(part =>
+    part.round === round ? (part.closed ? (part.closes.find(c => c.round === round)?.updates ?? []) : part.updates) : [],
+  )
 }
 
 /** Round r's global model M(r): M(0) is derived from genesis, later ones are recorded by round closes. */
@@ -50,7 +58,12 @@ export function registerFlRpc(
         openedAt: f.openedAt,
         mode: P.mode,
         aggregation: P.aggregation,
-        updates: f.updates.map(u => updateJson(s, u, f.round)),
+        participants: f.participants.map(p => ({ member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize })),
+        updates: openUpdates(x.chain, f.round).map(u => updateJson(s, u, f.round)),
+        shards: Array.from({ length: x.genesis.committees }, (_, k) => {
+          const part = x.chain.shardState(k).fl
+          return { shard: k, round: part.round, closed: part.closed, openedAt: part.openedAt }
+        }),
         closed: f.closed
           .filter(c => c.round >= (p.fromRound ?? 0))
           .map(c => ({
@@ -63,6 +76,8 @@ export function registerFlRpc(
               .filter(u => u.outcome === 'rejected')
               .map(u => ({ member: s.members[u.member]?.name, code: u.code, detail: u.detail })),
             updates: c.updates.map(u => updateJson(s, u, c.round)),
+            // each shard's certified part: the height of its close, or 0 when the round closed without it
+            shards: c.shards,
           })),
         members: s.members.map(m => ({
           name: m.name,
@@ -93,7 +108,7 @@ export function registerFlRpc(
     params: struct({ id: hex(32) }),
     handler: async (p: { id: string }) => {
       const s = x.chain.systemState()
-      const open = s.fl.updates.find(u => u.id === p.id)
+      const open = openUpdates(x.chain, s.fl.round).find(u => u.id === p.id)
       if (open) return { kind: 'fl.update', ...updateJson(s, open, s.fl.round) }
       for (const c of s.fl.closed) {
         const u = c.updates.find(v => v.id === p.id)

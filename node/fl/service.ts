@@ -12,8 +12,9 @@ import {
   baseModel,
   flUpdateCodec,
   flVerdictCodec,
+  participantsIn,
   trainerHost,
-  verifiersOf,
+  type FlPart,
   type FlState,
   type FlUpdateRecord,
 } from '../../consensus/state/fl.js'
@@ -83,13 +84,17 @@ export class FlService {
   private get me(): number {
     return this.m.chain.selfMember()
   }
-  /** the trainers this member hosts now (trainerHost over the live members) */
-  private get trainers(): number[] {
-    const sys = this.m.chain.systemState()
+  /** the trainers this member hosts in `round` (trainerHost over the round's participants) */
+  private trainersIn(round: number): number[] {
+    const parts = participantsIn(this.m.chain.systemState().fl, round) ?? []
     const me = this.me
     return Array.from({ length: this.opts.genesis.params.fl.trainers }, (_, j) => j).filter(
-      j => me >= 0 && trainerHost(`t${j}`, this.opts.genesis, sys) === me,
+      j => me >= 0 && trainerHost(`t${j}`, this.opts.genesis, parts) === me,
     )
+  }
+  /** the shard (committee) this member's update of `round` goes to; undefined when it does not train in it */
+  private shardIn(round: number): number | undefined {
+    return participantsIn(this.m.chain.systemState().fl, round)?.find(p => p.member === this.me)?.shard
   }
   private work: RoundWork | undefined
   private timer: NodeJS.Timeout | undefined
@@ -111,8 +116,15 @@ export class FlService {
   start(): void {
     this.timer = setInterval(() => void this.tick(), TICK_MS)
     this.timer.unref()
+    const round = this.flState()?.round ?? 1
+    const trainers = this.trainersIn(round)
     this.m.logger.info(
-      { trainers: this.trainers.map(j => `t${j}`), samples: this.trainers.map(j => this.m.data.shards[j]!.count), attack: this.attack },
+      {
+        trainers: trainers.map(j => `t${j}`),
+        samples: trainers.map(j => this.m.data.shards[j]!.count),
+        committee: this.shardIn(round),
+        attack: this.attack,
+      },
       'federated learning started',
     )
   }
@@ -150,7 +162,7 @@ export class FlService {
         this.work = w
         void this.train(w).catch((e: unknown) => this.m.logger.warn({ round: w.round, err: describeError(e) }, 'local training failed'))
       }
-      await this.verdicts(fl)
+      await this.verdicts()
       if (this.work?.trained) await this.promoteOrSubmit(this.work, fl)
     } catch (e) {
       this.m.logger.warn({ err: describeError(e) }, 'federated learning step failed')
@@ -181,7 +193,7 @@ export class FlService {
     const base = await this.m.blobs.ensure(w.base)
     if (!('weights' in base)) throw new DitenError(ErrorCode.TX_INVALID, `the base model of round ${w.round} is malformed`)
     const started = Date.now()
-    for (const j of this.trainers) {
+    for (const j of this.trainersIn(w.round)) {
       if (this.work !== w) return
       const shard = this.m.data.shards[j]!
       const trained = await this.model.train(
@@ -218,14 +230,19 @@ export class FlService {
     const core = this.m.tangle.core
     const p = this.opts.genesis.params.fl
     const now = Date.now()
-    // one update per member and round: async work done early waits for the next round
-    const alreadyIn = fl.updates.some(u => u.member === this.me)
-    if (!w.submitted && !alreadyIn) {
+    // one update per member and round, on its committee's shard once that shard has the round open
+    // (it learns M(e−1) through a cross-link a few blocks after the system shard); async work done
+    // early waits for the next round
+    const shard = this.shardIn(fl.round)
+    const part = shard === undefined ? undefined : this.m.chain.shardState(shard).fl
+    const open = part !== undefined && part.round === fl.round && !part.closed
+    const alreadyIn = part?.updates.some(u => u.member === this.me) ?? false
+    if (!w.submitted && !alreadyIn && open && shard !== undefined) {
       const confirmed = w.updates.filter(u => core.isConfirmed(u.id))
       // a malicious member does not wait for approval it will not get
       if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= p.roundWaitMs) {
         w.submitted = true
-        await this.submitUpdate(w, fl.round, this.attack ? w.updates : confirmed)
+        await this.submitUpdate(w, fl.round, shard, this.attack ? w.updates : confirmed)
         return
       }
     }
@@ -253,7 +270,7 @@ export class FlService {
     }
   }
 
-  private async submitUpdate(w: RoundWork, round: number, use: LocalUpdate[]): Promise<void> {
+  private async submitUpdate(w: RoundWork, round: number, shard: number, use: LocalUpdate[]): Promise<void> {
     if (use.length === 0) {
       this.m.logger.warn(
         { round: w.round, attached: w.updates.length },
@@ -268,6 +285,7 @@ export class FlService {
     const lie = this.attack === 'lie-accuracy' ? 2 : 1
     const trainers = use.map(u => ({ trainer: u.trainer, dataSize: u.dataSize * lie })).sort((a, b) => (a.trainer < b.trainer ? -1 : 1))
     const payload = {
+      shard,
       round,
       baseRound: w.round,
       modelHash,
@@ -277,22 +295,25 @@ export class FlService {
     }
     const r = await this.m.chain.submitOwn('fl.update', flUpdateCodec.encode(payload))
     this.m.logger.info(
-      { round, baseRound: w.round, tx: shortId(r.id), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
+      { round, shard, baseRound: w.round, tx: shortId(r.id), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
       'fl.update submitted',
     )
   }
 
   /** As a verifier: judge each pending update of the open round once. */
-  private async verdicts(fl: FlState): Promise<void> {
+  private async verdicts(): Promise<void> {
     const sys = this.m.chain.systemState()
-    if (!verifiersOf(sys, sys.epoch).includes(this.me)) return
-    for (const u of fl.updates) {
+    // the committee this member sits on in the current epoch verifies the updates its shard orders
+    const shard = sys.elections.find(e => e.epoch === sys.epoch)?.committees.findIndex(c => c.includes(this.me)) ?? -1
+    if (shard < 0) return
+    const part: FlPart = this.m.chain.shardState(shard).fl
+    for (const u of part.updates) {
       if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.me)) continue
       const tangle = await this.tangleCheck(u)
       if (tangle === 'wait') continue
       const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
       // the drop is measured against the model the update started from
-      const baseHash = baseModel(fl, u.baseRound)
+      const baseHash = baseModel(part, u.baseRound)
       const base = await this.m.blobs.ensure(baseHash)
       if (!l || !('weights' in l) || !('weights' in base)) continue
       const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
@@ -303,11 +324,11 @@ export class FlService {
       const peersBp = this.m.validity.medianAccuracy(u.baseRound)
       const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
       const accept =
-        tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: fl.round, warmupRounds: p.warmupRounds })
+        tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
       this.judged.add(u.id)
-      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ update: u.id, accept, accuracyBp: accBp }))
+      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ shard, update: u.id, accept, accuracyBp: accBp }))
       this.m.logger.info(
-        { round: fl.round, update: shortId(u.id), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
+        { round: part.round, shard, update: shortId(u.id), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
         'fl.verdict submitted',
       )
     }

@@ -3,7 +3,7 @@
  * peer checks before it lets an update weigh or approves it. Local policy, cached once per
  * update (the tangle judges each transaction once):
  *   - promotions (`~promote`) carry the round's base model M(e−1) and nothing else;
- *   - the trainer is hosted by the issuer and dataSize is exactly its shard (the partition is
+ *   - the trainer is hosted by the issuer (among the round's participants) and dataSize is exactly its shard (the partition is
  *     derived from genesis by every node);
  *   - the blob is fetched from the issuer and passes the format rules, it is not M(e−1) itself
  *     (free riding), and ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs;
@@ -12,8 +12,7 @@
  *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
  */
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
-import { trainerHost } from '../../consensus/state/fl.js'
-import type { FlState } from '../../consensus/state/fl.js'
+import { participantsIn, trainerHost, type FlState } from '../../consensus/state/fl.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
@@ -143,7 +142,7 @@ export class UpdateValidity {
     const modelHash = toHex(b.modelHash)
     if (b.trainer === PROMOTE) return modelHash === baseHash || this.invalid(id, 'a promotion must carry the base model')
     const sys = this.d.system()
-    const host = trainerHost(b.trainer, g, sys)
+    const host = trainerHost(b.trainer, g, participantsIn(sys.fl, b.round) ?? [])
     if (host < 0 || sys.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
     const j = Number(b.trainer.slice(1))
     if (b.dataSize !== this.d.shardSizes[j])

@@ -5,7 +5,7 @@ import { code } from '../codes.js'
 import { ErrorCode, signTx, toHex, type SignedTx } from '../../../ledger/index.js'
 import { applyTx, checkTx, finishBlock } from '../../../consensus/state/execute.js'
 import { cloneState, stateRoot } from '../../../consensus/state/state.js'
-import { flUpdateCodec, flVerdictCodec, verifiersOf } from '../../../consensus/state/fl.js'
+import { flUpdateCodec, flVerdictCodec } from '../../../consensus/state/fl.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
 import { fedAsync, fedAsyncRobust, fedAvg, median } from '../../../fl/aggregate.js'
 import { setup, shapes } from './fl-fixture.js'
@@ -34,14 +34,18 @@ describe('fl.update admission', () => {
     // the node's blob store judged this blob's format once (fl/rules.ts checkFormat)
     f.blobs.set(flUpdateCodec.decode(nanTx.body.payload).modelHash, { rule: 'FL_NOT_FINITE', detail: 'tensor 0 value 0 is NaN' })
     f.apply(s, nanTx)
-    expect(s.system!.fl.updates.map(u => [u.outcome, u.code])).toEqual([
+    expect(s.fl.updates.map(u => [u.outcome, u.code])).toEqual([
       ['rejected', 'FL_DATA_SIZE'],
       ['rejected', 'FL_DATA_SIZE'],
       ['rejected', 'FL_ABS_MAGNITUDE'],
       ['rejected', 'FL_NOT_FINITE'],
     ])
-    expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([1, 1, 1, 1])
     expect(code(() => f.apply(s, f.update(0, f.weights(0))))).toBe(ErrorCode.FL_DUPLICATE)
+    // every participant decided: the shard closes its part and the round closes; the system shard credits the rejections
+    expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([0, 0, 0, 0])
+    finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
+    expect(s.system!.fl.round).toBe(2)
+    expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([1, 1, 1, 1])
   })
 })
 
@@ -53,9 +57,9 @@ describe('verdicts and the round close', () => {
     for (const i of order) {
       const tx = f.update(i, w[i]!)
       f.apply(s, tx)
-      ids[i] = s.system!.fl.updates[s.system!.fl.updates.length - 1]!.id
+      ids[i] = s.fl.updates[s.fl.updates.length - 1]!.id
     }
-    const committee = verifiersOf(s.system!, 0)
+    const committee = s.system!.elections[0]!.committees[0]
     expect(committee).toEqual([0, 1, 2, 3])
     for (const i of order) for (const v of [0, 1, 2]) f.apply(s, f.verdict(v, ids[i]!, true))
     finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
@@ -99,16 +103,22 @@ describe('verdicts and the round close', () => {
     const f = setup()
     const s = cloneState(f.state)
     f.apply(s, f.update(0, f.weights(0)))
-    const id = s.system!.fl.updates[0]!.id
+    const id = s.fl.updates[0]!.id
     f.apply(s, f.verdict(1, id, true))
     f.apply(s, f.verdict(2, id, false))
     expect(code(() => f.apply(s, f.verdict(2, id, false)))).toBe(ErrorCode.FL_DUPLICATE)
     f.apply(s, f.verdict(3, id, false))
-    const u = s.system!.fl.updates[0]!
+    const u = s.fl.updates[0]!
     expect([u.outcome, u.code]).toEqual(['rejected', 'FL_VERDICT'])
-    expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
     expect(code(() => f.apply(s, f.verdict(0, id, true)))).toBe(ErrorCode.FL_DECIDED)
     expect(code(() => f.apply(s, f.verdict(0, 'ab'.repeat(32), true)))).toBe(ErrorCode.FL_UNKNOWN_UPDATE)
+    // the dissenting verifier and the rejected member are credited when the round closes (at the deadline here)
+    finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
+    expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 0, 0, 0])
+    finishBlock(s, 2, [], f.genesis, { time: 11_000, models: f.models })
+    expect(s.system!.fl.round).toBe(2)
+    expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
+    expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([1, 0, 0, 0])
   })
 
   it('closes at the deadline: undecided updates are left out and M(e) stays M(e−1) without accepted ones', () => {
@@ -165,10 +175,25 @@ describe('async mode', () => {
     const f = setup()
     const g = { ...f.genesis, params: { ...f.genesis.params, fl: { ...f.genesis.params.fl, mode: 'async' as const, staleness: 1 } } }
     const s = cloneState(f.state)
+    // rounds 1 and 2 closed (with M(1) = M(2) = M(0)): the part keeps the models an update may start from
+    const m0 = f.state.system!.fl.model
+    const participants = s.system!.fl.participants
     s.system!.fl.round = 3
-    s.system!.fl.closed = [1, 2].map(round => ({ round, model: f.state.system!.fl.model, height: round, time: round, updates: [] }))
+    s.system!.fl.closed = [1, 2].map(round => ({
+      round,
+      model: m0,
+      height: round,
+      time: round,
+      updates: [],
+      shards: [],
+      participants,
+      next: participants,
+    }))
+    s.fl.round = 3
+    s.fl.models = [1, 2].map(round => ({ round, hash: m0 }))
+    const election = s.system!.elections[0]!
     const apply = (tx: SignedTx) =>
-      applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, roster: Roster.ofGenesis(g), epoch: 0, models: f.models })
+      applyTx(s, tx, checkTx(tx, g).payload, { genesis: g, roster: Roster.ofGenesis(g), epoch: 0, election, models: f.models })
     const enc = (i: number, baseRound: number) =>
       signTx(
         {
@@ -177,6 +202,7 @@ describe('async mode', () => {
           sender: f.keys[i]!.publicKey,
           nonce: 0,
           payload: flUpdateCodec.encode({
+            shard: 0,
             round: 3,
             baseRound,
             modelHash: f.put(f.weights(i)),
@@ -193,7 +219,7 @@ describe('async mode', () => {
     expect(code(() => apply(enc(0, 1)))).toBe(ErrorCode.FL_WRONG_ROUND) // two rounds stale, s = 1
     apply(enc(0, 2))
     apply(enc(1, 3))
-    const ids = s.system!.fl.updates.map(u => u.id)
+    const ids = s.fl.updates.map(u => u.id)
     for (const id of ids)
       for (const v of [0, 1, 2])
         apply(
@@ -203,7 +229,7 @@ describe('async mode', () => {
               kind: 'fl.verdict',
               sender: f.keys[v]!.publicKey,
               nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0,
-              payload: flVerdictCodec.encode({ update: id, accept: true, accuracyBp: 9000 }),
+              payload: flVerdictCodec.encode({ shard: 0, update: id, accept: true, accuracyBp: 9000 }),
             },
             f.keys[v]!.secretKey,
           ),

@@ -48,7 +48,8 @@ export function setup() {
   }
   const apply = (s: ShardState, tx: SignedTx) => {
     try {
-      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: s.system!.epoch, models })
+      const election = s.system!.elections.find(e => e.epoch === s.system!.epoch)!
+      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: s.system!.epoch, election, models })
     } catch (e) {
       nonces.set(
         keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender)),
@@ -65,6 +66,7 @@ export function setup() {
       i,
       'fl.update',
       flUpdateCodec.encode({
+        shard: 0,
         round: o.round ?? 1,
         baseRound: o.round ?? 1,
         modelHash: put(w),
@@ -75,6 +77,6 @@ export function setup() {
     )
   }
   const verdict = (i: number, id: string, accept: boolean) =>
-    sign(i, 'fl.verdict', flVerdictCodec.encode({ update: id, accept, accuracyBp: 9000 }))
+    sign(i, 'fl.verdict', flVerdictCodec.encode({ shard: 0, update: id, accept, accuracyBp: 9000 }))
   return { keys, genesis, state, models, blobs, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
 }

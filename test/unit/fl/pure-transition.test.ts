@@ -50,7 +50,7 @@ describe('a pure state transition', () => {
     const ids: string[] = []
     for (const i of [0, 1, 2, 3]) {
       f.apply(prepared, f.update(i, f.weights(i)))
-      ids.push(prepared.system!.fl.updates.at(-1)!.id)
+      ids.push(prepared.fl.updates.at(-1)!.id)
     }
     for (const id of ids) for (const v of [0, 1, 2]) f.apply(prepared, f.verdict(v, id, true))
 

@@ -1,0 +1,147 @@
+/**
+ * The global close of a federated-learning round, on the system shard (DESIGN §6 step 5). It
+ * reads every shard's close of the round — its own from its state, the others' from their
+ * certified blocks that this shard's chain links (so no node trusts a single shard member) —
+ * and closes the round when all are there, or roundTimeoutMs after the first one arrived (the
+ * shards still missing are left out and reported with height 0; the round never hangs on a
+ * shard that lost its quorum). Then, over the union of the shards' results:
+ *   counters: rejected updates (not FL_UNDECIDED) count against their members, verifiers whose
+ *   verdict disagreed with the decision get a bad-verdict mark;
+ *   relative magnitude and direction over the verdict-accepted updates (FL_REL_MAGNITUDE,
+ *   FL_DIRECTION);
+ *   M(e): FedAvg adds up the shards' certified partial sums (exact, so the result is bit-identical
+ *   to FedAvg over all updates at once) less the updates the rules dropped; a robust rule or
+ *   async mode aggregates the kept updates themselves (FedAsync mixing with staleness discount;
+ *   with a robust rule, the rule's model is what is mixed in); M(e−1) when none is kept;
+ *   coins to accepted members and their trainers; the next round's participants and committees.
+ */
+import type { Genesis } from '../../ledger/index.js'
+import { aggregate, fedAsync, fedAsyncRobust, type Contribution } from '../../fl/aggregate.js'
+import { addSums, averageOf, weightedSum, type WeightedSum } from '../../fl/exact-sum.js'
+import { FlCode, roundCloseRules } from '../../fl/rules.js'
+import { dissenters } from '../../fl/verdicts.js'
+import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
+import { faultBound } from '../tendermint/machine.js'
+import { certifiedSum, weightsOf } from './fl-part.js'
+import type { FlUpdateRecord, ModelSource, Participant, PartClose } from './fl-types.js'
+import type { DerivedModel, Election, SystemState } from './state.js'
+
+/** Who trains in a round opened now: live members with registered data, on the committee the election assigned them (γ). */
+export function participantsOf(s: SystemState, e: Election | undefined): Participant[] {
+  if (!e) return []
+  const onRoster = new Set(e.roster)
+  return s.members.flatMap((m, i) =>
+    m.removed === 0 && m.dataSize > 0 && onRoster.has(i) ? [{ member: i, shard: e.assignment[i] ?? 0, dataSize: m.dataSize }] : [],
+  )
+}
+
+/** Base-model hash of round r's updates: M(r − 1) from the global record. */
+function globalBase(s: SystemState, round: number): string {
+  const fl = s.fl
+  if (round === fl.round) return fl.model
+  if (round <= 1) return fl.initial
+  return fl.closed.find(c => c.round === round - 1)?.model ?? fl.model
+}
+
+function credit(s: SystemState, updates: readonly FlUpdateRecord[]): void {
+  for (const u of updates) {
+    if (u.outcome === 'rejected' && u.code !== FlCode.UNDECIDED) s.members[u.member]!.counters.rejectedUpdates++
+    const decided = u.outcome === 'accepted' ? 'accepted' : u.code === FlCode.VERDICT ? 'rejected' : undefined
+    if (!decided) continue
+    const votes = u.verdicts.map(v => ({ verifier: String(v.verifier), accept: v.accept }))
+    for (const d of dissenters(votes, decided)) {
+      const m = s.members[Number(d)]
+      if (m) m.counters.badVerdicts++
+    }
+  }
+}
+
+export interface RoundCloseInput {
+  height: number
+  time: number
+  genesis: Genesis
+  models: ModelSource | undefined
+  /** every shard's close of the open round that this block may use (undefined: not here yet) */
+  closes: readonly (PartClose | undefined)[]
+  /** the next round's committees (the current epoch's election) */
+  election: Election | undefined
+  /** where a derived M(e) goes (the node writes it in the block's commit batch) */
+  derived: DerivedModel[]
+}
+
+/** Closes the open round on the system shard when it is due. */
+export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
+  const fl = s.fl
+  const P = inp.genesis.params.fl
+  if (!P.enabled || fl.round > P.rounds) return
+  if (fl.openedAt === 0) fl.openedAt = inp.time
+  if (!inp.closes.some(c => c)) return
+  if (fl.firstCloseAt === 0) fl.firstCloseAt = inp.time
+  if (fl.participants.length === 0) return
+  if (!inp.closes.every(c => c) && inp.time < fl.firstCloseAt + P.roundTimeoutMs) return
+  const length = shapesOf(P.model).reduce((n, sh) => n + sh.reduce((a, b) => a * b, 1), 0)
+  const updates = inp.closes.flatMap(c => c?.updates ?? []).map(u => ({ ...u, verdicts: [...u.verdicts] }))
+  updates.sort((a, b) => a.member - b.member)
+  credit(s, updates)
+  const prev = weightsOf(inp.models, fl.model)
+  const key = (u: FlUpdateRecord) => s.members[u.member]!.publicKey
+  const candidates = updates.filter(u => u.outcome === 'accepted')
+  const contributions: Contribution[] = candidates.map(u => ({
+    member: key(u),
+    dataSize: u.dataSize,
+    weights: weightsOf(inp.models, u.modelHash),
+  }))
+  const bases = candidates.map(u => weightsOf(inp.models, globalBase(s, u.baseRound)))
+  const dropped: Contribution[] = []
+  for (const r of roundCloseRules(prev, contributions, bases).rejected) {
+    const u = candidates.find(x => key(x) === r.member)!
+    u.outcome = 'rejected'
+    u.code = r.rule
+    u.detail = r.detail.slice(0, 200)
+    s.members[u.member]!.counters.rejectedUpdates++
+    dropped.push(contributions.find(c => c.member === r.member)!)
+  }
+  const accepted = candidates.filter(u => u.outcome === 'accepted')
+  let model = fl.model
+  if (accepted.length > 0) {
+    const ok = new Set(accepted.map(key))
+    const kept = contributions.filter(c => ok.has(c.member))
+    const rule = (cs: readonly Contribution[]) => aggregate(P.aggregation, cs, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
+    const aged = () => kept.map(c => ({ ...c, staleness: fl.round - candidates.find(u => key(u) === c.member)!.baseRound }))
+    let w: Float32Array
+    if (P.mode === 'async')
+      w =
+        P.aggregation === 'fedavg'
+          ? fedAsync(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA)
+          : fedAsyncRobust(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA, rule)
+    else if (P.aggregation === 'fedavg') {
+      // the shards' certified partial sums, less what the round's rules dropped
+      let total: WeightedSum = weightedSum([], length)
+      for (const c of inp.closes) if (c) total = addSums(total, certifiedSum(c, inp.models, length))
+      w = averageOf(addSums(total, weightedSum(dropped, length), -1))
+    } else w = rule(kept)
+    const blob = encodeWeights(unflatten(shapesOf(P.model), w))
+    model = weightsHash(blob)
+    inp.derived.push({ hash: model, blob, weights: w })
+  }
+  const reward = inp.genesis.params.stake.updateReward
+  const coins = new Map(fl.trainerCoins.map(t => [t.trainer, t.coins]))
+  for (const u of accepted) {
+    s.members[u.member]!.stake += reward
+    for (const t of u.trainers) coins.set(t.trainer, (coins.get(t.trainer) ?? 0) + Math.floor((reward * t.dataSize) / u.dataSize))
+  }
+  fl.trainerCoins = [...coins].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([trainer, c]) => ({ trainer, coins: c }))
+  const next = participantsOf(s, inp.election)
+  const shards = inp.closes.map((c, shard) => ({
+    shard,
+    height: c?.height ?? 0,
+    partial: c?.partial ?? '00'.repeat(32),
+    dataSize: c?.dataSize ?? 0,
+  }))
+  fl.closed.push({ round: fl.round, model, height: inp.height, time: inp.time, updates, shards, participants: fl.participants, next })
+  fl.round++
+  fl.openedAt = inp.time
+  fl.firstCloseAt = 0
+  fl.model = model
+  fl.participants = next
+}
