@@ -91,6 +91,12 @@ export class LocalModel {
     return this.get()
   }
 
+  /** The network's output (softmax probabilities) for one input. */
+  predict(weights: Float32Array, input: Float32Array): Float32Array {
+    this.set(weights)
+    return tf.tidy(() => (this.model.predict(tf.tensor2d(input, [1, input.length])) as tf.Tensor2D).dataSync() as Float32Array)
+  }
+
   evaluate(weights: Float32Array, d: Dataset): Evaluation {
     this.set(weights)
     return tf.tidy(() => {

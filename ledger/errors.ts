@@ -117,6 +117,8 @@ export const TwinCode = {
   TWIN_BAD_DEFINITION: 'TWIN_BAD_DEFINITION',
   TWIN_RETIRED: 'TWIN_RETIRED',
   TWIN_TOO_LARGE: 'TWIN_TOO_LARGE',
+  /** twin.bindModel names a hash that is not the global model M(round) known on the twin's shard */
+  TWIN_MODEL_MISMATCH: 'TWIN_MODEL_MISMATCH',
 } as const
 
 /** blocks and consensus messages */

@@ -71,7 +71,9 @@ export async function testNet(
     },
     async close() {
       await Promise.all(nodes.filter(Boolean).map(n => n.close()))
-      await rm(dir, { recursive: true, force: true })
+      // DITEN_KEEP_TEST_DIRS=1 keeps the nodes' data and logs for a look after a failure
+      if (process.env.DITEN_KEEP_TEST_DIRS) console.log(`kept ${dir}`)
+      else await rm(dir, { recursive: true, force: true })
     },
   }
   return net

@@ -7,7 +7,11 @@
  *   twin.sync       (the owner device) JSON merge patch (RFC 7396) on features[*].properties;
  *                                      optional ifRevision (TWIN_REVISION_MISMATCH, like 412)
  *   twin.setDesired (host member or owner) merge patch on features[*].desiredProperties (writable only)
- *   twin.bindModel  (host member)      binds a behaviour model blob and its input paths
+ *   twin.bindModel  (host member)      binds the global model M(round) and its input paths
+ *                                      (TWIN_MODEL_MISMATCH when the hash is not M(round) on the shard)
+ *   followModel     (no call: the rule) when the twin's shard learns that round e closed, every twin
+ *                                      whose definition names the FL task gets M(e) bound
+ *                                      (and at register, the newest M(e) the shard knows)
  *   twin.retire     (host member or owner) no further changes (TWIN_RETIRED)
  * The sequence number of a device is its transaction nonce on the twin's shard (stale or
  * duplicate → TWIN_STALE_SEQUENCE). After each change the bound model, if any, predicts from
@@ -65,6 +69,10 @@ export interface TwinCall {
   /** the behaviour models' shape (genesis FL model) and their weights by hash */
   model: DenseSpec
   weights(hash: string): Float32Array
+  /** the global model M(round) as this shard knows it (undefined: not known here) */
+  globalModel(round: number): string | undefined
+  /** the newest global model M(e), e ≥ 1, this shard knows */
+  latestModel(): { round: number; hash: string } | undefined
 }
 
 const definitions = new Map<string, TwinDefinition>()
@@ -164,6 +172,12 @@ export function register(
     features: canonicalJson(features),
     retired: false,
   }
+  // a twin of the FL task starts with the newest global model
+  const latest = def.model ? c.latestModel() : undefined
+  if (def.model && latest) {
+    const p0 = predict(c.model, c.weights(latest.hash), inputsOf(features, def.model.inputs, c.model.layers[0]!))
+    record.model = { hash: latest.hash, round: latest.round, inputs: def.model.inputs, label: p0.label, scores: p0.scores }
+  }
   valid(record)
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
 }
@@ -244,9 +258,38 @@ export function bindModel(
 ): TwinResult {
   const t = existing(twins, p.twinId)
   if (c.member !== t.host) refuse(ErrorCode.TWIN_NOT_OWNER, `only the host member binds a model to ${t.twinId}`)
+  const m = c.globalModel(p.round)
+  if (m !== p.modelHash)
+    refuse(
+      ErrorCode.TWIN_MODEL_MISMATCH,
+      m ? `${shortId(p.modelHash)}… is not M(${p.round}) (${shortId(m)}…)` : `M(${p.round}) is not known on this twin's shard`,
+    )
   c.weights(p.modelHash) // the blob must exist and have the model's shape (throws otherwise)
   const record = next(t, { model: { hash: p.modelHash, round: p.round, inputs: p.inputs, label: -1, scores: [] } }, c)
   return { record, event: event(record, 'bindModel', { modelHash: p.modelHash, round: p.round, inputs: p.inputs }, c) }
+}
+
+/**
+ * The rule that makes behaviour models follow the rounds: M(round) (hash) is bound to every live
+ * twin whose definition names the FL task, in twin-id order, each a change with its revision and
+ * a fresh prediction. No call and no sender: the shard runs it when it learns the round closed.
+ */
+export function followModel(twins: ReadonlyMap<string, TwinRecord>, m: { round: number; hash: string }, c: TwinCall): TwinResult[] {
+  const out: TwinResult[] = []
+  const ids = [...twins.keys()].sort()
+  for (const id of ids) {
+    const t = twins.get(id)!
+    const def = t.retired ? undefined : definitionOf(t).model
+    if (!def || (t.model?.hash === m.hash && t.model.round === m.round)) continue
+    try {
+      const record = next(t, { model: { hash: m.hash, round: m.round, inputs: def.inputs, label: -1, scores: [] } }, c)
+      out.push({ record, event: event(record, 'bindModel', { modelHash: m.hash, round: m.round, inputs: def.inputs, auto: true }, c) })
+    } catch (e) {
+      // a twin the model cannot apply to keeps its model (the same outcome on every node); the block goes on
+      if (!(e instanceof DitenError)) throw e
+    }
+  }
+  return out
 }
 
 export function retire(twins: ReadonlyMap<string, TwinRecord>, p: { twinId: string }, c: TwinCall): TwinResult {

@@ -3,7 +3,10 @@
  *
  *   { "id": "dtmi:acme:pump;1",
  *     "attributes": { "<name>": <property> },                 (static data, set at register)
- *     "features": { "<feature>": { "properties": { "<name>": <property> }, "additionalProperties"?: true } } }
+ *     "features": { "<feature>": { "properties": { "<name>": <property> }, "additionalProperties"?: true } },
+ *     "model"?: { "task": "fl", "inputs": [ "<feature>.properties.<name>…", … ] } }
+ *   "model" names the chain's federated-learning task: every global model M(e) is bound to the
+ *   twin when round e closes (the contract's followModel), predicting from the listed inputs.
  *   <property> = { "type": "number" | "integer" | "boolean" | "string" | "object",
  *                  "unit"?: string, "writable"?: boolean (desired values may be set),
  *                  "minimum"?, "maximum"? (numbers), "maxLength"? (strings),
@@ -35,6 +38,27 @@ export interface TwinDefinition {
   attributes: Record<string, PropertySchema>
   /** additionalProperties: undeclared properties of any JSON type are allowed (nesting still bounded) */
   features: Record<string, { properties: Record<string, PropertySchema>; additionalProperties: boolean }>
+  /** the behaviour model follows the FL task's global model, reading these input paths */
+  model?: { task: 'fl'; inputs: string[] }
+}
+
+/** the most input paths a behaviour model reads (its first layer's width is at most this) */
+export const MAX_MODEL_INPUTS = 1024
+const INPUT_PATH = /^[A-Za-z_][A-Za-z0-9_-]{0,63}\.properties(\.[A-Za-z_][A-Za-z0-9_-]{0,63}){1,5}$/
+
+function checkModel(v: Json): { task: 'fl'; inputs: string[] } {
+  const at = 'definition.model'
+  if (!isObject(v) || Object.keys(v).some(k => k !== 'task' && k !== 'inputs'))
+    bad(ErrorCode.TWIN_BAD_DEFINITION, at, 'expected { "task": "fl", "inputs": [ "<feature>.properties.<name>", … ] }')
+  if (v.task !== 'fl') bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.task`, 'the only task is "fl" (the chain\'s federated-learning task)')
+  const inputs = v.inputs
+  if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_MODEL_INPUTS)
+    bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.inputs`, `expected 1 to ${MAX_MODEL_INPUTS} input paths`)
+  inputs.forEach((p, i) => {
+    if (typeof p !== 'string' || !INPUT_PATH.test(p))
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `${at}.inputs[${i}]`, 'expected a path such as "pixels.properties.p0"')
+  })
+  return { task: 'fl', inputs: inputs as string[] }
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
@@ -85,7 +109,8 @@ function checkProperties(v: unknown, path: string, depth: number): Record<string
 export function parseDefinition(v: Json): TwinDefinition {
   if (!isObject(v)) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition', 'expected an object')
   for (const k of Object.keys(v))
-    if (!['id', 'attributes', 'features', 'description'].includes(k)) bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.${k}`, 'unknown key')
+    if (!['id', 'attributes', 'features', 'description', 'model'].includes(k))
+      bad(ErrorCode.TWIN_BAD_DEFINITION, `definition.${k}`, 'unknown key')
   if (typeof v.id !== 'string' || !DTMI.test(v.id))
     bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.id', 'expected a DTMI such as dtmi:acme:pump;1')
   if (!isObject(v.features ?? {})) bad(ErrorCode.TWIN_BAD_DEFINITION, 'definition.features', 'expected an object')
@@ -101,7 +126,9 @@ export function parseDefinition(v: Json): TwinDefinition {
       additionalProperties: spec.additionalProperties === true,
     }
   }
-  return { id: v.id, attributes: checkProperties(v.attributes ?? {}, 'definition.attributes', 1), features }
+  const def: TwinDefinition = { id: v.id, attributes: checkProperties(v.attributes ?? {}, 'definition.attributes', 1), features }
+  if (v.model !== undefined) def.model = checkModel(v.model)
+  return def
 }
 
 function checkValue(s: PropertySchema, v: Json, path: string, desired: boolean): void {

@@ -63,12 +63,16 @@ export interface TwinEvent {
   /** the patch or payload, canonical JSON */
   change: string
   time: number
+  /** the transaction that made the change; NO_TX for a change the chain's rules made (a model following the rounds) */
   txId: string
   shard: number
   height: number
   /** the record after the change */
   record: TwinRecord
 }
+
+/** the txId of a change no transaction made (twin/contract.ts followModel) */
+export const NO_TX = '00'.repeat(32)
 
 export const twinEventType = struct({
   twinId: twinIdType,

@@ -24,6 +24,7 @@ import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
 import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
+import { followModels } from './twinkinds.js'
 import { finishFl, initialFl, initialFlState, type FlLinks, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
@@ -217,7 +218,7 @@ export function finishBlock(
 ): void {
   state.height = height
   const s = state.system
-  finishFl(state, {
+  const learned = finishFl(state, {
     height,
     time: block.time,
     genesis: g,
@@ -226,6 +227,8 @@ export function finishBlock(
     ...(block.fl ? { links: block.fl } : {}),
     ...(s ? { election: s.elections.find(e => e.epoch === s.epoch) } : {}),
   })
+  // the twins of the FL task follow the global models this shard learned
+  followModels(state, learned, { genesis: g, time: block.time, ...(block.models ? { models: block.models } : {}) })
   if (!s) return
   for (const credit of credits) applyCredit(s, credit)
   if (height % g.params.consensus.epochLength === 0) {

@@ -224,10 +224,23 @@ export function closePartIfDue(
   part.updates = []
 }
 
-/** Moves the part past every global close it can see (`globalClose(r)`: round r's close, if certified here). */
-export function learnGlobalCloses(part: FlPart, time: number, g: Genesis, globalClose: (round: number) => GlobalClose | undefined): void {
-  const keep = (g.params.fl.mode === 'async' ? g.params.fl.staleness : 0) + 1
+/** global models a shard keeps beyond those updates may start from (twin.bindModel may name one) */
+export const MODEL_HISTORY = 16
+
+/**
+ * Moves the part past every global close it can see (`globalClose(r)`: round r's close, if
+ * certified here); returns the global models it learned.
+ */
+export function learnGlobalCloses(
+  part: FlPart,
+  time: number,
+  g: Genesis,
+  globalClose: (round: number) => GlobalClose | undefined,
+): { round: number; hash: string }[] {
+  const keep = Math.max((g.params.fl.mode === 'async' ? g.params.fl.staleness : 0) + 1, MODEL_HISTORY)
+  const learned: { round: number; hash: string }[] = []
   for (let c = globalClose(part.round); c; c = globalClose(part.round)) {
+    learned.push({ round: c.round, hash: c.model })
     part.models = [...part.models, { round: c.round, hash: c.model }].slice(-keep)
     part.round = c.round + 1
     part.participants = c.next
@@ -235,4 +248,5 @@ export function learnGlobalCloses(part: FlPart, time: number, g: Genesis, global
     part.closed = false
     part.openedAt = time
   }
+  return learned
 }

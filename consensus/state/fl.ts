@@ -91,7 +91,7 @@ export interface FlLinks {
 /**
  * After a block's transactions: the part learns the global closes it can see and closes when
  * due; on the system shard the round then closes when every shard's close is here (or the bound
- * passed), and the part learns that close at once.
+ * passed), and the part learns that close at once. Returns the global models the part learned.
  */
 export function finishFl(
   state: ShardState,
@@ -104,20 +104,20 @@ export function finishFl(
     election?: Election
     derived: DerivedModel[]
   },
-): void {
+): { round: number; hash: string }[] {
   const part = state.fl
   const g = b.genesis
-  if (!part || !g.params.fl.enabled) return
+  if (!part || !g.params.fl.enabled) return []
   const sys = state.system
   const globalClose = (round: number) => (sys ? sys.fl.closed.find(c => c.round === round) : b.links?.globalClose(round))
-  learnGlobalCloses(part, b.time, g, globalClose)
+  const learned = learnGlobalCloses(part, b.time, g, globalClose)
   const length = shapesOf(g.params.fl.model).reduce((n, sh) => n + sh.reduce((a, x) => a * x, 1), 0)
   closePartIfDue(part, state.shard, b.height, b.time, g, b.models, length)
-  if (!sys) return
+  if (!sys) return learned
   const round = sys.fl.round
   const closes = Array.from({ length: g.committees }, (_, k) =>
     k === state.shard ? part.closes.find(c => c.round === round) : b.links?.partClose(k, round),
   )
   closeRoundIfDue(sys, { height: b.height, time: b.time, genesis: g, models: b.models, closes, election: b.election, derived: b.derived })
-  learnGlobalCloses(part, b.time, g, globalClose)
+  return [...learned, ...learnGlobalCloses(part, b.time, g, globalClose)]
 }

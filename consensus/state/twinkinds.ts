@@ -4,9 +4,10 @@
  * kinds accept any sender and the contract decides (owner device, host member). Each committed
  * change is recorded in `state.events` for the node's history and event stream.
  */
-import { DitenError, ErrorCode, toHex, txId, type Codec, type SignedTx, shortId } from '../../ledger/index.js'
+import { DitenError, ErrorCode, toHex, txId, type Codec, type Genesis, type SignedTx, shortId } from '../../ledger/index.js'
 import {
   bindModel,
+  followModel,
   register,
   retire,
   setDesired,
@@ -19,24 +20,68 @@ import {
   type TwinCall,
   type TwinResult,
 } from '../../twin/contract.js'
-import type { TwinRecord } from '../../twin/record.js'
-import type { ExecContext, TxKind } from './txkinds.js'
+import { NO_TX, type TwinRecord } from '../../twin/record.js'
+import type { ExecContext, TxKind } from './kind.js'
+import type { ModelSource } from './fl-types.js'
+import type { ShardState } from './state.js'
 
-function callOf(tx: SignedTx, ctx: ExecContext): TwinCall {
+/** The global models a twin call on `state`'s shard may bind: those the shard's FL part knows. */
+function globalModels(state: ShardState): Pick<TwinCall, 'globalModel' | 'latestModel'> {
+  return {
+    globalModel: round => state.fl.models.find(m => m.round === round)?.hash,
+    latestModel: () => {
+      const m = state.fl.models.at(-1)
+      return m && m.round >= 1 ? m : undefined
+    },
+  }
+}
+
+function weightsFrom(models: ModelSource | undefined): TwinCall['weights'] {
+  return hash => {
+    const l = models?.lookup(hash)
+    if (!l) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${shortId(hash)}… is not available on this node yet`)
+    if (!('weights' in l)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${shortId(hash)}… breaks ${l.rule}`)
+    return l.weights
+  }
+}
+
+function callOf(state: ShardState, tx: SignedTx, ctx: ExecContext): TwinCall {
   const sender = toHex(tx.body.sender)
-  const spec = ctx.genesis.params.fl.model
   return {
     sender,
     member: ctx.roster.indexOf(sender),
     time: ctx.time ?? 0,
     txId: toHex(txId(tx.body)),
-    model: spec,
-    weights: hash => {
-      const l = ctx.models?.lookup(hash)
-      if (!l) throw new DitenError(ErrorCode.FL_BLOB_UNAVAILABLE, `model blob ${shortId(hash)}… is not available on this node yet`)
-      if (!('weights' in l)) throw new DitenError(ErrorCode.TWIN_BAD_PATCH, `model ${shortId(hash)}… breaks ${l.rule}`)
-      return l.weights
-    },
+    model: ctx.genesis.params.fl.model,
+    weights: weightsFrom(ctx.models),
+    ...globalModels(state),
+  }
+}
+
+/**
+ * After a block of this shard: the global models its FL part learned in the block are bound to the
+ * twins of the FL task (the contract's followModel), as changes of this height.
+ */
+export function followModels(
+  state: ShardState,
+  learned: readonly { round: number; hash: string }[],
+  b: { genesis: Genesis; time: number; models?: ModelSource },
+): void {
+  for (const m of learned) {
+    const c: TwinCall = {
+      sender: '',
+      member: -1,
+      time: b.time,
+      txId: NO_TX,
+      model: b.genesis.params.fl.model,
+      // M(e) derived by this very block (the system shard) is not among the node's blobs yet
+      weights: hash => state.derived.find(d => d.hash === hash)?.weights ?? weightsFrom(b.models)(hash),
+      ...globalModels(state),
+    }
+    for (const r of followModel(state.twins, m, c)) {
+      state.twins.set(r.record.twinId, r.record)
+      state.events.push({ ...r.event, shard: state.shard, height: state.height, record: r.record })
+    }
   }
 }
 
@@ -75,13 +120,14 @@ function twinKind<P extends { twinId: string }>(
           txId: '',
           model: ctx.genesis.params.fl.model,
           weights: () => new Float32Array(0),
+          ...globalModels(state),
         })
       } catch (e) {
         if (!(e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) throw e
       }
     },
     apply(state, tx, p, ctx) {
-      const r = run(state.twins, p, callOf(tx, ctx))
+      const r = run(state.twins, p, callOf(state, tx, ctx))
       state.twins.set(r.record.twinId, r.record)
       state.events.push({ ...r.event, shard: state.shard, height: state.height + 1, record: r.record })
     },

@@ -28,7 +28,7 @@ import { CatchUp } from './catch-up.js'
 import type { DerivedModel, Election, ShardState } from '../../consensus/state/state.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import { EvidenceReporter } from './evidence-reporter.js'
-import type { GlobalClose, ModelSource, PartClose } from '../../consensus/state/fl.js'
+import { flUpdate, type FlUpdatePayload, type GlobalClose, type ModelSource, type PartClose } from '../../consensus/state/fl.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -67,6 +67,8 @@ export interface ChainModels extends ModelSource {
   fetchMissing(): Promise<void>
   /** models a committed block derived (already on disk: written in the block's batch) */
   adopt(models: readonly DerivedModel[]): void
+  /** starts fetching a blob from the member (public key, hex) that made it */
+  prefetch(hash: string, from: string): void
 }
 
 export interface ChainModules {
@@ -270,6 +272,8 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     if (kind.openSenders) kind.admit?.(state, sender, checked.payload, { genesis: this.genesis, roster, now })
     else if (!authorized(roster, sender)) throw new DitenError(ErrorCode.TX_UNKNOWN_SENDER, `sender ${shortId(sender)}… is not a member`)
     this.mempools[shard]!.add(tx, id, state.nonces.get(sender) ?? 0, now)
+    // an update's model comes from its member: fetched now, not when a proposer first misses it
+    if (tx.body.kind === flUpdate.kind) this.m.models.prefetch((checked.payload as FlUpdatePayload).modelHash, sender)
     this.m.metrics.mempoolSize.set({ shard: String(shard) }, this.mempools[shard]!.size)
     return { id, shard }
   }

@@ -18,6 +18,24 @@ export async function runFlCommand(argv: string[]): Promise<number> {
   console.log(
     `poisoned updates accepted: ${r.poisonedAccepted}; every node derived the same M(e): ${r.modelHashesAgree ? 'yes' : 'NO'}; mean round ${(r.meanRoundMs / 1000).toFixed(1)} s${r.roundTimeRatio ? ` (${r.roundTimeRatio.toFixed(2)}× a plain FedAvg round)` : ''}`,
   )
+  if (r.config.shards > 1)
+    for (const x of r.rounds) {
+      const by = Array.from(
+        { length: r.config.shards },
+        (_, k) =>
+          `shard ${k}: ${
+            x.verdicts
+              .filter(v => v.shard === k)
+              .map(v => v.member)
+              .join(' ') || '-'
+          }`,
+      )
+      const missed = x.shardCloses.filter(c => c.height === 0).map(c => c.shard)
+      console.log(
+        `round ${x.round} updates ordered by ${by.join('; ')}${missed.length ? ` (closed without shard ${missed.join(', ')})` : ''}`,
+      )
+    }
+  console.log(`coins and counters: ${r.membersAgree ? 'the same on every node' : 'NODES DISAGREE'}`)
   console.log(`wrote ${join(r.config.out, 'report.json')} and ${join(r.config.out, 'accuracy.svg')}`)
-  return r.modelHashesAgree ? 0 : 1
+  return r.modelHashesAgree && r.membersAgree ? 0 : 1
 }

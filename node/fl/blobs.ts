@@ -79,6 +79,13 @@ export class BlobStore implements ModelSource {
     for (const d of models) this.remember(d.hash, { weights: d.weights })
   }
 
+  prefetch(hash: string, from: string): void {
+    if (this.cache.get(hash)) return
+    this.ensure(hash, [from]).catch((e: unknown) =>
+      this.m.logger.debug({ hash: shortId(hash), err: describeError(e) }, 'model blob not prefetched'),
+    )
+  }
+
   /** Fetches, from members, the blobs that lookups missed (a validation that waits for a model). */
   async fetchMissing(): Promise<void> {
     for (const h of [...this.misses])

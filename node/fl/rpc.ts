@@ -78,6 +78,7 @@ export function registerFlRpc(
             updates: c.updates.map(u => updateJson(s, u, c.round)),
             // each shard's certified part: the height of its close, or 0 when the round closed without it
             shards: c.shards,
+            participants: c.participants.map(p => ({ member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize })),
           })),
         members: s.members.map(m => ({
           name: m.name,

@@ -8,6 +8,8 @@ import { PORTS_PER_NODE } from './network.js'
 export const flHelp = `diten fl run [options]   federated learning on a local devnet, with baselines
 
   --nodes N           members (processes), default 4
+  --shards N          committees (shards), default 1; each needs ≥ 4 members: a round assigns
+                      every member to one, whose committee orders and verifies its update
   --trainers N        trainers (cluster heads) over all members, default 10
   --rounds N          FL rounds, default 20
   --dataset D         mnist (default) or idx:<dir> with MNIST-format files
@@ -31,6 +33,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     strict: true,
     options: {
       nodes: { type: 'string' },
+      shards: { type: 'string' },
       trainers: { type: 'string' },
       rounds: { type: 'string' },
       dataset: { type: 'string', default: 'mnist' },
@@ -48,6 +51,9 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     },
   })
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64)
+  const shards = intFlag(values.shards, 'shards', 1, 1, 16)
+  if (nodes < 4 * shards)
+    throw new UsageError(`--shards ${shards} needs --nodes ≥ ${4 * shards}: every committee verifies FL updates with at least 4 members`)
   const trainers = intFlag(values.trainers, 'trainers', 10, 1, 10_000)
   if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
   if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
@@ -62,6 +68,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   let lastProgress = 0
   return {
     nodes,
+    shards,
     trainers,
     rounds: intFlag(values.rounds, 'rounds', 20, 1, 100_000),
     dataset: values.dataset!,

@@ -6,7 +6,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { defaultGenesisParams, genesisHash } from '../../ledger/index.js'
+import { defaultGenesisParams, describeError, genesisHash } from '../../ledger/index.js'
 import type { GenesisParams } from '../../ledger/index.js'
 import { centralized, plainFedAvg, type BaselineRound } from '../../fl/baselines.js'
 import type { Attack } from '../../fl/attacks.js'
@@ -22,6 +22,7 @@ import { parseByzantine } from './devnet.js'
 import { sleep } from './launcher.js'
 import { startLocalNetwork } from './local-network.js'
 import { FL_ATTACKS } from '../faults/behaviours.js'
+import { PROBE_TWIN, probeRounds, registerProbe, type ProbeReport } from './fl-probe.js'
 
 export interface FlRunOptions {
   nodes: number
@@ -39,6 +40,8 @@ export interface FlRunOptions {
   out: string
   basePort: number
   blockIntervalMs: number
+  /** committees (shards); each verifies the updates of the members a round assigns to it */
+  shards: number
   /** all: centralized, plain FedAvg and (with attackers) FedAvg under attack; attacked: only the last */
   baselines: 'all' | 'attacked' | 'none'
   log: (line: string) => void
@@ -56,8 +59,12 @@ export interface RoundReport {
   loss: number
   accepted: string[]
   rejected: { member: string; code: string; detail: string }[]
-  /** verifiers' verdicts per update (from fl_getUpdate) */
-  verdicts: { member: string; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
+  /** per update (from fl_getUpdate): the shard that ordered it and its committee's verdicts */
+  verdicts: { member: string; shard: number; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
+  /** who trained in the round and the committee (shard) each one's update went to */
+  participants: { member: string; committee: number }[]
+  /** each shard's close of its part: the height of the block that closed it (0: the round closed without it) */
+  shardCloses: { shard: number; height: number; dataSize: number }[]
   wallMs: number
   bytesOnChain: number
   model: string
@@ -71,6 +78,8 @@ export interface FlReport {
   modelHashesAgree: boolean
   /** every node lists the same accepted and rejected members (with codes) for every round */
   outcomesAgree: boolean
+  /** every node holds the same stake, rejected-update and bad-verdict counts for every member at the end */
+  membersAgree: boolean
   /** every member at the end: stake (training coins), rejected updates, verdicts against the outcome */
   members: { name: string; stake: number; rejectedUpdates: number; badVerdicts: number }[]
   initialStake: Record<string, number>
@@ -78,6 +87,10 @@ export interface FlReport {
   fedavgRoundMs: number | null
   roundTimeRatio: number | null
   rounds: RoundReport[]
+  /** a twin of the FL task: the prediction the chain stored with each M(e) (M(e) blobs are saved in models/) */
+  probe: ProbeReport | null
+  /** the committees seen during the run, per epoch and shard */
+  committees: { epoch: number; shard: number; members: string[] }[]
   baselines: { centralized: BaselineRound[]; fedavg: BaselineRound[]; fedavgAttacked: BaselineRound[] }
 }
 
@@ -118,6 +131,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     members: o.nodes,
     chainId: 'diten-fl',
     host: '127.0.0.1',
+    committees: o.shards,
+    delegates: o.nodes,
     basePort: o.basePort,
     dataSize: perMember,
     logLevel: 'info',
@@ -199,9 +214,19 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   try {
     o.log(`devnet up: ${file.nodes.length} nodes (${dir}); logs in ${dir}/<node>/node.log`)
     const clients = file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 30_000 }))
+    await mkdir(join(out, 'models'), { recursive: true })
+    const image = data.test.images.slice(0, data.test.features)
+    const probed = await registerProbe(await DitenClient.admin(file.nodes[0]!.admin, file.nodes[0]!.adminTokenFile), image).then(
+      () => true,
+      (e: unknown) => {
+        o.log(`probe twin not registered: ${describeError(e)}`)
+        return false
+      },
+    )
     const rounds: RoundReport[] = []
     let lastClose = Date.now()
-    let lastHeight = 0
+    const lastHeight = Array.from({ length: o.shards }, () => 0)
+    const committees = new Map<string, FlReport['committees'][number]>()
     const stallMs = fl.roundTimeoutMs + 90_000
     while (rounds.length < o.rounds) {
       if (died) throw new Error(died)
@@ -209,12 +234,15 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       for (const c of st?.closed ?? []) {
         if (c.round !== rounds.length + 1) continue
         const got = (await clients[0]!.call('fl_getModel', { round: c.round })) as { blob: string }
+        await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
         const e = model.evaluate(flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64')))), data.test)
+        // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
         let bytesOnChain = 0
-        for (let h = lastHeight + 1; h <= c.height; h++)
-          bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard: 0, height: h, format: 'ids' })) as { txBytes: number })
-            .txBytes
-        lastHeight = c.height
+        for (const { shard, height } of [{ shard: 0, height: c.height }, ...c.shards.filter(x => x.shard > 0)]) {
+          for (let h = lastHeight[shard]! + 1; h <= height; h++)
+            bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard, height: h, format: 'ids' })) as { txBytes: number }).txBytes
+          lastHeight[shard] = Math.max(lastHeight[shard]!, height)
+        }
         const records = await Promise.all(c.updates.map(u => clients[0]!.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
         const now = Date.now()
         rounds.push({
@@ -223,7 +251,9 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
           loss: e.loss,
           accepted: c.accepted,
           rejected: records.filter(u => u.outcome === 'rejected').map(u => ({ member: u.member, code: u.code, detail: u.detail })),
-          verdicts: records.map(u => ({ member: u.member, outcome: u.outcome, verdicts: u.verdicts })),
+          verdicts: records.map(u => ({ member: u.member, shard: u.shard, outcome: u.outcome, verdicts: u.verdicts })),
+          participants: c.participants.map(p => ({ member: p.member, committee: p.committee })),
+          shardCloses: c.shards.map(x => ({ shard: x.shard, height: x.height, dataSize: x.dataSize })),
           wallMs: now - lastClose,
           bytesOnChain,
           model: c.model,
@@ -234,6 +264,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
           `round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map(x => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`,
         )
       }
+      const cs = (await clients[0]!.call('consensus_status').catch(() => undefined)) as ConsensusStatus | undefined
+      for (const s of cs?.shards ?? []) committees.set(`${s.epoch}/${s.shard}`, { epoch: s.epoch, shard: s.shard, members: s.committee })
       if (Date.now() - lastClose > stallMs)
         throw new Error(`round ${rounds.length + 1} did not close within ${stallMs / 1000} s; see ${dir}/<node>/node.log`)
       const open = st
@@ -247,7 +279,20 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     const modelHashesAgree = views.every(v => v.map(x => x.model).join() === views[0]!.map(x => x.model).join())
     const outcome = (v: FlStatus['closed']) => JSON.stringify(v.map(x => [x.round, x.accepted, x.rejected]))
     const outcomesAgree = views.every(v => outcome(v) === outcome(views[0]!))
-    const end = (await clients[0]!.call('fl_status', { fromRound: 1_000_000 })) as { members: FlReport['members'] }
+    // and hold the same coins and counters for every member
+    const ends = await Promise.all(
+      clients.map(async c => (await c.call('fl_status', { fromRound: 1_000_000 })) as { members: FlReport['members'] }),
+    )
+    const end = ends[0]!
+    const membersAgree = ends.every(e => JSON.stringify(e.members) === JSON.stringify(end.members))
+    const probe: ProbeReport | null = probed
+      ? {
+          twinId: PROBE_TWIN,
+          input: [...image],
+          label: data.test.labels[0]!,
+          rounds: await probeRounds(clients[1 % clients.length]!, o.rounds),
+        }
+      : null
     await o.inspect?.(dir)
     const poisonedAccepted = rounds.reduce((n, r) => n + r.accepted.filter(m => attackers.has(m)).length, 0)
     const meanRoundMs = rounds.reduce((s, r) => s + r.wallMs, 0) / rounds.length
@@ -268,6 +313,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         out,
         basePort: o.basePort,
         blockIntervalMs: o.blockIntervalMs,
+        shards: o.shards,
         baselines: o.baselines,
       },
       final: {
@@ -280,12 +326,15 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       attackers: [...attackers.keys()],
       modelHashesAgree,
       outcomesAgree,
+      membersAgree,
       members: end.members,
       initialStake: Object.fromEntries(net.genesis.members.map(m => [m.name, m.stake])),
       meanRoundMs,
       fedavgRoundMs,
       roundTimeRatio: fedavgRoundMs ? meanRoundMs / fedavgRoundMs : null,
       rounds,
+      probe,
+      committees: [...committees.values()].sort((a, b) => a.epoch - b.epoch || a.shard - b.shard),
       baselines,
     }
     await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
@@ -305,9 +354,14 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   }
 }
 
+interface ConsensusStatus {
+  shards: { shard: number; epoch: number; committee: string[] }[]
+}
+
 interface UpdateRecord {
   id: string
   member: string
+  shard: number
   outcome: string
   code: string
   detail: string
@@ -324,6 +378,8 @@ interface FlStatus {
     accepted: string[]
     rejected: { member: string; code: string }[]
     updates: { id: string }[]
+    shards: { shard: number; height: number; dataSize: number }[]
+    participants: { member: string; committee: number }[]
   }[]
 }
 

@@ -195,6 +195,8 @@ async function targetsOf(
     txId: '00',
     model: g.params.fl.model,
     weights: () => new Float32Array(0),
+    globalModel: () => undefined,
+    latestModel: () => undefined,
   }
   const twins = chain.shards[0]!.state.twins
   // a bound twin, made with the contract itself (model: any finite float32 weights of the genesis spec)

@@ -54,6 +54,8 @@ function event(i: number): TwinEvent {
       txId: 'ab'.repeat(32),
       model: { layers: [1, 1], activation: 'relu' },
       weights: () => new Float32Array(2),
+      globalModel: () => undefined,
+      latestModel: () => undefined,
     },
   )
   return { ...r.event, revision: i, shard: 0, height: i, record: r.record }

@@ -32,6 +32,7 @@ export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosRe
   let heads: number[] = []
   const report = await runFl({
     nodes: s.nodes,
+    shards: s.shards ?? 1,
     trainers: fl.trainers,
     rounds: fl.rounds,
     dataset: 'mnist',
@@ -93,7 +94,7 @@ export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosRe
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     nodes: s.nodes,
-    shards: 1,
+    shards: s.shards ?? 1,
     byzantine: Object.fromEntries(byzantine),
     heads,
     load: { submitted: 0, committed: 0, rejected: {}, resubmitted: 0, lost: 0, lostIds: [], p50Ms: 0, p99Ms: 0, committedIds: [] },

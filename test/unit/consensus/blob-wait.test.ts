@@ -40,7 +40,8 @@ describe('a transaction waiting for a model blob', () => {
     const bind = sign(
       'twin.bindModel',
       1,
-      twinBindModelCodec.encode({ twinId: 'a:b', modelHash: 'ee'.repeat(32), round: 0, inputs: ['x'] }),
+      // M(0) of this genesis, whose blob no node holds here
+      twinBindModelCodec.encode({ twinId: 'a:b', modelHash: state.fl.models[0]!.hash, round: 0, inputs: ['x'] }),
     )
     const next = sign('twin.retire', 2, twinRetireCodec.encode({ twinId: 'a:b' }))
     const committee = committeeFor(view, 0, 1, undefined)!

@@ -1,5 +1,8 @@
 import { Roster } from '../../../consensus/roster.js'
-/** A 4-member genesis with FL on, signed fl.update / fl.verdict makers and an in-memory model source. */
+/**
+ * A genesis with FL on (4 members and 1 committee unless asked otherwise), signed fl.update /
+ * fl.verdict makers and an in-memory model source.
+ */
 import {
   createGenesis,
   defaultGenesisParams,
@@ -19,12 +22,14 @@ import { encodeWeights, flatten, unflatten, weightsHash } from '../../../fl/weig
 export const spec = { layers: [4, 3, 2], activation: 'relu' as const }
 export const shapes = [[4, 3], [3], [3, 2], [2]]
 
-export function setup() {
-  const keys: Keypair[] = Array.from({ length: 4 }, () => generateKeypair())
+export function setup(o: { members?: number; committees?: number } = {}) {
+  const n = o.members ?? 4
+  const keys: Keypair[] = Array.from({ length: n }, () => generateKeypair())
   const params = defaultGenesisParams()
   params.fl = { ...params.fl, enabled: true, model: spec, trainers: 8, rounds: 3, roundTimeoutMs: 10_000 }
-  // trainers t<j> live on member j mod 4: each member hosts two with 50 samples each
+  // trainers t<j> live on member j mod n: with 4 members each hosts two with 50 samples each
   const genesis = createGenesis({
+    committees: o.committees ?? 1,
     genesisTime: Date.now(),
     chainId: 'unit-fl',
     params,
@@ -39,44 +44,46 @@ export function setup() {
   }
   const m0 = flatten(initialModel(spec, genesisHash(genesis)))
   put(m0)
-  const state = initialStates(genesis)[0]!
-  const nonces = new Map<number, number>()
-  const sign = (i: number, kind: string, payload: Uint8Array): SignedTx => {
-    const n = nonces.get(i) ?? 0
-    nonces.set(i, n + 1)
+  const states = initialStates(genesis)
+  const state = states[0]!
+  const nonces = new Map<string, number>()
+  /** nonces run per member and shard */
+  const sign = (i: number, kind: string, payload: Uint8Array, shard = 0): SignedTx => {
+    const n = nonces.get(`${i}/${shard}`) ?? 0
+    nonces.set(`${i}/${shard}`, n + 1)
     return signTx({ chainId: 'unit-fl', kind, sender: keys[i]!.publicKey, nonce: n, payload }, keys[i]!.secretKey)
   }
-  const apply = (s: ShardState, tx: SignedTx) => {
+  /** applies on `s` (on a shard ≥ 1: with the election of the system state `sys`) */
+  const apply = (s: ShardState, tx: SignedTx, sys = s.system) => {
     try {
-      const election = s.system!.elections.find(e => e.epoch === s.system!.epoch)!
-      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: s.system!.epoch, election, models })
+      const election = sys!.elections.find(e => e.epoch === sys!.epoch)!
+      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: sys!.epoch, election, models })
     } catch (e) {
-      nonces.set(
-        keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender)),
-        tx.body.nonce,
-      ) // refused: the nonce is free again
+      nonces.set(`${keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender))}/${s.shard}`, tx.body.nonce) // refused: the nonce is free again
       throw e
     }
   }
   /** member i's update: M(0) + scale·(a common direction) + a small member-specific wiggle */
   const weights = (i: number, scale = 1) => m0.map((x, k) => x + scale * (0.01 * ((k % 5) + 1) + 0.001 * i * ((k % 3) - 1)))
-  const update = (i: number, w: Float32Array, o: { round?: number; dataSize?: number; trainers?: string[] } = {}) => {
-    const trainers = (o.trainers ?? [`t${i}`, `t${i + 4}`]).map(t => ({ trainer: t, dataSize: (o.dataSize ?? 100) / 2 }))
+  const update = (i: number, w: Float32Array, u: { round?: number; dataSize?: number; trainers?: string[]; shard?: number } = {}) => {
+    const names = u.trainers ?? (n === 4 ? [`t${i}`, `t${i + 4}`] : [`t${i}`])
+    const trainers = names.map(t => ({ trainer: t, dataSize: (u.dataSize ?? 100) / names.length }))
     return sign(
       i,
       'fl.update',
       flUpdateCodec.encode({
-        shard: 0,
-        round: o.round ?? 1,
-        baseRound: o.round ?? 1,
+        shard: u.shard ?? 0,
+        round: u.round ?? 1,
+        baseRound: u.round ?? 1,
         modelHash: put(w),
-        dataSize: o.dataSize ?? 100,
+        dataSize: u.dataSize ?? 100,
         trainers,
         tangleIds: [],
       }),
+      u.shard ?? 0,
     )
   }
-  const verdict = (i: number, id: string, accept: boolean) =>
-    sign(i, 'fl.verdict', flVerdictCodec.encode({ shard: 0, update: id, accept, accuracyBp: 9000 }))
-  return { keys, genesis, state, models, blobs, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
+  const verdict = (i: number, id: string, accept: boolean, shard = 0) =>
+    sign(i, 'fl.verdict', flVerdictCodec.encode({ shard, update: id, accept, accuracyBp: 9000 }), shard)
+  return { keys, genesis, state, states, models, blobs, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
 }

@@ -4,7 +4,7 @@ import { code } from '../codes.js'
 import { ErrorCode, generateKeypair, toHex } from '../../../ledger/index.js'
 import { canonicalJson, mergePatch, type Json } from '../../../twin/json.js'
 import { parseDefinition } from '../../../twin/definition.js'
-import { bindModel, register, retire, setDesired, sync, type TwinCall } from '../../../twin/contract.js'
+import { bindModel, followModel, register, retire, setDesired, sync, type TwinCall } from '../../../twin/contract.js'
 import { forward, predict } from '../../../twin/infer.js'
 import type { TwinRecord } from '../../../twin/record.js'
 
@@ -60,7 +60,18 @@ const spec = { layers: [2, 3, 2], activation: 'relu' as const }
 const weights = Float32Array.from([1, 0, -1, 0, 1, 1, 0, 0, 0.5, 1, 0, 0, 1, -1, 1, 0, 0])
 
 function call(over: Partial<TwinCall> = {}): TwinCall {
-  return { sender: 'aa'.repeat(32), member: 0, time: 1000, txId: 'ab'.repeat(32), model: spec, weights: () => weights, ...over }
+  return {
+    sender: 'aa'.repeat(32),
+    member: 0,
+    time: 1000,
+    txId: 'ab'.repeat(32),
+    model: spec,
+    weights: () => weights,
+    // the shard knows M(3) = cd…cd
+    globalModel: round => (round === 3 ? 'cd'.repeat(32) : undefined),
+    latestModel: () => ({ round: 3, hash: 'cd'.repeat(32) }),
+    ...over,
+  }
 }
 const asDevice = (time = 2000) => call({ sender: device, member: -1, time })
 
@@ -215,5 +226,49 @@ describe('twin calls', () => {
     expect(
       code(() => bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['x'] }, call({ member: 2 }))),
     ).toBe(ErrorCode.TWIN_NOT_OWNER)
+    // only the global model of the round named, as the twin's shard knows it
+    expect(code(() => bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'ef'.repeat(32), round: 3, inputs: ['x'] }, call()))).toBe(
+      ErrorCode.TWIN_MODEL_MISMATCH,
+    )
+    expect(code(() => bindModel(twins, { twinId: 'acme:pump-1', modelHash: 'cd'.repeat(32), round: 4, inputs: ['x'] }, call()))).toBe(
+      ErrorCode.TWIN_MODEL_MISMATCH,
+    )
+  })
+
+  it('binds each new global model to the twins whose definition names the FL task, and the newest at register', () => {
+    const taskDef = { ...definition, model: { task: 'fl', inputs: ['state.properties.rpm', 'state.properties.temp'] } }
+    const reg = (twinId: string, def: object) =>
+      register(
+        new Map(),
+        {
+          twinId,
+          definition: JSON.stringify(def),
+          owner: device,
+          attributes: '{"site":"north"}',
+          features: '{"state":{"properties":{"rpm":2,"temp":3}}}',
+        },
+        call(),
+      ).record
+    const twins = new Map([
+      ['acme:a', reg('acme:a', taskDef)],
+      ['acme:b', reg('acme:b', definition)],
+      ['acme:c', reg('acme:c', taskDef)],
+    ])
+    // registered with the newest model the shard knows (M(3)), predicting at once
+    expect(twins.get('acme:a')!.model).toMatchObject({ hash: 'cd'.repeat(32), round: 3, label: 1, scores: [500, 4500] })
+    expect(twins.get('acme:b')!.model).toBeUndefined()
+    twins.set('acme:c', retire(twins, { twinId: 'acme:c' }, asDevice()).record)
+    const m4 = { round: 4, hash: 'ef'.repeat(32) }
+    const out = followModel(twins, m4, call({ sender: '', member: -1, txId: '', time: 5000 }))
+    expect(out.map(r => [r.record.twinId, r.record.revision, r.event.kind])).toEqual([['acme:a', 2, 'bindModel']])
+    expect(out[0]!.record.model).toMatchObject({ hash: m4.hash, round: 4, scores: [500, 4500] })
+    expect(JSON.parse(out[0]!.event.change)).toMatchObject({ auto: true, round: 4 })
+    // the same model again changes nothing
+    twins.set('acme:a', out[0]!.record)
+    expect(followModel(twins, m4, call())).toEqual([])
+    expect(code(() => reg('acme:d', { ...definition, model: { task: 'other', inputs: ['state.properties.rpm'] } }))).toBe(
+      ErrorCode.TWIN_BAD_DEFINITION,
+    )
+    expect(code(() => reg('acme:d', { ...definition, model: { task: 'fl', inputs: ['rpm'] } }))).toBe(ErrorCode.TWIN_BAD_DEFINITION)
   })
 })

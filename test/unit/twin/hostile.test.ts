@@ -22,6 +22,8 @@ const call = (over: Partial<TwinCall> = {}): TwinCall => ({
   member: 0,
   time: 1000,
   txId: 'ab'.repeat(32),
+  globalModel: round => (round === 3 ? 'cd'.repeat(32) : undefined),
+  latestModel: () => undefined,
   model: spec,
   weights: () => weights,
   ...over,
@@ -41,7 +43,7 @@ function boundTwin(
   twins.set(r.record.twinId, r.record)
   const b = bindModel(
     twins,
-    { twinId: 'acme:m-1', modelHash: 'cd'.repeat(32), round: 0, inputs: ['s.properties.v', 's.properties.w'] },
+    { twinId: 'acme:m-1', modelHash: 'cd'.repeat(32), round: 3, inputs: ['s.properties.v', 's.properties.w'] },
     call(),
   )
   twins.set(b.record.twinId, b.record)
