@@ -20,6 +20,8 @@ export const FlCode = {
   DATA_SIZE: 'FL_DATA_SIZE',
   VERDICT: 'FL_VERDICT',
   UNDECIDED: 'FL_UNDECIDED',
+  /** async tau-damped: the update's weight τ was at most τ0 (not a fault) */
+  LOW_WEIGHT: 'FL_LOW_WEIGHT',
 } as const
 export type FlCode = (typeof FlCode)[keyof typeof FlCode]
 

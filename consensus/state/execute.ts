@@ -59,7 +59,7 @@ export function initialStates(g: Genesis): ShardState[] {
   system.elections.push(
     electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }),
   )
-  const fl = initialFl(system, m0)
+  const fl = initialFl(system, m0, g)
   system.fl = fl.global
   return Array.from({ length: g.committees }, (_, shard) => ({
     chainId: g.chainId,

@@ -32,8 +32,8 @@ import type { FlUpdatePayload, FlVerdictPayload } from './fl.js'
 
 export const MAX_PART_CLOSES = 4
 
-export function initialPart(m0: string, participants: Participant[]): FlPart {
-  return { round: 1, openedAt: 0, closed: false, participants, models: [{ round: 0, hash: m0 }], updates: [], closes: [] }
+export function initialPart(m0: string, participants: Participant[], staleness: number): FlPart {
+  return { round: 1, openedAt: 0, closed: false, participants, staleness, models: [{ round: 0, hash: m0 }], updates: [], closes: [] }
 }
 
 function refuse(code: ErrorCode, message: string): never {
@@ -97,7 +97,7 @@ export function applyFlUpdate(
     refuse(ErrorCode.FL_NOT_PARTICIPANT, `member ${member} does not train in round ${p.round} (no registered data when the round opened)`)
   if (who.shard !== shard)
     refuse(ErrorCode.FL_WRONG_COMMITTEE, `member ${member} is assigned to committee ${who.shard} in round ${p.round}, not ${shard}`)
-  const stale = P.mode === 'async' ? P.staleness : 0
+  const stale = P.mode === 'async' ? part.staleness : 0
   if (p.baseRound > p.round || p.round - p.baseRound > stale)
     refuse(ErrorCode.FL_WRONG_ROUND, `base round ${p.baseRound} is not within ${stale} round(s) before round ${p.round} (${P.mode} mode)`)
   if (part.updates.some(u => u.member === member))
@@ -244,6 +244,7 @@ export function learnGlobalCloses(
     part.models = [...part.models, { round: c.round, hash: c.model }].slice(-keep)
     part.round = c.round + 1
     part.participants = c.next
+    part.staleness = c.nextStaleness
     part.updates = []
     part.closed = false
     part.openedAt = time

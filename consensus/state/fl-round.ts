@@ -13,7 +13,10 @@
  *   to FedAvg over all updates at once) less the updates the rules dropped; a robust rule or
  *   async mode aggregates the kept updates themselves (FedAsync mixing with staleness discount;
  *   with a robust rule, the rule's model is what is mixed in); M(e−1) when none is kept;
- *   coins to accepted members and their trainers; the next round's participants and committees.
+ *   async tau-damped (seed 002 eqs. 21–22, fl/async-weight.ts): updates with weight τ ≤ τ0 are left
+ *   out (FL_LOW_WEIGHT, not a fault), the rest move M(e−1) by (1 − e^{−τ}) of their change;
+ *   coins to accepted members and their trainers; the next round's participants and committees;
+ *   async: the next round's staleness bound (adaptStaleness).
  */
 import type { Genesis } from '../../ledger/index.js'
 import { aggregate, fedAsync, fedAsyncRobust, type Contribution } from '../../fl/aggregate.js'
@@ -22,6 +25,7 @@ import { FlCode, roundCloseRules } from '../../fl/rules.js'
 import { dissenters } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
+import { tauDamped, tauDampedRobust, updateWeight } from '../../fl/async-weight.js'
 import { certifiedSum, weightsOf } from './fl-part.js'
 import type { FlUpdateRecord, ModelSource, Participant, PartClose } from './fl-types.js'
 import type { DerivedModel, Election, SystemState } from './state.js'
@@ -101,6 +105,24 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     s.members[u.member]!.counters.rejectedUpdates++
     dropped.push(contributions.find(c => c.member === r.member)!)
   }
+  // async tau-damped: each update's weight τ (seed 002 eq. 21); τ ≤ τ0 leaves it out, no fault
+  const tau = new Map<string, number>()
+  if (P.mode === 'async' && P.asyncRule === 'tau-damped')
+    for (const u of candidates.filter(x => x.outcome === 'accepted')) {
+      const m = s.members[u.member]!
+      const t = updateWeight({
+        roundGap: fl.round - lastAggregated(s, u.member),
+        w: contributions.find(c => c.member === key(u))!.weights,
+        global: prev,
+        capabilityRatio: m.rouBp / Math.max(m.encBp, 1),
+      })
+      if (t > P.tau0) tau.set(key(u), t)
+      else {
+        u.outcome = 'rejected'
+        u.code = FlCode.LOW_WEIGHT
+        u.detail = `update weight τ = ${t.toPrecision(4)} ≤ τ0 = ${P.tau0}`
+      }
+    }
   const accepted = candidates.filter(u => u.outcome === 'accepted')
   let model = fl.model
   if (accepted.length > 0) {
@@ -108,8 +130,11 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     const kept = contributions.filter(c => ok.has(c.member))
     const rule = (cs: readonly Contribution[]) => aggregate(P.aggregation, cs, { trimBetaBp: P.trimBetaBp, f: faultBound(accepted.length) })
     const aged = () => kept.map(c => ({ ...c, staleness: fl.round - candidates.find(u => key(u) === c.member)!.baseRound }))
+    const weighted = () => kept.map(c => ({ ...c, tau: tau.get(c.member)! }))
     let w: Float32Array
-    if (P.mode === 'async')
+    if (P.mode === 'async' && P.asyncRule === 'tau-damped')
+      w = P.aggregation === 'fedavg' ? tauDamped(prev, weighted()) : tauDampedRobust(prev, weighted(), rule)
+    else if (P.mode === 'async')
       w =
         P.aggregation === 'fedavg'
           ? fedAsync(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA)
@@ -138,10 +163,41 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     partial: c?.partial ?? '00'.repeat(32),
     dataSize: c?.dataSize ?? 0,
   }))
-  fl.closed.push({ round: fl.round, model, height: inp.height, time: inp.time, updates, shards, participants: fl.participants, next })
+  const nextStaleness = P.mode === 'async' ? adaptStaleness(fl.round, updates, P.staleness) : 0
+  fl.closed.push({
+    round: fl.round,
+    model,
+    height: inp.height,
+    time: inp.time,
+    updates,
+    shards,
+    participants: fl.participants,
+    next,
+    nextStaleness,
+  })
   fl.round++
   fl.openedAt = inp.time
   fl.firstCloseAt = 0
   fl.model = model
   fl.participants = next
+  fl.staleness = nextStaleness
+}
+
+/** The round before `round` in which the member's update was last aggregated (0: never). */
+export function lastAggregated(s: SystemState, member: number): number {
+  for (let i = s.fl.closed.length - 1; i >= 0; i--) {
+    const c = s.fl.closed[i]!
+    if (c.updates.some(u => u.member === member && u.outcome === 'accepted')) return c.round
+  }
+  return 0
+}
+
+/**
+ * Seed 000's adaptive delay step s, from what the chain saw: one more than the largest staleness
+ * among the round's updates, within [1, s_max]. Stragglers at the bound raise it by one a round;
+ * a round of fresh updates brings it back to 1, so no more delay is allowed than the network needs.
+ */
+export function adaptStaleness(round: number, updates: readonly FlUpdateRecord[], max: number): number {
+  const seen = updates.reduce((m, u) => Math.max(m, round - u.baseRound), 0)
+  return Math.min(max, Math.max(1, seen + 1))
 }

@@ -67,6 +67,8 @@ export const flPartType = struct({
   closed: bool,
   /** who trains in `round`, and on which shard (copied from the global round) */
   participants: array(participantType, { max: 1024 }),
+  /** async mode: the staleness bound s in force for `round` (copied from the global round) */
+  staleness: u53,
   /** M(r) for the rounds an update of `round` may start from (r ≥ round − 1 − staleness); round 0 is M(0) */
   models: array(roundModelType, { max: 1002 }),
   /** updates of `round` ordered here */
@@ -92,6 +94,8 @@ export const flStateType = struct({
   initial: hex(32),
   /** who trains in the open round and the committee (shard) each one's update goes to */
   participants: array(participantType, { max: 1024 }),
+  /** async mode: the staleness bound s of the open round (adapted at every close, at most genesis `staleness`) */
+  staleness: u53,
   closed: array(
     struct({
       round: u53,
@@ -103,8 +107,9 @@ export const flStateType = struct({
       shards: array(shardResultType, { max: 64 }),
       /** who trained in this round, and on which shard */
       participants: array(participantType, { max: 1024 }),
-      /** who trains in the next round (the shards copy it when they learn this close) */
+      /** who trains in the next round, and its staleness bound (the shards copy both when they learn this close) */
       next: array(participantType, { max: 1024 }),
+      nextStaleness: u53,
     }),
     { max: 1_000_000 },
   ),

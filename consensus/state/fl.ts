@@ -15,7 +15,7 @@ import type { DerivedModel, Election, ShardState, SystemState } from './state.js
 
 export * from './fl-types.js'
 export { baseModel, trainerHost } from './fl-part.js'
-export { participantsOf } from './fl-round.js'
+export { adaptStaleness, lastAggregated, participantsOf } from './fl-round.js'
 
 export const flUpdatePayloadType = struct({
   /** the shard of the member's committee for the round (the round's participants say which) */
@@ -34,16 +34,18 @@ export const flVerdictPayloadType = struct({ shard: u32, update: hex(32), accept
 export type FlVerdictPayload = Infer<typeof flVerdictPayloadType>
 export const flVerdictCodec = defineCodec('fl.verdict', flVerdictPayloadType, 256)
 
-export function initialFlState(m0Hash: string, participants: FlState['participants']): FlState {
-  return { round: 1, openedAt: 0, firstCloseAt: 0, model: m0Hash, initial: m0Hash, participants, closed: [], trainerCoins: [] }
+export function initialFlState(m0Hash: string, participants: FlState['participants'], staleness = 0): FlState {
+  return { round: 1, openedAt: 0, firstCloseAt: 0, model: m0Hash, initial: m0Hash, participants, staleness, closed: [], trainerCoins: [] }
 }
 
 export { initialPart }
 
 /** The FL state of a genesis: the global round on the system shard, a part on every shard. */
-export function initialFl(sys: SystemState, m0: string): { global: FlState; part: () => ReturnType<typeof initialPart> } {
+export function initialFl(sys: SystemState, m0: string, g: Genesis): { global: FlState; part: () => ReturnType<typeof initialPart> } {
   const participants = participantsOf(sys, sys.elections[0])
-  return { global: initialFlState(m0, participants), part: () => initialPart(m0, structuredClone(participants)) }
+  // async: the first round allows the most staleness genesis does; later rounds adapt (fl-round.ts)
+  const s = g.params.fl.mode === 'async' ? g.params.fl.staleness : 0
+  return { global: initialFlState(m0, participants, s), part: () => initialPart(m0, structuredClone(participants), s) }
 }
 
 function partOf(state: ShardState) {

@@ -102,8 +102,15 @@ export const flParamsType = struct({
   batchSize: int({ min: 1, max: 65_536 }),
   learningRate: real({ min: 0, max: 10 }),
   mode: oneOf(['sync', 'async'] as const),
-  /** async mode: a local update may start from a model at most this many rounds old */
+  /**
+   * async mode: the most rounds a local update's base model may be behind (s_max); the bound in
+   * force adapts each round to the staleness the chain saw (seed 000's adaptive delay step)
+   */
   staleness: int({ min: 0, max: 1000 }),
+  /** async mode: FedAsync staleness mixing, or seed 002's update weights τ with (1 − e^{−τ}) damping */
+  asyncRule: oneOf(['fedasync', 'tau-damped'] as const),
+  /** tau-damped: updates with weight τ ≤ τ0 are left out (their members only sync twins that round) */
+  tau0: real({ min: 0, max: 1e9 }),
   /** T_p: how long a member waits for its trainers before aggregating */
   roundWaitMs: ms(100, 86_400_000),
   /** a round closes at the first block this long after it opened (when it has any update) */
@@ -171,6 +178,8 @@ export function defaultGenesisParams(): GenesisParams {
       learningRate: 0.1,
       mode: 'sync',
       staleness: 4,
+      asyncRule: 'fedasync',
+      tau0: 0.001,
       roundWaitMs: 10_000,
       roundTimeoutMs: 30_000,
       rhoAbs: 4,

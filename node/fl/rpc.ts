@@ -78,6 +78,8 @@ export function registerFlRpc(
             updates: c.updates.map(u => updateJson(s, u, c.round)),
             // each shard's certified part: the height of its close, or 0 when the round closed without it
             shards: c.shards,
+            // async: the staleness bound of the next round (adapted to what this round saw)
+            nextStaleness: c.nextStaleness,
             participants: c.participants.map(p => ({ member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize })),
           })),
         members: s.members.map(m => ({

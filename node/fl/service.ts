@@ -11,6 +11,7 @@ import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair
 import {
   baseModel,
   flUpdateCodec,
+  lastAggregated,
   flVerdictCodec,
   participantsIn,
   trainerHost,
@@ -19,6 +20,7 @@ import {
   type FlUpdateRecord,
 } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
+import { updateWeight } from '../../fl/async-weight.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
 import type { FederatedData } from '../../fl/data.js'
 import { LocalModel } from '../../fl/train.js'
@@ -102,6 +104,8 @@ export class FlService {
   /** update ids this node already judged, and when it first saw each pending one */
   private readonly judged = new Set<string>()
   private readonly firstSeen = new Map<string, number>()
+  /** the last closed round logged here */
+  private reported = 0
 
   constructor(
     private readonly opts: FlServiceOptions,
@@ -147,6 +151,7 @@ export class FlService {
     this.busy = true
     try {
       const fl = this.flState()
+      if (fl) this.reportCloses(fl)
       if (!fl || fl.round > this.opts.genesis.params.fl.rounds) return
       if (this.needsWork(fl)) {
         const w: RoundWork = {
@@ -168,6 +173,18 @@ export class FlService {
       this.m.logger.warn({ err: describeError(e) }, 'federated learning step failed')
     } finally {
       this.busy = false
+    }
+  }
+
+  /** Logs each round as it closes here, and the shards it closed without. */
+  private reportCloses(fl: FlState): void {
+    for (const c of fl.closed.slice(-4)) {
+      if (c.round <= this.reported) continue
+      this.reported = c.round
+      const missing = c.shards.filter(x => x.height === 0).map(x => x.shard)
+      const accepted = c.updates.filter(u => u.outcome === 'accepted').length
+      if (missing.length) this.m.logger.warn({ round: c.round, missing, accepted }, 'round closed without the shards that missed the bound')
+      else this.m.logger.info({ round: c.round, accepted, of: c.updates.length, model: shortId(c.model) }, 'round closed')
     }
   }
 
@@ -280,6 +297,12 @@ export class FlService {
     }
     const p = this.opts.genesis.params.fl
     const agg = fedAvg(use.map(u => ({ member: u.trainer, dataSize: u.dataSize, weights: u.weights })))
+    // seed 002 Alg. 1: with a weight τ ≤ τ0 this member only syncs its twins this round (the chain would leave the update out)
+    const tau = await this.updateWeight(agg)
+    if (tau !== undefined && tau <= p.tau0 && !this.attack) {
+      this.m.logger.info({ round, tau, tau0: p.tau0 }, 'update weight at most τ0: no fl.update this round')
+      return
+    }
     const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), agg)))
     // lie-accuracy also claims twice the data it has
     const lie = this.attack === 'lie-accuracy' ? 2 : 1
@@ -298,6 +321,18 @@ export class FlService {
       { round, shard, baseRound: w.round, tx: shortId(r.id), updates: use.length, of: w.updates.length, dataSize: payload.dataSize },
       'fl.update submitted',
     )
+  }
+
+  /** τ of this member's aggregate against M(e−1) (async tau-damped only), as the round close computes it. */
+  private async updateWeight(w: Float32Array): Promise<number | undefined> {
+    const p = this.opts.genesis.params.fl
+    if (p.mode !== 'async' || p.asyncRule !== 'tau-damped') return undefined
+    const sys = this.m.chain.systemState()
+    const global = await this.m.blobs.ensure(sys.fl.model)
+    const self = sys.members[this.me]
+    if (!('weights' in global) || !self) return undefined
+    const capabilityRatio = self.rouBp / Math.max(self.encBp, 1)
+    return updateWeight({ roundGap: sys.fl.round - lastAggregated(sys, this.me), w, global: global.weights, capabilityRatio })
   }
 
   /** As a verifier: judge each pending update of the open round once. */

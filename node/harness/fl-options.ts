@@ -18,6 +18,8 @@ export const flHelp = `diten fl run [options]   federated learning on a local de
   --partition P       iid (default) or dirichlet
   --alpha A           Dirichlet α for --partition dirichlet, default 0.5
   --mode M            sync (default) or async
+  --async-rule R      async mode: fedasync (default; staleness-discounted mixing) or tau-damped
+                      (update weights τ with (1 − e^−τ) damping; members with τ ≤ τ0 sit a round out)
   --aggregation R     fedavg (default), trimmed-mean, median or multi-krum
   --local-epochs E    local epochs per round, default 3
   --byzantine LIST    malicious members, e.g. node-1:sign-flip
@@ -41,6 +43,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
       partition: { type: 'string', default: 'iid' },
       alpha: { type: 'string' },
       mode: { type: 'string', default: 'sync' },
+      'async-rule': { type: 'string', default: 'fedasync' },
       aggregation: { type: 'string', default: 'fedavg' },
       'local-epochs': { type: 'string' },
       byzantine: { type: 'string', default: '' },
@@ -58,6 +61,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (trainers < nodes) throw new UsageError(`--trainers (${trainers}) must be at least --nodes (${nodes}): every member hosts a trainer`)
   if (!['iid', 'dirichlet'].includes(values.partition!)) throw new UsageError('--partition must be iid or dirichlet')
   if (!['sync', 'async'].includes(values.mode!)) throw new UsageError('--mode must be sync or async')
+  if (!['fedasync', 'tau-damped'].includes(values['async-rule']!)) throw new UsageError('--async-rule must be fedasync or tau-damped')
   if (!['fedavg', 'trimmed-mean', 'median', 'multi-krum'].includes(values.aggregation!))
     throw new UsageError('--aggregation must be fedavg, trimmed-mean, median or multi-krum')
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
@@ -76,6 +80,7 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     partition: values.partition as 'iid' | 'dirichlet',
     alpha,
     mode: values.mode as 'sync' | 'async',
+    asyncRule: values['async-rule'] as 'fedasync' | 'tau-damped',
     aggregation: values.aggregation as FlRunOptions['aggregation'],
     localEpochs: intFlag(values['local-epochs'], 'local-epochs', 3, 1, 1000),
     byzantine: values.byzantine!,

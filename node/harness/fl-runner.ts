@@ -23,6 +23,9 @@ import { sleep } from './launcher.js'
 import { startLocalNetwork } from './local-network.js'
 import { FL_ATTACKS } from '../faults/behaviours.js'
 import { PROBE_TWIN, probeRounds, registerProbe, type ProbeReport } from './fl-probe.js'
+import { last, lastOrNull, pct, progressBar } from './fl-format.js'
+
+export { pct }
 
 export interface FlRunOptions {
   nodes: number
@@ -33,6 +36,8 @@ export interface FlRunOptions {
   partition: 'iid' | 'dirichlet'
   alpha: number
   mode: 'sync' | 'async'
+  /** async mode: FedAsync mixing or seed 002's τ-damped update weights */
+  asyncRule?: GenesisParams['fl']['asyncRule']
   aggregation: GenesisParams['fl']['aggregation']
   localEpochs: number
   /** node name → behaviours, as for `diten devnet --byzantine` */
@@ -63,6 +68,8 @@ export interface RoundReport {
   verdicts: { member: string; shard: number; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
   /** who trained in the round and the committee (shard) each one's update went to */
   participants: { member: string; committee: number }[]
+  /** async mode: the staleness bound the chain set for the next round */
+  staleness: number
   /** each shard's close of its part: the height of the block that closed it (0: the round closed without it) */
   shardCloses: { shard: number; height: number; dataSize: number }[]
   wallMs: number
@@ -118,6 +125,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     dirichletAlpha: o.alpha,
     rounds: o.rounds,
     mode: o.mode,
+    ...(o.asyncRule ? { asyncRule: o.asyncRule } : {}),
     aggregation: o.aggregation,
     localEpochs: o.localEpochs,
   }
@@ -253,6 +261,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
           rejected: records.filter(u => u.outcome === 'rejected').map(u => ({ member: u.member, code: u.code, detail: u.detail })),
           verdicts: records.map(u => ({ member: u.member, shard: u.shard, outcome: u.outcome, verdicts: u.verdicts })),
           participants: c.participants.map(p => ({ member: p.member, committee: p.committee })),
+          staleness: c.nextStaleness,
           shardCloses: c.shards.map(x => ({ shard: x.shard, height: x.height, dataSize: x.dataSize })),
           wallMs: now - lastClose,
           bytesOnChain,
@@ -307,6 +316,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         partition: o.partition,
         alpha: o.alpha,
         mode: o.mode,
+        ...(o.asyncRule ? { asyncRule: o.asyncRule } : {}),
         aggregation: o.aggregation,
         localEpochs: o.localEpochs,
         byzantine: o.byzantine,
@@ -380,20 +390,6 @@ interface FlStatus {
     updates: { id: string }[]
     shards: { shard: number; height: number; dataSize: number }[]
     participants: { member: string; committee: number }[]
+    nextStaleness: number
   }[]
-}
-
-function last(rs: { accuracy: number }[]): number {
-  return rs[rs.length - 1]?.accuracy ?? 0
-}
-function lastOrNull(rs: { accuracy: number }[]): number | null {
-  return rs.length ? last(rs) : null
-}
-export function pct(v: number | null): string {
-  return v === null ? '-' : `${(v * 100).toFixed(1)}%`
-}
-function progressBar(done: number, total: number): string {
-  const n = 20
-  const k = Math.round((done / total) * n)
-  return `[${'#'.repeat(k)}${'.'.repeat(n - k)}] ${done}/${total}`
 }

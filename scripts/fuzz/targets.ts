@@ -203,7 +203,7 @@ async function targetsOf(
   const spec = g.params.fl.model
   const size = spec.layers.slice(1).reduce((n, out, i) => n + spec.layers[i]! * out + out, 0)
   const modelWeights = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 13) - 6)
-  const boundCall: TwinCall = { ...call, member: 0, weights: () => modelWeights }
+  const boundCall: TwinCall = { ...call, member: 0, weights: () => modelWeights, globalModel: r => (r === 0 ? 'ab'.repeat(32) : undefined) }
   const bound = new Map<string, TwinRecord>()
   const reg = register(
     bound,

@@ -188,8 +188,10 @@ describe('async mode', () => {
       shards: [],
       participants,
       next: participants,
+      nextStaleness: 1,
     }))
     s.fl.round = 3
+    s.fl.staleness = 1
     s.fl.models = [1, 2].map(round => ({ round, hash: m0 }))
     const election = s.system!.elections[0]!
     const apply = (tx: SignedTx) =>

@@ -1,6 +1,7 @@
 /** Twin inference computes the network training uses: the same activations, the same outputs as TF.js. */
 import { describe, expect, it } from 'vitest'
-import { exp64, forward, predict } from '../../../twin/infer.js'
+import { exp64 } from '../../../ledger/index.js'
+import { forward, predict } from '../../../twin/infer.js'
 import { LocalModel, initBackend } from '../../../fl/train.js'
 import { SeededRandom } from '../../../consensus/prng.js'
 
