@@ -167,8 +167,8 @@ function partDue(part: FlPart, shard: number, time: number, g: Genesis): boolean
   return part.updates.length > 0 && time >= part.openedAt + P.roundTimeoutMs
 }
 
-/** Exact sums by their hash: a close computes a part's sum, the round close adds the same parts up. */
-const sums = new Memo<string, WeightedSum>('partial sums', 16)
+/** Exact sums by their hash: a close computes a part's sum, the round close adds the same parts up (a few MB each). */
+const sums = new Memo<string, WeightedSum>('partial sums', 4)
 
 /** Σ n_i·w_i over `updates` (exact) and its hash. */
 export function partialSum(
@@ -185,14 +185,18 @@ export function partialSum(
   return { sum, hash }
 }
 
-/** The exact sum a part close certifies: from the memo, or worked out again from the accepted updates' blobs. */
+/**
+ * The exact sum a part close certifies: from the memo (keyed by the hash it was computed with), or
+ * worked out again from the accepted updates' blobs and checked against the certified hash.
+ */
 export function certifiedSum(c: PartClose, models: ModelSource | undefined, length: number): WeightedSum {
-  const accepted = c.updates.filter(u => u.outcome === 'accepted')
-  const sum = sums.get(c.partial, () => partialSum(accepted, models, length).sum)
-  const again = sumHash(sum)
-  if (again !== c.partial)
-    throw new DitenError(ErrorCode.BLOCK_INVALID, `shard ${c.updates[0]?.shard}'s partial aggregate does not match its updates`)
-  return sum
+  return sums.get(c.partial, () => {
+    const accepted = c.updates.filter(u => u.outcome === 'accepted')
+    const again = partialSum(accepted, models, length)
+    if (again.hash !== c.partial)
+      throw new DitenError(ErrorCode.BLOCK_INVALID, `shard ${c.updates[0]?.shard}'s partial aggregate does not match its updates`)
+    return again.sum
+  })
 }
 
 /** Closes this shard's part of its round when due (after the block's transactions). */
