@@ -33,6 +33,7 @@ import { applyTx, checkTx, finishBlock, shardOfTx } from './state/execute.js'
 import { cloneState, stateRoot, type ShardState } from './state/state.js'
 import { credits, flLinks } from './linked.js'
 import { execContext } from './exec-context.js'
+import { twinEventType } from '../twin/record.js'
 
 /**
  * Block time is bounded on both sides: at least the parent's time plus the block interval (a
@@ -69,6 +70,16 @@ function nextEpochOf(g: Genesis, shard: number, height: number, prev: Header | u
   const base = prev?.nextEpoch ?? 0
   const l0 = links.find(l => l.shard === 0)
   return l0 ? Math.max(base, Math.floor(l0.height / L)) : base
+}
+
+/**
+ * What the commit batch will write besides the state must be writable too: a twin change the
+ * history store would refuse would leave a certified block no node can commit. Checked where the
+ * block is built (the transaction that made it is then left out) and validated. The records
+ * themselves were checked by the contract when it made them.
+ */
+function storable(state: ShardState): void {
+  for (const { record: _, ...e } of state.events) twinEventType.check(e, 'twin event')
 }
 
 export interface BuildInput {
@@ -225,6 +236,7 @@ function seal(inp: BuildInput, body: Body, breakers: Built['rejected']): Built {
     ...(inp.view.models ? { models: inp.view.models } : {}),
     fl: flLinks(inp.view, state.shard, inp.links),
   })
+  storable(state)
   const crossLinks = inp.links.map(l => ({ shard: l.header.shard, height: l.header.height, headerHash: headerHash(l.header) }))
   const header: Header = {
     chainId: g.chainId,
@@ -318,6 +330,11 @@ export function validateBlock(inp: ValidateInput): ShardState {
     ...(view.models ? { models: view.models } : {}),
     fl: flLinks(view, h.shard, block.linkProofs),
   })
+  try {
+    storable(state)
+  } catch (e) {
+    invalid(describeError(e))
+  }
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees
   if (!view.election(h.nextEpoch) && !state.system?.elections.some(e => e.epoch === h.nextEpoch)) {

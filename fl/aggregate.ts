@@ -4,6 +4,7 @@
  * id) first, sum in float64 in that order and round every result to float32 — so every node
  * derives a bit-identical M(e).
  */
+import { pow64 } from '../ledger/index.js'
 import { averageOf, weightedSum } from './exact-sum.js'
 
 export interface Contribution {
@@ -109,7 +110,7 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
 /** FedAsync's mixing rate α·s̄, s̄ = Σ n_i s_i / Σ n_i with s_i = (staleness_i + 1)^−a (canonical order). */
 function asyncMixRate(cs: readonly (Contribution & { staleness: number })[], alpha: number, a: number): number {
   const n = cs.map(c => Math.max(c.dataSize, 1))
-  const ns = cs.reduce((x, c, i) => x + n[i]! * (c.staleness + 1) ** -a, 0)
+  const ns = cs.reduce((x, c, i) => x + n[i]! * pow64(c.staleness + 1, -a), 0)
   return alpha * (ns / n.reduce((x, y) => x + y, 0))
 }
 
@@ -126,7 +127,7 @@ export function fedAsync(
 ): Float32Array {
   const cs = canonical(input) as (Contribution & { staleness: number })[]
   const len = check(cs)
-  const ns = cs.map(c => Math.max(c.dataSize, 1) * (c.staleness + 1) ** -a)
+  const ns = cs.map(c => Math.max(c.dataSize, 1) * pow64(c.staleness + 1, -a))
   const total = ns.reduce((x, y) => x + y, 0)
   const mix = asyncMixRate(cs, alpha, a)
   const out = new Float32Array(len)
