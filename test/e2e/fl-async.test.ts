@@ -5,40 +5,17 @@
  * every node derives the same M(e), the model learns, and the staleness bound the chain records
  * stays within genesis's s_max.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { randomBasePort, runCli } from './proc.js'
-import type { FlReport } from '../../node/harness/fl-runner.js'
+import { flRun, removeFlRuns } from './fl-run.js'
 
 describe('fl run --mode async (4 processes)', () => {
-  let dir = ''
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(removeFlRuns)
 
   it('closes τ-damped asynchronous rounds; every node derives the same M(e); the sign-flip member is kept out', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'diten-fla-'))
-    const out = join(dir, 'report')
-    const args = ['fl', 'run', '--nodes', '4', '--trainers', '4', '--rounds', '3', '--limit', '3000', '--mode', 'async']
-    const r = await runCli(
-      [
-        ...args,
-        '--async-rule',
-        'tau-damped',
-        '--byzantine',
-        'node-3:sign-flip',
-        '--no-baselines',
-        '--out',
-        out,
-        '--base-port',
-        String(randomBasePort()),
-      ],
-      280_000,
-    )
+    const args = ['--nodes', '4', '--trainers', '4', '--rounds', '3', '--limit', '3000', '--mode', 'async', '--async-rule', 'tau-damped']
+    const r = await flRun([...args, '--byzantine', 'node-3:sign-flip'])
     expect(r.code, r.output).toBe(0)
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FlReport
+    const report = r.report!
     expect(report.config.mode).toBe('async')
     expect(report.rounds.map(x => x.round)).toEqual([1, 2, 3])
     expect(report.modelHashesAgree).toBe(true)

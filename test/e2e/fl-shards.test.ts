@@ -7,32 +7,22 @@
  * A twin of the FL task follows the rounds: after each round its stored prediction is a forward
  * pass of that round's M(e), recomputed here with TF.js from the saved model.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { randomBasePort, runCli } from './proc.js'
-import type { FlReport } from '../../node/harness/fl-runner.js'
+import { flRun, removeFlRuns } from './fl-run.js'
 import { LocalModel, initBackend } from '../../fl/train.js'
 import { decodeWeights, flatten } from '../../fl/weights.js'
 import { defaultGenesisParams } from '../../ledger/index.js'
 
 describe('fl run (8 processes, 2 committees)', () => {
-  let dir = ''
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(removeFlRuns)
 
   it('orders and verifies each update in its own committee; every node derives the same M(e), coins and counters', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'diten-fl2-'))
-    const out = join(dir, 'report')
-    const args = ['fl', 'run', '--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '3', '--limit', '4000']
-    const r = await runCli(
-      [...args, '--byzantine', 'node-3:sign-flip', '--no-baselines', '--out', out, '--base-port', String(randomBasePort())],
-      280_000,
-    )
+    const args = ['--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '3', '--limit', '4000', '--byzantine', 'node-3:sign-flip']
+    const r = await flRun(args)
     expect(r.code, r.output).toBe(0)
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FlReport
+    const report = r.report!
     expect(report.rounds.map(x => x.round)).toEqual([1, 2, 3])
     expect(report.modelHashesAgree).toBe(true)
     expect(report.outcomesAgree).toBe(true)
@@ -69,7 +59,7 @@ describe('fl run (8 processes, 2 committees)', () => {
     await initBackend()
     const net = new LocalModel(defaultGenesisParams().fl.model)
     for (const x of probe.rounds) {
-      const weights = flatten(decodeWeights(new Uint8Array(await readFile(join(out, 'models', `round-${x.round}.bin`)))))
+      const weights = flatten(decodeWeights(new Uint8Array(await readFile(join(r.out, 'models', `round-${x.round}.bin`)))))
       const want = net.predict(weights, Float32Array.from(probe.input))
       // the twin stores logits ×1000; TF.js ends in softmax
       const e = x.scores.map(s => Math.exp((s - Math.max(...x.scores)) / 1000))

@@ -2,46 +2,16 @@
  * Federated learning across separate processes: `diten fl run` starts a 4-node devnet (real
  * libp2p, LevelDB, TF.js) on a slice of MNIST for 3 rounds with a sign-flip member.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { randomBasePort, runCli } from './proc.js'
-import type { FlReport } from '../../node/harness/fl-runner.js'
+import { flRun, removeFlRuns } from './fl-run.js'
 
 describe('fl run (4 processes)', () => {
-  let dir = ''
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(removeFlRuns)
 
   it('derives the same M(e) on every node; the sign-flip member is rejected every round and earns nothing', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'diten-fl-'))
-    const out = join(dir, 'report')
-    const r = await runCli(
-      [
-        'fl',
-        'run',
-        '--nodes',
-        '4',
-        '--trainers',
-        '4',
-        '--rounds',
-        '3',
-        '--limit',
-        '3000',
-        '--byzantine',
-        'node-3:sign-flip',
-        '--no-baselines',
-        '--out',
-        out,
-        '--base-port',
-        String(randomBasePort()),
-      ],
-      280_000,
-    )
+    const r = await flRun(['--nodes', '4', '--trainers', '4', '--rounds', '3', '--limit', '3000', '--byzantine', 'node-3:sign-flip'])
     expect(r.code, r.output).toBe(0)
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FlReport
+    const report = r.report!
     expect(report.rounds.map(x => x.round)).toEqual([1, 2, 3])
     expect(report.modelHashesAgree).toBe(true)
     expect(report.outcomesAgree).toBe(true)
