@@ -9,6 +9,9 @@ import { ErrorCode, createGenesis, defaultGenesisParams, generateKeypair, toHex 
 import { finishBlock } from '../../../consensus/state/execute.js'
 import { cloneState, type ShardState } from '../../../consensus/state/state.js'
 import type { FlLinks } from '../../../consensus/state/fl.js'
+import { flLinks } from '../../../consensus/linked.js'
+import type { ChainView } from '../../../consensus/committee.js'
+import type { LinkProof } from '../../../ledger/index.js'
 import { fedAvg } from '../../../fl/aggregate.js'
 import { addSums, averageOf, sumHash, weightedSum } from '../../../fl/exact-sum.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
@@ -192,5 +195,25 @@ describe('FL per committee', () => {
     params.fl = { ...params.fl, enabled: true }
     const members = Array.from({ length: 6 }, (_, i) => ({ name: `m${i}`, publicKey: toHex(generateKeypair().publicKey), dataSize: 10 }))
     expect(() => createGenesis({ genesisTime: 1, chainId: 'x', params, members, committees: 2 })).toThrow(/at least 4 verifiers/)
+  })
+})
+
+describe('what a block may read of other shards', () => {
+  it('a shard close or a global close only at or below the heights its chain has linked, this block included', () => {
+    const close = (height: number) => ({ round: 1, height, time: 0, updates: [], partial: '00'.repeat(32), dataSize: 0 })
+    const view = {
+      lastLinked: (_s: number, other: number) => (other === 1 ? 4 : 2),
+      flPartClose: (_k: number, _r: number) => close(5),
+      flGlobalClose: (_r: number) => ({ ...close(3), model: '11'.repeat(32), shards: [], participants: [], next: [], nextStaleness: 0 }),
+    } as unknown as ChainView
+    const link = (shard: number, height: number) => ({ header: { shard, height } }) as unknown as LinkProof
+    // shard 1's close sits at height 5, its chain is linked up to 4: not yet
+    expect(flLinks(view, 0, []).partClose(1, 1)).toBeUndefined()
+    // this block links height 5 (or above): now
+    expect(flLinks(view, 0, [link(1, 5)]).partClose(1, 1)?.height).toBe(5)
+    expect(flLinks(view, 0, [link(1, 7)]).partClose(1, 1)?.height).toBe(5)
+    // the global close at shard-0 height 3, linked up to 2, then 3 by this block
+    expect(flLinks(view, 1, []).globalClose(1)).toBeUndefined()
+    expect(flLinks(view, 1, [link(0, 3)]).globalClose(1)?.model).toBe('11'.repeat(32))
   })
 })
