@@ -32,6 +32,11 @@ export function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1)
 }
 
+/** How many float32 values a model of the spec has (every tensor, flattened). */
+export function paramCount(spec: ModelSpec): number {
+  return shapesOf(spec).reduce((n, s) => n + sizeOf(s), 0)
+}
+
 export function zeros(spec: ModelSpec): Weights {
   const shapes = shapesOf(spec)
   return { shapes, tensors: shapes.map(s => new Float32Array(sizeOf(s))) }

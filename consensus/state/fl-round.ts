@@ -23,7 +23,7 @@ import { aggregate, fedAsync, fedAsyncRobust, type Contribution } from '../../fl
 import { addSums, averageOf, weightedSum, type WeightedSum } from '../../fl/exact-sum.js'
 import { FlCode, roundCloseRules } from '../../fl/rules.js'
 import { dissenters } from '../../fl/verdicts.js'
-import { encodeWeights, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
+import { encodeWeights, paramCount, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
 import { tauDamped, tauDampedRobust, updateWeight } from '../../fl/async-weight.js'
 import { certifiedSum, weightsOf } from './fl-part.js'
@@ -83,7 +83,7 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
   if (fl.firstCloseAt === 0) fl.firstCloseAt = inp.time
   if (fl.participants.length === 0) return
   if (!inp.closes.every(c => c) && inp.time < fl.firstCloseAt + P.roundTimeoutMs) return
-  const length = shapesOf(P.model).reduce((n, sh) => n + sh.reduce((a, b) => a * b, 1), 0)
+  const length = paramCount(P.model)
   const updates = inp.closes.flatMap(c => c?.updates ?? []).map(u => ({ ...u, verdicts: [...u.verdicts] }))
   updates.sort((a, b) => a.member - b.member)
   credit(s, updates)

@@ -6,7 +6,7 @@
  * two transaction kinds and the per-block step that ties parts and rounds together.
  */
 import { ErrorCode, array, bool, defineCodec, hex, struct, toHex, u32, u53, uint, type Genesis, type Infer } from '../../ledger/index.js'
-import { shapesOf } from '../../fl/weights.js'
+import { paramCount } from '../../fl/weights.js'
 import { applyFlUpdate, applyFlVerdict, closePartIfDue, initialPart, learnGlobalCloses } from './fl-part.js'
 import { closeRoundIfDue, participantsOf } from './fl-round.js'
 import { trainerShareType, type FlState, type GlobalClose, type ModelSource, type PartClose } from './fl-types.js'
@@ -113,7 +113,7 @@ export function finishFl(
   const sys = state.system
   const globalClose = (round: number) => (sys ? sys.fl.closed.find(c => c.round === round) : b.links?.globalClose(round))
   const learned = learnGlobalCloses(part, b.time, g, globalClose)
-  const length = shapesOf(g.params.fl.model).reduce((n, sh) => n + sh.reduce((a, x) => a * x, 1), 0)
+  const length = paramCount(g.params.fl.model)
   closePartIfDue(part, state.shard, b.height, b.time, g, b.models, length)
   if (!sys) return learned
   const round = sys.fl.round

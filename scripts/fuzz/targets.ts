@@ -42,6 +42,7 @@ import { DitenNode } from '../../node/node.js'
 import { rangeRequestCodec } from '../../node/chain/catch-up.js'
 import { tangleRequestCodec } from '../../node/tangle/service.js'
 import { blobRequestCodec } from '../../node/fl/blobs.js'
+import { paramCount } from '../../fl/weights.js'
 import { probeRequestCodec } from '../../node/chain/capability-meter.js'
 import { statusCodec } from '../../node/status.js'
 import type { FuzzTarget } from './harness.js'
@@ -201,8 +202,7 @@ async function targetsOf(
   const twins = chain.shards[0]!.state.twins
   // a bound twin, made with the contract itself (model: any finite float32 weights of the genesis spec)
   const spec = g.params.fl.model
-  const size = spec.layers.slice(1).reduce((n, out, i) => n + spec.layers[i]! * out + out, 0)
-  const modelWeights = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 13) - 6)
+  const modelWeights = Float32Array.from({ length: paramCount(spec) }, (_, i) => ((i * 7919) % 13) - 6)
   const boundCall: TwinCall = { ...call, member: 0, weights: () => modelWeights, globalModel: r => (r === 0 ? 'ab'.repeat(32) : undefined) }
   const bound = new Map<string, TwinRecord>()
   const reg = register(
