@@ -3,9 +3,10 @@
  * trainers this member hosts train E local epochs from M(e−1) and attach their updates to the
  * tangle; the member promotes unconfirmed updates (IOTA-style promotion: a transaction that
  * approves tips and carries only the base model), aggregates its *confirmed* updates by data size
- * after they confirm or T_p passes, and submits `fl.update`. As a verifier (a member of the system
- * shard's committee) it evaluates every pending `fl.update` on the validation set and posts
- * `fl.verdict`. Malicious-trainer switches change what its trainers publish.
+ * after they confirm or T_p passes, and submits `fl.update` to the shard of the committee the
+ * round assigns it to (once that shard has the round open). As a verifier (a member of a shard's
+ * committee) it evaluates every pending `fl.update` that shard orders on the validation set and
+ * posts `fl.verdict` there. Malicious-trainer switches change what its trainers publish.
  */
 import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
 import {
