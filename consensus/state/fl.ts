@@ -48,11 +48,6 @@ export function initialFl(sys: SystemState, m0: string, g: Genesis): { global: F
   return { global: initialFlState(m0, participants, s), part: () => initialPart(m0, structuredClone(participants), s) }
 }
 
-function partOf(state: ShardState) {
-  if (!state.fl) throw txError(ErrorCode.TX_WRONG_SHARD, 'this shard keeps no federated-learning state')
-  return state.fl
-}
-
 function senderOf(tx: { body: { sender: Uint8Array } }, ctx: { roster: { indexOf(k: string): number } }): number {
   const i = ctx.roster.indexOf(toHex(tx.body.sender))
   if (i < 0) throw txError(ErrorCode.TX_UNKNOWN_SENDER, 'the sender is not a member')
@@ -65,7 +60,7 @@ export const flUpdate: TxKind<FlUpdatePayload> = {
   system: false,
   shardOf: p => p.shard,
   apply(state, tx, p, ctx) {
-    applyFlUpdate(partOf(state), state.shard, senderOf(tx, ctx), tx, p, ctx.genesis, ctx.models)
+    applyFlUpdate(state.fl, state.shard, senderOf(tx, ctx), tx, p, ctx.genesis, ctx.models)
   },
 }
 
@@ -78,7 +73,7 @@ export const flVerdict: TxKind<FlVerdictPayload> = {
     const committee = ctx.election?.committees[state.shard]
     if (!committee)
       throw txError(ErrorCode.FL_NOT_VERIFIER, `the committee of shard ${state.shard} in epoch ${ctx.epoch} is not known here`)
-    applyFlVerdict(partOf(state), state.shard, senderOf(tx, ctx), p, committee)
+    applyFlVerdict(state.fl, state.shard, senderOf(tx, ctx), p, committee)
   },
 }
 
@@ -109,7 +104,7 @@ export function finishFl(
 ): { round: number; hash: string }[] {
   const part = state.fl
   const g = b.genesis
-  if (!part || !g.params.fl.enabled) return []
+  if (!g.params.fl.enabled) return []
   const sys = state.system
   const globalClose = (round: number) => (sys ? sys.fl.closed.find(c => c.round === round) : b.links?.globalClose(round))
   const learned = learnGlobalCloses(part, b.time, g, globalClose)
