@@ -60,6 +60,11 @@ function invalid(why: string): never {
   throw new DitenError(ErrorCode.BLOCK_INVALID, why)
 }
 
+/** The block needs what this node does not hold yet: a later look may find it valid (never cache this as invalid). */
+function notYet(why: string): never {
+  throw new DitenError(ErrorCode.BLOCK_NOT_YET, why)
+}
+
 export function prevHashOf(g: Genesis, prev: Header | undefined): Uint8Array {
   return prev ? headerHash(prev) : genesisHash(g)
 }
@@ -271,7 +276,7 @@ export interface ValidateInput {
   now?: number
 }
 
-/** Validates a block against the previous state; returns the new state or throws BLOCK_INVALID. */
+/** Validates a block against the previous state; returns the new state or throws BLOCK_INVALID (or BLOCK_NOT_YET: ask again later). */
 export function validateBlock(inp: ValidateInput): ShardState {
   const { view, block, prev, committee } = inp
   const g = view.genesis
@@ -283,7 +288,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (!bytesEqual(h.prevHash, prevHashOf(g, prev))) invalid('prevHash does not match the previous block')
   if (h.time < minBlockTime(g, prev))
     invalid(`time ${h.time} is before the parent's time plus the block interval (${minBlockTime(g, prev)})`)
-  if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) invalid(`time is ${h.time - inp.now} ms in the future`)
+  if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) notYet(`time is ${h.time - inp.now} ms in the future`)
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
   if (block.txs.length > g.params.consensus.maxBlockTxs)
     invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)
@@ -338,7 +343,7 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (!bytesEqual(h.stateRoot, stateRoot(state))) invalid('stateRoot does not match the state after the transactions')
   // on shard 0 the block at an epoch boundary itself elects the next committees
   if (!view.election(h.nextEpoch) && !state.system?.elections.some(e => e.epoch === h.nextEpoch)) {
-    invalid(`the election of epoch ${h.nextEpoch} is not known here yet`)
+    notYet(`the election of epoch ${h.nextEpoch} is not known here yet`)
   }
   return state
 }
@@ -357,7 +362,7 @@ function checkLinks(view: ChainView, block: Block): void {
       invalid(`linkProof ${i} does not match its crossLink`)
     if (l.height < view.lastLinked(h.shard, l.shard)) invalid(`crossLink to shard ${l.shard} goes back to height ${l.height}`)
     const mine = view.header(l.shard, l.height)
-    if (!mine) invalid(`crossLink to shard ${l.shard} height ${l.height}, which this node has not finalized yet`)
+    if (!mine) notYet(`crossLink to shard ${l.shard} height ${l.height}, which this node has not finalized yet`)
     if (!bytesEqual(headerHash(mine), l.headerHash))
       invalid(`crossLink to shard ${l.shard} height ${l.height} names a header this node did not finalize`)
     const prevOfLinked = l.height > 1 ? view.header(l.shard, l.height - 1) : undefined

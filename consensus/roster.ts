@@ -51,7 +51,7 @@ export class Roster {
 export function rosterAt(view: Pick<ChainView, 'election' | 'memberKey'>, state: ShardState, epoch: number): Roster {
   if (state.system) return Roster.ofSystem(state.system)
   const e = view.election(epoch)
-  if (!e) throw new DitenError(ErrorCode.BLOCK_INVALID, `the election of epoch ${epoch} is not known here yet`)
+  if (!e) throw new DitenError(ErrorCode.BLOCK_NOT_YET, `the election of epoch ${epoch} is not known here yet`)
   return Roster.ofElection(e, i => toHex(view.memberKey(i)))
 }
 

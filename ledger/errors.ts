@@ -124,6 +124,11 @@ export const TwinCode = {
 /** blocks and consensus messages */
 export const BlockCode = {
   BLOCK_INVALID: 'BLOCK_INVALID',
+  /**
+   * the block depends on something this node does not hold yet (another shard's linked header, an
+   * epoch's election, a block time still ahead of its clock): not a verdict on the block — ask again later
+   */
+  BLOCK_NOT_YET: 'BLOCK_NOT_YET',
   CERT_INVALID: 'CERT_INVALID',
   CONSENSUS_INVALID: 'CONSENSUS_INVALID',
   SYNC_FAILED: 'SYNC_FAILED',

@@ -30,6 +30,26 @@ import type { Logger } from '../logger.js'
 import type { Finalized } from '../../ledger/index.js'
 
 const blobsMissing = (e: unknown) => e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE
+/** not a verdict on the block: this node lacks a model blob, a linked header, an election, or its clock is behind */
+const notYet = (e: unknown) => blobsMissing(e) || (e instanceof DitenError && e.code === ErrorCode.BLOCK_NOT_YET)
+
+/**
+ * How long a block that cannot be judged yet is given, look by look (3.1 s in all, about one
+ * propose timeout): missing blobs are fetched, another shard's header or an election arrives by
+ * gossip, the clock catches up. A block is never remembered as invalid for what was missing, so a
+ * value other members locked on is judged again when it is proposed again (a shard cannot stall on it).
+ */
+export const NOT_YET_DELAYS_MS = [100, 200, 400, 800, 1600] as const
+
+/**
+ * Waits before look `attempt` + 1 at a block that could not be judged yet, fetching missing blobs
+ * meanwhile; undefined when the looks are used up (the block is then refused this time).
+ */
+export function awaitDependencies(attempt: number, fetchModels: () => Promise<void>): Promise<void> | undefined {
+  const ms = NOT_YET_DELAYS_MS[attempt]
+  if (ms === undefined) return undefined
+  return Promise.all([fetchModels().catch(() => undefined), new Promise<void>(r => setTimeout(r, ms))]).then(() => undefined)
+}
 
 /** What a height's block work reads: the head it builds on and the committee that decides it. */
 export interface HeightBase {
@@ -119,7 +139,7 @@ export function buildProposal(
   return { block: built.block, state: built.state, rejected }
 }
 
-/** The state after a proposed block, null when the block is invalid, 'wait' when model blobs it needs are still being fetched. */
+/** The state after a proposed block, null when the block is invalid, 'wait' when it cannot be judged yet (notYet). */
 export function validateProposal(base: HeightBase, block: Block, logger: Logger): ShardState | null | 'wait' {
   try {
     const t0 = performance.now()
@@ -127,7 +147,10 @@ export function validateProposal(base: HeightBase, block: Block, logger: Logger)
     logger.debug({ height: block.header.height, txs: block.txs.length, ms: Math.round(performance.now() - t0) }, 'proposal validated')
     return state
   } catch (e) {
-    if (blobsMissing(e)) return 'wait'
+    if (notYet(e)) {
+      logger.debug({ shard: base.committee.shard, height: block.header.height, err: describeError(e) }, 'proposal cannot be judged yet')
+      return 'wait'
+    }
     logger.warn(
       { shard: base.committee.shard, height: block.header.height, round: block.header.round, err: describeError(e) },
       'invalid proposal',
@@ -139,7 +162,8 @@ export function validateProposal(base: HeightBase, block: Block, logger: Logger)
 /**
  * The state after a finalized block of this height: its certificate must hold 2f+1 precommits of
  * the committee for exactly this header; the block is then replayed, unless this node already
- * validated it as a proposal (`validated` by header hash). Missing model blobs are fetched once.
+ * validated it as a proposal (`validated` by header hash). What it depends on and this node lacks
+ * (model blobs, another shard's linked header) is awaited as for a proposal, then it is refused.
  */
 export async function replayFinalized(
   base: HeightBase,
@@ -153,12 +177,13 @@ export async function replayFinalized(
   verifyCertificate(chainId, f.cert, base.committee.keys, { shard: base.committee.shard, height: h.height, blockHash: hash })
   const known = validated(toHex(hash))
   if (known) return known
-  const replay = () => validateBlock({ ...base, block: f.block, prev: base.head })
-  try {
-    return replay()
-  } catch (e) {
-    if (!blobsMissing(e)) throw e
-    await fetchModels()
-    return replay()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return validateBlock({ ...base, block: f.block, prev: base.head })
+    } catch (e) {
+      const wait = notYet(e) ? awaitDependencies(attempt, fetchModels) : undefined
+      if (!wait) throw e
+      await wait
+    }
   }
 }

@@ -20,6 +20,7 @@ import {
   type Header,
   type Proposal,
   type SignedVote,
+  type Finalized,
 } from '../../ledger/index.js'
 import { committeeFor, proposerOf, type Committee } from '../../consensus/blocks.js'
 import { proposalEvidence, voteEvidence } from '../../consensus/evidence.js'
@@ -27,9 +28,9 @@ import { TendermintMachine, NIL, type Action } from '../../consensus/tendermint/
 import type { ShardState } from '../../consensus/state/state.js'
 import { HeightLog } from './height-log.js'
 import { SerialQueue } from './serial-queue.js'
-import { authenticProposal, authenticVote, buildProposal, replayFinalized, validateProposal, type HeightBase } from './proposals.js'
+import { authenticProposal, authenticVote, awaitDependencies, buildProposal, replayFinalized, validateProposal } from './proposals.js'
+import type { HeightBase } from './proposals.js'
 import type { ShardChainDeps } from './shard-deps.js'
-import type { Finalized } from '../../ledger/index.js'
 import { corrupted } from '../faults/behaviours.js'
 import { OwnMessages, type Seat } from './own-messages.js'
 import { carryOut, type ActionDriver } from './actions.js'
@@ -208,14 +209,15 @@ export class ShardChain {
     this.consider(p, toHex(ok.hash), ok.proposerIdx)
   }
 
-  /** Validates a proposal and feeds the machine; a proposal whose model blobs are missing waits for them. */
+  /** Validates a proposal and feeds the machine; a proposal that cannot be judged yet waits for what it needs (awaitDependencies). */
   private consider(p: Proposal, hex: string, proposerIdx: number, attempt = 0): void {
     const valid = this.validate(hex, p.block)
-    if (valid === 'wait' && attempt < 3) {
+    const wait = valid === 'wait' ? awaitDependencies(attempt, this.d.fetchModels) : undefined
+    if (wait) {
       const height = this.height
-      void this.d
-        .fetchModels()
-        .finally(() => this.enqueue(() => void (this.height === height && this.machine && this.consider(p, hex, proposerIdx, attempt + 1))))
+      void wait.finally(() =>
+        this.enqueue(() => void (this.height === height && this.machine && this.consider(p, hex, proposerIdx, attempt + 1))),
+      )
       return
     }
     this.run(this.machine!.onProposal(p.stub.round, hex, p.stub.validRound, valid !== null && valid !== 'wait', proposerIdx))

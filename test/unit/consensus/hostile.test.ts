@@ -132,7 +132,7 @@ describe('block time is bounded on both sides', () => {
     }
     expect(validate({ ...pinned.block.header, time: prev.time })).toContain('before the parent')
     expect(validate({ ...pinned.block.header, time: prev.time + interval - 1 })).toContain('before the parent')
-    expect(validate({ ...pinned.block.header, time: t0 + interval + MAX_CLOCK_DRIFT_MS + 1 })).toContain('in the future')
+    expect(validate({ ...pinned.block.header, time: t0 + interval + MAX_CLOCK_DRIFT_MS + 1 })).toContain('in the future') // BLOCK_NOT_YET (not-yet.test.ts)
     expect(MAX_CLOCK_DRIFT_MS).toBeLessThanOrEqual(2_000)
   })
 })
