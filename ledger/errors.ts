@@ -143,6 +143,8 @@ export const TangleCode = {
   TANGLE_FROM_FUTURE: 'TANGLE_FROM_FUTURE',
   TANGLE_BAD_DATA: 'TANGLE_BAD_DATA',
   TANGLE_NO_TIPS: 'TANGLE_NO_TIPS',
+  /** this node holds no device key of the trainer it was asked to attach for */
+  TANGLE_NO_TRAINER_KEY: 'TANGLE_NO_TRAINER_KEY',
 } as const
 
 /** HTTP API access (the public and the admin API) */

@@ -81,6 +81,20 @@ export const nodeConfigType = struct({
   vote: optional(oneOf(['auto', 'manual'] as const)),
   /** true (default): commit this member's measurements of the others once per epoch (member.report); false: only measure and answer probes */
   capabilityReports: optional(bool),
+  /**
+   * the trainers (cluster heads) this member hosts and trains for: the trainer twin, the file with
+   * its device key (it signs the trainer's updates), and which part of the FL task's dataset it holds
+   */
+  trainers: optional(
+    array(
+      struct({
+        twin: str({ min: 9, max: 193, pattern: /^trainer:[A-Za-z0-9_.:@-]{1,128}$/, format: 'a trainer twin id "trainer:<name>"' }),
+        keyFile: str({ min: 1, max: 4096 }),
+        partition: int({ min: 0, max: 100_000 }),
+      }),
+      { max: 1024 },
+    ),
+  ),
 })
 export type NodeConfig = Infer<typeof nodeConfigType>
 
@@ -91,6 +105,8 @@ export interface LoadedConfig {
   keyFile: string
   dataDir: string
   logFile: string | undefined
+  /** config.trainers with absolute key file paths */
+  trainers: { twin: string; keyFile: string; partition: number }[]
 }
 
 export function checkNodeConfig(raw: unknown, source: string): NodeConfig {
@@ -118,5 +134,6 @@ export async function loadNodeConfig(file: string): Promise<LoadedConfig> {
     keyFile: resolve(base, config.keyFile),
     dataDir: resolve(base, config.dataDir),
     logFile: config.log.file === undefined ? undefined : resolve(base, config.log.file),
+    trainers: (config.trainers ?? []).map(t => ({ ...t, keyFile: resolve(base, t.keyFile) })),
   }
 }

@@ -41,6 +41,7 @@ import type { RpcDispatcher } from './rpc/jsonrpc.js'
 import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, type StatusMessage } from './status.js'
 import { TangleService } from './tangle/service.js'
+import type { HostedTrainer } from './fl/service.js'
 import { TwinEvents } from './twin/events.js'
 
 export interface DitenNodeOptions {
@@ -67,6 +68,8 @@ export interface DitenNodeOptions {
   vote?: 'auto' | 'manual'
   /** true (default): commit this member's capability measurements once per epoch (capability-meter.ts) */
   capabilityReports?: boolean
+  /** the trainers this member hosts: trainer twin, device key, the dataset part it trains on */
+  trainers?: HostedTrainer[]
 }
 
 export const defaultNodeTimings = {
@@ -246,7 +249,7 @@ export class DitenNode {
     this.tangle = this.add(
       'tangle',
       new TangleService(
-        { genesis: g, keypair: o.keypair, byzantine },
+        { genesis: g, keypair: o.keypair, byzantine, trainerKeys: new Map((o.trainers ?? []).map(t => [t.twin, t.keypair])) },
         {
           ...chainModules,
           host: this.host,
@@ -259,7 +262,7 @@ export class DitenNode {
     if (flSetup) {
       const { data, evaluator, validity } = flSetup
       const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, data, evaluator, validity, logger: flLog }
-      this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, byzantine, m0 }, flModules))
+      this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, byzantine, m0, trainers: o.trainers ?? [] }, flModules))
     }
     const meterModules = { chain: this.chain, host: this.host, reqresp: this.reqresp, members, logger: log('capability') }
     this.add('capability meter', new CapabilityMeter({ slow: byzantine.has('slow'), report: o.capabilityReports ?? true }, meterModules))

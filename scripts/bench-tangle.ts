@@ -81,6 +81,7 @@ for (let k = 0; k < POW_SAMPLES; k++) {
       round: 1,
       trainer: `t${k}`,
       member: new Uint8Array(32),
+      signer: new Uint8Array(32),
       modelHash: new Uint8Array(32),
       dataSize: 1,
       claimedAccuracyBp: 1,

@@ -15,6 +15,9 @@ import { DitenNode } from '../node/node.js'
 import { DitenClient } from '../node/rpc/client.js'
 import { adminTokenPath } from '../node/rpc/token.js'
 import type { Behaviour } from '../node/faults/behaviours.js'
+import { planTrainers } from '../node/harness/trainers.js'
+import { federatedData } from '../fl/data.js'
+import { loadDataset } from '../node/fl/dataset-files.js'
 
 export interface TestNet {
   genesis: Genesis
@@ -33,6 +36,9 @@ export async function testNet(
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, members)
   opts.params?.(params)
+  // with FL on: the trainer twins of the task's data parts, registered at genesis with device keys
+  const planned = params.fl.enabled ? planTrainers((await federatedData(params.fl, params.fl.seed, loadDataset)).shards, members) : []
+  const trainers = planned.map(t => ({ ...t, twinId: `trainer:${t.name}`, keypair: generateKeypair() }))
   const genesis = createGenesis({
     genesisTime: Date.now(),
     chainId: 'test-net',
@@ -40,6 +46,7 @@ export async function testNet(
     ...(opts.committees ? { committees: opts.committees } : {}),
     ...(opts.delegates ? { delegates: opts.delegates } : {}),
     members: keys.map((k, i) => ({ name: `node-${i}`, publicKey: toHex(k.publicKey), dataSize: opts.dataSize ?? 100 })),
+    trainers: trainers.map(t => ({ twinId: t.twinId, owner: toHex(t.keypair.publicKey), host: `node-${t.host}`, dataSize: t.dataSize })),
   })
   const dir = await mkdtemp(join(tmpdir(), 'diten-net-'))
   const nodes: DitenNode[] = []
@@ -65,6 +72,7 @@ export async function testNet(
         // the tests sign transactions with the member keys themselves: no automatic votes or reports racing for nonces
         vote: 'manual',
         capabilityReports: false,
+        trainers: trainers.filter(t => t.host === i).map(t => ({ twin: t.twinId, keypair: t.keypair, partition: t.partition })),
       })
       nodes[i] = node
       return node

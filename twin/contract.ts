@@ -3,7 +3,8 @@
  * block holding the call commits. Every rule is checked before anything changes; a refused call
  * throws a DitenError with a TWIN_* code and leaves the twins as they were.
  *
- *   twin.register   (a member)        creates the record; TWIN_EXISTS if the id is taken
+ *   twin.register   (a member)        creates the record; TWIN_EXISTS if the id is taken; a trainer
+ *                                      (trainer:<name>) needs the trainer definition and its dataSize
  *   twin.sync       (the owner device) JSON merge patch (RFC 7396) on features[*].properties;
  *                                      optional ifRevision (TWIN_REVISION_MISMATCH, like 412)
  *   twin.setDesired (host member or owner) merge patch on features[*].desiredProperties (writable only)
@@ -36,6 +37,7 @@ import { checkAttributes, checkFeatures, parseDefinition, type TwinDefinition } 
 import { canonicalJson, isObject, mergePatch, parseJson, type Json } from './json.js'
 import { inputsOf, predict, type DenseSpec } from './infer.js'
 import { twinIdType, twinRecordType, type TwinEvent, type TwinRecord } from './record.js'
+import { checkTrainerRegistration } from './trainer.js'
 
 const json = (max: number) => str({ min: 2, max })
 export const twinRegisterCodec = defineCodec(
@@ -160,6 +162,7 @@ export function register(
   const features = parseJson(p.features, 'features', 16)
   checkAttributes(def, attributes)
   checkFeatures(def, features)
+  checkTrainerRegistration(p.twinId, def, attributes)
   const record: TwinRecord = {
     twinId: p.twinId,
     definition: canonicalJson(defJson),

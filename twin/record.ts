@@ -2,7 +2,7 @@
  * Twin records as they live in a shard's state (DESIGN §8, Eclipse Ditto's thing model):
  * JSON documents are kept as canonical JSON text so the record has one encoding and one hash.
  */
-import { bool, hex, int, optional, str, struct, u32, u53, array, sha256Digest, type Infer } from '../ledger/index.js'
+import { bool, hex, int, optional, str, struct, u32, u53, array, sha256Digest, isTrainerId, type Infer } from '../ledger/index.js'
 
 /** `namespace:name` like Ditto's thing ids */
 export const TWIN_ID = /^[a-z][a-z0-9_.-]{0,63}:[A-Za-z0-9_.:@-]{1,128}$/
@@ -42,9 +42,9 @@ export type TwinRecord = Infer<typeof twinRecordType>
 /** The first 32 bits of sha256(twinId), by twinId (every call routes by it; bounded). */
 const routeHashes = new Map<string, number>()
 
-/** Shard of a twin: sha256(twinId) mod I (DESIGN §5). */
+/** Shard of a twin: sha256(twinId) mod I (DESIGN §5); trainer twins live on the system shard (ledger/genesis/trainers.ts). */
 export function shardOfTwin(twinId: string, shards: number): number {
-  if (shards === 1) return 0
+  if (shards === 1 || isTrainerId(twinId)) return 0
   let n = routeHashes.get(twinId)
   if (n === undefined) {
     const h = sha256Digest(new TextEncoder().encode(twinId))

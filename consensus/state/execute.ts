@@ -28,6 +28,8 @@ import { followModels } from './twinkinds.js'
 import { finishFl, initialFl, initialFlState, type FlLinks, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
+import { genesisTrainerRecord } from '../../twin/trainer.js'
+import { noteTrainer } from './trainers.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
@@ -55,7 +57,14 @@ export function initialStates(g: Genesis): ShardState[] {
     credited: Array.from({ length: g.committees }, () => 0),
     elections: [],
     fl: initialFlState(m0, []),
+    trainers: [],
   }
+  // trainer twins registered at genesis (ledger/genesis/trainers.ts), on the system shard
+  const hostOf = new Map(g.members.map((m, i) => [m.name, i]))
+  const trainerTwins = (g.trainers ?? [])
+    .map(t => genesisTrainerRecord(t, hostOf.get(t.host)!, g.genesisTime))
+    .sort((a, b) => (a.twinId < b.twinId ? -1 : 1))
+  for (const t of trainerTwins) noteTrainer(system, t)
   system.elections.push(
     electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }),
   )
@@ -67,7 +76,7 @@ export function initialStates(g: Genesis): ShardState[] {
     height: 0,
     nonces: new Map(),
     notes: 0,
-    twins: new Map(),
+    twins: new Map(shard === 0 ? trainerTwins.map(t => [t.twinId, t]) : []),
     events: [],
     derived: [],
     fl: fl.part(),

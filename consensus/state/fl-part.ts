@@ -7,8 +7,8 @@
  *   round = this shard's open round, the part not closed yet, base round = round (async: ≤
  *   staleness older), the sender trains in the round and is assigned to this shard, one update
  *   per member and round                                           → tx refused (FL_WRONG_ROUND, FL_NOT_PARTICIPANT, FL_WRONG_COMMITTEE, FL_DUPLICATE)
- *   trainers are the member's (t<j> → the (j mod P)-th of the round's P participants), Σ data =
- *   dataSize ≤ the member's registered data                        → FL_DATA_SIZE
+ *   every trainer is a trainer twin registered to the member when the round opened, with exactly
+ *   its twin's dataSize; Σ = dataSize                               → FL_DATA_SIZE
  *   blob format (hash, shapes, finite values)                       → FL_BAD_SHAPE, FL_NOT_FINITE
  *   ‖w − B‖² / ‖B‖² ≤ ρ_abs, B = the update's base model            → FL_ABS_MAGNITUDE
  * fl.verdict: sender in this shard's committee of the block's epoch, first verdict per verifier;
@@ -54,23 +54,22 @@ export function baseModel(part: Pick<FlPart, 'models'>, round: number): string {
   return m.hash
 }
 
-/** Trainer t<j> is hosted by the (j mod P)-th of the round's P participants (by member index). */
-export function trainerHost(trainer: string, g: Genesis, participants: readonly Participant[]): number {
-  const m = /^t(\d{1,6})$/.exec(trainer)
-  const j = m ? Number(m[1]) : -1
-  if (j < 0 || j >= g.params.fl.trainers || participants.length === 0) return -1
-  return participants[j % participants.length]!.member
+/** A trainer twin registered to `member` when the round opened (the participants' snapshot), or undefined. */
+export function registeredTrainer(participants: readonly Participant[], member: number, twinId: string) {
+  return participants.find(p => p.member === member)?.trainers.find(t => t.twinId === twinId)
 }
 
-function dataSizeRule(part: FlPart, who: Participant, p: FlUpdatePayload, g: Genesis): string | undefined {
+function dataSizeRule(who: Participant, p: FlUpdatePayload): string | undefined {
   const names = new Set(p.trainers.map(t => t.trainer))
   if (names.size !== p.trainers.length) return 'a trainer is listed twice'
-  const foreign = p.trainers.find(t => trainerHost(t.trainer, g, part.participants) !== who.member)
-  if (foreign) return `trainer ${foreign.trainer} is not hosted by this member`
+  for (const t of p.trainers) {
+    const reg = who.trainers.find(x => x.twinId === t.trainer)
+    if (!reg) return `trainer ${t.trainer} is not a trainer twin registered to this member`
+    if (t.dataSize !== reg.dataSize) return `trainer ${t.trainer} claims ${t.dataSize} samples, its twin says ${reg.dataSize}`
+  }
   const sum = p.trainers.reduce((a, t) => a + t.dataSize, 0)
   if (sum !== p.dataSize) return `dataSize ${p.dataSize} is not the trainers' sum ${sum}`
-  if (p.dataSize === 0 || p.dataSize > who.dataSize)
-    return `dataSize ${p.dataSize} is not in 1..${who.dataSize} (the member's registered data)`
+  if (p.dataSize === 0) return 'dataSize 0: an update needs at least one trainer'
   return undefined
 }
 
@@ -121,7 +120,7 @@ export function applyFlUpdate(
     rec.code = code
     rec.detail = detail.slice(0, 200)
   }
-  const sizeProblem = dataSizeRule(part, who, p, g)
+  const sizeProblem = dataSizeRule(who, p)
   if (sizeProblem) reject(FlCode.DATA_SIZE, sizeProblem)
   else {
     const l = models?.lookup(p.modelHash)

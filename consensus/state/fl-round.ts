@@ -27,16 +27,19 @@ import { encodeWeights, paramCount, shapesOf, unflatten, weightsHash } from '../
 import { faultBound } from '../tendermint/machine.js'
 import { tauDamped, tauDampedRobust, updateWeight } from '../../fl/async-weight.js'
 import { certifiedSum, weightsOf } from './fl-part.js'
+import { trainersOf } from './trainers.js'
 import type { FlUpdateRecord, ModelSource, Participant, PartClose } from './fl-types.js'
 import type { DerivedModel, Election, SystemState } from './state.js'
 
-/** Who trains in a round opened now: live members with registered data, on the committee the election assigned them (γ). */
+/** Who trains in a round opened now: live members with registered trainer twins (and those trainers), on the committee the election assigned them (γ). */
 export function participantsOf(s: SystemState, e: Election | undefined): Participant[] {
   if (!e) return []
   const onRoster = new Set(e.roster)
-  return s.members.flatMap((m, i) =>
-    m.removed === 0 && m.dataSize > 0 && onRoster.has(i) ? [{ member: i, shard: e.assignment[i] ?? 0, dataSize: m.dataSize }] : [],
-  )
+  return s.members.flatMap((m, i) => {
+    const trainers = m.removed === 0 && onRoster.has(i) ? trainersOf(s, i) : []
+    if (trainers.length === 0) return []
+    return [{ member: i, shard: e.assignment[i] ?? 0, dataSize: trainers.reduce((n, t) => n + t.dataSize, 0), trainers }]
+  })
 }
 
 /** Base-model hash of round r's updates: M(r − 1) from the global record. */

@@ -15,7 +15,12 @@ export interface ModelSource {
   lookup(hash: string): ModelLookup | undefined
 }
 
-export const trainerShareType = struct({ trainer: str({ min: 1, max: 64 }), dataSize: u53 })
+/** a trainer (its twin id) and the data it trained on, as an fl.update lists them */
+export const trainerShareType = struct({ trainer: str({ min: 1, max: 193 }), dataSize: u53 })
+
+/** A registered trainer twin (ledger/genesis/trainers.ts): its device key and data, as the system shard keeps them. */
+export const trainerEntryType = struct({ twinId: str({ min: 9, max: 193 }), owner: hex(32), dataSize: u53 })
+export type TrainerEntry = Infer<typeof trainerEntryType>
 
 export const flUpdateRecordType = struct({
   /** the fl.update transaction id */
@@ -37,8 +42,8 @@ export const flUpdateRecordType = struct({
 })
 export type FlUpdateRecord = Infer<typeof flUpdateRecordType>
 
-/** A member that trains in a round: the committee its update goes to (γ) and its registered data. */
-export const participantType = struct({ member: u32, shard: u32, dataSize: u53 })
+/** A member that trains in a round: the committee its update goes to (γ), its trainer twins and their data (Σ). */
+export const participantType = struct({ member: u32, shard: u32, dataSize: u53, trainers: array(trainerEntryType, { max: 1024 }) })
 export type Participant = Infer<typeof participantType>
 
 /** One shard's close of its part of a round: what its committee decided, certified by its block. */
@@ -114,7 +119,7 @@ export const flStateType = struct({
     { max: 1_000_000 },
   ),
   /** training coins of trainers (cluster heads), sorted by trainer */
-  trainerCoins: array(struct({ trainer: str({ min: 1, max: 64 }), coins: u53 }), { max: 100_000 }),
+  trainerCoins: array(struct({ trainer: str({ min: 1, max: 193 }), coins: u53 }), { max: 100_000 }),
 })
 export type FlState = Infer<typeof flStateType>
 export type GlobalClose = FlState['closed'][number]

@@ -14,7 +14,7 @@ import { txError, type TxKind } from './kind.js'
 import type { DerivedModel, Election, ShardState, SystemState } from './state.js'
 
 export * from './fl-types.js'
-export { baseModel, trainerHost } from './fl-part.js'
+export { baseModel, registeredTrainer } from './fl-part.js'
 export { adaptStaleness, lastAggregated, participantsOf } from './fl-round.js'
 
 export const flUpdatePayloadType = struct({

@@ -80,6 +80,9 @@ export function checkMemberChange(s: SystemState, c: MemberChange, g: Genesis): 
       throw bad(`member "${c.name}" or its key already exists`)
     if (s.members.some(m => m.publicKey === c.publicKey)) throw bad('that key belonged to a removed member: make a new key')
     if (s.members.length >= 1024) throw bad('the member table is full')
+    // with trainer twins, a member's data is theirs (consensus/state/trainers.ts): it registers them once it is in
+    if (c.dataSize !== 0 && (g.trainers?.length ?? 0) > 0)
+      throw bad("a member's data is the sum of the trainer twins it hosts: add it with dataSize 0 and let it register its trainers")
   } else {
     const i = s.members.findIndex(m => m.publicKey === c.publicKey && m.name === c.name && m.removed === 0)
     if (i < 0) throw bad(`no member "${c.name}" with that key`)

@@ -24,7 +24,7 @@ import {
   NAME_PATTERN,
   type Infer,
 } from '../../ledger/index.js'
-import { flPartType, flStateType, type FlPart } from './fl-types.js'
+import { flPartType, flStateType, trainerEntryType, type FlPart } from './fl-types.js'
 import { twinRecordType, type TwinEvent, type TwinRecord } from '../../twin/record.js'
 
 export const countersType = struct({
@@ -133,6 +133,8 @@ export const systemStateType = struct({
   elections: array(electionType, { max: 4 }),
   /** federated learning: the open round, its participants, closed rounds, trainers' coins */
   fl: flStateType,
+  /** the live trainer twins by host member (consensus/state/trainers.ts), sorted by twin id */
+  trainers: array(struct({ host: u32, entry: trainerEntryType }), { max: 100_000 }),
 })
 export type SystemState = Infer<typeof systemStateType>
 

@@ -24,6 +24,7 @@ import { NO_TX, type TwinRecord } from '../../twin/record.js'
 import type { ExecContext, TxKind } from './kind.js'
 import type { ModelSource } from './fl-types.js'
 import type { ShardState } from './state.js'
+import { noteTrainer } from './trainers.js'
 
 /** The global models a twin call on `state`'s shard may bind: those the shard's FL part knows. */
 function globalModels(state: ShardState): Pick<TwinCall, 'globalModel' | 'latestModel'> {
@@ -130,6 +131,8 @@ function twinKind<P extends { twinId: string }>(
       const r = run(state.twins, p, callOf(state, tx, ctx))
       state.twins.set(r.record.twinId, r.record)
       state.events.push({ ...r.event, shard: state.shard, height: state.height + 1, record: r.record })
+      // a trainer registered or retired changes its host's data (consensus/state/trainers.ts)
+      if (state.system) noteTrainer(state.system, r.record)
     },
   }
 }

@@ -3,12 +3,13 @@
  * `parseGenesis` is the only way a genesis enters a node; any problem names its field.
  */
 import { DitenError, ErrorCode, SchemaError } from '../errors.js'
-import { struct, str, hex, uint, int, array, refine, invalid, type Infer } from '../schema.js'
+import { struct, str, hex, uint, int, array, optional, refine, invalid, type Infer } from '../schema.js'
 import { defineCodec } from '../encoding.js'
 import { taggedHash } from '../hash.js'
 import { fromHex, toHex } from '../bytes.js'
 import { publicKeyProblem } from '../verify.js'
 import { genesisParamsType, defaultGenesisParams, type GenesisParams } from './params.js'
+import { genesisTrainerType, type GenesisTrainer } from './trainers.js'
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
 
@@ -16,7 +17,7 @@ export const memberType = struct({
   name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a name of lower-case letters, digits and dashes (≤ 32)' }),
   /** ed25519 public key; the member's libp2p peer id is derived from it */
   publicKey: hex(32),
-  /** Σ data of the twins this member hosts (seed 001 eq. 6) */
+  /** Σ data of the trainer twins this member hosts (seed 001 eq. 6; with `trainers`, exactly their sum) */
   dataSize: uint(),
   /** initial training coins S_i = floor(dataSize / Σ dataSize · initialSupply) */
   stake: uint(),
@@ -33,6 +34,8 @@ const genesisStruct = struct({
   /** unix milliseconds */
   genesisTime: uint(),
   members: array(memberType, { min: 1, max: 1024 }),
+  /** the trainer twins registered at genesis (ledger/genesis/trainers.ts); required for federated learning */
+  trainers: optional(array(genesisTrainerType, { max: 100_000 })),
   /** I: the number of committees (shards) */
   committees: int({ min: 1, max: 64 }),
   /** k: the number of delegates elected each epoch */
@@ -73,6 +76,7 @@ export const genesisType = refine(genesisStruct, (g, path) => {
       `${path}.delegates`,
       `federated learning needs committees of at least ${MIN_FL_COMMITTEE} verifiers (n = 3f + 1 with f ≥ 1), but ${g.delegates} delegates over ${g.committees} committees seat ${seats}`,
     )
+  checkTrainers(g, path)
   const r = g.params.reputation
   const sum = r.wEncBp + r.wRouBp + r.wPropBp + r.wHistBp
   if (sum !== 10_000) invalid(`${path}.params.reputation`, `weights must sum to 10000 basis points, got ${sum}`)
@@ -82,6 +86,36 @@ export const genesisType = refine(genesisStruct, (g, path) => {
   if (t.minApprovingMembers > g.members.length)
     invalid(`${path}.params.tangle.minApprovingMembers`, `${t.minApprovingMembers} exceeds the ${g.members.length} members`)
 })
+
+/** Trainer twins: unique ids and keys, hosted by members; each member's dataSize is the sum of its trainers'. */
+function checkTrainers(g: Infer<typeof genesisStruct>, path: string): void {
+  const trainers = g.trainers ?? []
+  if (g.params.fl.enabled && trainers.length === 0)
+    invalid(
+      `${path}.trainers`,
+      'federated learning needs registered trainers: list the trainer twins (trainer:<name>, owner key, host, dataSize)',
+    )
+  if (trainers.length === 0) return
+  const ids = new Set<string>()
+  const owners = new Set<string>()
+  const data = new Map<string, number>(g.members.map(m => [m.name, 0]))
+  trainers.forEach((t, i) => {
+    const at = `${path}.trainers[${i}]`
+    if (ids.has(t.twinId)) invalid(`${at}.twinId`, `duplicate trainer "${t.twinId}"`)
+    if (owners.has(t.owner)) invalid(`${at}.owner`, 'duplicate owner key: each trainer has its own device key')
+    const problem = publicKeyProblem(fromHex(t.owner))
+    if (problem) invalid(`${at}.owner`, problem)
+    if (!data.has(t.host)) invalid(`${at}.host`, `no member named "${t.host}"`)
+    ids.add(t.twinId)
+    owners.add(t.owner)
+    data.set(t.host, data.get(t.host)! + t.dataSize)
+  })
+  g.members.forEach((m, i) => {
+    const sum = data.get(m.name)!
+    if (m.dataSize !== sum)
+      invalid(`${path}.members[${i}].dataSize`, `expected ${sum} = Σ dataSize of the trainer twins it hosts, got ${m.dataSize}`)
+  })
+}
 
 /** the smallest committee that verifies FL updates: one faulty verifier tolerated (n = 3f + 1, f = 1) */
 export const MIN_FL_COMMITTEE = 4
@@ -108,7 +142,10 @@ export interface NewMember {
 
 export interface GenesisOptions {
   chainId: string
+  /** a member's dataSize is ignored when trainers are given (it is the sum of its trainers') */
   members: NewMember[]
+  /** trainer twins registered at genesis */
+  trainers?: GenesisTrainer[]
   committees?: number
   delegates?: number
   /** milliseconds since 1970 (the caller reads the clock) */
@@ -122,11 +159,15 @@ export function createGenesis(o: GenesisOptions): Genesis {
     // a single-member network (development) cannot ask for approvals from two members
     params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members.length)
   }
-  const total = o.members.reduce((s, m) => s + m.dataSize, 0)
+  const members = o.trainers?.length
+    ? o.members.map(m => ({ ...m, dataSize: o.trainers!.reduce((s, t) => s + (t.host === m.name ? t.dataSize : 0), 0) }))
+    : o.members
+  const total = members.reduce((s, m) => s + m.dataSize, 0)
   const g: Genesis = {
     chainId: o.chainId,
     genesisTime: o.genesisTime,
-    members: o.members.map(m => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
+    members: members.map(m => ({ ...m, stake: initialStake(m.dataSize, total, params.stake.initialSupply) })),
+    ...(o.trainers?.length ? { trainers: o.trainers } : {}),
     committees: o.committees ?? 1,
     delegates: o.delegates ?? o.members.length,
     params,

@@ -12,11 +12,11 @@ import { leadingZeroBits, tangleTxId, tangleTxSignatureValid, type SignedTangleT
 /** a transaction's time may run this far ahead of the receiver's clock */
 export const MAX_FUTURE_MS = 60_000
 
-/** The stateless rules (a failing transaction is refused outright and never stored); `issuer` is the member with the tx's key. */
+/** The stateless rules (a failing transaction is refused outright and never stored); `issuer` is the relaying member. */
 export function checkTangleTx(tx: SignedTangleTx, g: Genesis, issuer: { dataSize: number } | undefined, now: number): void {
   // REJECT: another chain
   if (tx.body.chainId !== g.chainId) throw new DitenError(ErrorCode.TANGLE_WRONG_CHAIN, `chain "${tx.body.chainId}" is not "${g.chainId}"`)
-  // REJECT: the issuer is not a member
+  // REJECT: the relaying member is not a member
   if (!issuer) throw new DitenError(ErrorCode.TANGLE_NOT_MEMBER, 'the issuer is not a member')
   // REJECT: more data than the issuing member holds
   if (tx.body.dataSize > issuer.dataSize)
@@ -26,8 +26,8 @@ export function checkTangleTx(tx: SignedTangleTx, g: Genesis, issuer: { dataSize
   // REJECT: proof of work too weak
   if (leadingZeroBits(tangleTxId(tx.body)) < g.params.tangle.powBits)
     throw new DitenError(ErrorCode.TANGLE_BAD_POW, `the id has fewer than ${g.params.tangle.powBits} leading zero bits`)
-  // REJECT: the signature does not match the member key
-  if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the member key')
+  // REJECT: the signature does not match the signer key (whose key may sign is the FL validity rule's)
+  if (!tangleTxSignatureValid(tx)) throw new DitenError(ErrorCode.TANGLE_BAD_SIGNATURE, 'the signature does not match the signer key')
 }
 
 /** What the gossip rules need to know of this node's tangle. */

@@ -1,5 +1,8 @@
 /**
- * A local model update on the tangle (DESIGN §4), signed by the member that hosts the trainer.
+ * A local model update on the tangle (DESIGN §4), signed by the trainer's own device key
+ * (`signer`, the owner of its trainer twin) and relayed by the member that hosts it (`member`).
+ * With federated learning on, the FL validity rules (node/fl/validity.ts) require the signer to be
+ * the registered owner of the trainer twin (a member's promotion: the member's own key).
  * The id is the hash of the body (signature excluded); proof of work makes the id start with
  * `powBits` zero bits, found by varying `nonce`.
  */
@@ -15,8 +18,10 @@ export const tangleTxBodyType = struct({
   round: u53,
   /** the trainer (cluster head) this update comes from */
   trainer: str({ min: 1, max: 64 }),
-  /** the issuing member's public key */
+  /** the relaying member's public key (the trainer's host) */
   member: bytes({ len: 32 }),
+  /** the key that signs: the trainer's device key */
+  signer: bytes({ len: 32 }),
   /** hash of the model weights blob */
   modelHash: bytes({ len: 32 }),
   /** D_j: data the trainer trained on */
@@ -72,5 +77,5 @@ export function signTangleTx(body: TangleTxBody, secretKey: Uint8Array): SignedT
 }
 
 export function tangleTxSignatureValid(tx: SignedTangleTx): boolean {
-  return verifySignature(tx.body.member, TANGLE_SIG_DOMAIN, tangleTxBodyCodec.encode(tx.body), tx.sig)
+  return verifySignature(tx.body.signer, TANGLE_SIG_DOMAIN, tangleTxBodyCodec.encode(tx.body), tx.sig)
 }

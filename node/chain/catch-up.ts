@@ -160,8 +160,14 @@ export class CatchUp {
       if (applied > 0) this.m.logger.info({ shard, applied, head: chain.head?.height }, 'caught up from a peer')
       else this.passOver(peer)
     } catch (e) {
-      this.passOver(peer)
-      this.m.logger.warn({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up failed')
+      // a block that needs another shard's header (or a blob) this node lacks yet is no fault of the
+      // peer: this shard waits for the other to catch up and asks again on the next check
+      if (e instanceof DitenError && (e.code === ErrorCode.BLOCK_NOT_YET || e.code === ErrorCode.FL_BLOB_UNAVAILABLE))
+        this.m.logger.debug({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up waits for what a block depends on')
+      else {
+        this.passOver(peer)
+        this.m.logger.warn({ shard, peer: peer.toString(), err: describeError(e) }, 'catch-up failed')
+      }
     } finally {
       this.syncing.delete(shard)
     }

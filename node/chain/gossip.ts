@@ -4,7 +4,7 @@
  * messages to the shards.
  */
 import type { PeerId } from '@libp2p/interface'
-import { describeError, finalizedCodec, type Genesis, type SignedTx } from '../../ledger/index.js'
+import { DitenError, ErrorCode, describeError, finalizedCodec, type Genesis, type SignedTx } from '../../ledger/index.js'
 import { committeeFor, type ChainView } from '../../consensus/blocks.js'
 import type { SigCache } from '../../consensus/sigcache.js'
 import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
@@ -85,7 +85,11 @@ export function registerChainGossip(d: ChainGossipDeps): void {
           r => {
             if (r === 'ahead') d.catchUp(h.shard, source)
           },
-          (e: unknown) => d.logger.warn({ shard: h.shard, height: h.height, err: describeError(e) }, 'finalized block refused'),
+          (e: unknown) => {
+            // not yet judgeable here (another shard's header, a blob) or shutting down: catch-up fetches it later
+            const later = e instanceof DitenError && (e.code === ErrorCode.BLOCK_NOT_YET || e.code === ErrorCode.SYNC_FAILED)
+            d.logger[later ? 'debug' : 'warn']({ shard: h.shard, height: h.height, err: describeError(e) }, 'finalized block refused')
+          },
         )
     },
   })

@@ -53,6 +53,9 @@ export async function runNode(argv: string[]): Promise<number> {
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
     vote: c.vote ?? 'auto',
     capabilityReports: c.capabilityReports ?? true,
+    trainers: await Promise.all(
+      loaded.trainers.map(async t => ({ twin: t.twin, partition: t.partition, keypair: await readKeyFile(t.keyFile) })),
+    ),
     chaosControl: values['chaos-control']!,
   })
   console.log(

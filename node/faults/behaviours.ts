@@ -24,6 +24,8 @@ export const BEHAVIOURS = [
   'lazy-tips',
   'parasite-chain',
   'approve-invalid',
+  // signs its trainers' tangle updates with its member key, not their device keys (an unregistered signer)
+  'forge-trainer',
   // twins and network (attacks.ts)
   'forge-sync',
   'replay-sync',

@@ -58,7 +58,12 @@ export function registerFlRpc(
         openedAt: f.openedAt,
         mode: P.mode,
         aggregation: P.aggregation,
-        participants: f.participants.map(p => ({ member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize })),
+        participants: f.participants.map(p => ({
+          member: s.members[p.member]?.name,
+          committee: p.shard,
+          dataSize: p.dataSize,
+          trainers: p.trainers.map(t => t.twinId),
+        })),
         updates: openUpdates(x.chain, f.round).map(u => updateJson(s, u, f.round)),
         shards: Array.from({ length: x.genesis.committees }, (_, k) => {
           const part = x.chain.shardState(k).fl
@@ -80,7 +85,12 @@ export function registerFlRpc(
             shards: c.shards,
             // async: the staleness bound of the next round (adapted to what this round saw)
             nextStaleness: c.nextStaleness,
-            participants: c.participants.map(p => ({ member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize })),
+            participants: c.participants.map(p => ({
+              member: s.members[p.member]?.name,
+              committee: p.shard,
+              dataSize: p.dataSize,
+              trainers: p.trainers.map(t => t.twinId),
+            })),
           })),
         members: s.members.map(m => ({
           name: m.name,

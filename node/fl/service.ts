@@ -8,22 +8,20 @@
  * committee) it evaluates every pending `fl.update` that shard orders on the validation set and
  * posts `fl.verdict` there. Malicious-trainer switches change what its trainers publish.
  */
-import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
+import { DitenError, ErrorCode, describeError, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
 import {
   baseModel,
   flUpdateCodec,
   lastAggregated,
   flVerdictCodec,
   participantsIn,
-  trainerHost,
   type FlPart,
   type FlState,
-  type FlUpdateRecord,
 } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { updateWeight } from '../../fl/async-weight.js'
 import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
-import type { FederatedData } from '../../fl/data.js'
+import type { Dataset, FederatedData } from '../../fl/data.js'
 import { LocalModel } from '../../fl/train.js'
 import { judge } from '../../fl/verdicts.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
@@ -34,12 +32,11 @@ import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { ModelEvaluator } from './evaluator.js'
 import { PROMOTE, type UpdateValidity } from './validity.js'
+import { tangleCheck } from './tangle-check.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500
 const MAX_PROMOTIONS = 12
-/** a verifier waits this long for an update's tangle transactions to reach and confirm here */
-const VERDICT_WAIT_MS = 8000
 
 interface LocalUpdate {
   id: string
@@ -59,12 +56,20 @@ interface RoundWork {
   lastPromote: number
 }
 
+/** A trainer this member hosts (node config `trainers`): its twin, device key and part of the task's dataset. */
+export interface HostedTrainer {
+  twin: string
+  keypair: Keypair
+  partition: number
+}
+
 export interface FlServiceOptions {
   genesis: Genesis
   keypair: Keypair
   byzantine: ReadonlySet<Behaviour>
   /** M(0)'s hash */
   m0: string
+  trainers: readonly HostedTrainer[]
 }
 
 export interface FlModules {
@@ -87,14 +92,19 @@ export class FlService {
   private get me(): number {
     return this.m.chain.selfMember()
   }
-  /** the trainers this member hosts in `round` (trainerHost over the round's participants) */
-  private trainersIn(round: number): number[] {
-    const parts = participantsIn(this.m.chain.systemState().fl, round) ?? []
-    const me = this.me
-    return Array.from({ length: this.opts.genesis.params.fl.trainers }, (_, j) => j).filter(
-      j => me >= 0 && trainerHost(`t${j}`, this.opts.genesis, parts) === me,
-    )
+  /** the trainers this member trains for in `round`: its trainer twins registered when the round opened whose key and data it holds */
+  private trainersIn(round: number): { twin: string; data: Dataset }[] {
+    const mine = participantsIn(this.m.chain.systemState().fl, round)?.find(p => p.member === this.me)?.trainers ?? []
+    return mine.flatMap(reg => {
+      const t = this.opts.trainers.find(x => x.twin === reg.twinId)
+      const data = t && this.m.data.shards[t.partition]
+      if (data && data.count === reg.dataSize) return [{ twin: reg.twinId, data }]
+      this.unheld.add(reg.twinId)
+      return []
+    })
   }
+  /** registered trainers this node cannot train for (no key, no such part, or another size than the twin's), logged once */
+  private readonly unheld = new Set<string>()
   /** the shard (committee) this member's update of `round` goes to; undefined when it does not train in it */
   private shardIn(round: number): number | undefined {
     return participantsIn(this.m.chain.systemState().fl, round)?.find(p => p.member === this.me)?.shard
@@ -123,10 +133,15 @@ export class FlService {
     this.timer.unref()
     const round = this.flState()?.round ?? 1
     const trainers = this.trainersIn(round)
+    if (this.unheld.size)
+      this.m.logger.warn(
+        { trainers: [...this.unheld] },
+        'trainer twins registered to this member that this node holds no key or matching data for: they do not train',
+      )
     this.m.logger.info(
       {
-        trainers: trainers.map(j => `t${j}`),
-        samples: trainers.map(j => this.m.data.shards[j]!.count),
+        trainers: trainers.map(t => t.twin),
+        samples: trainers.map(t => t.data.count),
         committee: this.shardIn(round),
         attack: this.attack,
       },
@@ -211,9 +226,9 @@ export class FlService {
     const base = await this.m.blobs.ensure(w.base)
     if (!('weights' in base)) throw new DitenError(ErrorCode.TX_INVALID, `the base model of round ${w.round} is malformed`)
     const started = Date.now()
-    for (const j of this.trainersIn(w.round)) {
+    for (const [j, t] of this.trainersIn(w.round).entries()) {
       if (this.work !== w) return
-      const shard = this.m.data.shards[j]!
+      const shard = t.data
       const trained = await this.model.train(
         base.weights,
         shard,
@@ -224,8 +239,8 @@ export class FlService {
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
       const ownAcc = this.m.evaluator.accuracyOn(weights, shard)
       const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
-      const { id } = await this.attachWithRetry({ round: w.round, trainer: `t${j}`, modelHash, dataSize: shard.count, claimedAccuracyBp })
-      w.updates.push({ id, trainer: `t${j}`, dataSize: shard.count, weights })
+      const { id } = await this.attachWithRetry({ round: w.round, trainer: t.twin, modelHash, dataSize: shard.count, claimedAccuracyBp })
+      w.updates.push({ id, trainer: t.twin, dataSize: shard.count, weights })
     }
     w.trained = true
     w.trainedAt = Date.now()
@@ -345,7 +360,7 @@ export class FlService {
     const part: FlPart = this.m.chain.shardState(shard).fl
     for (const u of part.updates) {
       if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.me)) continue
-      const tangle = await this.tangleCheck(u)
+      const tangle = await tangleCheck(u, this.firstSeen, this.m)
       if (tangle === 'wait') continue
       const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
       // the drop is measured against the model the update started from
@@ -368,29 +383,5 @@ export class FlService {
         'fl.verdict submitted',
       )
     }
-  }
-
-  /** An fl.update may only aggregate confirmed, valid tangle updates of its own round and member. */
-  private async tangleCheck(u: FlUpdateRecord): Promise<'ok' | 'wait' | string> {
-    const core = this.m.tangle.core
-    const first = this.firstSeen.get(u.id) ?? Date.now()
-    this.firstSeen.set(u.id, first)
-    const patient = Date.now() - first < VERDICT_WAIT_MS
-    const memberKey = this.m.chain.systemState().members[u.member]?.publicKey
-    if (u.tangleIds.length !== u.trainers.length) return `${u.tangleIds.length} tangle updates for ${u.trainers.length} trainers`
-    for (const id of u.tangleIds) {
-      if (!core.has(id) || !core.isSolid(id) || (!core.isConfirmed(id) && core.isValid(id))) {
-        if (patient) return 'wait'
-        return `tangle update ${id.slice(0, 12)} is not confirmed here`
-      }
-      if (!core.isValid(id)) return `tangle update ${id.slice(0, 12)} is invalid: ${this.m.validity.reasons.get(id) ?? 'inherited'}`
-      const tx = await this.m.tangle.getTx(id)
-      if (!tx) continue // pruned: confirmed long ago
-      if (toHex(tx.body.member) !== memberKey || tx.body.round !== u.baseRound)
-        return `tangle update ${id.slice(0, 12)} is of another member or round`
-      const share = u.trainers.find(t => t.trainer === tx.body.trainer)
-      if (!share || share.dataSize !== tx.body.dataSize) return `tangle update ${id.slice(0, 12)} does not match the claimed trainer data`
-    }
-    return 'ok'
   }
 }

@@ -37,7 +37,6 @@ export async function prepareFl(o: {
     genesis: o.genesis,
     blobs: o.blobs,
     validation: data.validation,
-    shardSizes: data.shards.map(s => s.count),
     m0: o.m0,
     fl: () => o.system().fl,
     system: o.system,

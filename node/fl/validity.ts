@@ -2,9 +2,10 @@
  * The tangle's validity predicate for local model updates (DESIGN §4, §7.1): what an honest
  * peer checks before it lets an update weigh or approves it. Local policy, cached once per
  * update (the tangle judges each transaction once):
- *   - promotions (`~promote`) carry the round's base model M(e−1) and nothing else;
- *   - the trainer is hosted by the issuer (among the round's participants) and dataSize is exactly its shard (the partition is
- *     derived from genesis by every node);
+ *   - promotions (`~promote`) are signed by their member and carry the round's base model M(e−1);
+ *   - the trainer is a trainer twin the relaying member hosted when the round opened (the round's
+ *     participants on the system shard), the update is signed by the twin's owner (the trainer's
+ *     device key), and dataSize is exactly the twin's;
  *   - the blob is fetched from the issuer and passes the format rules, it is not M(e−1) itself
  *     (free riding), and ‖w − M(e−1)‖² / ‖M(e−1)‖² ≤ ρ_abs;
  *   - against the mean update of each other member seen in the round (≥ 2 members): relative
@@ -12,7 +13,7 @@
  *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
  */
 import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
-import { participantsIn, trainerHost, type FlState } from '../../consensus/state/fl.js'
+import { participantsIn, registeredTrainer, type FlState } from '../../consensus/state/fl.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
@@ -32,12 +33,10 @@ export interface ValidityDeps {
   genesis: Genesis
   blobs: BlobStore
   validation: Dataset
-  /** data size of trainer t<j> */
-  shardSizes: number[]
   /** M(0)'s hash */
   m0: string
   fl(): FlState | undefined
-  /** the committed system state (members: who hosts which trainer) */
+  /** the committed system state (members, the rounds' participants and their trainer twins) */
   system(): SystemState
   /** validation accuracy of a model (cached by the service) */
   accuracy(hash: string, weights: Float32Array): number
@@ -140,13 +139,17 @@ export class UpdateValidity {
     const baseHash = await this.baseOf(b.round)
     if (!baseHash) return this.invalid(id, `round ${b.round} is not known to this node's chain`)
     const modelHash = toHex(b.modelHash)
-    if (b.trainer === PROMOTE) return modelHash === baseHash || this.invalid(id, 'a promotion must carry the base model')
+    const signer = toHex(b.signer)
+    if (b.trainer === PROMOTE)
+      return (
+        (signer === issuer && modelHash === baseHash) || this.invalid(id, 'a promotion is signed by its member and carries the base model')
+      )
     const sys = this.d.system()
-    const host = trainerHost(b.trainer, g, participantsIn(sys.fl, b.round) ?? [])
-    if (host < 0 || sys.members[host]!.publicKey !== issuer) return this.invalid(id, `trainer ${b.trainer} is not hosted by the issuer`)
-    const j = Number(b.trainer.slice(1))
-    if (b.dataSize !== this.d.shardSizes[j])
-      return this.invalid(id, `dataSize ${b.dataSize} is not trainer ${b.trainer}'s ${this.d.shardSizes[j]}`)
+    const host = sys.members.findIndex(m => m.publicKey === issuer)
+    const reg = registeredTrainer(participantsIn(sys.fl, b.round) ?? [], host, b.trainer)
+    if (!reg) return this.invalid(id, `${b.trainer} is not a trainer twin its relaying member hosted when round ${b.round} opened`)
+    if (reg.owner !== signer) return this.invalid(id, `not signed by the device key of ${b.trainer}`)
+    if (b.dataSize !== reg.dataSize) return this.invalid(id, `dataSize ${b.dataSize} is not the ${reg.dataSize} of ${b.trainer}'s twin`)
     if (modelHash === baseHash) return this.invalid(id, 'free riding: the update is the base model')
     const base = await this.d.blobs.ensure(baseHash)
     const l = await this.d.blobs.ensure(modelHash, [issuer])

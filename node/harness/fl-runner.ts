@@ -17,6 +17,7 @@ import { accuracyPlot } from '../../fl/plot.js'
 import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
 import { decodeWeights, flatten } from '../../fl/weights.js'
 import { DitenClient } from '../rpc/client.js'
+import { planTrainers } from './trainers.js'
 import { initNetwork } from './network.js'
 import { parseByzantine } from './devnet.js'
 import { sleep } from './launcher.js'
@@ -67,7 +68,7 @@ export interface RoundReport {
   /** per update (from fl_getUpdate): the shard that ordered it and its committee's verdicts */
   verdicts: { member: string; shard: number; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
   /** who trained in the round and the committee (shard) each one's update went to */
-  participants: { member: string; committee: number }[]
+  participants: { member: string; committee: number; trainers: string[] }[]
   /** async mode: the staleness bound the chain set for the next round */
   staleness: number
   /** each shard's close of its part: the height of the block that closed it (0: the round closed without it) */
@@ -131,7 +132,9 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   }
   const backend = await initBackend()
   const data = await federatedData(fl, fl.seed, loadDataset)
-  const perMember = Array.from({ length: o.nodes }, (_, i) => data.shards.reduce((s, d, j) => s + (j % o.nodes === i ? d.count : 0), 0))
+  // trainer t<j> is a twin hosted by member j mod nodes, holding part j of the data (registered at genesis)
+  const trainers = planTrainers(data.shards, o.nodes)
+  const perMember = Array.from({ length: o.nodes }, (_, i) => trainers.reduce((s, t) => s + (t.host === i ? t.dataSize : 0), 0))
   if (perMember.some(n => n === 0))
     throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)
   const net = await initNetwork({
@@ -143,6 +146,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     delegates: o.nodes,
     basePort: o.basePort,
     dataSize: perMember,
+    trainers,
     logLevel: 'info',
     blockIntervalMs: o.blockIntervalMs,
     params: p => {
@@ -154,7 +158,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const m0 = flatten(initialModel(fl.model, genesisHash(net.genesis)))
   const attackers = attackersOf(byzantine)
   o.log(
-    `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test samples (${o.dataset}), ${o.trainers} trainers (${o.partition}), per member ${perMember.join('/')}; TF.js backend ${backend}`,
+    `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test samples (${o.dataset}), ${trainers.length} trainer twins registered at genesis with device keys (${o.partition}), per member ${perMember.join('/')}; TF.js backend ${backend}`,
   )
   if (attackers.size)
     o.log(
@@ -260,7 +264,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
           accepted: c.accepted,
           rejected: records.filter(u => u.outcome === 'rejected').map(u => ({ member: u.member, code: u.code, detail: u.detail })),
           verdicts: records.map(u => ({ member: u.member, shard: u.shard, outcome: u.outcome, verdicts: u.verdicts })),
-          participants: c.participants.map(p => ({ member: p.member, committee: p.committee })),
+          participants: c.participants.map(p => ({ member: p.member, committee: p.committee, trainers: p.trainers })),
           staleness: c.nextStaleness,
           shardCloses: c.shards.map(x => ({ shard: x.shard, height: x.height, dataSize: x.dataSize })),
           wallMs: now - lastClose,
@@ -389,7 +393,7 @@ interface FlStatus {
     rejected: { member: string; code: string }[]
     updates: { id: string }[]
     shards: { shard: number; height: number; dataSize: number }[]
-    participants: { member: string; committee: number }[]
+    participants: { member: string; committee: number; trainers: string[] }[]
     nextStaleness: number
   }[]
 }

@@ -4,6 +4,7 @@
  *
  *   <dir>/genesis.json
  *   <dir>/<name>/node.key      ed25519 key (mode 600)
+ *   <dir>/<name>/trainers/     the device keys of the trainer twins it hosts (FL)
  *   <dir>/<name>/config.json   node config (paths relative to this folder)
  *   <dir>/<name>/data/         LevelDB and node state, created by the node
  *   <dir>/<name>/node.log      structured log
@@ -24,6 +25,7 @@ import { peerIdOfPublicKey } from '../identity.js'
 import { readKeyFile, writeKeyFile } from '../keyfile.js'
 import { loadNodeConfig, type NodeConfig } from '../config.js'
 import { UsageError } from './errors.js'
+import type { PlannedTrainer } from './trainers.js'
 import { adminTokenPath } from '../rpc/token.js'
 
 export interface NetworkOptions {
@@ -34,8 +36,13 @@ export interface NetworkOptions {
   delegates?: number
   host: string
   basePort: number
-  /** data each member's twins hold: one number for all, or one per member */
+  /** data each member's twins hold: one number for all, or one per member (ignored with `trainers`) */
   dataSize: number | number[]
+  /**
+   * trainer twins registered at genesis (trainer:<name>), each with a fresh device key written to
+   * <member>/trainers/<name>.key and listed in its host's config with the dataset part it trains on
+   */
+  trainers?: PlannedTrainer[]
   /** adjusts the genesis parameters (e.g. federated learning) before they are written */
   params?: (p: GenesisParams) => void
   logLevel: NodeConfig['log']['level']
@@ -109,6 +116,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   if (o.blockIntervalMs !== undefined) params.consensus.blockIntervalMs = o.blockIntervalMs
   if (o.proposeTimeoutMs !== undefined) params.consensus.timeoutProposeMs = o.proposeTimeoutMs
   o.params?.(params)
+  const trainers = (o.trainers ?? []).map(t => ({ ...t, twinId: `trainer:${t.name}`, keypair: generateKeypair() }))
   const genesis = createGenesis({
     genesisTime: Date.now(),
     params,
@@ -120,6 +128,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
     })),
     ...(o.committees !== undefined ? { committees: o.committees } : {}),
     ...(o.delegates !== undefined ? { delegates: o.delegates } : {}),
+    trainers: trainers.map(t => ({ twinId: t.twinId, owner: toHex(t.keypair.publicKey), host: names[t.host]!, dataSize: t.dataSize })),
   })
   await writeFile(join(dir, 'genesis.json'), genesisToJson(genesis))
   const layout = names.map((name, i) => {
@@ -131,6 +140,9 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
     const nodeDir = join(dir, n.name)
     await mkdir(nodeDir, { recursive: true })
     await writeKeyFile(join(nodeDir, 'node.key'), keys[i]!)
+    const hosted = trainers.filter(t => t.host === i)
+    if (hosted.length) await mkdir(join(nodeDir, 'trainers'), { recursive: true })
+    for (const t of hosted) await writeKeyFile(join(nodeDir, 'trainers', `${t.name}.key`), t.keypair)
     const config: NodeConfig = {
       name: n.name,
       genesisFile: '../genesis.json',
@@ -143,6 +155,9 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       log: { level: o.logLevel, file: 'node.log' },
       ...(o.vote ? { vote: o.vote } : {}),
       ...(o.capabilityReports === false ? { capabilityReports: false } : {}),
+      ...(hosted.length
+        ? { trainers: hosted.map(t => ({ twin: t.twinId, keyFile: `trainers/${t.name}.key`, partition: t.partition })) }
+        : {}),
     }
     await writeFile(join(nodeDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
   }

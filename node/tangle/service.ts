@@ -17,6 +17,7 @@ import {
   fromHex,
   genesisHash,
   hex,
+  isTrainerId,
   ownWeight,
   selectTips,
   signTangleTx,
@@ -101,7 +102,13 @@ export class TangleService {
   private readonly inflight = new Set<string>()
 
   constructor(
-    private readonly opts: { genesis: Genesis; keypair: Keypair; byzantine?: ReadonlySet<Behaviour> },
+    private readonly opts: {
+      genesis: Genesis
+      keypair: Keypair
+      byzantine?: ReadonlySet<Behaviour>
+      /** device keys of the trainers this member hosts, by trainer twin id: they sign their updates */
+      trainerKeys?: ReadonlyMap<string, Keypair>
+    },
     private readonly m: TangleModules,
   ) {
     const t = opts.genesis.params.tangle
@@ -255,12 +262,14 @@ export class TangleService {
     for (const tip of [trunk, branch])
       if (!this.core.isValid(tip)) throw new DitenError(ErrorCode.TANGLE_NO_TIPS, `tip ${tip.slice(0, 12)} is not valid`)
     ;[trunk, branch] = this.misbehave(trunk, branch)
+    const signer = this.signerOf(p.trainer)
     const body = solvePow(
       {
         chainId: this.opts.genesis.chainId,
         round: p.round,
         trainer: p.trainer,
         member: this.opts.keypair.publicKey,
+        signer: signer.publicKey,
         modelHash: fromHex(p.modelHash),
         dataSize: p.dataSize,
         claimedAccuracyBp: p.claimedAccuracyBp,
@@ -271,7 +280,7 @@ export class TangleService {
       t.powBits,
       Math.floor(Math.random() * 1e9),
     )
-    const tx = signTangleTx(body, this.opts.keypair.secretKey)
+    const tx = signTangleTx(body, signer.secretKey)
     this.check(tx)
     await this.ingest(tx)
     if (this.opts.byzantine?.has('parasite-chain')) {
@@ -279,8 +288,21 @@ export class TangleService {
       this.parasite.push(tx)
       if (this.parasite.length >= PARASITE_RELEASE) for (const p of this.parasite.splice(0)) await this.publish(p)
     } else await this.publish(tx)
-    const member = this.memberOf(tx)!
-    return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, member.dataSize, p.claimedAccuracyBp) }
+    return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, this.memberOf(tx)!.dataSize, p.claimedAccuracyBp) }
+  }
+
+  /**
+   * Who signs an update for `trainer`: the trainer's device key when this member hosts it; with FL
+   * off (no trainer registry) or for a member's own promotion, the member's key.
+   */
+  private signerOf(trainer: string): Keypair {
+    // forge-trainer: the member signs for its trainers itself (peers find it is not the twins' owner)
+    if (this.opts.byzantine?.has('forge-trainer')) return this.opts.keypair
+    const key = this.opts.trainerKeys?.get(trainer)
+    if (key) return key
+    if (this.opts.genesis.params.fl.enabled && isTrainerId(trainer))
+      throw new DitenError(ErrorCode.TANGLE_NO_TRAINER_KEY, `this node holds no device key of ${trainer}: it cannot sign its update`)
+    return this.opts.keypair
   }
 
   private async publish(tx: SignedTangleTx): Promise<void> {

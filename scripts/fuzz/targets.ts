@@ -168,6 +168,7 @@ async function targetsOf(
         round: 1,
         trainer: 'trainer-0',
         member: key.publicKey,
+        signer: key.publicKey,
         modelHash: new Uint8Array(32).fill(3),
         dataSize: 1,
         claimedAccuracyBp: 5000,

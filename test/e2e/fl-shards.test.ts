@@ -1,9 +1,12 @@
 /**
  * Hierarchical federated learning across separate processes: `diten fl run` starts an 8-member
- * devnet with 2 committees (real libp2p, LevelDB, TF.js) for 3 rounds with a sign-flip member.
- * Each member's fl.update is ordered on the shard of the committee the round assigns it to, the
- * verdicts come from that committee, every node derives the same M(e) from the shards' certified
- * closes, and the sign-flip member is rejected by its committee and earns nothing on every node.
+ * devnet with 2 committees (real libp2p, LevelDB, TF.js) for 3 rounds with a sign-flip member and
+ * a member that signs its trainers' updates itself. Trainers are twins registered at genesis with
+ * device keys: each round lists every member's trainer twins. Each member's fl.update is ordered on
+ * the shard of the committee the round assigns it to, the verdicts come from that committee, every
+ * node derives the same M(e) from the shards' certified closes, the sign-flip member is rejected by
+ * its committee, and the forger's updates (not signed by its trainer twin's key) are invalid on
+ * every other node, so they never confirm: both earn nothing on every node.
  * A twin of the FL task follows the rounds: after each round its stored prediction is a forward
  * pass of that round's M(e), recomputed here with TF.js from the saved model.
  */
@@ -19,7 +22,8 @@ describe('fl run (8 processes, 2 committees)', () => {
   afterAll(removeFlRuns)
 
   it('orders and verifies each update in its own committee; every node derives the same M(e), coins and counters', async () => {
-    const args = ['--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '3', '--limit', '4000', '--byzantine', 'node-3:sign-flip']
+    const byzantine = 'node-3:sign-flip,node-5:forge-trainer'
+    const args = ['--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '3', '--limit', '4000', '--byzantine', byzantine]
     const r = await flRun(args)
     expect(r.code, r.output).toBe(0)
     const report = r.report!
@@ -32,6 +36,8 @@ describe('fl run (8 processes, 2 committees)', () => {
     for (const round of report.rounds) {
       const committeeOf = new Map(round.participants.map(p => [p.member, p.committee]))
       expect(committeeOf.size).toBe(8)
+      // the participants are the members hosting trainer twins: trainer:t<j> on node-(j mod 8)
+      for (const p of round.participants) expect(p.trainers).toEqual([`trainer:t${p.member.slice(5)}`])
       // both committees order updates, and both shards' closes are in the round
       expect(new Set(round.participants.map(p => p.committee))).toEqual(new Set([0, 1]))
       expect(round.shardCloses.map(c => c.height > 0)).toEqual([true, true])
@@ -44,12 +50,19 @@ describe('fl run (8 processes, 2 committees)', () => {
       expect(flip.outcome).toBe('rejected')
       expect(flip.verdicts.filter(v => !v.accept).length).toBeGreaterThanOrEqual(2)
       expect(round.accepted).not.toContain('node-3')
-      expect(round.accepted.length).toBeGreaterThanOrEqual(6)
+      expect(round.accepted).not.toContain('node-5')
+      expect(round.accepted.length).toBeGreaterThanOrEqual(5)
     }
     expect(report.poisonedAccepted).toBe(0)
     const stake = Object.fromEntries(report.members.map(m => [m.name, m]))
     expect(stake['node-3']!.stake).toBe(report.initialStake['node-3'])
     expect(stake['node-3']!.rejectedUpdates).toBe(3)
+    expect(stake['node-5']!.stake).toBe(report.initialStake['node-5'])
+    // "trainer registered" is a real check: every other node refused the forger's tangle updates
+    for (const n of [0, 1, 2, 4]) {
+      const log = await readFile(join(r.out, 'devnet', `node-${n}`, 'node.log'), 'utf8')
+      expect(log, `node-${n}`).toContain('not signed by the device key of trainer:t5')
+    }
     expect(report.final.chainAcc).toBeGreaterThan(0.6)
     expect(r.output).toMatch(/round 1 updates ordered by shard 0: (node-\d ?)+; shard 1: (node-\d ?)+/)
     expect(r.output).toContain('coins and counters: the same on every node')

@@ -41,6 +41,7 @@ describe('tangle gossip with bad input (in process)', () => {
       round: 1,
       trainer: 't',
       member: key.publicKey,
+      signer: key.publicKey,
       modelHash: new Uint8Array(32),
       dataSize: 50,
       claimedAccuracyBp: 5000,
@@ -57,7 +58,7 @@ describe('tangle gossip with bad input (in process)', () => {
       { body: good, sig: signTangleTx(good, stranger.secretKey).sig }, // forged signature
       signTangleTx(lazy, key.secretKey), // no proof of work
       signTangleTx(solvePow({ ...base, chainId: 'elsewhere' }, pow), key.secretKey), // another chain
-      signTangleTx(solvePow({ ...base, member: stranger.publicKey }, pow), stranger.secretKey), // not a member
+      signTangleTx(solvePow({ ...base, member: stranger.publicKey, signer: stranger.publicKey }, pow), stranger.secretKey), // not a member
       signTangleTx(solvePow({ ...base, dataSize: 10_000 }, pow), key.secretKey), // more data than the member has
     ]
     // every rule, with its code

@@ -26,7 +26,7 @@ describe('fl.update admission', () => {
     const f = setup()
     const s = cloneState(f.state)
     f.apply(s, f.update(0, f.weights(0), { dataSize: 400 })) // more data than the registry holds
-    f.apply(s, f.update(1, f.weights(1), { trainers: ['t1', 't2'] })) // t2 is hosted by m2
+    f.apply(s, f.update(1, f.weights(1), { trainers: ['trainer:t1', 'trainer:t2'] })) // t2 is hosted by m2
     f.apply(s, f.update(2, f.weights(2, 1000))) // ×1000 the change: ‖Δ‖²/‖w‖² far above ρ_abs
     const nan = f.weights(3)
     nan[0] = Number.NaN
@@ -86,7 +86,7 @@ describe('verdicts and the round close', () => {
     const stake0 = f.state.system!.members.map(m => m.stake)
     expect(s.system!.members.map((m, i) => m.stake - stake0[i]!)).toEqual([100, 100, 100, 0])
     expect(s.system!.members[3]!.counters.rejectedUpdates).toBe(1)
-    expect(fl.trainerCoins).toEqual(['t0', 't1', 't2', 't4', 't5', 't6'].map(trainer => ({ trainer, coins: 50 })))
+    expect(fl.trainerCoins).toEqual(['t0', 't1', 't2', 't4', 't5', 't6'].map(t => `trainer:${t}`).map(trainer => ({ trainer, coins: 50 })))
   })
 
   it('derives a bit-identical M(e), coins and counters whatever order the updates came in', () => {
@@ -210,8 +210,8 @@ describe('async mode', () => {
             modelHash: f.put(f.weights(i)),
             dataSize: 100,
             trainers: [
-              { trainer: `t${i}`, dataSize: 50 },
-              { trainer: `t${i + 4}`, dataSize: 50 },
+              { trainer: `trainer:t${i}`, dataSize: 50 },
+              { trainer: `trainer:t${i + 4}`, dataSize: 50 },
             ],
             tangleIds: [],
           }),

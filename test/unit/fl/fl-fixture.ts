@@ -26,14 +26,16 @@ export function setup(o: { members?: number; committees?: number } = {}) {
   const n = o.members ?? 4
   const keys: Keypair[] = Array.from({ length: n }, () => generateKeypair())
   const params = defaultGenesisParams()
-  params.fl = { ...params.fl, enabled: true, model: spec, trainers: 8, rounds: 3, roundTimeoutMs: 10_000 }
-  // trainers t<j> live on member j mod n: with 4 members each hosts two with 50 samples each
+  params.fl = { ...params.fl, enabled: true, model: spec, trainers: 2 * n, rounds: 3, roundTimeoutMs: 10_000 }
+  // trainer twins trainer:t<j> live on member j mod n: each member hosts two with 50 samples each
+  const trainerKeys = Array.from({ length: 2 * n }, () => generateKeypair())
   const genesis = createGenesis({
     committees: o.committees ?? 1,
     genesisTime: Date.now(),
     chainId: 'unit-fl',
     params,
     members: keys.map((k, i) => ({ name: `m${i}`, publicKey: toHex(k.publicKey), dataSize: 100 })),
+    trainers: trainerKeys.map((k, j) => ({ twinId: `trainer:t${j}`, owner: toHex(k.publicKey), host: `m${j % n}`, dataSize: 50 })),
   })
   const blobs = new Map<string, ModelLookup>()
   const models: ModelSource = { lookup: h => blobs.get(h) }
@@ -66,7 +68,7 @@ export function setup(o: { members?: number; committees?: number } = {}) {
   /** member i's update: M(0) + scale·(a common direction) + a small member-specific wiggle */
   const weights = (i: number, scale = 1) => m0.map((x, k) => x + scale * (0.01 * ((k % 5) + 1) + 0.001 * i * ((k % 3) - 1)))
   const update = (i: number, w: Float32Array, u: { round?: number; dataSize?: number; trainers?: string[]; shard?: number } = {}) => {
-    const names = u.trainers ?? (n === 4 ? [`t${i}`, `t${i + 4}`] : [`t${i}`])
+    const names = u.trainers ?? [`trainer:t${i}`, `trainer:t${i + n}`]
     const trainers = names.map(t => ({ trainer: t, dataSize: (u.dataSize ?? 100) / names.length }))
     return sign(
       i,
@@ -85,5 +87,21 @@ export function setup(o: { members?: number; committees?: number } = {}) {
   }
   const verdict = (i: number, id: string, accept: boolean, shard = 0) =>
     sign(i, 'fl.verdict', flVerdictCodec.encode({ shard, update: id, accept, accuracyBp: 9000 }), shard)
-  return { keys, genesis, state, states, models, blobs, m0, apply, weights, update, verdict, put, resetNonces: () => nonces.clear() }
+  return {
+    keys,
+    trainerKeys,
+    sign,
+    genesis,
+    state,
+    states,
+    models,
+    blobs,
+    m0,
+    apply,
+    weights,
+    update,
+    verdict,
+    put,
+    resetNonces: () => nonces.clear(),
+  }
 }

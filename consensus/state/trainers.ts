@@ -1,0 +1,31 @@
+/**
+ * The trainer registry of the system shard (ledger/genesis/trainers.ts): every live trainer twin
+ * with its host, device key and data, kept in step with the twin contract's register and retire.
+ * A member's `dataSize` — the input of initial stake (seed 001 eq. 6), Prop and the FL data rules —
+ * is the sum of its live trainers' data, so it changes only when a trainer is registered or retires.
+ */
+import { isTrainerId } from '../../ledger/index.js'
+import { trainerData } from '../../twin/trainer.js'
+import type { TwinRecord } from '../../twin/record.js'
+import type { TrainerEntry } from './fl-types.js'
+import type { SystemState } from './state.js'
+
+/** Applies a committed change of a twin on the system shard to the registry (no-op for other twins). */
+export function noteTrainer(s: SystemState, t: TwinRecord): void {
+  if (!isTrainerId(t.twinId)) return
+  const at = s.trainers.findIndex(x => x.entry.twinId >= t.twinId)
+  const here = at >= 0 && s.trainers[at]!.entry.twinId === t.twinId
+  const data = trainerData(t)
+  if (data > 0 && !here) {
+    const e = { host: t.host, entry: { twinId: t.twinId, owner: t.owner, dataSize: data } }
+    s.trainers.splice(at < 0 ? s.trainers.length : at, 0, e)
+  } else if (data === 0 && here) s.trainers.splice(at, 1)
+  else return
+  const m = s.members[t.host]
+  if (m) m.dataSize = s.trainers.reduce((n, x) => n + (x.host === t.host ? x.entry.dataSize : 0), 0)
+}
+
+/** The live trainers `member` hosts, by twin id. */
+export function trainersOf(s: SystemState, member: number): TrainerEntry[] {
+  return s.trainers.filter(x => x.host === member).map(x => ({ ...x.entry }))
+}
