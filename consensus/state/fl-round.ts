@@ -2,7 +2,7 @@
  * The global close of a federated-learning round, on the system shard (DESIGN §6 step 5). It
  * reads every shard's close of the round — its own from its state, the others' from their
  * certified blocks that this shard's chain links (so no node trusts a single shard member) —
- * and closes the round when all are there, or roundTimeoutMs after the first one arrived (the
+ * and closes the round when all are there, or a grace after the first one arrived (missingShardGrace: the
  * shards still missing are left out and reported with height 0; the round never hangs on a
  * shard that lost its quorum). Then, over the union of the shards' results:
  *   counters: rejected updates (not FL_UNDECIDED) count against their members, verifiers whose
@@ -76,6 +76,16 @@ export interface RoundCloseInput {
   derived: DerivedModel[]
 }
 
+/**
+ * How long after the first shard's close the round waits for the others: as long again as that
+ * first close took since the round opened, and at least roundTimeoutMs. A shard that is merely slow
+ * (a loaded machine, a long verification) is waited for in proportion to the round; one that lost
+ * its quorum delays the round by at most the round's own length. Block times only: deterministic.
+ */
+export function missingShardGrace(fl: { openedAt: number; firstCloseAt: number }, roundTimeoutMs: number): number {
+  return Math.max(roundTimeoutMs, fl.firstCloseAt - fl.openedAt)
+}
+
 /** Closes the open round on the system shard when it is due. */
 export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
   const fl = s.fl
@@ -85,7 +95,7 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
   if (!inp.closes.some(c => c)) return
   if (fl.firstCloseAt === 0) fl.firstCloseAt = inp.time
   if (fl.participants.length === 0) return
-  if (!inp.closes.every(c => c) && inp.time < fl.firstCloseAt + P.roundTimeoutMs) return
+  if (!inp.closes.every(c => c) && inp.time < fl.firstCloseAt + missingShardGrace(fl, P.roundTimeoutMs)) return
   const length = paramCount(P.model)
   const updates = inp.closes.flatMap(c => c?.updates ?? []).map(u => ({ ...u, verdicts: [...u.verdicts] }))
   updates.sort((a, b) => a.member - b.member)

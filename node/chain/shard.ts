@@ -108,7 +108,6 @@ export class ShardChain {
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer)
   }
 
-  /** Our own messages of this height again, when the height has not moved for a while (rebroadcast.ts). */
   private rebroadcast(): void {
     if (!this.rebroadcasts.due(`${this.height}:${this.machine?.round}:${this.machine?.step}`) || !this.machine) return
     this.own.rebroadcast(this.log, this.machine.round)
@@ -138,8 +137,6 @@ export class ShardChain {
     this.timers.clear()
   }
 
-  // ── heights ─────────────────────────────────────────────────────────────────────────
-
   private startHeight(): void {
     this.clearTimers()
     this.log = new HeightLog()
@@ -168,8 +165,6 @@ export class ShardChain {
     this.run(this.machine.start(resume?.round ?? 0))
     for (const m of this.future.drain()) this.handle(m)
   }
-
-  // ── inbound ─────────────────────────────────────────────────────────────────────────
 
   onProposal(p: Proposal): void {
     this.enqueue(() => this.handle({ proposal: p }))
@@ -306,9 +301,12 @@ export class ShardChain {
 
   private async decide(round: number, hash: string): Promise<void> {
     const block = this.log.blocks.get(hash)
-    const state = this.log.validated.get(hash)
-    if (!block || !state) throw new Error(`decided block ${hash.slice(0, 12)} is not at hand`)
+    if (!block) throw new Error(`decided block ${hash.slice(0, 12)} is not at hand`)
     const cert = this.log.certificate(this.shard, this.height, round, VoteType.precommit, hash)
+    let state = this.log.validated.get(hash)
+    // judged valid but its state not kept (it should not happen): final with its certificate, so replayed
+    if (!state) this.d.logger.warn({ height: this.height, round, block: hash.slice(0, 12) }, 'decided block not judged here: replayed')
+    state ??= await replayFinalized(this.base(), { block, cert }, this.d.genesis.chainId, this.d.fetchModels, () => undefined)
     const mine = this.selfIndex >= 0 && bytesEqual(block.header.proposer, this.committee!.keys[this.selfIndex]!)
     await this.commit({ block, cert }, state)
     // the block's proposer tells observers and laggards; committee members decided it themselves

@@ -12,6 +12,7 @@ import type { FlLinks } from '../../../consensus/state/fl.js'
 import { flLinks } from '../../../consensus/linked.js'
 import type { ChainView } from '../../../consensus/committee.js'
 import type { LinkProof } from '../../../ledger/index.js'
+import { missingShardGrace } from '../../../consensus/state/fl-round.js'
 import { fedAvg } from '../../../fl/aggregate.js'
 import { addSums, averageOf, sumHash, weightedSum } from '../../../fl/exact-sum.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
@@ -153,6 +154,28 @@ describe('FL per committee', () => {
     expect(sys.members[late]!.counters.rejectedUpdates).toBe(0)
     finishBlock(s[1], 1, [], f.genesis, { time: 1000 + bound + 500, models: f.models, fl: links(s[0], 3) })
     expect([s[1].fl.round, s[1].fl.updates.length]).toEqual([2, 0])
+  })
+
+  it('waits for a missing shard as long again as the first close took (at least roundTimeoutMs)', () => {
+    const { f, s, sys, shardOf } = twoShards()
+    const bound = f.genesis.params.fl.roundTimeoutMs
+    // the round opens at 1000; shard 0's members are slow: their updates and verdicts come 3 bounds later
+    finishBlock(s[0], 1, [], f.genesis, { time: 1000, models: f.models, fl: links(s[1], 0) })
+    const on0 = [...shardOf].filter(([, x]) => x === 0).map(([i]) => i)
+    const ids: string[] = []
+    for (const i of on0) {
+      f.apply(s[0], f.update(i, f.weights(i), { shard: 0 }), sys)
+      ids.push(s[0].fl.updates.at(-1)!.id)
+    }
+    for (const id of ids) for (const v of sys.elections[0]!.committees[0]!.slice(0, 3)) f.apply(s[0], f.verdict(v, id, true, 0), sys)
+    const first = 1000 + 3 * bound
+    finishBlock(s[0], 2, [], f.genesis, { time: first, models: f.models, fl: links(s[1], 0) })
+    expect(missingShardGrace(sys.fl, bound)).toBe(3 * bound)
+    // roundTimeoutMs after the first close is not enough for a round that took 3 bounds: shard 1 is waited for
+    finishBlock(s[0], 3, [], f.genesis, { time: first + bound, models: f.models, fl: links(s[1], 0) })
+    expect(sys.fl.round).toBe(1)
+    finishBlock(s[0], 4, [], f.genesis, { time: first + 3 * bound, models: f.models, fl: links(s[1], 0) })
+    expect([sys.fl.round, sys.fl.closed[0]!.shards.map(x => x.height)]).toEqual([2, [2, 0]])
   })
 
   it('binds M(e) to the twins of the FL task when their shard learns the close, as a storable change', () => {
