@@ -42,6 +42,7 @@ import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, type StatusMessage } from './status.js'
 import { TangleService } from './tangle/service.js'
 import type { HostedTrainer } from './fl/service.js'
+import { memberDataIn } from './fl/validity.js'
 import { TwinEvents } from './twin/events.js'
 
 export interface DitenNodeOptions {
@@ -253,7 +254,12 @@ export class DitenNode {
         {
           ...chainModules,
           host: this.host,
-          ...(flSetup ? { validity: (tx, id) => flSetup.validity.judge(tx, id) } : {}),
+          ...(flSetup
+            ? {
+                validity: (tx, id) => flSetup.validity.judge(tx, id),
+                memberData: tx => memberDataIn(this.chain.systemState(), tx),
+              }
+            : {}),
           logger: log('tangle'),
         },
       ),

@@ -28,8 +28,7 @@ import { followModels } from './twinkinds.js'
 import { finishFl, initialFl, initialFlState, type FlLinks, type ModelSource } from './fl.js'
 import { initialModel } from '../../fl/init.js'
 import { shardOfTwin } from '../../twin/record.js'
-import { genesisTrainerRecord } from '../../twin/trainer.js'
-import { noteTrainer } from './trainers.js'
+import { genesisTrainerRecord, trainerData } from '../../twin/trainer.js'
 import { encodeWeights, weightsHash } from '../../fl/weights.js'
 
 export function initialStates(g: Genesis): ShardState[] {
@@ -64,7 +63,8 @@ export function initialStates(g: Genesis): ShardState[] {
   const trainerTwins = (g.trainers ?? [])
     .map(t => genesisTrainerRecord(t, hostOf.get(t.host)!, g.genesisTime))
     .sort((a, b) => (a.twinId < b.twinId ? -1 : 1))
-  for (const t of trainerTwins) noteTrainer(system, t)
+  // their data is already the members' genesis dataSize (genesis checks the sums)
+  system.trainers = trainerTwins.map(t => ({ host: t.host, entry: { twinId: t.twinId, owner: t.owner, dataSize: trainerData(t) } }))
   system.elections.push(
     electCommittees({ epoch: 0, system, delegates: g.delegates, committees: g.committees, params: g.params, seed: genesisHash(g) }),
   )

@@ -118,6 +118,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
           name: m.name,
           publicKey: m.publicKey,
           stake: m.stake,
+          dataSize: m.dataSize,
           votes: votes[i],
           reputationBp: reputationBp(m, totalData, chain.genesis.params.reputation),
           // the terms of seed 004 eq. 2, each in basis points

@@ -21,6 +21,12 @@ import type { Dataset } from '../../fl/data.js'
 import type { BlobStore } from './blobs.js'
 
 export const PROMOTE = '~promote'
+
+/** The data of an update's member as its round fixed it (the round's participants), or undefined for a round not known here. */
+export function memberDataIn(sys: SystemState, tx: SignedTangleTx): number | undefined {
+  const member = sys.members.findIndex(m => m.publicKey === toHex(tx.body.member))
+  return participantsIn(sys.fl, tx.body.round)?.find(p => p.member === member)?.dataSize
+}
 /** claimed accuracy may exceed the validation accuracy by this much (training data fits better) */
 export const ACCURACY_TOLERANCE_BP = 1500
 /** how long an update of a round this node has not reached yet waits for the chain */

@@ -53,7 +53,7 @@ export class MemberSet {
       if (m.removed) return
       const known = this.byName.get(m.name)
       const member: Member =
-        known && known.publicKey === m.publicKey && known.index === index
+        known && known.publicKey === m.publicKey && known.index === index && known.dataSize === m.dataSize
           ? known
           : (() => {
               const id = peerIdOfPublicKey(m.publicKey)

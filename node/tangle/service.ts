@@ -45,6 +45,7 @@ import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../faults/behaviours.js'
+import type { AttachParams, ValidityPredicate } from './types.js'
 
 export const tangleRequestCodec = defineCodec('tangle.request', struct({ ids: array(hex(32), { min: 1, max: 64 }) }), 64 * 70)
 const responseCodec = defineCodec('tangle.response', array(signedTangleTxType, { max: 64 }), 64 * 1300)
@@ -57,19 +58,6 @@ const PRUNE_EVERY_MS = 30_000
 const entryPointCodec = defineCodec('tangle.entryPoint', struct({ prunedAt: u53 }), 32)
 const MAX_BACKOFF_MS = 30_000
 
-/** Local policy on a checked update (the FL model rules); may fetch its blob first. */
-export type ValidityPredicate = (tx: SignedTangleTx, id: string) => boolean | Promise<boolean>
-
-export interface AttachParams {
-  round: number
-  trainer: string
-  modelHash: string
-  dataSize: number
-  claimedAccuracyBp: number
-  /** IOTA-style promotion: approve this (valid, unconfirmed) transaction as trunk and a selected tip as branch */
-  promote?: string
-}
-
 export interface TangleModules {
   db: LevelStore
   gossip: Gossip
@@ -78,6 +66,8 @@ export interface TangleModules {
   members: MemberSet
   /** the FL model rules (local policy); without it every checked update is valid */
   validity?: ValidityPredicate
+  /** D_k of an update's own weight: its member's data as its round fixed it (FL), so every node weighs it alike */
+  memberData?: (tx: SignedTangleTx) => number | undefined
   logger: Logger
   metrics: Metrics
 }
@@ -213,7 +203,7 @@ export class TangleService {
       id,
       trunk: tx.body.trunk,
       branch: tx.body.branch,
-      weight: ownWeight(tx.body.dataSize, member.dataSize, tx.body.claimedAccuracyBp),
+      weight: ownWeight(tx.body.dataSize, this.m.memberData?.(tx) ?? member.dataSize, tx.body.claimedAccuracyBp),
       member: member.index,
       valid,
       time: tx.body.time,
@@ -288,7 +278,8 @@ export class TangleService {
       this.parasite.push(tx)
       if (this.parasite.length >= PARASITE_RELEASE) for (const p of this.parasite.splice(0)) await this.publish(p)
     } else await this.publish(tx)
-    return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, this.memberOf(tx)!.dataSize, p.claimedAccuracyBp) }
+    const data = this.m.memberData?.(tx) ?? this.memberOf(tx)!.dataSize
+    return { id: tangleTxId(body), trunk, branch, weight: ownWeight(p.dataSize, data, p.claimedAccuracyBp) }
   }
 
   /**

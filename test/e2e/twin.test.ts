@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
 import { shardOfTwin } from '../../twin/record.js'
+import { TRAINER_DEFINITION } from '../../twin/trainer.js'
 import { runCli, startDevnet, type Devnet } from './proc.js'
 import { waitFor } from '../helpers.js'
 
@@ -97,5 +98,37 @@ describe('twins on a 4-node, 2-shard devnet', () => {
     for (const id of ids) expect(events.filter(e => e.twinId === id).map(e => e.revision)).toEqual([1, 2, 3, 4])
     expect(events).toHaveLength(ids.length * 4)
     expect(new Set(events.map(e => e.shard))).toEqual(new Set([0, 1]))
+  }, 120_000)
+
+  it('a trainer twin lands on the system shard and adds its data to its host on every node; retired, it is taken off', async () => {
+    const clients = net.file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 40_000 }))
+    const admin = await DitenClient.admin(net.file.nodes[1]!.admin, net.file.nodes[1]!.adminTokenFile, { timeoutMs: 40_000 })
+    type Member = { name: string; dataSize: number; terms: { propBp: number } }
+    const members = async (c: DitenClient) => (await c.call<{ members: Member[] }>('consensus_status')).members
+    const before = await members(clients[0]!)
+    const cam = TwinDevice.generate(clients[1]!, 'trainer:edge-cam-1')
+    // the trainer rules are the contract's: the trainer definition and a dataSize, or a refusal with the reason
+    await expect(twins(admin).register({ twinId: cam.twinId, definition, owner: cam.publicKey, wait: true })).rejects.toThrow(
+      /trainer namespace must have the definition dtmi:diten:trainer;1/,
+    )
+    const reg = await twins(admin).register({
+      twinId: cam.twinId,
+      definition: TRAINER_DEFINITION,
+      owner: cam.publicKey,
+      attributes: { dataSize: 700 },
+      wait: true,
+    })
+    expect(reg.shard).toBe(0)
+    const data = (ms: Member[]) => ms.map(m => m.dataSize)
+    const plus = data(before).map((d, i) => (i === 1 ? d + 700 : d))
+    for (const c of clients)
+      await waitFor(async () => JSON.stringify(data(await members(c))) === JSON.stringify(plus), 'node-1 +700 everywhere')
+    // Prop (1 − data share) follows: node-1's falls, the others' rise
+    const after = await members(clients[2]!)
+    expect(after[1]!.terms.propBp).toBeLessThan(before[1]!.terms.propBp)
+    expect(after[0]!.terms.propBp).toBeGreaterThan(before[0]!.terms.propBp)
+    await twins(admin).retire({ twinId: cam.twinId, wait: true })
+    for (const c of clients)
+      await waitFor(async () => JSON.stringify(data(await members(c))) === JSON.stringify(data(before)), 'node-1 back everywhere')
   }, 120_000)
 })
