@@ -3,6 +3,8 @@
  * block holding the call commits. Every rule is checked before anything changes; a refused call
  * throws a DitenError with a TWIN_* code and leaves the twins as they were.
  *
+ *   twin.registerMany (a member)      up to MAX_BULK_TWINS twins of one definition, each checked as by
+ *                                      twin.register; all or none (the refusal names the twin)
  *   twin.register   (a member)        creates the record; TWIN_EXISTS if the id is taken; a trainer
  *                                      (trainer:<name>) needs the trainer definition and its dataSize
  *   twin.sync       (the owner device) JSON merge patch (RFC 7396) on features[*].properties;
@@ -61,6 +63,20 @@ export const twinBindModelCodec = defineCodec(
   300 * 1024,
 )
 export const twinRetireCodec = defineCodec('twin.retire', struct({ twinId: twinIdType }), 256)
+/** the most twins one twin.registerMany may carry (the payload cap of a transaction, 64 KiB, usually binds first) */
+export const MAX_BULK_TWINS = 1000
+export const twinRegisterManyCodec = defineCodec(
+  'twin.registerMany',
+  struct({
+    definition: json(32 * 1024),
+    twins: array(struct({ twinId: twinIdType, owner: hex(32), attributes: json(32 * 1024), features: json(32 * 1024) }), {
+      min: 1,
+      max: MAX_BULK_TWINS,
+    }),
+  }),
+  64 * 1024,
+)
+export type RegisterManyPayload = Parameters<typeof twinRegisterManyCodec.encode>[0]
 
 export interface TwinCall {
   /** sender key (hex) and, when the sender is a member, its index */
@@ -149,7 +165,7 @@ function featurePatch(text: string, part: 'properties' | 'desiredProperties'): J
 export type TwinResult = { record: TwinRecord; event: Omit<TwinEvent, 'shard' | 'height' | 'record'> }
 
 export function register(
-  twins: ReadonlyMap<string, TwinRecord>,
+  twins: Pick<ReadonlyMap<string, TwinRecord>, 'has'>,
   p: { twinId: string; definition: string; owner: string; attributes: string; features: string },
   c: TwinCall,
 ): TwinResult {
@@ -183,6 +199,22 @@ export function register(
   }
   valid(record)
   return { record, event: event(record, 'register', { definition: def.id, owner: p.owner, attributes, features }, c) }
+}
+
+/** Registers every twin of a fleet with one definition: each one checked as by `register` (a repeated id included), all or none. */
+export function registerMany(twins: ReadonlyMap<string, TwinRecord>, p: RegisterManyPayload, c: TwinCall): TwinResult[] {
+  const made = new Map<string, TwinRecord>()
+  const view = { has: (id: string) => made.has(id) || twins.has(id) }
+  return p.twins.map((t, i) => {
+    try {
+      const r = register(view, { ...t, definition: p.definition }, c)
+      made.set(t.twinId, r.record)
+      return r
+    } catch (e) {
+      if (e instanceof DitenError) throw new DitenError(e.code, `twins[${i}] ${t.twinId}: ${e.message}`, e.meta)
+      throw e
+    }
+  })
 }
 
 /**

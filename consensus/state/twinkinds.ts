@@ -9,18 +9,21 @@ import {
   bindModel,
   followModel,
   register,
+  registerMany,
   retire,
   setDesired,
   sync,
   twinBindModelCodec,
   twinRegisterCodec,
+  twinRegisterManyCodec,
   twinRetireCodec,
   twinSetDesiredCodec,
   twinSyncCodec,
+  type RegisterManyPayload,
   type TwinCall,
   type TwinResult,
 } from '../../twin/contract.js'
-import { NO_TX, type TwinRecord } from '../../twin/record.js'
+import { NO_TX, shardOfTwin, type TwinRecord } from '../../twin/record.js'
 import type { ExecContext, TxKind } from './kind.js'
 import type { ModelSource } from './fl-types.js'
 import type { ShardState } from './state.js'
@@ -87,8 +90,8 @@ export function followModels(
 }
 
 /** The contract's refusals are DitenErrors; anything else it throws is a refusal of this call too, never a crash. */
-function guarded<P>(run: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => TwinResult) {
-  return (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall): TwinResult => {
+function guarded<P, R>(run: (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall) => R) {
+  return (twins: ReadonlyMap<string, TwinRecord>, p: P, c: TwinCall): R => {
     try {
       return run(twins, p, c)
     } catch (e) {
@@ -137,8 +140,41 @@ function twinKind<P extends { twinId: string }>(
   }
 }
 
+/**
+ * twin.registerMany: a fleet's twins in one transaction, ordered on the shard of the first; every
+ * twin must live on that shard (the API splits a fleet by shard), and each is checked as by
+ * twin.register — all or none.
+ */
+const registerManyKind: TxKind<RegisterManyPayload> = {
+  kind: 'twin.registerMany',
+  codec: twinRegisterManyCodec,
+  system: false,
+  openSenders: true,
+  shardKey: p => p.twins[0]!.twinId,
+  admit(state, sender, p, ctx) {
+    sameShard(state, p, ctx.genesis)
+    const call = { sender, member: ctx.roster.indexOf(sender), time: ctx.now, txId: '', model: ctx.genesis.params.fl.model }
+    guarded(registerMany)(state.twins, p, { ...call, weights: () => new Float32Array(0), ...globalModels(state) })
+  },
+  apply(state, tx, p, ctx) {
+    sameShard(state, p, ctx.genesis)
+    for (const r of guarded(registerMany)(state.twins, p, callOf(state, tx, ctx))) {
+      state.twins.set(r.record.twinId, r.record)
+      state.events.push({ ...r.event, shard: state.shard, height: state.height + 1, record: r.record })
+      if (state.system) noteTrainer(state.system, r.record)
+    }
+  },
+}
+
+function sameShard(state: ShardState, p: RegisterManyPayload, g: Genesis): void {
+  const other = p.twins.find(t => shardOfTwin(t.twinId, g.committees) !== state.shard)
+  if (other)
+    throw new DitenError(ErrorCode.TX_WRONG_SHARD, `${other.twinId} lives on another shard: a twin.registerMany holds twins of one shard`)
+}
+
 export const TWIN_KINDS = [
   twinKind('twin.register', twinRegisterCodec, register),
+  registerManyKind,
   twinKind('twin.sync', twinSyncCodec, sync),
   twinKind('twin.setDesired', twinSetDesiredCodec, setDesired),
   twinKind('twin.bindModel', twinBindModelCodec, bindModel),

@@ -46,6 +46,14 @@ export interface TwinEventMessage {
   twin: TwinView
 }
 
+/** What twin_registerMany returns: each transaction it sent, with its twins and status (or why it was refused). */
+export interface BulkResult {
+  twins: number
+  txs: ({ twins: number; status: 'pending' | 'committed' | 'refused'; error?: { code: string; message: string } } & Partial<
+    Omit<TwinCallResult, 'status'>
+  >)[]
+}
+
 /** Member-side and read calls. */
 export function twins(node: DitenClient) {
   return {
@@ -56,6 +64,12 @@ export function twins(node: DitenClient) {
     bindModel: (p: { twinId: string; round: number; inputs: string[]; modelHash?: string; wait?: boolean }) =>
       node.call<TwinCallResult>('twin_bindModel', p),
     retire: (p: { twinId: string; wait?: boolean }) => node.call<TwinCallResult>('twin_retire', p),
+    /** a fleet of one definition (≤ 5,000 per call): the node sends one all-or-none transaction per shard and 64 KiB */
+    registerMany: (p: {
+      definition: Json
+      twins: { twinId: string; owner: string; attributes?: Json; features?: Json }[]
+      wait?: boolean
+    }) => node.call<BulkResult>('twin_registerMany', p),
     get: (twinId: string, atRevision?: number) =>
       node.call<TwinView>('twin_get', atRevision === undefined ? { twinId } : { twinId, atRevision }),
     history: (twinId: string, fromRevision?: number, toRevision?: number) =>

@@ -14,7 +14,6 @@
 import {
   DitenError,
   ErrorCode,
-  SchemaError,
   array,
   bool,
   fromHex,
@@ -28,35 +27,25 @@ import {
   uint,
   describeError,
   type SignedTx,
-  type Type,
   shortId,
 } from '../../ledger/index.js'
 import { shardOfTwin, twinIdType } from '../../twin/record.js'
 import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredCodec } from '../../twin/contract.js'
-import { canonicalJson, depthOf, isObject, mergePatch, type Json } from '../../twin/json.js'
+import { canonicalJson, mergePatch, type Json } from '../../twin/json.js'
 import type { StoredTwinEvent, TwinRecord } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainAccess } from '../chain/access.js'
 import { modelHashOf } from '../fl/rpc.js'
 import { twinJson } from './view.js'
+import { jsonDoc } from './json-param.js'
+import { firstAfter, sortedIds } from './id-index.js'
+import { registerManyRpc } from './bulk-rpc.js'
 
 const WAIT_MS = 30_000
 /** callers with wait: true at once (each polls the node every 25 ms) */
 const MAX_WAITING = 512
 const txHex = str({ min: 2, max: 2 * 70 * 1024, pattern: /^([0-9a-f]{2})+$/, format: 'lower-case hex of a signed transaction' })
-/** any JSON object at most 32 deep (API input only; the contract checks it against the definition) */
-const jsonDoc: Type<Json> = {
-  desc: 'a JSON object',
-  check: (v, path) => {
-    if (!isObject(v)) throw new SchemaError(ErrorCode.SCHEMA_TYPE, path, 'expected a JSON object')
-    if (depthOf(v, 32) > 32) throw new SchemaError(ErrorCode.SCHEMA_INVALID, path, 'nested deeper than 32 levels')
-    return v
-  },
-  toWire: v => v,
-  fromWire: (v, path) => jsonDoc.check(v, path),
-}
-
 function decodeTx(hexText: string, kind: string): SignedTx {
   let tx: SignedTx
   try {
@@ -66,27 +55,6 @@ function decodeTx(hexText: string, kind: string): SignedTx {
   }
   if (tx.body.kind !== kind) throw new DitenError(ErrorCode.TX_INVALID, `expected a ${kind} transaction, got ${tx.body.kind}`)
   return tx
-}
-
-/** Every twin id of the given shards' states, sorted; kept per combination of state maps (each commit makes new ones). */
-let sortedCache: { maps: ReadonlyMap<string, TwinRecord>[]; ids: string[] } | undefined
-function sortedIds(maps: ReadonlyMap<string, TwinRecord>[]): string[] {
-  if (sortedCache && sortedCache.maps.length === maps.length && sortedCache.maps.every((m, i) => m === maps[i])) return sortedCache.ids
-  const ids = maps.flatMap(m => [...m.keys()]).sort()
-  sortedCache = { maps, ids }
-  return ids
-}
-
-/** The index of the first id after `cursor` (binary search). */
-function firstAfter(ids: string[], cursor: string): number {
-  let lo = 0
-  let hi = ids.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (ids[mid]! <= cursor) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string): void {
@@ -171,6 +139,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string
         p.wait,
       ),
   })
+  registerManyRpc(d, chain, byMember)
   d.register('twin_sync', {
     description: "submit a twin.sync signed by the twin's device (hex); wait: true returns after commit with the new revision",
     params: struct({ tx: txHex, wait: optional(bool) }),

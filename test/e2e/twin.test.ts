@@ -131,4 +131,33 @@ describe('twins on a 4-node, 2-shard devnet', () => {
     for (const c of clients)
       await waitFor(async () => JSON.stringify(data(await members(c))) === JSON.stringify(data(before)), 'node-1 back everywhere')
   }, 120_000)
+
+  it('a fleet registered in one call: one transaction per shard and 64 KiB, each all or none, the same twins on every node', async () => {
+    const clients = net.file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 60_000 }))
+    const admin = await DitenClient.admin(net.file.nodes[2]!.admin, net.file.nodes[2]!.adminTokenFile, { timeoutMs: 60_000 })
+    const fleet = Array.from({ length: 600 }, (_, i) => ({
+      twinId: `fleet:meter-${i}`,
+      owner: TwinDevice.generate(clients[0]!, `fleet:meter-${i}`).publicKey,
+      features: { state: { properties: { rpm: i } } },
+    }))
+    const r = await twins(admin).registerMany({ definition, twins: fleet, wait: true })
+    expect(r.twins).toBe(600)
+    expect(new Set(r.txs.map(t => t.shard))).toEqual(new Set([0, 1]))
+    expect(r.txs.every(t => t.status === 'committed')).toBe(true)
+    expect(r.txs.reduce((n, t) => n + t.twins, 0)).toBe(600)
+    for (const c of clients) {
+      const listed = await twins(c).list({ namespace: 'fleet', limit: 1000 })
+      expect(listed.twins.length).toBe(600)
+      expect(await twins(c).get('fleet:meter-599')).toMatchObject({ revision: 1, features: { state: { properties: { rpm: 599 } } } })
+    }
+    // a second fleet with one id already taken: that twin's transaction is refused with the reason, the others commit
+    const more = Array.from({ length: 40 }, (_, i) => ({ twinId: `fleet:pump-${i}`, owner: fleet[0]!.owner }))
+    more[7] = { twinId: 'fleet:meter-3', owner: fleet[0]!.owner }
+    const again = await twins(admin).registerMany({ definition, twins: more, wait: true })
+    const refused = again.txs.filter(t => t.status === 'refused')
+    expect(refused).toHaveLength(1)
+    expect(refused[0]!.error).toMatchObject({ code: 'TWIN_EXISTS' })
+    expect(refused[0]!.error!.message).toContain('fleet:meter-3 already exists')
+    expect(again.txs.filter(t => t.status === 'committed').reduce((n, t) => n + t.twins, 0)).toBe(40 - refused[0]!.twins)
+  }, 120_000)
 })
