@@ -24,8 +24,9 @@ describe('fl run --mode async (4 processes)', () => {
     expect(new Set(report.rounds.map(x => x.model)).size).toBe(3)
     expect(report.poisonedAccepted).toBe(0)
     for (const round of report.rounds) {
-      // async rounds close with half of the members decided: at least two honest updates each
-      expect(round.accepted.length).toBeGreaterThanOrEqual(2)
+      // async rounds close once half of the members' updates are decided (the rejected one may be among them)
+      expect(round.accepted.length).toBeGreaterThanOrEqual(1)
+      expect(round.accepted.length + round.rejected.length).toBeGreaterThanOrEqual(2)
       expect(round.accepted).not.toContain('node-3')
       expect(round.staleness).toBeGreaterThanOrEqual(1)
       expect(round.staleness).toBeLessThanOrEqual(4)

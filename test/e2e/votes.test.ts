@@ -53,9 +53,17 @@ describe('DPoS votes (8 separate processes, k = 5)', () => {
       expect(r.output).toContain('vote committed')
       expect(r.code).toBe(0)
     }
-    const voted = await consensusStatus(api)
-    const votesOf = (name: string) => voted.members.find((m: { name: string }) => m.name === name).votes
-    const stake = voted.members.find((m: { name: string }) => m.name === 'node-0').stake
+    // each vote committed as its voter's node saw it; node-0 applies the same blocks a moment later:
+    // wait until it counts every ballot (each gives its voter's stake to each of its candidates)
+    type Status = { members: { name: string; votes: number; stake: number }[]; epoch: number }
+    let voted: Status = await consensusStatus(api)
+    const ballotsWeight = (st: Status) => ballots.reduce((n, [voter, c]) => n + c.length * st.members.find(m => m.name === voter)!.stake, 0)
+    await waitFor(async () => {
+      voted = await consensusStatus(api)
+      return voted.members.reduce((n, m) => n + m.votes, 0) === ballotsWeight(voted)
+    }, 'node-0 to count the five ballots')
+    const votesOf = (name: string) => voted.members.find(m => m.name === name)!.votes
+    const stake = voted.members.find(m => m.name === 'node-0')!.stake
     expect(votesOf('node-5')).toBe(3 * stake)
     expect(votesOf('node-3')).toBe(2 * stake)
     expect(votesOf('node-0')).toBe(0)
