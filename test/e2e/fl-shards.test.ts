@@ -51,14 +51,18 @@ describe('fl run (8 processes, 2 committees)', () => {
       expect(flip.verdicts.filter(v => !v.accept).length).toBeGreaterThanOrEqual(2)
       expect(round.accepted).not.toContain('node-3')
       expect(round.accepted).not.toContain('node-5')
-      // no honest update is refused (a member whose update did not confirm in time just sits the round out)
-      expect(round.rejected.map(x => x.member)).toEqual(['node-3'])
+      // no honest update is refused for a fault: node-5 never submits, so its shard's part closes at its
+      // timeout, and an honest update still undecided then is left out as FL_UNDECIDED (no mark against it)
+      for (const x of round.rejected.filter(x => x.member !== 'node-3'))
+        expect(x.code, `${x.member} in round ${round.round}`).toBe('FL_UNDECIDED')
       expect(round.accepted.length).toBeGreaterThanOrEqual(4)
     }
     expect(report.poisonedAccepted).toBe(0)
     const stake = Object.fromEntries(report.members.map(m => [m.name, m]))
     expect(stake['node-3']!.stake).toBe(report.initialStake['node-3'])
     expect(stake['node-3']!.rejectedUpdates).toBe(2)
+    // no honest member carries a rejected-update mark on any node
+    for (const m of report.members.filter(m => m.name !== 'node-3')) expect(m.rejectedUpdates, m.name).toBe(0)
     expect(stake['node-5']!.stake).toBe(report.initialStake['node-5'])
     // "trainer registered" is a real check: every other node refused the forger's tangle updates
     for (const n of [0, 1, 2, 4]) {
