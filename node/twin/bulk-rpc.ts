@@ -24,7 +24,9 @@ export function bulkPayloads(definition: string, entries: Entry[], shards: numbe
   const byShard = new Map<number, Entry[]>()
   for (const e of entries) {
     const s = shardOfTwin(e.twinId, shards)
-    byShard.set(s, [...(byShard.get(s) ?? []), e])
+    const group = byShard.get(s)
+    if (group) group.push(e)
+    else byShard.set(s, [e])
   }
   // an entry encodes to its strings plus a few bytes of framing; 24 per entry and 2 KiB per payload spare
   const estimate = (e: Entry) => e.twinId.length + e.owner.length + e.attributes.length + e.features.length + 24

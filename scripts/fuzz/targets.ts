@@ -242,6 +242,18 @@ async function targetsOf(
       params: { twinId: 'fuzz:other', definition: DEFINITION, owner: toHex(device.publicKey) },
     },
     { jsonrpc: '2.0', id: 9, method: 'fl_status' },
+    {
+      jsonrpc: '2.0',
+      id: 10,
+      method: 'twin_registerMany',
+      params: {
+        definition: DEFINITION,
+        twins: [
+          { twinId: 'fuzz:bulk-1', owner: toHex(device.publicKey) },
+          { twinId: 'fuzz:bulk-2', owner: toHex(device.publicKey), features: {} },
+        ],
+      },
+    },
   ]
   return [
     gossip('status', [statusCodec.encode(node.statusMessage())]),
