@@ -1,6 +1,7 @@
 /** JSON-RPC methods of federated learning: fl_status, fl_getModel, fl_getUpdate. */
 import { DitenError, ErrorCode, hex, optional, struct, u53, type Genesis, shortId } from '../../ledger/index.js'
 import type { FlUpdateRecord } from '../../consensus/state/fl.js'
+import type { Participant } from '../../consensus/state/fl-types.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainReader } from '../chain/access.js'
@@ -26,6 +27,11 @@ function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
 }
 
 /** The updates of the open round on every shard (a shard that closed its part holds them in its close). */
+/** A round's participant as fl_status shows it: member name, committee, data and trainer twins. */
+function participantJson(s: SystemState, p: Participant) {
+  return { member: s.members[p.member]?.name, committee: p.shard, dataSize: p.dataSize, trainers: p.trainers.map(t => t.twinId) }
+}
+
 function openUpdates(chain: ChainReader, round: number): FlUpdateRecord[] {
   return Array.from({ length: chain.genesis.committees }, (_, k) => chain.shardState(k).fl).flatMap(part =>
     part.round === round ? (part.closed ? (part.closes.find(c => c.round === round)?.updates ?? []) : part.updates) : [],
@@ -58,12 +64,7 @@ export function registerFlRpc(
         openedAt: f.openedAt,
         mode: P.mode,
         aggregation: P.aggregation,
-        participants: f.participants.map(p => ({
-          member: s.members[p.member]?.name,
-          committee: p.shard,
-          dataSize: p.dataSize,
-          trainers: p.trainers.map(t => t.twinId),
-        })),
+        participants: f.participants.map(p => participantJson(s, p)),
         updates: openUpdates(x.chain, f.round).map(u => updateJson(s, u, f.round)),
         shards: Array.from({ length: x.genesis.committees }, (_, k) => {
           const part = x.chain.shardState(k).fl
@@ -85,12 +86,7 @@ export function registerFlRpc(
             shards: c.shards,
             // async: the staleness bound of the next round (adapted to what this round saw)
             nextStaleness: c.nextStaleness,
-            participants: c.participants.map(p => ({
-              member: s.members[p.member]?.name,
-              committee: p.shard,
-              dataSize: p.dataSize,
-              trainers: p.trainers.map(t => t.twinId),
-            })),
+            participants: c.participants.map(p => participantJson(s, p)),
           })),
         members: s.members.map(m => ({
           name: m.name,
