@@ -12,7 +12,7 @@ import {
 import { dataNote, stakeVote } from '../../../consensus/state/txkinds.js'
 import { initialStates } from '../../../consensus/state/execute.js'
 import { SigCache } from '../../../consensus/sigcache.js'
-import type { ChainView } from '../../../consensus/blocks.js'
+import { buildBlock, proposerOf, type ChainView, type Committee } from '../../../consensus/blocks.js'
 import type { Election } from '../../../consensus/state/state.js'
 
 export function fixture(members = 4, committees = 1) {
@@ -51,5 +51,23 @@ export function fixture(members = 4, committees = 1) {
       { chainId: 'unit', kind: 'stake.vote', sender: keys[i]!.publicKey, nonce, payload: stakeVote.codec.encode({ candidates }) },
       keys[i]!.secretKey,
     )
-  return { keys, genesis, states, view, elections, headers, note, vote }
+  /** A height-1 block of `shard`, proposed by round 0's proposer of `committee`. */
+  const firstBlock = (
+    committee: Committee,
+    o: { shard?: number; time: number; candidates?: SignedTx[]; links?: Parameters<typeof buildBlock>[0]['links'] },
+  ) =>
+    buildBlock({
+      view,
+      state: states[o.shard ?? 0]!,
+      prev: undefined,
+      prevCommittee: undefined,
+      lastCommit: undefined,
+      committee,
+      round: 0,
+      proposer: keys[committee.members[proposerOf(committee, 0)]!]!.publicKey,
+      time: o.time,
+      candidates: o.candidates ?? [],
+      links: o.links ?? [],
+    }).block
+  return { keys, genesis, states, view, elections, headers, note, vote, firstBlock }
 }

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { type Block, type Certificate, ErrorCode, headerHash, type DitenError } from '../../../ledger/index.js'
-import { MAX_CLOCK_DRIFT_MS, buildBlock, committeeFor, proposerOf, validateBlock, type Committee } from '../../../consensus/blocks.js'
+import { MAX_CLOCK_DRIFT_MS, committeeFor, validateBlock, type Committee } from '../../../consensus/blocks.js'
 import { precommitOf, signVote } from '../../../consensus/certificate.js'
 import { awaitDependencies, NOT_YET_DELAYS_MS, validateProposal } from '../../../node/chain/proposals.js'
 import { createLogger } from '../../../node/logger.js'
@@ -30,19 +30,7 @@ describe('a block that cannot be judged yet', () => {
   const c0 = committeeFor(f.view, 0, 1, undefined)!
   const c1 = committeeFor(f.view, 1, 1, undefined)!
   const build = (shard: number, c: Committee, links: { header: Block['header']; cert: Certificate }[], time = Date.now()) =>
-    buildBlock({
-      view: f.view,
-      state: f.states[shard]!,
-      prev: undefined,
-      prevCommittee: undefined,
-      lastCommit: undefined,
-      committee: c,
-      round: 0,
-      proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey,
-      time,
-      candidates: [],
-      links,
-    }).block
+    f.firstBlock(c, { shard, time, links })
   const certify = (c: Committee, block: Block): Certificate => {
     const cert = { shard: block.header.shard, height: block.header.height, round: block.header.round, blockHash: headerHash(block.header) }
     return {

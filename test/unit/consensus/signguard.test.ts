@@ -75,20 +75,7 @@ describe('double-sign guard', () => {
     const dir = await tempDir()
     const f = fixture()
     const c = committeeFor(f.view, 0, 1, undefined)!
-    const block = (n: number) =>
-      buildBlock({
-        view: f.view,
-        state: f.states[0]!,
-        prev: undefined,
-        prevCommittee: undefined,
-        lastCommit: undefined,
-        committee: c,
-        round: 0,
-        proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey,
-        time: 1_000 + n,
-        candidates: [f.note(0)],
-        links: [],
-      }).block
+    const block = (n: number) => f.firstBlock(c, { time: 1_000 + n, candidates: [f.note(0)] })
     const [x, y] = [block(1), block(2)]
     const file = join(dir, 'sign-state-0.bin')
     const kp = generateKeypair()
