@@ -130,6 +130,8 @@ export const BlockCode = {
    */
   BLOCK_NOT_YET: 'BLOCK_NOT_YET',
   CERT_INVALID: 'CERT_INVALID',
+  /** a state proof (a twin against a certified state root, a state-sync chunk) does not hold */
+  PROOF_INVALID: 'PROOF_INVALID',
   CONSENSUS_INVALID: 'CONSENSUS_INVALID',
   SYNC_FAILED: 'SYNC_FAILED',
 } as const

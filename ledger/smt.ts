@@ -1,149 +1,255 @@
 /**
- * A sparse Merkle tree over 256-bit keys, path-compressed (DESIGN §3: "the shard state is an
- * authenticated map"): the first brick of incremental state roots ([5/8]). Pure; nodes live in a
- * content-addressed NodeStore, so every root ever computed stays readable (a snapshot is a root).
+ * Authenticated maps (DESIGN §3: "the shard state is an authenticated map"): a persistent,
+ * path-compressed sparse Merkle tree over sha256(name), with the values in its leaves.
  *
  *   empty subtree   EMPTY = 32 zero bytes
- *   leaf            H(0x00 ‖ key ‖ valueHash)
+ *   leaf            H(0x00 ‖ key ‖ valueHash)      key = sha256(utf8 name), valueHash = sha256(encode(value))
  *   internal        H(0x01 ‖ left ‖ right)
  *
  * Canonical form: a subtree holding one leaf is that leaf (it sits at the depth where its key
  * first parts from every other key), and no internal node has an empty side next to a leaf, so
- * the root is a function of the key/value set alone — not of the order of the writes. An update
- * writes at most one node per level on its path: O(changed keys · depth), depth ≈ log2(n).
- * Proofs list the siblings from the root down to the leaf (inclusion) or to the empty subtree or
- * other leaf that holds the key's place (non-inclusion).
+ * the root is a function of the key/value set alone — not of the order of the writes.
+ *
+ * Persistent: a write copies the ≤ depth nodes on its path and shares the rest, so a fork of a
+ * map (a block being built or validated on top of the committed state) costs O(1), a block's
+ * writes cost O(changed keys · log n), its root hashes only the nodes it created (hashes are
+ * memoised in the nodes, which never change), and `changesSince` finds what a block changed by
+ * skipping every subtree the two versions share. Old versions vanish with their last reference
+ * (the garbage collector is the pruning). Keys and hashes are kept as 32-char latin1 strings:
+ * half the memory of a Uint8Array each.
  */
 import { createHash } from 'node:crypto'
 import { bytesEqual } from './bytes.js'
 
 export type Hash = Uint8Array
 export const EMPTY: Hash = new Uint8Array(32)
+const EMPTY_S = '\0'.repeat(32)
 
-export type SmtNode = { leaf: true; key: Hash; value: Hash } | { leaf: false; left: Hash; right: Hash }
-
-/** Where nodes live, by their hash (in memory here; LevelDB in the node). */
-export interface NodeStore {
-  get(hash: Hash): SmtNode | undefined
-  put(hash: Hash, node: SmtNode): void
+interface Leaf<V> {
+  readonly leaf: true
+  readonly key: string
+  readonly name: string
+  readonly value: V
+  /** memoised leaf hash */
+  h?: string
 }
-
-export function memoryNodeStore(): NodeStore & { size: number } {
-  const m = new Map<string, SmtNode>()
-  const k = (h: Hash) => Buffer.from(h).toString('hex')
-  return {
-    get: h => m.get(k(h)),
-    put: (h, n) => void m.set(k(h), n),
-    get size() {
-      return m.size
-    },
-  }
+interface Inner<V> {
+  readonly leaf: false
+  readonly left: Tree<V>
+  readonly right: Tree<V>
+  readonly size: number
+  h?: string
 }
+type Tree<V> = Leaf<V> | Inner<V> | null
 
-function h(prefix: number, a: Uint8Array, b: Uint8Array): Hash {
-  const out = createHash('sha256').update(Uint8Array.of(prefix)).update(a).update(b).digest()
-  return new Uint8Array(out.buffer, out.byteOffset, 32)
+const toS = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+const toB = (s: string): Uint8Array => {
+  const b = Buffer.from(s, 'latin1')
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }
+const node3 = (prefix: 0 | 1, a: string, b: string): string =>
+  createHash('sha256')
+    .update(String.fromCharCode(prefix) + a + b, 'latin1')
+    .digest('binary')
 
-export const leafHash = (key: Hash, value: Hash): Hash => h(0, key, value)
-export const internalHash = (left: Hash, right: Hash): Hash => h(1, left, right)
-const isEmpty = (x: Hash) => bytesEqual(x, EMPTY)
+export const leafHash = (key: Hash, value: Hash): Hash => toB(node3(0, toS(key), toS(value)))
+export const internalHash = (left: Hash, right: Hash): Hash => toB(node3(1, toS(left), toS(right)))
+/** The tree key of a name: sha256 of its UTF-8 bytes. */
+export const keyOf = (name: string): Hash => toB(keyS(name))
+const keyS = (name: string): string => createHash('sha256').update(name, 'utf8').digest('binary')
+/** The value hash a leaf commits to: sha256 of the value's canonical encoding. */
+export const valueHashOf = (encoded: Uint8Array): Hash => toB(createHash('sha256').update(encoded).digest('binary'))
 
 /** Bit `depth` of the key, most significant first. */
 export function bitAt(key: Hash, depth: number): 0 | 1 {
   return ((key[depth >> 3]! >> (7 - (depth & 7))) & 1) as 0 | 1
 }
+const bit = (key: string, depth: number): number => (key.charCodeAt(depth >> 3) >> (7 - (depth & 7))) & 1
 
-function checkKey(key: Hash, what: string): void {
-  if (key.length !== 32) throw new RangeError(`${what} must be 32 bytes, got ${key.length}`)
+const sizeOf = <V>(t: Tree<V>): number => (t === null ? 0 : t.leaf ? 1 : t.size)
+
+function inner<V>(left: Tree<V>, right: Tree<V>): Tree<V> {
+  if (left === null && (right === null || right.leaf)) return right
+  if (right === null && left!.leaf) return left
+  return { leaf: false, left, right, size: sizeOf(left) + sizeOf(right) }
 }
 
-export class SparseMerkleTree {
-  constructor(private readonly store: NodeStore) {}
+function insert<V>(t: Tree<V>, depth: number, leaf: Leaf<V>): Tree<V> {
+  if (t === null) return leaf
+  if (t.leaf) return t.key === leaf.key ? leaf : split(depth, t, leaf)
+  return bit(leaf.key, depth) ? inner(t.left, insert(t.right, depth + 1, leaf)) : inner(insert(t.left, depth + 1, leaf), t.right)
+}
 
-  private node(hash: Hash): SmtNode {
-    const n = this.store.get(hash)
-    if (!n) throw new Error(`smt: node ${Buffer.from(hash).toString('hex').slice(0, 12)} is not in the store`)
-    return n
+/** Two leaves whose keys agree up to some depth ≥ `depth`: internal nodes down to where they part. */
+function split<V>(depth: number, a: Leaf<V>, b: Leaf<V>): Tree<V> {
+  const ba = bit(a.key, depth)
+  if (ba !== bit(b.key, depth)) return ba ? inner(b, a) : inner(a, b)
+  const below = split(depth + 1, a, b)
+  return ba ? inner(null, below) : inner(below, null)
+}
+
+function remove<V>(t: Tree<V>, depth: number, key: string): Tree<V> {
+  if (t === null) return null
+  if (t.leaf) return t.key === key ? null : t
+  const right = bit(key, depth) === 1
+  const was = right ? t.right : t.left
+  const child = remove(was, depth + 1, key)
+  if (child === was) return t
+  return right ? inner(t.left, child) : inner(child, t.right)
+}
+
+function find<V>(t: Tree<V>, key: string): Leaf<V> | undefined {
+  for (let depth = 0; t !== null; depth++) {
+    if (t.leaf) return t.key === key ? t : undefined
+    t = bit(key, depth) ? t.right : t.left
   }
+  return undefined
+}
 
-  private putLeaf(key: Hash, value: Hash): Hash {
-    const x = leafHash(key, value)
-    this.store.put(x, { leaf: true, key, value })
-    return x
+/** Leaves sorted by key → the canonical tree (a bulk load hashes nothing yet). */
+function build<V>(leaves: Leaf<V>[], lo: number, hi: number, depth: number): Tree<V> {
+  if (hi - lo === 0) return null
+  if (hi - lo === 1) return leaves[lo]!
+  let a = lo
+  let b = hi
+  while (a < b) {
+    const mid = (a + b) >>> 1
+    if (bit(leaves[mid]!.key, depth) === 0) a = mid + 1
+    else b = mid
   }
+  return inner(build(leaves, lo, a, depth + 1), build(leaves, a, hi, depth + 1))
+}
 
-  private putInternal(left: Hash, right: Hash): Hash {
-    if (isEmpty(left) && isEmpty(right)) return EMPTY
-    // a leaf next to an empty side moves up: the canonical form
-    if (isEmpty(left) && this.node(right).leaf) return right
-    if (isEmpty(right) && this.node(left).leaf) return left
-    const x = internalHash(left, right)
-    this.store.put(x, { leaf: false, left, right })
-    return x
+function* walk<V>(t: Tree<V>): Generator<Leaf<V>> {
+  if (t === null) return
+  if (t.leaf) yield t
+  else {
+    yield* walk(t.left)
+    yield* walk(t.right)
   }
+}
 
-  /** The value hash under `key` in the tree of `root` (undefined: absent). */
-  get(root: Hash, key: Hash): Hash | undefined {
-    checkKey(key, 'key')
-    let at = root
-    for (let depth = 0; !isEmpty(at); depth++) {
-      const n = this.node(at)
-      if (n.leaf) return bytesEqual(n.key, key) ? n.value : undefined
-      at = bitAt(key, depth) ? n.right : n.left
+/**
+ * A string-keyed map whose content has a Merkle root. Mutable handle over immutable nodes:
+ * `set`/`delete` replace the handle's root; `fork()` gives an independent handle in O(1).
+ */
+export class AuthMap<V> implements ReadonlyMap<string, V> {
+  #root: Tree<V>
+
+  /** `encode` is the value's canonical encoding: what the leaf commits to. */
+  constructor(
+    readonly encode: (v: V) => Uint8Array,
+    entries?: Iterable<readonly [string, V]>,
+  ) {
+    this.#root = null
+    if (entries) {
+      const byKey = new Map<string, Leaf<V>>()
+      for (const [name, value] of entries) {
+        const key = keyS(name)
+        byKey.set(key, { leaf: true, key, name, value })
+      }
+      const leaves = [...byKey.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      this.#root = build(leaves, 0, leaves.length, 0)
     }
-    return undefined
   }
 
-  /** The root after setting `key` to `value` (a value hash), or removing it when `value` is null. */
-  update(root: Hash, key: Hash, value: Hash | null): Hash {
-    checkKey(key, 'key')
-    if (value) checkKey(value, 'value')
-    return this.write(root, 0, key, value)
+  fork(): AuthMap<V> {
+    const m = new AuthMap(this.encode)
+    m.#root = this.#root
+    return m
   }
 
-  /** The root after a batch of writes (later writes to a key win). */
-  updateMany(root: Hash, writes: Iterable<readonly [Hash, Hash | null]>): Hash {
-    let r = root
-    for (const [k, v] of writes) r = this.update(r, k, v)
-    return r
+  get size(): number {
+    return sizeOf(this.#root)
+  }
+  get(name: string): V | undefined {
+    return find(this.#root, keyS(name))?.value
+  }
+  has(name: string): boolean {
+    return find(this.#root, keyS(name)) !== undefined
+  }
+  set(name: string, value: V): this {
+    this.#root = insert(this.#root, 0, { leaf: true, key: keyS(name), name, value })
+    return this
+  }
+  delete(name: string): boolean {
+    const before = this.#root
+    this.#root = remove(before, 0, keyS(name))
+    return this.#root !== before
   }
 
-  private write(at: Hash, depth: number, key: Hash, value: Hash | null): Hash {
-    if (isEmpty(at)) return value ? this.putLeaf(key, value) : EMPTY
-    const n = this.node(at)
-    if (n.leaf) {
-      if (bytesEqual(n.key, key)) return value ? this.putLeaf(key, value) : EMPTY
-      if (!value) return at
-      return this.split(depth, at, n.key, this.putLeaf(key, value), key)
-    }
-    const right = bitAt(key, depth) === 1
-    const child = this.write(right ? n.right : n.left, depth + 1, key, value)
-    return right ? this.putInternal(n.left, child) : this.putInternal(child, n.right)
+  /** The Merkle root: hashes only nodes not hashed before (those the latest writes created). */
+  root(): Hash {
+    return toB(this.hashOf(this.#root))
   }
 
-  /** Two leaves whose keys agree up to some depth ≥ `depth`: internal nodes down to where they part. */
-  private split(depth: number, a: Hash, aKey: Hash, b: Hash, bKey: Hash): Hash {
-    const ba = bitAt(aKey, depth)
-    if (ba !== bitAt(bKey, depth)) return ba ? this.putInternal(b, a) : this.putInternal(a, b)
-    const below = this.split(depth + 1, a, aKey, b, bKey)
-    return ba ? this.putInternal(EMPTY, below) : this.putInternal(below, EMPTY)
+  private hashOf(t: Tree<V>): string {
+    if (t === null) return EMPTY_S
+    if (t.h !== undefined) return t.h
+    t.h = t.leaf ? node3(0, t.key, this.valueHash(t)) : node3(1, this.hashOf(t.left), this.hashOf(t.right))
+    return t.h
+  }
+  private valueHash(l: Leaf<V>): string {
+    return createHash('sha256').update(this.encode(l.value)).digest('binary')
   }
 
-  /** The siblings on `key`'s path from the root, and the leaf that ends it (if any). */
-  prove(root: Hash, key: Hash): SmtProof {
-    checkKey(key, 'key')
+  /** The value under `name` with the proof of it (or of its absence) against `root()`. */
+  prove(name: string): { value?: V; proof: SmtProof } {
+    const key = keyS(name)
     const siblings: Hash[] = []
-    let at = root
-    for (let depth = 0; !isEmpty(at); depth++) {
-      const n = this.node(at)
-      if (n.leaf) return { siblings, leaf: { key: n.key, value: n.value } }
-      const right = bitAt(key, depth) === 1
-      siblings.push(right ? n.left : n.right)
-      at = right ? n.right : n.left
+    let t = this.#root
+    for (let depth = 0; t !== null; depth++) {
+      if (t.leaf) {
+        const proof = { siblings, leaf: { key: toB(t.key), value: toB(this.valueHash(t)) } }
+        return t.key === key ? { value: t.value, proof } : { proof }
+      }
+      const right = bit(key, depth) === 1
+      siblings.push(toB(this.hashOf(right ? t.left : t.right)))
+      t = right ? t.right : t.left
     }
-    return { siblings }
+    return { proof: { siblings } }
   }
+
+  /** What differs from `base` (an earlier version of this map): [name, new value | undefined if deleted]. */
+  changesSince(base: AuthMap<V>): [string, V | undefined][] {
+    const out: [string, V | undefined][] = []
+    diff(base.#root, this.#root, out)
+    return out
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const l of walk(this.#root)) yield [l.name, l.value]
+  }
+  *keys(): MapIterator<string> {
+    for (const l of walk(this.#root)) yield l.name
+  }
+  *values(): MapIterator<V> {
+    for (const l of walk(this.#root)) yield l.value
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries()
+  }
+  forEach(cb: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const l of walk(this.#root)) cb(l.value, l.name, this)
+  }
+}
+
+function diff<V>(a: Tree<V>, b: Tree<V>, out: [string, V | undefined][]): void {
+  if (a === b) return
+  if (a !== null && b !== null && !a.leaf && !b.leaf) {
+    diff(a.left, b.left, out)
+    diff(a.right, b.right, out)
+    return
+  }
+  // a leaf or an empty side on either hand: the keys under this position, compared one by one
+  const before = new Map<string, Leaf<V>>()
+  for (const l of walk(a)) before.set(l.key, l)
+  for (const l of walk(b)) {
+    const old = before.get(l.key)
+    before.delete(l.key)
+    if (old?.value !== l.value) out.push([l.name, l.value])
+  }
+  for (const l of before.values()) out.push([l.name, undefined])
 }
 
 export interface SmtProof {
@@ -154,18 +260,19 @@ export interface SmtProof {
 }
 
 /**
- * Checks a proof against a root: `value` under `key` (inclusion), or `key` absent when `value` is
- * null. Needs no store: a client verifies what a node it does not trust returns.
+ * Checks a proof against a root: `value` (a value hash) under `key` (inclusion), or `key` absent
+ * when `value` is null. Needs no tree: a client verifies what a node it does not trust returns.
  */
 export function verifyProof(root: Hash, key: Hash, value: Hash | null, proof: SmtProof): boolean {
   if (key.length !== 32 || proof.siblings.length > 256) return false
+  if (proof.siblings.some(s => s.length !== 32)) return false
   let acc: Hash
   if (value) {
     if (!proof.leaf || !bytesEqual(proof.leaf.key, key) || !bytesEqual(proof.leaf.value, value)) return false
     acc = leafHash(key, value)
   } else if (proof.leaf) {
     // another key's leaf holds the place: it must lie on this key's path
-    if (bytesEqual(proof.leaf.key, key)) return false
+    if (proof.leaf.key.length !== 32 || proof.leaf.value.length !== 32 || bytesEqual(proof.leaf.key, key)) return false
     for (let d = 0; d < proof.siblings.length; d++) if (bitAt(proof.leaf.key, d) !== bitAt(key, d)) return false
     acc = leafHash(proof.leaf.key, proof.leaf.value)
   } else acc = EMPTY

@@ -1,19 +1,27 @@
 /**
  * npm run bench:scale [-- --twins 10000,100000 --syncs 2000]
- * The per-height cost as the state grows ([5/8]): one process, the pure state transition, no
- * network. For each size N a shard state holding N twins (registered with twin.registerMany, 400
- * per transaction) gets a block of `--syncs` device-signed twin.sync calls on N distinct twins:
- * build (apply + state root), validate (apply again + state root, as every committee member does)
- * and the encoded state a commit writes. Signatures are verified once before the timing (the nodes
- * cache verified ids), so the figures are the state work. Prints ms per step, the ratio against the
- * smallest N measured in the same run, the encoded state size and the heap.
+ * The per-height cost as the state grows: one process, the state transition and a real LevelDB,
+ * no network. For each size N a shard state holding N twins (registered with twin.registerMany,
+ * 400 per transaction, written to a fresh LevelDB) gets a block of `--syncs` device-signed
+ * twin.sync calls on distinct twins: build (apply + state root), validate (apply again + state
+ * root, as every committee member does) and commit (the changed keys, one synced batch, as a node
+ * writes it). Then the state is loaded back from LevelDB as a restarting node does (start-up).
+ * Signatures are verified once before the timing (the nodes cache verified ids), so the figures
+ * are the state work. Prints ms per step, the ratio against the smallest N measured in the same
+ * run, the keys a commit wrote, the load time and the process RSS.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createGenesis, defaultGenesisParams, generateKeypair, signTx, toHex, txId, type SignedTx } from '../ledger/index.js'
 import { buildBlock, committeeFor, proposerOf, validateBlock } from '../consensus/blocks.js'
 import { SigCache } from '../consensus/sigcache.js'
 import { applyTx, checkTx, initialStates } from '../consensus/state/execute.js'
-import { encodeState } from '../consensus/state/state.js'
+import { stateRoot } from '../consensus/state/state.js'
+import { LevelStore } from '../node/db.js'
+import { StateStore } from '../node/chain/state-store.js'
+import { WriteBatch } from '../ledger/index.js'
 import { Roster } from '../consensus/roster.js'
 import { twinRegisterManyCodec, twinSyncCodec } from '../twin/contract.js'
 import type { ChainView } from '../consensus/blocks.js'
@@ -95,11 +103,21 @@ function syncBlockTxs(round: number): SignedTx[] {
   )
 }
 
-const rows: { n: number; buildMs: number; validateMs: number; stateBytes: number; heapMb: number }[] = []
+const rows: { n: number; buildMs: number; validateMs: number; commitMs: number; loadMs: number; rssMb: number }[] = []
 for (const n of sizes) {
   const t0 = performance.now()
   const state = stateWith(n)
+  const dir = mkdtempSync(join(tmpdir(), 'diten-bench-scale-'))
+  const db = await LevelStore.open(dir)
+  const store = new StateStore(db)
+  const all = new WriteBatch()
+  store.write(all, state, undefined)
+  await all.commit(db, { sync: true })
   const setupMs = performance.now() - t0
+  // a node's committed state was hashed when its block was validated (or on the first block after start-up)
+  const r0 = performance.now()
+  stateRoot(state)
+  const fullRootMs = performance.now() - r0
   const txs = syncBlockTxs(0)
   for (const tx of txs) checkTx(tx, genesis, sigCache) // verified once, as the nodes' caches do
   const committee = committeeFor(view, 0, 1, undefined)!
@@ -124,16 +142,30 @@ for (const n of sizes) {
   const v0 = performance.now()
   validateBlock({ view, block: built.block, state, prev: undefined, prevCommittee: undefined, committee })
   const validateMs = performance.now() - v0
-  const stateBytes = encodeState(built.state).length
-  const heapMb = process.memoryUsage().heapUsed / 2 ** 20
-  rows.push({ n, buildMs, validateMs, stateBytes, heapMb })
+  const c0 = performance.now()
+  const batch = new WriteBatch()
+  store.write(batch, built.state, state)
+  await batch.commit(db, { sync: true })
+  const commitMs = performance.now() - c0
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const { rss, heapUsed } = process.memoryUsage()
+  const rssMb = rss / 2 ** 20
+  const l0 = performance.now()
+  const loaded = (await store.load(0))!
+  const loadMs = performance.now() - l0
+  if (toHex(stateRoot(loaded)) !== toHex(built.block.header.stateRoot)) throw new Error('the state loaded back has another root')
+  await db.close()
+  rmSync(dir, { recursive: true, force: true })
+  rows.push({ n, buildMs, validateMs, commitMs, loadMs, rssMb })
   console.log(
-    `${n} twins (set up in ${(setupMs / 1000).toFixed(1)} s): build ${buildMs.toFixed(0)} ms, validate ${validateMs.toFixed(0)} ms, encoded state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, heap ${heapMb.toFixed(0)} MiB; block ${toHex(txId(built.block.txs[0]!.body)).slice(0, 8)}… ${syncs} syncs`,
+    `${n} twins (set up in ${(setupMs / 1000).toFixed(1)} s): build ${buildMs.toFixed(0)} ms, validate ${validateMs.toFixed(0)} ms, commit ${commitMs.toFixed(0)} ms (${batch.ops.length} keys), load ${(loadMs / 1000).toFixed(1)} s + first root ${(fullRootMs / 1000).toFixed(1)} s, RSS ${rssMb.toFixed(0)} MiB (heap ${(heapUsed / 2 ** 20).toFixed(0)} MiB); block ${toHex(txId(built.block.txs[0]!.body)).slice(0, 8)}… ${syncs} syncs`,
   )
 }
 const base = rows[0]!
-console.log(`\nper-height cost (build + validate) against ${base.n} twins, measured in this run:`)
+const cost = (r: (typeof rows)[number]) => r.buildMs + r.validateMs + r.commitMs
+console.log(`\nper-height cost (build + validate + commit) against ${base.n} twins, measured in this run:`)
 for (const r of rows)
   console.log(
-    `  ${String(r.n).padStart(8)} twins: ${(r.buildMs + r.validateMs).toFixed(0).padStart(6)} ms  ratio ${((r.buildMs + r.validateMs) / (base.buildMs + base.validateMs)).toFixed(2)}  (target for 1M vs 10k: ≤ 1.5)`,
+    `  ${String(r.n).padStart(8)} twins: ${cost(r).toFixed(0).padStart(6)} ms  ratio ${(cost(r) / cost(base)).toFixed(2)}  load ${(r.loadMs / 1000).toFixed(1)} s  RSS ${r.rssMb.toFixed(0)} MiB`,
   )
+console.log('  (target for 1M vs 10k: ratio ≤ 1.5, RSS ≤ 1.5 GB)')

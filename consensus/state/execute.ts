@@ -22,7 +22,7 @@ import type { Roster } from '../roster.js'
 import { expireProposals } from './memberkinds.js'
 import { epochSeed } from '../proposer.js'
 import type { SigCache } from '../sigcache.js'
-import { emptyCounters, type Election, type ShardState, type SystemState } from './state.js'
+import { emptyCounters, nonceMap, twinMap, type Election, type ShardState, type SystemState } from './state.js'
 import { TX_KINDS, txError, type ExecContext } from './txkinds.js'
 import { followModels } from './twinkinds.js'
 import { finishFl, initialFl, initialFlState, type FlLinks, type ModelSource } from './fl.js'
@@ -74,9 +74,9 @@ export function initialStates(g: Genesis): ShardState[] {
     chainId: g.chainId,
     shard,
     height: 0,
-    nonces: new Map(),
+    nonces: nonceMap(),
     notes: 0,
-    twins: new Map(shard === 0 ? trainerTwins.map(t => [t.twinId, t]) : []),
+    twins: twinMap(shard === 0 ? trainerTwins.map(t => [t.twinId, t] as const) : []),
     events: [],
     derived: [],
     fl: fl.part(),

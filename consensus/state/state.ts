@@ -3,8 +3,11 @@
  * stake (training coins), votes, reputation inputs, the jailed set and the elections.
  * Other shards hold their own nonces and data (twins in a later issue).
  *
- * `stateRoot` hashes the canonical encoding of the whole state (maps sorted by key), so the
- * same blocks give the same root on every node.
+ * The state is three parts (consensus/README.md, "State root"): the twins and the senders' nonces
+ * are authenticated maps (ledger/smt.ts: persistent sparse Merkle trees, O(changed keys · log n)
+ * per block), the rest — height, notes, this shard's FL part and, on shard 0, the system state —
+ * is one small record ("meta"). `stateRoot = H('state', twinsRoot ‖ noncesRoot ‖ H('state-meta',
+ * meta))`, so the same blocks give the same root on every node and a twin can be proved against it.
  */
 import {
   array,
@@ -16,8 +19,11 @@ import {
   optional,
   str,
   struct,
+  concatBytes,
   taggedHash,
   toHex,
+  u64BE,
+  readU64BE,
   u32,
   u53,
   uint,
@@ -26,6 +32,7 @@ import {
 } from '../../ledger/index.js'
 import { flPartType, flStateType, trainerEntryType, type FlPart } from './fl-types.js'
 import { twinRecordType, type TwinEvent, type TwinRecord } from '../../twin/record.js'
+import { AuthMap } from '../../ledger/smt.js'
 
 export const countersType = struct({
   /** precommits expected from this member in certificates of its committee */
@@ -138,31 +145,40 @@ export const systemStateType = struct({
 })
 export type SystemState = Infer<typeof systemStateType>
 
-export const shardStateType = struct({
+/** Everything of a shard's state but its twins and nonces: small, encoded and hashed whole. */
+export const shardMetaType = struct({
   chainId: str({ min: 1, max: 64 }),
   shard: u32,
   height: u53,
-  /** sender public key (hex) → next nonce, sorted by sender */
-  nonces: array(struct({ sender: hex(32), next: u53 }), { max: 10_000_000 }),
   notes: u53,
-  /** digital twins living on this shard, sorted by twinId */
-  twins: array(twinRecordType, { max: 10_000_000 }),
   /** this shard's part of the open federated-learning round (consensus/state/fl-part.ts) */
   fl: flPartType,
   system: optional(systemStateType),
 })
-export type ShardStateWire = Infer<typeof shardStateType>
-const shardStateCodec = defineCodec('shardState', shardStateType, 512 * 1024 * 1024)
+export type ShardMeta = Infer<typeof shardMetaType>
+export const shardMetaCodec = defineCodec('shardMeta', shardMetaType, 256 * 1024 * 1024)
+export const twinRecordCodec = defineCodec('twinRecord', twinRecordType, 1024 * 1024)
+/** A sender's next nonce as a leaf value: u64 big-endian. */
+export const encodeNonce = (n: number): Uint8Array => u64BE(n)
+export function decodeNonce(b: Uint8Array): number {
+  if (b.length !== 8) throw new RangeError(`a nonce is 8 bytes, got ${b.length}`)
+  return Number(readU64BE(b, 0))
+}
 
-/** In memory, nonces are a map; everything else is the wire shape. */
+export type TwinMap = AuthMap<TwinRecord>
+export type NonceMap = AuthMap<number>
+export const twinMap = (entries?: Iterable<readonly [string, TwinRecord]>): TwinMap => new AuthMap(twinRecordCodec.encode, entries)
+export const nonceMap = (entries?: Iterable<readonly [string, number]>): NonceMap => new AuthMap(encodeNonce, entries)
+
 export interface ShardState {
   chainId: string
   shard: number
   height: number
-  nonces: Map<string, number>
+  /** sender public key (hex) → next nonce */
+  nonces: NonceMap
   notes: number
   /** twin records by id; a record is never mutated, a change replaces it */
-  twins: Map<string, TwinRecord>
+  twins: TwinMap
   /** this shard's part of the open federated-learning round */
   fl: FlPart
   system?: SystemState
@@ -183,52 +199,32 @@ export function emptyCounters(): Counters {
   return { votesDue: 0, votesCast: 0, proposalsDue: 0, proposalsCommitted: 0, evidence: 0, rejectedUpdates: 0, badVerdicts: 0 }
 }
 
-export function toWireState(s: ShardState): ShardStateWire {
-  const nonces = [...s.nonces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sender, next]) => ({ sender, next }))
-  const twins = [...s.twins.values()].sort((a, b) => (a.twinId < b.twinId ? -1 : a.twinId > b.twinId ? 1 : 0))
-  return {
-    chainId: s.chainId,
-    shard: s.shard,
-    height: s.height,
-    nonces,
-    notes: s.notes,
-    twins,
-    fl: s.fl,
-    ...(s.system ? { system: s.system } : {}),
-  }
+export function metaOf(s: ShardState): ShardMeta {
+  return { chainId: s.chainId, shard: s.shard, height: s.height, notes: s.notes, fl: s.fl, ...(s.system ? { system: s.system } : {}) }
 }
 
-export function fromWireState(w: ShardStateWire): ShardState {
-  return {
-    chainId: w.chainId,
-    shard: w.shard,
-    height: w.height,
-    nonces: new Map(w.nonces.map(n => [n.sender, n.next])),
-    notes: w.notes,
-    twins: new Map(w.twins.map(t => [t.twinId, t])),
-    fl: w.fl,
-    events: [],
-    derived: [],
-    ...(w.system ? { system: w.system } : {}),
-  }
+/** A state from its three parts (a node's store, a state-sync snapshot). */
+export function stateFromParts(meta: ShardMeta, twins: TwinMap, nonces: NonceMap): ShardState {
+  return { ...meta, twins, nonces, events: [], derived: [] }
 }
 
-export function encodeState(s: ShardState): Uint8Array {
-  return shardStateCodec.encode(toWireState(s))
+/** The three roots a state root commits to; a twin's proof is checked against `twins` and then these. */
+export function stateRootParts(s: ShardState): { twins: Uint8Array; nonces: Uint8Array; meta: Uint8Array } {
+  return { twins: s.twins.root(), nonces: s.nonces.root(), meta: taggedHash('state-meta', shardMetaCodec.encode(metaOf(s))) }
 }
-export function decodeState(b: Uint8Array): ShardState {
-  return fromWireState(shardStateCodec.decode(b))
+export function rootOfParts(p: { twins: Uint8Array; nonces: Uint8Array; meta: Uint8Array }): Uint8Array {
+  return taggedHash('state', concatBytes(p.twins, p.nonces, p.meta))
 }
-
 export function stateRoot(s: ShardState): Uint8Array {
-  return taggedHash('state', encodeState(s))
+  return rootOfParts(stateRootParts(s))
 }
 
+/** A copy to apply a block to: the maps fork in O(1) (they share every unchanged node). */
 export function cloneState(s: ShardState): ShardState {
   return {
     ...s,
-    nonces: new Map(s.nonces),
-    twins: new Map(s.twins),
+    nonces: s.nonces.fork(),
+    twins: s.twins.fork(),
     fl: structuredClone(s.fl),
     events: [],
     derived: [],

@@ -40,6 +40,7 @@ export const certificateType = struct({
   sigs: array(struct({ validator: u32, sig: bytes({ len: 64 }) }), { min: 1, max: 1024 }),
 })
 export type Certificate = Infer<typeof certificateType>
+export const certificateCodec = defineCodec('certificate', certificateType, 128 * 1024)
 
 export const headerType = struct({
   chainId: str({ min: 1, max: 64 }),

@@ -2,7 +2,8 @@
  * The narrow view of the chain that FL and the twin API get (instead of the ChainService): read
  * committed state and history, submit transactions. ChainService implements both.
  */
-import type { Genesis, SignedTx } from '../../ledger/index.js'
+import type { Certificate, Genesis, Header, SignedTx } from '../../ledger/index.js'
+import type { Committee } from '../../consensus/committee.js'
 import type { ModelSource } from '../../consensus/state/fl.js'
 import type { ShardState, SystemState } from '../../consensus/state/state.js'
 import type { StoredTwinEvent } from '../../twin/record.js'
@@ -14,6 +15,8 @@ export interface ChainReader {
   readonly models: ModelSource
   /** committed state of a shard (after its head block) */
   shardState(shard: number): ShardState
+  /** a shard's head, its certificate, the committee that signed it and its post-state (twin proofs) */
+  certifiedHead(shard: number): CertifiedHead
   /** the system shard's committed state: members, stake, elections, FL */
   systemState(): SystemState
   /** this node's member index in the committed member table (−1 before it is added or after it is removed) */
@@ -23,6 +26,14 @@ export interface ChainReader {
   txStatus(id: string): Promise<TxStatus>
   /** the next nonce `sender` may use on `shard`, counting its transactions pending here */
   nextNonce(shard: number, sender: string): number
+}
+
+export interface CertifiedHead {
+  readonly shard: number
+  readonly state: ShardState
+  readonly head: Header | undefined
+  readonly headCert: Certificate | undefined
+  readonly prevCommittee: Committee | undefined
 }
 
 export interface ChainWriter {

@@ -1,4 +1,4 @@
-/** JSON-RPC methods of the chain: tx_submit, tx_nextNonce, tx_get, chain_getHead, chain_getBlock, consensus_status. */
+/** JSON-RPC methods of the chain: tx_submit, tx_nextNonce, tx_get, chain_getHead, chain_getBlock, chain_committee, consensus_status. */
 import {
   DitenError,
   ErrorCode,
@@ -18,6 +18,7 @@ import {
 } from '../../ledger/index.js'
 import { historyBp, propBp, reputationBp } from '../../consensus/reputation.js'
 import { votesReceived } from '../../consensus/election.js'
+import { committeeFor } from '../../consensus/committee.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainService } from './service.js'
 
@@ -88,6 +89,29 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
         return toJson({ block: { ...rest, txIds: txs.map(tx => txId(tx.body)) }, cert: f.cert, txBytes })
       }
       return toJson({ ...f, txBytes })
+    },
+  })
+  d.register('chain_committee', {
+    description:
+      'the committee that certifies a height of a shard, public keys in validator order: the anchor a client checks certificates and twin proofs against',
+    params: struct({ shard: shardParam, height: u53 }),
+    handler: (p: { shard: number; height: number }) => {
+      const prev = p.height > 1 ? chain.header(p.shard, p.height - 1) : undefined
+      const c = p.height >= 1 && (p.height === 1 || prev) ? committeeFor(chain, p.shard, p.height, prev) : undefined
+      if (!c)
+        throw new DitenError(
+          ErrorCode.NOT_FOUND,
+          `no committee known here for shard ${p.shard} height ${p.height} (heights 1..${(chain.shards[p.shard]!.head?.height ?? 0) + 1})`,
+        )
+      const sys = chain.systemState()
+      return {
+        chainId: chain.genesis.chainId,
+        shard: p.shard,
+        height: p.height,
+        epoch: c.epoch,
+        members: c.members.map(i => sys.members[i]?.name ?? null),
+        keys: c.keys.map(k => Buffer.from(k).toString('hex')),
+      }
     },
   })
   d.register('consensus_status', {

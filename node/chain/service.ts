@@ -41,7 +41,7 @@ import { SLOW_MESSAGE_MS, type Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
 import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
 import { ChainStore } from './store.js'
-import type { ChainAccess, TxStatus } from './access.js'
+import type { CertifiedHead, ChainAccess, TxStatus } from './access.js'
 import { CurrentRosters } from './current-rosters.js'
 import { dryRun } from './dry-run.js'
 import { memberIndexByKey } from '../../consensus/state/state.js'
@@ -158,6 +158,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   shardState(shard: number): ShardState {
     return this.shards[shard]!.state
   }
+  certifiedHead(shard: number): CertifiedHead {
+    return this.shards[shard]!
+  }
   get twinHistory() {
     return this.store.twinHistory
   }
@@ -194,7 +197,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     const initial = initialStates(this.genesis)
     for (const e of initial[0]!.system!.elections) this.elections.set(e.epoch, e)
     for await (const [epoch, e] of this.store.elections.entries()) this.elections.set(epoch, e)
-    for (let s = 0; s < this.genesis.committees; s++) this.loaded.push((await this.store.loadState(s)) ?? initial[s]!)
+    // a new data directory starts from the genesis state, written whole once
+    for (let s = 0; s < this.genesis.committees; s++)
+      this.loaded.push((await this.store.loadState(s)) ?? (await this.store.writeWholeState(initial[s]!)))
     for (let s = 0; s < this.genesis.committees; s++) {
       const state = this.loaded[s]!
       for await (const [, f] of this.store.blocks.entries({ gte: { shard: s, height: 0 }, lt: { shard: s + 1, height: 0 } })) {
@@ -220,7 +225,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
         publishBlock: f => void this.m.gossip.publish('block', f).catch(() => undefined),
         submitEvidence: e => void this.evidence.report(e),
         links: shard => this.links(shard),
-        onCommitted: (shard, f, st, ids, rejected) => this.onCommitted(shard, f, st, ids, rejected),
+        onCommitted: (shard, f, st, parent, ids, rejected) => this.onCommitted(shard, f, st, parent, ids, rejected),
         fetchModels: () => this.m.models.fetchMissing(),
       })
       await chain.init(head)
@@ -347,11 +352,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     shard: number,
     f: Finalized,
     state: ShardState,
+    parent: ShardState,
     ids: Uint8Array[],
     rejected: { id: string; error: DitenError }[],
   ): Promise<void> {
     const fresh = (state.system?.elections ?? []).filter(e => !this.elections.has(e.epoch))
-    await this.store.commit(f, state, ids, fresh)
+    await this.store.commit(f, state, parent, ids, fresh)
     this.m.models.adopt(state.derived)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)

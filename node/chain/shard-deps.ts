@@ -28,6 +28,8 @@ export interface ShardChainDeps {
     shard: number,
     f: Finalized,
     state: ShardState,
+    /** the state the block was applied to */
+    parent: ShardState,
     txIds: Uint8Array[],
     rejected: { id: string; error: DitenError }[],
   ): Promise<void> | void

@@ -50,7 +50,7 @@ export class ShardChain {
   prevCert: Certificate | undefined
   height = 1
   committee: Committee | undefined
-  private prevCommittee: Committee | undefined
+  /** the committee that certified the head */ prevCommittee: Committee | undefined
   private machine: TendermintMachine | undefined
   private log = new HeightLog()
   private readonly timers = new Set<NodeJS.Timeout>()
@@ -340,7 +340,7 @@ export class ShardChain {
     const h = f.block.header
     const t0 = performance.now()
     const ids = f.block.txs.map(tx => txId(tx.body))
-    await this.d.onCommitted(this.shard, f, state, ids, this.lastRejected)
+    await this.d.onCommitted(this.shard, f, state, this.state, ids, this.lastRejected)
     this.d.logger.debug(
       { height: h.height, txs: ids.length, ms: Math.round(performance.now() - t0), sinceStart: Date.now() - this.heightStartedAt },
       'committed',

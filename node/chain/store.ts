@@ -14,7 +14,6 @@ import {
   bytesKeys,
   defineCodec,
   int,
-  stringKeys,
   struct,
   u32,
   u53,
@@ -29,7 +28,8 @@ import {
   finalizedCodec,
   type Finalized,
 } from '../../ledger/index.js'
-import { decodeState, encodeState, electionType, type Election, type ShardState } from '../../consensus/state/state.js'
+import { electionType, type Election, type ShardState } from '../../consensus/state/state.js'
+import { StateStore } from './state-store.js'
 import { keepsRecord, twinEventType, type StoredTwinEvent } from '../../twin/record.js'
 
 /** History keys sort by twin, then revision: twinId ‖ 0x00 ‖ u64 BE revision. */
@@ -44,8 +44,6 @@ const shardHeightKeys: KeyCodec<{ shard: number; height: number }> = {
     concatBytes(Uint8Array.of(shard >>> 24, (shard >>> 16) & 0xff, (shard >>> 8) & 0xff, shard & 0xff), u64BE(height)),
   decode: k => ({ shard: new DataView(k.buffer, k.byteOffset).getUint32(0), height: Number(readU64BE(k, 4)) }),
 }
-
-const stateBlobCodec = defineCodec('stateBlob', bytes({ max: 512 * 1024 * 1024 }), 512 * 1024 * 1024 + 16)
 
 export const signStateType = struct({
   height: u53,
@@ -68,7 +66,7 @@ const electionCodec = defineCodec('election', electionType, 64 * 1024)
 
 export class ChainStore {
   readonly blocks: Repository<{ shard: number; height: number }, Finalized>
-  readonly states: Repository<string, Uint8Array>
+  readonly state: StateStore
   readonly signStates: Repository<number, SignState>
   readonly txIndex: Repository<Uint8Array, TxLocation>
   readonly elections: Repository<number, Election>
@@ -76,16 +74,23 @@ export class ChainStore {
 
   constructor(private readonly db: KvStore) {
     this.blocks = new Repository(Bucket.blocks, shardHeightKeys, finalizedCodec, db)
-    this.states = new Repository(Bucket.state, stringKeys, stateBlobCodec, db)
+    this.state = new StateStore(db)
     this.signStates = new Repository(Bucket.signState, u64Keys, signStateCodec, db)
     this.txIndex = new Repository(Bucket.txIndex, bytesKeys, txLocationCodec, db)
     this.elections = new Repository(Bucket.elections, u64Keys, electionCodec, db)
     this.twinHistory = new Repository(Bucket.twinHistory, twinHistoryKeys, twinEventCodec, db)
   }
 
-  async loadState(shard: number): Promise<ShardState | undefined> {
-    const b = await this.states.get(`shard:${shard}`)
-    return b ? decodeState(b) : undefined
+  loadState(shard: number): Promise<ShardState | undefined> {
+    return this.state.load(shard)
+  }
+
+  /** Writes every key of a state (a new node's genesis state) in one synced batch: commits then write only changes. */
+  async writeWholeState(state: ShardState): Promise<ShardState> {
+    const b = new WriteBatch()
+    this.state.write(b, state, undefined)
+    await b.commit(this.db, { sync: true })
+    return state
   }
 
   async head(shard: number): Promise<Finalized | undefined> {
@@ -106,11 +111,18 @@ export class ChainStore {
   }
 
   /** Everything one finalized block changes, in one atomic write, synced to disk before it returns
-   *  (a block a node reported committed survives a power loss, not only a killed process). */
-  async commit(f: Finalized, state: ShardState, txIds: Uint8Array[], newElections: Election[]): Promise<void> {
+   *  (a block a node reported committed survives a power loss, not only a killed process).
+   *  `parent` is the state the block was applied to: only what differs from it is written. */
+  async commit(
+    f: Finalized,
+    state: ShardState,
+    parent: ShardState | undefined,
+    txIds: Uint8Array[],
+    newElections: Election[],
+  ): Promise<void> {
     const b = new WriteBatch()
     b.put(this.blocks, { shard: f.block.header.shard, height: f.block.header.height }, f)
-    b.put(this.states, `shard:${state.shard}`, encodeState(state))
+    this.state.write(b, state, parent)
     txIds.forEach((id, index) => {
       b.put(this.txIndex, id, { shard: state.shard, height: state.height, index })
     })

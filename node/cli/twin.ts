@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DitenError, ErrorCode, shortId } from '../../ledger/index.js'
 import { DitenClient, RpcError } from '../rpc/client.js'
-import { TwinDevice, twins, type TwinCallResult } from '../rpc/twins.js'
+import { TwinDevice, twins, verifiedTwin, type TwinCallResult } from '../rpc/twins.js'
 import { readKeyFile, writeKeyFile } from '../keyfile.js'
 import { generateKeypair } from '../../ledger/index.js'
 import { DEFAULT_DEVNET_DIR, readDevnetFile, type DevnetFile } from '../harness/devnet-file.js'
@@ -19,7 +19,9 @@ export const twinHelp = `diten twin <command> <twinId> [options]   digital twin 
   sync <id>      --patch JSON [--if-revision N]   JSON merge patch of features[*].properties, signed by the device key
   desired <id>   --patch JSON [--if-revision N]   merge patch of features[*].desiredProperties (writable ones), by the member
   retire <id>
-  get <id>       [--revision N]
+  get <id>       [--revision N] [--verify-with URL]
+                 --verify-with: prove the twin against its shard's certified state root, with the
+                 committee that the node at URL (one you trust) names; --api may be any node
   history <id>   [--from N] [--to N]
   list           [--namespace NS]
   watch [<id>]   [--namespace NS]   print each committed change until Ctrl-C
@@ -78,6 +80,7 @@ export async function runTwin(argv: string[]): Promise<number> {
       patch: { type: 'string' },
       'if-revision': { type: 'string' },
       revision: { type: 'string' },
+      'verify-with': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       namespace: { type: 'string' },
@@ -148,6 +151,18 @@ export async function runTwin(argv: string[]): Promise<number> {
         done(await (await member()).retire({ twinId: need(), wait: values.wait }), `retired ${need()}`)
         return 0
       case 'get': {
+        if (values['verify-with'] !== undefined) {
+          if (values.revision !== undefined) throw new UsageError('--verify-with proves the head state: leave out --revision')
+          const twinId = need()
+          const r = await verifiedTwin(node, new DitenClient(values['verify-with']), twinId)
+          out(
+            r,
+            r.record
+              ? `${twinId}  revision ${r.record.revision}  proved against shard ${r.shard} height ${r.height}, certified by the committee ${values['verify-with']} names\nfeatures   ${r.record.features}`
+              : `${twinId} does not exist: proved absent at shard ${r.shard} height ${r.height}`,
+          )
+          return 0
+        }
         const v = await t.get(
           need(),
           values.revision === undefined ? undefined : intFlag(values.revision, 'revision', 0, 1, Number.MAX_SAFE_INTEGER),

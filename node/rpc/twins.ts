@@ -11,6 +11,8 @@ import { generateKeypair, signTx, signedTxCodec, toHex, type Keypair } from '../
 import { twinRetireCodec, twinSetDesiredCodec, twinSyncCodec } from '../../twin/contract.js'
 import { canonicalJson, type Json } from '../../twin/json.js'
 import { RpcError, type DitenClient } from './client.js'
+import { twinProofFromJson, verifyTwinProof, type TwinProof } from '../../consensus/twin-proof.js'
+import type { TwinRecord } from '../../twin/record.js'
 
 export interface TwinCallResult {
   id: string
@@ -72,6 +74,14 @@ export function twins(node: DitenClient) {
     }) => node.call<BulkResult>('twin_registerMany', p),
     get: (twinId: string, atRevision?: number) =>
       node.call<TwinView>('twin_get', atRevision === undefined ? { twinId } : { twinId, atRevision }),
+    /**
+     * The twin with its proof against its shard's certified head (or the proof that it does not
+     * exist). Check it with `verifiedTwin`, or `verifyTwinProof` and a committee you trust.
+     */
+    proof: async (twinId: string): Promise<{ twin: TwinView | null; proof: TwinProof }> => {
+      const r = await node.call<{ twin: TwinView | null; proof: unknown }>('twin_get', { twinId, proof: true })
+      return { twin: r.twin, proof: twinProofFromJson(r.proof) }
+    },
     history: (twinId: string, fromRevision?: number, toRevision?: number) =>
       node.call<{ twinId: string; changes: { revision: number; kind: string; change: Json; time: number; txId: string }[] }>(
         'twin_history',
@@ -202,4 +212,21 @@ export class TwinDevice {
   retire(o: { wait?: boolean } = {}): Promise<TwinCallResult> {
     return this.send('twin_retire', 'twin.retire', twinRetireCodec.encode({ twinId: this.twinId }), o.wait)
   }
+}
+
+/**
+ * A twin as `untrusted` reports it, proved against the committee `trusted` names for that height
+ * (a node you run, or one of several members you compare): the record (undefined when the twin
+ * provably does not exist), with the shard and height it was proved at. Throws PROOF_INVALID (an
+ * RpcError from the node, a DitenError from the check) when any link fails.
+ */
+export async function verifiedTwin(
+  untrusted: DitenClient,
+  trusted: DitenClient,
+  twinId: string,
+): Promise<{ record: TwinRecord | undefined; shard: number; height: number }> {
+  const { proof } = await twins(untrusted).proof(twinId)
+  const c = await trusted.call<{ chainId: string; keys: string[] }>('chain_committee', { shard: proof.shard, height: proof.height })
+  const record = verifyTwinProof(proof, { chainId: c.chainId, committee: c.keys.map(k => Uint8Array.from(Buffer.from(k, 'hex'))) })
+  return { record, shard: proof.shard, height: proof.height }
 }

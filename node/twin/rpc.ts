@@ -34,6 +34,7 @@ import { twinBindModelCodec, twinRegisterCodec, twinRetireCodec, twinSetDesiredC
 import { canonicalJson, mergePatch, type Json } from '../../twin/json.js'
 import type { StoredTwinEvent, TwinRecord } from '../../twin/record.js'
 import { TX_KINDS } from '../../consensus/state/txkinds.js'
+import { twinProof, twinProofToJson } from '../../consensus/twin-proof.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import type { ChainAccess } from '../chain/access.js'
 import { modelHashOf } from '../fl/rpc.js'
@@ -210,9 +211,20 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string
     },
   })
   d.register('twin_get', {
-    description: 'a twin as this node holds it, or as it was at a revision',
-    params: struct({ twinId: twinIdType, atRevision: optional(u53) }),
-    handler: async (p: { twinId: string; atRevision?: number }) => {
+    description:
+      'a twin as this node holds it, or as it was at a revision; proof: true adds its proof (or of its absence) against the certified state root of its shard head',
+    params: struct({ twinId: twinIdType, atRevision: optional(u53), proof: optional(bool) }),
+    handler: async (p: { twinId: string; atRevision?: number; proof?: boolean }) => {
+      if (p.proof) {
+        if (p.atRevision !== undefined)
+          throw new DitenError(ErrorCode.TX_INVALID, 'a proof is of the head state: give atRevision or proof, not both')
+        const s = chain.certifiedHead(shardOfTwin(p.twinId, g.committees))
+        if (!s.head || !s.headCert || !s.prevCommittee)
+          throw new DitenError(ErrorCode.NOT_FOUND, `shard ${s.shard} has no certified block yet: ask again after its first height`)
+        const proof = twinProof(s.state, s.head, s.headCert, s.prevCommittee.keys, p.twinId)
+        const held = s.state.twins.get(p.twinId)
+        return { twin: held ? twinJson(held) : null, proof: twinProofToJson(proof) }
+      }
       const t = twins(p.twinId).get(p.twinId)
       if (!t) throw new DitenError(ErrorCode.TWIN_UNKNOWN, `no twin ${p.twinId}`)
       if (p.atRevision === undefined || p.atRevision === t.revision) return twinJson(t)

@@ -1,29 +1,29 @@
 /**
- * The sparse Merkle tree (ledger/smt.ts): its root equals a reference computed from the key/value
- * set alone after random inserts, updates and deletes, in any order of the writes; old roots stay
- * readable; an update writes at most one node per level; proofs of presence and absence verify,
- * and fail when any byte is changed or against another root.
+ * The authenticated map (ledger/smt.ts): its root equals a reference computed from the key/value
+ * set alone after random inserts, updates and deletes, in any order of the writes and after a bulk
+ * load; forks are independent; `changesSince` reports exactly what changed; proofs of presence and
+ * absence verify, and fail when any byte is changed or against another root.
  */
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { EMPTY, SparseMerkleTree, bitAt, internalHash, leafHash, memoryNodeStore, verifyProof, type Hash } from '../../ledger/smt.js'
+import { AuthMap, EMPTY, bitAt, internalHash, keyOf, leafHash, valueHashOf, verifyProof, type Hash } from '../../ledger/smt.js'
 
 const H = (s: string): Hash => new Uint8Array(createHash('sha256').update(s).digest())
 const hex = (x: Uint8Array) => Buffer.from(x).toString('hex')
+const enc = (v: string) => new TextEncoder().encode(v)
 
-/** The root of a key/value set computed directly (no store, no history): the definition. */
+/** The root of a key/value set computed directly from its definition (no tree, no history). */
 function reference(entries: [Hash, Hash][], depth = 0): Hash {
   if (entries.length === 0) return EMPTY
   if (entries.length === 1) return leafHash(entries[0]![0], entries[0]![1])
   const left = entries.filter(([k]) => bitAt(k, depth) === 0)
   const right = entries.filter(([k]) => bitAt(k, depth) === 1)
-  const l = reference(left, depth + 1)
-  const r = reference(right, depth + 1)
   // a single leaf beside an empty side moves up
-  if (left.length === 0 && right.length === 1) return r
-  if (right.length === 0 && left.length === 1) return l
-  return internalHash(l, r)
+  if (left.length === 0 && right.length === 1) return reference(right, depth + 1)
+  if (right.length === 0 && left.length === 1) return reference(left, depth + 1)
+  return internalHash(reference(left, depth + 1), reference(right, depth + 1))
 }
+const referenceOf = (m: Map<string, string>) => reference([...m].map(([k, v]) => [keyOf(k), valueHashOf(enc(v))]))
 
 /** seeded PRNG (mulberry32) */
 function rng(seed: number) {
@@ -36,98 +36,113 @@ function rng(seed: number) {
   }
 }
 
-describe('sparse Merkle tree', () => {
+describe('authenticated map (sparse Merkle tree)', () => {
   it('equals the reference after random inserts, updates and deletes, whatever the order of the writes', () => {
     for (const seed of [1, 2, 3]) {
       const r = rng(seed)
-      const t = new SparseMerkleTree(memoryNodeStore())
-      const model = new Map<string, [Hash, Hash]>()
-      let root = EMPTY
-      const keys = Array.from({ length: 300 }, (_, i) => H(`k${seed}-${i}`))
+      const t = new AuthMap<string>(enc)
+      const model = new Map<string, string>()
+      const names = Array.from({ length: 300 }, (_, i) => `k${seed}-${i}`)
       for (let step = 0; step < 1500; step++) {
-        const key = keys[Math.floor(r() * keys.length)]!
-        if (r() < 0.3) {
-          root = t.update(root, key, null)
-          model.delete(hex(key))
-        } else {
-          const v = H(`v${step}`)
-          root = t.update(root, key, v)
-          model.set(hex(key), [key, v])
+        const name = names[Math.floor(r() * names.length)]!
+        if (r() < 0.3) expect(t.delete(name)).toBe(model.delete(name))
+        else {
+          t.set(name, `v${step}`)
+          model.set(name, `v${step}`)
         }
-        if (step % 100 === 99) expect(hex(root)).toBe(hex(reference([...model.values()])))
+        if (step % 100 === 99) {
+          expect(hex(t.root())).toBe(hex(referenceOf(model)))
+          expect(t.size).toBe(model.size)
+        }
       }
-      // the same final set written in another order (inserts only) gives the same root
-      const shuffled = [...model.values()].sort(() => r() - 0.5)
-      const again = new SparseMerkleTree(memoryNodeStore()).updateMany(EMPTY, shuffled)
-      expect(hex(again)).toBe(hex(root))
+      // the same final set: written in another order, and bulk-loaded
+      const shuffled = [...model].sort(() => r() - 0.5)
+      const again = new AuthMap<string>(enc)
+      for (const [k, v] of shuffled) again.set(k, v)
+      expect(hex(again.root())).toBe(hex(t.root()))
+      expect(hex(new AuthMap<string>(enc, shuffled).root())).toBe(hex(t.root()))
+      expect(new Map(t.entries())).toEqual(model)
       // deleting everything leaves the empty root
-      expect(
-        hex(
-          t.updateMany(
-            root,
-            [...model.values()].map(([k]) => [k, null] as const),
-          ),
-        ),
-      ).toBe(hex(EMPTY))
+      for (const k of model.keys()) t.delete(k)
+      expect(hex(t.root())).toBe(hex(EMPTY))
+      expect(t.size).toBe(0)
     }
   })
 
-  it('keeps every old root readable, and writes at most one node per level per update', () => {
-    const store = memoryNodeStore()
-    const t = new SparseMerkleTree(store)
-    const keys = Array.from({ length: 10_000 }, (_, i) => H(`twin-${i}`))
-    const v1 = t.updateMany(
-      EMPTY,
-      keys.map(k => [k, H('one')] as const),
+  it('forks independently and reports exactly the changes since a fork', () => {
+    const base = new AuthMap<string>(
+      enc,
+      Array.from({ length: 10_000 }, (_, i) => [`twin-${i}`, 'one'] as const),
     )
-    const before = store.size
-    const v2 = t.update(v1, keys[42]!, H('two'))
-    // ≈ log2(10,000) ≈ 14 levels: one new leaf and the internal nodes above it
-    expect(store.size - before).toBeLessThanOrEqual(40)
-    expect(hex(t.get(v1, keys[42]!)!)).toBe(hex(H('one')))
-    expect(hex(t.get(v2, keys[42]!)!)).toBe(hex(H('two')))
-    expect(t.get(v2, H('nobody'))).toBeUndefined()
+    const rootBefore = hex(base.root())
+    const next = base.fork()
+    next.set('twin-42', 'two')
+    next.set('twin-new', 'fresh')
+    next.delete('twin-7')
+    next.set('twin-8', 'one') // same value as before, a new leaf: may be reported, never wrong
+    next.delete('nobody')
+    expect(hex(base.root())).toBe(rootBefore)
+    expect(base.get('twin-42')).toBe('one')
+    expect(next.get('twin-42')).toBe('two')
+    expect(base.has('twin-new')).toBe(false)
+    const changes = new Map(next.changesSince(base))
+    changes.delete('twin-8')
+    expect(changes).toEqual(
+      new Map<string, string | undefined>([
+        ['twin-42', 'two'],
+        ['twin-new', 'fresh'],
+        ['twin-7', undefined],
+      ]),
+    )
+    expect(next.changesSince(next.fork())).toEqual([])
+    // the root of the fork is the reference of its own content
+    expect(hex(next.root())).toBe(hex(referenceOf(new Map(next.entries()))))
   })
 
   it('proves presence and absence; a changed byte or another root fails', () => {
-    const t = new SparseMerkleTree(memoryNodeStore())
-    const entries = Array.from({ length: 200 }, (_, i) => [H(`a${i}`), H(`v${i}`)] as [Hash, Hash])
-    const root = t.updateMany(EMPTY, entries)
-    const other = t.update(root, entries[0]![0], H('changed'))
-    for (const [k, v] of entries.slice(0, 20)) {
-      const p = t.prove(root, k)
+    const m = new AuthMap<string>(
+      enc,
+      Array.from({ length: 200 }, (_, i) => [`a${i}`, `v${i}`] as const),
+    )
+    const root = m.root()
+    const other = m.fork().set('a0', 'changed')
+    for (let i = 0; i < 20; i++) {
+      const { value, proof: p } = m.prove(`a${i}`)
+      expect(value).toBe(`v${i}`)
+      const k = keyOf(`a${i}`)
+      const v = valueHashOf(enc(`v${i}`))
       expect(verifyProof(root, k, v, p)).toBe(true)
-      expect(verifyProof(root, k, H('another value'), p)).toBe(false)
+      expect(verifyProof(root, k, valueHashOf(enc('another value')), p)).toBe(false)
       expect(verifyProof(root, k, null, p)).toBe(false)
       // any flipped bit in a sibling breaks it
       for (let s = 0; s < p.siblings.length; s++) {
-        const bad = { ...p, siblings: p.siblings.map((x, i) => (i === s ? Uint8Array.from(x, (b, j) => (j === 0 ? b ^ 1 : b)) : x)) }
+        const bad = { ...p, siblings: p.siblings.map((x, j) => (j === s ? Uint8Array.from(x, (b, n) => (n === 0 ? b ^ 1 : b)) : x)) }
         expect(verifyProof(root, k, v, bad)).toBe(false)
       }
     }
     // a proof for the old value does not hold against the root after the key changed
-    const [k0, v0] = entries[0]!
-    expect(verifyProof(other, k0, v0, t.prove(root, k0))).toBe(false)
-    expect(verifyProof(other, k0, H('changed'), t.prove(other, k0))).toBe(true)
+    const k0 = keyOf('a0')
+    expect(verifyProof(other.root(), k0, valueHashOf(enc('v0')), m.prove('a0').proof)).toBe(false)
+    expect(verifyProof(other.root(), k0, valueHashOf(enc('changed')), other.prove('a0').proof)).toBe(true)
     for (let i = 0; i < 50; i++) {
-      const absent = H(`absent${i}`)
-      const p = t.prove(root, absent)
+      const { value, proof: p } = m.prove(`absent${i}`)
+      expect(value).toBeUndefined()
+      const absent = keyOf(`absent${i}`)
       expect(verifyProof(root, absent, null, p)).toBe(true)
-      expect(verifyProof(root, absent, H('v0'), p)).toBe(false)
+      expect(verifyProof(root, absent, valueHashOf(enc('v0')), p)).toBe(false)
       // a leaf of another key shown as the absent key's own: refused
       if (p.leaf) expect(verifyProof(root, absent, null, { ...p, leaf: { key: absent, value: p.leaf.value } })).toBe(false)
     }
-    // a single-leaf tree and the empty tree
-    const one = t.update(EMPTY, entries[0]![0], entries[0]![1])
-    expect(hex(one)).toBe(hex(leafHash(entries[0]![0], entries[0]![1])))
-    expect(verifyProof(one, entries[0]![0], entries[0]![1], t.prove(one, entries[0]![0]))).toBe(true)
-    expect(verifyProof(EMPTY, entries[0]![0], null, t.prove(EMPTY, entries[0]![0]))).toBe(true)
+    // a single-leaf map and the empty map
+    const one = new AuthMap<string>(enc).set('a0', 'v0')
+    expect(hex(one.root())).toBe(hex(leafHash(k0, valueHashOf(enc('v0')))))
+    expect(verifyProof(one.root(), k0, valueHashOf(enc('v0')), one.prove('a0').proof)).toBe(true)
+    expect(verifyProof(EMPTY, k0, null, new AuthMap<string>(enc).prove('a0').proof)).toBe(true)
   })
 
-  it('refuses keys and values that are not 32 bytes', () => {
-    const t = new SparseMerkleTree(memoryNodeStore())
-    expect(() => t.update(EMPTY, new Uint8Array(31), H('v'))).toThrow(/key must be 32 bytes/)
-    expect(() => t.update(EMPTY, H('k'), new Uint8Array(3))).toThrow(/value must be 32 bytes/)
+  it('refuses malformed proofs instead of throwing', () => {
     expect(verifyProof(EMPTY, new Uint8Array(5), null, { siblings: [] })).toBe(false)
+    expect(verifyProof(EMPTY, H('k'), null, { siblings: [new Uint8Array(3)] })).toBe(false)
+    expect(verifyProof(EMPTY, H('k'), null, { siblings: [], leaf: { key: new Uint8Array(2), value: H('v') } })).toBe(false)
   })
 })

@@ -123,12 +123,17 @@ describe('a pure state transition', () => {
       sig: signVote(precommitOf(f.genesis.chainId, vote, committee.keys[v]!), f.keys[committee.members[v]!]!.secretKey),
     }))
     const cert = { ...vote, sigs }
-    await new ChainStore(db).commit(
+    const chainStore = new ChainStore(db)
+    await chainStore.writeWholeState(prepared)
+    await chainStore.commit(
       { block: built.block, cert },
       validated,
+      prepared,
       built.block.txs.map(t => txId(t.body)),
       [],
     )
+    // the state reads back key by key with the block's root
+    expect(toHex(stateRoot((await chainStore.loadState(0))!))).toBe(toHex(built.block.header.stateRoot))
     blobs.adopt(validated.derived)
     const stored = await level.get(bucketKey(Bucket.blobs, fromHex(m1)))
     expect(stored && bytesEqual(stored, validated.derived[0]!.blob)).toBe(true)

@@ -1,0 +1,101 @@
+/**
+ * Shard state on disk, key by key (DESIGN §3: "only changed keys are written"): one record for
+ * a shard's meta (height, notes, FL part, system state) and one per twin and per sender nonce.
+ * A commit writes what the block changed — found by comparing the new state's authenticated
+ * maps with its parent's, which skips every subtree they share — in the block's own batch.
+ *
+ *   state bucket:  'm' ‖ shard u32 BE                 → shard meta
+ *                  't' ‖ shard u32 BE ‖ twinId utf8    → twin record
+ *                  'n' ‖ shard u32 BE ‖ sender hex     → next nonce
+ */
+import {
+  Bucket,
+  DitenError,
+  ErrorCode,
+  Repository,
+  concatBytes,
+  defineCodec,
+  u53,
+  type KeyCodec,
+  type KvStore,
+  type WriteBatch,
+} from '../../ledger/index.js'
+import {
+  metaOf,
+  nonceMap,
+  shardMetaCodec,
+  stateFromParts,
+  twinMap,
+  twinRecordCodec,
+  type ShardMeta,
+  type ShardState,
+} from '../../consensus/state/state.js'
+import type { TwinRecord } from '../../twin/record.js'
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const be32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
+
+function partKeys(tag: string): KeyCodec<{ shard: number; name: string }> {
+  const t = tag.charCodeAt(0)
+  return {
+    encode: ({ shard, name }) => concatBytes(Uint8Array.of(t), be32(shard), enc.encode(name)),
+    decode: k => ({ shard: new DataView(k.buffer, k.byteOffset + 1).getUint32(0), name: dec.decode(k.subarray(5)) }),
+  }
+}
+const nonceCodec = defineCodec('nonce', u53, 16)
+
+/** The whole-state blob of earlier versions, under this key: refused with a clear error. */
+const LEGACY_KEY = (shard: number) => concatBytes(Uint8Array.of(Bucket.state), enc.encode(`shard:${shard}`))
+
+export class StateStore {
+  private readonly meta: Repository<{ shard: number; name: string }, ShardMeta>
+  private readonly twins: Repository<{ shard: number; name: string }, TwinRecord>
+  private readonly nonces: Repository<{ shard: number; name: string }, number>
+
+  constructor(private readonly db: KvStore) {
+    this.meta = new Repository(Bucket.state, partKeys('m'), shardMetaCodec, db)
+    this.twins = new Repository(Bucket.state, partKeys('t'), twinRecordCodec, db)
+    this.nonces = new Repository(Bucket.state, partKeys('n'), nonceCodec, db)
+  }
+
+  /** The shard's committed state, or undefined if none was ever written. */
+  async load(shard: number): Promise<ShardState | undefined> {
+    if ((await this.db.get(LEGACY_KEY(shard))) !== undefined)
+      throw new DitenError(
+        ErrorCode.DB_CORRUPT,
+        `this data directory holds shard ${shard}'s state in the format of an earlier diten version (one blob, under another state root): ` +
+          'the chain it belongs to cannot continue with this version — start a new network (diten init / npm run devnet) in a new data directory',
+      )
+    const meta = await this.meta.get({ shard, name: '' })
+    if (!meta) return undefined
+    const range = { gte: { shard, name: '' }, lt: { shard: shard + 1, name: '' } }
+    const twins: [string, TwinRecord][] = []
+    // twins of one definition share its text in memory (a fleet registers thousands of one kind)
+    const definitions = new Map<string, string>()
+    for await (const [{ name }, t] of this.twins.entries(range)) {
+      const d = definitions.get(t.definition)
+      if (d === undefined) definitions.set(t.definition, t.definition)
+      twins.push([name, d === undefined ? t : { ...t, definition: d }])
+    }
+    const nonces: [string, number][] = []
+    for await (const [{ name }, n] of this.nonces.entries(range)) nonces.push([name, n])
+    return stateFromParts(meta, twinMap(twins), nonceMap(nonces))
+  }
+
+  /** Adds to `b` the writes that take the stored state from `parent` to `state` (every key when no parent). */
+  write(b: WriteBatch, state: ShardState, parent: ShardState | undefined): void {
+    const shard = state.shard
+    b.put(this.meta, { shard, name: '' }, metaOf(state))
+    const twins = parent ? state.twins.changesSince(parent.twins) : [...state.twins.entries()]
+    for (const [name, t] of twins) {
+      if (t) b.put(this.twins, { shard, name }, t)
+      else b.del(this.twins, { shard, name })
+    }
+    const nonces = parent ? state.nonces.changesSince(parent.nonces) : [...state.nonces.entries()]
+    for (const [name, n] of nonces) {
+      if (n !== undefined) b.put(this.nonces, { shard, name }, n)
+      else b.del(this.nonces, { shard, name })
+    }
+  }
+}
