@@ -289,6 +289,13 @@ export function validateBlock(inp: ValidateInput): ShardState {
   if (h.time < minBlockTime(g, prev))
     invalid(`time ${h.time} is before the parent's time plus the block interval (${minBlockTime(g, prev)})`)
   if (inp.now !== undefined && h.time > inp.now + MAX_CLOCK_DRIFT_MS) notYet(`time is ${h.time - inp.now} ms in the future`)
+  // the block reads other shards' FL closes up to the heights its chain links: this node must hold
+  // them (only a node that started from a state snapshot can be behind what its chains link)
+  for (let k = 0; k < g.committees; k++) {
+    const linked = k === h.shard ? 0 : view.lastLinked(h.shard, k)
+    if (linked > (view.committedHeight?.(k) ?? linked))
+      notYet(`this chain links shard ${k} up to height ${linked}, held here only to ${view.committedHeight!(k)}`)
+  }
   if (!bytesEqual(h.proposer, committee.keys[proposerOf(committee, h.round)]!)) invalid(`proposer is not the proposer of round ${h.round}`)
   if (block.txs.length > g.params.consensus.maxBlockTxs)
     invalid(`${block.txs.length} txs exceed maxBlockTxs ${g.params.consensus.maxBlockTxs}`)

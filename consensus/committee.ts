@@ -31,6 +31,8 @@ export interface ChainView {
   header(shard: number, height: number): Header | undefined
   /** the highest height of `shard` linked so far by `shard`'s own chain, per other shard */
   lastLinked(shard: number, other: number): number
+  /** this node's committed height of a shard (absent: not tracked, as in tests of one shard) */
+  committedHeight?(shard: number): number
   /** federated learning: a shard's committed close of a round and the system shard's global close (with the heights that hold them) */
   flPartClose?(shard: number, round: number): PartClose | undefined
   flGlobalClose?(round: number): GlobalClose | undefined

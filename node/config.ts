@@ -81,6 +81,8 @@ export const nodeConfigType = struct({
   vote: optional(oneOf(['auto', 'manual'] as const)),
   /** true (default): commit this member's measurements of the others once per epoch (member.report); false: only measure and answer probes */
   capabilityReports: optional(bool),
+  /** state sync (--state-sync): bytes per chunk asked of the serving member (default and most: 1 MiB); smaller on slow links */
+  stateSyncChunkBytes: optional(int({ min: 16 * 1024, max: 1024 * 1024 })),
   /**
    * the trainers (cluster heads) this member hosts and trains for: the trainer twin, the file with
    * its device key (it signs the trainer's updates), and which part of the FL task's dataset it holds

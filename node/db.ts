@@ -2,6 +2,11 @@
 import { Level } from 'level'
 import { DitenError, ErrorCode, type KvOp, type KvRange, type KvStore } from '../ledger/index.js'
 
+/** A consistent read-only view; its KvStore face lets the ledger's repositories read it. */
+export interface ReadSnapshot extends KvStore {
+  close(): Promise<void>
+}
+
 export class LevelStore implements KvStore {
   private constructor(
     private readonly db: Level<Uint8Array, Uint8Array>,
@@ -39,6 +44,24 @@ export class LevelStore implements KvStore {
   async *entries(range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {
     this.ensureOpen()
     yield* this.db.iterator(range)
+  }
+
+  /**
+   * A read-only view of the database as it is now, unchanged by later writes (LevelDB snapshot):
+   * state sync serves one shard's state at one height from it across many requests. Close it.
+   */
+  readSnapshot(): ReadSnapshot {
+    this.ensureOpen()
+    const snapshot = this.db.snapshot()
+    const db = this.db
+    return {
+      get: async key => (await db.get(key, { snapshot })) ?? undefined,
+      batch: () => Promise.reject(new DitenError(ErrorCode.DB_CLOSED, 'a snapshot is read-only')),
+      async *entries(range) {
+        yield* db.iterator({ ...range, snapshot })
+      },
+      close: () => snapshot.close(),
+    }
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ import { NodeApi } from './api.js'
 import { AutoVoter } from './chain/auto-vote.js'
 import { CapabilityMeter } from './chain/capability-meter.js'
 import { ChainService } from './chain/service.js'
+import { CHUNK_BUDGET, SnapshotServer } from './chain/snapshot-server.js'
+import { StateSync } from './chain/state-sync.js'
 import { LevelStore } from './db.js'
 import type { Behaviour } from './faults/behaviours.js'
 import { NodeAttacks } from './faults/attacks.js'
@@ -71,6 +73,10 @@ export interface DitenNodeOptions {
   capabilityReports?: boolean
   /** the trainers this member hosts: trainer twin, device key, the dataset part it trains on */
   trainers?: HostedTrainer[]
+  /** start from the members' state snapshots instead of replaying from genesis (chain/state-sync.ts) */
+  stateSync?: boolean
+  /** bytes per state-sync chunk (default 1 MiB) */
+  stateSyncChunkBytes?: number
 }
 
 export const defaultNodeTimings = {
@@ -228,6 +234,27 @@ export class DitenNode {
       ),
     )
     await this.statusService.init()
+    const dialerOptions = {
+      peers: o.peers,
+      intervalMs: timings.dialIntervalMs,
+      dialTimeoutMs: timings.dialTimeoutMs,
+      maxBackoffMs: timings.maxDialBackoffMs,
+    }
+    this.dialer = new MemberDialer(dialerOptions, { host: this.host, members, logger: log('dialer') })
+    const snapshots = { db: this.db, reqresp: this.reqresp, logger: log('state-sync') }
+    await this.add('snapshot server', new SnapshotServer({ committees: g.committees }, snapshots)).init()
+    if (!o.stateSync && (await StateSync.unfinished(this.db, g.committees)))
+      throw new DitenError(
+        ErrorCode.DB_MISMATCH,
+        `${o.dataDir} holds an unfinished state sync: start the node with --state-sync to finish it`,
+      )
+    if (o.stateSync && (await StateSync.needed(this.db, g.committees))) {
+      this.dialer.start() // connections before the chain: the state comes from the members
+      const connected = () => new Set(this.host.getConnections().map(c => c.remotePeer.toString())).size
+      const sync = { db: this.db, reqresp: this.reqresp, members, connected, logger: log('state-sync'), signal }
+      const chunkBytes = o.stateSyncChunkBytes ?? CHUNK_BUDGET
+      await new StateSync({ genesis: g, self: toHex(o.keypair.publicKey), chunkBytes }, sync).run()
+    }
 
     this.blobs = new BlobStore(g.params.fl.model, { db: this.db, reqresp: this.reqresp, host: this.host, members, logger: log('blobs') })
     await this.blobs.init()
@@ -276,13 +303,7 @@ export class DitenNode {
       this.add('auto vote', new AutoVoter({ chain: this.chain, host: this.host, members, logger: log('vote') }))
     if (byzantine.size) this.logger.warn({ byzantine: [...byzantine] }, 'FAULT INJECTION: this node misbehaves on purpose')
 
-    const dialerOptions = {
-      peers: o.peers,
-      intervalMs: timings.dialIntervalMs,
-      dialTimeoutMs: timings.dialTimeoutMs,
-      maxBackoffMs: timings.maxDialBackoffMs,
-    }
-    this.dialer = this.add('dialer', new MemberDialer(dialerOptions, { host: this.host, members, logger: log('dialer') }))
+    this.add('dialer', this.dialer)
     const self = toHex(o.keypair.publicKey)
     const membershipModules = { chain: this.chain, members, host: this.host, dialer: this.dialer, metrics: this.metrics, self }
     this.add('membership', new MembershipFollower({ ...membershipModules, logger: log('membership') }))

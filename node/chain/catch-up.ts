@@ -38,7 +38,7 @@ import type { ChainStore } from './store.js'
 
 export const rangeRequestCodec = defineCodec('blocks.request', struct({ shard: u32, from: u53, count: int({ min: 1, max: 64 }) }), 64)
 const RESPONSE_CAP = 16 * 1024 * 1024
-const rangeResponseCodec = defineCodec('blocks.response', array(finalizedType, { max: 64 }), RESPONSE_CAP)
+export const rangeResponseCodec = defineCodec('blocks.response', array(finalizedType, { max: 64 }), RESPONSE_CAP)
 /** bytes of blocks one response carries at most (a single larger block still goes alone) */
 export const RESPONSE_BUDGET = 8 * 1024 * 1024
 /** how long a peer that claimed to be ahead and gave nothing is passed over */

@@ -173,6 +173,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   lastLinked(shard: number, other: number): number {
     return this.shards[shard]?.linked.get(other) ?? 0
   }
+  committedHeight(shard: number): number {
+    return this.shards[shard]?.head?.height ?? 0
+  }
   flPartClose(shard: number, round: number): PartClose | undefined {
     return this.shards[shard]?.state.fl.closes.find(c => c.round === round)
   }
@@ -202,9 +205,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       this.loaded.push((await this.store.loadState(s)) ?? (await this.store.writeWholeState(initial[s]!)))
     for (let s = 0; s < this.genesis.committees; s++) {
       const state = this.loaded[s]!
-      for await (const [, f] of this.store.blocks.entries({ gte: { shard: s, height: 0 }, lt: { shard: s + 1, height: 0 } })) {
-        this.headers[s]!.set(f.block.header.height, f.block.header)
-      }
+      for (const h of await this.store.allHeaders(s)) this.headers[s]!.set(h.height, h)
       const head = await this.store.head(s)
       if (head && head.block.header.height !== state.height) {
         throw new DitenError(

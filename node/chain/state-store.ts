@@ -44,6 +44,40 @@ function partKeys(tag: string): KeyCodec<{ shard: number; name: string }> {
   }
 }
 const nonceCodec = defineCodec('nonce', u53, 16)
+const TAGS = ['m', 'n', 't'] as const
+
+/** A shard's raw key ranges in the store (bucket byte included), in key order: meta, nonces, twins. */
+export function shardKeyRanges(shard: number): { gte: Uint8Array; lt: Uint8Array }[] {
+  return TAGS.map(t => ({
+    gte: concatBytes(Uint8Array.of(Bucket.state, t.charCodeAt(0)), be32(shard)),
+    lt: concatBytes(Uint8Array.of(Bucket.state, t.charCodeAt(0)), be32(shard + 1)),
+  }))
+}
+
+/**
+ * Checks a raw state entry received from a peer (state sync): the key lies in `shard`'s ranges and
+ * the value decodes with its part's codec. Throws a DitenError naming what is wrong.
+ */
+export function checkStateEntry(shard: number, key: Uint8Array, value: Uint8Array): void {
+  const tag = String.fromCharCode(key[1] ?? 0)
+  const bad = (why: string): never => {
+    throw new DitenError(ErrorCode.PROOF_INVALID, `state entry for shard ${shard}: ${why}`)
+  }
+  if (key.length < 6 || key[0] !== Bucket.state || !(TAGS as readonly string[]).includes(tag)) bad('not a state key')
+  if (new DataView(key.buffer, key.byteOffset + 2).getUint32(0) !== shard) bad('a key of another shard')
+  const name = dec.decode(key.subarray(6))
+  try {
+    if (tag === 'm') {
+      if (name !== '') bad('a meta key with a name')
+      if (shardMetaCodec.decode(value).shard !== shard) bad('meta of another shard')
+    } else if (tag === 't') {
+      if (twinRecordCodec.decode(value).twinId !== name) bad(`the record under ${name} is of another twin`)
+    } else nonceCodec.decode(value)
+  } catch (e) {
+    if (e instanceof DitenError && e.code === ErrorCode.PROOF_INVALID) throw e
+    bad(`${name || 'meta'}: ${(e as Error).message}`)
+  }
+}
 
 /** The whole-state blob of earlier versions, under this key: refused with a clear error. */
 const LEGACY_KEY = (shard: number) => concatBytes(Uint8Array.of(Bucket.state), enc.encode(`shard:${shard}`))
@@ -81,6 +115,11 @@ export class StateStore {
     const nonces: [string, number][] = []
     for await (const [{ name }, n] of this.nonces.entries(range)) nonces.push([name, n])
     return stateFromParts(meta, twinMap(twins), nonceMap(nonces))
+  }
+
+  /** The shard's committed meta record (its height), without loading the maps. */
+  metaOf(shard: number): Promise<ShardMeta | undefined> {
+    return this.meta.get({ shard, name: '' })
   }
 
   /** Adds to `b` the writes that take the stored state from `parent` to `state` (every key when no parent). */

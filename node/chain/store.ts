@@ -26,7 +26,9 @@ import {
   type KeyCodec,
   type KvStore,
   finalizedCodec,
+  headerCodec,
   type Finalized,
+  type Header,
 } from '../../ledger/index.js'
 import { electionType, type Election, type ShardState } from '../../consensus/state/state.js'
 import { StateStore } from './state-store.js'
@@ -66,6 +68,8 @@ const electionCodec = defineCodec('election', electionType, 64 * 1024)
 
 export class ChainStore {
   readonly blocks: Repository<{ shard: number; height: number }, Finalized>
+  /** headers without their blocks: the window a state-synced node fetched below its first block */
+  readonly headers: Repository<{ shard: number; height: number }, Header>
   readonly state: StateStore
   readonly signStates: Repository<number, SignState>
   readonly txIndex: Repository<Uint8Array, TxLocation>
@@ -74,6 +78,7 @@ export class ChainStore {
 
   constructor(private readonly db: KvStore) {
     this.blocks = new Repository(Bucket.blocks, shardHeightKeys, finalizedCodec, db)
+    this.headers = new Repository(Bucket.headers, shardHeightKeys, headerCodec, db)
     this.state = new StateStore(db)
     this.signStates = new Repository(Bucket.signState, u64Keys, signStateCodec, db)
     this.txIndex = new Repository(Bucket.txIndex, bytesKeys, txLocationCodec, db)
@@ -91,6 +96,20 @@ export class ChainStore {
     this.state.write(b, state, undefined)
     await b.commit(this.db, { sync: true })
     return state
+  }
+
+  /** The header of a height, from its block or from the header window of a state sync. */
+  async headerAt(shard: number, height: number): Promise<Header | undefined> {
+    return (await this.blocks.get({ shard, height }))?.block.header ?? (await this.headers.get({ shard, height }))
+  }
+
+  /** Every header this node holds of a shard, in height order. */
+  async allHeaders(shard: number): Promise<Header[]> {
+    const out: Header[] = []
+    const range = { gte: { shard, height: 0 }, lt: { shard: shard + 1, height: 0 } }
+    for await (const [, h] of this.headers.entries(range)) out.push(h)
+    for await (const [, f] of this.blocks.entries(range)) out.push(f.block.header)
+    return out
   }
 
   async head(shard: number): Promise<Finalized | undefined> {

@@ -8,8 +8,11 @@ import { DitenNode } from '../node.js'
 import { UsageError } from './errors.js'
 import { BEHAVIOURS, type Behaviour } from '../faults/behaviours.js'
 
-export const nodeHelp = `diten node --config F [--byzantine B[,B…]] [--chaos-control]   run one diten peer (stop with Ctrl-C / SIGTERM)
+export const nodeHelp = `diten node --config F [--state-sync] [--byzantine B[,B…]] [--chaos-control]   run one diten peer (stop with Ctrl-C / SIGTERM)
 
+  --state-sync     with an empty data directory: fetch each shard's state from the members (checked
+                   against a header f + 1 members confirm and its certified stateRoot) instead of
+                   replaying every block since genesis; a sync cut short goes on at the next start
   --byzantine      fault injection: ${BEHAVIOURS.join(', ')}
   --chaos-control  allow faults driven from outside over JSON-RPC (chaos_partition); for chaos runs`
 
@@ -17,7 +20,12 @@ export async function runNode(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { config: { type: 'string' }, byzantine: { type: 'string' }, 'chaos-control': { type: 'boolean', default: false } },
+    options: {
+      config: { type: 'string' },
+      byzantine: { type: 'string' },
+      'chaos-control': { type: 'boolean', default: false },
+      'state-sync': { type: 'boolean', default: false },
+    },
   })
   if (!values.config) throw new UsageError('diten node needs --config <file>')
   const flagged = values.byzantine ? values.byzantine.split(',').map(b => b.trim()) : []
@@ -57,6 +65,8 @@ export async function runNode(argv: string[]): Promise<number> {
       loaded.trainers.map(async t => ({ twin: t.twin, partition: t.partition, keypair: await readKeyFile(t.keyFile) })),
     ),
     chaosControl: values['chaos-control']!,
+    stateSync: values['state-sync']!,
+    ...(c.stateSyncChunkBytes !== undefined ? { stateSyncChunkBytes: c.stateSyncChunkBytes } : {}),
   })
   console.log(
     `diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`,

@@ -91,6 +91,7 @@ export class MemberDialer {
   }
 
   start(): void {
+    if (this.timer) return // started early for state sync (node.ts)
     this.tick()
     this.timer = setInterval(() => this.tick(), this.opts.intervalMs)
     this.timer.unref()

@@ -17,7 +17,8 @@ import { jsonDoc } from './json-param.js'
 export const MAX_TWINS_PER_CALL = 5000
 
 type Entry = RegisterManyPayload['twins'][number]
-type Submit = (kind: string, payload: Uint8Array, twinId: string, wait?: boolean) => Promise<unknown>
+/** waits for a submitted transaction's commit (wait) or answers it pending */
+type Finish = (r: { id: string; shard: number }, twinId: string, wait?: boolean) => Promise<unknown>
 
 /** Twins in order, grouped by shard, cut into payloads that fit one transaction (sizes estimated, then checked). */
 export function bulkPayloads(definition: string, entries: Entry[], shards: number): RegisterManyPayload[] {
@@ -62,7 +63,7 @@ function fitted(definition: string, twins: Entry[]): RegisterManyPayload[] {
   return [{ definition, twins }]
 }
 
-export function registerManyRpc(d: RpcDispatcher, chain: ChainAccess, submit: Submit): void {
+export function registerManyRpc(d: RpcDispatcher, chain: ChainAccess, finish: Finish): void {
   d.register('twin_registerMany', {
     admin: true,
     description:
@@ -89,15 +90,24 @@ export function registerManyRpc(d: RpcDispatcher, chain: ChainAccess, submit: Su
         features: canonicalJson(t.features ?? {}),
       }))
       const payloads = bulkPayloads(canonicalJson(p.definition), entries, chain.genesis.committees)
-      const txs = []
-      for (const payload of payloads) {
-        const twins = payload.twins.length
-        const r = await submit('twin.registerMany', twinRegisterManyCodec.encode(payload), payload.twins[0]!.twinId, p.wait).then(
-          x => x as Record<string, unknown>,
-          (e: unknown) => ({ status: 'refused', error: e instanceof DitenError ? { code: e.code, message: e.message } : String(e) }),
-        )
-        txs.push({ ...r, twins })
-      }
+      const refused = (e: unknown) => ({
+        status: 'refused',
+        error: e instanceof DitenError ? { code: e.code, message: e.message } : String(e),
+      })
+      // every transaction is submitted first (consecutive nonces, one block can take them all), then waited for together
+      const submitted: unknown[] = []
+      for (const payload of payloads)
+        submitted.push(await chain.submitOwn('twin.registerMany', twinRegisterManyCodec.encode(payload)).catch((e: unknown) => e))
+      const txs = await Promise.all(
+        payloads.map(async (payload, i) => {
+          const s = submitted[i]
+          const r =
+            s instanceof Error || !s
+              ? refused(s)
+              : await finish(s as { id: string; shard: number }, payload.twins[0]!.twinId, p.wait).catch(refused)
+          return { ...(r as Record<string, unknown>), twins: payload.twins.length }
+        }),
+      )
       return { twins: entries.length, txs }
     },
   })

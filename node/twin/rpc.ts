@@ -140,7 +140,7 @@ export function registerTwinRpc(d: RpcDispatcher, chain: ChainAccess, m0: string
         p.wait,
       ),
   })
-  registerManyRpc(d, chain, byMember)
+  registerManyRpc(d, chain, finish)
   d.register('twin_sync', {
     description: "submit a twin.sync signed by the twin's device (hex); wait: true returns after commit with the new revision",
     params: struct({ tx: txHex, wait: optional(bool) }),
