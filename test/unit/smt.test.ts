@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { AuthMap, EMPTY, bitAt, internalHash, keyOf, leafHash, valueHashOf, verifyProof, type Hash } from '../../ledger/smt.js'
+import { seededRandom as rng } from '../../ledger/tangle/rng.js'
 
 const H = (s: string): Hash => new Uint8Array(createHash('sha256').update(s).digest())
 const hex = (x: Uint8Array) => Buffer.from(x).toString('hex')
@@ -24,17 +25,6 @@ function reference(entries: [Hash, Hash][], depth = 0): Hash {
   return internalHash(reference(left, depth + 1), reference(right, depth + 1))
 }
 const referenceOf = (m: Map<string, string>) => reference([...m].map(([k, v]) => [keyOf(k), valueHashOf(enc(v))]))
-
-/** seeded PRNG (mulberry32) */
-function rng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('authenticated map (sparse Merkle tree)', () => {
   it('equals the reference after random inserts, updates and deletes, whatever the order of the writes', () => {

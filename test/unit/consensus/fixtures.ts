@@ -51,8 +51,8 @@ export function fixture(members = 4, committees = 1) {
       { chainId: 'unit', kind: 'stake.vote', sender: keys[i]!.publicKey, nonce, payload: stakeVote.codec.encode({ candidates }) },
       keys[i]!.secretKey,
     )
-  /** A height-1 block of `shard`, proposed by round 0's proposer of `committee`. */
-  const firstBlock = (
+  /** A height-1 block of `shard` (with its post-state), proposed by round 0's proposer of `committee`. */
+  const firstBuilt = (
     committee: Committee,
     o: { shard?: number; time: number; candidates?: SignedTx[]; links?: Parameters<typeof buildBlock>[0]['links'] },
   ) =>
@@ -68,6 +68,7 @@ export function fixture(members = 4, committees = 1) {
       time: o.time,
       candidates: o.candidates ?? [],
       links: o.links ?? [],
-    }).block
-  return { keys, genesis, states, view, elections, headers, note, vote, firstBlock }
+    })
+  const firstBlock = (committee: Committee, o: Parameters<typeof firstBuilt>[1]) => firstBuilt(committee, o).block
+  return { keys, genesis, states, view, elections, headers, note, vote, firstBuilt, firstBlock }
 }

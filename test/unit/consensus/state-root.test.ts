@@ -25,6 +25,7 @@ import { Roster } from '../../../consensus/roster.js'
 import { twinRegisterCodec, twinRetireCodec, twinSyncCodec } from '../../../twin/contract.js'
 import { LevelStore } from '../../../node/db.js'
 import { StateStore } from '../../../node/chain/state-store.js'
+import { seededRandom as rng } from '../../../ledger/tangle/rng.js'
 
 const member = generateKeypair()
 const genesis = createGenesis({
@@ -36,16 +37,6 @@ const genesis = createGenesis({
 const def = JSON.stringify({ id: 'dtmi:a:b;1', features: { s: { properties: { x: { type: 'integer' } } } } })
 const tx = (kind: string, k: Keypair, nonce: number, payload: Uint8Array) =>
   signTx({ chainId: 'unit-root', kind, sender: k.publicKey, nonce, payload }, k.secretKey)
-
-function rng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'diten-state-root-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { headerHash, signTx, toHex, type Block, type Certificate, type DitenError } from '../../../ledger/index.js'
-import { buildBlock, committeeFor, proposerOf } from '../../../consensus/blocks.js'
+import { committeeFor } from '../../../consensus/blocks.js'
 import { precommitOf, signVote } from '../../../consensus/certificate.js'
 import { twinProof, twinProofFromJson, twinProofToJson, verifyTwinProof, type TwinProof } from '../../../consensus/twin-proof.js'
 import { twinRegisterCodec } from '../../../twin/contract.js'
@@ -43,19 +43,7 @@ describe('twin proofs against a certified state root', () => {
       },
       f.keys[0]!.secretKey,
     )
-  const built = buildBlock({
-    view: f.view,
-    state: f.states[0]!,
-    prev: undefined,
-    prevCommittee: undefined,
-    lastCommit: undefined,
-    committee: c,
-    round: 0,
-    proposer: f.keys[c.members[proposerOf(c, 0)]!]!.publicKey,
-    time: Date.now(),
-    candidates: Array.from({ length: 40 }, (_, i) => reg(`acme:pump-${i}`, i)),
-    links: [],
-  })
+  const built = f.firstBuilt(c, { time: Date.now(), candidates: Array.from({ length: 40 }, (_, i) => reg(`acme:pump-${i}`, i)) })
   const certify = (block: Block, signers = [0, 1, 2]): Certificate => {
     const v = { shard: 0, height: block.header.height, round: block.header.round, blockHash: headerHash(block.header) }
     return {
