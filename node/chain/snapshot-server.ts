@@ -120,7 +120,7 @@ export class SnapshotServer {
     }
     const snapshot = this.m.db.readSnapshot()
     try {
-      const meta = await new StateStore(snapshot).metaOf(shard)
+      const meta = await new StateStore(snapshot).storedMeta(shard)
       if (!meta || meta.height === 0) throw new DitenError(ErrorCode.NOT_FOUND, `shard ${shard} is at genesis here: nothing to sync`)
       const store = new ChainStore(snapshot)
       const finalized = await store.blocks.get({ shard, height: meta.height })

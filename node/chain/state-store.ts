@@ -118,7 +118,7 @@ export class StateStore {
   }
 
   /** The shard's committed meta record (its height), without loading the maps. */
-  metaOf(shard: number): Promise<ShardMeta | undefined> {
+  storedMeta(shard: number): Promise<ShardMeta | undefined> {
     return this.meta.get({ shard, name: '' })
   }
 

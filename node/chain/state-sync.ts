@@ -121,7 +121,7 @@ export class StateSync {
 
   /** True when this data directory has no state yet, or a state sync that has not finished. */
   static async needed(db: LevelStore, committees: number): Promise<boolean> {
-    return (await StateSync.unfinished(db, committees)) || (await new StateStore(db).metaOf(0)) === undefined
+    return (await StateSync.unfinished(db, committees)) || (await new StateStore(db).storedMeta(0)) === undefined
   }
   /** A state sync was started here and has not finished (the state is partial). */
   static async unfinished(db: LevelStore, committees: number): Promise<boolean> {
