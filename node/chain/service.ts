@@ -13,6 +13,7 @@ import {
   toHex,
   type Genesis,
   type Header,
+  type Finalized,
   type Keypair,
   type LinkProof,
   type SignedTx,
@@ -47,7 +48,6 @@ import { dryRun } from './dry-run.js'
 import { memberIndexByKey } from '../../consensus/state/state.js'
 import type { Roster } from '../../consensus/roster.js'
 import { registerChainGossip } from './gossip.js'
-import type { Finalized } from '../../ledger/index.js'
 
 const TX_BATCH_WAIT_MS = 50
 
@@ -167,8 +167,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   nextNonce(shard: number, sender: string): number {
     return this.mempools[shard]!.nextNonce(sender, this.shardState(shard).nonces.get(sender) ?? 0)
   }
+  /** a finalized header, once its shard's state is at it too (a block linking it reads that state's FL closes) */
   header(shard: number, height: number): Header | undefined {
-    return this.headers[shard]?.get(height)
+    return height > (this.shards[shard]?.head?.height ?? height) ? undefined : this.headers[shard]?.get(height)
   }
   lastLinked(shard: number, other: number): number {
     return this.shards[shard]?.linked.get(other) ?? 0
@@ -182,7 +183,6 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   flGlobalClose(round: number): GlobalClose | undefined {
     return this.systemState().fl.closed.find(c => c.round === round)
   }
-
   /** This node's member index in the committed member table (−1 before it is added or after it is removed). */
   selfMember(): number {
     const sys = this.systemState()

@@ -1,4 +1,4 @@
-/** `diten twin …`: twin calls from the command line (register, sync, desired, get, history, list, watch). */
+/** `diten twin …`: twin calls from the command line (register, import, sync, desired, get, history, list, watch). */
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -10,6 +10,7 @@ import { generateKeypair } from '../../ledger/index.js'
 import { DEFAULT_DEVNET_DIR, readDevnetFile, type DevnetFile } from '../harness/devnet-file.js'
 import { UsageError, intFlag } from './errors.js'
 import type { Json } from '../../twin/json.js'
+import { runImport } from './twin-import.js'
 
 export const twinHelp = `diten twin <command> <twinId> [options]   digital twin calls
 
@@ -19,6 +20,9 @@ export const twinHelp = `diten twin <command> <twinId> [options]   digital twin 
   sync <id>      --patch JSON [--if-revision N]   JSON merge patch of features[*].properties, signed by the device key
   desired <id>   --patch JSON [--if-revision N]   merge patch of features[*].desiredProperties (writable ones), by the member
   retire <id>
+  import <file>  [--definition FILE|JSON] [--concurrency N]   a fleet from a JSON-lines file, one twin per line
+                 {"twinId", "owner"?, "attributes"?, "features"?}; lines without owner get a device key
+                 (in --keys); pipelined twin_registerMany calls with progress; exit 1 if any is refused
   get <id>       [--revision N] [--verify-with URL]
                  --verify-with: prove the twin against its shard's certified state root, with the
                  committee that the node at URL (one you trust) names; --api may be any node
@@ -59,6 +63,16 @@ async function adminClient(values: { admin?: string; 'token-file'?: string }): P
   return DitenClient.admin(url, tokenFile, { timeoutMs: 40_000 })
 }
 
+/** --definition: inline JSON or a file holding it. */
+async function definitionFlag(v: string | undefined): Promise<Json | undefined> {
+  if (v === undefined) return undefined
+  if (v.trim().startsWith('{')) return jsonFlag(v, 'definition')
+  const text = await readFile(v, 'utf8').catch((e: Error) => {
+    throw new UsageError(`--definition: cannot read ${v}: ${e.message}`)
+  })
+  return jsonFlag(text, 'definition')
+}
+
 const keyPath = (dir: string, twinId: string) => join(dir, `${twinId.replace(/[^A-Za-z0-9_.@-]/g, '_')}.key`)
 
 export async function runTwin(argv: string[]): Promise<number> {
@@ -81,6 +95,7 @@ export async function runTwin(argv: string[]): Promise<number> {
       'if-revision': { type: 'string' },
       revision: { type: 'string' },
       'verify-with': { type: 'string' },
+      concurrency: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       namespace: { type: 'string' },
@@ -107,10 +122,25 @@ export async function runTwin(argv: string[]): Promise<number> {
     values['if-revision'] === undefined ? {} : { ifRevision: intFlag(values['if-revision'], 'if-revision', 0, 0, Number.MAX_SAFE_INTEGER) }
   try {
     switch (cmd) {
+      case 'import':
+        return runImport({
+          admin: await adminClient(values),
+          file:
+            id ??
+            (() => {
+              throw new UsageError(
+                'diten twin import needs a file: one JSON twin per line, {"twinId", "owner"?, "attributes"?, "features"?}',
+              )
+            })(),
+          definition: (await definitionFlag(values.definition)) ?? GENERIC_DEFINITION,
+          keys,
+          keyPath: twinId => keyPath(keys, twinId),
+          concurrency: values.concurrency === undefined ? 4 : intFlag(values.concurrency, 'concurrency', 4, 1, 64),
+          json: values.json!,
+        })
       case 'register': {
         const twinId = need()
-        let definition = jsonFlag(values.definition?.trim().startsWith('{') ? values.definition : undefined, 'definition')
-        if (values.definition && !definition) definition = JSON.parse(await readFile(values.definition, 'utf8')) as Json
+        const definition = await definitionFlag(values.definition)
         const registrar = await member()
         await mkdir(keys, { recursive: true, mode: 0o700 })
         const kp = generateKeypair()

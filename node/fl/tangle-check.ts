@@ -9,8 +9,12 @@ import type { ChainAccess } from '../chain/access.js'
 import type { TangleService } from '../tangle/service.js'
 import type { UpdateValidity } from './validity.js'
 
-/** a verifier waits this long for an update's tangle transactions to reach and confirm here */
-export const VERDICT_WAIT_MS = 8000
+/**
+ * a verifier waits this long for an update's tangle transactions to reach and confirm here (under
+ * load — 8 processes training on 2 cores — confirmation took longer than the 8 s used before, and
+ * honest verifiers then refused honest updates; the round timeout, 30 s by default, still bounds it)
+ */
+export const VERDICT_WAIT_MS = 20_000
 
 /** 'ok', 'wait' (not here or not confirmed yet, within the wait), or why the update fails the check. */
 export async function tangleCheck(

@@ -51,9 +51,13 @@ export interface TwinEventMessage {
 /** What twin_registerMany returns: each transaction it sent, with its twins and status (or why it was refused). */
 export interface BulkResult {
   twins: number
-  txs: ({ twins: number; status: 'pending' | 'committed' | 'refused'; error?: { code: string; message: string } } & Partial<
-    Omit<TwinCallResult, 'status'>
-  >)[]
+  txs: ({
+    twins: number
+    status: 'pending' | 'committed' | 'refused'
+    error?: { code: string; message: string }
+    /** a refused transaction's twins */
+    twinIds?: string[]
+  } & Partial<Omit<TwinCallResult, 'status'>>)[]
 }
 
 /** Member-side and read calls. */

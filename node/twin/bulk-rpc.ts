@@ -105,7 +105,8 @@ export function registerManyRpc(d: RpcDispatcher, chain: ChainAccess, finish: Fi
             s instanceof Error || !s
               ? refused(s)
               : await finish(s as { id: string; shard: number }, payload.twins[0]!.twinId, p.wait).catch(refused)
-          return { ...(r as Record<string, unknown>), twins: payload.twins.length }
+          const refusedIds = (r as { status?: string }).status === 'refused' ? { twinIds: payload.twins.map(t => t.twinId) } : {}
+          return { ...(r as Record<string, unknown>), twins: payload.twins.length, ...refusedIds }
         }),
       )
       return { twins: entries.length, txs }
