@@ -5,7 +5,10 @@
  *
  * Announced heads are claims, not facts, so a lying member steers nothing:
  *   - the target is the height that at least f + 1 members announce (f = ⌊(n − 1) / 3⌋), so at
- *     least one honest member stands behind it; a single member announcing 2^53 moves nothing;
+ *     least one honest member stands behind it; a single member announcing 2^53 moves nothing —
+ *     except that a node stuck at its height for STUCK_ALONE_MS asks a single member that announces
+ *     more (one member may have committed a height whose last precommit the others lost; its
+ *     block's certificate proves it, and an empty answer passes the member over);
  *   - the peer asked is a random one among those announcing more than this node has, and a peer
  *     whose answer is empty or fails while it claims to be ahead is not asked again for a while;
  *   - a certified block gossiped from ahead (which proves the height) starts a sync with its relay.
@@ -41,6 +44,8 @@ const RESPONSE_CAP = 16 * 1024 * 1024
 export const rangeResponseCodec = defineCodec('blocks.response', array(finalizedType, { max: 64 }), RESPONSE_CAP)
 /** bytes of blocks one response carries at most (a single larger block still goes alone) */
 export const RESPONSE_BUDGET = 8 * 1024 * 1024
+/** stuck this long at a height, a node asks a single member that announces more (not f + 1) */
+const STUCK_ALONE_MS = 5000
 /** how long a peer that claimed to be ahead and gave nothing is passed over */
 const UNHELPFUL_BACKOFF_MS = 30_000
 
@@ -128,8 +133,13 @@ export class CatchUp {
         if (head > mine && (this.unhelpful.get(member.peerId) ?? 0) < now) ahead.push(member.id)
       }
       const target = confirmedHead(announced, quorum)
-      if (target <= mine || ahead.length === 0) continue
-      if (target >= mine + 2 || stuckMs > 3000) void this.sync(chain.shard, ahead[Math.floor(Math.random() * ahead.length)]!)
+      if (ahead.length === 0) continue
+      const pick = ahead[Math.floor(Math.random() * ahead.length)]!
+      if (target > mine && (target >= mine + 2 || stuckMs > 3000)) void this.sync(chain.shard, pick)
+      // stuck for a while with fewer than f + 1 members ahead (say one member committed the height and
+      // the others lost its precommit): ask one of them — a block proves itself by its certificate, and
+      // a member that claimed more than it gave is passed over for a while
+      else if (stuckMs > STUCK_ALONE_MS) void this.sync(chain.shard, pick)
     }
   }
 

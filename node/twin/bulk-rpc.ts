@@ -101,12 +101,16 @@ export function registerManyRpc(d: RpcDispatcher, chain: ChainAccess, finish: Fi
       const txs = await Promise.all(
         payloads.map(async (payload, i) => {
           const s = submitted[i]
-          const r =
-            s instanceof Error || !s
-              ? refused(s)
-              : await finish(s as { id: string; shard: number }, payload.twins[0]!.twinId, p.wait).catch(refused)
+          const ok = s && typeof s === 'object' && 'id' in s && 'shard' in s ? (s as { id: string; shard: number }) : undefined
+          const r = ok ? await finish(ok, payload.twins[0]!.twinId, p.wait).catch(refused) : refused(s)
           const refusedIds = (r as { status?: string }).status === 'refused' ? { twinIds: payload.twins.map(t => t.twinId) } : {}
-          return { ...(r as Record<string, unknown>), twins: payload.twins.length, ...refusedIds }
+          // the transaction id whenever it was submitted (a wait that ran out still names it, for tx_get)
+          return {
+            ...(ok ? { id: ok.id, shard: ok.shard } : {}),
+            ...(r as Record<string, unknown>),
+            twins: payload.twins.length,
+            ...refusedIds,
+          }
         }),
       )
       return { twins: entries.length, txs }

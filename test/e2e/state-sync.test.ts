@@ -45,18 +45,22 @@ describe('state sync (4 + 1 separate processes, 10,000 twins)', () => {
     const definition = { id: 'dtmi:e2e:meter;1', features: { state: { properties: {}, additionalProperties: true } } }
     const pad = 'x'.repeat(400)
     const owner = toHex(generateKeypair().publicKey)
-    // 1,000 per call: an API request body is at most 1 MiB
-    for (let from = 0; from < 10_000; from += 1000) {
-      const fleet = Array.from({ length: 1000 }, (_, i) => ({
-        twinId: `fleet:m-${from + i}`,
-        owner,
-        features: { state: { properties: { pad, n: from + i } } },
-      }))
-      const r = await twins(admin).registerMany({ definition, twins: fleet, wait: true })
-      expect(r.twins).toBe(1000)
-      expect(r.txs.filter(t => t.status !== 'committed')).toEqual([])
-    }
-
+    // imported from a JSON-lines file with `diten twin import` (pipelined twin_registerMany calls)
+    const fleetFile = join(dir, 'fleet.jsonl')
+    await writeFile(
+      fleetFile,
+      Array.from({ length: 10_000 }, (_, i) =>
+        JSON.stringify({ twinId: `fleet:m-${i}`, owner, features: { state: { properties: { pad, n: i } } } }),
+      ).join('\n'),
+    )
+    const defFile = join(dir, 'meter.json')
+    await writeFile(defFile, JSON.stringify(definition))
+    const n0 = nodes[0]!
+    const imported = await cli(
+      ['twin', 'import', fleetFile, '--definition', defFile, '--api', api, '--admin', n0.admin, '--token-file', n0.adminTokenFile],
+      180_000,
+    )
+    expect(imported).toMatch(/imported 10000 of 10000 twins in/)
     step('10,000 twins registered')
     // a 5th operator is added (3 of 4 approve)
     const op = join(dir, 'operator-4')
