@@ -69,7 +69,8 @@ const progressType = struct({
 })
 type Progress = Infer<typeof progressType>
 const progressCodec = defineCodec('stateSync.progress', progressType, 2048)
-const headerBlobCodec = defineCodec('stateSync.block', bytes({ max: 8 * 1024 * 1024 }), 8 * 1024 * 1024 + 16)
+/** what a sync stages before it finishes: the offered block (finalized encoding), the header window (encoded array) */
+const stagedBytesCodec = defineCodec('stateSync.staged', bytes({ max: 8 * 1024 * 1024 }), 8 * 1024 * 1024 + 16)
 const headersCodec = defineCodec('stateSync.headers', array(headerType, { max: 1024 }), 4 * 1024 * 1024)
 
 /** how long to wait for f + 1 members to confirm an offered header (they may be a height behind) */
@@ -115,7 +116,7 @@ export class StateSync {
     },
   ) {
     this.progress = new Repository(Bucket.meta, stringKeys, progressCodec, m.db)
-    this.blocks = new Repository(Bucket.meta, stringKeys, headerBlobCodec, m.db)
+    this.blocks = new Repository(Bucket.meta, stringKeys, stagedBytesCodec, m.db)
     this.state = new StateStore(m.db)
   }
 
