@@ -58,6 +58,11 @@ export class Mempool {
     return next
   }
 
+  /** The pending transaction with this id. */
+  get(id: string): SignedTx | undefined {
+    return this.byId.get(id)?.tx
+  }
+
   has(id: string): boolean {
     return this.byId.has(id)
   }

@@ -20,6 +20,7 @@ export const GossipReason = {
   NO_SEAT: 'NO_SEAT',
   TOO_MANY_MISSING: 'TOO_MANY_MISSING',
   FROM_FUTURE: 'FROM_FUTURE',
+  BODIES_MISSING: 'BODIES_MISSING',
   // reject: no honest member sends or relays it
   WRONG_CHAIN: 'WRONG_CHAIN',
   WRONG_GENESIS: 'WRONG_GENESIS',

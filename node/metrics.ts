@@ -71,6 +71,12 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
       labelNames: ['shard'] as const,
       registers,
     }),
+    compactBodiesFetched: new Counter({
+      name: 'diten_compact_block_bodies_fetched_total',
+      help: 'transaction bodies a compact proposal or block lacked here and that were fetched from peers, by result (ok, missing)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     txsSubmitted: new Counter({
       name: 'diten_txs_submitted_total',
       help: 'transactions offered to this node by result',

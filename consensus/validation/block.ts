@@ -1,19 +1,17 @@
 /**
- * Gossip rules of the `block` topic (finalized blocks with their certificates). The body must be
- * the one the header commits to, and for the block this node applies next (whose committee it
+ * Gossip rules of the `block` topic (finalized blocks with their certificates, in compact form:
+ * ledger/chain/compact.ts). The transaction ids must be the ones the header commits to, and for the block this node applies next (whose committee it
  * knows) the certificate must verify, so a forgery is caught before it is relayed.
  */
 import {
   GossipReason,
-  bytesEqual,
+  compactProblem,
   describeError,
   headerHash,
   peekWire,
   reject,
   toHex,
-  txId,
-  txRootOf,
-  type Finalized,
+  type CompactFinalized,
   type Genesis,
 } from '../../ledger/index.js'
 import { verifyCertificate } from '../certificate.js'
@@ -36,7 +34,7 @@ export function peekFinalized(data: Uint8Array, ctx: BlockGossipContext): void {
     ignoreIfStale(ctx.shard(p[1]), p[2] + 1)
 }
 
-export function validateFinalized(f: Finalized, ctx: BlockGossipContext): void {
+export function validateFinalized(f: CompactFinalized, ctx: BlockGossipContext): void {
   const g = ctx.genesis
   const h = f.block.header
   // REJECT: another chain, or a shard that does not exist
@@ -44,9 +42,9 @@ export function validateFinalized(f: Finalized, ctx: BlockGossipContext): void {
   // REJECT: the certificate is for another block
   if (toHex(f.cert.blockHash) !== toHex(headerHash(h)) || f.cert.height !== h.height)
     reject(GossipReason.CERT_INVALID, 'certificate for another block')
-  // REJECT: the body is not the one the header commits to (the relay passes on a forgery)
-  if (!bytesEqual(h.txRoot, txRootOf(f.block.txs.map(tx => txId(tx.body)))))
-    reject(GossipReason.BLOCK_INVALID, 'transactions do not match the header txRoot')
+  // REJECT: the transaction ids are not the ones the header commits to, or a body sent along is not the block's (a forgery)
+  const problem = compactProblem(f.block)
+  if (problem) reject(GossipReason.BLOCK_INVALID, problem)
   // IGNORE: final here already, or too far ahead
   ignoreIfStale(ctx.shard(h.shard), h.height + 1)
   // REJECT: the next block's certificate does not verify against its committee

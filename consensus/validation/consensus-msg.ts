@@ -1,15 +1,17 @@
 /**
  * Gossip rules of the `consensus` topic (proposals and votes). Signatures and signers are checked
  * here, before the message is relayed; whether the proposed block is valid is the state
- * transition's question, asked when the shard's machine considers the proposal.
+ * transition's question, asked when the shard's machine considers the proposal. A proposal's
+ * block travels compact (ledger/chain/compact.ts): its ids must be the ones the header commits to.
  */
 import {
   GossipReason,
   defineCodec,
   headerHash,
+  compactProblem,
+  compactProposalType,
   optional,
   proposalStubCodec,
-  proposalType,
   reject,
   signedVoteType,
   struct,
@@ -24,7 +26,7 @@ import { ignoreIfStale, requireSeat, type ShardView } from './heights.js'
 
 export const consensusMsgCodec = defineCodec(
   'consensus',
-  struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }),
+  struct({ proposal: optional(compactProposalType), vote: optional(signedVoteType) }),
   8 * 1024 * 1024,
 )
 export type ConsensusMsg = Infer<typeof consensusMsgCodec.type>
@@ -51,6 +53,9 @@ export function validateConsensusMsg(m: ConsensusMsg, ctx: ConsensusGossipContex
     if (!verifySignature(s.proposer, PROPOSAL_DOMAIN, proposalStubCodec.encode(s), m.proposal.sig)) bad('bad proposal signature')
     // REJECT: the block is not the one the proposer signed
     if (toHex(headerHash(m.proposal.block.header)) !== toHex(s.blockHash)) bad('block does not match the signed hash')
+    // REJECT: the transaction ids are not the ones the header commits to, or a body sent along is not the block's
+    const problem = compactProblem(m.proposal.block)
+    if (problem) bad(problem)
     // IGNORE: final here already, or too far ahead
     ignoreIfStale(ctx.shard(s.shard), s.height)
     // REJECT / IGNORE: the proposer holds no seat on the committee (known / not known here)

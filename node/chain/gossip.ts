@@ -1,10 +1,25 @@
 /**
  * The chain's gossip topics (`tx`, `consensus`, `block`): the rules live in
  * consensus/validation/; this only decodes through their codecs, calls them and hands accepted
- * messages to the shards.
+ * messages to the shards. Proposals and finalized blocks arrive compact: a message is relayed
+ * only once this node holds every body of its block (so the next hop can fetch from it).
  */
 import type { PeerId } from '@libp2p/interface'
-import { DitenError, ErrorCode, describeError, finalizedCodec, type Genesis, type SignedTx } from '../../ledger/index.js'
+import {
+  DitenError,
+  ErrorCode,
+  GossipReason,
+  compactFinalizedCodec,
+  describeError,
+  describeError as why,
+  headerHash,
+  ignore,
+  toHex,
+  type Block,
+  type CompactBlock,
+  type Genesis,
+  type SignedTx,
+} from '../../ledger/index.js'
 import { committeeFor, type ChainView } from '../../consensus/blocks.js'
 import type { SigCache } from '../../consensus/sigcache.js'
 import { peekFinalized, validateFinalized, type BlockGossipContext } from '../../consensus/validation/block.js'
@@ -14,6 +29,7 @@ import type { Roster } from '../../consensus/roster.js'
 import type { Logger } from '../logger.js'
 import type { Gossip } from '../p2p/gossip.js'
 import type { ShardChain } from './shard.js'
+import type { Member } from '../p2p/members.js'
 
 /** transactions of a batch verified between two yields to the event loop */
 const TX_VERIFY_SLICE = 32
@@ -31,6 +47,8 @@ export interface ChainGossipDeps {
   admit(tx: SignedTx): void
   /** a certified block from ahead: catch up from the peer that relayed it */
   catchUp(shard: number, source: PeerId): void
+  /** the whole block of a compact one, bodies fetched from `peers` in turn (throws BLOCK_NOT_YET) */
+  expand(cb: CompactBlock, peers: PeerId[]): Promise<Block>
   gossip: Gossip
   logger: Logger
 }
@@ -38,6 +56,18 @@ export interface ChainGossipDeps {
 export function registerChainGossip(d: ChainGossipDeps): void {
   const g = d.genesis
   const shard = (s: number) => d.shards[s]!
+  /** whole blocks of the compact ones accepted, from validation to delivery */
+  const whole = new WeakMap<CompactBlock, Block>()
+  const expand = async (cb: CompactBlock, author: Member, source: PeerId | undefined) => {
+    try {
+      const held = shard(cb.header.shard).heldBlock(toHex(headerHash(cb.header)))
+      whole.set(cb, held ?? (await d.expand(cb, source ? [source, author.id] : [author.id])))
+    } catch (e) {
+      // IGNORE: bodies nobody could give us (not relayed; the sender may be honest and slow)
+      if (e instanceof DitenError && e.code === ErrorCode.BLOCK_NOT_YET) ignore(GossipReason.BODIES_MISSING, why(e))
+      throw e
+    }
+  }
   d.gossip.register({
     name: 'tx',
     codec: txBatchCodec,
@@ -61,10 +91,15 @@ export function registerChainGossip(d: ChainGossipDeps): void {
   d.gossip.register({
     name: 'consensus',
     codec: consensusMsgCodec,
-    validate: m => validateConsensusMsg(m, { genesis: g, isMember: d.isMember, shard }),
+    validate: async (m, author, source) => {
+      validateConsensusMsg(m, { genesis: g, isMember: d.isMember, shard })
+      if (m.proposal) await expand(m.proposal.block, author, source)
+    },
     onMessage: m => {
-      if (m.proposal) shard(m.proposal.stub.shard).onProposal(m.proposal)
-      else shard(m.vote!.vote.shard).onVote(m.vote!)
+      if (m.proposal) {
+        const block = whole.get(m.proposal.block)
+        if (block) shard(m.proposal.stub.shard).onProposal({ stub: m.proposal.stub, sig: m.proposal.sig, block })
+      } else shard(m.vote!.vote.shard).onVote(m.vote!)
     },
   })
   const blocks: BlockGossipContext = {
@@ -74,13 +109,22 @@ export function registerChainGossip(d: ChainGossipDeps): void {
   }
   d.gossip.register({
     name: 'block',
-    codec: finalizedCodec,
+    codec: compactFinalizedCodec,
     peek: data => peekFinalized(data, blocks),
-    validate: f => validateFinalized(f, blocks),
+    validate: async (f, author, source) => {
+      validateFinalized(f, blocks)
+      // a block from ahead is not applied here (catch-up fetches whole blocks): no need for its bodies
+      if (f.block.header.height === shard(f.block.header.shard).height) await expand(f.block, author, source)
+    },
     onMessage: (f, _author, source) => {
       const h = f.block.header
+      const block = whole.get(f.block)
+      if (!block) {
+        if (h.height > shard(h.shard).height) d.catchUp(h.shard, source)
+        return
+      }
       shard(h.shard)
-        .applyFinalized(f)
+        .applyFinalized({ block, cert: f.cert })
         .then(
           r => {
             if (r === 'ahead') d.catchUp(h.shard, source)

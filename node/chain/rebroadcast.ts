@@ -4,11 +4,25 @@
  * while, a node sends its own messages of the height again (receivers count each vote once).
  * This decides when; the shard driver decides what.
  */
+/** with no progress for this long, a node sends its own messages of the current height again */
+export const REBROADCAST_MS = 2000
+
 export class Rebroadcast {
   private mark = ''
   private at = Date.now()
+  private timer: NodeJS.Timeout | undefined
 
-  constructor(readonly everyMs: number) {}
+  constructor(readonly everyMs = REBROADCAST_MS) {}
+
+  /** Calls `tick` every half period (it asks `due` whether to send). */
+  start(tick: () => void): void {
+    this.timer = setInterval(tick, this.everyMs / 2)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+  }
 
   /** True when `mark` (height:round:step) has stood still for everyMs since it was first seen or last due. */
   due(mark: string, now = Date.now()): boolean {

@@ -67,7 +67,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     description: 'the finalized head of a shard with its certificate',
     params: struct({ shard: shardParam }),
     handler: (p: { shard: number }) => {
-      const s = chain.shards[p.shard]!
+      const s = chain.certifiedHead(p.shard)
       return toJson({ shard: p.shard, height: s.head?.height ?? 0, header: s.head ?? null, cert: s.headCert ?? null })
     },
   })
@@ -80,7 +80,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
       if (!f)
         throw new DitenError(
           ErrorCode.NOT_FOUND,
-          `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.shards[p.shard]!.head?.height ?? 0})`,
+          `shard ${p.shard} has no finalized block at height ${p.height} (head ${chain.certifiedHead(p.shard).head?.height ?? 0})`,
         )
       // bytes of the block's transactions in their canonical encoding
       const txBytes = f.block.txs.reduce((n, tx) => n + signedTxCodec.encode(tx).length, 0)

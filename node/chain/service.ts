@@ -38,9 +38,10 @@ import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { PeerBook } from '../status.js'
 import { ShardChain } from './shard.js'
+import type { CommitWrite } from './shard-deps.js'
 import { SLOW_MESSAGE_MS, type Behaviour } from '../faults/behaviours.js'
 import { SignGuard } from './signer.js'
-import { TX_BATCH_MAX } from '../../consensus/validation/tx.js'
+import { TxOutbox } from './tx-outbox.js'
 import { ChainStore } from './store.js'
 import type { CertifiedHead, ChainAccess, TxStatus } from './access.js'
 import { CurrentRosters } from './current-rosters.js'
@@ -48,8 +49,7 @@ import { dryRun } from './dry-run.js'
 import { memberIndexByKey } from '../../consensus/state/state.js'
 import type { Roster } from '../../consensus/roster.js'
 import { registerChainGossip } from './gossip.js'
-
-const TX_BATCH_WAIT_MS = 50
+import { CompactBlocks } from './compact-blocks.js'
 
 export type { TxStatus }
 
@@ -108,11 +108,11 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   private readonly own: OwnTxs
   private loaded: ShardState[] = []
   private readonly evidence: EvidenceReporter
-  private outbox: SignedTx[] = []
+  private readonly outbox: TxOutbox
   /** this member's index, cached per member-table version (selfMember) */
   private self = { version: -1, index: -1 }
   private readonly rosters = new CurrentRosters(this)
-  private flushTimer: NodeJS.Timeout | undefined
+  private readonly compact: CompactBlocks
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -125,6 +125,8 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     this.mempools = Array.from({ length: this.genesis.committees }, () => new Mempool())
     this.janitor = new PoolJanitor(this.mempools, (shard, size) => this.m.metrics.mempoolSize.set({ shard: String(shard) }, size))
     this.headers = Array.from({ length: this.genesis.committees }, () => new Map())
+    this.compact = new CompactBlocks(this.mempools, m)
+    this.outbox = new TxOutbox(m)
     this.own = new OwnTxs({
       genesis: this.genesis,
       keypair: opts.keypair,
@@ -155,11 +157,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   systemState() {
     return (this.shards[0]?.state ?? this.loaded[0]!).system!
   }
+  /** a shard's state after its head as written to disk (API reads; consensus reads `shards[s].state`) */
   shardState(shard: number): ShardState {
-    return this.shards[shard]!.state
+    return this.shards[shard]!.durable.state
   }
   certifiedHead(shard: number): CertifiedHead {
-    return this.shards[shard]!
+    return this.shards[shard]!.durable
   }
   get twinHistory() {
     return this.store.twinHistory
@@ -191,8 +194,9 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return this.self.index
   }
 
+  /** Each shard's height as written to disk (what this node reports and serves; consensus may be one ahead). */
   heads(): number[] {
-    return this.shards.map(s => s.head?.height ?? 0)
+    return this.shards.map(s => s.durable.head?.height ?? 0)
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────
@@ -221,12 +225,13 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
         selfMember: () => this.selfMember(),
         byzantine: this.opts.byzantine,
         logger: this.m.logger.child({ shard: s }),
-        publishProposal: p => void this.publish({ proposal: p }),
+        publishProposal: p => void this.publish({ proposal: this.compact.proposal(p) }),
         publishVote: v => void this.publish({ vote: v }),
-        publishBlock: f => void this.m.gossip.publish('block', f).catch(() => undefined),
+        publishBlock: f => void this.m.gossip.publish('block', this.compact.finalized(f)).catch(() => undefined),
         submitEvidence: e => void this.evidence.report(e),
         links: shard => this.links(shard),
-        onCommitted: (shard, f, st, parent, ids, rejected) => this.onCommitted(shard, f, st, parent, ids, rejected),
+        onApplied: (shard, f, st) => this.onApplied(shard, f, st),
+        onCommitted: (shard, w) => this.onCommitted(shard, w),
         fetchModels: () => this.m.models.fetchMissing(),
       })
       await chain.init(head)
@@ -236,6 +241,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       this.m.metrics.chainHeight.set({ shard: String(s) }, state.height)
     }
     this.loaded = []
+    await this.compact.init()
     this.registerGossip()
     this.catchUp = new CatchUp(
       {
@@ -259,7 +265,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   async stop(): Promise<void> {
     this.janitor.stop()
     this.catchUp?.stop()
-    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.outbox.stop()
     for (const s of this.shards) s.stop()
     await Promise.all(this.shards.map(s => s.idle()))
   }
@@ -301,23 +307,12 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     }
     this.m.metrics.txsSubmitted.inc({ result: 'ok' })
     this.outbox.push(tx)
-    if (this.outbox.length >= TX_BATCH_MAX) this.flushTxs()
-    else this.flushTimer ??= setTimeout(() => this.flushTxs(), TX_BATCH_WAIT_MS)
     return r
   }
 
   /** Gossips transactions as they are, without admitting them here (fault injection). */
-  async publishTxs(txs: SignedTx[]): Promise<void> {
-    for (let i = 0; i < txs.length; i += TX_BATCH_MAX) await this.m.gossip.publish('tx', txs.slice(i, i + TX_BATCH_MAX))
-  }
-
-  private flushTxs(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
-    const batch = this.outbox.splice(0, TX_BATCH_MAX)
-    if (batch.length === 0) return
-    this.m.gossip.publish('tx', batch).catch((e: unknown) => this.m.logger.debug({ err: describeError(e) }, 'tx gossip failed'))
-    if (this.outbox.length > 0) this.flushTimer = setTimeout(() => this.flushTxs(), 0)
+  publishTxs(txs: SignedTx[]): Promise<void> {
+    return this.outbox.publishNow(txs)
   }
 
   async txStatus(idHex: string): Promise<TxStatus> {
@@ -349,30 +344,31 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     return out
   }
 
-  private async onCommitted(
-    shard: number,
-    f: Finalized,
-    state: ShardState,
-    parent: ShardState,
-    ids: Uint8Array[],
-    rejected: { id: string; error: DitenError }[],
-  ): Promise<void> {
+  /** A decided block, in memory at once (the next height reads its headers, elections and models); returns the elections to write. */
+  private onApplied(shard: number, f: Finalized, state: ShardState): Election[] {
     const fresh = (state.system?.elections ?? []).filter(e => !this.elections.has(e.epoch))
-    await this.store.commit(f, state, parent, ids, fresh)
-    this.m.models.adopt(state.derived)
     for (const e of fresh) this.elections.set(e.epoch, e)
     this.headers[shard]!.set(f.block.header.height, f.block.header)
-    for (const r of rejected) this.janitor.record(r.id, r.error)
+    this.m.models.adopt(state.derived)
+    this.compact.noteCommitted(f.block)
+    if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map(e => e.epoch), committees: fresh.map(e => e.committees) }, 'new election')
+    return fresh
+  }
+
+  /** A decided block written to disk (while the next height runs): then it is reported committed. */
+  private async onCommitted(shard: number, w: CommitWrite): Promise<void> {
+    const { f, state } = w
+    await this.store.commit(f, state, w.parent, w.ids, w.elections)
+    for (const r of w.rejected) this.janitor.record(r.id, r.error)
     const labels = { shard: String(shard) }
     this.m.metrics.chainHeight.set(labels, f.block.header.height)
     this.m.metrics.blocksCommitted.inc(labels)
     this.m.metrics.txsCommitted.inc(labels, f.block.txs.length)
     this.m.metrics.consensusRound.set(labels, f.cert.round)
-    this.m.metrics.mempoolSize.set(labels, Math.max(0, this.mempools[shard]!.size - f.block.txs.length))
-    this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - (this.shards[shard]?.info().heightStartedAt ?? Date.now())) / 1000)
+    this.m.metrics.mempoolSize.set(labels, this.mempools[shard]!.size)
+    this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - w.startedAt) / 1000)
     setImmediate(() => this.own.reconcile(shard, state))
     this.emit('committed', { shard, block: f, state })
-    if (fresh.length > 0) this.m.logger.info({ epochs: fresh.map(e => e.epoch), committees: fresh.map(e => e.committees) }, 'new election')
   }
 
   // ── gossip ──────────────────────────────────────────────────────────────────────────
@@ -393,6 +389,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
       roster: shard => this.roster(shard),
       admit: tx => this.admit(tx),
       catchUp: (shard, source) => void this.catchUp.sync(shard, source),
+      expand: (cb, peers) => this.compact.expand(cb, peers),
       gossip: this.m.gossip,
       logger: this.m.logger,
     })

@@ -37,11 +37,12 @@ import { carryOut, type ActionDriver } from './actions.js'
 import { FutureBuffer, MAX_FUTURE_HEIGHTS, signerOf, type Inbound } from './future-buffer.js'
 import { CommitteeSeats } from '../../consensus/validation/seats.js'
 import { Rebroadcast } from './rebroadcast.js'
+import { CommitWriter } from './commit-writer.js'
+import { HeightPacer } from './height-pacer.js'
+import type { CertifiedHead } from './access.js'
 
 /** rounds of the current height a message may run ahead of this node's machine (later ones are dropped) */
 const MAX_ROUNDS_AHEAD = 16
-/** with no progress for this long, a node sends its own messages of the current height again */
-const REBROADCAST_MS = 2000
 
 export class ShardChain {
   head: Header | undefined
@@ -49,6 +50,7 @@ export class ShardChain {
   /** the certificate of head − 1 (from the head block's lastCommit), for crossLinks */
   prevCert: Certificate | undefined
   height = 1
+  private readonly writer: CommitWriter
   committee: Committee | undefined
   /** the committee that certified the head */ prevCommittee: Committee | undefined
   private machine: TendermintMachine | undefined
@@ -60,13 +62,12 @@ export class ShardChain {
   private readonly queue = new SerialQueue()
   private stopped = false
   private heightStartedAt = Date.now()
-  private startTimer: NodeJS.Timeout | undefined
+  private readonly pacer = new HeightPacer(() => this.enqueue(() => this.startHeight()))
   /** highest height of each other shard linked by this shard's chain */
   readonly linked = new Map<number, number>()
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
-  private readonly rebroadcasts = new Rebroadcast(REBROADCAST_MS)
-  private rebroadcastTimer: NodeJS.Timeout | undefined
+  private readonly rebroadcasts = new Rebroadcast()
   private readonly own: OwnMessages
 
   constructor(
@@ -76,6 +77,12 @@ export class ShardChain {
   ) {
     this.seats = new CommitteeSeats(d.view, shard)
     this.own = new OwnMessages(d)
+    this.writer = new CommitWriter(shard, state, { logger: d.logger, failed: () => this.stop() })
+  }
+
+  /** the head as written to disk, with its state (what the API reads and peers are told; `head` may be one ahead) */
+  get durable(): CertifiedHead {
+    return this.writer.durable
   }
 
   get selfIndex(): number {
@@ -91,21 +98,22 @@ export class ShardChain {
       this.height = this.head.height + 1
       const prev = this.head.height > 1 ? this.d.view.header(this.shard, this.head.height - 1) : undefined
       this.prevCommittee = committeeFor(this.d.view, this.shard, this.head.height, prev)
+      const { shard, state, headCert, prevCommittee } = this
+      this.writer.durable = { shard, state, head: this.head, headCert, prevCommittee }
     }
     await this.d.guard.load()
   }
 
   start(): void {
     this.enqueue(() => this.startHeight())
-    this.rebroadcastTimer = setInterval(() => this.enqueue(() => this.rebroadcast()), REBROADCAST_MS / 2)
-    this.rebroadcastTimer.unref()
+    this.rebroadcasts.start(() => this.enqueue(() => this.rebroadcast()))
   }
 
   stop(): void {
     this.stopped = true
     this.clearTimers()
-    if (this.startTimer) clearTimeout(this.startTimer)
-    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer)
+    this.pacer.stop()
+    this.rebroadcasts.stop()
   }
 
   private rebroadcast(): void {
@@ -127,9 +135,10 @@ export class ShardChain {
       )
   }
 
-  /** Resolves once every queued input has been handled (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue.idle()
+  /** Resolves once every queued input has been handled and every decided block written (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.queue.idle()
+    await this.writer.ready()
   }
 
   private clearTimers(): void {
@@ -145,7 +154,7 @@ export class ShardChain {
     if (!this.committee) {
       this.d.logger.warn({ shard: this.shard, height: this.height }, 'no committee known for this height yet; waiting')
       this.machine = undefined
-      this.startTimer = setTimeout(() => this.enqueue(() => this.startHeight()), 500)
+      this.pacer.retry(500)
       return
     }
     const c = this.committee
@@ -188,6 +197,11 @@ export class ShardChain {
     if (round > this.machine.round + MAX_ROUNDS_AHEAD) return
     if ('proposal' in m) this.handleProposal(m.proposal)
     else this.handleVote(m.vote)
+  }
+
+  /** A block proposed at the height this node is deciding, by hash (a finalized one need not be fetched again). */
+  heldBlock(hash: string): Block | undefined {
+    return this.log.blocks.get(hash)
   }
 
   /** Whether `key` may sign consensus messages of `height` here (undefined: cannot tell yet; seats.ts). */
@@ -328,23 +342,24 @@ export class ShardChain {
     const committee =
       this.committee?.height === this.height ? this.committee : committeeFor(this.d.view, this.shard, this.height, this.head)
     if (!committee) throw new DitenError(ErrorCode.SYNC_FAILED, `no committee known for shard ${this.shard} height ${this.height}`)
-    const state = await replayFinalized({ ...this.base(), committee }, f, this.d.genesis.chainId, this.d.fetchModels, hash =>
-      this.log.validated.get(hash),
-    )
+    const known = (hash: string) => this.log.validated.get(hash)
+    const state = await replayFinalized({ ...this.base(), committee }, f, this.d.genesis.chainId, this.d.fetchModels, known)
     this.committee = committee
     await this.commit(f, state)
     return 'applied'
   }
 
+  /**
+   * Takes a decided block: in memory at once, and the next height is scheduled while its batch is
+   * written (the block is final: a node killed before the write lands fetches it again). At most
+   * one write is in flight, in height order; the block is reported committed once it is on disk.
+   */
   private async commit(f: Finalized, state: ShardState): Promise<void> {
     const h = f.block.header
-    const t0 = performance.now()
     const ids = f.block.txs.map(tx => txId(tx.body))
-    await this.d.onCommitted(this.shard, f, state, this.state, ids, this.lastRejected)
-    this.d.logger.debug(
-      { height: h.height, txs: ids.length, ms: Math.round(performance.now() - t0), sinceStart: Date.now() - this.heightStartedAt },
-      'committed',
-    )
+    const w = { f, state, parent: this.state, ids, rejected: this.lastRejected, startedAt: this.heightStartedAt }
+    await this.writer.ready()
+    const elections = this.d.onApplied(this.shard, f, state)
     this.lastRejected = []
     this.state = state
     this.head = h
@@ -357,24 +372,11 @@ export class ShardChain {
     this.d.mempool.pruneNonces(sender => state.nonces.get(sender) ?? 0)
     this.machine = undefined
     this.clearTimers()
-    this.scheduleNextHeight()
-  }
-
-  /** Waits for the block interval (and, without empty blocks, for a transaction) before the next height. */
-  private scheduleNextHeight(): void {
-    if (this.startTimer) clearTimeout(this.startTimer)
+    const next = { shard: this.shard, state, head: h, headCert: f.cert, prevCommittee: this.prevCommittee }
+    this.writer.start(next, ids.length, () => this.d.onCommitted(this.shard, { ...w, elections }))
     const c = this.d.genesis.params.consensus
-    const wait = Math.max(0, (this.head?.time ?? 0) + c.blockIntervalMs - Date.now())
-    const go = () => {
-      this.startTimer = undefined
-      if (this.stopped) return
-      if (!c.createEmptyBlocks && this.d.mempool.size === 0 && this.future.entries().length === 0) {
-        this.startTimer = setTimeout(go, 50)
-        return
-      }
-      this.enqueue(() => this.startHeight())
-    }
-    this.startTimer = setTimeout(go, wait)
+    const ready = () => c.createEmptyBlocks || this.d.mempool.size > 0 || this.future.entries().length > 0
+    this.pacer.afterCommit(h.time, c.blockIntervalMs, ready)
   }
 
   /** For consensus_status. */

@@ -23,8 +23,8 @@ export interface TopicHandler<T> {
    * that is surely useless here (e.g. a block already final), saving the decode of a large one.
    */
   peek?(data: Uint8Array): void
-  /** throws GossipValidationError (or any DitenError = reject) when the message is bad */
-  validate(msg: T, author: Member): void | Promise<void>
+  /** throws GossipValidationError (or any DitenError = reject) when the message is bad; `source` relayed it (absent in checks) */
+  validate(msg: T, author: Member, source?: PeerId): void | Promise<void>
   /** called once per accepted message */
   onMessage(msg: T, author: Member, propagationSource: PeerId): void
 }
@@ -112,7 +112,7 @@ export class Gossip {
     try {
       reg.handler.peek?.(msg.data)
       const value = reg.handler.codec.decode(msg.data)
-      await reg.handler.validate(value, author)
+      await reg.handler.validate(value, author, source)
       this.decoded.set(msg.data, value)
       return TopicValidatorResult.Accept
     } catch (e) {

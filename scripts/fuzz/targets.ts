@@ -11,7 +11,7 @@
  */
 import { consensusMsgCodec } from '../../consensus/validation/consensus-msg.js'
 import { txBatchCodec } from '../../consensus/validation/tx.js'
-import { finalizedCodec } from '../../ledger/index.js'
+import { compactFinalizedCodec, compactOf, txIdsCodec } from '../../ledger/index.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -261,13 +261,18 @@ async function targetsOf(
     gossip('consensus', [
       consensusMsgCodec.encode({ vote: { vote, sig: signVote(vote, key.secretKey) } }),
       consensusMsgCodec.encode({
-        proposal: { stub, sig: sign(key.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)), block: finalized.block },
+        proposal: {
+          stub,
+          sig: sign(key.secretKey, PROPOSAL_DOMAIN, proposalStubCodec.encode(stub)),
+          block: compactOf(finalized.block, () => true),
+        },
       }),
     ]),
-    gossip('block', [finalizedCodec.encode(finalized)]),
+    gossip('block', [compactFinalizedCodec.encode({ block: compactOf(finalized.block, () => true), cert: finalized.cert })]),
     gossip('tangle', [signedTangleTxCodec.encode(tangleTx)]),
     reqresp('status', [statusCodec.encode(node.statusMessage())]),
     reqresp('blocks', [rangeRequestCodec.encode({ shard: 0, from: 1, count: 4 })]),
+    reqresp('txs', [txIdsCodec.encode([new Uint8Array(32).fill(3)])]),
     reqresp('tangle.txs', [tangleRequestCodec.encode({ ids: [root] })]),
     reqresp('fl.blob', [blobRequestCodec.encode({ hash: toHex(new Uint8Array(32).fill(1)) })]),
     reqresp('probe', [probeRequestCodec.encode({ work: 10, challenge: new Uint8Array(32).fill(2) })]),

@@ -5,7 +5,7 @@
  * node's own are dropped.
  */
 import { consensusMsgCodec } from '../../consensus/validation/consensus-msg.js'
-import { finalizedCodec } from '../../ledger/index.js'
+import { compactFinalizedCodec, compactOf } from '../../ledger/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VoteType, headerHash, proposalStubCodec, sign, toHex, txRootOf, type Proposal, type SignedVote } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
@@ -46,7 +46,9 @@ const vote = (member: number, height: number, round = 0): SignedVote => {
 }
 const outcome = async (m: { vote?: SignedVote; proposal?: Proposal }) => {
   try {
-    await node.gossip.check('consensus', consensusMsgCodec.encode(m), node.members.all()[0]!)
+    const p = m.proposal
+    const wire = p ? { proposal: { stub: p.stub, sig: p.sig, block: compactOf(p.block, () => true) } } : { vote: m.vote! }
+    await node.gossip.check('consensus', consensusMsgCodec.encode(wire), node.members.all()[0]!)
     return 'accept'
   } catch (e) {
     return e instanceof GossipValidationError ? (e.meta.action === GossipAction.REJECT ? 'reject' : 'ignore') : 'error'
@@ -66,7 +68,11 @@ describe('finalized blocks', () => {
     }
     let outcome = 'accept'
     try {
-      await node.gossip.check('block', finalizedCodec.encode({ block: { header, txs: [], linkProofs: [] }, cert }), node.members.all()[0]!)
+      await node.gossip.check(
+        'block',
+        compactFinalizedCodec.encode({ block: { header, txIds: [], txs: [], linkProofs: [] }, cert }),
+        node.members.all()[0]!,
+      )
     } catch (e) {
       outcome = e instanceof GossipValidationError && e.meta.action === GossipAction.REJECT ? String(e.meta.reason) : 'other'
     }

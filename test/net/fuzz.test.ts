@@ -25,6 +25,7 @@ describe('fuzzing the network and API decoders and validators', () => {
       'gossip.tangle',
       'reqresp.status',
       'reqresp.blocks',
+      'reqresp.txs',
       'reqresp.tangle.txs',
       'reqresp.fl.blob',
       'reqresp.probe',
