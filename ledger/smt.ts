@@ -16,7 +16,9 @@
  * memoised in the nodes, which never change), and `changesSince` finds what a block changed by
  * skipping every subtree the two versions share. Old versions vanish with their last reference
  * (the garbage collector is the pruning). Keys and hashes are kept as 32-char latin1 strings:
- * half the memory of a Uint8Array each.
+ * half the memory of a Uint8Array each. A map given a `decode` is *packed*: its leaves keep the
+ * value's canonical bytes (which the leaf hash needs anyway) instead of the decoded object, a
+ * fraction of the memory for records such as twins; reads decode them (the latest few are cached).
  */
 import { createHash } from 'node:crypto'
 import { bytesEqual } from './bytes.js'
@@ -29,7 +31,10 @@ interface Leaf<V> {
   readonly leaf: true
   readonly key: string
   readonly name: string
-  readonly value: V
+  /** the value (a map without `decode`) … */
+  readonly value?: V
+  /** … or its canonical encoding only (a packed map: decoded when read) */
+  readonly bytes?: Uint8Array
   /** memoised leaf hash */
   h?: string
 }
@@ -135,27 +140,50 @@ function* walk<V>(t: Tree<V>): Generator<Leaf<V>> {
  */
 export class AuthMap<V> implements ReadonlyMap<string, V> {
   #root: Tree<V>
+  /** decoded values of a packed map, latest reads first out last (shared with its forks) */
+  #decoded: Map<Uint8Array, V>
 
-  /** `encode` is the value's canonical encoding: what the leaf commits to. */
+  /**
+   * `encode` is the value's canonical encoding: what the leaf commits to. With `decode` the map
+   * is packed (leaves keep the encoding, reads decode it).
+   */
   constructor(
     readonly encode: (v: V) => Uint8Array,
     entries?: Iterable<readonly [string, V]>,
+    readonly decode?: (b: Uint8Array) => V,
   ) {
     this.#root = null
+    this.#decoded = new Map()
     if (entries) {
       const byKey = new Map<string, Leaf<V>>()
       for (const [name, value] of entries) {
         const key = keyS(name)
-        byKey.set(key, { leaf: true, key, name, value })
+        byKey.set(key, this.leafOf(key, name, value))
       }
       const leaves = [...byKey.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
       this.#root = build(leaves, 0, leaves.length, 0)
     }
   }
 
+  private leafOf(key: string, name: string, value: V): Leaf<V> {
+    return this.decode ? { leaf: true, key, name, bytes: this.encode(value) } : { leaf: true, key, name, value }
+  }
+
+  private valueOf(l: Leaf<V>): V {
+    if (!l.bytes) return l.value as V
+    let v = this.#decoded.get(l.bytes)
+    if (v === undefined) {
+      v = this.decode!(l.bytes)
+      if (this.#decoded.size >= DECODED_CACHE) this.#decoded.delete(this.#decoded.keys().next().value!)
+      this.#decoded.set(l.bytes, v)
+    }
+    return v
+  }
+
   fork(): AuthMap<V> {
-    const m = new AuthMap(this.encode)
+    const m = new AuthMap(this.encode, undefined, this.decode)
     m.#root = this.#root
+    m.#decoded = this.#decoded
     return m
   }
 
@@ -163,13 +191,15 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     return sizeOf(this.#root)
   }
   get(name: string): V | undefined {
-    return find(this.#root, keyS(name))?.value
+    const l = find(this.#root, keyS(name))
+    return l && this.valueOf(l)
   }
   has(name: string): boolean {
     return find(this.#root, keyS(name)) !== undefined
   }
   set(name: string, value: V): this {
-    this.#root = insert(this.#root, 0, { leaf: true, key: keyS(name), name, value })
+    const key = keyS(name)
+    this.#root = insert(this.#root, 0, this.leafOf(key, name, value))
     return this
   }
   delete(name: string): boolean {
@@ -190,7 +220,9 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     return t.h
   }
   private valueHash(l: Leaf<V>): string {
-    return createHash('sha256').update(this.encode(l.value)).digest('binary')
+    return createHash('sha256')
+      .update(l.bytes ?? this.encode(l.value as V))
+      .digest('binary')
   }
 
   /** The value under `name` with the proof of it (or of its absence) against `root()`. */
@@ -201,7 +233,7 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     for (let depth = 0; t !== null; depth++) {
       if (t.leaf) {
         const proof = { siblings, leaf: { key: toB(t.key), value: toB(this.valueHash(t)) } }
-        return t.key === key ? { value: t.value, proof } : { proof }
+        return t.key === key ? { value: this.valueOf(t), proof } : { proof }
       }
       const right = bit(key, depth) === 1
       siblings.push(toB(this.hashOf(right ? t.left : t.right)))
@@ -212,29 +244,32 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
 
   /** What differs from `base` (an earlier version of this map): [name, new value | undefined if deleted]. */
   changesSince(base: AuthMap<V>): [string, V | undefined][] {
-    const out: [string, V | undefined][] = []
+    const out: [string, Leaf<V> | undefined][] = []
     diff(base.#root, this.#root, out)
-    return out
+    return out.map(([name, l]) => [name, l && this.valueOf(l)])
   }
 
   *entries(): MapIterator<[string, V]> {
-    for (const l of walk(this.#root)) yield [l.name, l.value]
+    for (const l of walk(this.#root)) yield [l.name, this.valueOf(l)]
   }
   *keys(): MapIterator<string> {
     for (const l of walk(this.#root)) yield l.name
   }
   *values(): MapIterator<V> {
-    for (const l of walk(this.#root)) yield l.value
+    for (const l of walk(this.#root)) yield this.valueOf(l)
   }
   [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries()
   }
   forEach(cb: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
-    for (const l of walk(this.#root)) cb(l.value, l.name, this)
+    for (const l of walk(this.#root)) cb(this.valueOf(l), l.name, this)
   }
 }
 
-function diff<V>(a: Tree<V>, b: Tree<V>, out: [string, V | undefined][]): void {
+/** decoded values a packed map keeps for repeated reads (a block reads a twin a few times) */
+const DECODED_CACHE = 4096
+
+function diff<V>(a: Tree<V>, b: Tree<V>, out: [string, Leaf<V> | undefined][]): void {
   if (a === b) return
   if (a !== null && b !== null && !a.leaf && !b.leaf) {
     diff(a.left, b.left, out)
@@ -247,7 +282,7 @@ function diff<V>(a: Tree<V>, b: Tree<V>, out: [string, V | undefined][]): void {
   for (const l of walk(b)) {
     const old = before.get(l.key)
     before.delete(l.key)
-    if (old?.value !== l.value) out.push([l.name, l.value])
+    if (old === undefined || (old.bytes ?? old.value) !== (l.bytes ?? l.value)) out.push([l.name, l])
   }
   for (const l of before.values()) out.push([l.name, undefined])
 }

@@ -167,7 +167,9 @@ export function decodeNonce(b: Uint8Array): number {
 
 export type TwinMap = AuthMap<TwinRecord>
 export type NonceMap = AuthMap<number>
-export const twinMap = (entries?: Iterable<readonly [string, TwinRecord]>): TwinMap => new AuthMap(twinRecordCodec.encode, entries)
+/** Twins are kept packed (their canonical bytes; a read decodes): a fraction of the memory of the records. */
+export const twinMap = (entries?: Iterable<readonly [string, TwinRecord]>): TwinMap =>
+  new AuthMap(twinRecordCodec.encode, entries, twinRecordCodec.decode)
 export const nonceMap = (entries?: Iterable<readonly [string, number]>): NonceMap => new AuthMap(encodeNonce, entries)
 
 export interface ShardState {

@@ -29,6 +29,7 @@ import type { Roster } from '../../consensus/roster.js'
 import type { Logger } from '../logger.js'
 import type { Gossip } from '../p2p/gossip.js'
 import type { ShardChain } from './shard.js'
+import { MAX_FUTURE_HEIGHTS } from './future-buffer.js'
 import type { Member } from '../p2p/members.js'
 
 /** transactions of a batch verified between two yields to the event loop */
@@ -93,7 +94,9 @@ export function registerChainGossip(d: ChainGossipDeps): void {
     codec: consensusMsgCodec,
     validate: async (m, author, source) => {
       validateConsensusMsg(m, { genesis: g, isMember: d.isMember, shard })
-      if (m.proposal) await expand(m.proposal.block, author, source)
+      // a proposal this node would not buffer (too far ahead) is relayed without its bodies
+      if (m.proposal && m.proposal.stub.height <= shard(m.proposal.stub.shard).height + MAX_FUTURE_HEIGHTS)
+        await expand(m.proposal.block, author, source)
     },
     onMessage: m => {
       if (m.proposal) {

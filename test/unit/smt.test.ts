@@ -136,3 +136,45 @@ describe('authenticated map (sparse Merkle tree)', () => {
     expect(verifyProof(EMPTY, H('k'), null, { siblings: [], leaf: { key: new Uint8Array(2), value: H('v') } })).toBe(false)
   })
 })
+
+describe('packed authenticated map (values kept as their canonical bytes)', () => {
+  it('has the same root, reads and changes as an unpacked map under random writes', () => {
+    const dec = (b: Uint8Array) => new TextDecoder().decode(b)
+    const r = rng(7)
+    const plain = new AuthMap<string>(enc)
+    const packed = new AuthMap<string>(enc, undefined, dec)
+    const model = new Map<string, string>()
+    let base = packed.fork()
+    let baseModel = new Map(model)
+    for (let step = 0; step < 1200; step++) {
+      const name = `k${Math.floor(r() * 200)}`
+      if (r() < 0.25) {
+        plain.delete(name)
+        packed.delete(name)
+        model.delete(name)
+      } else {
+        plain.set(name, `v${step}`)
+        packed.set(name, `v${step}`)
+        model.set(name, `v${step}`)
+      }
+      if (step % 100 === 99) {
+        expect(hex(packed.root())).toBe(hex(plain.root()))
+        expect(hex(packed.root())).toBe(hex(referenceOf(model)))
+        // what changed since the last check, as the store writes it
+        const changed = new Map(packed.changesSince(base))
+        for (const [k, v] of model) if (baseModel.get(k) !== v) expect(changed.get(k)).toBe(v)
+        for (const k of baseModel.keys()) if (!model.has(k)) expect(changed.has(k) && changed.get(k) === undefined).toBe(true)
+        base = packed.fork()
+        baseModel = new Map(model)
+      }
+    }
+    expect(new Map(packed)).toEqual(model)
+    for (const [k, v] of model) expect(packed.get(k)).toBe(v)
+    // a bulk load gives the same root, and a fork is independent
+    const bulk = new AuthMap<string>(enc, model, dec)
+    expect(hex(bulk.root())).toBe(hex(plain.root()))
+    const f = bulk.fork().set('new', 'x')
+    expect(bulk.has('new')).toBe(false)
+    expect(f.get('new')).toBe('x')
+  })
+})
