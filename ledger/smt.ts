@@ -33,8 +33,9 @@ interface Leaf<V> {
   readonly name: string
   /** the value (a map without `decode`) … */
   readonly value?: V
-  /** … or its canonical encoding only (a packed map: decoded when read) */
-  readonly bytes?: Uint8Array
+  /** … or its canonical encoding only, as a latin1 string (a packed map: decoded when read; a
+   *  string costs no typed-array object per leaf) */
+  readonly bytes?: string
   /** memoised leaf hash */
   h?: string
 }
@@ -141,7 +142,7 @@ function* walk<V>(t: Tree<V>): Generator<Leaf<V>> {
 export class AuthMap<V> implements ReadonlyMap<string, V> {
   #root: Tree<V>
   /** decoded values of a packed map, latest reads first out last (shared with its forks) */
-  #decoded: Map<Uint8Array, V>
+  #decoded: Map<string, V>
 
   /**
    * `encode` is the value's canonical encoding: what the leaf commits to. With `decode` the map
@@ -165,15 +166,28 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     }
   }
 
+  /** A packed map from values already in their canonical encoding (a node loading its state: nothing encoded again). */
+  static fromEncoded<V>(encode: (v: V) => Uint8Array, decode: (b: Uint8Array) => V, entries: Iterable<readonly [string, Uint8Array]>) {
+    const m = new AuthMap(encode, undefined, decode)
+    const byKey = new Map<string, Leaf<V>>()
+    for (const [name, bytes] of entries) {
+      const key = keyS(name)
+      byKey.set(key, { leaf: true, key, name, bytes: toS(bytes) })
+    }
+    const leaves = [...byKey.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    m.#root = build(leaves, 0, leaves.length, 0)
+    return m
+  }
+
   private leafOf(key: string, name: string, value: V): Leaf<V> {
-    return this.decode ? { leaf: true, key, name, bytes: this.encode(value) } : { leaf: true, key, name, value }
+    return this.decode ? { leaf: true, key, name, bytes: toS(this.encode(value)) } : { leaf: true, key, name, value }
   }
 
   private valueOf(l: Leaf<V>): V {
-    if (!l.bytes) return l.value as V
+    if (l.bytes === undefined) return l.value as V
     let v = this.#decoded.get(l.bytes)
     if (v === undefined) {
-      v = this.decode!(l.bytes)
+      v = this.decode!(toB(l.bytes))
       if (this.#decoded.size >= DECODED_CACHE) this.#decoded.delete(this.#decoded.keys().next().value!)
       this.#decoded.set(l.bytes, v)
     }
@@ -220,9 +234,10 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     return t.h
   }
   private valueHash(l: Leaf<V>): string {
-    return createHash('sha256')
-      .update(l.bytes ?? this.encode(l.value as V))
-      .digest('binary')
+    const h = createHash('sha256')
+    if (l.bytes !== undefined) h.update(l.bytes, 'latin1')
+    else h.update(this.encode(l.value as V))
+    return h.digest('binary')
   }
 
   /** The value under `name` with the proof of it (or of its absence) against `root()`. */

@@ -72,12 +72,17 @@ export class Repository<Id, T> {
 
   /** Entries in key order, optionally within [gte, lt). */
   async *entries(opts: { gte?: Id; lt?: Id; reverse?: boolean; limit?: number } = {}): AsyncIterable<[Id, T]> {
+    for await (const [id, value] of this.entriesWithBytes(opts)) yield [id, value]
+  }
+
+  /** Entries with their stored bytes (checked: they decode, canonically, to the value). */
+  async *entriesWithBytes(opts: { gte?: Id; lt?: Id; reverse?: boolean; limit?: number } = {}): AsyncIterable<[Id, T, Uint8Array]> {
     const gte = opts.gte === undefined ? Uint8Array.of(this.bucket) : this.key(opts.gte)
     const lt = opts.lt === undefined ? Uint8Array.of(this.bucket + 1) : this.key(opts.lt)
     const range = { gte, lt, ...(opts.reverse ? { reverse: true } : {}), ...(opts.limit !== undefined ? { limit: opts.limit } : {}) }
     for await (const [k, v] of this.db.entries(range)) {
       const id = this.keys.decode(k.subarray(1))
-      yield [id, this.decodeValue(id, v)]
+      yield [id, this.decodeValue(id, v), v]
     }
   }
 }

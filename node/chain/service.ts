@@ -112,7 +112,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   /** this member's index, cached per member-table version (selfMember) */
   private self = { version: -1, index: -1 }
   private readonly rosters = new CurrentRosters(this)
-  private readonly compact: CompactBlocks
+  readonly compact: CompactBlocks
 
   constructor(
     private readonly opts: ChainServiceOptions,

@@ -25,7 +25,7 @@ import {
   nonceMap,
   shardMetaCodec,
   stateFromParts,
-  twinMap,
+  twinMapOfEncoded,
   twinRecordCodec,
   type ShardMeta,
   type ShardState,
@@ -104,17 +104,15 @@ export class StateStore {
     const meta = await this.meta.get({ shard, name: '' })
     if (!meta) return undefined
     const range = { gte: { shard, name: '' }, lt: { shard: shard + 1, name: '' } }
-    const twins: [string, TwinRecord][] = []
-    // twins of one definition share its text in memory (a fleet registers thousands of one kind)
-    const definitions = new Map<string, string>()
-    for await (const [{ name }, t] of this.twins.entries(range)) {
-      const d = definitions.get(t.definition)
-      if (d === undefined) definitions.set(t.definition, t.definition)
-      twins.push([name, d === undefined ? t : { ...t, definition: d }])
+    // twins stay in their stored bytes (the tree keeps them packed); each is decoded once, as a check
+    const twins: [string, Uint8Array][] = []
+    for await (const [{ name }, t, bytes] of this.twins.entriesWithBytes(range)) {
+      if (t.twinId !== name) throw new DitenError(ErrorCode.DB_CORRUPT, `state: the record stored under twin ${name} is of ${t.twinId}`)
+      twins.push([name, bytes])
     }
     const nonces: [string, number][] = []
     for await (const [{ name }, n] of this.nonces.entries(range)) nonces.push([name, n])
-    return stateFromParts(meta, twinMap(twins), nonceMap(nonces))
+    return stateFromParts(meta, twinMapOfEncoded(twins), nonceMap(nonces))
   }
 
   /** The shard's committed meta record (its height), without loading the maps. */
