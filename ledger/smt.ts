@@ -62,6 +62,8 @@ export const leafHash = (key: Hash, value: Hash): Hash => toB(node3(0, toS(key),
 export const internalHash = (left: Hash, right: Hash): Hash => toB(node3(1, toS(left), toS(right)))
 /** The tree key of a name: sha256 of its UTF-8 bytes. */
 export const keyOf = (name: string): Hash => toB(keyS(name))
+/** Bytes as the latin1 string a packed map keeps. */
+export const latin1Of = (b: Uint8Array): string => toS(b)
 const keyS = (name: string): string => createHash('sha256').update(name, 'utf8').digest('binary')
 /** The value hash a leaf commits to: sha256 of the value's canonical encoding. */
 export const valueHashOf = (encoded: Uint8Array): Hash => toB(createHash('sha256').update(encoded).digest('binary'))
@@ -166,15 +168,17 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     }
   }
 
-  /** A packed map from values already in their canonical encoding (a node loading its state: nothing encoded again). */
-  static fromEncoded<V>(encode: (v: V) => Uint8Array, decode: (b: Uint8Array) => V, entries: Iterable<readonly [string, Uint8Array]>) {
+  /**
+   * A packed map from values already in their canonical encoding (a node loading its state:
+   * nothing is encoded again), as latin1 strings; names must be distinct.
+   */
+  static fromEncoded<V>(encode: (v: V) => Uint8Array, decode: (b: Uint8Array) => V, entries: Iterable<readonly [string, string]>) {
     const m = new AuthMap(encode, undefined, decode)
-    const byKey = new Map<string, Leaf<V>>()
-    for (const [name, bytes] of entries) {
-      const key = keyS(name)
-      byKey.set(key, { leaf: true, key, name, bytes: toS(bytes) })
-    }
-    const leaves = [...byKey.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    const leaves: Leaf<V>[] = []
+    for (const [name, bytes] of entries) leaves.push({ leaf: true, key: keyS(name), name, bytes })
+    leaves.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    for (let i = 1; i < leaves.length; i++)
+      if (leaves[i]!.key === leaves[i - 1]!.key) throw new Error(`authenticated map: ${leaves[i]!.name} given twice`)
     m.#root = build(leaves, 0, leaves.length, 0)
     return m
   }

@@ -159,13 +159,13 @@ for (const n of sizes) {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     }),
-  ) as { root: string; loadMs: number; rootMs: number; rssMiB: number; heapUsedMiB: number; arrayBuffersMiB: number }
+  ) as { root: string; loadMs: number; rootMs: number; rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; arrayBuffersMiB: number }
   if (fresh.root !== toHex(built.block.header.stateRoot)) throw new Error('the state loaded back has another root')
   const loadMs = fresh.loadMs
   rmSync(dir, { recursive: true, force: true })
   rows.push({ n, buildMs, validateMs, commitMs, loadMs, rssMb, nodeRssMb: fresh.rssMiB })
   console.log(
-    `  a node loading it: ${(fresh.loadMs / 1000).toFixed(1)} s + root ${(fresh.rootMs / 1000).toFixed(1)} s, RSS ${fresh.rssMiB} MiB (heap ${fresh.heapUsedMiB} MiB, array buffers ${fresh.arrayBuffersMiB} MiB)`,
+    `  a node loading it: ${(fresh.loadMs / 1000).toFixed(1)} s + root ${(fresh.rootMs / 1000).toFixed(1)} s, RSS ${fresh.rssMiB} MiB (heap ${fresh.heapUsedMiB} MiB used of ${fresh.heapTotalMiB} MiB, array buffers ${fresh.arrayBuffersMiB} MiB)`,
   )
   console.log(
     `${n} twins (set up in ${(setupMs / 1000).toFixed(1)} s): build ${buildMs.toFixed(0)} ms, validate ${validateMs.toFixed(0)} ms, commit ${commitMs.toFixed(0)} ms (${batch.ops.length} keys), first root ${(fullRootMs / 1000).toFixed(1)} s, bench process RSS ${rssMb.toFixed(0)} MiB (heap ${(heapUsed / 2 ** 20).toFixed(0)} MiB); block ${toHex(txId(built.block.txs[0]!.body)).slice(0, 8)}… ${syncs} syncs`,

@@ -170,8 +170,8 @@ export type NonceMap = AuthMap<number>
 /** Twins are kept packed (their canonical bytes; a read decodes): a fraction of the memory of the records. */
 export const twinMap = (entries?: Iterable<readonly [string, TwinRecord]>): TwinMap =>
   new AuthMap(twinRecordCodec.encode, entries, twinRecordCodec.decode)
-/** The twin map of records in their canonical encoding (checked by the caller: they decode to twins of these names). */
-export const twinMapOfEncoded = (entries: Iterable<readonly [string, Uint8Array]>): TwinMap =>
+/** The twin map of records in their canonical encoding as latin1 strings (checked by the caller: they decode to twins of these names). */
+export const twinMapOfEncoded = (entries: Iterable<readonly [string, string]>): TwinMap =>
   AuthMap.fromEncoded(twinRecordCodec.encode, twinRecordCodec.decode, entries)
 export const nonceMap = (entries?: Iterable<readonly [string, number]>): NonceMap => new AuthMap(encodeNonce, entries)
 

@@ -34,6 +34,8 @@ import type { ReqResp } from '../p2p/reqresp.js'
 export const PREFILL_MAX_AGE_MS = 500
 /** bodies of committed transactions kept to answer peers that still assemble those blocks */
 const RECENT_BODIES = 50_000
+/** bytes of bodies one `txs` answer carries at most */
+const RESPONSE_BUDGET = 8 * 1024 * 1024
 /** how long one peer is given to answer a `txs` request */
 const FETCH_TIMEOUT_MS = 3000
 
@@ -58,10 +60,15 @@ export class CompactBlocks {
     await this.m.reqresp.handle(
       'txs',
       req => {
+        // the bodies held here, within a byte budget (a block's bodies fit: its payloads are capped far lower)
         const found: SignedTx[] = []
+        let bytes = 0
         for (const raw of txIdsCodec.decode(req)) {
           const tx = this.lookup(toHex(raw))
-          if (tx) found.push(tx)
+          if (!tx) continue
+          bytes += tx.body.payload.length + 256
+          if (bytes > RESPONSE_BUDGET) break
+          found.push(tx)
         }
         return txBodiesCodec.encode(found)
       },

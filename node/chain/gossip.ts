@@ -11,7 +11,6 @@ import {
   GossipReason,
   compactFinalizedCodec,
   describeError,
-  describeError as why,
   headerHash,
   ignore,
   toHex,
@@ -65,7 +64,7 @@ export function registerChainGossip(d: ChainGossipDeps): void {
       whole.set(cb, held ?? (await d.expand(cb, source ? [source, author.id] : [author.id])))
     } catch (e) {
       // IGNORE: bodies nobody could give us (not relayed; the sender may be honest and slow)
-      if (e instanceof DitenError && e.code === ErrorCode.BLOCK_NOT_YET) ignore(GossipReason.BODIES_MISSING, why(e))
+      if (e instanceof DitenError && e.code === ErrorCode.BLOCK_NOT_YET) ignore(GossipReason.BODIES_MISSING, describeError(e))
       throw e
     }
   }

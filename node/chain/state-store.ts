@@ -31,6 +31,7 @@ import {
   type ShardState,
 } from '../../consensus/state/state.js'
 import type { TwinRecord } from '../../twin/record.js'
+import { latin1Of } from '../../ledger/smt.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -105,10 +106,10 @@ export class StateStore {
     if (!meta) return undefined
     const range = { gte: { shard, name: '' }, lt: { shard: shard + 1, name: '' } }
     // twins stay in their stored bytes (the tree keeps them packed); each is decoded once, as a check
-    const twins: [string, Uint8Array][] = []
+    const twins: [string, string][] = []
     for await (const [{ name }, t, bytes] of this.twins.entriesWithBytes(range)) {
       if (t.twinId !== name) throw new DitenError(ErrorCode.DB_CORRUPT, `state: the record stored under twin ${name} is of ${t.twinId}`)
-      twins.push([name, bytes])
+      twins.push([name, latin1Of(bytes)])
     }
     const nonces: [string, number][] = []
     for await (const [{ name }, n] of this.nonces.entries(range)) nonces.push([name, n])
