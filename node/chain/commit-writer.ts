@@ -27,15 +27,21 @@ export class CommitWriter {
     return this.writing
   }
 
-  /** Starts writing the block of `next`; `write` resolves once it is on disk, and `next` is then the durable head. */
-  start(next: CertifiedHead & { head: { height: number } }, txs: number, write: () => Promise<void> | void): void {
+  /**
+   * Starts writing the block of `next`: `write` persists it, calls `landed` as soon as it is on
+   * disk (`next` is then the durable head, before anyone is told) and then reports it.
+   */
+  start(next: CertifiedHead & { head: { height: number } }, txs: number, write: (landed: () => void) => Promise<void> | void): void {
     const t0 = performance.now()
     const height = next.head.height
+    const landed = () => {
+      this.durable = next
+    }
     this.writing = Promise.resolve()
-      .then(write)
+      .then(() => write(landed))
       .then(
         () => {
-          this.durable = next
+          landed()
           this.o.logger.debug({ height, txs, ms: Math.round(performance.now() - t0) }, 'committed')
         },
         (e: unknown) => {

@@ -359,6 +359,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   private async onCommitted(shard: number, w: CommitWrite): Promise<void> {
     const { f, state } = w
     await this.store.commit(f, state, w.parent, w.ids, w.elections)
+    w.landed()
     for (const r of w.rejected) this.janitor.record(r.id, r.error)
     const labels = { shard: String(shard) }
     this.m.metrics.chainHeight.set(labels, f.block.header.height)

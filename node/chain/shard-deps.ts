@@ -21,6 +21,8 @@ export interface CommitWrite {
   rejected: { id: string; error: DitenError }[]
   /** when this node started the height */
   startedAt: number
+  /** to call once the batch is on disk, before the block is reported: the API reads it from then on */
+  landed(): void
 }
 
 export interface ShardChainDeps {

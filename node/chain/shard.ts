@@ -373,7 +373,7 @@ export class ShardChain {
     this.machine = undefined
     this.clearTimers()
     const next = { shard: this.shard, state, head: h, headCert: f.cert, prevCommittee: this.prevCommittee }
-    this.writer.start(next, ids.length, () => this.d.onCommitted(this.shard, { ...w, elections }))
+    this.writer.start(next, ids.length, landed => this.d.onCommitted(this.shard, { ...w, elections, landed }))
     const c = this.d.genesis.params.consensus
     const ready = () => c.createEmptyBlocks || this.d.mempool.size > 0 || this.future.entries().length > 0
     this.pacer.afterCommit(h.time, c.blockIntervalMs, ready)
