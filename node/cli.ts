@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   if (cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) {
     const command = await COMMANDS[cmd]!()
-    return rest.includes('--help') || rest.includes('-h') ? help(command.help) : command.run(rest)
+    return rest.includes('--help') || rest.includes('-h') ? help(subcommandHelp(command.help, rest[0])) : command.run(rest)
   }
   switch (cmd) {
     case 'version':
@@ -75,6 +75,24 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${cmd}"\n\n${USAGE}`)
   }
+}
+
+/**
+ * `diten twin sync --help`: the usage line, the subcommand's own block of its command's help (a
+ * block starts with the subcommand's name, indented two spaces) and the common options; the whole
+ * help for a command without such a block.
+ */
+export function subcommandHelp(text: string, sub: string | undefined): string {
+  if (!sub || sub.startsWith('-')) return text
+  const lines = text.split('\n')
+  const start = lines.findIndex(l => l.startsWith(`  ${sub} `) || l === `  ${sub}`)
+  if (start < 0) return text
+  let end = start + 1
+  while (end < lines.length && lines[end]!.trim() !== '' && !/^ {2}\S/.test(lines[end]!)) end++
+  // the options every subcommand takes, when the help has such a section
+  const common = lines.findIndex(l => /^common options/.test(l))
+  const shared = common < 0 ? [] : ['', ...lines.slice(common)]
+  return [lines[0]!, '', ...lines.slice(start, end), ...shared].join('\n')
 }
 
 function help(text: string): number {
@@ -107,7 +125,9 @@ main(process.argv.slice(2)).then(
       console.error(`error: ${e.reason ?? `RPC ${e.code}`}: ${e.message}`)
       process.exit(1)
     }
-    console.error(e)
+    // anything else (a node that cannot be reached, a file that cannot be read): its message; the stack with DITEN_DEBUG=1
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`)
+    if (process.env.DITEN_DEBUG && e instanceof Error) console.error(e.stack)
     process.exit(1)
   },
 )

@@ -30,9 +30,9 @@ export const READ_FLAGS = {
   json: { type: 'boolean', default: false },
 } as const
 
-/** The public API a read command asks: --api, else the devnet's first node. */
+/** The public API a read command asks: --api, else $DITEN_API, else the devnet's first node. */
 export async function readApi(v: { api?: string | undefined; devnet?: string | undefined }): Promise<string> {
-  return v.api ?? (await readDevnetFile(v.devnet!, '--api URL')).nodes[0]!.api
+  return v.api ?? process.env.DITEN_API ?? (await readDevnetFile(v.devnet!, '--api URL (or DITEN_API)')).nodes[0]!.api
 }
 
 export async function adminClient(v: AdminFlags, who: string): Promise<DitenClient> {

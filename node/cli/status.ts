@@ -21,7 +21,8 @@ export async function runStatus(argv: string[]): Promise<number> {
     options: READ_FLAGS,
   })
   let targets: { name: string; api: string }[]
-  if (values.api) targets = [{ name: '?', api: values.api }]
+  const api = values.api ?? process.env.DITEN_API
+  if (api) targets = [{ name: '?', api }]
   else targets = (await readDevnetFile(values.devnet!, '--api URL')).nodes
   const rows: Row[] = await Promise.all(
     targets.map(async t => {

@@ -1,5 +1,5 @@
 /** `diten twin …`: twin calls from the command line (register, import, sync, desired, get, history, list, watch). */
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DitenError, ErrorCode, shortId } from '../../ledger/index.js'
@@ -31,7 +31,7 @@ export const twinHelp = `diten twin <command> <twinId> [options]   digital twin 
   watch [<id>]   [--namespace NS]   print each committed change until Ctrl-C
 
 common options:
-  --api URL      a node's public API (default: the first node of ${DEFAULT_DEVNET_DIR}/devnet.json)
+  --api URL      a node's public API (default: $DITEN_API, else the first node of ${DEFAULT_DEVNET_DIR}/devnet.json)
   --admin URL    its admin API, for the calls the member signs (register, desired, retire)
   --token-file F the admin API's bearer token (default: that node's data/admin.token)
   --keys DIR     device keys (default: ${DEFAULT_DEVNET_DIR}/devices)
@@ -101,7 +101,9 @@ export async function runTwin(argv: string[]): Promise<number> {
       namespace: { type: 'string' },
     },
   })
-  const node = new DitenClient(values.api ?? (await devnetNode('--api URL')).api, { timeoutMs: 40_000 })
+  const node = new DitenClient(values.api ?? process.env.DITEN_API ?? (await devnetNode('--api URL (or DITEN_API)')).api, {
+    timeoutMs: 40_000,
+  })
   const t = twins(node)
   const member = async () => twins(await adminClient(values))
   const keys = values.keys ?? join(DEFAULT_DEVNET_DIR, 'devices')
@@ -141,6 +143,8 @@ export async function runTwin(argv: string[]): Promise<number> {
       case 'register': {
         const twinId = need()
         const definition = await definitionFlag(values.definition)
+        const attributes = jsonFlag(values.attributes, 'attributes')
+        const features = jsonFlag(values.features, 'features')
         const registrar = await member()
         await mkdir(keys, { recursive: true, mode: 0o700 })
         const kp = generateKeypair()
@@ -151,16 +155,22 @@ export async function runTwin(argv: string[]): Promise<number> {
             : e
         })
         const device = new TwinDevice(node, twinId, kp)
-        const attributes = jsonFlag(values.attributes, 'attributes')
-        const features = jsonFlag(values.features, 'features')
-        const r = await registrar.register({
-          twinId,
-          definition: definition ?? GENERIC_DEFINITION,
-          owner: device.publicKey,
-          ...(attributes ? { attributes } : {}),
-          ...(features ? { features } : {}),
-          wait: values.wait,
-        })
+        let r: TwinCallResult
+        try {
+          r = await registrar.register({
+            twinId,
+            definition: definition ?? GENERIC_DEFINITION,
+            owner: device.publicKey,
+            ...(attributes ? { attributes } : {}),
+            ...(features ? { features } : {}),
+            wait: values.wait,
+          })
+        } catch (e) {
+          // refused, or the node was not reached: nothing holds this key, so a retry may make another;
+          // a wait that timed out keeps it (the registration may still commit)
+          if (!(e instanceof RpcError && e.reason === ErrorCode.WAIT_TIMEOUT)) await rm(file, { force: true })
+          throw e
+        }
         done(r, `registered ${twinId}; device key ${file}`)
         return 0
       }

@@ -90,4 +90,21 @@ describe('diten CLI (separate processes)', () => {
     expect(help.code).toBe(0)
     expect(help.output).toContain('devnet')
   })
+
+  it('a subcommand help is its own; an unreachable node is one line, no stack; DITEN_API names the node', async () => {
+    const sync = await runCli(['twin', 'sync', '--help'])
+    expect(sync.code).toBe(0)
+    expect(sync.output).toContain('sync <id>')
+    expect(sync.output).toContain('--api URL')
+    expect(sync.output).not.toContain('register <id>')
+    // a port nothing listens on
+    const down = await runCli(['twin', 'get', 'acme:pump-1', '--api', 'http://127.0.0.1:9'])
+    expect(down.code).toBe(1)
+    expect(down.output.trim()).toMatch(/^error: cannot reach diten node at http:\/\/127\.0\.0\.1:9 /)
+    expect(down.output).not.toMatch(/\n\s+at /)
+    const env = await runCli(['twin', 'get', 'acme:pump-1'], 30_000, { DITEN_API: 'http://127.0.0.1:9' })
+    expect(env.output).toContain('cannot reach diten node at http://127.0.0.1:9')
+    const status = await runCli(['status'], 30_000, { DITEN_API: 'http://127.0.0.1:9' })
+    expect(status.output).toContain('http://127.0.0.1:9')
+  })
 })

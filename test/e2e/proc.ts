@@ -23,8 +23,12 @@ export function startCli(args: string[], env: Record<string, string> = {}): Proc
 }
 
 /** Runs the CLI to completion. */
-export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
-  const p = startCli(args)
+export async function runCli(
+  args: string[],
+  timeoutMs = 30_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const p = startCli(args, env)
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs)
   const { code } = await p.exited
   clearTimeout(timer)

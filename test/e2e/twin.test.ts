@@ -3,7 +3,7 @@
  * synced through the CLI and the SDK; every node returns the same twin at the same revision; the
  * event stream delivers each change once and in order; twins land on both shards.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -70,7 +70,38 @@ describe('twins on a 4-node, 2-shard devnet', () => {
     )
     expect(deep.code).toBe(1)
     expect(deep.output).toContain('TWIN_BAD_PATCH')
-  }, 120_000)
+
+    // a registration the node refuses leaves no device key behind: the retry goes through
+    const register = (features: string) =>
+      runCli(
+        [
+          'twin',
+          'register',
+          'acme:pump-2',
+          '--definition',
+          JSON.stringify(definition),
+          '--features',
+          features,
+          '--wait',
+          '--api',
+          a!,
+          '--admin',
+          n0.admin,
+          '--token-file',
+          n0.adminTokenFile,
+          '--keys',
+          keys,
+        ],
+        60_000,
+      )
+    const refused = await register('{"state":{"properties":{"rpm":-5}}}')
+    expect(refused.code, refused.output).toBe(1)
+    expect(refused.output).toMatch(/^error: TWIN_/m)
+    expect((await readdir(keys)).some(f => f.includes('pump-2'))).toBe(false)
+    const retried = await register('{"state":{"properties":{"rpm":5}}}')
+    expect(retried.code, retried.output).toBe(0)
+    expect((await readdir(keys)).some(f => f.includes('pump-2'))).toBe(true)
+  }, 180_000)
 
   it('SDK: twins on both shards, identical on every node, each change streamed once and in order', async () => {
     const clients = net.file.nodes.map(n => new DitenClient(n.api, { timeoutMs: 40_000 }))
