@@ -10,6 +10,7 @@ import { CLASSES } from './data.js'
 import { flatten, shapesOf, unflatten, type ModelSpec } from './weights.js'
 
 let backend: Promise<string> | undefined
+let nativeUnavailable: string | undefined
 
 /** Picks the fastest backend available once per process. */
 export function initBackend(): Promise<string> {
@@ -18,7 +19,8 @@ export function initBackend(): Promise<string> {
       // optional peer dependency: present only when the user installed it
       await import('@tensorflow/tfjs-node' as string)
       await tf.setBackend('tensorflow')
-    } catch {
+    } catch (e) {
+      nativeUnavailable = (e as Error).message?.split('\n')[0]?.slice(0, 300) ?? String(e)
       await import('@tensorflow/tfjs-backend-wasm')
       await tf.setBackend('wasm')
     }
@@ -26,6 +28,11 @@ export function initBackend(): Promise<string> {
     return tf.getBackend()
   })()
   return backend
+}
+
+/** Why `@tensorflow/tfjs-node` was not used (not installed, or its native binding failed to load); undefined when it is. */
+export function nativeBackendProblem(): string | undefined {
+  return nativeUnavailable
 }
 
 export interface TrainOptions {

@@ -230,7 +230,19 @@ export async function runTwin(argv: string[]): Promise<number> {
         return 0
       }
       case 'list': {
-        const l = await t.list(values.namespace ? { namespace: values.namespace, limit: 1000 } : { limit: 1000 })
+        // every page: the node answers at most 1,000 twins per call and a cursor to the next
+        const all: Awaited<ReturnType<typeof t.list>>['twins'] = []
+        let cursor: string | null = null
+        do {
+          const page: Awaited<ReturnType<typeof t.list>> = await t.list({
+            ...(values.namespace ? { namespace: values.namespace } : {}),
+            ...(cursor ? { cursor } : {}),
+            limit: 1000,
+          })
+          all.push(...page.twins)
+          cursor = page.cursor
+        } while (cursor)
+        const l = { twins: all }
         out(
           l,
           l.twins

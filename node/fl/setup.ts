@@ -5,7 +5,7 @@
 import { toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import { federatedData, type FederatedData } from '../../fl/data.js'
-import { initBackend } from '../../fl/train.js'
+import { initBackend, nativeBackendProblem } from '../../fl/train.js'
 import { loadDataset } from './dataset-files.js'
 import type { Logger } from '../logger.js'
 import type { BlobStore } from './blobs.js'
@@ -44,6 +44,11 @@ export async function prepareFl(o: {
     self: toHex(o.keypair.publicKey),
     log: (id, why) => o.logger.info({ id: shortId(id), why }, 'local update judged invalid: it will not be approved here'),
   })
-  o.logger.info({ backend, validation: data.validation.count, ms: Date.now() - started }, 'federated learning data loaded')
+  const native = nativeBackendProblem()
+  // the WebAssembly backend trains several times slower than @tensorflow/tfjs-node: say why that was not used
+  o.logger.info(
+    { backend, validation: data.validation.count, ms: Date.now() - started, ...(native ? { tfjsNode: native } : {}) },
+    'federated learning data loaded',
+  )
   return { backend, data, evaluator, validity }
 }

@@ -62,6 +62,9 @@ describe('state sync (4 + 1 separate processes, 10,000 twins)', () => {
     )
     expect(imported).toMatch(/imported 10000 of 10000 twins in/)
     step('10,000 twins registered')
+    // `twin list` follows the cursor past the node's 1,000 per call
+    const listed = JSON.parse((await cli(['twin', 'list', '--namespace', 'fleet', '--json', '--api', api])).trim().split('\n').pop()!)
+    expect(listed.twins).toHaveLength(10_000)
     // a 5th operator is added (3 of 4 approve)
     const op = join(dir, 'operator-4')
     const port = Number(/tcp\/(\d+)/.exec(nodes.at(-1)!.p2p)![1]) + 3
