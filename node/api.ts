@@ -20,6 +20,7 @@ import { RpcDispatcher } from './rpc/jsonrpc.js'
 import { RpcServer, defaultRpcLimits } from './rpc/server.js'
 import { ensureAdminToken } from './rpc/token.js'
 import type { NodeStatus } from './rpc/types.js'
+import type { Readiness } from './readiness.js'
 import { registerTangleRpc } from './tangle/rpc.js'
 import type { TangleService } from './tangle/service.js'
 import type { TwinEvents } from './twin/events.js'
@@ -46,6 +47,8 @@ export interface ApiModules {
   /** present only with --chaos-control */
   partition: Partition | undefined
   status(): NodeStatus
+  /** GET /readyz (node/readiness.ts) */
+  readiness(params: URLSearchParams): Readiness
   metrics: Metrics
   logger: Logger
 }
@@ -85,6 +88,7 @@ export class NodeApi {
       dispatcher: this.dispatcher,
       registry: this.m.metrics.registry,
       streams: new Map([['/events', this.m.twinEvents.serve]]),
+      readiness: (params: URLSearchParams) => this.m.readiness(params),
     }
     const pub = new RpcServer({ ...defaultRpcLimits, ...this.opts.api }, http)
     this.apiPort = await pub.start()

@@ -13,6 +13,7 @@ import type { ReqResp } from './p2p/reqresp.js'
 import type { NodeStatus } from './rpc/types.js'
 import { type PeerBook, assertSameChain, statusCodec, statusTopic, type StatusMessage } from './status.js'
 import { VERSION } from './version.js'
+import { defaultReadinessQuery, readiness, readinessQuery, type Readiness } from './readiness.js'
 
 export interface StatusOptions {
   name: string
@@ -116,6 +117,19 @@ export class NodeStatusService {
       heads: this.m.heads(),
       memberPeers: { connected: peers.filter(p => p.connected).length, total: peers.length, peers },
     }
+  }
+
+  /** `GET /readyz`: connections and heads against the connected peers' announced heads (node/readiness.ts). */
+  readiness(params: URLSearchParams, now = Date.now()): Readiness {
+    const others = this.others()
+    const connected = others.filter(m => this.m.host.getConnections(m.id).length > 0)
+    // what a connected peer announced in the last minute
+    const peerAnnounced = connected.flatMap(m => {
+      const seen = this.m.peerBook.get(m.name)
+      return seen && now - seen.receivedAt < 60_000 ? [seen.status.heads] : []
+    })
+    const q = readinessQuery(params, defaultReadinessQuery(others.length))
+    return readiness({ connected: connected.length, total: others.length, heads: this.m.heads(), peerAnnounced }, q)
   }
 
   private others(): Member[] {

@@ -342,6 +342,7 @@ export class DitenNode {
           attacks: this.attacks,
           partition: o.chaosControl ? partition : undefined,
           status: () => this.status(),
+          readiness: params => this.statusService.readiness(params),
           metrics: this.metrics,
           logger: log('rpc'),
         },

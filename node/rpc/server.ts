@@ -1,5 +1,5 @@
 /**
- * HTTP front of the node: JSON-RPC on POST /, Prometheus on GET /metrics, GET /health, and the
+ * HTTP front of the node: JSON-RPC on POST /, Prometheus on GET /metrics, GET /livez, GET /readyz, and the
  * streams (SSE) it is given. One class serves both APIs of a node:
  *   - the public API: reads, device-signed calls, signed transactions, events;
  *   - the admin API (`admin` set): everything, and every request must carry
@@ -73,6 +73,8 @@ export interface RpcServerModules {
   dispatcher: RpcDispatcher
   registry: Registry
   streams?: Map<string, StreamHandler>
+  /** `GET /readyz`: whether the node is ready, with the reasons when not (throws on a bad query) */
+  readiness?(params: URLSearchParams): { ready: boolean }
 }
 
 export class RpcServer {
@@ -168,7 +170,17 @@ export class RpcServer {
       res.end(text)
       return
     }
-    if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { ok: true })
+    // liveness: the process answers (/health is its older name)
+    if (req.method === 'GET' && (path === '/livez' || path === '/health')) return sendJson(res, 200, { ok: true })
+    if (req.method === 'GET' && path === '/readyz' && this.modules.readiness) {
+      let r: { ready: boolean }
+      try {
+        r = this.modules.readiness(new URL(req.url ?? '/', 'http://localhost').searchParams)
+      } catch (e) {
+        return sendJson(res, 400, { error: (e as Error).message })
+      }
+      return sendJson(res, r.ready ? 200 : 503, r)
+    }
     const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
     if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
     if (path !== '/' && path !== '/rpc')
