@@ -87,6 +87,14 @@ export async function testNet(
   return net
 }
 
+/** A network of `members` in-process nodes, all started and past height 2 (a test file's beforeAll). */
+export async function committingNet(members: number): Promise<TestNet> {
+  const net = await testNet(members)
+  for (let i = 0; i < members; i++) await net.start(i)
+  await waitFor(() => net.nodes.every(n => n.chain.heads()[0]! >= 2), 'two blocks', 30_000)
+  return net
+}
+
 /** Waits until every node sees `subscribers` other nodes subscribed to a gossip topic (so a publish reaches them). */
 export async function waitForTopic(nodes: readonly DitenNode[], chainId: string, name: string, subscribers: number): Promise<void> {
   const topic = `/diten/${chainId}/${name}/msgpack`

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NIL_HASH, VoteType, defineCodec, optional, proposalType, signedVoteType, struct, type Vote } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
-import { testNet, waitFor, type TestNet } from '../helpers.js'
+import { committingNet, waitFor, type TestNet } from '../helpers.js'
 
 const consensusMsg = defineCodec('consensus', struct({ proposal: optional(proposalType), vote: optional(signedVoteType) }), 8 << 20)
 let net: TestNet
 
 beforeAll(async () => {
-  net = await testNet(4)
-  for (let i = 0; i < 4; i++) await net.start(i)
-  await waitFor(() => net.nodes.every(n => n.chain.heads()[0]! >= 2), 'two blocks', 30_000)
+  net = await committingNet(4)
 })
 afterAll(async () => {
   await net?.close()

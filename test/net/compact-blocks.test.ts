@@ -6,13 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, compactOf, signTx, toHex, txId, txRootOf, type Block } from '../../ledger/index.js'
 import { dataNote } from '../../consensus/state/txkinds.js'
-import { testNet, waitFor, type TestNet } from '../helpers.js'
+import { committingNet, type TestNet } from '../helpers.js'
 
 let net: TestNet
 beforeAll(async () => {
-  net = await testNet(4)
-  for (let i = 0; i < 4; i++) await net.start(i)
-  await waitFor(() => net.nodes.every(n => n.chain.heads()[0]! >= 2), 'two blocks', 30_000)
+  net = await committingNet(4)
 })
 afterAll(async () => {
   await net?.close()
