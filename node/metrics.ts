@@ -91,7 +91,8 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
     }),
     blockCommitSeconds: new Histogram({
       name: 'diten_block_commit_seconds',
-      help: 'time from the start of a height to its commit',
+      help: 'time from the start of a height to its commit on disk, per shard',
+      labelNames: ['shard'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
     }),
@@ -106,9 +107,9 @@ export function createMetrics(defaultLabels: Record<string, string> = {}) {
     tangleTips: new Gauge({ name: 'diten_tangle_tips', help: 'current tangle tips', registers }),
     rpcSeconds: new Histogram({
       name: 'diten_rpc_request_seconds',
-      help: 'JSON-RPC call latency',
+      help: 'JSON-RPC call latency (wait: true calls last until their block commits)',
       labelNames: ['method'] as const,
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
   }

@@ -367,7 +367,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     this.m.metrics.txsCommitted.inc(labels, f.block.txs.length)
     this.m.metrics.consensusRound.set(labels, f.cert.round)
     this.m.metrics.mempoolSize.set(labels, this.mempools[shard]!.size)
-    this.m.metrics.blockCommitSeconds.observe(Math.max(0, Date.now() - w.startedAt) / 1000)
+    this.m.metrics.blockCommitSeconds.observe(labels, Math.max(0, Date.now() - w.startedAt) / 1000)
     setImmediate(() => this.own.reconcile(shard, state))
     this.emit('committed', { shard, block: f, state })
   }
