@@ -139,7 +139,8 @@ async function targetsOf(
   const g = node.opts.genesis
   const self = node.self!
   const chain = node.chain
-  const head = chain.shards[0]!.head!
+  // the head on disk (consensus may be a height ahead while its block is written)
+  const head = chain.certifiedHead(0).head!
   const finalized = (await chain.store.blocks.get({ shard: 0, height: head.height }))!
   const next = syncTx(3, '{"state":{"properties":{"reading":9,"label":"x"}}}')
   const vote = {
