@@ -114,6 +114,8 @@ function find<V>(t: Tree<V>, key: string): Leaf<V> | undefined {
   return undefined
 }
 
+const byKeyOrder = <V>(x: Leaf<V>, y: Leaf<V>): number => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)
+
 /** Leaves sorted by key → the canonical tree (a bulk load hashes nothing yet). */
 function build<V>(leaves: Leaf<V>[], lo: number, hi: number, depth: number): Tree<V> {
   if (hi - lo === 0) return null
@@ -163,7 +165,7 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
         const key = keyS(name)
         byKey.set(key, this.leafOf(key, name, value))
       }
-      const leaves = [...byKey.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      const leaves = [...byKey.values()].sort(byKeyOrder)
       this.#root = build(leaves, 0, leaves.length, 0)
     }
   }
@@ -176,7 +178,7 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     const m = new AuthMap(encode, undefined, decode)
     const leaves: Leaf<V>[] = []
     for (const [name, bytes] of entries) leaves.push({ leaf: true, key: keyS(name), name, bytes })
-    leaves.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    leaves.sort(byKeyOrder)
     for (let i = 1; i < leaves.length; i++)
       if (leaves[i]!.key === leaves[i - 1]!.key) throw new Error(`authenticated map: ${leaves[i]!.name} given twice`)
     m.#root = build(leaves, 0, leaves.length, 0)

@@ -99,7 +99,10 @@ export class CompactBlocks {
     const pool = this.mempools[block.header.shard]
     const now = Date.now()
     // bodies this node received just now may not have reached its peers yet; one it does not hold pending was never gossiped to them
-    return compactOf(block, id => (pool?.ageOf(id, now) ?? Number.POSITIVE_INFINITY) < PREFILL_MAX_AGE_MS || !pool?.has(id))
+    return compactOf(block, id => {
+      const age = pool?.ageOf(id, now)
+      return age === undefined || age < PREFILL_MAX_AGE_MS
+    })
   }
 
   proposal(p: Proposal): CompactProposal {
