@@ -62,6 +62,8 @@ export const nodeConfigType = struct({
   dataDir: str({ min: 1, max: 4096 }),
   p2p: struct({
     listen: multiaddrString({ needPeerId: false }),
+    /** the addresses peers are told to dial when they differ from listen (0.0.0.0 in a container, NAT, a relay) */
+    announce: optional(array(multiaddrString({ needPeerId: false }), { max: 8 })),
     /** member peers to keep connected, as /ip4/…/tcp/…/p2p/<peer id> */
     peers: array(multiaddrString({ needPeerId: true }), { max: 1024 }),
   }),

@@ -54,6 +54,8 @@ export interface DitenNodeOptions {
   dataDir: string
   /** p2p listen multiaddr, e.g. /ip4/127.0.0.1/tcp/26600 (tcp/0 picks a free port) */
   listen: string
+  /** addresses announced to peers instead of the listen address (absent: the listen address) */
+  announce?: string[]
   /** member peers to keep connected (multiaddrs ending in /p2p/<peer id>) */
   peers: string[]
   /** the public API */
@@ -191,6 +193,7 @@ export class DitenNode {
     this.host = await createHost({
       privateKey: libp2pPrivateKey(o.keypair),
       listen: [o.listen],
+      announce: o.announce ?? [],
       gater: memberGater(members, deniedConnectionLog(this.metrics, log('p2p')), () => partitioned.active()),
       scoreParams: gossipScoreParams(g.chainId, p => members.isMember(p)),
       scoreThresholds: gossipScoreThresholds,
@@ -240,7 +243,12 @@ export class DitenNode {
       dialTimeoutMs: timings.dialTimeoutMs,
       maxBackoffMs: timings.maxDialBackoffMs,
     }
-    this.dialer = new MemberDialer(dialerOptions, { host: this.host, members, logger: log('dialer') })
+    this.dialer = new MemberDialer(dialerOptions, {
+      host: this.host,
+      members,
+      logger: log('dialer'),
+      gossipPeers: () => this.host.services.pubsub.getPeers().map(String),
+    })
     const snapshots = { db: this.db, reqresp: this.reqresp, logger: log('state-sync') }
     await this.add('snapshot server', new SnapshotServer({ committees: g.committees }, snapshots)).init()
     if (!o.stateSync && (await StateSync.unfinished(this.db, g.committees)))

@@ -62,14 +62,16 @@ export class ShardChain {
   private readonly queue = new SerialQueue()
   private stopped = false
   private heightStartedAt = Date.now()
-  private readonly pacer = new HeightPacer(() => this.enqueue(() => this.startHeight()))
+  // a start queued behind a commit (catch-up) is dropped: a second start of a height skips a round
+  private readonly pacer = new HeightPacer((h = this.height) =>
+    this.enqueue(() => void (h === this.height && !this.machine && this.startHeight())),
+  )
   /** highest height of each other shard linked by this shard's chain */
   readonly linked = new Map<number, number>()
   /** rejected mempool candidates of the last proposal (reported to tx_get) */
   lastRejected: { id: string; error: DitenError }[] = []
   private readonly rebroadcasts = new Rebroadcast()
   private readonly own: OwnMessages
-
   constructor(
     readonly shard: number,
     public state: ShardState,
@@ -254,8 +256,6 @@ export class ShardChain {
     const hash = bytesEqual(v.blockHash, NIL_HASH) ? NIL : toHex(v.blockHash)
     this.run(this.machine!.onVote(v.type === VoteType.prevote ? 'prevote' : 'precommit', v.round, idx, hash))
   }
-
-  // ── actions (actions.ts) ───────────────────────────────────────────────────────────
 
   private run(actions: Action[]): void {
     carryOut(this.machine!, actions, this.driver)

@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { formatTable } from '../harness/table.js'
-import { intFlag } from './errors.js'
+import { readFile } from 'node:fs/promises'
+import { intFlag, UsageError } from './errors.js'
+import { checkPlacements, hostProtocol, parseHostsFile, parsePlacement, type Placement } from '../harness/placement.js'
 import { initNetwork } from '../harness/network.js'
 import { genesisHashHex, shortId } from '../../ledger/index.js'
 
@@ -15,6 +17,12 @@ export const initHelp = `diten init [options]   create member keys, genesis.json
   --delegates K      delegates elected per epoch (default: all members)
   --host H           address nodes listen on (default 127.0.0.1)
   --base-port P      node i uses p2p port P+3i, public API P+3i+1 and admin API P+3i+2 (default 26600)
+  --member N=H:P     members on several machines: member N's p2p at host H port P (public API P+1,
+                     admin API P+2); repeat once per member (sets --members; --host/--base-port unused)
+  --hosts FILE       the same from a file, one name=host:port per line (# comments)
+  --listen-host H    bind p2p to H (e.g. 0.0.0.0 in a container) and announce the member's address
+  --api-host H       bind the public API to H, or "member" for each member's own host (default
+                     127.0.0.1; off loopback the API is open to whoever reaches it: see docs/security.md)
   --data-size N      data held by each member's twins, for initial stake (default 1000)`
 
 export async function runInit(argv: string[]): Promise<number> {
@@ -30,10 +38,22 @@ export async function runInit(argv: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       'base-port': { type: 'string' },
       'data-size': { type: 'string' },
+      member: { type: 'string', multiple: true },
+      hosts: { type: 'string' },
+      'listen-host': { type: 'string' },
+      'api-host': { type: 'string' },
     },
   })
-  const members = intFlag(values.members, 'members', 4, 1, 1024)
+  const placements = await placementsOf(values.member, values.hosts)
+  if (placements && values.members !== undefined && Number(values.members) !== placements.length)
+    throw new UsageError(`--members ${values.members} but ${placements.length} members placed`)
+  if (values['listen-host'] !== undefined) hostProtocol(values['listen-host'])
+  if (values['api-host'] !== undefined && values['api-host'] !== 'member') hostProtocol(values['api-host'])
+  const members = placements?.length ?? intFlag(values.members, 'members', 4, 1, 1024)
   const net = await initNetwork({
+    ...(placements ? { placements } : {}),
+    ...(values['listen-host'] !== undefined ? { listenHost: values['listen-host'] } : {}),
+    ...(values['api-host'] !== undefined ? { apiHost: values['api-host'] } : {}),
     dir: values.dir!,
     members,
     chainId: values['chain-id'] ?? `diten-${randomBytes(4).toString('hex')}`,
@@ -48,9 +68,31 @@ export async function runInit(argv: string[]): Promise<number> {
   console.log(
     formatTable(
       ['NAME', 'PEER ID', 'P2P', 'API', 'STAKE', 'CONFIG'],
-      net.nodes.map((n, i) => [n.name, n.peerId, String(n.p2pPort), n.api, String(net.genesis.members[i]!.stake), n.configFile]),
+      net.nodes.map((n, i) => [n.name, n.peerId, n.p2p.split('/p2p/')[0]!, n.api, String(net.genesis.members[i]!.stake), n.configFile]),
     ),
   )
-  console.log(`\nstart a member with: diten node --config ${net.nodes[0]!.configFile}`)
+  if (placements)
+    console.log(
+      `\ncopy each member's folder (${net.nodes[0]!.name}/ …) and genesis.json to its machine, keeping them side by side, then run there: diten node --config <member>/config.json`,
+    )
+  else console.log(`\nstart a member with: diten node --config ${net.nodes[0]!.configFile}`)
   return 0
+}
+
+async function placementsOf(flags: string[] | undefined, hostsFile: string | undefined): Promise<Placement[] | undefined> {
+  if (flags?.length && hostsFile) throw new UsageError('give members with --member or with --hosts, not both')
+  let placements: Placement[] | undefined
+  if (flags?.length) placements = flags.map(f => parsePlacement(f, '--member'))
+  else if (hostsFile !== undefined) {
+    let text: string
+    try {
+      text = await readFile(hostsFile, 'utf8')
+    } catch (e) {
+      throw new UsageError(`--hosts ${hostsFile}: ${(e as Error).message}`)
+    }
+    placements = parseHostsFile(text, hostsFile)
+    if (!placements.length) throw new UsageError(`--hosts ${hostsFile}: no member in it`)
+  }
+  if (placements) checkPlacements(placements)
+  return placements
 }

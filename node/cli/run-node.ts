@@ -53,6 +53,7 @@ export async function runNode(argv: string[]): Promise<number> {
     keypair,
     dataDir: loaded.dataDir,
     listen: c.p2p.listen,
+    ...(c.p2p.announce ? { announce: c.p2p.announce } : {}),
     peers: c.p2p.peers,
     api: c.api,
     ...(c.admin ? { admin: c.admin } : {}),

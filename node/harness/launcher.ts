@@ -20,6 +20,13 @@ export interface LaunchOptions {
   behaviours?: readonly string[]
   /** allow faults driven over JSON-RPC (`--chaos-control`) */
   chaosControl?: boolean
+  /**
+   * a command the node runs under, e.g. ['ip', 'netns', 'exec', 'host-1'] to run it in a network
+   * namespace (the command must exec the node, so the process is the node's)
+   */
+  wrap?: readonly string[]
+  /** the diten command to run (default: CLI_PATH; tests running from source pass the built one) */
+  cli?: string
   /** called once when the process exits, with its code or signal */
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void
 }
@@ -39,7 +46,7 @@ export function launchNode(node: NetworkNode, o: LaunchOptions = {}): NodeProces
   const prof = process.env.DITEN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DITEN_CPU_PROF}`] : []
   const args = [
     ...prof,
-    CLI_PATH,
+    o.cli ?? CLI_PATH,
     'node',
     '--config',
     node.configFile,
@@ -48,7 +55,8 @@ export function launchNode(node: NetworkNode, o: LaunchOptions = {}): NodeProces
   ]
   // detached: its own process group, so a Ctrl-C reaches only the tool, which stops each node once;
   // DITEN_SUPERVISOR_PID: the node stops by itself if the tool disappears (kill -9)
-  const proc = spawn(process.execPath, args, {
+  const [command, ...prefix] = o.wrap?.length ? [...o.wrap, process.execPath] : [process.execPath]
+  const proc = spawn(command!, [...prefix, ...args], {
     stdio: ['ignore', fd, fd],
     detached: true,
     env: { ...process.env, DITEN_SUPERVISOR_PID: String(process.pid) },

@@ -27,6 +27,8 @@ import { loadNodeConfig, type NodeConfig } from '../config.js'
 import { UsageError } from './errors.js'
 import type { PlannedTrainer } from './trainers.js'
 import { adminTokenPath } from '../rpc/token.js'
+import { isLoopback } from '../rpc/server.js'
+import { checkPlacements, tcpMultiaddr, type Placement } from './placement.js'
 
 export interface NetworkOptions {
   dir: string
@@ -34,8 +36,15 @@ export interface NetworkOptions {
   chainId: string
   committees?: number
   delegates?: number
+  /** every member on this host, ports from basePort (ignored with `placements`) */
   host: string
   basePort: number
+  /** each genesis member's name, host and p2p port (members on several machines); sets `members` */
+  placements?: Placement[]
+  /** the address nodes bind p2p to when it is not the one peers dial (0.0.0.0 in a container, behind a relay); peers are told the placed address */
+  listenHost?: string
+  /** where the public API binds: an address, or 'member' for each member's own host (default 127.0.0.1); off loopback it is opened on purpose (allowRemote) */
+  apiHost?: string
   /** data each member's twins hold: one number for all, or one per member (ignored with `trainers`) */
   dataSize: number | number[]
   /**
@@ -105,10 +114,14 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   const dir = resolve(o.dir)
   if (await exists(join(dir, 'genesis.json')))
     throw new UsageError(`${join(dir, 'genesis.json')} already exists; pick another --dir or remove it`)
-  if (o.basePort + PORTS_PER_NODE * o.members > 65536)
+  if (o.placements) {
+    checkPlacements(o.placements)
+    if (o.placements.length !== o.members) throw new UsageError(`${o.placements.length} members placed, ${o.members} asked for`)
+    if (o.spares) throw new UsageError('spare operators are only made for a network on one host')
+  } else if (o.basePort + PORTS_PER_NODE * o.members > 65536)
     throw new UsageError(`--base-port ${o.basePort} leaves no room for ${o.members} nodes`)
   await mkdir(dir, { recursive: true })
-  const names = Array.from({ length: o.members + (o.spares ?? 0) }, (_, i) => `node-${i}`)
+  const names = Array.from({ length: o.members + (o.spares ?? 0) }, (_, i) => o.placements?.[i]?.name ?? `node-${i}`)
   const keys = names.map(() => generateKeypair())
   const params = defaultGenesisParams()
   params.tangle.minApprovingMembers = Math.min(params.tangle.minApprovingMembers, o.members)
@@ -132,9 +145,12 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   })
   await writeFile(join(dir, 'genesis.json'), genesisToJson(genesis))
   const layout = names.map((name, i) => {
-    const { p2pPort, apiPort, adminPort } = portsOf(o.basePort, i)
+    const placed = o.placements?.[i]
+    const host = placed?.host ?? o.host
+    const { p2pPort, apiPort, adminPort } = portsOf(placed?.port ?? o.basePort, placed ? 0 : i)
     const peerId = peerIdOfPublicKey(keys[i]!.publicKey).toString()
-    return { name, peerId, p2pPort, apiPort, adminPort, p2p: `/ip4/${o.host}/tcp/${p2pPort}/p2p/${peerId}` }
+    const address = tcpMultiaddr(host, p2pPort)
+    return { name, host, peerId, p2pPort, apiPort, adminPort, address, p2p: `${address}/p2p/${peerId}` }
   })
   for (const [i, n] of layout.entries()) {
     const nodeDir = join(dir, n.name)
@@ -148,9 +164,13 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       genesisFile: '../genesis.json',
       keyFile: 'node.key',
       dataDir: 'data',
-      p2p: { listen: `/ip4/${o.host}/tcp/${n.p2pPort}`, peers: layout.filter(p => p.name !== n.name).map(p => p.p2p) },
-      // the APIs stay on loopback whatever --host says (p2p is what other machines need)
-      api: { host: '127.0.0.1', port: n.apiPort },
+      p2p: {
+        listen: o.listenHost ? tcpMultiaddr(o.listenHost, n.p2pPort) : n.address,
+        ...(o.listenHost ? { announce: [n.address] } : {}),
+        peers: layout.filter(p => p.name !== n.name).map(p => p.p2p),
+      },
+      // the public API stays on loopback unless asked (p2p is what other machines need); the admin API always does
+      api: apiAddress(o.apiHost === 'member' ? n.host : (o.apiHost ?? '127.0.0.1'), n.apiPort),
       admin: { host: '127.0.0.1', port: n.adminPort },
       log: { level: o.logLevel, file: 'node.log' },
       ...(o.vote ? { vote: o.vote } : {}),
@@ -162,6 +182,15 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
     await writeFile(join(nodeDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
   }
   return loadNetwork(dir)
+}
+
+function apiAddress(host: string, port: number): NodeConfig['api'] {
+  return isLoopback(host) ? { host, port } : { host, port, allowRemote: true }
+}
+
+/** A host as it goes in a URL (IPv6 in brackets). */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
 }
 
 /** Reads a network written by initNetwork (genesis + every member's config). */
@@ -188,8 +217,8 @@ export async function loadNetwork(dir: string): Promise<Network> {
       p2pPort,
       apiPort: c.config.api.port,
       adminPort: c.config.admin?.port ?? 0,
-      p2p: `${c.config.p2p.listen}/p2p/${peerIdOfPublicKey(m.publicKey).toString()}`,
-      api: `http://${c.config.api.host}:${c.config.api.port}`,
+      p2p: `${c.config.p2p.announce?.[0] ?? c.config.p2p.listen}/p2p/${peerIdOfPublicKey(m.publicKey).toString()}`,
+      api: `http://${urlHost(c.config.api.host)}:${c.config.api.port}`,
       admin: c.config.admin ? `http://${c.config.admin.host}:${c.config.admin.port}` : '',
       adminTokenFile: adminTokenPath(c.dataDir),
       dataDir: c.dataDir,

@@ -1,6 +1,12 @@
 /**
  * Keeps a connection open to every configured member peer: dials those that are not
  * connected, with exponential backoff per peer (reset once connected).
+ *
+ * A connection counts only if gossip uses it. js-gossipsub forgets a peer when the read side of an
+ * old connection fails, even if a newer connection to that peer is open (seen after a partition
+ * heals: the old TCP connection dies seconds after the new one came up). The peer then hears us
+ * no more while we still hear it, which can stall consensus. A member connected for GOSSIP_GRACE_MS
+ * that gossip does not know is hung up on, so the next tick dials it again and gossip starts over.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -25,13 +31,20 @@ interface Target {
   nextAttempt: number
   dialing: boolean
   failures: number
+  /** connected but unknown to gossip since (ms), or undefined */
+  gossipMissingSince: number | undefined
 }
 
 export interface DialerModules {
   host: Host
   members: MemberSet
   logger: Logger
+  /** the peers gossip currently knows (peer id strings) */
+  gossipPeers: () => Iterable<string>
 }
+
+/** how long a connected member may stay unknown to gossip before the connection is dropped */
+export const GOSSIP_GRACE_MS = 5000
 
 export class MemberDialer {
   private readonly targets = new Map<string, Target>()
@@ -86,6 +99,7 @@ export class MemberDialer {
         nextAttempt: 0,
         dialing: false,
         failures: 0,
+        gossipMissingSince: undefined,
       })
     }
   }
@@ -110,14 +124,29 @@ export class MemberDialer {
   private tick(): void {
     if (this.paused) return
     const now = Date.now()
+    const gossip = new Set(this.modules.gossipPeers())
     for (const t of this.targets.values()) {
       if (t.dialing || now < t.nextAttempt) continue
       if (this.modules.host.getConnections(t.peerId).length > 0) {
         t.backoffMs = this.opts.intervalMs
+        this.checkGossip(t, gossip.has(t.peerId.toString()), now)
         continue
       }
+      t.gossipMissingSince = undefined
       void this.dial(t)
     }
+  }
+
+  private checkGossip(t: Target, known: boolean, now: number): void {
+    if (known) {
+      t.gossipMissingSince = undefined
+      return
+    }
+    t.gossipMissingSince ??= now
+    if (now - t.gossipMissingSince < GOSSIP_GRACE_MS) return
+    t.gossipMissingSince = undefined
+    this.modules.logger.warn({ peer: t.name }, 'connected member unknown to gossip: hanging up to connect again')
+    this.modules.host.hangUp(t.peerId).catch(e => this.modules.logger.debug({ peer: t.name, err: describeError(e) }, 'hang-up failed'))
   }
 
   private async dial(t: Target): Promise<void> {

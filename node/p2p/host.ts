@@ -16,6 +16,8 @@ export type Host = Libp2p<HostServices>
 export interface HostOptions {
   privateKey: PrivateKey
   listen: string[]
+  /** addresses identify tells peers (empty: the listen addresses) */
+  announce?: string[]
   gater: ConnectionGater
   scoreParams: Partial<PeerScoreParams>
   scoreThresholds: Partial<PeerScoreThresholds>
@@ -56,7 +58,7 @@ export function fastMsgId(m: { from?: Uint8Array; seqno?: Uint8Array }): string 
 export async function createHost(o: HostOptions): Promise<Host> {
   return createLibp2p({
     privateKey: o.privateKey,
-    addresses: { listen: o.listen },
+    addresses: { listen: o.listen, ...(o.announce?.length ? { announce: o.announce } : {}) },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
