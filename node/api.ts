@@ -1,7 +1,7 @@
 /**
  * The node's JSON-RPC: one dispatcher with every module's methods, served by the public API and
- * (with a bearer token from <dataDir>/admin.token) the admin API; /metrics, /livez, /readyz and
- * the twin event stream ride on the same servers.
+ * (with a bearer token from <dataDir>/admin.token) the admin API; /livez, /readyz and the twin
+ * event stream ride on the same servers. Metrics have their own listener (metrics-server.ts).
  */
 import { describeError, type Genesis } from '../ledger/index.js'
 import { registerChainRpc } from './chain/rpc.js'
@@ -18,6 +18,7 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { RpcDispatcher } from './rpc/jsonrpc.js'
 import { RpcServer, defaultRpcLimits } from './rpc/server.js'
+import { MetricsServer } from './metrics-server.js'
 import { ensureAdminToken } from './rpc/token.js'
 import type { NodeStatus } from './rpc/types.js'
 import type { Readiness } from './readiness.js'
@@ -35,6 +36,8 @@ export interface ApiOptions {
   admin?: { host: string; port: number }
   /** M(0)'s hash */
   m0: string
+  /** Prometheus metrics' own address; absent: off */
+  metrics?: { host: string; port: number }
 }
 
 export interface ApiModules {
@@ -55,7 +58,8 @@ export interface ApiModules {
 
 export class NodeApi {
   readonly dispatcher: RpcDispatcher
-  private readonly servers: RpcServer[] = []
+  private readonly servers: { stop(): Promise<void> }[] = []
+  private metricsServer: MetricsServer | undefined
   /** bound ports once started (0 before; admin 0 when off) */
   apiPort = 0
   adminPort = 0
@@ -84,9 +88,14 @@ export class NodeApi {
   }
 
   async start(): Promise<void> {
+    if (this.opts.metrics) {
+      this.metricsServer = new MetricsServer(this.opts.metrics, this.m.metrics.registry)
+      await this.metricsServer.start()
+      this.servers.push(this.metricsServer)
+    }
     const http = {
       dispatcher: this.dispatcher,
-      registry: this.m.metrics.registry,
+      metricsUrl: () => this.metricsUrl,
       streams: new Map([['/events', this.m.twinEvents.serve]]),
       readiness: (params: URLSearchParams) => this.m.readiness(params),
     }
@@ -107,6 +116,11 @@ export class NodeApi {
 
   get url(): string {
     return `http://${this.opts.api.host}:${this.apiPort}`
+  }
+
+  /** GET <this> for Prometheus; undefined when metrics are off */
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url
   }
 
   /** undefined when the admin API is off */

@@ -21,7 +21,7 @@ import {
   type Infer,
 } from '../ledger/index.js'
 import { isLoopback } from './rpc/server.js'
-import { LOG_LEVELS } from './logger.js'
+import { LOG_FORMATS, LOG_LEVELS } from './logger.js'
 import { readUserFile } from './read-file.js'
 import { BEHAVIOURS } from './faults/behaviours.js'
 
@@ -71,9 +71,14 @@ export const nodeConfigType = struct({
   api: apiAddress,
   /** the admin API (calls the node signs with its member key; bearer token in <dataDir>/admin.token); absent: off */
   admin: optional(apiAddress),
+  /** Prometheus metrics' own address (GET /metrics only); absent: off */
+  metrics: optional(apiAddress),
   log: struct({
     level: oneOf(LOG_LEVELS),
+    /** absent: stdout (JSON lines; pretty on a terminal) */
     file: optional(str({ min: 1, max: 4096 })),
+    /** json (default off a terminal) or pretty (one readable line per entry) */
+    format: optional(oneOf(LOG_FORMATS)),
   }),
   /** how often this node announces its status on gossip */
   statusIntervalMs: optional(int({ min: 100, max: 3_600_000 })),

@@ -1,13 +1,100 @@
-/** Prometheus metrics, one registry per node (so in-process test nodes do not mix). */
+/**
+ * Prometheus metrics, one registry per node (so in-process test nodes do not mix). Counters and
+ * histograms that events feed live here; gauges read from the committed state when scraped are
+ * in state-metrics.ts. Names follow CometBFT's where it has the metric (consensus_*, mempool_*,
+ * p2p_*), under the diten_ prefix; docs/metrics.md lists them all.
+ */
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client'
+import { VERSION } from './version.js'
 
 export function createMetrics(defaultLabels: Record<string, string> = {}) {
   const registry = new Registry()
   registry.setDefaultLabels(defaultLabels)
   collectDefaultMetrics({ register: registry })
+  // gauges named like counters: promtool's lint rejects them, and handles/requests tell little here
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name)
   const registers = [registry]
+  new Gauge({
+    name: 'diten_build_info',
+    help: 'always 1; the labels say which build runs',
+    labelNames: ['version', 'nodejs'] as const,
+    registers,
+  }).set({ version: VERSION, nodejs: process.version }, 1)
   return {
     registry,
+    consensusValidators: new Gauge({
+      name: 'diten_consensus_validators',
+      help: 'members of the committee that decided the last block, per shard',
+      labelNames: ['shard'] as const,
+      registers,
+    }),
+    consensusMissingValidators: new Gauge({
+      name: 'diten_consensus_missing_validators',
+      help: "committee members whose precommit is not in the last block's certificate, per shard",
+      labelNames: ['shard'] as const,
+      registers,
+    }),
+    consensusBlockInterval: new Histogram({
+      name: 'diten_consensus_block_interval_seconds',
+      help: "time between two consecutive blocks' header times, per shard",
+      labelNames: ['shard'] as const,
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+    consensusBlockSize: new Gauge({
+      name: 'diten_consensus_block_size_bytes',
+      help: 'encoded size of the last block, per shard',
+      labelNames: ['shard'] as const,
+      registers,
+    }),
+    consensusNumTxs: new Gauge({
+      name: 'diten_consensus_num_txs',
+      help: 'transactions in the last block, per shard',
+      labelNames: ['shard'] as const,
+      registers,
+    }),
+    mempoolFailedTxs: new Counter({
+      name: 'diten_mempool_failed_txs_total',
+      help: 'transactions refused on submission, by reason code',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    p2pReceiveBytes: new Counter({
+      name: 'diten_p2p_message_receive_bytes_total',
+      help: 'gossip bytes received, by topic',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    p2pSendBytes: new Counter({
+      name: 'diten_p2p_message_send_bytes_total',
+      help: 'gossip bytes published by this node, by topic',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    flRoundsClosed: new Counter({ name: 'diten_fl_rounds_closed_total', help: 'federated-learning rounds closed on chain', registers }),
+    flUpdates: new Counter({
+      name: 'diten_fl_updates_total',
+      help: 'local model updates in closed rounds, by outcome (accepted, rejected) and reason code',
+      labelNames: ['outcome', 'code'] as const,
+      registers,
+    }),
+    flVerdicts: new Counter({
+      name: 'diten_fl_verdicts_total',
+      help: 'verdicts this node submitted on updates assigned to its committee',
+      labelNames: ['accept'] as const,
+      registers,
+    }),
+    flGlobalAccuracy: new Gauge({
+      name: 'diten_fl_global_model_accuracy',
+      help: "accuracy of the current global model on this node's validation split (measured when it judges an update)",
+      registers,
+    }),
+    gossipRepairs: new Counter({
+      name: 'diten_p2p_gossip_reconnects_total',
+      help: 'connections to members dropped because gossip had forgotten the member (redialled at once)',
+      registers,
+    }),
     memberPeers: new Gauge({ name: 'diten_member_peers_connected', help: 'member peers with an open connection', registers }),
     members: new Gauge({ name: 'diten_members', help: 'live members in the committed member table', registers }),
     connectionsDenied: new Counter({

@@ -9,7 +9,8 @@ import './polyfill.js'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
-import { DitenError, ErrorCode, describeError, genesisHash, type Genesis, type Keypair, shortId, toHex } from '../ledger/index.js'
+import { DitenError, ErrorCode, describeError, genesisHash, shortId, toHex } from '../ledger/index.js'
+import { defaultNodeTimings, type DitenNodeOptions } from './node-options.js'
 import { encodeWeights } from '../fl/weights.js'
 import { initialModel } from '../fl/init.js'
 import { NodeApi } from './api.js'
@@ -19,7 +20,6 @@ import { ChainService } from './chain/service.js'
 import { CHUNK_BUDGET, SnapshotServer } from './chain/snapshot-server.js'
 import { StateSync } from './chain/state-sync.js'
 import { LevelStore } from './db.js'
-import type { Behaviour } from './faults/behaviours.js'
 import { NodeAttacks } from './faults/attacks.js'
 import { Partition, PartitionState } from './faults/partition.js'
 import { BlobStore } from './fl/blobs.js'
@@ -32,6 +32,7 @@ import { createLogger, type Logger } from './logger.js'
 import { openNodeMeta, type NodeMeta } from './meta.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { NodeStatusService } from './node-status.js'
+import { registerStateMetrics } from './state-metrics.js'
 import { MemberDialer } from './p2p/dialer.js'
 import { MembershipFollower } from './p2p/membership.js'
 import { Gossip } from './p2p/gossip.js'
@@ -43,51 +44,10 @@ import type { RpcDispatcher } from './rpc/jsonrpc.js'
 import type { NodeStatus } from './rpc/types.js'
 import { PeerBook, type StatusMessage } from './status.js'
 import { TangleService } from './tangle/service.js'
-import type { HostedTrainer } from './fl/service.js'
 import { memberDataIn } from './fl/validity.js'
 import { TwinEvents } from './twin/events.js'
 
-export interface DitenNodeOptions {
-  name: string
-  genesis: Genesis
-  keypair: Keypair
-  dataDir: string
-  /** p2p listen multiaddr, e.g. /ip4/127.0.0.1/tcp/26600 (tcp/0 picks a free port) */
-  listen: string
-  /** addresses announced to peers instead of the listen address (absent: the listen address) */
-  announce?: string[]
-  /** member peers to keep connected (multiaddrs ending in /p2p/<peer id>) */
-  peers: string[]
-  /** the public API */
-  api: { host: string; port: number }
-  /** the admin API (member-signed calls, fault injection; bearer token in <dataDir>/admin.token); absent: off */
-  admin?: { host: string; port: number }
-  /** log level; file: a JSON log file (absent: JSON lines to stdout) */
-  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; file?: string }
-  statusIntervalMs?: number
-  /** fault injection: misbehaviours of this node (tests, chaos runs) */
-  byzantine?: Behaviour[]
-  /** fault injection driven from outside: enables the chaos_partition RPC (chaos runs only) */
-  chaosControl?: boolean
-  /** auto (default): vote each epoch for the members measured as most capable (auto-vote.ts); manual: only stake_vote */
-  vote?: 'auto' | 'manual'
-  /** true (default): commit this member's capability measurements once per epoch (capability-meter.ts) */
-  capabilityReports?: boolean
-  /** the trainers this member hosts: trainer twin, device key, the dataset part it trains on */
-  trainers?: HostedTrainer[]
-  /** start from the members' state snapshots instead of replaying from genesis (chain/state-sync.ts) */
-  stateSync?: boolean
-  /** bytes per state-sync chunk (default 1 MiB) */
-  stateSyncChunkBytes?: number
-}
-
-export const defaultNodeTimings = {
-  statusIntervalMs: 5000,
-  dialIntervalMs: 1000,
-  dialTimeoutMs: 5000,
-  maxDialBackoffMs: 15_000,
-  maxGossipBytes: 12 * 1024 * 1024,
-}
+export { defaultNodeTimings, type DitenNodeOptions } from './node-options.js'
 
 export class DitenNode {
   readonly startedAt = Date.now()
@@ -101,7 +61,7 @@ export class DitenNode {
   private closing: Promise<void> | undefined
 
   // built by init(), in this order
-  logger!: Logger
+  logger!: Logger & { reopen(): void }
   db!: LevelStore
   meta!: NodeMeta
   metrics!: Metrics
@@ -179,7 +139,7 @@ export class DitenNode {
     const byzantine = new Set(o.byzantine ?? [])
     const timings = { ...defaultNodeTimings, statusIntervalMs: o.statusIntervalMs ?? defaultNodeTimings.statusIntervalMs }
 
-    this.logger = createLogger({ file: o.log.file, level: o.log.level, name: o.name })
+    this.logger = createLogger({ file: o.log.file, level: o.log.level, name: o.name, ...(o.log.format ? { format: o.log.format } : {}) })
     this.add('logger', { stop: () => this.logger.flush() })
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 })
     this.db = await LevelStore.open(join(o.dataDir, 'db'))
@@ -247,6 +207,7 @@ export class DitenNode {
       host: this.host,
       members,
       logger: log('dialer'),
+      metrics: this.metrics,
       gossipPeers: () => this.host.services.pubsub.getPeers().map(String),
     })
     const snapshots = { db: this.db, reqresp: this.reqresp, logger: log('state-sync') }
@@ -302,7 +263,16 @@ export class DitenNode {
     await this.tangle.init()
     if (flSetup) {
       const { data, evaluator, validity } = flSetup
-      const flModules = { chain: this.chain, tangle: this.tangle, blobs: this.blobs, data, evaluator, validity, logger: flLog }
+      const flModules = {
+        chain: this.chain,
+        tangle: this.tangle,
+        blobs: this.blobs,
+        data,
+        evaluator,
+        validity,
+        metrics: this.metrics,
+        logger: flLog,
+      }
       this.fl = this.add('fl', new FlService({ genesis: g, keypair: o.keypair, byzantine, m0, trainers: o.trainers ?? [] }, flModules))
     }
     const meterModules = { chain: this.chain, host: this.host, reqresp: this.reqresp, members, logger: log('capability') }
@@ -337,10 +307,18 @@ export class DitenNode {
 
     this.twinEvents = new TwinEvents()
     this.chain.on('committed', c => this.twinEvents.emit(c.state.events))
+    registerStateMetrics(this.metrics.registry, { chain: this.chain, twinEvents: this.twinEvents })
     this.api = this.add(
       'api',
       new NodeApi(
-        { genesis: g, dataDir: o.dataDir, api: o.api, ...(o.admin ? { admin: o.admin } : {}), m0 },
+        {
+          genesis: g,
+          dataDir: o.dataDir,
+          api: o.api,
+          ...(o.admin ? { admin: o.admin } : {}),
+          ...(o.metrics ? { metrics: o.metrics } : {}),
+          m0,
+        },
         {
           chain: this.chain,
           tangle: this.tangle,
@@ -367,6 +345,9 @@ export class DitenNode {
   /** The admin API's URL (undefined when it is off). */
   get adminUrl(): string | undefined {
     return this.api.adminUrl
+  }
+  get metricsUrl(): string | undefined {
+    return this.api.metricsUrl
   }
   get dispatcher(): RpcDispatcher {
     return this.api.dispatcher

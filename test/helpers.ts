@@ -66,6 +66,7 @@ export async function testNet(
         peers: extra.peers ?? nodes.filter(Boolean).flatMap(n => n.listenAddrs()),
         api: { host: '127.0.0.1', port: 0 },
         admin: { host: '127.0.0.1', port: 0 },
+        metrics: { host: '127.0.0.1', port: 0 },
         log: { level: 'debug', file: join(dir, `node-${i}.log`) },
         statusIntervalMs: opts.statusIntervalMs ?? 300,
         byzantine: extra.byzantine ?? [],

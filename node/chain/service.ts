@@ -33,6 +33,7 @@ import { flUpdate, type FlUpdatePayload, type GlobalClose, type ModelSource, typ
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import { ChainMetrics } from './chain-metrics.js'
 import type { Gossip } from '../p2p/gossip.js'
 import type { MemberSet } from '../p2p/members.js'
 import type { ReqResp } from '../p2p/reqresp.js'
@@ -113,6 +114,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
   private self = { version: -1, index: -1 }
   private readonly rosters = new CurrentRosters(this)
   readonly compact: CompactBlocks
+  private readonly blockMetrics: ChainMetrics
 
   constructor(
     private readonly opts: ChainServiceOptions,
@@ -127,6 +129,7 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     this.headers = Array.from({ length: this.genesis.committees }, () => new Map())
     this.compact = new CompactBlocks(this.mempools, m)
     this.outbox = new TxOutbox(m)
+    this.blockMetrics = new ChainMetrics(m.metrics)
     this.own = new OwnTxs({
       genesis: this.genesis,
       keypair: opts.keypair,
@@ -302,10 +305,10 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     try {
       r = this.admit(tx)
     } catch (e) {
-      this.m.metrics.txsSubmitted.inc({ result: e instanceof DitenError ? e.code : 'error' })
+      this.blockMetrics.submitted(e instanceof DitenError ? e.code : 'error')
       throw e
     }
-    this.m.metrics.txsSubmitted.inc({ result: 'ok' })
+    this.blockMetrics.submitted('ok')
     this.outbox.push(tx)
     return r
   }
@@ -361,13 +364,8 @@ export class ChainService extends EventEmitter<ChainEvents> implements ChainView
     await this.store.commit(f, state, w.parent, w.ids, w.elections)
     w.landed()
     for (const r of w.rejected) this.janitor.record(r.id, r.error)
-    const labels = { shard: String(shard) }
-    this.m.metrics.chainHeight.set(labels, f.block.header.height)
-    this.m.metrics.blocksCommitted.inc(labels)
-    this.m.metrics.txsCommitted.inc(labels, f.block.txs.length)
-    this.m.metrics.consensusRound.set(labels, f.cert.round)
-    this.m.metrics.mempoolSize.set(labels, this.mempools[shard]!.size)
-    this.m.metrics.blockCommitSeconds.observe(labels, Math.max(0, Date.now() - w.startedAt) / 1000)
+    const committee = this.shards[shard]!.durable.prevCommittee?.members.length ?? f.cert.sigs.length
+    this.blockMetrics.committed(shard, f, { committee, mempool: this.mempools[shard]!.size, startedAt: w.startedAt })
     setImmediate(() => this.own.reconcile(shard, state))
     this.emit('committed', { shard, block: f, state })
   }

@@ -22,7 +22,7 @@ export const devnetHelp = `diten devnet [options]   run a local network of membe
   --nodes N          number of nodes (default 4)
   --dir D            network folder (default ${DEFAULT_DEVNET_DIR}); an existing devnet there is restarted with its data
   --reset            delete the folder first and create a fresh network
-  --base-port P      node i uses p2p port P+3i, public API P+3i+1 and admin API P+3i+2 (default 26600)
+  --base-port P      node i uses p2p port P+4i, public API +1, admin API +2, metrics +3 (default 26600)
   --duration S       stop after S seconds (default: run until Ctrl-C)
   --ready-timeout S  give up when the nodes are not connected within S seconds (default 60)
   --log-level L      node log level (default info)

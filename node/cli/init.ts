@@ -16,13 +16,15 @@ export const initHelp = `diten init [options]   create member keys, genesis.json
   --committees I     number of committees / shards (default 1)
   --delegates K      delegates elected per epoch (default: all members)
   --host H           address nodes listen on (default 127.0.0.1)
-  --base-port P      node i uses p2p port P+3i, public API P+3i+1 and admin API P+3i+2 (default 26600)
+  --base-port P      node i uses p2p port P+4i, public API +1, admin API +2, metrics +3 (default 26600)
   --member N=H:P     members on several machines: member N's p2p at host H port P (public API P+1,
-                     admin API P+2); repeat once per member (sets --members; --host/--base-port unused)
+                     admin API P+2, metrics P+3); repeat once per member (sets --members; --host and
+                     --base-port unused)
   --hosts FILE       the same from a file, one name=host:port per line (# comments)
   --listen-host H    bind p2p to H (e.g. 0.0.0.0 in a container) and announce the member's address
   --api-host H       bind the public API to H, or "member" for each member's own host (default
                      127.0.0.1; off loopback the API is open to whoever reaches it: see docs/security.md)
+  --metrics-host H   bind Prometheus metrics to H, or "member" (default 127.0.0.1)
   --data-size N      data held by each member's twins, for initial stake (default 1000)`
 
 export async function runInit(argv: string[]): Promise<number> {
@@ -42,18 +44,21 @@ export async function runInit(argv: string[]): Promise<number> {
       hosts: { type: 'string' },
       'listen-host': { type: 'string' },
       'api-host': { type: 'string' },
+      'metrics-host': { type: 'string' },
     },
   })
   const placements = await placementsOf(values.member, values.hosts)
   if (placements && values.members !== undefined && Number(values.members) !== placements.length)
     throw new UsageError(`--members ${values.members} but ${placements.length} members placed`)
   if (values['listen-host'] !== undefined) hostProtocol(values['listen-host'])
-  if (values['api-host'] !== undefined && values['api-host'] !== 'member') hostProtocol(values['api-host'])
+  for (const flag of ['api-host', 'metrics-host'] as const)
+    if (values[flag] !== undefined && values[flag] !== 'member') hostProtocol(values[flag])
   const members = placements?.length ?? intFlag(values.members, 'members', 4, 1, 1024)
   const net = await initNetwork({
     ...(placements ? { placements } : {}),
     ...(values['listen-host'] !== undefined ? { listenHost: values['listen-host'] } : {}),
     ...(values['api-host'] !== undefined ? { apiHost: values['api-host'] } : {}),
+    ...(values['metrics-host'] !== undefined ? { metricsHost: values['metrics-host'] } : {}),
     dir: values.dir!,
     members,
     chainId: values['chain-id'] ?? `diten-${randomBytes(4).toString('hex')}`,

@@ -14,7 +14,7 @@ import { writeKeyFile } from '../keyfile.js'
 import { exists } from '../harness/network.js'
 import { intFlag, UsageError } from './errors.js'
 
-export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--api-port P] [--admin-port P] [--genesis F --peer ADDR …]
+export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--api-port P] [--admin-port P] [--metrics-port P] [--genesis F --peer ADDR …]
 
   Makes this member's ed25519 key in D/node.key (mode 600; it never leaves the machine) and writes
   D/member.json (name, public key, peer id, p2p address: send it to whoever assembles the genesis
@@ -24,6 +24,7 @@ export const keysHelp = `diten keys new --dir D --name NAME --p2p MULTIADDR [--a
   --p2p MULTIADDR   where this node listens for members, e.g. /ip4/10.0.0.5/tcp/26600
   --api-port P      public API port on 127.0.0.1 (default: the p2p port + 1)
   --admin-port P    admin API port on 127.0.0.1 (default: the p2p port + 2)
+  --metrics-port P  Prometheus metrics port on 127.0.0.1 (default: the p2p port + 3)
   --genesis F       joining a running network: copy its genesis.json into D (the config names it)
   --peer ADDR       a member's p2p multiaddr with /p2p/<peer id>, for the config (repeat for each)
 
@@ -52,6 +53,7 @@ export async function runKeys(argv: string[]): Promise<number> {
       p2p: { type: 'string' },
       'api-port': { type: 'string' },
       'admin-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
       genesis: { type: 'string' },
       peer: { type: 'string', multiple: true },
     },
@@ -98,6 +100,7 @@ export async function runKeys(argv: string[]): Promise<number> {
     p2p: { listen: values.p2p, peers: values.peer ?? [] },
     api: { host: '127.0.0.1', port: intFlag(values['api-port'], 'api-port', port + 1, 1, 65535) },
     admin: { host: '127.0.0.1', port: intFlag(values['admin-port'], 'admin-port', port + 2, 1, 65535) },
+    metrics: { host: '127.0.0.1', port: intFlag(values['metrics-port'], 'metrics-port', port + 3, 1, 65535) },
     log: { level: 'info', file: 'node.log' },
   }
   await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)

@@ -6,10 +6,14 @@ import { loadNodeConfig } from '../config.js'
 import { readKeyFile } from '../keyfile.js'
 import { DitenNode } from '../node.js'
 import { UsageError } from './errors.js'
+import { LOG_FORMATS, type LogFormat } from '../logger.js'
 import { BEHAVIOURS, type Behaviour } from '../faults/behaviours.js'
 
-export const nodeHelp = `diten node --config F [--state-sync] [--byzantine B[,B…]] [--chaos-control]   run one diten peer (stop with Ctrl-C / SIGTERM)
+export const nodeHelp = `diten node --config F [--log-format json|pretty] [--state-sync] [--byzantine B[,B…]] [--chaos-control]
+  run one diten peer (stop with Ctrl-C / SIGTERM; SIGHUP reopens the log file after rotation)
 
+  --log-format     json lines or one readable line per entry (default: the config's log.format, else
+                   pretty on a terminal and json otherwise)
   --state-sync     with an empty data directory: fetch each shard's state from the members (checked
                    against a header f + 1 members confirm and its certified stateRoot) instead of
                    replaying every block since genesis; a sync cut short goes on at the next start
@@ -25,8 +29,12 @@ export async function runNode(argv: string[]): Promise<number> {
       byzantine: { type: 'string' },
       'chaos-control': { type: 'boolean', default: false },
       'state-sync': { type: 'boolean', default: false },
+      'log-format': { type: 'string' },
     },
   })
+  const logFormat = values['log-format'] ?? undefined
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat))
+    throw new UsageError(`--log-format: json or pretty, not "${logFormat}"`)
   if (!values.config) throw new UsageError('diten node needs --config <file>')
   const flagged = values.byzantine ? values.byzantine.split(',').map(b => b.trim()) : []
   for (const b of flagged)
@@ -45,6 +53,9 @@ export async function runNode(argv: string[]): Promise<number> {
     if (onSignal) onSignal(name)
     else signalled ??= name
   }
+  // SIGHUP (logrotate) reopens the log file; until the node runs it is ignored, never fatal
+  let reopenLog = () => undefined as void
+  process.on('SIGHUP', () => reopenLog())
   process.on('SIGINT', () => signal('SIGINT'))
   process.on('SIGTERM', () => signal('SIGTERM'))
   const node = await DitenNode.init({
@@ -57,7 +68,12 @@ export async function runNode(argv: string[]): Promise<number> {
     peers: c.p2p.peers,
     api: c.api,
     ...(c.admin ? { admin: c.admin } : {}),
-    log: { level: c.log.level, ...(loaded.logFile ? { file: loaded.logFile } : {}) },
+    ...(c.metrics ? { metrics: c.metrics } : {}),
+    log: {
+      level: c.log.level,
+      ...(loaded.logFile ? { file: loaded.logFile } : {}),
+      ...((logFormat ?? c.log.format) ? { format: (logFormat ?? c.log.format) as LogFormat } : {}),
+    },
     ...(c.statusIntervalMs !== undefined ? { statusIntervalMs: c.statusIntervalMs } : {}),
     byzantine: [...new Set([...(c.byzantine ?? []), ...(flagged as Behaviour[])])],
     vote: c.vote ?? 'auto',
@@ -70,9 +86,10 @@ export async function runNode(argv: string[]): Promise<number> {
     ...(c.stateSyncChunkBytes !== undefined ? { stateSyncChunkBytes: c.stateSyncChunkBytes } : {}),
   })
   console.log(
-    `diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} (start #${node.meta.starts})`,
+    `diten node ${c.name} started: peer ${node.peerId.toString()} p2p ${node.listenAddrs().join(' ')} api ${node.apiUrl} admin ${node.adminUrl ?? 'off'} metrics ${node.metricsUrl ?? 'off'} (start #${node.meta.starts})`,
   )
 
+  reopenLog = () => node.logger.reopen()
   process.on('unhandledRejection', e => node.logger.error({ err: describeError(e), stack: (e as Error)?.stack }, 'unhandled rejection'))
   return new Promise<number>(resolve => {
     let stopping = false

@@ -28,6 +28,7 @@ import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
 import type { ChainAccess } from '../chain/access.js'
 import { FL_ATTACKS, type Behaviour } from '../faults/behaviours.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { ModelEvaluator } from './evaluator.js'
@@ -82,6 +83,7 @@ export interface FlModules {
   evaluator: ModelEvaluator
   /** the tangle's validity predicate (its round statistics feed the verdicts) */
   validity: UpdateValidity
+  metrics: Metrics
   logger: Logger
 }
 
@@ -199,6 +201,8 @@ export class FlService {
       this.reported = c.round
       const missing = c.shards.filter(x => x.height === 0).map(x => x.shard)
       const accepted = c.updates.filter(u => u.outcome === 'accepted').length
+      this.m.metrics.flRoundsClosed.inc()
+      for (const u of c.updates) this.m.metrics.flUpdates.inc({ outcome: u.outcome, code: u.outcome === 'rejected' ? u.code : '' })
       if (missing.length) this.m.logger.warn({ round: c.round, missing, accepted }, 'round closed without the shards that missed the bound')
       else this.m.logger.info({ round: c.round, accepted, of: c.updates.length, model: shortId(c.model) }, 'round closed')
     }
@@ -377,6 +381,8 @@ export class FlService {
       const accept =
         tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
       this.judged.add(u.id)
+      this.m.metrics.flGlobalAccuracy.set(baseBp / 10_000)
+      this.m.metrics.flVerdicts.inc({ accept: String(accept) })
       await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ shard, update: u.id, accept, accuracyBp: accBp }))
       this.m.logger.info(
         { round: part.round, shard, update: shortId(u.id), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },

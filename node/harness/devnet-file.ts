@@ -13,6 +13,8 @@ export interface DevnetNodeEntry {
   /** the admin API (member-signed calls) and the file holding its bearer token */
   admin: string
   adminTokenFile: string
+  /** Prometheus scrape URL ('' when off) */
+  metrics: string
   pid: number
   dataDir: string
   config: string

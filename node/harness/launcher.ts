@@ -97,7 +97,7 @@ export async function portFree(host: string, port: number): Promise<boolean> {
 /** Refuses to start when a node's p2p, API or admin port is taken (another devnet?). */
 export async function assertPortsFree(nodes: readonly NetworkNode[]): Promise<void> {
   for (const n of nodes)
-    for (const port of [n.p2pPort, n.apiPort, n.adminPort])
+    for (const port of [n.p2pPort, n.apiPort, n.adminPort, n.metricsPort])
       if (port && !(await portFree('127.0.0.1', port)))
         throw new UsageError(`port ${port} (${n.name}) is in use: is another devnet running? Stop it or pass --base-port`)
 }

@@ -59,6 +59,7 @@ export async function startLocalNetwork(net: Network, o: LocalNetworkOptions): P
         api: p.node.api,
         admin: p.node.admin,
         adminTokenFile: p.node.adminTokenFile,
+        metrics: p.node.metrics,
         pid: p.proc.pid!,
         dataDir: p.node.dataDir,
         config: p.node.configFile,

@@ -45,6 +45,8 @@ export interface NetworkOptions {
   listenHost?: string
   /** where the public API binds: an address, or 'member' for each member's own host (default 127.0.0.1); off loopback it is opened on purpose (allowRemote) */
   apiHost?: string
+  /** where metrics bind, as apiHost (default 127.0.0.1) */
+  metricsHost?: string
   /** data each member's twins hold: one number for all, or one per member (ignored with `trainers`) */
   dataSize: number | number[]
   /**
@@ -77,11 +79,15 @@ export interface NetworkNode {
   p2pPort: number
   apiPort: number
   adminPort: number
+  /** 0 when metrics are off in its config */
+  metricsPort: number
   p2p: string
   api: string
   /** the admin API and the file holding its bearer token (made by the node on its first start) */
   admin: string
   adminTokenFile: string
+  /** GET this for Prometheus ('' when off) */
+  metrics: string
   dataDir: string
   /** this member's public key (hex) */
   publicKey: string
@@ -95,12 +101,12 @@ export interface Network {
   nodes: NetworkNode[]
 }
 
-/** Ports a member takes from the base port: p2p, public API, admin API. */
-export const PORTS_PER_NODE = 3
+/** Ports a member takes from the base port: p2p, public API, admin API, metrics. */
+export const PORTS_PER_NODE = 4
 
-export function portsOf(basePort: number, index: number): { p2pPort: number; apiPort: number; adminPort: number } {
+export function portsOf(basePort: number, index: number): { p2pPort: number; apiPort: number; adminPort: number; metricsPort: number } {
   const p = basePort + PORTS_PER_NODE * index
-  return { p2pPort: p, apiPort: p + 1, adminPort: p + 2 }
+  return { p2pPort: p, apiPort: p + 1, adminPort: p + 2, metricsPort: p + 3 }
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -147,10 +153,10 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
   const layout = names.map((name, i) => {
     const placed = o.placements?.[i]
     const host = placed?.host ?? o.host
-    const { p2pPort, apiPort, adminPort } = portsOf(placed?.port ?? o.basePort, placed ? 0 : i)
+    const { p2pPort, apiPort, adminPort, metricsPort } = portsOf(placed?.port ?? o.basePort, placed ? 0 : i)
     const peerId = peerIdOfPublicKey(keys[i]!.publicKey).toString()
     const address = tcpMultiaddr(host, p2pPort)
-    return { name, host, peerId, p2pPort, apiPort, adminPort, address, p2p: `${address}/p2p/${peerId}` }
+    return { name, host, peerId, p2pPort, apiPort, adminPort, metricsPort, address, p2p: `${address}/p2p/${peerId}` }
   })
   for (const [i, n] of layout.entries()) {
     const nodeDir = join(dir, n.name)
@@ -172,6 +178,7 @@ export async function initNetwork(o: NetworkOptions): Promise<Network> {
       // the public API stays on loopback unless asked (p2p is what other machines need); the admin API always does
       api: apiAddress(o.apiHost === 'member' ? n.host : (o.apiHost ?? '127.0.0.1'), n.apiPort),
       admin: { host: '127.0.0.1', port: n.adminPort },
+      metrics: apiAddress(o.metricsHost === 'member' ? n.host : (o.metricsHost ?? '127.0.0.1'), n.metricsPort),
       log: { level: o.logLevel, file: 'node.log' },
       ...(o.vote ? { vote: o.vote } : {}),
       ...(o.capabilityReports === false ? { capabilityReports: false } : {}),
@@ -217,10 +224,12 @@ export async function loadNetwork(dir: string): Promise<Network> {
       p2pPort,
       apiPort: c.config.api.port,
       adminPort: c.config.admin?.port ?? 0,
+      metricsPort: c.config.metrics?.port ?? 0,
       p2p: `${c.config.p2p.announce?.[0] ?? c.config.p2p.listen}/p2p/${peerIdOfPublicKey(m.publicKey).toString()}`,
       api: `http://${urlHost(c.config.api.host)}:${c.config.api.port}`,
       admin: c.config.admin ? `http://${c.config.admin.host}:${c.config.admin.port}` : '',
       adminTokenFile: adminTokenPath(c.dataDir),
+      metrics: c.config.metrics ? `http://${urlHost(c.config.metrics.host)}:${c.config.metrics.port}/metrics` : '',
       dataDir: c.dataDir,
       publicKey: m.publicKey,
       spare: m.spare,

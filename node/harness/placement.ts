@@ -1,7 +1,7 @@
 /**
  * Where each member of a new network runs: `name=host:port` (from `diten init --member` or a
  * hosts file). The host is an IPv4/IPv6 address or a DNS name; the port is the member's p2p port
- * (its public API takes port + 1 and its admin API port + 2, as on one host).
+ * (its public API takes port + 1, its admin API port + 2 and its metrics port + 3, as on one host).
  */
 import { NAME_PATTERN } from '../../ledger/index.js'
 import { UsageError } from './errors.js'
@@ -41,8 +41,8 @@ export function parsePlacement(entry: string, where: string): Placement {
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost
   hostProtocol(host)
   const port = Number(rawPort)
-  // the admin API takes port + 2
-  if (port < 1 || port > 65533) throw new UsageError(`${where}: port ${port} out of range 1-65533`)
+  // the admin API takes port + 2, metrics port + 3
+  if (port < 1 || port > 65532) throw new UsageError(`${where}: port ${port} out of range 1-65532`)
   return { name, host, port }
 }
 
@@ -63,10 +63,10 @@ export function checkPlacements(placements: Placement[]): void {
   for (const p of placements) {
     if (names.has(p.name)) throw new UsageError(`member ${p.name} is placed twice`)
     names.add(p.name)
-    for (let port = p.port; port < p.port + 3; port++) {
+    for (let port = p.port; port < p.port + 4; port++) {
       const key = `${p.host}:${port}`
       const other = taken.get(key)
-      if (other) throw new UsageError(`${p.name} and ${other} both need ${key} (a member takes its port and the next two)`)
+      if (other) throw new UsageError(`${p.name} and ${other} both need ${key} (a member takes its port and the next three)`)
       taken.set(key, p.name)
     }
   }

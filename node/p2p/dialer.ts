@@ -13,6 +13,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { describeError } from '../../ledger/index.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 import type { Host } from './host.js'
 import type { MemberSet } from './members.js'
 
@@ -39,6 +40,7 @@ export interface DialerModules {
   host: Host
   members: MemberSet
   logger: Logger
+  metrics: Metrics
   /** the peers gossip currently knows (peer id strings) */
   gossipPeers: () => Iterable<string>
 }
@@ -146,6 +148,7 @@ export class MemberDialer {
     if (now - t.gossipMissingSince < GOSSIP_GRACE_MS) return
     t.gossipMissingSince = undefined
     this.modules.logger.warn({ peer: t.name }, 'connected member unknown to gossip: hanging up to connect again')
+    this.modules.metrics.gossipRepairs.inc()
     this.modules.host.hangUp(t.peerId).catch(e => this.modules.logger.debug({ peer: t.name, err: describeError(e) }, 'hang-up failed'))
   }
 

@@ -64,8 +64,10 @@ export class Gossip {
     const topic = topicString(this.opts.chainId, name)
     const reg = this.topics.get(topic)
     if (!reg) throw new Error(`gossip topic ${name} is not registered`)
-    const res = await this.modules.pubsub.publish(topic, reg.handler.codec.encode(msg))
+    const data = reg.handler.codec.encode(msg)
+    const res = await this.modules.pubsub.publish(topic, data)
     this.modules.metrics.gossipPublished.inc({ topic: name })
+    this.modules.metrics.p2pSendBytes.inc({ topic: name }, data.length)
     return res.recipients.length
   }
 
@@ -96,6 +98,7 @@ export class Gossip {
   private async validate(topic: string, source: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const reg = this.topics.get(topic)
     const name = reg?.handler.name ?? 'unknown'
+    this.modules.metrics.p2pReceiveBytes.inc({ topic: name }, msg.data.length)
     const result = await this.runRules(reg, source, msg)
     this.modules.metrics.gossipValidation.inc({ topic: name, result })
     return result

@@ -68,12 +68,4 @@ export class DitenClient {
   status(): Promise<NodeStatus> {
     return this.call<NodeStatus>('node_status')
   }
-
-  async metrics(): Promise<string> {
-    const res = await fetch(new URL('/metrics', this.url), {
-      headers: this.authHeaders,
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-    })
-    return res.text()
-  }
 }

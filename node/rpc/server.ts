@@ -1,5 +1,5 @@
 /**
- * HTTP front of the node: JSON-RPC on POST /, Prometheus on GET /metrics, GET /livez, GET /readyz, and the
+ * HTTP front of the node: JSON-RPC on POST /, GET /livez, GET /readyz, and the
  * streams (SSE) it is given. One class serves both APIs of a node:
  *   - the public API: reads, device-signed calls, signed transactions, events;
  *   - the admin API (`admin` set): everything, and every request must carry
@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net'
 import { timingSafeEqual } from 'node:crypto'
 import { ErrorCode } from '../../ledger/index.js'
 import { RpcCode, type RpcDispatcher } from './jsonrpc.js'
-import type { Registry } from 'prom-client'
 
 export const MAX_BODY_BYTES = 1 << 20
 
@@ -71,7 +70,8 @@ class RateLimiter {
 
 export interface RpcServerModules {
   dispatcher: RpcDispatcher
-  registry: Registry
+  /** where GET /metrics is served instead (metrics-server.ts), for the hint a scraper of the API gets; undefined: off */
+  metricsUrl?: () => string | undefined
   streams?: Map<string, StreamHandler>
   /** `GET /readyz`: whether the node is ready, with the reasons when not (throws on a bad query) */
   readiness?(params: URLSearchParams): { ready: boolean }
@@ -165,10 +165,12 @@ export class RpcServer {
     const path = (req.url ?? '/').split('?')[0]
     if (this.refused(req, res, 1)) return
     if (req.method === 'GET' && path === '/metrics') {
-      const text = await this.modules.registry.metrics()
-      res.writeHead(200, { 'content-type': this.modules.registry.contentType })
-      res.end(text)
-      return
+      const url = this.modules.metricsUrl?.()
+      return sendJson(res, 404, {
+        error: url
+          ? `metrics are served on their own address: ${url}`
+          : 'metrics are off on this node: set "metrics": {"host", "port"} in its config',
+      })
     }
     // liveness: the process answers (/health is its older name)
     if (req.method === 'GET' && (path === '/livez' || path === '/health')) return sendJson(res, 200, { ok: true })
@@ -184,7 +186,7 @@ export class RpcServer {
     const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
     if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
     if (path !== '/' && path !== '/rpc')
-      return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /, metrics on GET /metrics` })
+      return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /` })
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')
       return sendJson(res, 405, {

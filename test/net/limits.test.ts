@@ -6,7 +6,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { connect, type Socket } from 'node:net'
 import { request } from 'node:http'
-import { Registry } from 'prom-client'
 import { RpcDispatcher } from '../../node/rpc/jsonrpc.js'
 import { RpcServer, defaultRpcLimits } from '../../node/rpc/server.js'
 import { TwinEvents } from '../../node/twin/events.js'
@@ -26,7 +25,7 @@ async function server(opts: Partial<typeof defaultRpcLimits>, events?: TwinEvent
   d.register('ping', { description: 'pong', handler: () => 'pong' })
   const s = new RpcServer(
     { host: '127.0.0.1', port: 0, ...defaultRpcLimits, ...opts },
-    { dispatcher: d, registry: new Registry(), ...(events ? { streams: new Map([['/events', events.serve]]) } : {}) },
+    { dispatcher: d, ...(events ? { streams: new Map([['/events', events.serve]]) } : {}) },
   )
   const port = await s.start()
   closers.push(() => s.stop())

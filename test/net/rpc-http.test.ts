@@ -4,11 +4,13 @@ import { testNet, type TestNet } from '../helpers.js'
 
 let net: TestNet
 let url: string
+let metricsUrl: string
 
 beforeAll(async () => {
   net = await testNet(1)
   const node = await net.start(0)
   url = node.apiUrl
+  metricsUrl = node.metricsUrl!
 })
 afterAll(async () => {
   await net?.close()
@@ -59,13 +61,18 @@ describe('JSON-RPC over HTTP', () => {
     expect(r.body.error.message).toContain('node_status takes no params')
   })
 
-  it('serves Prometheus metrics and health', async () => {
-    const text = await new DitenClient(url).metrics()
+  it('serves Prometheus metrics on their own address, and health', async () => {
+    const text = await (await fetch(metricsUrl)).text()
     expect(text).toContain('diten_rpc_requests_total')
     expect(text).toContain('method="node_status"')
     expect(text).toContain('process_cpu_user_seconds_total')
     expect((await fetch(new URL('/health', url))).status).toBe(200)
     expect((await fetch(new URL('/nope', url))).status).toBe(404)
+    // the API itself tells a scraper where the metrics are
+    const onApi = await fetch(new URL('/metrics', url))
+    expect(onApi.status).toBe(404)
+    expect(((await onApi.json()) as { error: string }).error).toContain(metricsUrl)
+    expect((await fetch(new URL('/rpc', metricsUrl))).status).toBe(404)
   })
 
   it('reports an unreachable node clearly', async () => {
