@@ -54,7 +54,7 @@ export async function runNode(argv: string[]): Promise<number> {
     else signalled ??= name
   }
   // SIGHUP (logrotate) reopens the log file; until the node runs it is ignored, never fatal
-  let reopenLog = () => undefined as void
+  let reopenLog: () => void = () => undefined
   process.on('SIGHUP', () => reopenLog())
   process.on('SIGINT', () => signal('SIGINT'))
   process.on('SIGTERM', () => signal('SIGTERM'))

@@ -25,7 +25,7 @@ describe('operators make their own keys and assemble the genesis', () => {
     const base = randomBasePort()
     const names = ['alpha', 'bravo', 'charlie', 'delta']
     for (const [i, name] of names.entries()) {
-      const r = await runCli(['keys', 'new', '--dir', join(dir, name), '--name', name, '--p2p', `/ip4/127.0.0.1/tcp/${base + 3 * i}`])
+      const r = await runCli(['keys', 'new', '--dir', join(dir, name), '--name', name, '--p2p', `/ip4/127.0.0.1/tcp/${base + 4 * i}`])
       expect(r.output).toContain(`member ${name}`)
       expect(r.code).toBe(0)
     }
@@ -45,7 +45,7 @@ describe('operators make their own keys and assemble the genesis', () => {
     expect((await runCli(['genesis', '--members', members, '--out', genesis])).output).toContain('never overwritten')
 
     for (const name of names) procs.push(startCli(['node', '--config', join(dir, name, 'config.json')]))
-    const apis = names.map((_, i) => `http://127.0.0.1:${base + 3 * i + 1}`)
+    const apis = names.map((_, i) => `http://127.0.0.1:${base + 4 * i + 1}`)
     await waitFor(
       async () => (await Promise.all(apis.map(a => heads(a).catch(() => [0])))).every(h => h[0]! >= 3),
       'three blocks on every operator’s node',

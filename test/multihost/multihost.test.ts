@@ -78,7 +78,12 @@ async function dumpConsensus(apis: string[]): Promise<void> {
       r => r.text(),
       (e: Error) => e.message,
     )
-    console.log(metrics.split('\n').filter(l => /^diten_gossip_(validation|published)/.test(l)).join('\n'))
+    console.log(
+      metrics
+        .split('\n')
+        .filter(l => /^diten_gossip_(validation|published)/.test(l))
+        .join('\n'),
+    )
   }
 }
 

@@ -80,7 +80,9 @@ describe('dashboards and scrape config', () => {
     expect(unresolved).toEqual([])
     expect(queries).toBeGreaterThan(40)
     const used = new Set(files.flatMap(f => readFileSync(join(GRAFANA, f), 'utf8').match(METRIC) ?? []))
-    console.log(`[dashboards] ${queries} queries in ${files.length} dashboards name ${used.size} series; every one resolves to one of the ${known.size} metric families the node exports`)
+    console.log(
+      `[dashboards] ${queries} queries in ${files.length} dashboards name ${used.size} series; every one resolves to one of the ${known.size} metric families the node exports`,
+    )
     // the node labels its series itself: the dashboards select on it
     expect(exposition).toMatch(/^diten_build_info\{version="\d+\.\d+\.\d+",nodejs="v\d+[^"]*",node="node-0"\} 1$/m)
   })
