@@ -1,5 +1,5 @@
 /**
- * Measured capabilities (DESIGN §5, seed 004 eq. 2): Enc (computing) and Rou (links) of a member
+ * Measured capabilities (DESIGN §5, [R5] eq. 2): Enc (computing) and Rou (links) of a member
  * are what the *other* members measured, not what it declares. Each member's node probes every
  * member it is connected to (node/chain/capability-meter.ts): an empty probe gives the round trip
  * (Rou), a probe with a fixed amount of hashing gives its compute time beyond the round trip

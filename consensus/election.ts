@@ -4,9 +4,9 @@
  *  - eligible: reputation above the threshold, not jailed, not removed;
  *  - votes(i) = Σ stake of members whose current vote names i (EOS style);
  *  - delegates: top-k eligible by votes × reputation (ties: stake, then member index);
- *    if fewer than k are eligible, all eligible serve (seed 000);
+ *    if fewer than k are eligible, all eligible serve ([R1]);
  *  - committees: delegates shuffled with the epoch seed and dealt round-robin over I shards;
- *  - assignment: every member shuffled with the seed and dealt over the shards (γ, seed 003);
+ *  - assignment: every member shuffled with the seed and dealt over the shards (γ, [R4]);
  *  - roster: the live members, who may send on shards ≥ 1 during the epoch (consensus/roster.ts).
  */
 import type { GenesisParams } from '../ledger/index.js'

@@ -1,6 +1,6 @@
 /**
  * Proposer ("block manager") order for one height: committee members sampled without
- * replacement, weighted by 1 + votes × reputation (seed 000: "elected based on the votes and
+ * replacement, weighted by 1 + votes × reputation ([R1]: "elected based on the votes and
  * the random factor"). Round r uses order[r mod n], so every member gets a turn before anyone
  * gets a second one.
  *

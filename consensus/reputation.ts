@@ -1,5 +1,5 @@
 /**
- * Reputation (DESIGN §5, seed 004 eq. 2), in basis points with integer arithmetic:
+ * Reputation (DESIGN §5, [R5] eq. 2), in basis points with integer arithmetic:
  *   Rep = ω_enc·Enc + ω_rou·Rou + ω_prop·Prop + ω_hist·Hist
  * Enc, Rou: capabilities in the member record. Prop = 1 − the member's share of all twin
  * data (it falls with the share of twins it must train for). Hist comes from the chain:

@@ -30,7 +30,7 @@ function check(cs: readonly Contribution[]): number {
 }
 
 /**
- * FedAvg by data size (seed 000 eq. 9): Σ (n_i / N) · w_i, computed from the exact weighted sum
+ * FedAvg by data size ([R1] eq. 9): Σ (n_i / N) · w_i, computed from the exact weighted sum
  * (fl/exact-sum.ts), so any split of the updates into parts combines to the same bits. With no
  * data at all every update counts once.
  */
@@ -115,7 +115,7 @@ function asyncMixRate(cs: readonly (Contribution & { staleness: number })[], alp
 }
 
 /**
- * FedAsync mixing (DESIGN §7.3, seed 002): each update is discounted by its staleness
+ * FedAsync mixing (DESIGN §7.3, [R3]): each update is discounted by its staleness
  * s_i = (e − τ_i + 1)^−a; the round's weighted average (weights n_i·s_i) is mixed into the previous
  * model with α·s̄, s̄ = Σ n_i s_i / Σ n_i:  M(e) = (1 − α s̄) · M(e−1) + α s̄ · Σ (n_i s_i / Σ n_j s_j) · w_i.
  */

@@ -1,5 +1,5 @@
 /**
- * Asynchronous weighted model update (seed 002, eqs. 21–22), as a genesis option of async mode.
+ * Asynchronous weighted model update ([R3], eqs. 21–22), as a genesis option of async mode.
  *
  * Update weight of member i in round t (eq. 21):
  *   τ_i(t) = (t − t_l) · ‖w_i(t) − w_g(t−1)‖ / ‖w_g(t−1)‖ · r_i / f_i

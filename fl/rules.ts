@@ -2,7 +2,7 @@
  * Model-quality rules that every node checks (DESIGN §7.1). Pure and deterministic: the same
  * inputs give the same verdict everywhere.
  *  - format: shapes equal the model spec, every value finite, blob hash = modelHash, size cap;
- *  - absolute magnitude (seed 000 eq. 29, normalised): r = ‖w − w_prev‖² / ‖w_prev‖² ≤ ρ_abs;
+ *  - absolute magnitude ([R1] eq. 29, normalised): r = ‖w − w_prev‖² / ‖w_prev‖² ≤ ρ_abs;
  *  - at round close, over the round's committed updates:
  *    relative magnitude r_i ≤ 9 · median_j r_j, and direction cos(Δ_i, median_j Δ_j) > 0.
  */

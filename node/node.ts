@@ -305,7 +305,7 @@ export class DitenNode {
       })
     }
 
-    this.twinEvents = new TwinEvents()
+    this.twinEvents = new TwinEvents(this.chain.heads())
     this.chain.on('committed', c => this.twinEvents.emit(c.state.events))
     registerStateMetrics(this.metrics.registry, { chain: this.chain, twinEvents: this.twinEvents })
     this.api = this.add(

@@ -3,7 +3,7 @@
  * One process, the pure tangle core: N transactions attached one after another, each
  * choosing its parents by MCMC tip selection (so parents are realistic) with the genesis
  * defaults (α 0.5, 8 walkers, band 100, cap 400, CW_th 200, q 2), 4 members, own weights by
- * seed 003 eq. 8, and a network lag: a new transaction sees only those issued `--lag` (25)
+ * [R4] eq. 8, and a network lag: a new transaction sees only those issued `--lag` (25)
  * transactions earlier (λ·h, e.g. 250 tx/s with 100 ms propagation), which is what keeps
  * several tips alive. PoW and signatures are excluded (measured in bench:crypto). Prints attach
  * throughput, tip-selection p50/p99, the per-insert cost (ancestors visited by the CW update)

@@ -13,7 +13,7 @@
  *   to FedAvg over all updates at once) less the updates the rules dropped; a robust rule or
  *   async mode aggregates the kept updates themselves (FedAsync mixing with staleness discount;
  *   with a robust rule, the rule's model is what is mixed in); M(e−1) when none is kept;
- *   async tau-damped (seed 002 eqs. 21–22, fl/async-weight.ts): updates with weight τ ≤ τ0 are left
+ *   async tau-damped ([R3] eqs. 21–22, fl/async-weight.ts): updates with weight τ ≤ τ0 are left
  *   out (FL_LOW_WEIGHT, not a fault), the rest move M(e−1) by (1 − e^{−τ}) of their change;
  *   coins to accepted members and their trainers; the next round's participants and committees;
  *   async: the next round's staleness bound (adaptStaleness).
@@ -118,7 +118,7 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     s.members[u.member]!.counters.rejectedUpdates++
     dropped.push(contributions.find(c => c.member === r.member)!)
   }
-  // async tau-damped: each update's weight τ (seed 002 eq. 21); τ ≤ τ0 leaves it out, no fault
+  // async tau-damped: each update's weight τ ([R3] eq. 21); τ ≤ τ0 leaves it out, no fault
   const tau = new Map<string, number>()
   if (P.mode === 'async' && P.asyncRule === 'tau-damped')
     for (const u of candidates.filter(x => x.outcome === 'accepted')) {

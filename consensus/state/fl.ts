@@ -1,5 +1,5 @@
 /**
- * Federated learning in the state transition (DESIGN §6–7), hierarchical as in seed 003: a
+ * Federated learning in the state transition (DESIGN §6–7), hierarchical as in [R4]: a
  * member's `fl.update` is ordered and verified on the shard of the committee the round assigns it
  * to (fl-part.ts), each shard closes its part of the round with a certified partial result, and
  * the system shard derives M(e) from all of them (fl-round.ts). This file holds the payloads, the

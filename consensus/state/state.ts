@@ -72,7 +72,7 @@ export const electionType = struct({
   committees: array(array(u32, { max: 1024 }), { max: 64 }),
   /** per delegate (same order as `delegates`): votes × reputation, the proposer weight */
   scores: array(u53, { max: 1024 }),
-  /** per member index: the committee its updates go to (γ of seed 003) */
+  /** per member index: the committee its updates go to (γ of [R4]) */
   assignment: array(u32, { max: 1024 }),
   /** the members (indices, ascending) who may send transactions on shards ≥ 1 during this epoch */
   roster: array(u32, { max: 1024 }),

@@ -1,7 +1,7 @@
 /**
  * The trainer registry of the system shard (ledger/genesis/trainers.ts): every live trainer twin
  * with its host, device key and data, kept in step with the twin contract's register and retire.
- * A member's `dataSize` — the input of initial stake (seed 001 eq. 6), Prop and the FL data rules —
+ * A member's `dataSize` — the input of initial stake ([R2] eq. 6), Prop and the FL data rules —
  * is the sum of its live trainers' data (genesis checks it; a genesis without trainer twins, FL
  * off, declares a base instead): it moves by a trainer's data when one is registered or retires.
  */

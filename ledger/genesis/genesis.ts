@@ -17,7 +17,7 @@ export const memberType = struct({
   name: str({ min: 1, max: 32, pattern: NAME_PATTERN, format: 'a name of lower-case letters, digits and dashes (≤ 32)' }),
   /** ed25519 public key; the member's libp2p peer id is derived from it */
   publicKey: hex(32),
-  /** Σ data of the trainer twins this member hosts (seed 001 eq. 6; with `trainers`, exactly their sum) */
+  /** Σ data of the trainer twins this member hosts ([R2] eq. 6; with `trainers`, exactly their sum) */
   dataSize: uint(),
   /** initial training coins S_i = floor(dataSize / Σ dataSize · initialSupply) */
   stake: uint(),
@@ -65,7 +65,7 @@ export const genesisType = refine(genesisStruct, (g, path) => {
     keys.add(m.publicKey)
     const expected = initialStake(m.dataSize, total, g.params.stake.initialSupply)
     if (m.stake !== expected)
-      invalid(`${at}.stake`, `expected ${expected} = floor(dataSize / Σ dataSize · initialSupply) (seed 001 eq. 6), got ${m.stake}`)
+      invalid(`${at}.stake`, `expected ${expected} = floor(dataSize / Σ dataSize · initialSupply) ([R2] eq. 6), got ${m.stake}`)
   })
   if (g.delegates > g.members.length) invalid(`${path}.delegates`, `${g.delegates} delegates but only ${g.members.length} members`)
   if (g.committees > g.delegates)

@@ -23,7 +23,7 @@ export const consensusParamsType = struct({
 })
 
 export const stakeParamsType = struct({
-  /** S_ini of seed 001 eq. 6: coins split over members by their twins' data */
+  /** S_ini of [R2] eq. 6: coins split over members by their twins' data */
   initialSupply: uint(),
   /** training coins per accepted model update */
   updateReward: uint(),
@@ -67,7 +67,7 @@ export const tangleParamsType = struct({
   maxDepth: int({ min: 1, max: 100_000 }),
   /** proof of work: leading zero bits of the transaction hash */
   powBits: int({ min: 0, max: 32 }),
-  /** CW_th of seed 003 (default 200) */
+  /** CW_th of [R4] (default 200) */
   cwThreshold: int({ min: 1, max: 1_000_000_000 }),
   /** approvals must come from at least this many distinct members */
   minApprovingMembers: int({ min: 1, max: 1024 }),
@@ -104,10 +104,10 @@ export const flParamsType = struct({
   mode: oneOf(['sync', 'async'] as const),
   /**
    * async mode: the most rounds a local update's base model may be behind (s_max); the bound in
-   * force adapts each round to the staleness the chain saw (seed 000's adaptive delay step)
+   * force adapts each round to the staleness the chain saw ([R1]'s adaptive delay step)
    */
   staleness: int({ min: 0, max: 1000 }),
-  /** async mode: FedAsync staleness mixing, or seed 002's update weights τ with (1 − e^{−τ}) damping */
+  /** async mode: FedAsync staleness mixing, or [R3]'s update weights τ with (1 − e^{−τ}) damping */
   asyncRule: oneOf(['fedasync', 'tau-damped'] as const),
   /** tau-damped: updates with weight τ ≤ τ0 are left out (their members only sync twins that round) */
   tau0: real({ min: 0, max: 1e9 }),

@@ -33,7 +33,7 @@ export interface TangleTxInput {
   id: string
   trunk: string
   branch: string
-  /** own weight, an integer ≥ 1 (seed 003 eq. 8 scaled) */
+  /** own weight, an integer ≥ 1 ([R4] eq. 8 scaled) */
   weight: number
   /** issuing member index */
   member: number

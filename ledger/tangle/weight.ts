@@ -1,5 +1,5 @@
 /**
- * Own weight of a local model update (seed 003 eq. 8): W = (D_j / D_k) · ϑ_j, the trainer's
+ * Own weight of a local model update ([R4] eq. 8): W = (D_j / D_k) · ϑ_j, the trainer's
  * share of its member's data times its accuracy, scaled by 100 and floored, at least 1, so
  * cumulative weights are exact integer sums.
  */

@@ -145,7 +145,7 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
           dataSize: m.dataSize,
           votes: votes[i],
           reputationBp: reputationBp(m, totalData, chain.genesis.params.reputation),
-          // the terms of seed 004 eq. 2, each in basis points
+          // the terms of [R5] eq. 2, each in basis points
           terms: { encBp: m.encBp, rouBp: m.rouBp, propBp: propBp(m, totalData), histBp: historyBp(m) },
           jailedUntilEpoch: m.jailedUntil,
           removed: m.removed === 1,

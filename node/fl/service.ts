@@ -317,7 +317,7 @@ export class FlService {
     }
     const p = this.opts.genesis.params.fl
     const agg = fedAvg(use.map(u => ({ member: u.trainer, dataSize: u.dataSize, weights: u.weights })))
-    // seed 002 Alg. 1: with a weight τ ≤ τ0 this member only syncs its twins this round (the chain would leave the update out)
+    // [R3] Alg. 1: with a weight τ ≤ τ0 this member only syncs its twins this round (the chain would leave the update out)
     const tau = await this.updateWeight(agg)
     if (tau !== undefined && tau <= p.tau0 && !this.attack) {
       this.m.logger.info({ round, tau, tau0: p.tau0 }, 'update weight at most τ0: no fl.update this round')

@@ -37,7 +37,7 @@ export interface FlRunOptions {
   partition: 'iid' | 'dirichlet'
   alpha: number
   mode: 'sync' | 'async'
-  /** async mode: FedAsync mixing or seed 002's τ-damped update weights */
+  /** async mode: FedAsync mixing or [R3]'s τ-damped update weights */
   asyncRule?: GenesisParams['fl']['asyncRule']
   aggregation: GenesisParams['fl']['aggregation']
   localEpochs: number

@@ -7,7 +7,7 @@
  *   await twins(node).register({ twinId: pump.twinId, definition, owner: pump.publicKey, wait: true })
  *   await pump.sync({ state: { properties: { rpm: 1200 } } }, { wait: true })   // → { revision: 2, … }
  */
-import { generateKeypair, signTx, signedTxCodec, toHex, type Keypair } from '../../ledger/index.js'
+import { fromHex, generateKeypair, signTx, signedTxCodec, toHex, type Keypair } from '../../ledger/index.js'
 import { twinRetireCodec, twinSetDesiredCodec, twinSyncCodec } from '../../twin/contract.js'
 import { canonicalJson, type Json } from '../../twin/json.js'
 import { RpcError, type DitenClient } from './client.js'
@@ -60,6 +60,76 @@ export interface BulkResult {
   } & Partial<Omit<TwinCallResult, 'status'>>)[]
 }
 
+export interface WatchOptions {
+  /** the node no longer has some changes after the last event seen (shards listed): re-read state */
+  onGap?: (gap: { shards: number[]; reason: string }) => void
+  /** each reconnect attempt, with the error that ended the stream */
+  onReconnect?: (attempt: number, error: unknown) => void
+}
+
+async function watchEvents(
+  node: DitenClient,
+  filter: { twin?: string; namespace?: string },
+  onEvent: (e: TwinEventMessage) => void,
+  signal: AbortSignal | undefined,
+  opts: WatchOptions,
+): Promise<void> {
+  const url = new URL('/events', node.url)
+  if (filter.twin) url.searchParams.set('twin', filter.twin)
+  if (filter.namespace) url.searchParams.set('namespace', filter.namespace)
+  let lastId: string | undefined
+  let delay = 500
+  for (let attempt = 0; !signal?.aborted; attempt++) {
+    let error: unknown
+    try {
+      const headers: Record<string, string> = { ...node.authHeaders, ...(lastId ? { 'last-event-id': lastId } : {}) }
+      const res = await fetch(url, { headers, ...(signal ? { signal } : {}) })
+      if (!res.ok || !res.body) {
+        if (res.status !== 429 && res.status < 500) throw new Error(`${url} answered HTTP ${res.status}`)
+        error = new Error(`${url} answered HTTP ${res.status}`)
+      } else {
+        delay = 500
+        for await (const frame of sseFrames(res.body as unknown as AsyncIterable<Uint8Array>)) {
+          if (frame.id) lastId = frame.id
+          if (frame.event === 'gap') opts.onGap?.(JSON.parse(frame.data) as { shards: number[]; reason: string })
+          else if (frame.data) onEvent(JSON.parse(frame.data) as TwinEventMessage)
+        }
+        error = new Error('the event stream ended')
+      }
+    } catch (e) {
+      if (signal?.aborted) return
+      if (e instanceof Error && e.message.includes('answered HTTP')) throw e
+      error = e
+    }
+    opts.onReconnect?.(attempt + 1, error)
+    await new Promise<void>(r => {
+      const t = setTimeout(r, delay)
+      const wake = () => {
+        clearTimeout(t)
+        r()
+      }
+      signal?.addEventListener('abort', wake, { once: true })
+    })
+    delay = Math.min(delay * 2, 30_000)
+  }
+}
+
+/** The frames of a text/event-stream body: event name, id and data. */
+async function* sseFrames(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string; id?: string; data: string }> {
+  const decoder = new TextDecoder()
+  let buf = ''
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true })
+    for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
+      const lines = buf.slice(0, end).split('\n')
+      buf = buf.slice(end + 2)
+      const field = (name: string) => lines.filter(l => l.startsWith(`${name}: `)).map(l => l.slice(name.length + 2))
+      const id = field('id')[0]
+      yield { event: field('event')[0] ?? 'message', ...(id ? { id } : {}), data: field('data').join('\n') }
+    }
+  }
+}
+
 /** Member-side and read calls. */
 export function twins(node: DitenClient) {
   return {
@@ -96,43 +166,31 @@ export function twins(node: DitenClient) {
         'twin_list',
         p,
       ),
-    /** Server-sent change events of one twin (`twin`) or a namespace; resolves when `signal` aborts. */
-    async watch(
+    /**
+     * Server-sent change events of one twin (`twin`) or a namespace; resolves when `signal` aborts.
+     * A dropped stream is opened again (after 0.5 s, doubling to 30 s) with `Last-Event-ID`, so
+     * the node first sends the changes missed meanwhile; when it no longer has them, `onGap` is
+     * called (read the twins again) and the stream goes on. An HTTP error other than 429/5xx throws.
+     */
+    watch: (
       filter: { twin?: string; namespace?: string },
       onEvent: (e: TwinEventMessage) => void,
       signal?: AbortSignal,
-    ): Promise<void> {
-      const url = new URL('/events', node.url)
-      if (filter.twin) url.searchParams.set('twin', filter.twin)
-      if (filter.namespace) url.searchParams.set('namespace', filter.namespace)
-      const res = await fetch(url, { headers: node.authHeaders, ...(signal ? { signal } : {}) })
-      if (!res.ok || !res.body) throw new Error(`${url} answered HTTP ${res.status}`)
-      const decoder = new TextDecoder()
-      let buf = ''
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buf += decoder.decode(chunk, { stream: true })
-          for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
-            const frame = buf.slice(0, end)
-            buf = buf.slice(end + 2)
-            const data = frame
-              .split('\n')
-              .filter(l => l.startsWith('data: '))
-              .map(l => l.slice(6))
-              .join('\n')
-            if (data) onEvent(JSON.parse(data) as TwinEventMessage)
-          }
-        }
-      } catch (e) {
-        if (!signal?.aborted) throw e
-      }
-    },
+      opts: WatchOptions = {},
+    ): Promise<void> => watchEvents(node, filter, onEvent, signal, opts),
   }
 }
 
 /** A device: its key signs the twin's syncs; sequence numbers are fetched once and then counted here. */
+/**
+ * A device's signed calls. Safe under concurrent calls: each takes the next sequence number in
+ * call order and is sent only after the one before it was accepted (or refused), so two unawaited
+ * calls never sign the same number; with `wait: true` the next call waits for that commit too.
+ */
 export class TwinDevice {
   private next: number | undefined
+  /** the calls of this device, one at a time in call order */
+  private tail: Promise<unknown> = Promise.resolve()
 
   constructor(
     readonly node: DitenClient,
@@ -158,7 +216,13 @@ export class TwinDevice {
     return this.next
   }
 
-  private async send(
+  private send(method: string, kind: string, payload: Uint8Array, wait: boolean | undefined): Promise<TwinCallResult> {
+    const run = this.tail.then(() => this.sendNow(method, kind, payload, wait))
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  private async sendNow(
     method: string,
     kind: string,
     payload: Uint8Array,
@@ -181,7 +245,7 @@ export class TwinDevice {
       // another client of this device moved its sequence on: ask the node again, once
       if (e instanceof RpcError && e.reason === 'TWIN_STALE_SEQUENCE' && !retried) {
         this.next = undefined
-        return this.send(method, kind, payload, wait, true)
+        return this.sendNow(method, kind, payload, wait, true)
       }
       throw e
     }
@@ -231,6 +295,6 @@ export async function verifiedTwin(
 ): Promise<{ record: TwinRecord | undefined; shard: number; height: number }> {
   const { proof } = await twins(untrusted).proof(twinId)
   const c = await trusted.call<{ chainId: string; keys: string[] }>('chain_committee', { shard: proof.shard, height: proof.height })
-  const record = verifyTwinProof(proof, { chainId: c.chainId, committee: c.keys.map(k => Uint8Array.from(Buffer.from(k, 'hex'))) })
+  const record = verifyTwinProof(proof, { chainId: c.chainId, committee: c.keys.map(k => fromHex(k)) })
   return { record, shard: proof.shard, height: proof.height }
 }

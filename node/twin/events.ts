@@ -2,7 +2,10 @@
  * Twin change events: committed changes fan out to subscribers, and `GET /events` serves them
  * as server-sent events, filtered by `?twin=<id>` or `?namespace=<ns>` (default: all).
  * Each change of a twin is delivered once and in revision order (blocks commit in order, and
- * a block's changes are in transaction order). `id:` is `<twinId>@<revision>`.
+ * a block's changes are in transaction order). `id:` is the stream's cursor (event-cursor.ts): a
+ * client that reconnects with `Last-Event-ID` is first sent the changes it missed, from the last
+ * `replay` changes kept here; when some of them are no longer kept (or happened before this node
+ * started), an `event: gap` says so and the stream goes on from now.
  *
  * Bounded under hostile clients: at most `maxSubscribers` streams in all and `maxPerClient` per
  * remote address (a 429 says so); `emit` only queues (the commit path never waits on a socket),
@@ -12,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TwinEvent } from '../../twin/record.js'
 import { twinJson } from './view.js'
+import { endOfBlock, formatCursor, parseCursor, positionOf } from './event-cursor.js'
 
 export interface TwinEventsOptions {
   maxSubscribers: number
@@ -19,6 +23,8 @@ export interface TwinEventsOptions {
   maxBufferedBytes: number
   /** events waiting to be fanned out; past it the oldest are dropped (counted in `dropped`) */
   maxQueued: number
+  /** recent changes kept for streams that resume (Last-Event-ID) */
+  replay: number
 }
 
 export const defaultTwinEventsOptions: TwinEventsOptions = {
@@ -26,32 +32,66 @@ export const defaultTwinEventsOptions: TwinEventsOptions = {
   maxPerClient: 16,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxQueued: 100_000,
+  replay: 10_000,
 }
 
 /** One event as subscribers receive it: serialised once, whoever listens. */
 interface Frame {
   twinId: string
   namespace: string
-  text: string
+  shard: number
+  position: number
+  /** serialised on first use (a node with no subscribers never pays for it) */
+  text(): string
 }
 type Listener = (f: Frame) => void
+
+function eventText(e: TwinEvent): string {
+  const data = {
+    twinId: e.twinId,
+    revision: e.revision,
+    kind: e.kind,
+    change: JSON.parse(e.change),
+    time: e.time,
+    txId: e.txId,
+    shard: e.shard,
+    height: e.height,
+    twin: twinJson(e.record),
+  }
+  return `event: twin\ndata: ${JSON.stringify(data)}\n\n`
+}
 
 export class TwinEvents {
   private readonly listeners = new Set<Listener>()
   private readonly perClient = new Map<string, number>()
-  private queue: TwinEvent[] = []
+  private queue: { e: TwinEvent; position: number }[] = []
   private scheduled = false
+  /** the last `replay` frames, in commit order */
+  private recent: Frame[] = []
+  /** per shard: the last position no longer in `recent` (at start: the head this node started from) */
+  private readonly forgotten: number[]
+  /** per shard: the position of the last change seen */
+  private readonly latest: number[]
   delivered = 0
   /** subscribers cut off for not reading, and events dropped from a full queue */
   slowDisconnected = 0
   dropped = 0
 
-  constructor(private readonly opts: TwinEventsOptions = defaultTwinEventsOptions) {}
+  /** `heads`: each shard's committed height when the node starts (changes before it are not kept) */
+  constructor(
+    heads: readonly number[],
+    private readonly opts: TwinEventsOptions = defaultTwinEventsOptions,
+  ) {
+    this.forgotten = heads.map(endOfBlock)
+    this.latest = heads.map(endOfBlock)
+  }
 
-  /** Queues committed changes; the fan-out runs later, off the caller's path. */
+  /** Queues one committed block's changes; the fan-out runs later, off the caller's path. */
   emit(events: readonly TwinEvent[]): void {
-    if (this.listeners.size === 0 || events.length === 0) return
-    this.queue.push(...events)
+    if (events.length === 0) return
+    const first = events[0]!
+    this.latest[first.shard] = endOfBlock(first.height)
+    this.queue.push(...events.map((e, i) => ({ e, position: positionOf(e.height, i) })))
     if (this.queue.length > this.opts.maxQueued) {
       this.dropped += this.queue.length - this.opts.maxQueued
       this.queue = this.queue.slice(-this.opts.maxQueued)
@@ -66,25 +106,21 @@ export class TwinEvents {
     this.scheduled = false
     const batch = this.queue
     this.queue = []
-    for (const e of batch) {
-      if (this.listeners.size === 0) return
-      const data = {
-        twinId: e.twinId,
-        revision: e.revision,
-        kind: e.kind,
-        change: JSON.parse(e.change),
-        time: e.time,
-        txId: e.txId,
-        shard: e.shard,
-        height: e.height,
-        twin: twinJson(e.record),
-      }
+    for (const { e, position } of batch) {
+      let text: string | undefined
       const frame: Frame = {
         twinId: e.twinId,
         namespace: e.twinId.split(':')[0]!,
-        text: `event: twin\nid: ${e.twinId}@${e.revision}\ndata: ${JSON.stringify(data)}\n\n`,
+        shard: e.shard,
+        position,
+        text: () => (text ??= eventText(e)),
       }
+      this.recent.push(frame)
       for (const l of this.listeners) l(frame)
+    }
+    if (this.recent.length > this.opts.replay) {
+      const gone = this.recent.splice(0, this.recent.length - this.opts.replay)
+      for (const f of gone) this.forgotten[f.shard] = Math.max(this.forgotten[f.shard]!, f.position)
     }
   }
 
@@ -110,8 +146,19 @@ export class TwinEvents {
     this.perClient.set(client, mine + 1)
     const twin = url.searchParams.get('twin')
     const ns = url.searchParams.get('namespace')
+    const header = req.headers['last-event-id']
+    const resumed = parseCursor(Array.isArray(header) ? header[0] : header, this.latest.length)
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     res.write(`: diten twin events${twin ? ` for ${twin.slice(0, 200)}` : ns ? ` in ${ns.slice(0, 64)}` : ''}\n\n`)
+    // where this stream stands; a fresh one starts after everything committed so far
+    const cursor = resumed ?? [...this.latest]
+    const gaps = resumed ? resumed.flatMap((c, s) => (c < this.forgotten[s]! ? [s] : [])) : []
+    if (gaps.length) {
+      for (const s of gaps) cursor[s] = this.forgotten[s]!
+      res.write(
+        `event: gap\nid: ${formatCursor(cursor)}\ndata: ${JSON.stringify({ shards: gaps, reason: 'changes after Last-Event-ID are no longer kept here; read the twins again' })}\n\n`,
+      )
+    }
     const leave = () => {
       if (!this.listeners.delete(listener)) return
       clearInterval(ping)
@@ -120,6 +167,8 @@ export class TwinEvents {
       else this.perClient.delete(client)
     }
     const listener: Listener = f => {
+      if (f.position <= cursor[f.shard]!) return
+      cursor[f.shard] = f.position
       if (twin && f.twinId !== twin) return
       if (ns && f.namespace !== ns) return
       if (res.writableLength > this.opts.maxBufferedBytes) {
@@ -129,8 +178,10 @@ export class TwinEvents {
         return
       }
       this.delivered++
-      res.write(f.text)
+      res.write(`id: ${formatCursor(cursor)}\n${f.text()}`)
     }
+    // what it missed first (kept changes after its cursor), then live changes
+    if (resumed) for (const f of this.recent) listener(f)
     this.listeners.add(listener)
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
     ping.unref()

@@ -1,6 +1,6 @@
 /**
  * Asynchronous federated learning across separate processes: `diten fl run --mode async
- * --async-rule tau-damped` (seed 002's update weights with (1 − e^{−τ}) damping, seed 000's
+ * --async-rule tau-damped` ([R3]'s update weights with (1 − e^{−τ}) damping, [R1]'s
  * adaptive staleness bound) on a 4-member devnet. Rounds close without waiting for stragglers,
  * every node derives the same M(e), the model learns, and the staleness bound the chain records
  * stays within genesis's s_max.

@@ -44,7 +44,7 @@ describe('membership at runtime (8 + 1 separate processes)', () => {
     const dir = net.dir
     const nodes = net.file.nodes
     const api = nodes[0]!.api
-    const port = Number(/tcp\/(\d+)/.exec(nodes.at(-1)!.p2p)![1]) + 3
+    const port = Number(/tcp\/(\d+)/.exec(nodes.at(-1)!.p2p)![1]) + 4
 
     // the operator makes its key; only member.json leaves its folder
     const op = join(dir, 'operator-8')

@@ -67,7 +67,7 @@ describe('state sync (4 + 1 separate processes, 10,000 twins)', () => {
     expect(listed.twins).toHaveLength(10_000)
     // a 5th operator is added (3 of 4 approve)
     const op = join(dir, 'operator-4')
-    const port = Number(/tcp\/(\d+)/.exec(nodes.at(-1)!.p2p)![1]) + 3
+    const port = Number(/tcp\/(\d+)/.exec(nodes.at(-1)!.p2p)![1]) + 4
     await cli([
       'keys',
       'new',

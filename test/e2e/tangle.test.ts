@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('the model-update tangle across 4 node processes', () => {
   it('a transaction attached at one node is confirmed with the same CW on every node', async () => {
     const first = await attach(apis()[0]!, 0)
-    expect(first.weight).toBe(40) // (500 / 1000) · 0.8 · 100, seed 003 eq. 8
+    expect(first.weight).toBe(40) // (500 / 1000) · 0.8 · 100, [R4] eq. 8
     const ids = [first.id]
     for (let k = 1; k < 24; k++) ids.push((await attach(apis()[k % 4]!, k)).id)
     await waitFor(

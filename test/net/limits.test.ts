@@ -88,7 +88,7 @@ describe('HTTP limits', () => {
 
 describe('event streams', () => {
   it('caps subscribers per address and in all (429), and frees a slot when a client leaves', async () => {
-    const events = new TwinEvents({ maxSubscribers: 100, maxPerClient: 2, maxBufferedBytes: 1 << 20, maxQueued: 1000 })
+    const events = new TwinEvents([0], { maxSubscribers: 100, maxPerClient: 2, maxBufferedBytes: 1 << 20, maxQueued: 1000, replay: 1000 })
     const url = await server({}, events)
     const open = [new AbortController(), new AbortController()]
     const streams = await Promise.all(open.map(c => fetch(`${url}/events`, { signal: c.signal })))
@@ -105,7 +105,13 @@ describe('event streams', () => {
   })
 
   it('a subscriber that does not read is cut off; emit never waits for it', async () => {
-    const events = new TwinEvents({ maxSubscribers: 100, maxPerClient: 10, maxBufferedBytes: 256 * 1024, maxQueued: 100_000 })
+    const events = new TwinEvents([0], {
+      maxSubscribers: 100,
+      maxPerClient: 10,
+      maxBufferedBytes: 256 * 1024,
+      maxQueued: 100_000,
+      replay: 1000,
+    })
     const url = new URL(await server({}, events))
     // a raw socket that sends the request and then never reads
     const sock: Socket = connect(Number(url.port), '127.0.0.1')

@@ -89,6 +89,18 @@ describe('twin API', () => {
     })
   })
 
+  it('a device is safe under concurrent calls: unawaited syncs never share a sequence number', async () => {
+    const t = twins(node)
+    const valve = TwinDevice.generate(node, 'acme:gate-3')
+    await t.register({ twinId: 'acme:gate-3', definition, owner: valve.publicKey, wait: true })
+    // five calls fired at once, the last three waiting for their commits
+    const calls = [1, 2, 3, 4, 5].map(k => valve.sync({ state: { properties: { rpm: k } } }, { wait: k >= 3 }))
+    const results = await Promise.all(calls)
+    expect(results.map(r => r.status)).toEqual(['pending', 'pending', 'committed', 'committed', 'committed'])
+    expect(results.slice(2).map(r => r.revision)).toEqual([4, 5, 6])
+    expect(await t.get('acme:gate-3')).toMatchObject({ revision: 6, features: { state: { properties: { rpm: 5 } } } })
+  })
+
   it('refuses bad calls with their reason code and changes nothing', async () => {
     const t = twins(node)
     const dev = TwinDevice.generate(node, 'acme:valve-9')

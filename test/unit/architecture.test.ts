@@ -77,6 +77,30 @@ describe('architecture', () => {
     expect(sdk).toEqual([])
   })
 
+  it('the client entry (node/client.ts) imports no libp2p, LevelDB, TF.js, logging or metrics package', () => {
+    const reached = [...closure('node/client.ts')]
+    expect(reached.filter(f => f.startsWith('node/') && !f.startsWith('node/rpc/') && f !== 'node/client.ts')).toEqual([])
+    const PACKAGE = /\bfrom\s+'([^.'][^']*)'|\bimport\s*\(?\s*'([^.'][^']*)'/g
+    const code = (f: string) =>
+      readFileSync(join(ROOT, f), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
+        .replace(/^import type .*$/gm, '')
+    const packages = new Set(
+      reached.flatMap(f =>
+        [...code(f).matchAll(PACKAGE)].map(m =>
+          (m[1] ?? m[2])!
+            .split('/')
+            .slice(0, (m[1] ?? m[2])!.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
+      ),
+    )
+    // node builtins: hashing and verifying (node:crypto), reading the admin token file (DitenClient.admin)
+    const allowed = ['@noble/curves', '@noble/hashes', 'msgpackr', 'node:crypto', 'node:fs', 'node:path']
+    expect([...packages].filter(p => !allowed.includes(p))).toEqual([])
+  })
+
   it('the tools never import the CLI', () => {
     const bad = [...graph].flatMap(([f, imps]) =>
       f.startsWith('node/harness/') || f.startsWith('scripts/') ? imps.filter(i => i.startsWith('node/cli')).map(i => `${f} → ${i}`) : [],

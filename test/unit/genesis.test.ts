@@ -33,7 +33,7 @@ function parseError(mutate: (g: any) => void): DitenError {
 }
 
 describe('genesis', () => {
-  it('splits initial stake by twins data (seed 001 eq. 6)', () => {
+  it('splits initial stake by twins data ([R2] eq. 6)', () => {
     const g = sampleGenesis()
     expect(g.members.map(m => m.stake)).toEqual([600_000, 200_000, 200_000])
     expect(initialStake(1, 3, 1_000_000)).toBe(333_333)

@@ -127,7 +127,7 @@ describe('transactions', () => {
   })
 })
 
-describe('reputation (seed 004 eq. 2)', () => {
+describe('reputation ([R5] eq. 2)', () => {
   it('weights capability, data share and history', () => {
     const f = fixture()
     const sys = f.states[0]!.system!

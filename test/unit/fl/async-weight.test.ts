@@ -1,4 +1,4 @@
-/** Seed 002's update weights (eqs. 21–22) and seed 000's adaptive staleness bound, by hand and on chain. */
+/** Seed 002's update weights (eqs. 21–22) and [R1]'s adaptive staleness bound, by hand and on chain. */
 import { describe, expect, it } from 'vitest'
 import { toHex, exp64 } from '../../../ledger/index.js'
 import { finishBlock } from '../../../consensus/state/execute.js'
@@ -9,7 +9,7 @@ import { median } from '../../../fl/aggregate.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
 import { setup, shapes } from './fl-fixture.js'
 
-describe('update weights (seed 002)', () => {
+describe('update weights ([R3])', () => {
   it('τ = round gap · ‖w − w_g‖/‖w_g‖ · r/f, and each update moves M(e−1) by its data share times (1 − e^{−τ})', () => {
     const g = Float32Array.from([3, 4])
     expect(relativeDistance(Float32Array.from([3, 4]), g)).toBe(0)

@@ -36,7 +36,7 @@ describe('trainer twins at genesis', () => {
   ]
   const make = (t = trainers, p = params) => createGenesis({ genesisTime: 1, chainId: 'x', params: p, members, trainers: t })
 
-  it("derive each member's data and its initial stake (seed 001 eq. 6)", () => {
+  it("derive each member's data and its initial stake ([R2] eq. 6)", () => {
     const g = make()
     expect(g.members.map(m => m.dataSize)).toEqual([400, 0, 600, 0])
     const supply = g.params.stake.initialSupply

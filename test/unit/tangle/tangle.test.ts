@@ -80,7 +80,7 @@ function bruteForce(txs: TangleTxInput[], o: TangleOptions) {
   return { result, confirmed }
 }
 
-describe('own weight (seed 003 eq. 8)', () => {
+describe('own weight ([R4] eq. 8)', () => {
   it('is the data share times accuracy, scaled by 100, at least 1', () => {
     expect(ownWeight(500, 1000, 8000)).toBe(40)
     expect(ownWeight(1000, 1000, 10_000)).toBe(100)
