@@ -1,10 +1,12 @@
 /**
- * Local training and evaluation with TensorFlow.js (DESIGN §6 step 1). Uses
+ * Local training and evaluation with TensorFlow.js (tfjs-core and tfjs-layers only: functional ops,
+ * no chained-op side effects). Uses
  * `@tensorflow/tfjs-node` when the user has it installed, else the WebAssembly backend.
  * Training is local work, not consensus: only the aggregation of its results must be
  * bit-identical, and that is plain TypeScript (aggregate.ts).
  */
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
+import { layers, metrics, sequential, type Sequential } from '@tensorflow/tfjs-layers'
 import type { Dataset } from './data.js'
 import { CLASSES } from './data.js'
 import { flatten, shapesOf, unflatten, type ModelSpec } from './weights.js'
@@ -49,16 +51,16 @@ export interface Evaluation {
 
 /** One reusable Keras model per spec; weights are set from and read back to flat float32 arrays. */
 export class LocalModel {
-  private readonly model: tf.Sequential
+  private readonly model: Sequential
   private readonly shapes: number[][]
 
   constructor(readonly spec: ModelSpec & { activation: 'relu' | 'sigmoid' | 'tanh' }) {
     this.shapes = shapesOf(spec)
-    this.model = tf.sequential()
+    this.model = sequential()
     for (let l = 1; l < spec.layers.length; l++) {
       const last = l === spec.layers.length - 1
       this.model.add(
-        tf.layers.dense({
+        layers.dense({
           units: spec.layers[l]!,
           activation: last ? 'softmax' : spec.activation,
           ...(l === 1 ? { inputShape: [spec.layers[0]!] } : {}),
@@ -80,7 +82,7 @@ export class LocalModel {
   private tensors(d: Dataset, labels = d.labels): [tf.Tensor2D, tf.Tensor2D] {
     return tf.tidy(() => [
       tf.tensor2d(d.images, [d.count, d.features]),
-      tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat() as tf.Tensor2D,
+      tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), 'float32') as tf.Tensor2D,
     ])
   }
 
@@ -109,8 +111,8 @@ export class LocalModel {
     return tf.tidy(() => {
       const [x, y] = this.tensors(d)
       const p = this.model.predict(x) as tf.Tensor2D
-      const loss = tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0]!
-      const correct = tf.equal(p.argMax(1), y.argMax(1)).sum().dataSync()[0]!
+      const loss = tf.mean(metrics.categoricalCrossentropy(y, p)).dataSync()[0]!
+      const correct = tf.sum(tf.equal(tf.argMax(p, 1), tf.argMax(y, 1))).dataSync()[0]!
       return { accuracy: correct / d.count, loss: Number.isFinite(loss) ? loss : 1e9 }
     })
   }
