@@ -144,7 +144,9 @@ export async function runDevnet(argv: string[]): Promise<number> {
     console.log(
       `admin APIs (member-signed calls) on ${file.nodes.map(n => n.admin.split(':').pop()).join(', ')}; bearer token in each node's data/admin.token`,
     )
-    console.log(`Prometheus metrics on ${file.nodes.map(n => n.metrics.split(':').pop()?.replace('/metrics', '')).join(', ')} (GET /metrics)`)
+    console.log(
+      `Prometheus metrics on ${file.nodes.map(n => n.metrics.split(':').pop()?.replace('/metrics', '')).join(', ')} (GET /metrics)`,
+    )
     console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
     console.log(durationS ? `running for ${durationS} s (Ctrl-C stops earlier)` : 'running; press Ctrl-C to stop')
     const until = durationS ? Date.now() + durationS * 1000 : Infinity

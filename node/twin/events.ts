@@ -4,8 +4,8 @@
  * Each change of a twin is delivered once and in revision order (blocks commit in order, and
  * a block's changes are in transaction order). `id:` is the stream's cursor (event-cursor.ts): a
  * client that reconnects with `Last-Event-ID` is first sent the changes it missed, from the last
- * `replay` changes kept here; when some of them are no longer kept (or happened before this node
- * started), an `event: gap` says so and the stream goes on from now.
+ * `replay` changes kept here (at most `replayBytes` of them); when some of them are no longer kept
+ * (or happened before this node started), an `event: gap` says so and the stream goes on from now.
  *
  * Bounded under hostile clients: at most `maxSubscribers` streams in all and `maxPerClient` per
  * remote address (a 429 says so); `emit` only queues (the commit path never waits on a socket),
@@ -25,6 +25,8 @@ export interface TwinEventsOptions {
   maxQueued: number
   /** recent changes kept for streams that resume (Last-Event-ID) */
   replay: number
+  /** and at most about this many bytes of them (a twin record may hold 190 KiB; default 32 MiB) */
+  replayBytes?: number
 }
 
 export const defaultTwinEventsOptions: TwinEventsOptions = {
@@ -41,6 +43,8 @@ interface Frame {
   namespace: string
   shard: number
   position: number
+  /** about what keeping it costs (its change and record strings) */
+  bytes: number
   /** serialised on first use (a node with no subscribers never pays for it) */
   text(): string
 }
@@ -68,6 +72,7 @@ export class TwinEvents {
   private scheduled = false
   /** the last `replay` frames, in commit order */
   private recent: Frame[] = []
+  private recentBytes = 0
   /** per shard: the last position no longer in `recent` (at start: the head this node started from) */
   private readonly forgotten: number[]
   /** per shard: the position of the last change seen */
@@ -113,14 +118,24 @@ export class TwinEvents {
         namespace: e.twinId.split(':')[0]!,
         shard: e.shard,
         position,
+        bytes: 256 + e.change.length + e.record.definition.length + e.record.attributes.length + e.record.features.length,
         text: () => (text ??= eventText(e)),
       }
       this.recent.push(frame)
+      this.recentBytes += frame.bytes
       for (const l of this.listeners) l(frame)
     }
-    if (this.recent.length > this.opts.replay) {
-      const gone = this.recent.splice(0, this.recent.length - this.opts.replay)
-      for (const f of gone) this.forgotten[f.shard] = Math.max(this.forgotten[f.shard]!, f.position)
+    const maxBytes = this.opts.replayBytes ?? 32 * 1024 * 1024
+    let drop = 0
+    for (
+      let bytes = this.recentBytes;
+      drop < this.recent.length && (this.recent.length - drop > this.opts.replay || bytes > maxBytes);
+      drop++
+    )
+      bytes -= this.recent[drop]!.bytes
+    for (const f of this.recent.splice(0, drop)) {
+      this.recentBytes -= f.bytes
+      this.forgotten[f.shard] = Math.max(this.forgotten[f.shard]!, f.position)
     }
   }
 

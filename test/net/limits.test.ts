@@ -9,9 +9,7 @@ import { request } from 'node:http'
 import { RpcDispatcher } from '../../node/rpc/jsonrpc.js'
 import { RpcServer, defaultRpcLimits } from '../../node/rpc/server.js'
 import { TwinEvents } from '../../node/twin/events.js'
-import { register } from '../../twin/contract.js'
-import type { TwinEvent } from '../../twin/record.js'
-import { generateKeypair, toHex } from '../../ledger/index.js'
+import { twinEvent } from './twin-event-fixture.js'
 import { testNet, waitFor, sleep, type TestNet } from '../helpers.js'
 import { peerIdOfPublicKey } from '../../node/identity.js'
 
@@ -35,30 +33,7 @@ async function server(opts: Partial<typeof defaultRpcLimits>, events?: TwinEvent
 const call = (url: string) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' })
 
-function event(i: number): TwinEvent {
-  const owner = toHex(generateKeypair().publicKey)
-  const r = register(
-    new Map(),
-    {
-      twinId: 'plant:p-1',
-      definition: '{"id":"dtmi:a:b;1","features":{"s":{"properties":{},"additionalProperties":true}}}',
-      owner,
-      attributes: '{}',
-      features: JSON.stringify({ s: { properties: { pad: 'x'.repeat(8000) } } }),
-    },
-    {
-      sender: owner,
-      member: 0,
-      time: 1,
-      txId: 'ab'.repeat(32),
-      model: { layers: [1, 1], activation: 'relu' },
-      weights: () => new Float32Array(2),
-      globalModel: () => undefined,
-      latestModel: () => undefined,
-    },
-  )
-  return { ...r.event, revision: i, shard: 0, height: i, record: r.record }
-}
+const event = (i: number) => twinEvent(i, JSON.stringify({ s: { properties: { pad: 'x'.repeat(8000) } } }))
 
 describe('HTTP limits', () => {
   it('requests per second per address: past the burst a 429 says RATE_LIMITED, and the bucket refills', async () => {

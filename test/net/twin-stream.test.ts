@@ -10,9 +10,7 @@ import { RpcServer, defaultRpcLimits } from '../../node/rpc/server.js'
 import { TwinEvents } from '../../node/twin/events.js'
 import { DitenClient } from '../../node/rpc/client.js'
 import { twins, type TwinEventMessage } from '../../node/rpc/twins.js'
-import { register } from '../../twin/contract.js'
-import type { TwinEvent } from '../../twin/record.js'
-import { generateKeypair, toHex } from '../../ledger/index.js'
+import { twinEvent } from './twin-event-fixture.js'
 import { waitFor } from '../helpers.js'
 
 const closers: (() => Promise<void>)[] = []
@@ -20,30 +18,7 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c()
 })
 
-const owner = toHex(generateKeypair().publicKey)
-function event(i: number): TwinEvent {
-  const r = register(
-    new Map(),
-    {
-      twinId: 'plant:p-1',
-      definition: '{"id":"dtmi:a:b;1","features":{"s":{"properties":{},"additionalProperties":true}}}',
-      owner,
-      attributes: '{}',
-      features: '{}',
-    },
-    {
-      sender: owner,
-      member: 0,
-      time: 1,
-      txId: 'ab'.repeat(32),
-      model: { layers: [1, 1], activation: 'relu' },
-      weights: () => new Float32Array(2),
-      globalModel: () => undefined,
-      latestModel: () => undefined,
-    },
-  )
-  return { ...r.event, revision: i, shard: 0, height: i, record: r.record }
-}
+const event = (i: number) => twinEvent(i)
 
 async function serve(events: TwinEvents, at = 0): Promise<{ port: number; stop(): Promise<void> }> {
   const d = new RpcDispatcher({ onCall: () => undefined, onInternalError: () => undefined })
@@ -119,6 +94,33 @@ describe('twin event streams resume', () => {
     const r = await d
     expect(r.gaps).toHaveLength(1)
     expect(r.revisions).toEqual([21])
+  })
+
+  it('changes are kept within a byte budget too (large records push old ones out)', async () => {
+    const big = (i: number) => twinEvent(i, JSON.stringify({ s: { properties: { pad: 'x'.repeat(16_000) } } }))
+    const e = big(0)
+    // what keeping one costs, as events.ts counts it: room for three and a half
+    const each = 256 + e.change.length + e.record.definition.length + e.record.attributes.length + e.record.features.length
+    const events = new TwinEvents([0], {
+      maxSubscribers: 10,
+      maxPerClient: 10,
+      maxBufferedBytes: 1 << 20,
+      maxQueued: 1000,
+      replay: 1000,
+      replayBytes: Math.floor(3.5 * each),
+    })
+    const s = await serve(events)
+    const url = `http://127.0.0.1:${s.port}`
+    const first = read(url, 1)
+    await waitFor(() => events.subscribers === 1, 'the stream')
+    events.emit([big(1)])
+    const a = await first
+    for (let i = 2; i <= 8; i++) events.emit([big(i)])
+    await new Promise(r => setImmediate(r))
+    await waitFor(() => events.subscribers === 0, 'the stream to close')
+    const r = await read(url, 3, a.ids.at(-1))
+    expect(r.gaps).toHaveLength(1)
+    expect(r.revisions).toEqual([6, 7, 8])
   })
 
   it("the SDK's watch() reopens a dropped stream and misses nothing", async () => {
