@@ -11,8 +11,13 @@
 import { ErrorCode, SchemaError } from './errors.js'
 import { isHex } from './bytes.js'
 
+/** The JSON Schema (draft 2020-12 subset) of a type's JSON form, for API documents (OpenRPC). */
+export type JsonSchema = Record<string, unknown>
+
 export interface Type<T> {
   readonly desc: string
+  /** its JSON form as JSON Schema; absent: any value */
+  readonly json?: JsonSchema
   check(v: unknown, path: string): T
   toWire(v: T): unknown
   fromWire(w: unknown, path: string): T
@@ -33,8 +38,13 @@ function show(v: unknown): string {
 }
 
 /** A type whose wire form equals its value form. */
-function primitive<T>(desc: string, check: (v: unknown, path: string) => T): Type<T> {
-  return { desc, check, toWire: v => v, fromWire: check }
+function primitive<T>(desc: string, check: (v: unknown, path: string) => T, json: JsonSchema): Type<T> {
+  return { desc, check, toWire: v => v, fromWire: check, json: { description: desc, ...json } }
+}
+
+/** minimum/maximum only where they say more than the safe-integer range */
+function bounds(min: number, max: number, lo = Number.MIN_SAFE_INTEGER, hi = Number.MAX_SAFE_INTEGER): JsonSchema {
+  return { ...(min > lo ? { minimum: min } : {}), ...(max < hi ? { maximum: max } : {}) }
 }
 
 export interface IntOpts {
@@ -45,11 +55,15 @@ export interface IntOpts {
 export function int(opts: IntOpts = {}): Type<number> {
   const min = opts.min ?? Number.MIN_SAFE_INTEGER
   const max = opts.max ?? Number.MAX_SAFE_INTEGER
-  return primitive(`integer in [${min}, ${max}]`, (v, path) => {
-    if (typeof v !== 'number' || !Number.isInteger(v)) fail(ErrorCode.SCHEMA_TYPE, path, `expected an integer, got ${show(v)}`)
-    if (v < min || v > max) fail(ErrorCode.SCHEMA_RANGE, path, `expected an integer in [${min}, ${max}], got ${v}`)
-    return v === 0 ? 0 : v // normalise -0
-  })
+  return primitive(
+    `integer in [${min}, ${max}]`,
+    (v, path) => {
+      if (typeof v !== 'number' || !Number.isInteger(v)) fail(ErrorCode.SCHEMA_TYPE, path, `expected an integer, got ${show(v)}`)
+      if (v < min || v > max) fail(ErrorCode.SCHEMA_RANGE, path, `expected an integer in [${min}, ${max}], got ${v}`)
+      return v === 0 ? 0 : v // normalise -0
+    },
+    { type: 'integer', ...bounds(min, max) },
+  )
 }
 
 export const uint = (max = Number.MAX_SAFE_INTEGER): Type<number> => int({ min: 0, max })
@@ -62,17 +76,25 @@ export const u53 = uint()
 export function real(opts: { min?: number; max?: number } = {}): Type<number> {
   const min = opts.min ?? -Number.MAX_VALUE
   const max = opts.max ?? Number.MAX_VALUE
-  return primitive(`number in [${min}, ${max}]`, (v, path) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(ErrorCode.SCHEMA_TYPE, path, `expected a finite number, got ${show(v)}`)
-    if (v < min || v > max) fail(ErrorCode.SCHEMA_RANGE, path, `expected a number in [${min}, ${max}], got ${v}`)
-    return v === 0 ? 0 : v
-  })
+  return primitive(
+    `number in [${min}, ${max}]`,
+    (v, path) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(ErrorCode.SCHEMA_TYPE, path, `expected a finite number, got ${show(v)}`)
+      if (v < min || v > max) fail(ErrorCode.SCHEMA_RANGE, path, `expected a number in [${min}, ${max}], got ${v}`)
+      return v === 0 ? 0 : v
+    },
+    { type: 'number', ...bounds(min, max, -Number.MAX_VALUE, Number.MAX_VALUE) },
+  )
 }
 
-export const bool: Type<boolean> = primitive('boolean', (v, path) => {
-  if (typeof v !== 'boolean') fail(ErrorCode.SCHEMA_TYPE, path, `expected true or false, got ${show(v)}`)
-  return v
-})
+export const bool: Type<boolean> = primitive(
+  'boolean',
+  (v, path) => {
+    if (typeof v !== 'boolean') fail(ErrorCode.SCHEMA_TYPE, path, `expected true or false, got ${show(v)}`)
+    return v
+  },
+  { type: 'boolean' },
+)
 
 export interface StrOpts {
   min?: number
@@ -84,41 +106,58 @@ export interface StrOpts {
 
 export function str(opts: StrOpts): Type<string> {
   const min = opts.min ?? 0
-  return primitive(opts.format ?? `string of ${min}..${opts.max} chars`, (v, path) => {
-    if (typeof v !== 'string') fail(ErrorCode.SCHEMA_TYPE, path, `expected a string, got ${show(v)}`)
-    if (v.length < min || v.length > opts.max) fail(ErrorCode.SCHEMA_LENGTH, path, `expected ${min}..${opts.max} chars, got ${v.length}`)
-    if (opts.pattern && !opts.pattern.test(v))
-      fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${opts.format ?? opts.pattern.source}, got ${show(v)}`)
-    return v
-  })
+  return primitive(
+    opts.format ?? `string of ${min}..${opts.max} chars`,
+    (v, path) => {
+      if (typeof v !== 'string') fail(ErrorCode.SCHEMA_TYPE, path, `expected a string, got ${show(v)}`)
+      if (v.length < min || v.length > opts.max) fail(ErrorCode.SCHEMA_LENGTH, path, `expected ${min}..${opts.max} chars, got ${v.length}`)
+      if (opts.pattern && !opts.pattern.test(v))
+        fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${opts.format ?? opts.pattern.source}, got ${show(v)}`)
+      return v
+    },
+    { type: 'string', minLength: min, maxLength: opts.max, ...(opts.pattern ? { pattern: opts.pattern.source } : {}) },
+  )
 }
 
 /** Lower-case hex text of exactly `bytes` bytes (used in JSON files). */
 export function hex(bytes: number): Type<string> {
-  return primitive(`hex string of ${bytes} bytes`, (v, path) => {
-    if (typeof v !== 'string') fail(ErrorCode.SCHEMA_TYPE, path, `expected a hex string, got ${show(v)}`)
-    if (!isHex(v, bytes)) fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${bytes * 2} lower-case hex chars (${bytes} bytes), got ${show(v)}`)
-    return v
-  })
+  return primitive(
+    `hex string of ${bytes} bytes`,
+    (v, path) => {
+      if (typeof v !== 'string') fail(ErrorCode.SCHEMA_TYPE, path, `expected a hex string, got ${show(v)}`)
+      if (!isHex(v, bytes))
+        fail(ErrorCode.SCHEMA_FORMAT, path, `expected ${bytes * 2} lower-case hex chars (${bytes} bytes), got ${show(v)}`)
+      return v
+    },
+    { type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` },
+  )
 }
 
 export function bytes(opts: { len: number } | { min?: number; max: number }): Type<Uint8Array> {
   const [min, max] = 'len' in opts ? [opts.len, opts.len] : [opts.min ?? 0, opts.max]
   const desc = min === max ? `${min} bytes` : `${min}..${max} bytes`
-  return primitive(desc, (v, path) => {
-    if (!(v instanceof Uint8Array)) fail(ErrorCode.SCHEMA_TYPE, path, `expected ${desc}, got ${show(v)}`)
-    if (v.length < min || v.length > max) fail(ErrorCode.SCHEMA_LENGTH, path, `expected ${desc}, got ${v.length} bytes`)
-    return v
-  })
+  return primitive(
+    desc,
+    (v, path) => {
+      if (!(v instanceof Uint8Array)) fail(ErrorCode.SCHEMA_TYPE, path, `expected ${desc}, got ${show(v)}`)
+      if (v.length < min || v.length > max) fail(ErrorCode.SCHEMA_LENGTH, path, `expected ${desc}, got ${v.length} bytes`)
+      return v
+    },
+    { type: 'string', contentEncoding: 'base16' },
+  )
 }
 
 export function oneOf<const V extends readonly (string | number)[]>(values: V): Type<V[number]> {
   const set = new Set<unknown>(values)
   const list = values.map(x => JSON.stringify(x)).join(', ')
-  return primitive(`one of ${list}`, (v, path) => {
-    if (!set.has(v)) fail(ErrorCode.SCHEMA_FORMAT, path, `expected one of ${list}, got ${show(v)}`)
-    return v as V[number]
-  })
+  return primitive(
+    `one of ${list}`,
+    (v, path) => {
+      if (!set.has(v)) fail(ErrorCode.SCHEMA_FORMAT, path, `expected one of ${list}, got ${show(v)}`)
+      return v as V[number]
+    },
+    { enum: [...values] },
+  )
 }
 
 export function array<T>(elem: Type<T>, opts: { min?: number; max: number }): Type<T[]> {
@@ -130,6 +169,7 @@ export function array<T>(elem: Type<T>, opts: { min?: number; max: number }): Ty
   }
   return {
     desc: `array of ${elem.desc}`,
+    json: { type: 'array', items: elem.json ?? {}, minItems: min, maxItems: opts.max },
     check: (v, path) => sized(v, path).map((x, i) => elem.check(x, `${path}[${i}]`)),
     toWire: v => v.map(x => elem.toWire(x)),
     fromWire: (w, path) => sized(w, path).map((x, i) => elem.fromWire(x, `${path}[${i}]`)),
@@ -146,6 +186,7 @@ export function optional<T>(inner: Type<T>): OptionalType<T> {
   return {
     [OPTIONAL]: true,
     desc: `optional ${inner.desc}`,
+    ...(inner.json ? { json: inner.json } : {}),
     check: (v, path) => (v === undefined ? undefined : inner.check(v, path)),
     toWire: v => (v === undefined ? null : inner.toWire(v)),
     fromWire: (w, path) => (w === null ? undefined : inner.fromWire(w, path)),
@@ -178,6 +219,12 @@ export function struct<F extends Fields>(fields: F): Type<StructOf<F>> {
   const isOpt = types.map(t => OPTIONAL in t)
   return {
     desc: `{ ${names.join(', ')} }`,
+    json: {
+      type: 'object',
+      properties: Object.fromEntries(names.map((n, i) => [n, types[i]!.json ?? {}])),
+      required: names.filter((_, i) => !isOpt[i]),
+      additionalProperties: false,
+    },
     check(v, path) {
       if (!isPlainObject(v)) fail(ErrorCode.SCHEMA_TYPE, path, `expected an object, got ${show(v)}`)
       for (const k of Object.keys(v)) {
@@ -213,6 +260,7 @@ export function struct<F extends Fields>(fields: F): Type<StructOf<F>> {
 export function refine<T>(inner: Type<T>, rule: (v: T, path: string) => void): Type<T> {
   return {
     desc: inner.desc,
+    ...(inner.json ? { json: inner.json } : {}),
     check: (v, path) => {
       const out = inner.check(v, path)
       rule(out, path)

@@ -19,6 +19,8 @@ import type { Metrics } from './metrics.js'
 import { RpcDispatcher } from './rpc/jsonrpc.js'
 import { RpcServer, defaultRpcLimits } from './rpc/server.js'
 import { MetricsServer } from './metrics-server.js'
+import { openRpcDocument } from './rpc/openrpc.js'
+import { VERSION } from './version.js'
 import { ensureAdminToken } from './rpc/token.js'
 import type { NodeStatus } from './rpc/types.js'
 import type { Readiness } from './readiness.js'
@@ -84,6 +86,10 @@ export class NodeApi {
     registerFlRpc(d, { genesis: opts.genesis, chain: m.chain, tangle: m.tangle, blobs: m.blobs, fl: m.fl, m0: opts.m0 })
     registerTwinRpc(d, m.chain, opts.m0)
     registerChaosRpc(d, { attacks: m.attacks, partition: m.partition })
+    d.register('rpc.discover', {
+      description: 'this API as an OpenRPC document (methods, params as JSON Schema)',
+      handler: () => openRpcDocument(d, VERSION),
+    })
     this.dispatcher = d
   }
 

@@ -70,6 +70,12 @@ export class RpcDispatcher {
     this.methods.set(name, method)
   }
 
+  /** Every method with its definition, by name (OpenRPC). */
+  // biome-ignore lint/suspicious/noExplicitAny: a table of methods with different parameter types
+  entries(): [string, RpcMethod<any>][] {
+    return [...this.methods.entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+  }
+
   /** Methods a caller of this API may use (an unknown method's error lists them). */
   names(scope: CallScope = { admin: true }): string[] {
     return [...this.methods.entries()]

@@ -11,7 +11,9 @@ import { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
 import { shardOfTwin } from '../../twin/record.js'
 import { TRAINER_DEFINITION } from '../../twin/trainer.js'
-import { runCli, startDevnet, type Devnet } from './proc.js'
+import { runCli, startDevnet, waitExit, type Devnet } from './proc.js'
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
 import { waitFor } from '../helpers.js'
 
 let net: Devnet
@@ -190,5 +192,51 @@ describe('twins on a 4-node, 2-shard devnet', () => {
     expect(refused[0]!.error).toMatchObject({ code: 'TWIN_EXISTS' })
     expect(refused[0]!.error!.message).toContain('fleet:meter-3 already exists')
     expect(again.txs.filter(t => t.status === 'committed').reduce((n, t) => n + t.twins, 0)).toBe(40 - refused[0]!.twins)
+  }, 120_000)
+  it('the examples (built against diten/client) run: a device syncs telemetry, an app watches its namespace', async () => {
+    const api = net.file.nodes[1]!.api
+    const n0 = net.file.nodes[0]!
+    const reg = await runCli(
+      [
+        'twin',
+        'register',
+        'site:sensor-1',
+        '--wait',
+        '--api',
+        n0.api,
+        '--admin',
+        n0.admin,
+        '--token-file',
+        n0.adminTokenFile,
+        '--keys',
+        keys,
+      ],
+      60_000,
+    )
+    expect(reg.code, reg.output).toBe(0)
+    const run = (file: string, env: Record<string, string>) => {
+      const child = spawn(process.execPath, [resolve('dist/examples', file)], {
+        env: { ...process.env, DITEN_API: api, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      child.stdout!.on('data', d => (out += d))
+      child.stderr!.on('data', d => (out += d))
+      return {
+        child,
+        output: () => out,
+        exited: new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(r =>
+          child.on('exit', (code, signal) => r({ code, signal })),
+        ),
+      }
+    }
+    const watcher = run('watch-namespace.js', { NAMESPACE: 'site', COUNT: '4' })
+    await waitFor(() => watcher.output().includes('watching site'), 'the watcher to start', 20_000)
+    await new Promise(r => setTimeout(r, 1000))
+    const device = run('device-telemetry.js', { TWIN: 'site:sensor-1', DEVICE_KEY: join(keys, 'site_sensor-1.key'), COUNT: '4' })
+    expect((await waitExit(device, 60_000)).code, device.output()).toBe(0)
+    expect(device.output()).toMatch(/reading 4: .* → committed at revision 5/)
+    expect((await waitExit(watcher, 30_000)).code, watcher.output()).toBe(0)
+    expect(watcher.output().match(/site:sensor-1 revision \d+ \(sync/g)).toEqual([2, 3, 4, 5].map(r => `site:sensor-1 revision ${r} (sync`))
   }, 120_000)
 })

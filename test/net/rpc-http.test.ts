@@ -75,6 +75,22 @@ describe('JSON-RPC over HTTP', () => {
     expect((await fetch(new URL('/rpc', metricsUrl))).status).toBe(404)
   })
 
+  it('rpc.discover: an OpenRPC document of every method, params as JSON Schema from the checking schemas', async () => {
+    const doc = await new DitenClient(url).call<any>('rpc.discover')
+    expect(doc.openrpc).toBe('1.3.2')
+    const names = doc.methods.map((m: { name: string }) => m.name)
+    expect(names).toEqual([...names].sort())
+    for (const n of ['node_status', 'twin_sync', 'twin_get', 'tx_submit', 'chain_getBlock', 'fl_status', 'rpc.discover'])
+      expect(names).toContain(n)
+    const sync = doc.methods.find((m: { name: string }) => m.name === 'twin_sync')
+    expect(sync['x-admin']).toBe(false)
+    expect(sync.params.find((p: { name: string }) => p.name === 'tx')).toMatchObject({ required: true, schema: { type: 'string' } })
+    expect(sync.params.find((p: { name: string }) => p.name === 'wait')).toMatchObject({ required: false, schema: { type: 'boolean' } })
+    expect(doc.methods.find((m: { name: string }) => m.name === 'stake_vote')['x-admin']).toBe(true)
+    // every method the node answers is described, and each description is real text
+    expect(doc.methods.every((m: { description: string }) => m.description.length > 10)).toBe(true)
+  })
+
   it('reports an unreachable node clearly', async () => {
     await expect(new DitenClient('http://127.0.0.1:1').status()).rejects.toThrow(/cannot reach diten node at http:\/\/127.0.0.1:1/)
   })
