@@ -1,5 +1,15 @@
 /** Commit certificates: 2f+1 precommit signatures of the committee over one block hash. */
-import { DitenError, ErrorCode, verifySignature, sign, type Certificate, type Vote, voteCodec, VoteType } from '../ledger/index.js'
+import {
+  DitenError,
+  ErrorCode,
+  bytesEqual,
+  verifySignature,
+  sign,
+  type Certificate,
+  type Vote,
+  voteCodec,
+  VoteType,
+} from '../ledger/index.js'
 import { quorum } from './tendermint/machine.js'
 import { VOTE_DOMAIN } from './evidence.js'
 
@@ -38,8 +48,7 @@ export function verifyCertificate(
     throw new DitenError(ErrorCode.CERT_INVALID, `certificate for shard ${cert.shard} height ${cert.height}: ${why}`)
   }
   if (cert.shard !== expect.shard || cert.height !== expect.height) fail(`expected shard ${expect.shard} height ${expect.height}`)
-  if (expect.blockHash && Buffer.compare(Buffer.from(cert.blockHash), Buffer.from(expect.blockHash)) !== 0)
-    fail('it certifies another block')
+  if (expect.blockHash && !bytesEqual(cert.blockHash, expect.blockHash)) fail('it certifies another block')
   const seen = new Set<number>()
   for (const s of cert.sigs) {
     if (s.validator >= committee.length) fail(`validator index ${s.validator} outside a committee of ${committee.length}`)

@@ -20,8 +20,8 @@
  * value's canonical bytes (which the leaf hash needs anyway) instead of the decoded object, a
  * fraction of the memory for records such as twins; reads decode them (the latest few are cached).
  */
-import { createHash } from 'node:crypto'
-import { bytesEqual } from './bytes.js'
+import { bytesEqual, latin1Bytes, latin1String } from './bytes.js'
+import { sha256BytesLatin1, sha256Latin1, sha256Utf8Latin1 } from './hash.js'
 
 export type Hash = Uint8Array
 export const EMPTY: Hash = new Uint8Array(32)
@@ -48,15 +48,9 @@ interface Inner<V> {
 }
 type Tree<V> = Leaf<V> | Inner<V> | null
 
-const toS = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-const toB = (s: string): Uint8Array => {
-  const b = Buffer.from(s, 'latin1')
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-}
-const node3 = (prefix: 0 | 1, a: string, b: string): string =>
-  createHash('sha256')
-    .update(String.fromCharCode(prefix) + a + b, 'latin1')
-    .digest('binary')
+const toS = latin1String
+const toB = latin1Bytes
+const node3 = (prefix: 0 | 1, a: string, b: string): string => sha256Latin1(String.fromCharCode(prefix) + a + b)
 
 export const leafHash = (key: Hash, value: Hash): Hash => toB(node3(0, toS(key), toS(value)))
 export const internalHash = (left: Hash, right: Hash): Hash => toB(node3(1, toS(left), toS(right)))
@@ -64,9 +58,9 @@ export const internalHash = (left: Hash, right: Hash): Hash => toB(node3(1, toS(
 export const keyOf = (name: string): Hash => toB(keyS(name))
 /** Bytes as the latin1 string a packed map keeps. */
 export const latin1Of = (b: Uint8Array): string => toS(b)
-const keyS = (name: string): string => createHash('sha256').update(name, 'utf8').digest('binary')
+const keyS = sha256Utf8Latin1
 /** The value hash a leaf commits to: sha256 of the value's canonical encoding. */
-export const valueHashOf = (encoded: Uint8Array): Hash => toB(createHash('sha256').update(encoded).digest('binary'))
+export const valueHashOf = (encoded: Uint8Array): Hash => toB(sha256BytesLatin1(encoded))
 
 /** Bit `depth` of the key, most significant first. */
 export function bitAt(key: Hash, depth: number): 0 | 1 {
@@ -240,10 +234,7 @@ export class AuthMap<V> implements ReadonlyMap<string, V> {
     return t.h
   }
   private valueHash(l: Leaf<V>): string {
-    const h = createHash('sha256')
-    if (l.bytes !== undefined) h.update(l.bytes, 'latin1')
-    else h.update(this.encode(l.value as V))
-    return h.digest('binary')
+    return l.bytes !== undefined ? sha256Latin1(l.bytes) : sha256BytesLatin1(this.encode(l.value as V))
   }
 
   /** The value under `name` with the proof of it (or of its absence) against `root()`. */

@@ -8,15 +8,16 @@
  * ran. So every node verifies with OpenSSL's strict RFC 8032 check, through this module.
  * `nobleVerify` (strict mode, zip215: false) stays for cross-checks and benchmarks.
  */
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { nodeCrypto } from './runtime.js'
 import { DitenError, ErrorCode } from './errors.js'
-import { bytesEqual, toHex } from './bytes.js'
+import { bytesEqual, concatBytes, toHex } from './bytes.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingBytes } from './keys.js'
 import { shortId } from './bytes.js'
 import { Memo } from './memo.js'
 
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const SPKI_ED25519_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
 /** node:crypto key objects by public key (null: a key that verifies nothing) */
 const verifierKeys = new Memo<string, KeyObject | null>('verifier keys', 4096)
 
@@ -50,7 +51,7 @@ function keyObject(publicKey: Uint8Array): KeyObject | null {
       // a key no registration accepts verifies nothing either (the verifier and the rules agree)
       return publicKeyProblem(publicKey)
         ? null
-        : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+        : nodeCrypto!.createPublicKey({ key: Buffer.from(concatBytes(SPKI_ED25519_PREFIX, publicKey)), format: 'der', type: 'spki' })
     } catch {
       return null
     }
@@ -60,10 +61,12 @@ function keyObject(publicKey: Uint8Array): KeyObject | null {
 /** Raw RFC 8032 verification of `signature` over `message` (no domain tag). */
 export function verifyRaw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false
+  // off Node (a client in a browser): the strict pure-JS check, after the same key rules
+  if (!nodeCrypto) return publicKeyProblem(publicKey) === undefined && nobleVerifyRaw(publicKey, message, signature)
   const key = keyObject(publicKey)
   if (!key) return false
   try {
-    return cryptoVerify(null, message, key, signature)
+    return nodeCrypto.verify(null, message, key, signature)
   } catch {
     return false
   }

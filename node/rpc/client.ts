@@ -1,5 +1,6 @@
 /** The TypeScript client for a diten node's JSON-RPC API, used by the CLI and the tests. */
 import type { NodeStatus } from './types.js'
+import { readAdminToken } from './token-file.js'
 
 export class RpcError extends Error {
   constructor(
@@ -33,8 +34,6 @@ export class DitenClient {
 
   /** A client of a node's admin API, with the token read from its file (`<dataDir>/admin.token`). */
   static async admin(url: string, tokenFile: string, opts: Omit<DitenClientOptions, 'token'> = {}): Promise<DitenClient> {
-    // loaded on demand: the client itself needs no file system
-    const { readAdminToken } = await import('./token.js')
     return new DitenClient(url, { ...opts, token: await readAdminToken(tokenFile) })
   }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DitenError, ErrorCode } from '../../ledger/index.js'
+import { readAdminToken } from './token-file.js'
 
 export const ADMIN_TOKEN_FILE = 'admin.token'
 
@@ -26,19 +26,4 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
   return readAdminToken(file)
 }
 
-/** Reads a token file (what clients do); a clear error when it is missing or malformed. */
-export async function readAdminToken(file: string): Promise<string> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new DitenError(
-      ErrorCode.UNAUTHORIZED,
-      `cannot read the admin token ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); it is made in the node's data dir on its first start`,
-    )
-  }
-  const token = text.trim()
-  if (!/^[0-9a-f]{64}$/.test(token))
-    throw new DitenError(ErrorCode.UNAUTHORIZED, `${file} does not hold an admin token (64 hex characters)`)
-  return token
-}
+export { readAdminToken } from './token-file.js'
