@@ -4,7 +4,7 @@
  * Whoever can read the file can make the node sign with its member key: keep it like the key.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readAdminToken } from './token-file.js'
 

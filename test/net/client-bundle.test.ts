@@ -70,7 +70,6 @@ describe('diten/client in a browser bundle', () => {
     runInNewContext(code, sandbox)
     expect(sandbox.process).toBeUndefined()
     expect(sandbox.Buffer).toBeUndefined()
-    // biome-ignore lint/suspicious/noExplicitAny: the bundle's global, typed as the package is
     const D = sandbox.Diten as any
     expect(typeof D.TwinDevice).toBe('function')
     const client = new D.DitenClient(api, { timeoutMs: 20_000 })
