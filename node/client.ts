@@ -17,6 +17,8 @@ export {
 export { importFleet, type FleetTwin, type FleetProgress, type FleetResult } from './rpc/fleet.js'
 export { verifyTwinProof, twinProofFromJson, type TwinProof } from '../consensus/twin-proof.js'
 export type { NodeStatus, MemberPeerStatus } from './rpc/types.js'
+export type { DitenMethods, MethodName } from './rpc/methods.js'
+export type { OpenRpcDocument } from './rpc/openrpc-document.js'
 // keys and signing: a device or an app signs its own transactions
 export { generateKeypair, keypairFromSecret, type Keypair } from '../ledger/keys.js'
 export { signTx, signedTxCodec, txBodyCodec, txId, TX_SIG_DOMAIN, type SignedTx, type TxBody } from '../ledger/chain/tx.js'

@@ -1,5 +1,6 @@
 /** The TypeScript client for a diten node's JSON-RPC API, used by the CLI and the tests. */
 import type { NodeStatus } from './types.js'
+import type { DitenMethods, MethodName } from './methods.js'
 import { readAdminToken } from './token-file.js'
 
 export class RpcError extends Error {
@@ -64,7 +65,18 @@ export class DitenClient {
     return body.result as T
   }
 
+  /**
+   * A call with typed params (and result, where the client has a type for it): the methods and
+   * their params as the node describes them (node/rpc/methods.ts, generated from rpc.discover).
+   */
+  request<M extends MethodName>(
+    method: M,
+    ...params: DitenMethods[M]['params'] extends Record<string, never> ? [] : [DitenMethods[M]['params']]
+  ): Promise<DitenMethods[M]['result']> {
+    return this.call(method, params[0] as Record<string, unknown> | undefined)
+  }
+
   status(): Promise<NodeStatus> {
-    return this.call<NodeStatus>('node_status')
+    return this.request('node_status')
   }
 }

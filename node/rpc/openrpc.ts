@@ -6,19 +6,9 @@
  */
 import type { JsonSchema } from '../../ledger/index.js'
 import type { RpcDispatcher } from './jsonrpc.js'
+import type { OpenRpcDocument } from './openrpc-document.js'
 
-export interface OpenRpcDocument {
-  openrpc: string
-  info: { title: string; version: string; description: string }
-  methods: {
-    name: string
-    description: string
-    paramStructure: 'by-name'
-    params: { name: string; required: boolean; schema: JsonSchema }[]
-    result: { name: string; schema: JsonSchema }
-    'x-admin': boolean | 'depends on the params'
-  }[]
-}
+export type { OpenRpcDocument }
 
 export function openRpcDocument(d: RpcDispatcher, version: string): OpenRpcDocument {
   return {
