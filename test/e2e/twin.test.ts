@@ -11,8 +11,7 @@ import { DitenClient } from '../../node/rpc/client.js'
 import { TwinDevice, twins, type TwinEventMessage } from '../../node/rpc/twins.js'
 import { shardOfTwin } from '../../twin/record.js'
 import { TRAINER_DEFINITION } from '../../twin/trainer.js'
-import { runCli, startDevnet, waitExit, type Devnet } from './proc.js'
-import { spawn } from 'node:child_process'
+import { runCli, startDevnet, startScript, waitExit, type Devnet } from './proc.js'
 import { resolve } from 'node:path'
 import { waitFor } from '../helpers.js'
 
@@ -214,22 +213,7 @@ describe('twins on a 4-node, 2-shard devnet', () => {
       60_000,
     )
     expect(reg.code, reg.output).toBe(0)
-    const run = (file: string, env: Record<string, string>) => {
-      const child = spawn(process.execPath, [resolve('dist/examples', file)], {
-        env: { ...process.env, DITEN_API: api, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let out = ''
-      child.stdout!.on('data', d => (out += d))
-      child.stderr!.on('data', d => (out += d))
-      return {
-        child,
-        output: () => out,
-        exited: new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(r =>
-          child.on('exit', (code, signal) => r({ code, signal })),
-        ),
-      }
-    }
+    const run = (file: string, env: Record<string, string>) => startScript(resolve('dist/examples', file), [], { DITEN_API: api, ...env })
     const watcher = run('watch-namespace.js', { NAMESPACE: 'site', COUNT: '4' })
     await waitFor(() => watcher.output().includes('watching site'), 'the watcher to start', 20_000)
     await new Promise(r => setTimeout(r, 1000))
