@@ -98,8 +98,10 @@ export class TwinEvents {
     this.latest[first.shard] = endOfBlock(first.height)
     this.queue.push(...events.map((e, i) => ({ e, position: positionOf(e.height, i) })))
     if (this.queue.length > this.opts.maxQueued) {
-      this.dropped += this.queue.length - this.opts.maxQueued
-      this.queue = this.queue.slice(-this.opts.maxQueued)
+      const lost = this.queue.splice(0, this.queue.length - this.opts.maxQueued)
+      this.dropped += lost.length
+      // a stream resuming from before them is told it missed some (event: gap)
+      for (const { e, position } of lost) this.forgotten[e.shard] = Math.max(this.forgotten[e.shard]!, position)
     }
     if (!this.scheduled) {
       this.scheduled = true
