@@ -17,6 +17,7 @@ import { accuracyPlot } from '../../fl/plot.js'
 import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
 import { decodeWeights, flatten } from '../../fl/weights.js'
 import { DitenClient } from '../rpc/client.js'
+import { modelBlob } from './fl-model.js'
 import { planTrainers } from './trainers.js'
 import { initNetwork } from './network.js'
 import { parseByzantine } from './devnet.js'
@@ -245,7 +246,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       const st = (await clients[0]!.call('fl_status', { fromRound: rounds.length + 1 }).catch(() => undefined)) as FlStatus | undefined
       for (const c of st?.closed ?? []) {
         if (c.round !== rounds.length + 1) continue
-        const got = (await clients[0]!.call('fl_getModel', { round: c.round })) as { blob: string }
+        const got = await modelBlob(clients[0]!, c.round)
         await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
         const e = model.evaluate(flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64')))), data.test)
         // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
