@@ -8,13 +8,16 @@
 type NodeCrypto = typeof import('node:crypto')
 
 const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+/** DITEN_PORTABLE on globalThis forces the fallbacks (tests) */
+const portable = (globalThis as { DITEN_PORTABLE?: boolean }).DITEN_PORTABLE === true
 
-/** node:crypto on Node; undefined elsewhere (or when PORTABLE_CRYPTO forces the fallbacks, for tests) */
-export const nodeCrypto: NodeCrypto | undefined = (globalThis as { DITEN_PORTABLE?: boolean }).DITEN_PORTABLE
-  ? undefined
-  : (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined)
+/** A Node built-in module by id (`node:fs/promises`), or undefined off Node: never a static import. */
+export function nodeBuiltin<T>(id: string): T | undefined {
+  return portable ? undefined : (proc?.getBuiltinModule?.(id) as T | undefined)
+}
+
+/** node:crypto on Node; undefined elsewhere (or when the fallbacks are forced) */
+export const nodeCrypto = nodeBuiltin<NodeCrypto>('node:crypto')
 
 /** Node's Buffer, when there is one (and the fallbacks are not forced) */
-export const NodeBuffer: typeof Buffer | undefined = (globalThis as { DITEN_PORTABLE?: boolean }).DITEN_PORTABLE
-  ? undefined
-  : (globalThis as { Buffer?: typeof Buffer }).Buffer
+export const NodeBuffer: typeof Buffer | undefined = portable ? undefined : (globalThis as { Buffer?: typeof Buffer }).Buffer

@@ -1,16 +1,16 @@
 /**
  * Reading an admin token file (`<dataDir>/admin.token`), for clients on Node. The file system is
- * reached through process.getBuiltinModule, not imported, so the client stays bundleable for a
+ * reached through ledger/runtime.ts (process.getBuiltinModule), not imported, so the client stays bundleable for a
  * browser (where a token is passed as `new DitenClient(url, { token })` instead).
  */
 import { DitenError, ErrorCode } from '../../ledger/errors.js'
+import { nodeBuiltin } from '../../ledger/runtime.js'
 
 type Fs = typeof import('node:fs/promises')
 
 /** Reads a token file; a clear error when it is missing or malformed. */
 export async function readAdminToken(file: string): Promise<string> {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  const fs = proc?.getBuiltinModule?.('node:fs/promises') as Fs | undefined
+  const fs = nodeBuiltin<Fs>('node:fs/promises')
   if (!fs)
     throw new DitenError(
       ErrorCode.UNAUTHORIZED,
