@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'net',
-          include: ['test/net/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/net/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
           pool: 'forks',
           fileParallelism: false,
           testTimeout: 120_000,

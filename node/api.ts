@@ -11,6 +11,7 @@ import type { ChainService } from './chain/service.js'
 import type { NodeAttacks } from './faults/attacks.js'
 import type { Partition } from './faults/partition.js'
 import { registerChaosRpc } from './faults/rpc.js'
+import { FaultJournal } from './faults/journal.js'
 import type { BlobStore } from './fl/blobs.js'
 import { registerFlRpc } from './fl/rpc.js'
 import type { FlService } from './fl/service.js'
@@ -21,6 +22,7 @@ import { RpcServer, defaultRpcLimits } from './rpc/server.js'
 import { MetricsServer } from './metrics-server.js'
 import { openRpcDocument } from './rpc/openrpc.js'
 import { VERSION } from './version.js'
+import { loadExplorer } from './explorer.js'
 import { ensureAdminToken } from './rpc/token.js'
 import type { NodeStatus } from './rpc/types.js'
 import type { Readiness } from './readiness.js'
@@ -82,10 +84,10 @@ export class NodeApi {
     registerChainRpc(d, m.chain)
     registerStakeRpc(d, m.chain)
     registerMemberRpc(d, m.chain)
-    registerTangleRpc(d, m.tangle)
+    registerTangleRpc(d, m.tangle, i => m.chain.systemState().members[i]?.name)
     registerFlRpc(d, { genesis: opts.genesis, chain: m.chain, tangle: m.tangle, blobs: m.blobs, fl: m.fl, m0: opts.m0 })
     registerTwinRpc(d, m.chain, opts.m0)
-    registerChaosRpc(d, { attacks: m.attacks, partition: m.partition })
+    registerChaosRpc(d, { attacks: m.attacks, partition: m.partition, journal: new FaultJournal(() => m.status().heads) })
     d.register('rpc.discover', {
       description: 'this API as an OpenRPC document (methods, params as JSON Schema)',
       handler: () => openRpcDocument(d, VERSION),
@@ -104,7 +106,9 @@ export class NodeApi {
       metricsUrl: () => this.metricsUrl,
       streams: new Map([['/events', this.m.twinEvents.serve]]),
       readiness: (params: URLSearchParams) => this.m.readiness(params),
+      files: await loadExplorer(),
     }
+    if (!http.files.size) this.m.logger.warn('the web explorer is not built (npm run build): GET / serves nothing')
     const pub = new RpcServer({ ...defaultRpcLimits, ...this.opts.api }, http)
     this.apiPort = await pub.start()
     this.servers.push(pub)

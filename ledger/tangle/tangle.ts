@@ -18,6 +18,7 @@
  *    [bandWeight, 2·bandWeight), cap ≥ 2·bandWeight) are index sets with O(1) add/remove/pick.
  */
 import { IndexSet } from './index-set.js'
+import type { TangleVertex } from './vertex.js'
 
 export interface TangleOptions {
   cap: number
@@ -370,5 +371,25 @@ export class Tangle {
   approvers(id: string): string[] {
     const i = this.index.get(id)
     return i === undefined ? [] : this.approversAt(i).map(c => this.ids[c]!)
+  }
+  /** The newest `limit` received transactions (arrival order, newest first), as plain records. */
+  recent(limit: number): TangleVertex[] {
+    const out: TangleVertex[] = []
+    for (let i = this.ids.length - 1; i >= 0 && out.length < limit; i--) {
+      const f = this.flags[i]!
+      if (!(f & KNOWN) || f & ENTRY) continue
+      const [trunk, branch, s] = [this.ids[this.trunkArr[i]!]!, this.ids[this.branchArr[i]!]!, (f & SOLID) !== 0]
+      const v = { id: this.ids[i]!, trunk, branch, weight: this.weight[i]!, cw: this.cwArr[i]!, member: this.memberArr[i]! }
+      out.push({
+        ...v,
+        time: this.timeArr[i]!,
+        solid: s,
+        valid: s && (f & VALID) !== 0,
+        confirmed: (f & CONFIRMED) !== 0,
+        orphaned: (f & ORPHANED) !== 0,
+        tip: this.tips.has(i),
+      })
+    }
+    return out
   }
 }

@@ -1,4 +1,4 @@
-/** JSON-RPC methods of the chain: tx_submit, tx_nextNonce, tx_get, chain_getHead, chain_getBlock, chain_committee, consensus_status. */
+/** JSON-RPC methods of the chain: tx_submit, tx_nextNonce, tx_get, chain_getHead, chain_getHeaders, chain_getBlock, chain_committee, consensus_status. */
 import {
   DitenError,
   ErrorCode,
@@ -69,6 +69,20 @@ export function registerChainRpc(d: RpcDispatcher, chain: ChainService): void {
     handler: (p: { shard: number }) => {
       const s = chain.certifiedHead(p.shard)
       return toJson({ shard: p.shard, height: s.head?.height ?? 0, header: s.head ?? null, cert: s.headCert ?? null })
+    },
+  })
+  d.register('chain_getHeaders', {
+    description: 'finalized headers of a shard, newest first: up to `limit` (≤ 100) at or below `to` (default: the head)',
+    params: struct({ shard: shardParam, to: optional(u53), limit: optional(uint(100)) }),
+    handler: (p: { shard: number; to?: number; limit?: number }) => {
+      const head = chain.certifiedHead(p.shard).head?.height ?? 0
+      const top = Math.min(p.to ?? head, head)
+      const out: unknown[] = []
+      for (let h = top; h >= 1 && out.length < (p.limit ?? 20); h--) {
+        const header = chain.header(p.shard, h)
+        if (header) out.push(toJson(header))
+      }
+      return { shard: p.shard, head, headers: out }
     },
   })
   d.register('chain_getBlock', {

@@ -16,6 +16,7 @@ import { PORTS_PER_NODE } from '../harness/network.js'
 import { NotReadyError } from '../harness/ready.js'
 import { formatTable, shortPeerId } from '../harness/table.js'
 import { BEHAVIOURS } from '../faults/behaviours.js'
+import { DitenClient } from '../rpc/client.js'
 
 export const devnetHelp = `diten devnet [options]   run a local network of member processes
 
@@ -147,7 +148,15 @@ export async function runDevnet(argv: string[]): Promise<number> {
     console.log(
       `Prometheus metrics on ${file.nodes.map(n => n.metrics.split(':').pop()?.replace('/metrics', '')).join(', ')} (GET /metrics)`,
     )
-    console.log(`\nwrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
+    // the explorer of every node shows who misbehaves on purpose (its Faults page)
+    for (const [name, b] of byzantine)
+      for (const n of file.nodes)
+        for (const behaviour of b)
+          await DitenClient.admin(n.admin, n.adminTokenFile, { timeoutMs: 5000 })
+            .then(c => c.call('chaos_record', { kind: 'behaviour', name: behaviour, node: name }))
+            .catch(() => undefined)
+    console.log(`\nexplorer: ${file.nodes[0]!.api}/   (every node serves it at its API address)`)
+    console.log(`wrote ${join(net.dir, 'devnet.json')}; try: npx diten status --devnet ${net.dir}   (logs: ${net.dir}/<node>/node.log)`)
     console.log(durationS ? `running for ${durationS} s (Ctrl-C stops earlier)` : 'running; press Ctrl-C to stop')
     const until = durationS ? Date.now() + durationS * 1000 : Infinity
     while (!interrupted && Date.now() < until) await sleep(200)

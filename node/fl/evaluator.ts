@@ -11,7 +11,7 @@ const CACHED = 1000
 
 export class ModelEvaluator {
   private readonly net: LocalModel
-  private readonly cache = new Map<string, number>()
+  private readonly cache = new Map<string, { accuracy: number; loss: number }>()
 
   constructor(
     spec: ModelSpec & { activation: 'relu' | 'sigmoid' | 'tanh' },
@@ -22,13 +22,29 @@ export class ModelEvaluator {
 
   /** accuracy on the validation split, in [0, 1] */
   accuracy(hash: string, weights: Float32Array): number {
-    let a = this.cache.get(hash)
-    if (a === undefined) {
-      a = this.net.evaluate(weights, this.validation).accuracy
-      this.cache.set(hash, a)
+    return this.evaluation(hash, weights).accuracy
+  }
+
+  /** accuracy and mean cross-entropy loss on the validation split */
+  evaluation(hash: string, weights: Float32Array): { accuracy: number; loss: number } {
+    let e = this.cache.get(hash)
+    if (e === undefined) {
+      e = this.net.evaluate(weights, this.validation)
+      this.cache.set(hash, { accuracy: e.accuracy, loss: e.loss })
       if (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value!)
     }
-    return a
+    return e
+  }
+
+  /** Evaluates a model this node holds or can fetch as a blob (a closed round's M(e)); a failure leaves it unevaluated. */
+  async evaluateBlob(hash: string, blobs: { ensure(hash: string): Promise<object> }): Promise<void> {
+    const b = await blobs.ensure(hash).catch(() => undefined)
+    if (b && 'weights' in b && b.weights instanceof Float32Array) this.evaluation(hash, b.weights)
+  }
+
+  /** a model's evaluation if this node has made it (it never evaluates on a reader's request) */
+  evaluated(hash: string): { accuracy: number; loss: number } | undefined {
+    return this.cache.get(hash)
   }
 
   /** accuracy on another dataset (a trainer's own shard), not cached */

@@ -75,6 +75,8 @@ export function registerFlRpc(
           .map(c => ({
             round: c.round,
             model: c.model,
+            // M(round) on this node's validation split (null until this node has evaluated it)
+            validation: x.fl?.quality(c.model) ?? null,
             height: c.height,
             time: c.time,
             accepted: c.updates.filter(u => u.outcome === 'accepted').map(u => s.members[u.member]?.name),

@@ -159,6 +159,9 @@ export class FlService {
     return this.m.chain.systemState().fl
   }
 
+  /** a global model's accuracy and loss on this node's validation split, once evaluated (at its close) */
+  quality = (hash: string) => this.m.evaluator.evaluated(hash)
+
   /** why the tangle judged an update invalid here (tests, logs) */
   invalidReason(id: string): string | undefined {
     return this.m.validity.reasons.get(id)
@@ -202,6 +205,7 @@ export class FlService {
       const missing = c.shards.filter(x => x.height === 0).map(x => x.shard)
       const accepted = c.updates.filter(u => u.outcome === 'accepted').length
       this.m.metrics.flRoundsClosed.inc()
+      void this.m.evaluator.evaluateBlob(c.model, this.m.blobs)
       for (const u of c.updates) this.m.metrics.flUpdates.inc({ outcome: u.outcome, code: u.outcome === 'rejected' ? u.code : '' })
       if (missing.length) this.m.logger.warn({ round: c.round, missing, accepted }, 'round closed without the shards that missed the bound')
       else this.m.logger.info({ round: c.round, accepted, of: c.updates.length, model: shortId(c.model) }, 'round closed')

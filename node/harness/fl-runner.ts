@@ -26,7 +26,6 @@ import { startLocalNetwork } from './local-network.js'
 import { FL_ATTACKS } from '../faults/behaviours.js'
 import { PROBE_TWIN, probeRounds, registerProbe, type ProbeReport } from './fl-probe.js'
 import { last, lastOrNull, pct, progressBar } from './fl-format.js'
-
 export { pct }
 
 export interface FlRunOptions {
@@ -213,10 +212,11 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       )
   }
 
-  // the devnet: one process per member, this process supervises them
   let died: string | undefined
+  // the devnet: one process per member, supervised (and stopped on Ctrl-C) by this process
   const local = await startLocalNetwork(net, {
     byzantine,
+    stopOnSignal: true,
     readyTimeoutMs: 120_000,
     progress: line => o.progress(`devnet starting: ${line}`),
     onUnexpectedExit: (node, code, signal) => {

@@ -17,6 +17,8 @@ export interface LocalNetworkOptions extends Omit<ReadyOptions, 'timeoutMs'> {
   byzantine?: ReadonlyMap<string, readonly string[]>
   /** a node exited before stop() was called */
   onUnexpectedExit?: (node: NetworkNode, code: number | null, signal: NodeJS.Signals | null) => void
+  /** on SIGINT/SIGTERM stop the nodes and exit 130 (a tool whose caller does not handle signals itself) */
+  stopOnSignal?: boolean
 }
 
 export interface LocalNetwork {
@@ -42,9 +44,17 @@ export async function startLocalNetwork(net: Network, o: LocalNetworkOptions): P
       },
     }),
   )
+  // the nodes run detached (their own process group): a Ctrl-C reaches only this process
+  const onSignal = () => void stop().finally(() => process.exit(130))
   const stop = async (onKill?: (p: NodeProcess) => void) => {
     stopping = true
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     await stopNodes(procs, 10_000, onKill)
+  }
+  if (o.stopOnSignal) {
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
   }
   try {
     const statuses = await waitConnected(procs, { ...o, timeoutMs: o.readyTimeoutMs })

@@ -12,8 +12,14 @@ export interface DitenMethods {
   "chain_getBlock": { params: { shard: number; height: number; format?: "full" | "ids" }; result: unknown }
   /** the finalized head of a shard with its certificate */
   "chain_getHead": { params: { shard: number }; result: unknown }
+  /** finalized headers of a shard, newest first: up to `limit` (≤ 100) at or below `to` (default: the head) */
+  "chain_getHeaders": { params: { shard: number; to?: number; limit?: number }; result: unknown }
+  /** the fault journal (faults applied and invariants checked, stamped with this node's heads) and this node's own switches */
+  "chaos_journal": { params: { afterSeq?: number }; result: unknown }
   /** drop every peer connection and refuse new ones for ms milliseconds (nodes started with --chaos-control only) (admin API) */
   "chaos_partition": { params: { ms: number }; result: unknown }
+  /** note a fault (start / end), a misbehaving node or an invariant check in the fault journal (fault-injection tools) (admin API) */
+  "chaos_record": { params: { kind: "behaviour" | "fault" | "fault-end" | "invariant" | "note"; name: string; node?: string; detail?: string; ok?: boolean }; result: unknown }
   /** this node's fault-injection switches and what they have sent (counts, tx ids) (admin API) */
   "chaos_status": { params: Record<string, never>; result: unknown }
   /** epoch, committees, rounds, proposers, delegates and the reputation table */
@@ -38,6 +44,8 @@ export interface DitenMethods {
   "tangle_attach": { params: { round: number; trainer: string; modelHash: string; dataSize: number; claimedAccuracyBp: number }; result: unknown }
   /** a tangle transaction with its weight, cumulative weight, state and approvers */
   "tangle_getTx": { params: { id: string }; result: unknown }
+  /** the newest transactions this node received (newest first): parents, weight, cumulative weight, state, member, and when this node saw it confirmed */
+  "tangle_recent": { params: { limit?: number }; result: unknown }
   /** count, tips, confirmed, pending solidification, orphaned, pruned */
   "tangle_stats": { params: Record<string, never>; result: unknown }
   /** the current tips */

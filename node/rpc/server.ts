@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net'
 import { timingSafeEqual } from 'node:crypto'
 import { ErrorCode } from '../../ledger/index.js'
 import { RpcCode, type RpcDispatcher } from './jsonrpc.js'
+import { EXPLORER_CSP, type StaticFile } from '../explorer.js'
 
 export const MAX_BODY_BYTES = 1 << 20
 
@@ -75,6 +76,8 @@ export interface RpcServerModules {
   streams?: Map<string, StreamHandler>
   /** `GET /readyz`: whether the node is ready, with the reasons when not (throws on a bad query) */
   readiness?(params: URLSearchParams): { ready: boolean }
+  /** static files served at GET/HEAD (the explorer, node/explorer.ts); '/' is its page */
+  files?: Map<string, StaticFile>
 }
 
 export class RpcServer {
@@ -185,6 +188,8 @@ export class RpcServer {
     }
     const stream = req.method === 'GET' ? this.modules.streams?.get(path ?? '') : undefined
     if (stream) return stream(req, res, new URL(req.url ?? '/', 'http://localhost'))
+    const file = req.method === 'GET' || req.method === 'HEAD' ? this.modules.files?.get(path ?? '') : undefined
+    if (file) return sendFile(req, res, file)
     if (path !== '/' && path !== '/rpc')
       return sendJson(res, 404, { error: `no such endpoint ${path?.slice(0, 64)}; JSON-RPC is served on POST /` })
     if (req.method !== 'POST') {
@@ -241,6 +246,22 @@ export class RpcServer {
       server.closeAllConnections()
     })
   }
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, f: StaticFile): void {
+  const gzip = f.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? f.gzip : undefined
+  const body = gzip ?? f.body
+  res.writeHead(200, {
+    'content-type': f.type,
+    'content-length': body.length,
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    vary: 'accept-encoding',
+    'cache-control': f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'content-security-policy': EXPLORER_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  })
+  res.end(req.method === 'HEAD' ? undefined : body)
 }
 
 /** Calls in a body: a rough count of a batch's top-level objects (the dispatcher checks the rest). */

@@ -1,10 +1,11 @@
-/** JSON-RPC methods of the tangle: tangle_attach, tangle_getTx, tangle_tips, tangle_stats. */
-import { DitenError, ErrorCode, hex, str, struct, uint, u53, shortId } from '../../ledger/index.js'
+/** JSON-RPC methods of the tangle: tangle_attach, tangle_getTx, tangle_recent, tangle_tips, tangle_stats. */
+import { DitenError, ErrorCode, hex, optional, str, struct, uint, u53, shortId } from '../../ledger/index.js'
 import type { RpcDispatcher } from '../rpc/jsonrpc.js'
 import { toJson } from '../chain/rpc.js'
 import type { TangleService } from './service.js'
 
-export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void {
+/** `memberName`: a member's name by its index in the member table */
+export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService, memberName: (index: number) => string | undefined): void {
   d.register('tangle_attach', {
     admin: true,
     description: 'attach a local model update issued by this node (tips, PoW and signature done here)',
@@ -32,6 +33,19 @@ export function registerTangleRpc(d: RpcDispatcher, tangle: TangleService): void
         approvers: c.approvers(p.id),
       })
     },
+  })
+  d.register('tangle_recent', {
+    description:
+      'the newest transactions this node received (newest first): parents, weight, cumulative weight, state, member, and when this node saw it confirmed',
+    params: struct({ limit: optional(uint(500)) }),
+    handler: (p: { limit?: number }) => ({
+      cwThreshold: tangle.core.opts.cwThreshold,
+      txs: tangle.core.recent(p.limit ?? 200).map(v => ({
+        ...v,
+        member: memberName(v.member) ?? `#${v.member}`,
+        confirmedAt: tangle.confirmTimes.get(v.id) ?? null,
+      })),
+    }),
   })
   d.register('tangle_tips', {
     description: 'the current tips',

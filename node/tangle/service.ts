@@ -43,6 +43,7 @@ import type { Metrics } from '../metrics.js'
 import type { Gossip } from '../p2p/gossip.js'
 import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
+import { ConfirmTimes } from './confirm-times.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../faults/behaviours.js'
 import type { AttachParams, ValidityPredicate } from './types.js'
@@ -85,6 +86,7 @@ export class TangleService {
   abandoned = 0
   private timer: NodeJS.Timeout | undefined
   confirmed = 0
+  readonly confirmTimes = new ConfirmTimes()
   /** invalid transactions seen (for the approve-invalid fault switch) */
   private readonly invalidIds: string[] = []
   private readonly parasite: SignedTangleTx[] = []
@@ -209,6 +211,7 @@ export class TangleService {
       time: tx.body.time,
     })
     this.confirmed += change.confirmed.length
+    this.confirmTimes.record(change.confirmed)
     for (const id of change.solidified) if (!this.core.isValid(id)) this.invalidIds.push(id)
     return change
   }

@@ -44,7 +44,7 @@ describe('JSON-RPC over HTTP', () => {
     expect(big.status).toBe(413)
     expect(big.body.error.code).toBe(-32600)
     expect(big.body.error.message).toContain('exceeds')
-    const get = await fetch(url)
+    const get = await fetch(`${url}/rpc`)
     expect(get.status).toBe(405)
   })
 

@@ -10,6 +10,7 @@ import { loadNetwork } from '../network.js'
 import { runFl } from '../fl-runner.js'
 import { FL_ATTACKS } from '../../faults/behaviours.js'
 import { Cluster } from './cluster.js'
+import { noteBehaviours, noteVerdicts } from './journal-notes.js'
 import {
   checkIntegrity,
   checkPunishment,
@@ -68,6 +69,8 @@ export async function runFlScenario(s: Scenario, o: RunOptions): Promise<ChaosRe
         await new Promise(r => setTimeout(r, 250))
       heads = (await reader.status()).heads
       punishment = await checkPunishment(reader, net.genesis, s.expect ?? {})
+      await noteBehaviours(cluster)
+      await noteVerdicts(cluster, { safety, integrity, punishment })
     },
   })
   const attackers = new Set(

@@ -28,6 +28,7 @@ import type { Fault, Scenario } from './scenario.js'
 import { runFlScenario } from './fl-chaos.js'
 import { applyMemberAdd, applyMemberRemove, applyVote, submitAs, type MembershipOutcome } from './membership-faults.js'
 import { timelineSvg } from './timeline.js'
+import { noteAll, noteBehaviours, noteVerdicts } from './journal-notes.js'
 
 export interface FaultOutcome {
   fault: Fault
@@ -139,6 +140,8 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
     o.log(`${s.name} (seed ${o.seed}): starting ${s.nodes} nodes, ${shards} shard(s) in ${dir}`)
     cluster.startAll()
     await cluster.waitConnected(60_000)
+    o.log(`watch it live: ${cluster.members[0]!.node.api}/ (the explorer's Faults page)`)
+    await noteBehaviours(cluster)
     sampler.start()
     await load.register()
     o.log(`${spec.twins} twins registered; load ${spec.syncsPerSec} syncs/s for ${s.durationS} s`)
@@ -196,6 +199,7 @@ async function runTwinScenario(s: Scenario, o: RunOptions): Promise<ChaosReport>
           .map(f => `${f.rpcGarbage!.unexpected} malformed RPC call(s) got no clean refusal: ${f.rpcGarbage!.examples[0]}`),
       ],
     }
+    await noteVerdicts(cluster, { safety, integrity, punishment, liveness, permission, accounting })
     const heads = (await cluster.reachable()[0]!.client.status()).heads
     const report: ChaosReport = {
       scenario: s.name,
@@ -282,6 +286,7 @@ async function applyFault(f: Fault, t0: number, cluster: Cluster, chainId: strin
   const out: FaultOutcome = { fault: f, startedAt: Date.now(), endedAt: 0, resumeMs: null, catchUpMs: null }
   const m: Member | undefined = f.node ? cluster.member(f.node) : undefined
   o.log(`t+${f.at}s ${f.kind}${m ? ` ${m.node.name}` : ''} for ${f.forS} s`)
+  await noteAll(cluster, { kind: 'fault', name: f.kind, ...(m ? { node: m.node.name } : {}), detail: `for ${f.forS} s` })
   try {
     switch (f.kind) {
       case 'kill': {
@@ -328,6 +333,12 @@ async function applyFault(f: Fault, t0: number, cluster: Cluster, chainId: strin
     o.log(`fault ${f.kind} failed: ${out.error}`)
   }
   out.endedAt = Date.now()
+  await noteAll(cluster, {
+    kind: 'fault-end',
+    name: f.kind,
+    ...(m ? { node: m.node.name } : {}),
+    ...(out.error ? { detail: out.error } : {}),
+  })
   return out
 }
 
