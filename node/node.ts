@@ -252,7 +252,7 @@ export class DitenNode {
           host: this.host,
           ...(flSetup
             ? {
-                validity: (tx, id) => flSetup.validity.judge(tx, id),
+                validity: (tx, id, o) => flSetup.validity.judge(tx, id, o),
                 memberData: tx => memberDataIn(this.chain.systemState(), tx),
               }
             : {}),

@@ -29,7 +29,7 @@ const STYLE: cytoscape.StylesheetJson = [
   },
   { selector: 'node.confirmed', style: { shape: 'ellipse', 'background-color': '#2e7d32', 'border-color': '#1b5e20' } },
   { selector: 'node.pending', style: { shape: 'ellipse', 'background-color': '#fff', 'border-color': '#1565c0' } },
-  { selector: 'node.tip', style: { shape: 'diamond', width: 24, height: 24, 'background-color': '#ffb300', 'border-color': '#6d4c00' } },
+  { selector: 'node.tip', style: { shape: 'diamond', width: 24, height: 24, 'background-color': '#ce93d8', 'border-color': '#4a148c' } },
   {
     selector: 'node.orphaned',
     style: { shape: 'triangle', 'background-color': '#bdbdbd', 'border-color': '#616161', 'border-style': 'dashed' },
@@ -54,6 +54,11 @@ const STYLE: cytoscape.StylesheetJson = [
 /** Fits the graph when it is small; else shows the newest end (right) at a readable zoom. */
 function follow(c: Core): void {
   c.fit(undefined, 16)
+  // a few vertices: not blown up past a normal size
+  if (c.zoom() > 1.2) {
+    c.zoom(1.2)
+    c.center()
+  }
   if (c.zoom() >= 0.8) return
   const bb = c.elements().boundingBox()
   c.zoom(0.8)

@@ -28,6 +28,8 @@ export enum Bucket {
   tangleEntryPoints = 0x0b,
   /** twin history: twinId ‖ 0x00 ‖ u64 revision → the change and the record after it */
   twinHistory = 0x0c,
+  /** this node's judgement of each stored tangle transaction (local policy), by id */
+  tangleVerdicts = 0x0d,
 }
 
 export function u64BE(n: number | bigint): Uint8Array {

@@ -12,6 +12,7 @@ const CACHED = 1000
 export class ModelEvaluator {
   private readonly net: LocalModel
   private readonly cache = new Map<string, { accuracy: number; loss: number }>()
+  private pending = false
 
   constructor(
     spec: ModelSpec & { activation: 'relu' | 'sigmoid' | 'tanh' },
@@ -36,10 +37,20 @@ export class ModelEvaluator {
     return e
   }
 
-  /** Evaluates a model this node holds or can fetch as a blob (a closed round's M(e)); a failure leaves it unevaluated. */
-  async evaluateBlob(hash: string, blobs: { ensure(hash: string): Promise<object> }): Promise<void> {
-    const b = await blobs.ensure(hash).catch(() => undefined)
-    if (b && 'weights' in b && b.weights instanceof Float32Array) this.evaluation(hash, b.weights)
+  /**
+   * Evaluates the first of `hashes` (closed rounds' M(e)) not evaluated yet, one at a time, from
+   * the blob this node holds or fetches; a failure leaves it for a later call.
+   */
+  async evaluateNext(hashes: readonly string[], blobs: { ensure(hash: string): Promise<object> }): Promise<void> {
+    const hash = hashes.find(h => !this.cache.has(h))
+    if (!hash || this.pending) return
+    this.pending = true
+    try {
+      const b = await blobs.ensure(hash).catch(() => undefined)
+      if (b && 'weights' in b && b.weights instanceof Float32Array) this.evaluation(hash, b.weights)
+    } finally {
+      this.pending = false
+    }
   }
 
   /** a model's evaluation if this node has made it (it never evaluates on a reader's request) */

@@ -173,6 +173,7 @@ export class FlService {
     try {
       const fl = this.flState()
       if (fl) this.reportCloses(fl)
+      if (fl) void this.m.evaluator.evaluateNext(fl.closed.map(c => c.model).reverse(), this.m.blobs)
       if (!fl || fl.round > this.opts.genesis.params.fl.rounds) return
       if (this.needsWork(fl)) {
         const w: RoundWork = {
@@ -205,7 +206,6 @@ export class FlService {
       const missing = c.shards.filter(x => x.height === 0).map(x => x.shard)
       const accepted = c.updates.filter(u => u.outcome === 'accepted').length
       this.m.metrics.flRoundsClosed.inc()
-      void this.m.evaluator.evaluateBlob(c.model, this.m.blobs)
       for (const u of c.updates) this.m.metrics.flUpdates.inc({ outcome: u.outcome, code: u.outcome === 'rejected' ? u.code : '' })
       if (missing.length) this.m.logger.warn({ round: c.round, missing, accepted }, 'round closed without the shards that missed the bound')
       else this.m.logger.info({ round: c.round, accepted, of: c.updates.length, model: shortId(c.model) }, 'round closed')

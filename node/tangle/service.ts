@@ -35,7 +35,6 @@ import {
   type Keypair,
   type SignedTangleTx,
   type TangleChange,
-  shortId,
 } from '../../ledger/index.js'
 import type { LevelStore } from '../db.js'
 import type { Logger } from '../logger.js'
@@ -44,6 +43,7 @@ import type { Gossip } from '../p2p/gossip.js'
 import type { Host } from '../p2p/host.js'
 import type { MemberSet } from '../p2p/members.js'
 import { ConfirmTimes } from './confirm-times.js'
+import { TangleVerdicts } from './verdicts.js'
 import type { ReqResp } from '../p2p/reqresp.js'
 import type { Behaviour } from '../faults/behaviours.js'
 import type { AttachParams, ValidityPredicate } from './types.js'
@@ -78,6 +78,7 @@ export class TangleService {
   readonly rootId: string
   private readonly store: Repository<Uint8Array, SignedTangleTx>
   private readonly entryPoints: Repository<Uint8Array, { prunedAt: number }>
+  private readonly verdicts: TangleVerdicts
   private pruneTimer: NodeJS.Timeout | undefined
   pruned = 0
   private readonly requested = new Map<string, { nextAt: number; backoffMs: number; firstAt: number }>()
@@ -115,6 +116,7 @@ export class TangleService {
     this.core.addEntryPoint(this.rootId)
     this.store = new Repository(Bucket.tangle, bytesKeys, signedTangleTxCodec, m.db)
     this.entryPoints = new Repository(Bucket.tangleEntryPoints, bytesKeys, entryPointCodec, m.db)
+    this.verdicts = new TangleVerdicts(m.db, m.validity, m.logger)
   }
 
   async init(): Promise<void> {
@@ -125,7 +127,7 @@ export class TangleService {
     let n = 0
     const started = Date.now()
     for await (const [, tx] of this.store.entries()) {
-      await this.apply(tx)
+      await this.apply(tx, true)
       if (++n % 10_000 === 0) this.m.logger.info({ loaded: n }, 'rebuilding the tangle index')
     }
     if (n > 0) this.m.logger.info({ loaded: n, ms: Date.now() - started, missing: this.core.missing().length }, 'tangle index rebuilt')
@@ -175,6 +177,7 @@ export class TangleService {
     for (const id of ids) {
       batch.put(this.entryPoints, fromHex(id), { prunedAt: now })
       batch.del(this.store, fromHex(id))
+      batch.del(this.verdicts.repo, fromHex(id))
     }
     await batch.commit(this.m.db)
     this.pruned += ids.length
@@ -191,16 +194,10 @@ export class TangleService {
     checkTangleTx(tx, this.opts.genesis, this.memberOf(tx), now)
   }
 
-  private async apply(tx: SignedTangleTx): Promise<TangleChange> {
+  private async apply(tx: SignedTangleTx, rebuilding = false): Promise<TangleChange> {
     const member = this.memberOf(tx)!
     const id = tangleTxId(tx.body)
-    let valid = true
-    try {
-      valid = this.m.validity ? await this.m.validity(tx, id) : true
-    } catch (e) {
-      valid = false
-      this.m.logger.debug({ id: shortId(id), err: describeError(e) }, 'tangle update judged invalid')
-    }
+    const valid = await this.verdicts.judge(tx, id, rebuilding)
     const change = this.core.add({
       id,
       trunk: tx.body.trunk,
@@ -211,7 +208,6 @@ export class TangleService {
       time: tx.body.time,
     })
     this.confirmed += change.confirmed.length
-    this.confirmTimes.record(change.confirmed)
     for (const id of change.solidified) if (!this.core.isValid(id)) this.invalidIds.push(id)
     return change
   }
@@ -232,6 +228,8 @@ export class TangleService {
     }
     this.m.metrics.tangleTxs.inc()
     this.m.metrics.tangleConfirmed.inc(change.confirmed.length)
+    // live confirmations only (the rebuild at start re-confirms old transactions)
+    this.confirmTimes.record(change.confirmed)
     this.m.metrics.tangleTips.set(this.core.tips.size)
     return change
   }

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { Tangle } from '../../../ledger/tangle/tangle.js'
 
 const opts = { cap: 400, cwThreshold: 6, minApprovingMembers: 2, bandWeight: 3, maxDepth: 1_000_000 }
-const tx = (id: string, trunk: string, branch: string, member = 0, valid = true) => ({ id, trunk, branch, weight: 2, member, valid, time: 1000 })
+const tx = (id: string, trunk: string, branch: string, member = 0, valid = true) => ({
+  id,
+  trunk,
+  branch,
+  weight: 2,
+  member,
+  valid,
+  time: 1000,
+})
 
 describe('Tangle.recent', () => {
   it('lists the newest received first with parents, weights and states; placeholders and entry points are left out', () => {
@@ -18,7 +26,17 @@ describe('Tangle.recent', () => {
     const r = t.recent(10)
     expect(r.map(v => v.id)).toEqual(['waits', 'd', 'c', 'bad', 'b', 'a'])
     const by = new Map(r.map(v => [v.id, v]))
-    expect(by.get('a')).toMatchObject({ trunk: 'g', branch: 'g', weight: 2, cw: 8, member: 0, solid: true, valid: true, confirmed: true, tip: false })
+    expect(by.get('a')).toMatchObject({
+      trunk: 'g',
+      branch: 'g',
+      weight: 2,
+      cw: 8,
+      member: 0,
+      solid: true,
+      valid: true,
+      confirmed: true,
+      tip: false,
+    })
     expect(by.get('bad')).toMatchObject({ solid: true, valid: false, confirmed: false, tip: false })
     expect(by.get('d')).toMatchObject({ tip: true, confirmed: false, cw: 2 })
     expect(by.get('waits')).toMatchObject({ solid: false, valid: false, trunk: 'missing' })
