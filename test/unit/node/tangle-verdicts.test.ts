@@ -29,12 +29,16 @@ describe('TangleVerdicts', () => {
     const db = await LevelStore.open(d)
     const calls: JudgeOptions[] = []
     let answer = false
-    const v = new TangleVerdicts(db, (_tx, _id, o) => (calls.push(o!), answer), logger)
+    const policy = (_tx: SignedTangleTx, _id: string, o?: JudgeOptions) => {
+      calls.push(o!)
+      return answer
+    }
+    const v = new TangleVerdicts(db, policy, logger)
     expect(await v.judge(tx, ID, false)).toBe(false)
     expect(calls).toEqual([{ rebuilding: false }])
     // the policy would now say otherwise (it saw other updates since): the kept verdict stands at a restart
     answer = true
-    const again = new TangleVerdicts(db, (_tx, _id, o) => (calls.push(o!), answer), logger)
+    const again = new TangleVerdicts(db, policy, logger)
     expect(await again.judge(tx, ID, true)).toBe(false)
     expect(calls[1]).toEqual({ rebuilding: true, kept: false })
     // an id never judged is judged at a rebuild without a kept verdict, and kept from then on
