@@ -36,9 +36,15 @@ export function diff(a: Json | undefined, b: Json | undefined, path = ''): Diffe
   return [{ path: path || '(document)', before: a, after: b }]
 }
 
-/** Replays changes (oldest first) and returns each one's differences, newest first. */
-export function historyDiffs(changes: { revision: number; kind: string; change: unknown }[]): { revision: number; diffs: Difference[] }[] {
-  let doc: Json = {}
+/**
+ * Replays changes (oldest first) onto `base` (the twin before the first of them; empty before its
+ * registration) and returns each change's differences, newest first.
+ */
+export function historyDiffs(
+  changes: { revision: number; kind: string; change: unknown }[],
+  base: { attributes?: unknown; features?: unknown } = {},
+): { revision: number; diffs: Difference[] }[] {
+  let doc: Json = base.features === undefined ? {} : ({ attributes: base.attributes ?? {}, features: base.features } as unknown as Json)
   const out: { revision: number; diffs: Difference[] }[] = []
   for (const c of [...changes].sort((x, y) => x.revision - y.revision)) {
     const before = doc

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { call, events } from '../rpc'
 import { usePoll } from '../poll'
-import { historyDiffs } from '../diff'
+import { type Difference, historyDiffs } from '../diff'
 import { useNetwork } from '../network'
 import { Hash, Json, Loading, Mark, Problem, Section, Table, ago } from '../ui'
 import type { TwinChange, TwinView } from '../types'
@@ -25,20 +25,38 @@ interface LiveEvent {
   height: number
 }
 
-/** The newest events of a stream (newest first), and a counter that moves on each one. */
-function useEvents(query: Record<string, string>, keep = 20): { list: LiveEvent[]; tick: number; open: boolean } {
+/**
+ * The newest events of a stream (newest first), and a counter that moves when new ones arrived.
+ * Events are shown in batches at most every `gapMs`, so a busy network (thousands of syncs a
+ * second) neither floods the page with renders nor, through `tick`, the node with reads.
+ */
+function useEvents(query: Record<string, string>, gapMs: number, keep = 20): { list: LiveEvent[]; tick: number; open: boolean } {
   const [state, setState] = useState<{ list: LiveEvent[]; tick: number; open: boolean }>({ list: [], tick: 0, open: false })
   const key = JSON.stringify(query)
   useEffect(() => {
     const es = events(query)
+    let waiting: LiveEvent[] = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let last = 0
+    const flush = () => {
+      timer = undefined
+      last = performance.now()
+      const batch = waiting.reverse()
+      waiting = []
+      setState(s => ({ list: [...batch, ...s.list].slice(0, keep), tick: s.tick + 1, open: true }))
+    }
     es.onopen = () => setState(s => ({ ...s, open: true }))
     es.onerror = () => setState(s => ({ ...s, open: false }))
     const on = (m: MessageEvent<string>) => {
-      const e = JSON.parse(m.data) as LiveEvent
-      setState(s => ({ list: [e, ...s.list].slice(0, keep), tick: s.tick + 1, open: true }))
+      waiting.push(JSON.parse(m.data) as LiveEvent)
+      if (waiting.length > keep) waiting.shift()
+      timer ??= setTimeout(flush, Math.max(0, last + gapMs - performance.now()))
     }
     es.addEventListener('twin', on as EventListener)
-    return () => es.close()
+    return () => {
+      clearTimeout(timer)
+      es.close()
+    }
   }, [key])
   return state
 }
@@ -47,7 +65,7 @@ export function TwinsPage() {
   const [ns, setNs] = useState('')
   const [shownNs, setShownNs] = useState('')
   const [id, setId] = useState('')
-  const live = useEvents(shownNs ? { namespace: shownNs } : {})
+  const live = useEvents(shownNs ? { namespace: shownNs } : {}, 2000)
   const list = usePoll(() => call<TwinList>('twin_list', { ...(shownNs ? { namespace: shownNs } : {}), limit: 50 }), 15_000, [
     shownNs,
     live.tick,
@@ -118,14 +136,29 @@ export function TwinsPage() {
   )
 }
 
+const HISTORY = 30
+
 export function TwinPage({ id }: { id: string }) {
   const { nameAt } = useNetwork()
-  const live = useEvents({ twin: id })
+  const live = useEvents({ twin: id }, 500)
   const twin = usePoll(() => call<TwinView>('twin_get', { twinId: id }), 30_000, [id, live.tick])
-  const history = usePoll(() => call<{ changes: TwinChange[] }>('twin_history', { twinId: id }), 30_000, [id, live.tick])
   const t = twin.data
+  // the newest HISTORY changes, replayed onto the twin as it was before the first of them
+  const from = Math.max(1, (t?.revision ?? 0) - HISTORY + 1)
+  const history = usePoll(
+    async () => {
+      if (!t) return undefined
+      const [h, base] = await Promise.all([
+        call<{ changes: TwinChange[] }>('twin_history', { twinId: id, fromRevision: from, toRevision: t.revision }),
+        from > 1 ? call<TwinView>('twin_get', { twinId: id, atRevision: from - 1 }) : undefined,
+      ])
+      return { changes: h.changes, diffs: new Map(historyDiffs(h.changes, base).map(d => [d.revision, d.diffs])) }
+    },
+    30_000,
+    [id, t?.revision],
+  )
   const changes = history.data?.changes ?? []
-  const diffs = new Map(historyDiffs(changes).map(d => [d.revision, d.diffs]))
+  const diffs = history.data?.diffs ?? new Map<number, Difference[]>()
   return (
     <>
       <p>
@@ -179,7 +212,16 @@ export function TwinPage({ id }: { id: string }) {
           </Section>
         </div>
       )}
-      <Section title="History">
+      <Section
+        title="History"
+        aside={
+          from > 1 ? (
+            <span class="muted">
+              the newest {HISTORY} of {t?.revision} revisions
+            </span>
+          ) : undefined
+        }
+      >
         <Problem error={history.error} />
         <ol class="timeline" data-testid="twin-history">
           {[...changes]

@@ -29,4 +29,10 @@ describe('explorer twin history', () => {
     ])
     expect(h[0]!.diffs).toEqual([{ path: 'features.state.desiredProperties.temp', before: undefined, after: 19 }])
   })
+
+  it('a window of the newest changes is replayed onto the twin as it was before them', () => {
+    const base = { attributes: {}, features: { state: { properties: { temp: 20, rpm: 900 } } } }
+    const h = historyDiffs([{ revision: 41, kind: 'sync', change: { state: { properties: { temp: 21 } } } }], base)
+    expect(h).toEqual([{ revision: 41, diffs: [{ path: 'features.state.properties.temp', before: 20, after: 21 }] }])
+  })
 })
