@@ -4,6 +4,7 @@
  * no console error, heights advance on screen, a twin synced through the CLI shows its new
  * revision live, a tangle vertex attached through the API appears in the graph, the fault journal
  * shows what a tool recorded, and an FL round's accuracy appears while `diten fl run` runs.
+ * What a viewer costs the node is measured by `npm run bench:explorer`, not here.
  * Screenshots of every page (laptop and phone) go to test-results/explorer/.
  */
 import { existsSync } from 'node:fs'
@@ -94,7 +95,7 @@ describe('explorer', () => {
     for (const [route, title] of pages) {
       await page.goto(`${api}/#/${route}`)
       await page.getByRole('heading', { name: title }).first().waitFor({ timeout: 15_000 })
-      await sleep(1500)
+      await sleep(700)
       await shot(page, route.replace(/\//g, '-'))
     }
     // the block page names its certificate's signers
@@ -200,19 +201,8 @@ describe('explorer', () => {
     await page.getByRole('cell', { name: 'pause' }).waitFor({ timeout: 10_000 })
     await page.getByRole('cell', { name: 'safety' }).waitFor()
     await page.getByTestId('faults-chart').waitFor()
-    await sleep(2500)
+    await sleep(1000)
     await shot(page, 'faults')
-    // what one viewer costs the node: requests per second from each page, measured in the browser
-    const costs: string[] = []
-    for (const route of ['', 'chain', 'tangle', 'fl', 'twins', 'faults']) {
-      await page.goto(`${n0.api}/#/${route}`)
-      await sleep(1000)
-      const a = await page.evaluate(() => (globalThis as unknown as { __diten: { requests: number } }).__diten.requests)
-      await sleep(6000)
-      const b = await page.evaluate(() => (globalThis as unknown as { __diten: { requests: number } }).__diten.requests)
-      costs.push(`${route || 'network'} ${((b - a) / 6).toFixed(1)}`)
-    }
-    console.log(`[explorer] HTTP requests per second with one viewer open, by page: ${costs.join(', ')}`)
     await page.close()
     expect(problems).toEqual([])
   })
