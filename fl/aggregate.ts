@@ -89,6 +89,14 @@ export function squaredDistance(a: Float32Array, b: Float32Array): number {
  */
 export function multiKrum(input: readonly Contribution[], f: number): Float32Array {
   const cs = canonical(input)
+  return fedAvg(krumSelection(cs, f, cs.length - f).map(i => ({ ...cs[i]!, dataSize: 1 })))
+}
+
+/**
+ * The indices (into `cs`, in ascending order) of the `keep` updates with the lowest Krum scores:
+ * the sum of squared distances to the n − f − 2 nearest others (ties: lower index first).
+ */
+export function krumSelection(cs: readonly Contribution[], f: number, keep: number): number[] {
   check(cs)
   const n = cs.length
   if (n < 2 * f + 3) throw new RangeError(`Multi-Krum with f = ${f} needs at least ${2 * f + 3} updates, got ${n}`)
@@ -99,12 +107,11 @@ export function multiKrum(input: readonly Contribution[], f: number): Float32Arr
       .slice(0, n - f - 2)
       .reduce((s, x) => s + x, 0),
   )
-  const keep = cs
+  return cs
     .map((_, i) => i)
     .sort((a, b) => scores[a]! - scores[b]! || a - b)
-    .slice(0, n - f)
+    .slice(0, keep)
     .sort((a, b) => a - b)
-  return fedAvg(keep.map(i => ({ ...cs[i]!, dataSize: 1 })))
 }
 
 /** FedAsync's mixing rate α·s̄, s̄ = Σ n_i s_i / Σ n_i with s_i = (staleness_i + 1)^−a (canonical order). */

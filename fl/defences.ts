@@ -1,0 +1,212 @@
+/**
+ * Robust-aggregation defences over a round's updates, written as consensus rules: pure, over a
+ * fixed set, in canonical order (by member), float64 sums in that order, results rounded to
+ * float32 or to integer basis points — so every node gets bit-identical answers whatever order
+ * the updates arrived in. Each returns what it did to whom, with a code.
+ *  - clipping to the round's median norm (Sun et al. 2019; FLAME's adaptive clipping);
+ *  - the majority cluster (FLAME, Nguyen et al., USENIX Security'22, with HDBSCAN's minimum
+ *    cluster size n/2 + 1): single-linkage clusters by cosine distance, at the lowest distance
+ *    at which one cluster holds a majority; updates outside it are dropped;
+ *  - similarity down-weighting (FoolsGold, Fung et al. 2020): updates too similar to another
+ *    (sybils) get a weight of 1 − their highest cosine similarity, with pardoning. It assumes
+ *    honest updates differ (non-IID data); on IID rounds honest updates are alike and it weighs
+ *    them down too (FoolsGold compares each client's accumulated history for that reason);
+ *  - trust scores (FLTrust, Cao et al., NDSS'21): ReLU(cos(Δ_i, reference)), each update scaled
+ *    to the reference's norm; the reference is an update computed on validation data.
+ */
+import { canonical, type Contribution } from './aggregate.js'
+
+export const DefenceCode = {
+  CLIPPED: 'FL_CLIPPED',
+  OUTSIDE_MAJORITY: 'FL_OUTSIDE_MAJORITY',
+  TOO_SIMILAR: 'FL_TOO_SIMILAR',
+  LOW_TRUST: 'FL_LOW_TRUST',
+} as const
+export type DefenceCode = (typeof DefenceCode)[keyof typeof DefenceCode]
+
+export interface DefenceDecision {
+  member: string
+  rule: DefenceCode
+  detail: string
+}
+
+function deltasOf(base: Float32Array, cs: readonly Contribution[]): Float64Array[] {
+  return cs.map(c => Float64Array.from(c.weights, (x, k) => x - base[k]!))
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!
+  return s
+}
+
+const norm = (a: Float64Array) => Math.sqrt(dot(a, a))
+
+function cosineMatrix(d: Float64Array[]): number[][] {
+  const n = d.map(norm)
+  return d.map((a, i) => d.map((b, j) => (i === j ? 1 : n[i] === 0 || n[j] === 0 ? 0 : dot(a, b) / (n[i]! * n[j]!))))
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** Every update's delta scaled down to at most the round's median delta norm. */
+export function clipToMedianNorm(
+  base: Float32Array,
+  input: readonly Contribution[],
+): { updates: Contribution[]; decisions: DefenceDecision[] } {
+  const cs = canonical(input)
+  if (!cs.length) return { updates: [], decisions: [] }
+  const d = deltasOf(base, cs)
+  const norms = d.map(norm)
+  const bound = medianOf(norms)
+  const decisions: DefenceDecision[] = []
+  const updates = cs.map((c, i) => {
+    if (!(norms[i]! > bound)) return c
+    const f = bound / norms[i]!
+    decisions.push({
+      member: c.member,
+      rule: DefenceCode.CLIPPED,
+      detail: `norm ${norms[i]!.toPrecision(4)} clipped to the median ${bound.toPrecision(4)}`,
+    })
+    return { ...c, weights: Float32Array.from(base, (x, k) => x + f * d[i]![k]!) }
+  })
+  return { updates, decisions }
+}
+
+/**
+ * The majority cluster: single-linkage merging by cosine distance (1 − cos), pairs in order of
+ * distance (ties by index), until one cluster holds ⌊n/2⌋ + 1 updates (at distance t); updates
+ * that link to it within 2t join it; the others are dropped. With fewer than 3 updates nothing is
+ * dropped.
+ */
+export function majorityCluster(
+  base: Float32Array,
+  input: readonly Contribution[],
+): { keep: Contribution[]; decisions: DefenceDecision[] } {
+  const cs = canonical(input)
+  const n = cs.length
+  if (n < 3) return { keep: cs, decisions: [] }
+  const cos = cosineMatrix(deltasOf(base, cs))
+  const pairs: [number, number, number][] = []
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([1 - cos[i]![j]!, i, j])
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
+  const parent = cs.map((_, i) => i)
+  const find = (i: number): number => {
+    let r = i
+    while (parent[r] !== r) r = parent[r]!
+    return r
+  }
+  const size = cs.map(() => 1)
+  const need = Math.floor(n / 2) + 1
+  let root = -1
+  let at = 0
+  for (const [dist, i, j] of pairs) {
+    const [a, b] = [find(i), find(j)]
+    if (a === b) continue
+    const [big, small] = a < b ? [a, b] : [b, a]
+    parent[small] = big
+    size[big]! += size[small]!
+    if (size[big]! >= need) {
+      root = big
+      at = dist
+      break
+    }
+  }
+  // updates that join the majority within twice the distance it formed at belong to it too
+  // (single linkage cut at the majority would leave honest stragglers out)
+  for (const [dist, i, j] of pairs) {
+    if (root < 0 || dist > 2 * at) break
+    const [a, b] = [find(i), find(j)]
+    if (a === b || (a !== root && b !== root)) continue
+    parent[a === root ? b : a] = root
+  }
+  const keep: Contribution[] = []
+  const decisions: DefenceDecision[] = []
+  cs.forEach((c, i) => {
+    if (find(i) === root) keep.push(c)
+    else
+      decisions.push({
+        member: c.member,
+        rule: DefenceCode.OUTSIDE_MAJORITY,
+        detail: `not in the majority cluster (formed at cosine distance ${at.toFixed(4)})`,
+      })
+  })
+  return { keep, decisions }
+}
+
+/**
+ * FoolsGold weights in basis points (0..10000): v_i = max_j cos_ij; pardoning cos_ij · v_i / v_j
+ * when v_j > v_i; w_i = 1 − max_j cos'_ij, clipped to [0, 1], divided by the largest, then the
+ * logit 0.5·ln(w / (1 − w)) + 0.5 clipped to [0, 1]. Weights below 10 % are reported.
+ */
+export function similarityWeights(
+  base: Float32Array,
+  input: readonly Contribution[],
+): { weightsBp: Map<string, number>; decisions: DefenceDecision[] } {
+  const cs = canonical(input)
+  const n = cs.length
+  const weightsBp = new Map<string, number>()
+  if (n < 2) {
+    for (const c of cs) weightsBp.set(c.member, 10_000)
+    return { weightsBp, decisions: [] }
+  }
+  const cos = cosineMatrix(deltasOf(base, cs))
+  const v = cos.map((row, i) => Math.max(...row.filter((_, j) => j !== i)))
+  const w = cos.map((row, i) => {
+    let m = -Infinity
+    row.forEach((x, j) => {
+      if (j !== i) m = Math.max(m, v[j]! > v[i]! && v[j]! > 0 ? (x * v[i]!) / v[j]! : x)
+    })
+    return Math.min(1, Math.max(0, 1 - m))
+  })
+  const top = Math.max(...w)
+  const decisions: DefenceDecision[] = []
+  cs.forEach((c, i) => {
+    let x = top > 0 ? w[i]! / top : 0
+    x = x >= 1 ? 1 : x <= 0 ? 0 : Math.min(1, Math.max(0, 0.5 * Math.log(x / (1 - x)) + 0.5))
+    const bp = Math.round(x * 10_000)
+    weightsBp.set(c.member, bp)
+    if (bp < 1000)
+      decisions.push({
+        member: c.member,
+        rule: DefenceCode.TOO_SIMILAR,
+        detail: `weight ${(bp / 100).toFixed(1)} %: cosine ${v[i]!.toFixed(4)} to another update`,
+      })
+  })
+  return { weightsBp, decisions }
+}
+
+/**
+ * FLTrust: trust_i = max(0, cos(Δ_i, Δ_ref)) in basis points; each delta scaled to ‖Δ_ref‖;
+ * M = base + Σ trust_i · Δ̂_i / Σ trust_i (base when nobody is trusted). Trust 0 is reported.
+ */
+export function trustAggregate(
+  base: Float32Array,
+  input: readonly Contribution[],
+  reference: Float32Array,
+): { model: Float32Array; trustBp: Map<string, number>; decisions: DefenceDecision[] } {
+  const cs = canonical(input)
+  const ref = Float64Array.from(reference, (x, k) => x - base[k]!)
+  const refNorm = norm(ref)
+  const d = deltasOf(base, cs)
+  const trustBp = new Map<string, number>()
+  const decisions: DefenceDecision[] = []
+  const sum = new Float64Array(base.length)
+  let total = 0
+  cs.forEach((c, i) => {
+    const n = norm(d[i]!)
+    const cos = n === 0 || refNorm === 0 ? 0 : dot(d[i]!, ref) / (n * refNorm)
+    const bp = Math.max(0, Math.round(cos * 10_000))
+    trustBp.set(c.member, bp)
+    if (bp === 0)
+      decisions.push({ member: c.member, rule: DefenceCode.LOW_TRUST, detail: `cosine ${cos.toFixed(4)} to the reference update` })
+    if (bp === 0 || n === 0) return
+    total += bp
+    for (let k = 0; k < sum.length; k++) sum[k]! += bp * d[i]![k]! * (refNorm / n)
+  })
+  const model = Float32Array.from(base, (x, k) => (total ? x + sum[k]! / total : x))
+  return { model, trustBp, decisions }
+}
