@@ -1,4 +1,5 @@
 /** The shapes of the node's answers that the explorer reads (a subset of each). */
+import type { TangleVertex as LedgerVertex } from '../../ledger/tangle/vertex.js'
 
 export interface PeerView {
   name: string
@@ -93,21 +94,8 @@ export interface TxStatus {
   [k: string]: unknown
 }
 
-export interface TangleVertex {
-  id: string
-  trunk: string
-  branch: string
-  weight: number
-  cw: number
-  member: string
-  time: number
-  solid: boolean
-  valid: boolean
-  confirmed: boolean
-  orphaned: boolean
-  tip: boolean
-  confirmedAt: number | null
-}
+/** tangle_recent's entries: the ledger's vertex with the member named and this node's confirmation time */
+export type TangleVertex = Omit<LedgerVertex, 'member'> & { member: string; confirmedAt: number | null }
 
 export interface TwinView {
   twinId: string
