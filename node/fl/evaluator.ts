@@ -12,6 +12,10 @@ const CACHED = 1000
 export class ModelEvaluator {
   private readonly net: LocalModel
   private readonly cache = new Map<string, { accuracy: number; loss: number }>()
+  /** closed rounds' global models, kept apart from the bounded cache (one per round) */
+  private readonly globals = new Map<string, { accuracy: number; loss: number }>()
+  /** global models whose blob could not be had, and when to try again */
+  private readonly retryAt = new Map<string, number>()
   private pending = false
 
   constructor(
@@ -41,13 +45,16 @@ export class ModelEvaluator {
    * Evaluates the first of `hashes` (closed rounds' M(e)) not evaluated yet, one at a time, from
    * the blob this node holds or fetches; a failure leaves it for a later call.
    */
-  async evaluateNext(hashes: readonly string[], blobs: { ensure(hash: string): Promise<object> }): Promise<void> {
-    const hash = hashes.find(h => !this.cache.has(h))
+  async evaluateNext(hashes: readonly string[], blobs: { ensure(hash: string): Promise<object> }, now = Date.now()): Promise<void> {
+    const hash = hashes.find(h => !this.globals.has(h) && (this.retryAt.get(h) ?? 0) <= now)
     if (!hash || this.pending) return
     this.pending = true
     try {
       const b = await blobs.ensure(hash).catch(() => undefined)
-      if (b && 'weights' in b && b.weights instanceof Float32Array) this.evaluation(hash, b.weights)
+      if (b && 'weights' in b && b.weights instanceof Float32Array) {
+        this.globals.set(hash, this.evaluation(hash, b.weights))
+        this.retryAt.delete(hash)
+      } else this.retryAt.set(hash, now + 30_000)
     } finally {
       this.pending = false
     }
@@ -55,7 +62,7 @@ export class ModelEvaluator {
 
   /** a model's evaluation if this node has made it (it never evaluates on a reader's request) */
   evaluated(hash: string): { accuracy: number; loss: number } | undefined {
-    return this.cache.get(hash)
+    return this.globals.get(hash) ?? this.cache.get(hash)
   }
 
   /** accuracy on another dataset (a trainer's own shard), not cached */
