@@ -23,7 +23,7 @@ describe('fl run (8 processes, 2 committees)', () => {
 
   it('orders and verifies each update in its own committee; every node derives the same M(e), coins and counters', async () => {
     const byzantine = 'node-3:sign-flip,node-5:forge-trainer'
-    const args = ['--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '2', '--limit', '4000', '--byzantine', byzantine]
+    const args = ['--nodes', '8', '--shards', '2', '--trainers', '8', '--rounds', '2', '--limit', '8000', '--byzantine', byzantine]
     const r = await flRun(args)
     expect(r.code, r.output).toBe(0)
     const report = r.report!
