@@ -14,7 +14,9 @@
  * fl.verdict: sender in this shard's committee of the block's epoch, first verdict per verifier;
  *   2f+1 accepts accept, f+1 rejects reject (FL_VERDICT).
  * Close of the part: every participant assigned here decided (async: half of them; none assigned:
- *   at once), or roundTimeoutMs after the part opened with ≥ 1 update. Undecided updates are
+ *   at once), or, with ≥ 1 update, at the part's deadline (partDeadline: block times of the part's
+ *   own updates and decisions stretch it from roundTimeoutMs up to ROUND_STRETCH times that, so
+ *   slow training or slow verification is waited for). Undecided updates are
  *   rejected (FL_UNDECIDED); the close records every update and the partial aggregate of the
  *   accepted ones (hash of the exact weighted sum, and its data size). Counters and coins are
  *   credited by the system shard when it closes the round (fl-round.ts).
@@ -81,6 +83,7 @@ export function applyFlUpdate(
   p: FlUpdatePayload,
   g: Genesis,
   models: ModelSource | undefined,
+  time = 0,
 ): void {
   const P = g.params.fl
   if (!P.enabled) refuse(ErrorCode.FL_DONE, 'federated learning is not enabled in this genesis')
@@ -114,9 +117,12 @@ export function applyFlUpdate(
     outcome: 'pending',
     code: '',
     detail: '',
+    orderedAt: time,
+    decidedAt: 0,
   }
   const reject = (code: string, detail: string) => {
     rec.outcome = 'rejected'
+    rec.decidedAt = time
     rec.code = code
     rec.detail = detail.slice(0, 200)
   }
@@ -135,7 +141,14 @@ export function applyFlUpdate(
 }
 
 /** `committee`: this shard's committee in the block's epoch (member indices). */
-export function applyFlVerdict(part: FlPart, shard: number, verifier: number, p: FlVerdictPayload, committee: readonly number[]): void {
+export function applyFlVerdict(
+  part: FlPart,
+  shard: number,
+  verifier: number,
+  p: FlVerdictPayload,
+  committee: readonly number[],
+  time = 0,
+): void {
   if (p.shard !== shard) refuse(ErrorCode.TX_WRONG_SHARD, `the verdict names shard ${p.shard}, this is shard ${shard}`)
   if (!committee.includes(verifier)) refuse(ErrorCode.FL_NOT_VERIFIER, `member ${verifier} is not in the committee of shard ${shard}`)
   const u = part.updates.find(x => x.id === p.update)
@@ -149,10 +162,35 @@ export function applyFlVerdict(part: FlPart, shard: number, verifier: number, p:
   )
   if (outcome === 'pending') return
   u.outcome = outcome
+  u.decidedAt = time
   if (outcome === 'rejected') {
     u.code = FlCode.VERDICT
     u.detail = 'f+1 verifiers rejected it (validation accuracy dropped by more than δ, or its tangle updates are not confirmed valid ones)'
   }
+}
+
+/** The longest a part waits, in roundTimeoutMs: past it, it closes with the updates it has. */
+export const ROUND_STRETCH = 4
+
+/**
+ * When a part that still waits closes (block times of its own updates only: every node gets the
+ * same answer). Not before roundTimeoutMs after it opened, not after ROUND_STRETCH times that:
+ * - training: members that have not submitted get as long again as half of the `expected`
+ *   members took to be ordered (they train similar shares; fewer than half cannot hurry the
+ *   median), so a slow machine or a large data set moves the bound, not a constant; until half
+ *   are in, the part waits up to the stretch;
+ * - verification: each pending update gets, after it was ordered, twice the longest time a
+ *   decided update of the part took from ordering to decision, and at least roundTimeoutMs / 2.
+ */
+export function partDeadline(part: Pick<FlPart, 'openedAt' | 'updates'>, expected: number, roundTimeoutMs: number): number {
+  const cap = part.openedAt + ROUND_STRETCH * roundTimeoutMs
+  const ordered = part.updates.map(u => u.orderedAt).sort((a, b) => a - b)
+  const half = ordered[Math.max(Math.ceil(expected / 2), 1) - 1]
+  const training = half === undefined ? cap : half + (half - part.openedAt)
+  const decided = part.updates.filter(u => u.outcome !== 'pending')
+  const window = Math.max(roundTimeoutMs / 2, 2 * Math.max(0, ...decided.map(u => u.decidedAt - u.orderedAt)))
+  const verification = Math.max(0, ...part.updates.filter(u => u.outcome === 'pending').map(u => u.orderedAt + window))
+  return Math.min(cap, Math.max(part.openedAt + roundTimeoutMs, training, verification))
 }
 
 function partDue(part: FlPart, shard: number, time: number, g: Genesis): boolean {
@@ -163,7 +201,7 @@ function partDue(part: FlPart, shard: number, time: number, g: Genesis): boolean
   // async mode does not wait for stragglers: half of the members decided is enough
   const enough = P.mode === 'async' ? Math.ceil(expected / 2) : expected
   if (part.updates.length >= enough && part.updates.every(u => u.outcome !== 'pending')) return true
-  return part.updates.length > 0 && time >= part.openedAt + P.roundTimeoutMs
+  return part.updates.length > 0 && time >= partDeadline(part, expected, P.roundTimeoutMs)
 }
 
 /** Exact sums by their hash: a close computes a part's sum, the round close adds the same parts up (a few MB each). */
@@ -213,6 +251,7 @@ export function closePartIfDue(
   for (const u of part.updates) {
     if (u.outcome !== 'pending') continue
     u.outcome = 'rejected'
+    u.decidedAt = time
     u.code = FlCode.UNDECIDED
     u.detail = 'no verdict quorum before the shard closed its part of the round'
   }

@@ -39,6 +39,9 @@ export const flUpdateRecordType = struct({
   /** why it was rejected (an FL_* rule code), empty otherwise */
   code: str({ max: 32 }),
   detail: str({ max: 200 }),
+  /** block time at which the shard ordered it, and at which it was decided (0 while pending) */
+  orderedAt: u53,
+  decidedAt: u53,
 })
 export type FlUpdateRecord = Infer<typeof flUpdateRecordType>
 

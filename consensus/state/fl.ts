@@ -60,7 +60,7 @@ export const flUpdate: TxKind<FlUpdatePayload> = {
   system: false,
   shardOf: p => p.shard,
   apply(state, tx, p, ctx) {
-    applyFlUpdate(state.fl, state.shard, senderOf(tx, ctx), tx, p, ctx.genesis, ctx.models)
+    applyFlUpdate(state.fl, state.shard, senderOf(tx, ctx), tx, p, ctx.genesis, ctx.models, ctx.time)
   },
 }
 
@@ -73,7 +73,7 @@ export const flVerdict: TxKind<FlVerdictPayload> = {
     const committee = ctx.election?.committees[state.shard]
     if (!committee)
       throw txError(ErrorCode.FL_NOT_VERIFIER, `the committee of shard ${state.shard} in epoch ${ctx.epoch} is not known here`)
-    applyFlVerdict(state.fl, state.shard, senderOf(tx, ctx), p, committee)
+    applyFlVerdict(state.fl, state.shard, senderOf(tx, ctx), p, committee, ctx.time)
   },
 }
 

@@ -111,9 +111,12 @@ export const flParamsType = struct({
   asyncRule: oneOf(['fedasync', 'tau-damped'] as const),
   /** tau-damped: updates with weight τ ≤ τ0 are left out (their members only sync twins that round) */
   tau0: real({ min: 0, max: 1e9 }),
-  /** T_p: how long a member waits for its trainers before aggregating */
+  /** T_p: how long a member waits for its trainers' updates to confirm before aggregating (at least its training time) */
   roundWaitMs: ms(100, 86_400_000),
-  /** a round closes at the first block this long after it opened (when it has any update) */
+  /**
+   * a shard's part of a round closes, with the updates it has, between this long and 4× this long
+   * after it opened, as its updates' ordering and decision times say (consensus/state/fl-part.ts)
+   */
   roundTimeoutMs: ms(1000, 86_400_000),
   /** ρ_abs of §7.1: bound on ‖w_i − w(e−1)‖² / ‖w(e−1)‖² */
   rhoAbs: real({ min: 0, max: 1e9 }),

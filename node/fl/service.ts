@@ -51,6 +51,8 @@ interface RoundWork {
   base: string
   updates: LocalUpdate[]
   trained: boolean
+  /** how long local training took (ms): T_p is at least that long */
+  trainingMs: number
   trainedAt: number
   submitted: boolean
   promotions: number
@@ -181,6 +183,7 @@ export class FlService {
           base: fl.model,
           updates: [],
           trained: false,
+          trainingMs: 0,
           trainedAt: 0,
           submitted: false,
           promotions: 0,
@@ -252,6 +255,7 @@ export class FlService {
     }
     w.trained = true
     w.trainedAt = Date.now()
+    w.trainingMs = w.trainedAt - started
     this.m.logger.info({ round: w.round, updates: w.updates.length, ms: w.trainedAt - started }, 'local updates attached')
   }
 
@@ -280,8 +284,9 @@ export class FlService {
     const alreadyIn = part?.updates.some(u => u.member === this.me) ?? false
     if (!w.submitted && !alreadyIn && open && shard !== undefined) {
       const confirmed = w.updates.filter(u => core.isConfirmed(u.id))
-      // a malicious member does not wait for approval it will not get
-      if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= p.roundWaitMs) {
+      // a malicious member does not wait for approval it will not get; T_p ≥ training time (the others,
+      // training similar shares, approve its updates once they attach theirs)
+      if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= Math.max(p.roundWaitMs, w.trainingMs)) {
         w.submitted = true
         await this.submitUpdate(w, fl.round, shard, this.attack ? w.updates : confirmed)
         return
@@ -313,10 +318,8 @@ export class FlService {
 
   private async submitUpdate(w: RoundWork, round: number, shard: number, use: LocalUpdate[]): Promise<void> {
     if (use.length === 0) {
-      this.m.logger.warn(
-        { round: w.round, attached: w.updates.length },
-        'no local update confirmed within T_p: nothing to submit this round',
-      )
+      const msg = 'no local update confirmed within T_p (roundWaitMs, at least the training time): nothing to submit'
+      this.m.logger.warn({ round: w.round, attached: w.updates.length }, msg)
       return
     }
     const p = this.opts.genesis.params.fl

@@ -5,7 +5,7 @@
  * it against a forward pass of the saved M(e).
  */
 import { generateKeypair, toHex } from '../../ledger/index.js'
-import type { DitenClient } from '../rpc/client.js'
+import { RpcError, type DitenClient } from '../rpc/client.js'
 import { twins } from '../rpc/twins.js'
 import { sleep } from './launcher.js'
 
@@ -29,7 +29,18 @@ export async function registerProbe(admin: DitenClient, image: Float32Array): Pr
   }
   const features = { pixels: { properties: Object.fromEntries(names.map((n, i) => [n, image[i]!])) } }
   const owner = toHex(generateKeypair().publicKey)
-  await twins(admin).register({ twinId: PROBE_TWIN, definition, owner, features, wait: true })
+  // a freshly started devnet on a loaded machine may not commit within one call's timeout: try
+  // again for a minute (an earlier attempt that did commit answers TWIN_EXISTS)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await twins(admin).register({ twinId: PROBE_TWIN, definition, owner, features, wait: true })
+      return
+    } catch (e) {
+      if (e instanceof RpcError && e.reason === 'TWIN_EXISTS') return
+      if (attempt >= 6) throw e
+      await sleep(2000)
+    }
+  }
 }
 
 /** The probe's prediction for each of rounds 1..rounds, once its shard has bound M(rounds) (waits up to 60 s). */

@@ -25,82 +25,11 @@ import { sleep } from './launcher.js'
 import { startLocalNetwork } from './local-network.js'
 import { FL_ATTACKS } from '../faults/behaviours.js'
 import { PROBE_TWIN, probeRounds, registerProbe, type ProbeReport } from './fl-probe.js'
+import type { ConsensusStatus, FlReport, FlRunOptions, FlStatus, RoundReport, UpdateRecord } from './fl-report.js'
+import { ROUND_STRETCH } from '../../consensus/state/fl-part.js'
 import { last, lastOrNull, pct, progressBar } from './fl-format.js'
 export { pct }
-
-export interface FlRunOptions {
-  nodes: number
-  trainers: number
-  rounds: number
-  dataset: string
-  dataLimit: number
-  partition: 'iid' | 'dirichlet'
-  alpha: number
-  mode: 'sync' | 'async'
-  /** async mode: FedAsync mixing or [R3]'s τ-damped update weights */
-  asyncRule?: GenesisParams['fl']['asyncRule']
-  aggregation: GenesisParams['fl']['aggregation']
-  localEpochs: number
-  /** node name → behaviours, as for `diten devnet --byzantine` */
-  byzantine: string
-  out: string
-  basePort: number
-  blockIntervalMs: number
-  /** committees (shards); each verifies the updates of the members a round assigns to it */
-  shards: number
-  /** all: centralized, plain FedAvg and (with attackers) FedAvg under attack; attacked: only the last */
-  baselines: 'all' | 'attacked' | 'none'
-  log: (line: string) => void
-  /** one progress line (rewritten in place on a terminal) */
-  progress: (line: string) => void
-  /** blocks per epoch (default: the genesis default) */
-  epochLength?: number
-  /** runs after the last round, while the devnet is still up (chaos checks) */
-  inspect?: (devnetDir: string) => Promise<void>
-}
-
-export interface RoundReport {
-  round: number
-  accuracy: number
-  loss: number
-  accepted: string[]
-  rejected: { member: string; code: string; detail: string }[]
-  /** per update (from fl_getUpdate): the shard that ordered it and its committee's verdicts */
-  verdicts: { member: string; shard: number; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
-  /** who trained in the round and the committee (shard) each one's update went to */
-  participants: { member: string; committee: number; trainers: string[] }[]
-  /** async mode: the staleness bound the chain set for the next round */
-  staleness: number
-  /** each shard's close of its part: the height of the block that closed it (0: the round closed without it) */
-  shardCloses: { shard: number; height: number; dataSize: number }[]
-  wallMs: number
-  bytesOnChain: number
-  model: string
-}
-
-export interface FlReport {
-  config: Omit<FlRunOptions, 'log' | 'progress'>
-  final: { chainAcc: number; fedavgAcc: number | null; centralAcc: number | null; fedavgAttackedAcc: number | null }
-  poisonedAccepted: number
-  attackers: string[]
-  modelHashesAgree: boolean
-  /** every node lists the same accepted and rejected members (with codes) for every round */
-  outcomesAgree: boolean
-  /** every node holds the same stake, rejected-update and bad-verdict counts for every member at the end */
-  membersAgree: boolean
-  /** every member at the end: stake (training coins), rejected updates, verdicts against the outcome */
-  members: { name: string; stake: number; rejectedUpdates: number; badVerdicts: number }[]
-  initialStake: Record<string, number>
-  meanRoundMs: number
-  fedavgRoundMs: number | null
-  roundTimeRatio: number | null
-  rounds: RoundReport[]
-  /** a twin of the FL task: the prediction the chain stored with each M(e) (M(e) blobs are saved in models/) */
-  probe: ProbeReport | null
-  /** the committees seen during the run, per epoch and shard */
-  committees: { epoch: number; shard: number; members: string[] }[]
-  baselines: { centralized: BaselineRound[]; fedavg: BaselineRound[]; fedavgAttacked: BaselineRound[] }
-}
+export type { FlReport, FlRunOptions, RoundReport }
 
 /** The members whose trainers misbehave, with their (last named) FL attack. */
 function attackersOf(byzantine: ReadonlyMap<string, readonly string[]>): Map<string, Attack> {
@@ -240,7 +169,9 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     let lastClose = Date.now()
     const lastHeight = Array.from({ length: o.shards }, () => 0)
     const committees = new Map<string, FlReport['committees'][number]>()
-    const stallMs = fl.roundTimeoutMs + 90_000
+    // a shard's part closes at most ROUND_STRETCH round timeouts after it opened, and the round waits
+    // for a missing shard at most as long again (consensus/state/fl-part.ts, fl-round.ts)
+    const stallMs = 2 * ROUND_STRETCH * fl.roundTimeoutMs + 90_000
     while (rounds.length < o.rounds) {
       if (died) throw new Error(died)
       const st = (await clients[0]!.call('fl_status', { fromRound: rounds.length + 1 }).catch(() => undefined)) as FlStatus | undefined
@@ -367,34 +298,4 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   } finally {
     await local.stop()
   }
-}
-
-interface ConsensusStatus {
-  shards: { shard: number; epoch: number; committee: string[] }[]
-}
-
-interface UpdateRecord {
-  id: string
-  member: string
-  shard: number
-  outcome: string
-  code: string
-  detail: string
-  verdicts: { verifier: string; accept: boolean; accuracyBp: number }[]
-}
-
-interface FlStatus {
-  round: number
-  updates: { member: string; outcome: string }[]
-  closed: {
-    round: number
-    model: string
-    height: number
-    accepted: string[]
-    rejected: { member: string; code: string }[]
-    updates: { id: string }[]
-    shards: { shard: number; height: number; dataSize: number }[]
-    participants: { member: string; committee: number; trainers: string[] }[]
-    nextStaleness: number
-  }[]
 }

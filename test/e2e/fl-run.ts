@@ -31,5 +31,8 @@ export async function flRun(args: string[], timeoutMs = 280_000): Promise<FlRunR
 
 /** Removes the report folders of this file's runs (call in afterAll). */
 export async function removeFlRuns(): Promise<void> {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+  // DITEN_KEEP_TEST_DIRS=1 keeps the report, the models and every node's data and logs
+  for (const d of dirs.splice(0))
+    if (process.env.DITEN_KEEP_TEST_DIRS) console.log(`kept ${d}`)
+    else await rm(d, { recursive: true, force: true })
 }

@@ -9,6 +9,7 @@ import { flUpdateCodec, flVerdictCodec } from '../../../consensus/state/fl.js'
 import { encodeWeights, unflatten, weightsHash } from '../../../fl/weights.js'
 import { fedAsync, fedAsyncRobust, fedAvg, median } from '../../../fl/aggregate.js'
 import { setup, shapes } from './fl-fixture.js'
+import { ROUND_STRETCH, partDeadline } from '../../../consensus/state/fl-part.js'
 
 describe('fl.update admission', () => {
   it('refuses wrong rounds, duplicates and unavailable blobs without changing the state', () => {
@@ -112,10 +113,11 @@ describe('verdicts and the round close', () => {
     expect([u.outcome, u.code]).toEqual(['rejected', 'FL_VERDICT'])
     expect(code(() => f.apply(s, f.verdict(0, id, true)))).toBe(ErrorCode.FL_DECIDED)
     expect(code(() => f.apply(s, f.verdict(0, 'ab'.repeat(32), true)))).toBe(ErrorCode.FL_UNKNOWN_UPDATE)
-    // the dissenting verifier and the rejected member are credited when the round closes (at the deadline here)
+    // the dissenting verifier and the rejected member are credited when the round closes (at the
+    // deadline here: one of four members submitted, so the part waits the whole stretch)
     finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
     expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 0, 0, 0])
-    finishBlock(s, 2, [], f.genesis, { time: 11_000, models: f.models })
+    finishBlock(s, 2, [], f.genesis, { time: 1000 + ROUND_STRETCH * 10_000, models: f.models })
     expect(s.system!.fl.round).toBe(2)
     expect(s.system!.members.map(m => m.counters.badVerdicts)).toEqual([0, 1, 0, 0])
     expect(s.system!.members.map(m => m.counters.rejectedUpdates)).toEqual([1, 0, 0, 0])
@@ -125,12 +127,19 @@ describe('verdicts and the round close', () => {
     const f = setup()
     const s = cloneState(f.state)
     finishBlock(s, 1, [], f.genesis, { time: 5000, models: f.models }) // opens the round at 5000
-    f.apply(s, f.update(0, f.weights(0)))
+    // two of four members are ordered at 6000: the other two get as long again (until 7000), the
+    // pending updates roundTimeoutMs / 2 after they were ordered; the bound is roundTimeoutMs
+    f.apply(s, f.update(0, f.weights(0)), s.system, 6000)
+    f.apply(s, f.update(1, f.weights(1)), s.system, 6000)
+    expect(partDeadline(s.fl, 4, 10_000)).toBe(15_000)
     finishBlock(s, 2, [], f.genesis, { time: 14_999, models: f.models })
     expect(s.system!.fl.round).toBe(1)
     finishBlock(s, 3, [], f.genesis, { time: 15_000, models: f.models })
     expect(s.system!.fl.round).toBe(2)
-    expect(s.system!.fl.closed[0]!.updates[0]!.code).toBe('FL_UNDECIDED')
+    expect(s.system!.fl.closed[0]!.updates.map(u => [u.code, u.orderedAt, u.decidedAt])).toEqual([
+      ['FL_UNDECIDED', 6000, 15_000],
+      ['FL_UNDECIDED', 6000, 15_000],
+    ])
     expect(s.system!.fl.model).toBe(f.state.system!.fl.model)
   })
 

@@ -55,11 +55,12 @@ export function setup(o: { members?: number; committees?: number } = {}) {
     nonces.set(`${i}/${shard}`, n + 1)
     return signTx({ chainId: 'unit-fl', kind, sender: keys[i]!.publicKey, nonce: n, payload }, keys[i]!.secretKey)
   }
-  /** applies on `s` (on a shard ≥ 1: with the election of the system state `sys`) */
-  const apply = (s: ShardState, tx: SignedTx, sys = s.system) => {
+  /** applies on `s` (on a shard ≥ 1: with the election of the system state `sys`), in a block of `time` */
+  const apply = (s: ShardState, tx: SignedTx, sys = s.system, time?: number) => {
     try {
       const election = sys!.elections.find(e => e.epoch === sys!.epoch)!
-      applyTx(s, tx, checkTx(tx, genesis).payload, { genesis, roster: Roster.ofGenesis(genesis), epoch: sys!.epoch, election, models })
+      const ctx = { genesis, roster: Roster.ofGenesis(genesis), epoch: sys!.epoch, election, models }
+      applyTx(s, tx, checkTx(tx, genesis).payload, time === undefined ? ctx : { ...ctx, time })
     } catch (e) {
       nonces.set(`${keys.findIndex(k => toHex(k.publicKey) === toHex(tx.body.sender))}/${s.shard}`, tx.body.nonce) // refused: the nonce is free again
       throw e
