@@ -9,9 +9,8 @@
  * the rule left out (false rejections).
  */
 import { fedAvg, krumSelection, median, trimmedMean, type Contribution } from './aggregate.js'
-import { alie, fangKrum, fangTrim, minMax, sybilCopies } from './adaptive-attacks.js'
-import { flipLabels, poison } from './attacks.js'
-import { DEFAULT_TRIGGER, backdoorTrainingSet, constrainAndScale, triggeredTestSet } from './backdoor.js'
+import { DEFAULT_TRIGGER, triggeredTestSet } from './backdoor.js'
+import { craftMalicious } from './craft.js'
 import type { Dataset, FederatedData } from './data.js'
 import { clipToMedianNorm, majorityCluster, trustAggregate } from './defences.js'
 import { roundCloseRules } from './rules.js'
@@ -117,7 +116,19 @@ export async function simulate(
       if (!bad.has(j)) honest.push({ member: name(j), dataSize: shard.count, weights: await model.train(w, shard, o.train) })
     const view = { base: w, honest: honest.map(h => h.weights) }
     const badIdx = [...bad].sort((a, b) => a - b)
-    const crafted = await craft(o, model, d, w, view, badIdx, r)
+    const crafted =
+      o.attack === 'none'
+        ? []
+        : await craftMalicious({
+            attack: o.attack,
+            model,
+            view,
+            shards: badIdx.map(j => d.shards[j]!),
+            n,
+            train: o.train,
+            seed: o.seed * 1000 + r,
+            dataSeed: o.seed,
+          })
     const cs = [...honest, ...badIdx.map((j, i) => ({ member: name(j), dataSize: d.shards[j]!.count, weights: crafted[i]! }))]
     const reference = o.rule === 'trust' ? await model.train(w, o.root, o.train) : undefined
     const agg = aggregateWith(o.rule, w, cs, bad.size, reference)
@@ -129,52 +140,4 @@ export async function simulate(
     progress?.(out[out.length - 1]!)
   }
   return out
-}
-
-/** The malicious trainers' weights this round, in the order of `badIdx`. */
-async function craft(
-  o: SimOptions,
-  model: LocalModel,
-  d: FederatedData,
-  w: Float32Array,
-  view: { base: Float32Array; honest: Float32Array[] },
-  badIdx: number[],
-  r: number,
-): Promise<Float32Array[]> {
-  const m = badIdx.length
-  if (!m) return []
-  const n = d.shards.length
-  switch (o.attack) {
-    case 'none':
-      return []
-    case 'sign-flip': {
-      const out: Float32Array[] = []
-      for (const j of badIdx) out.push(poison('sign-flip', w, await model.train(w, d.shards[j]!, o.train)))
-      return out
-    }
-    case 'alie':
-      return Array(m).fill(alie(view, n, m))
-    case 'min-max':
-      return Array(m).fill(minMax(view))
-    case 'fang-trim':
-      return fangTrim(view, m, o.seed * 1000 + r)
-    case 'fang-krum':
-      return Array(m).fill(fangKrum(view, m))
-    case 'backdoor': {
-      // constrain-and-scale: boosted by n/m, kept within the honest updates' median norm
-      const norms = view.honest.map(h => Math.sqrt(h.reduce((s, x, k) => s + (x - w[k]!) ** 2, 0))).sort((a, b) => a - b)
-      const bound = norms[Math.floor(norms.length / 2)] ?? 1
-      const out: Float32Array[] = []
-      for (const j of badIdx) {
-        const trained = await model.train(w, backdoorTrainingSet(d.shards[j]!, DEFAULT_TRIGGER, 0.5, o.seed + j), o.train)
-        out.push(constrainAndScale(w, trained, n / m, bound))
-      }
-      return out
-    }
-    case 'sybil-label-flip': {
-      const shard = d.shards[badIdx[0]!]!
-      const flipped = await model.train(w, shard, o.train, flipLabels(shard.labels))
-      return sybilCopies(flipped, m, 1e-4, o.seed * 1000 + r)
-    }
-  }
 }

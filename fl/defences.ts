@@ -14,6 +14,7 @@
  *  - trust scores (FLTrust, Cao et al., NDSS'21): ReLU(cos(Δ_i, reference)), each update scaled
  *    to the reference's norm; the reference is an update computed on validation data.
  */
+import { log64 } from '../ledger/index.js'
 import { canonical, type Contribution } from './aggregate.js'
 
 export const DefenceCode = {
@@ -76,10 +77,13 @@ export function clipToMedianNorm(
   return { updates, decisions }
 }
 
+/** cosine distance within which an update always joins the majority cluster (cos ≥ 0.99) */
+export const JOIN_FLOOR = 0.01
+
 /**
  * The majority cluster: single-linkage merging by cosine distance (1 − cos), pairs in order of
  * distance (ties by index), until one cluster holds ⌊n/2⌋ + 1 updates (at distance t); updates
- * that link to it within 2t join it; the others are dropped. With fewer than 3 updates nothing is
+ * that link to it within max(2t, JOIN_FLOOR) join it; the others are dropped. With fewer than 3 updates nothing is
  * dropped.
  */
 export function majorityCluster(
@@ -116,9 +120,11 @@ export function majorityCluster(
     }
   }
   // updates that join the majority within twice the distance it formed at belong to it too
-  // (single linkage cut at the majority would leave honest stragglers out)
+  // (single linkage cut at the majority would leave honest stragglers out); at least within
+  // JOIN_FLOOR, so a majority of identical updates does not cut off one that differs by rounding
+  const join = Math.max(2 * at, JOIN_FLOOR)
   for (const [dist, i, j] of pairs) {
-    if (root < 0 || dist > 2 * at) break
+    if (root < 0 || dist > join) break
     const [a, b] = [find(i), find(j)]
     if (a === b || (a !== root && b !== root)) continue
     parent[a === root ? b : a] = root
@@ -166,7 +172,7 @@ export function similarityWeights(
   const decisions: DefenceDecision[] = []
   cs.forEach((c, i) => {
     let x = top > 0 ? w[i]! / top : 0
-    x = x >= 1 ? 1 : x <= 0 ? 0 : Math.min(1, Math.max(0, 0.5 * Math.log(x / (1 - x)) + 0.5))
+    x = x >= 1 ? 1 : x <= 0 ? 0 : Math.min(1, Math.max(0, 0.5 * log64(x / (1 - x)) + 0.5))
     const bp = Math.round(x * 10_000)
     weightsBp.set(c.member, bp)
     if (bp < 1000)

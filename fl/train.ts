@@ -106,6 +106,15 @@ export class LocalModel {
     return tf.tidy(() => (this.model.predict(tf.tensor2d(input, [1, input.length])) as tf.Tensor2D).dataSync() as Float32Array)
   }
 
+  /** The predicted class of every input of `d`. */
+  classify(weights: Float32Array, d: Dataset): Uint8Array {
+    this.set(weights)
+    return tf.tidy(() => {
+      const p = this.model.predict(tf.tensor2d(d.images, [d.count, d.features])) as tf.Tensor2D
+      return Uint8Array.from(tf.argMax(p, 1).dataSync())
+    })
+  }
+
   evaluate(weights: Float32Array, d: Dataset): Evaluation {
     this.set(weights)
     return tf.tidy(() => {

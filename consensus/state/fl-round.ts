@@ -26,6 +26,7 @@ import { dissenters } from '../../fl/verdicts.js'
 import { encodeWeights, paramCount, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
 import { tauDamped, tauDampedRobust, updateWeight } from '../../fl/async-weight.js'
+import { applyDefences, type Defence } from '../../fl/round-defences.js'
 import { certifiedSum, weightsOf } from './fl-part.js'
 import { trainersOf } from './trainers.js'
 import type { FlUpdateRecord, ModelSource, Participant, PartClose } from './fl-types.js'
@@ -103,7 +104,7 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
   const prev = weightsOf(inp.models, fl.model)
   const key = (u: FlUpdateRecord) => s.members[u.member]!.publicKey
   const candidates = updates.filter(u => u.outcome === 'accepted')
-  const contributions: Contribution[] = candidates.map(u => ({
+  let contributions: Contribution[] = candidates.map(u => ({
     member: key(u),
     dataSize: u.dataSize,
     weights: weightsOf(inp.models, u.modelHash),
@@ -118,6 +119,8 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     s.members[u.member]!.counters.rejectedUpdates++
     dropped.push(contributions.find(c => c.member === r.member)!)
   }
+  const defended = P.defences.length > 0
+  if (defended) contributions = defend(prev, contributions, dropped, P.defences, m => candidates.find(u => key(u) === m)!)
   // async tau-damped: each update's weight τ ([R3] eq. 21); τ ≤ τ0 leaves it out, no fault
   const tau = new Map<string, number>()
   if (P.mode === 'async' && P.asyncRule === 'tau-damped')
@@ -152,7 +155,7 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
         P.aggregation === 'fedavg'
           ? fedAsync(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA)
           : fedAsyncRobust(prev, aged(), P.fedAsyncAlpha, P.fedAsyncA, rule)
-    else if (P.aggregation === 'fedavg') {
+    else if (P.aggregation === 'fedavg' && !defended) {
       // the shards' certified partial sums, less what the round's rules dropped
       let total: WeightedSum = weightedSum([], length)
       for (const c of inp.closes) if (c) total = addSums(total, certifiedSum(c, inp.models, length))
@@ -194,6 +197,33 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
   fl.model = model
   fl.participants = next
   fl.staleness = nextStaleness
+}
+
+/**
+ * The genesis defences over the updates the round rules kept (fl/round-defences.ts): updates left
+ * out are rejected with the defence's code (no mark: that is not proof of a fault, and credit()
+ * has run), adjusted ones stay accepted with the code and what was changed. Returns the
+ * contributions with the defences' changes (clipped weights, weighted data sizes).
+ */
+function defend(
+  prev: Float32Array,
+  contributions: Contribution[],
+  dropped: readonly Contribution[],
+  defences: readonly Defence[],
+  record: (member: string) => FlUpdateRecord,
+): Contribution[] {
+  const d = applyDefences(
+    prev,
+    contributions.filter(c => !dropped.includes(c)),
+    defences,
+  )
+  for (const x of d.dropped) Object.assign(record(x.member), { outcome: 'rejected', code: x.rule, detail: x.detail.slice(0, 200) })
+  for (const x of d.adjusted) {
+    const u = record(x.member)
+    if (u.code) u.detail = `${u.detail}; ${x.detail}`.slice(0, 200)
+    else Object.assign(u, { code: x.rule, detail: x.detail.slice(0, 200) })
+  }
+  return contributions.map(c => d.kept.find(k => k.member === c.member) ?? c)
 }
 
 /** The round before `round` in which the member's update was last aggregated (0: never). */

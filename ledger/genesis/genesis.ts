@@ -77,6 +77,8 @@ export const genesisType = refine(genesisStruct, (g, path) => {
       `federated learning needs committees of at least ${MIN_FL_COMMITTEE} verifiers (n = 3f + 1 with f ≥ 1), but ${g.delegates} delegates over ${g.committees} committees seat ${seats}`,
     )
   checkTrainers(g, path)
+  const d = g.params.fl.defences
+  if (new Set(d).size !== d.length) invalid(`${path}.params.fl.defences`, `a defence is listed twice: ${d.join(', ')}`)
   const r = g.params.reputation
   const sum = r.wEncBp + r.wRouBp + r.wPropBp + r.wHistBp
   if (sum !== 10_000) invalid(`${path}.params.reputation`, `weights must sum to 10000 basis points, got ${sum}`)

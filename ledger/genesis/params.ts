@@ -4,6 +4,9 @@
  */
 import { struct, uint, u53, int, real, bool, oneOf, array, str, optional, type Infer } from '../schema.js'
 
+/** FL defences a genesis may select (fl/round-defences.ts applies them) */
+export const FL_DEFENCES = ['cluster', 'clip', 'foolsgold'] as const
+
 const ms = (min: number, max: number) => int({ min, max })
 const bp = uint(10_000)
 
@@ -125,6 +128,11 @@ export const flParamsType = struct({
   warmupRounds: int({ min: 0, max: 1000 }),
   aggregation: oneOf(['fedavg', 'trimmed-mean', 'median', 'multi-krum'] as const),
   trimBetaBp: uint(5_000),
+  /**
+   * defences applied at the round close before the aggregation, in the order cluster → clip →
+   * foolsgold whatever the order listed (fl/round-defences.ts); none by default
+   */
+  defences: array(oneOf(FL_DEFENCES), { max: FL_DEFENCES.length }),
   fedAsyncAlpha: real({ min: 0, max: 1 }),
   fedAsyncA: real({ min: 0, max: 10 }),
 })
@@ -194,6 +202,7 @@ export function defaultGenesisParams(): GenesisParams {
       warmupRounds: 1,
       aggregation: 'fedavg',
       trimBetaBp: 2000,
+      defences: [],
       fedAsyncAlpha: 0.6,
       fedAsyncA: 0.5,
     },

@@ -18,6 +18,11 @@ export async function runFlCommand(argv: string[]): Promise<number> {
   console.log(
     `poisoned updates accepted: ${r.poisonedAccepted}; every node derived the same M(e): ${r.modelHashesAgree ? 'yes' : 'NO'}; mean round ${(r.meanRoundMs / 1000).toFixed(1)} s${r.roundTimeRatio ? ` (${r.roundTimeRatio.toFixed(2)}× a plain FedAvg round)` : ''}`,
   )
+  const x = r.rejections
+  const asr = r.rounds.at(-1)?.asr
+  console.log(
+    `honest updates left out by a rule: ${x.honestRejected} of ${x.honestSubmitted} (${pct(x.falseRejectionRate)})${x.honestUndecided ? `, undecided at the deadline: ${x.honestUndecided}` : ''}${x.maliciousSubmitted ? `; attackers' updates kept: ${x.maliciousKept} of ${x.maliciousSubmitted}` : ''}${asr === null || asr === undefined ? '' : `; backdoor attack success (last round): ${pct(asr)}`}`,
+  )
   if (r.config.shards > 1)
     for (const x of r.rounds) {
       const by = Array.from(

@@ -12,6 +12,7 @@ import {
   type Vote,
 } from '../../ledger/index.js'
 import { signVote } from '../../consensus/certificate.js'
+import { ADAPTIVE_ATTACKS } from '../../fl/craft.js'
 import { PROPOSAL_DOMAIN } from '../../consensus/evidence.js'
 
 export const BEHAVIOURS = [
@@ -42,8 +43,10 @@ export const BEHAVIOURS = [
   'label-flip',
   'free-rider',
   'lie-accuracy',
+  // adaptive: its trainers' updates are crafted from the round's honest updates on the tangle (fl/craft.ts)
+  ...ADAPTIVE_ATTACKS,
 ] as const
-export const FL_ATTACKS = ['poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy'] as const
+export const FL_ATTACKS = ['poison-noise', 'sign-flip', 'scale', 'label-flip', 'free-rider', 'lie-accuracy', ...ADAPTIVE_ATTACKS] as const
 export type FlAttack = (typeof FL_ATTACKS)[number]
 export type Behaviour = (typeof BEHAVIOURS)[number]
 

@@ -3,11 +3,14 @@
  * the tangle's validity predicate and the verdicts; its own network, so an evaluation never
  * overwrites the weights a training run is using.
  */
+import { triggerShift, type TriggerShift } from '../../fl/backdoor-check.js'
 import type { Dataset } from '../../fl/data.js'
 import { LocalModel } from '../../fl/train.js'
 import type { ModelSpec } from '../../fl/weights.js'
 
 const CACHED = 1000
+/** validation images the backdoor probes stamp (8 probes × 2 models of forward passes each) */
+const PROBE_IMAGES = 500
 
 export class ModelEvaluator {
   private readonly net: LocalModel
@@ -63,6 +66,14 @@ export class ModelEvaluator {
   /** a model's evaluation if this node has made it (it never evaluates on a reader's request) */
   evaluated(hash: string): { accuracy: number; loss: number } | undefined {
     return this.globals.get(hash) ?? this.cache.get(hash)
+  }
+
+  /** The backdoor check's largest class rise under the trigger probes, on the first PROBE_IMAGES validation images. */
+  triggerShift(update: Float32Array, base: Float32Array): TriggerShift {
+    const v = this.validation
+    const n = Math.min(v.count, PROBE_IMAGES)
+    const probe = { ...v, count: n, images: v.images.subarray(0, n * v.features), labels: v.labels.subarray(0, n) }
+    return triggerShift((w, d) => this.net.classify(w, d), update, base, probe)
   }
 
   /** accuracy on another dataset (a trainer's own shard), not cached */

@@ -8,32 +8,25 @@
  * committee) it evaluates every pending `fl.update` that shard orders on the validation set and
  * posts `fl.verdict` there. Malicious-trainer switches change what its trainers publish.
  */
-import { DitenError, ErrorCode, describeError, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
-import {
-  baseModel,
-  flUpdateCodec,
-  lastAggregated,
-  flVerdictCodec,
-  participantsIn,
-  type FlPart,
-  type FlState,
-} from '../../consensus/state/fl.js'
+import { DitenError, ErrorCode, describeError, toHex, type Genesis, type Keypair, shortId } from '../../ledger/index.js'
+import { flUpdateCodec, lastAggregated, participantsIn, type FlState } from '../../consensus/state/fl.js'
 import { fedAvg } from '../../fl/aggregate.js'
 import { updateWeight } from '../../fl/async-weight.js'
-import { flipLabels, poison, type Attack } from '../../fl/attacks.js'
+import { flipLabels, poison } from '../../fl/attacks.js'
 import type { Dataset, FederatedData } from '../../fl/data.js'
-import { LocalModel } from '../../fl/train.js'
-import { judge } from '../../fl/verdicts.js'
+import { LocalModel, type TrainOptions } from '../../fl/train.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
 import type { ChainAccess } from '../chain/access.js'
-import { FL_ATTACKS, type Behaviour } from '../faults/behaviours.js'
+import { FL_ATTACKS, type Behaviour, type FlAttack } from '../faults/behaviours.js'
+import { craftFromTangle } from './attacker.js'
+import { isAdaptive } from '../../fl/craft.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { TangleService } from '../tangle/service.js'
 import type { BlobStore } from './blobs.js'
 import type { ModelEvaluator } from './evaluator.js'
 import { PROMOTE, type UpdateValidity } from './validity.js'
-import { tangleCheck } from './tangle-check.js'
+import { FlVerifier } from './verifier.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500
@@ -91,7 +84,7 @@ export interface FlModules {
 
 export class FlService {
   private readonly model: LocalModel
-  private readonly attack: Attack | undefined
+  private readonly attack: FlAttack | undefined
   /** this member's index now (−1 before it is added or after it is removed) */
   private get me(): number {
     return this.m.chain.selfMember()
@@ -116,9 +109,8 @@ export class FlService {
   private work: RoundWork | undefined
   private timer: NodeJS.Timeout | undefined
   private busy = false
-  /** update ids this node already judged, and when it first saw each pending one */
-  private readonly judged = new Set<string>()
-  private readonly firstSeen = new Map<string, number>()
+  /** this member's verdicts on the updates its committee orders */
+  private readonly verifier: FlVerifier
   /** the last closed round logged here */
   private reported = 0
 
@@ -130,6 +122,7 @@ export class FlService {
     const p = opts.genesis.params.fl
     // training awaits between batches; the evaluator has its own network
     this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
+    this.verifier = new FlVerifier(opts.genesis, m)
   }
 
   start(): void {
@@ -192,7 +185,7 @@ export class FlService {
         this.work = w
         void this.train(w).catch((e: unknown) => this.m.logger.warn({ round: w.round, err: describeError(e) }, 'local training failed'))
       }
-      await this.verdicts()
+      await this.verifier.verdicts(this.me)
       if (this.work?.trained) await this.promoteOrSubmit(this.work, fl)
     } catch (e) {
       this.m.logger.warn({ err: describeError(e) }, 'federated learning step failed')
@@ -237,16 +230,26 @@ export class FlService {
     const base = await this.m.blobs.ensure(w.base)
     if (!('weights' in base)) throw new DitenError(ErrorCode.TX_INVALID, `the base model of round ${w.round} is malformed`)
     const started = Date.now()
-    for (const [j, t] of this.trainersIn(w.round).entries()) {
+    const trainers = this.trainersIn(w.round)
+    const opts = { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation }
+    const crafted = isAdaptive(this.attack)
+      ? await craftFromTangle({
+          attack: this.attack,
+          model: this.model,
+          base: base.weights,
+          trainers,
+          n: participantsIn(this.m.chain.systemState().fl, w.round)?.reduce((s, x) => s + x.trainers.length, 0) ?? trainers.length,
+          honest: () => this.m.validity.othersIn(w.round, toHex(this.opts.keypair.publicKey)),
+          waitMs: Math.max(p.roundWaitMs, 2 * (Date.now() - started)),
+          train: opts,
+          seed: w.round * 1000 + this.me,
+          logger: this.m.logger,
+        })
+      : undefined
+    for (const [j, t] of trainers.entries()) {
       if (this.work !== w) return
       const shard = t.data
-      const trained = await this.model.train(
-        base.weights,
-        shard,
-        { epochs: p.localEpochs, batchSize: p.batchSize, learningRate: p.learningRate, activation: p.model.activation },
-        this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined,
-      )
-      const weights = this.attack ? poison(this.attack, base.weights, trained, w.round * 1000 + j) : trained
+      const weights = crafted?.[j] ?? (await this.localWeights(base.weights, shard, opts, w.round * 1000 + j))
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
       const ownAcc = this.m.evaluator.accuracyOn(weights, shard)
       const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
@@ -257,6 +260,12 @@ export class FlService {
     w.trainedAt = Date.now()
     w.trainingMs = w.trainedAt - started
     this.m.logger.info({ round: w.round, updates: w.updates.length, ms: w.trainedAt - started }, 'local updates attached')
+  }
+
+  /** A trainer's local update: trained from the base model (and poisoned, for a classic attack). */
+  private async localWeights(base: Float32Array, shard: Dataset, o: TrainOptions, seed: number): Promise<Float32Array> {
+    const trained = await this.model.train(base, shard, o, this.attack === 'label-flip' ? flipLabels(shard.labels) : undefined)
+    return this.attack && !isAdaptive(this.attack) ? poison(this.attack, base, trained, seed) : trained
   }
 
   private async attachWithRetry(a: Parameters<TangleService['attach']>[0]): Promise<{ id: string }> {
@@ -286,9 +295,10 @@ export class FlService {
       const confirmed = w.updates.filter(u => core.isConfirmed(u.id))
       // a malicious member does not wait for approval it will not get; T_p ≥ training time (the others,
       // training similar shares, approve its updates once they attach theirs)
-      if (this.attack || confirmed.length === w.updates.length || now - w.trainedAt >= Math.max(p.roundWaitMs, w.trainingMs)) {
+      const rush = this.attack !== undefined && !isAdaptive(this.attack) // adaptive attackers pass as honest
+      if (rush || confirmed.length === w.updates.length || now - w.trainedAt >= Math.max(p.roundWaitMs, w.trainingMs)) {
         w.submitted = true
-        await this.submitUpdate(w, fl.round, shard, this.attack ? w.updates : confirmed)
+        await this.submitUpdate(w, fl.round, shard, rush ? w.updates : confirmed)
         return
       }
     }
@@ -360,41 +370,5 @@ export class FlService {
     if (!('weights' in global) || !self) return undefined
     const capabilityRatio = self.rouBp / Math.max(self.encBp, 1)
     return updateWeight({ roundGap: sys.fl.round - lastAggregated(sys, this.me), w, global: global.weights, capabilityRatio })
-  }
-
-  /** As a verifier: judge each pending update of the open round once. */
-  private async verdicts(): Promise<void> {
-    const sys = this.m.chain.systemState()
-    // the committee this member sits on in the current epoch verifies the updates its shard orders
-    const shard = sys.elections.find(e => e.epoch === sys.epoch)?.committees.findIndex(c => c.includes(this.me)) ?? -1
-    if (shard < 0) return
-    const part: FlPart = this.m.chain.shardState(shard).fl
-    for (const u of part.updates) {
-      if (u.outcome !== 'pending' || this.judged.has(u.id) || u.verdicts.some(v => v.verifier === this.me)) continue
-      const tangle = await tangleCheck(u, this.firstSeen, this.m)
-      if (tangle === 'wait') continue
-      const l = await this.m.blobs.ensure(u.modelHash, [sys.members[u.member]!.publicKey]).catch(() => undefined)
-      // the drop is measured against the model the update started from
-      const baseHash = baseModel(part, u.baseRound)
-      const base = await this.m.blobs.ensure(baseHash)
-      if (!l || !('weights' in l) || !('weights' in base)) continue
-      const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
-      const baseBp = Math.round(this.m.evaluator.accuracy(baseHash, base.weights) * 10_000)
-      const p = this.opts.genesis.params.fl
-      // also against the round's local updates: an update far below their median is poisoned
-      // even in the warm-up rounds, where everything beats the random M(0)
-      const peersBp = this.m.validity.medianAccuracy(u.baseRound)
-      const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
-      const accept =
-        tangle === 'ok' && !belowPeers && judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
-      this.judged.add(u.id)
-      this.m.metrics.flGlobalAccuracy.set(baseBp / 10_000)
-      this.m.metrics.flVerdicts.inc({ accept: String(accept) })
-      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ shard, update: u.id, accept, accuracyBp: accBp }))
-      this.m.logger.info(
-        { round: part.round, shard, update: shortId(u.id), member: sys.members[u.member]!.name, accept, accBp, baseBp, peersBp, tangle },
-        'fl.verdict submitted',
-      )
-    }
   }
 }

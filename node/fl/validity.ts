@@ -118,6 +118,11 @@ export class UpdateValidity {
     return [...groups].map(([who, cs]) => ({ member: who, dataSize: cs.reduce((n, c) => n + c.dataSize, 0), weights: fedAvg(cs) }))
   }
 
+  /** The round's local updates from members other than `except` that passed the absolute rules here (what colluders read off the tangle). */
+  othersIn(round: number, except: string): Float32Array[] {
+    return [...this.seenIn(round)].filter(([id]) => this.issuers.get(id) !== except).map(([, c]) => c.weights)
+  }
+
   seenIn(round: number): Map<string, Contribution> {
     let m = this.seen.get(round)
     if (!m) {

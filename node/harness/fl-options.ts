@@ -4,6 +4,24 @@ import { parseByzantine } from './devnet.js'
 import { UsageError, intFlag } from './errors.js'
 import type { FlRunOptions } from './fl-runner.js'
 import { PORTS_PER_NODE } from './network.js'
+import { FL_DEFENCES } from '../../ledger/index.js'
+import { FL_ATTACKS } from '../faults/behaviours.js'
+
+/**
+ * The members whose trainers attack when a share of the trainers does: whole members from the
+ * last one down (trainer j is hosted by member j mod nodes) until their trainers reach
+ * round(share · trainers), at least one member.
+ */
+export function maliciousMembers(trainers: number, nodes: number, share: number): number[] {
+  const want = Math.max(1, Math.round(share * trainers))
+  const out: number[] = []
+  let got = 0
+  for (let i = nodes - 1; i >= 0 && got < want; i--) {
+    out.push(i)
+    got += Math.floor(trainers / nodes) + (i < trainers % nodes ? 1 : 0)
+  }
+  return out.sort((a, b) => a - b)
+}
 
 export const flHelp = `diten fl run [options]   federated learning on a local devnet, with baselines
 
@@ -23,11 +41,21 @@ export const flHelp = `diten fl run [options]   federated learning on a local de
   --aggregation R     fedavg (default), trimmed-mean, median or multi-krum
   --local-epochs E    local epochs per round, default 3
   --byzantine LIST    malicious members, e.g. node-1:sign-flip
-                      (FL: poison-noise, sign-flip, scale, label-flip, free-rider, lie-accuracy)
+                      (FL: poison-noise, sign-flip, scale, label-flip, free-rider, lie-accuracy,
+                      and the adaptive ones of --attack)
+  --attack A          an attack on a share of the trainers: alie, min-max, fang-trim, fang-krum,
+                      backdoor, sybil-label-flip (adaptive: crafted from the round's honest
+                      updates on the tangle), or any FL behaviour of --byzantine
+  --malicious-trainers F
+                      share of trainers that attack (default 0.2): whole members, from the last
+                      one down, until their trainers make up F of all trainers
+  --defences LIST     round-close defences in genesis: cluster, clip, foolsgold (comma-separated)
   --out D             report folder (default fl-report): report.json, accuracy.svg, devnet/
   --base-port P       first port of the devnet (default 26700)
   --block-interval M  milliseconds between blocks (default 500)
-  --no-baselines      skip the centralized / plain FedAvg baselines`
+  --baselines B       all (default: centralized, plain FedAvg, FedAvg under a classic attack),
+                      fedavg (plain FedAvg, clean and under a classic attack) or none
+  --no-baselines      the same as --baselines none`
 
 export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   const { values } = parseArgs({
@@ -47,9 +75,13 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
       aggregation: { type: 'string', default: 'fedavg' },
       'local-epochs': { type: 'string' },
       byzantine: { type: 'string', default: '' },
+      attack: { type: 'string' },
+      'malicious-trainers': { type: 'string' },
+      defences: { type: 'string', default: '' },
       out: { type: 'string', default: 'fl-report' },
       'base-port': { type: 'string' },
       'block-interval': { type: 'string' },
+      baselines: { type: 'string', default: 'all' },
       'no-baselines': { type: 'boolean', default: false },
     },
   })
@@ -67,7 +99,22 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
   if (!/^(mnist|idx:.+)$/.test(values.dataset!)) throw new UsageError('--dataset must be mnist or idx:<dir>')
   const alpha = values.alpha === undefined ? 0.5 : Number(values.alpha)
   if (!(alpha > 0 && alpha <= 1000)) throw new UsageError(`--alpha must be a number in (0, 1000], got "${values.alpha}"`)
-  parseByzantine(values.byzantine, nodes) // refuses an unknown node or behaviour now, before the baselines run
+  if (!['all', 'fedavg', 'none'].includes(values.baselines!)) throw new UsageError('--baselines must be all, fedavg or none')
+  const attack = values.attack
+  if (attack !== undefined && !(FL_ATTACKS as readonly string[]).includes(attack))
+    throw new UsageError(`--attack must be one of ${FL_ATTACKS.join(', ')}, got "${attack}"`)
+  const share = values['malicious-trainers'] === undefined ? 0.2 : Number(values['malicious-trainers'])
+  if (!(share > 0 && share < 1))
+    throw new UsageError(`--malicious-trainers must be a share in (0, 1), got "${values['malicious-trainers']}"`)
+  if (values['malicious-trainers'] !== undefined && attack === undefined) throw new UsageError('--malicious-trainers needs --attack')
+  const defences = values.defences ? values.defences.split(',').map(x => x.trim()) : []
+  for (const d of defences)
+    if (!(FL_DEFENCES as readonly string[]).includes(d))
+      throw new UsageError(`--defences: unknown defence "${d}" (known: ${FL_DEFENCES.join(', ')})`)
+  if (new Set(defences).size !== defences.length) throw new UsageError('--defences: a defence is listed twice')
+  const malicious = attack ? maliciousMembers(trainers, nodes, share) : []
+  const byzantine = [values.byzantine, ...malicious.map(n => `node-${n}:${attack}`)].filter(Boolean).join(',')
+  parseByzantine(byzantine, nodes) // refuses an unknown node or behaviour now, before the baselines run
   const tty = process.stdout.isTTY
   let lastProgress = 0
   return {
@@ -83,11 +130,12 @@ export function parseFlRun(argv: string[], log = console.log): FlRunOptions {
     asyncRule: values['async-rule'] as 'fedasync' | 'tau-damped',
     aggregation: values.aggregation as FlRunOptions['aggregation'],
     localEpochs: intFlag(values['local-epochs'], 'local-epochs', 3, 1, 1000),
-    byzantine: values.byzantine!,
+    byzantine,
+    defences: defences as FlRunOptions['defences'],
     out: values.out!,
     basePort: intFlag(values['base-port'], 'base-port', 26700, 1024, 65535 - PORTS_PER_NODE * nodes),
     blockIntervalMs: intFlag(values['block-interval'], 'block-interval', 500, 50, 60_000),
-    baselines: values['no-baselines'] ? 'none' : 'all',
+    baselines: values['no-baselines'] ? 'none' : (values.baselines as FlRunOptions['baselines']),
     log: line => {
       if (tty) process.stdout.write('\r\x1b[K')
       log(line)

@@ -2,6 +2,7 @@
 import type { GenesisParams } from '../../ledger/index.js'
 import type { BaselineRound } from '../../fl/baselines.js'
 import type { ProbeReport } from './fl-probe.js'
+import type { Decisions, RejectionSummary } from './fl-decisions.js'
 
 export interface FlRunOptions {
   nodes: number
@@ -16,15 +17,17 @@ export interface FlRunOptions {
   asyncRule?: GenesisParams['fl']['asyncRule']
   aggregation: GenesisParams['fl']['aggregation']
   localEpochs: number
-  /** node name → behaviours, as for `diten devnet --byzantine` */
+  /** node name → behaviours, as for `diten devnet --byzantine` (with --attack's members added) */
   byzantine: string
+  /** round-close defences written into genesis */
+  defences?: GenesisParams['fl']['defences']
   out: string
   basePort: number
   blockIntervalMs: number
   /** committees (shards); each verifies the updates of the members a round assigns to it */
   shards: number
-  /** all: centralized, plain FedAvg and (with attackers) FedAvg under attack; attacked: only the last */
-  baselines: 'all' | 'attacked' | 'none'
+  /** all: centralized, plain FedAvg and (with classic attackers) FedAvg under attack; fedavg: plain FedAvg (and under attack); attacked: only the last */
+  baselines: 'all' | 'fedavg' | 'attacked' | 'none'
   log: (line: string) => void
   /** one progress line (rewritten in place on a terminal) */
   progress: (line: string) => void
@@ -38,6 +41,10 @@ export interface RoundReport {
   round: number
   accuracy: number
   loss: number
+  /** backdoor runs: share of triggered test inputs of other classes that M(e) classifies as the target */
+  asr: number | null
+  /** what each rule decided this round, by code (rejections, and the defences' adjustments of kept updates) */
+  decisions: Decisions
   accepted: string[]
   rejected: { member: string; code: string; detail: string }[]
   /** per update (from fl_getUpdate): the shard that ordered it and its committee's verdicts */
@@ -57,6 +64,8 @@ export interface FlReport {
   config: Omit<FlRunOptions, 'log' | 'progress'>
   final: { chainAcc: number; fedavgAcc: number | null; centralAcc: number | null; fedavgAttackedAcc: number | null }
   poisonedAccepted: number
+  /** honest updates left out over the run (false rejections), and the attackers' updates kept */
+  rejections: RejectionSummary
   attackers: string[]
   modelHashesAgree: boolean
   /** every node lists the same accepted and rejected members (with codes) for every round */

@@ -23,7 +23,10 @@ import { initNetwork } from './network.js'
 import { parseByzantine } from './devnet.js'
 import { sleep } from './launcher.js'
 import { startLocalNetwork } from './local-network.js'
-import { FL_ATTACKS } from '../faults/behaviours.js'
+import { FL_ATTACKS, type FlAttack } from '../faults/behaviours.js'
+import { isAdaptive } from '../../fl/craft.js'
+import { DEFAULT_TRIGGER, triggeredTestSet } from '../../fl/backdoor.js'
+import { roundDecisions, summarizeRejections } from './fl-decisions.js'
 import { PROBE_TWIN, probeRounds, registerProbe, type ProbeReport } from './fl-probe.js'
 import type { ConsensusStatus, FlReport, FlRunOptions, FlStatus, RoundReport, UpdateRecord } from './fl-report.js'
 import { ROUND_STRETCH } from '../../consensus/state/fl-part.js'
@@ -32,10 +35,10 @@ export { pct }
 export type { FlReport, FlRunOptions, RoundReport }
 
 /** The members whose trainers misbehave, with their (last named) FL attack. */
-function attackersOf(byzantine: ReadonlyMap<string, readonly string[]>): Map<string, Attack> {
-  const out = new Map<string, Attack>()
+function attackersOf(byzantine: ReadonlyMap<string, readonly string[]>): Map<string, FlAttack> {
+  const out = new Map<string, FlAttack>()
   for (const [name, behaviours] of byzantine)
-    for (const b of behaviours) if ((FL_ATTACKS as readonly string[]).includes(b)) out.set(name, b as Attack)
+    for (const b of behaviours) if ((FL_ATTACKS as readonly string[]).includes(b)) out.set(name, b as FlAttack)
   return out
 }
 
@@ -58,6 +61,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     ...(o.asyncRule ? { asyncRule: o.asyncRule } : {}),
     aggregation: o.aggregation,
     localEpochs: o.localEpochs,
+    defences: o.defences ?? [],
   }
   const backend = await initBackend()
   const data = await federatedData(fl, fl.seed, loadDataset)
@@ -114,15 +118,17 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     o.progress(`${what}: round ${r.round}/${o.rounds} accuracy ${(r.accuracy * 100).toFixed(1)}%`)
   const baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
   if (o.baselines !== 'none') {
-    if (o.baselines === 'all') {
+    if (o.baselines === 'all')
       baselines.centralized = await centralized(model, data, m0, o.rounds, train, Date.now, bar('baseline centralized'))
+    if (o.baselines === 'all' || o.baselines === 'fedavg') {
       baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), Date.now, bar('baseline FedAvg'))
     }
-    if (attackers.size) {
+    // adaptive attacks need the round's honest updates: their no-chain comparison is bench:fl-attacks
+    if (attackers.size && ![...attackers.values()].some(isAdaptive)) {
       const byTrainer = new Map<number, Attack>()
       data.shards.forEach((_, j) => {
         const a = attackers.get(`node-${j % o.nodes}`)
-        if (a) byTrainer.set(j, a)
+        if (a && !isAdaptive(a)) byTrainer.set(j, a)
       })
       baselines.fedavgAttacked = await plainFedAvg(
         model,
@@ -135,9 +141,9 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         bar('baseline FedAvg under attack'),
       )
     }
-    if (o.baselines === 'all')
+    if (o.baselines === 'all' || o.baselines === 'fedavg')
       o.log(
-        `baselines: centralized ${pct(last(baselines.centralized))}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
+        `baselines: centralized ${baselines.centralized.length ? pct(last(baselines.centralized)) : '-'}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
       )
   }
 
@@ -166,6 +172,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       },
     )
     const rounds: RoundReport[] = []
+    // a backdoor's success: triggered test inputs of the other classes that M(e) puts in the target class
+    const triggered = [...attackers.values()].includes('backdoor') ? triggeredTestSet(data.test, DEFAULT_TRIGGER) : undefined
     let lastClose = Date.now()
     const lastHeight = Array.from({ length: o.shards }, () => 0)
     const committees = new Map<string, FlReport['committees'][number]>()
@@ -179,7 +187,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         if (c.round !== rounds.length + 1) continue
         const got = await modelBlob(clients[0]!, c.round)
         await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
-        const e = model.evaluate(flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64')))), data.test)
+        const weights = flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64'))))
+        const e = model.evaluate(weights, data.test)
         // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
         let bytesOnChain = 0
         for (const { shard, height } of [{ shard: 0, height: c.height }, ...c.shards.filter(x => x.shard > 0)]) {
@@ -193,6 +202,8 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
           round: c.round,
           accuracy: e.accuracy,
           loss: e.loss,
+          asr: triggered ? model.evaluate(weights, triggered).accuracy : null,
+          decisions: roundDecisions(records, attackers),
           accepted: c.accepted,
           rejected: records.filter(u => u.outcome === 'rejected').map(u => ({ member: u.member, code: u.code, detail: u.detail })),
           verdicts: records.map(u => ({ member: u.member, shard: u.shard, outcome: u.outcome, verdicts: u.verdicts })),
@@ -206,7 +217,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         lastClose = now
         const r = rounds[rounds.length - 1]!
         o.log(
-          `round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map(x => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`,
+          `round ${r.round}/${o.rounds}  accuracy ${pct(r.accuracy)}${r.asr === null ? '' : `  backdoor ASR ${pct(r.asr)}`}  accepted ${r.accepted.join(' ') || '-'}  rejected ${r.rejected.map(x => `${x.member}:${x.code}`).join(' ') || '-'}  ${(r.wallMs / 1000).toFixed(1)} s  ${r.bytesOnChain} B on chain`,
         )
       }
       const cs = (await clients[0]!.call('consensus_status').catch(() => undefined)) as ConsensusStatus | undefined
@@ -256,6 +267,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         aggregation: o.aggregation,
         localEpochs: o.localEpochs,
         byzantine: o.byzantine,
+        defences: fl.defences,
         out,
         basePort: o.basePort,
         blockIntervalMs: o.blockIntervalMs,
@@ -269,6 +281,7 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
         fedavgAttackedAcc: lastOrNull(baselines.fedavgAttacked),
       },
       poisonedAccepted,
+      rejections: summarizeRejections(rounds),
       attackers: [...attackers.keys()],
       modelHashesAgree,
       outcomesAgree,

@@ -16,12 +16,13 @@ export interface FlRunResult {
 
 const dirs: string[] = []
 
-/** Runs `diten fl run <args> --no-baselines --out <tmp> --base-port <random>`. */
+/** Runs `diten fl run <args> --out <tmp> --base-port <random>`, with --no-baselines unless `args` name --baselines. */
 export async function flRun(args: string[], timeoutMs = 280_000): Promise<FlRunResult> {
   const dir = await mkdtemp(join(tmpdir(), 'diten-fl-'))
   dirs.push(dir)
   const out = join(dir, 'report')
-  const r = await runCli(['fl', 'run', ...args, '--no-baselines', '--out', out, '--base-port', String(randomBasePort())], timeoutMs)
+  const baselines = args.includes('--baselines') ? [] : ['--no-baselines']
+  const r = await runCli(['fl', 'run', ...args, ...baselines, '--out', out, '--base-port', String(randomBasePort())], timeoutMs)
   const report = await readFile(join(out, 'report.json'), 'utf8').then(
     t => JSON.parse(t) as FlReport,
     () => undefined,

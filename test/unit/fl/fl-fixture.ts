@@ -10,6 +10,7 @@ import {
   generateKeypair,
   signTx,
   toHex,
+  type GenesisParams,
   type Keypair,
   type SignedTx,
 } from '../../../ledger/index.js'
@@ -22,11 +23,11 @@ import { encodeWeights, flatten, unflatten, weightsHash } from '../../../fl/weig
 export const spec = { layers: [4, 3, 2], activation: 'relu' as const }
 export const shapes = [[4, 3], [3], [3, 2], [2]]
 
-export function setup(o: { members?: number; committees?: number } = {}) {
+export function setup(o: { members?: number; committees?: number; fl?: Partial<GenesisParams['fl']> } = {}) {
   const n = o.members ?? 4
   const keys: Keypair[] = Array.from({ length: n }, () => generateKeypair())
   const params = defaultGenesisParams()
-  params.fl = { ...params.fl, enabled: true, model: spec, trainers: 2 * n, rounds: 3, roundTimeoutMs: 10_000 }
+  params.fl = { ...params.fl, enabled: true, model: spec, trainers: 2 * n, rounds: 3, roundTimeoutMs: 10_000, ...o.fl }
   // trainer twins trainer:t<j> live on member j mod n: each member hosts two with 50 samples each
   const trainerKeys = Array.from({ length: 2 * n }, () => generateKeypair())
   const genesis = createGenesis({
