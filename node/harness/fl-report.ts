@@ -83,7 +83,8 @@ export interface FlReport {
   probe: ProbeReport | null
   /** the committees seen during the run, per epoch and shard */
   committees: { epoch: number; shard: number; members: string[] }[]
-  baselines: { centralized: BaselineRound[]; fedavg: BaselineRound[]; fedavgAttacked: BaselineRound[] }
+  /** `cached`: those read from the baseline cache (node/harness/fl-baselines.ts) */
+  baselines: { centralized: BaselineRound[]; fedavg: BaselineRound[]; fedavgAttacked: BaselineRound[]; cached?: string[] }
 }
 
 export interface ConsensusStatus {

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { defaultGenesisParams, describeError, genesisHash } from '../../ledger/index.js'
 import type { GenesisParams } from '../../ledger/index.js'
-import { centralized, plainFedAvg, type BaselineRound } from '../../fl/baselines.js'
+import { runBaselines } from './fl-baselines.js'
 import type { Attack } from '../../fl/attacks.js'
 import { federatedData } from '../../fl/data.js'
 import { loadDataset } from '../fl/dataset-files.js'
@@ -114,37 +114,19 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     learningRate: fl.learningRate,
     activation: fl.model.activation,
   }
-  const bar = (what: string) => (r: BaselineRound) =>
-    o.progress(`${what}: round ${r.round}/${o.rounds} accuracy ${(r.accuracy * 100).toFixed(1)}%`)
-  const baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
+  let baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
   if (o.baselines !== 'none') {
-    if (o.baselines === 'all')
-      baselines.centralized = await centralized(model, data, m0, o.rounds, train, Date.now, bar('baseline centralized'))
-    if (o.baselines === 'all' || o.baselines === 'fedavg') {
-      baselines.fedavg = await plainFedAvg(model, data, m0, o.rounds, train, new Map(), Date.now, bar('baseline FedAvg'))
-    }
     // adaptive attacks need the round's honest updates: their no-chain comparison is bench:fl-attacks
-    if (attackers.size && ![...attackers.values()].some(isAdaptive)) {
-      const byTrainer = new Map<number, Attack>()
-      data.shards.forEach((_, j) => {
-        const a = attackers.get(`node-${j % o.nodes}`)
-        if (a && !isAdaptive(a)) byTrainer.set(j, a)
-      })
-      baselines.fedavgAttacked = await plainFedAvg(
-        model,
-        data,
-        m0,
-        o.rounds,
-        train,
-        byTrainer,
-        Date.now,
-        bar('baseline FedAvg under attack'),
-      )
-    }
-    if (o.baselines === 'all' || o.baselines === 'fedavg')
-      o.log(
-        `baselines: centralized ${baselines.centralized.length ? pct(last(baselines.centralized)) : '-'}, FedAvg ${pct(last(baselines.fedavg))}${attackers.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
-      )
+    const attacked = new Map<number, Attack>()
+    data.shards.forEach((_, j) => {
+      const a = attackers.get(`node-${j % o.nodes}`)
+      if (a && !isAdaptive(a)) attacked.set(j, a)
+    })
+    const which = o.baselines === 'fedavg' ? 'fedavg' : 'all'
+    baselines = await runBaselines({ model, data, m0, rounds: o.rounds, train, which, attacked, progress: o.progress })
+    o.log(
+      `baselines${baselines.cached?.length ? ` (${baselines.cached.join(', ')} from the cache: trained in an earlier run on the same split, from its own M(0))` : ''}: centralized ${baselines.centralized.length ? pct(last(baselines.centralized)) : '-'}, FedAvg ${pct(last(baselines.fedavg))}${attacked.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
+    )
   }
 
   let died: string | undefined

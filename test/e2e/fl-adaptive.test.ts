@@ -5,15 +5,16 @@
  * tangle, and publish what the attack crafts from them (ALIE: every coordinate at μ − z·σ of the
  * honest deltas; backdoor: a pixel trigger to class 0, constrain-and-scale). Every node derives
  * the same M(e); the main-task accuracy stays near plain FedAvg without attack (computed by the
- * runner on the same split); the backdoor, run against coordinate-wise median aggregation with
- * clipping, stays below the 5 % attack-success target.
+ * runner on the same split). The backdoor, against coordinate-wise median aggregation with
+ * clipping in genesis, stays below the 5 % attack-success target: the median holds it in the
+ * warm-up round, and from round 2 the verifiers' trigger probes reject it (FL_BACKDOOR).
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { flRun, removeFlRuns } from './fl-run.js'
 
-const common = '--nodes 4 --trainers 10 --rounds 3 --limit 6000 --malicious-trainers 0.2 --baselines fedavg'.split(' ')
+const common = '--nodes 4 --trainers 10 --rounds 2 --limit 6000 --malicious-trainers 0.2 --baselines fedavg'.split(' ')
 
 async function craftedFromHonest(out: string): Promise<number[]> {
   const log = await readFile(join(out, 'devnet', 'node-3', 'node.log'), 'utf8')
@@ -34,10 +35,10 @@ describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)',
     expect(report.modelHashesAgree && report.outcomesAgree && report.membersAgree).toBe(true)
     // the attacker read honest updates off the tangle in every round
     const seen = await craftedFromHonest(r.out)
-    expect(seen.length).toBe(3)
+    expect(seen.length).toBe(2)
     for (const n of seen) expect(n).toBeGreaterThanOrEqual(2)
     expect(report.final.chainAcc, r.output).toBeGreaterThan(report.final.fedavgAcc! - 0.03)
-    expect(report.rejections.honestSubmitted).toBeGreaterThanOrEqual(9)
+    expect(report.rejections.honestSubmitted).toBe(6)
   }, 300_000)
 
   it('backdoor against median + clipping: attack success ≤ 5 %, accuracy near the clean run', async () => {
@@ -46,8 +47,13 @@ describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)',
     const report = r.report!
     expect(report.attackers).toEqual(['node-3'])
     expect(report.modelHashesAgree && report.outcomesAgree && report.membersAgree).toBe(true)
-    expect((await craftedFromHonest(r.out)).length).toBe(3)
+    expect((await craftedFromHonest(r.out)).length).toBe(2)
     for (const round of report.rounds) expect(round.asr, `round ${round.round}`).not.toBeNull()
+    // after the warm-up round the verifiers' trigger probes reject it (f+1 rejecting verdicts: FL_VERDICT)
+    expect(report.rounds[1]!.decisions.malicious.rejected).toEqual({ FL_VERDICT: 1 })
+    expect(report.rounds[1]!.decisions.honest.rejected).toEqual({})
+    const log = await readFile(join(r.out, 'devnet', 'node-0', 'node.log'), 'utf8')
+    expect(log).toMatch(/"member":"node-3","accept":false[^\n]*"code":"FL_BACKDOOR"/)
     expect(report.rounds.at(-1)!.asr!, r.output).toBeLessThanOrEqual(0.05)
     expect(report.final.chainAcc, r.output).toBeGreaterThan(report.final.fedavgAcc! - 0.03)
   }, 300_000)

@@ -15,6 +15,7 @@ export interface FlRunResult {
 }
 
 const dirs: string[] = []
+let cache: string | undefined
 
 /** Runs `diten fl run <args> --out <tmp> --base-port <random>`, with --no-baselines unless `args` name --baselines. */
 export async function flRun(args: string[], timeoutMs = 280_000): Promise<FlRunResult> {
@@ -22,7 +23,12 @@ export async function flRun(args: string[], timeoutMs = 280_000): Promise<FlRunR
   dirs.push(dir)
   const out = join(dir, 'report')
   const baselines = args.includes('--baselines') ? [] : ['--no-baselines']
-  const r = await runCli(['fl', 'run', ...args, ...baselines, '--out', out, '--base-port', String(randomBasePort())], timeoutMs)
+  // the runs of one test file share a baseline cache of their own (not the user's)
+  cache ??= await mkdtemp(join(tmpdir(), 'diten-baselines-'))
+  dirs.push(cache)
+  const r = await runCli(['fl', 'run', ...args, ...baselines, '--out', out, '--base-port', String(randomBasePort())], timeoutMs, {
+    XDG_CACHE_HOME: cache,
+  })
   const report = await readFile(join(out, 'report.json'), 'utf8').then(
     t => JSON.parse(t) as FlReport,
     () => undefined,
@@ -33,7 +39,8 @@ export async function flRun(args: string[], timeoutMs = 280_000): Promise<FlRunR
 /** Removes the report folders of this file's runs (call in afterAll). */
 export async function removeFlRuns(): Promise<void> {
   // DITEN_KEEP_TEST_DIRS=1 keeps the report, the models and every node's data and logs
-  for (const d of dirs.splice(0))
+  cache = undefined
+  for (const d of new Set(dirs.splice(0)))
     if (process.env.DITEN_KEEP_TEST_DIRS) console.log(`kept ${d}`)
     else await rm(d, { recursive: true, force: true })
 }
