@@ -240,7 +240,7 @@ export class FlService {
           trainers,
           n: participantsIn(this.m.chain.systemState().fl, w.round)?.reduce((s, x) => s + x.trainers.length, 0) ?? trainers.length,
           honest: () => this.m.validity.othersIn(w.round, toHex(this.opts.keypair.publicKey)),
-          waitMs: Math.max(p.roundWaitMs, 2 * (Date.now() - started)),
+          minWaitMs: p.roundWaitMs,
           train: opts,
           seed: w.round * 1000 + this.me,
           logger: this.m.logger,

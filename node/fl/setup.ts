@@ -36,7 +36,6 @@ export async function prepareFl(o: {
   const validity = new UpdateValidity({
     genesis: o.genesis,
     blobs: o.blobs,
-    validation: data.validation,
     m0: o.m0,
     fl: () => o.system().fl,
     system: o.system,
@@ -47,7 +46,13 @@ export async function prepareFl(o: {
   const native = nativeBackendProblem()
   // the WebAssembly backend trains several times slower than @tensorflow/tfjs-node: say why that was not used
   o.logger.info(
-    { backend, validation: data.validation.count, ms: Date.now() - started, ...(native ? { tfjsNode: native } : {}) },
+    {
+      backend,
+      validation: data.validation.count,
+      judgedOn: evaluator.validation.count,
+      ms: Date.now() - started,
+      ...(native ? { tfjsNode: native } : {}),
+    },
     'federated learning data loaded',
   )
   return { backend, data, evaluator, validity }

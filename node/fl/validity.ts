@@ -17,7 +17,6 @@ import { participantsIn, registeredTrainer, type FlState } from '../../consensus
 import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
-import type { Dataset } from '../../fl/data.js'
 import type { BlobStore } from './blobs.js'
 import type { JudgeOptions } from '../tangle/types.js'
 
@@ -39,7 +38,6 @@ const COMPARE_MEMBERS = 2
 export interface ValidityDeps {
   genesis: Genesis
   blobs: BlobStore
-  validation: Dataset
   /** M(0)'s hash */
   m0: string
   fl(): FlState | undefined

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { defaultGenesisParams, describeError, genesisHash } from '../../ledger/index.js'
 import type { GenesisParams } from '../../ledger/index.js'
 import { runBaselines } from './fl-baselines.js'
+import { measureRoundTiming } from './fl-timing.js'
 import type { Attack } from '../../fl/attacks.js'
 import { federatedData } from '../../fl/data.js'
 import { loadDataset } from '../fl/dataset-files.js'
@@ -70,6 +71,25 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   const perMember = Array.from({ length: o.nodes }, (_, i) => trainers.reduce((s, t) => s + (t.host === i ? t.dataSize : 0), 0))
   if (perMember.some(n => n === 0))
     throw new Error(`${o.trainers} trainers cannot give each of ${o.nodes} members data: use --trainers ≥ --nodes`)
+  const model = new LocalModel(fl.model)
+  const train: TrainOptions = {
+    epochs: fl.localEpochs,
+    batchSize: fl.batchSize,
+    learningRate: fl.learningRate,
+    activation: fl.model.activation,
+  }
+  const timing = await measureRoundTiming({
+    model,
+    weights: flatten(initialModel(fl.model, new Uint8Array(4))),
+    shards: data.shards,
+    perMember,
+    train,
+    defaultTimeoutMs: fl.roundTimeoutMs,
+  })
+  fl.roundTimeoutMs = timing.roundTimeoutMs
+  o.log(
+    `round timing: one epoch on the largest trainer shard ${timing.epochMs} ms here → a member's training ≈ ${(timing.memberTrainingMs / 1000).toFixed(1)} s with ${o.nodes} members on this machine's cores; round timeout ${(fl.roundTimeoutMs / 1000).toFixed(0)} s (a shard's part closes between 1× and ${ROUND_STRETCH}× it)`,
+  )
   const net = await initNetwork({
     dir,
     members: o.nodes,
@@ -87,7 +107,6 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     },
     ...(o.epochLength !== undefined ? { epochLength: o.epochLength } : {}),
   })
-  const model = new LocalModel(fl.model)
   const m0 = flatten(initialModel(fl.model, genesisHash(net.genesis)))
   const attackers = attackersOf(byzantine)
   o.log(
@@ -108,12 +127,6 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     )
 
   // baselines first, so they do not compete with the devnet for CPU
-  const train: TrainOptions = {
-    epochs: fl.localEpochs,
-    batchSize: fl.batchSize,
-    learningRate: fl.learningRate,
-    activation: fl.model.activation,
-  }
   let baselines: FlReport['baselines'] = { centralized: [], fedavg: [], fedavgAttacked: [] }
   if (o.baselines !== 'none') {
     // adaptive attacks need the round's honest updates: their no-chain comparison is bench:fl-attacks
