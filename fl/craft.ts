@@ -9,7 +9,7 @@ import { alie, fangKrum, fangTrim, minMax, sybilCopies, type RoundView } from '.
 import { flipLabels, poison } from './attacks.js'
 import { DEFAULT_TRIGGER, backdoorTrainingSet, constrainAndScale } from './backdoor.js'
 import type { Dataset } from './data.js'
-import type { LocalModel, TrainOptions } from './train.js'
+import type { Trainer, TrainOptions } from './train.js'
 
 /** the attacks that read the round's honest updates (colluders see what the tangle publishes) */
 export const ADAPTIVE_ATTACKS = ['alie', 'min-max', 'fang-trim', 'fang-krum', 'backdoor', 'sybil-label-flip'] as const
@@ -26,7 +26,7 @@ export const SYBIL_SIGMA = 1e-4
 
 export interface CraftInput {
   attack: AdaptiveAttack | 'sign-flip'
-  model: LocalModel
+  model: Trainer
   /** the round's base model and the honest updates the attackers see */
   view: RoundView
   /** the malicious trainers' own data, one entry per malicious trainer */

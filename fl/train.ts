@@ -44,13 +44,18 @@ export interface TrainOptions {
   activation: 'relu' | 'sigmoid' | 'tanh'
 }
 
+/** What trains a local model: this process's LocalModel, or a worker thread's (node/fl/worker-trainer.ts). */
+export interface Trainer {
+  train(start: Float32Array, d: Dataset, o: TrainOptions, labels?: Uint8Array): Promise<Float32Array>
+}
+
 export interface Evaluation {
   accuracy: number
   loss: number
 }
 
 /** One reusable Keras model per spec; weights are set from and read back to flat float32 arrays. */
-export class LocalModel {
+export class LocalModel implements Trainer {
   private readonly model: Sequential
   private readonly shapes: number[][]
 

@@ -10,11 +10,11 @@
 import type { Logger } from '../logger.js'
 import { craftMalicious, type AdaptiveAttack } from '../../fl/craft.js'
 import type { Dataset } from '../../fl/data.js'
-import type { LocalModel, TrainOptions } from '../../fl/train.js'
+import type { Trainer, TrainOptions } from '../../fl/train.js'
 
 export interface AdaptiveRound {
   attack: AdaptiveAttack
-  model: LocalModel
+  model: Trainer
   base: Float32Array
   /** this member's trainers in the round and their data */
   trainers: readonly { twin: string; data: Dataset }[]

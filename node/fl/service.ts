@@ -14,7 +14,8 @@ import { fedAvg } from '../../fl/aggregate.js'
 import { updateWeight } from '../../fl/async-weight.js'
 import { flipLabels, poison } from '../../fl/attacks.js'
 import type { Dataset, FederatedData } from '../../fl/data.js'
-import { LocalModel, type TrainOptions } from '../../fl/train.js'
+import type { TrainOptions } from '../../fl/train.js'
+import { WorkerTrainer } from './worker-trainer.js'
 import { encodeWeights, shapesOf, unflatten } from '../../fl/weights.js'
 import type { ChainAccess } from '../chain/access.js'
 import { FL_ATTACKS, type Behaviour, type FlAttack } from '../faults/behaviours.js'
@@ -83,7 +84,7 @@ export interface FlModules {
 }
 
 export class FlService {
-  private readonly model: LocalModel
+  private readonly model: WorkerTrainer
   private readonly attack: FlAttack | undefined
   /** this member's index now (−1 before it is added or after it is removed) */
   private get me(): number {
@@ -120,8 +121,8 @@ export class FlService {
   ) {
     this.attack = FL_ATTACKS.find(a => opts.byzantine.has(a))
     const p = opts.genesis.params.fl
-    // training awaits between batches; the evaluator has its own network
-    this.model = new LocalModel({ layers: p.model.layers, activation: p.model.activation })
+    // training runs in a worker thread (its own TF.js backend); the evaluator has its own network
+    this.model = new WorkerTrainer({ layers: p.model.layers, activation: p.model.activation })
     this.verifier = new FlVerifier(opts.genesis, m)
   }
 
@@ -141,13 +142,15 @@ export class FlService {
         samples: trainers.map(t => t.data.count),
         committee: this.shardIn(round),
         attack: this.attack,
+        trainingThread: this.model.threaded ? 'worker' : 'main',
       },
       'federated learning started',
     )
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
+    await this.model.stop()
   }
 
   flState(): FlState | undefined {

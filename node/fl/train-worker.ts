@@ -1,0 +1,33 @@
+/**
+ * The worker thread a node trains in (node/fl/worker-trainer.ts): local training takes seconds to
+ * minutes on a real data set, and on the node's own thread it would hold up consensus messages,
+ * gossip and the API between batches. Its own TF.js backend and model; weights and data come in
+ * as messages, trained weights go back (transferred, not copied).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
+import type { Dataset } from '../../fl/data.js'
+
+export interface TrainRequest {
+  id: number
+  start: Float32Array
+  data: Dataset
+  opts: TrainOptions
+  labels?: Uint8Array
+}
+
+export type TrainReply = { id: number; weights: Float32Array } | { id: number; error: string }
+
+const port = parentPort
+if (!port) throw new Error('train-worker.js runs as a worker thread')
+const spec = (workerData as { spec: ConstructorParameters<typeof LocalModel>[0] }).spec
+const model = initBackend().then(() => new LocalModel(spec))
+
+port.on('message', (m: TrainRequest) => {
+  void model
+    .then(net => net.train(m.start, m.data, m.opts, m.labels))
+    .then(
+      weights => port.postMessage({ id: m.id, weights } satisfies TrainReply, [weights.buffer as ArrayBuffer]),
+      (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies TrainReply),
+    )
+})
