@@ -137,9 +137,15 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
     })
     const which = o.baselines === 'fedavg' ? 'fedavg' : 'all'
     baselines = await runBaselines({ model, data, m0, rounds: o.rounds, train, which, attacked, progress: o.progress })
-    o.log(
-      `baselines${baselines.cached?.length ? ` (${baselines.cached.join(', ')} from the cache: trained in an earlier run on the same split, from its own M(0))` : ''}: centralized ${baselines.centralized.length ? pct(last(baselines.centralized)) : '-'}, FedAvg ${pct(last(baselines.fedavg))}${attacked.size ? `, FedAvg under attack ${pct(last(baselines.fedavgAttacked))}` : ''}`,
-    )
+    const got = [
+      ...(baselines.centralized.length ? [`centralized ${pct(last(baselines.centralized))}`] : []),
+      `FedAvg ${pct(last(baselines.fedavg))}`,
+      ...(attacked.size ? [`FedAvg under attack ${pct(last(baselines.fedavgAttacked))}`] : []),
+    ]
+    const cached = baselines.cached?.length
+      ? ` (${baselines.cached.join(', ')} from the cache: trained by an earlier run on the same split, from its own M(0))`
+      : ''
+    o.log(`baselines${cached}: ${got.join(', ')}`)
   }
 
   let died: string | undefined
