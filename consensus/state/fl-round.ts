@@ -8,7 +8,9 @@
  *   counters: rejected updates (not FL_UNDECIDED) count against their members, verifiers whose
  *   verdict disagreed with the decision get a bad-verdict mark;
  *   relative magnitude and direction over the verdict-accepted updates (FL_REL_MAGNITUDE,
- *   FL_DIRECTION);
+ *   FL_DIRECTION); then the defences genesis selects (cluster, clip, foolsgold; fl/round-defences.ts:
+ *   FL_OUTSIDE_MAJORITY, FL_CLIPPED, FL_TOO_SIMILAR; left-out updates carry no mark), measured
+ *   against M(e−1);
  *   M(e): FedAvg adds up the shards' certified partial sums (exact, so the result is bit-identical
  *   to FedAvg over all updates at once) less the updates the rules dropped; a robust rule or
  *   async mode aggregates the kept updates themselves (FedAsync mixing with staleness discount;

@@ -60,6 +60,7 @@ export class WorkerTrainer implements Trainer {
   }
 
   async stop(): Promise<void> {
+    this.fail(new Error('the node is stopping'))
     await this.worker?.terminate()
   }
 }

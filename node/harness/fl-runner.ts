@@ -186,18 +186,21 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       const st = (await clients[0]!.call('fl_status', { fromRound: rounds.length + 1 }).catch(() => undefined)) as FlStatus | undefined
       for (const c of st?.closed ?? []) {
         if (c.round !== rounds.length + 1) continue
-        const got = await modelBlob(clients[0]!, c.round)
+        // a read that fails (a node busy or restarting its connection) is tried again on the next pass
+        const got = await modelBlob(clients[0]!, c.round).catch((e: unknown) => {
+          o.log(`reading round ${c.round} from node-0 failed (${describeError(e)}); trying again`)
+          return undefined
+        })
+        if (!got) break
         await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
         const weights = flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64'))))
         const e = model.evaluate(weights, data.test)
-        // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
-        let bytesOnChain = 0
-        for (const { shard, height } of [{ shard: 0, height: c.height }, ...c.shards.filter(x => x.shard > 0)]) {
-          for (let h = lastHeight[shard]! + 1; h <= height; h++)
-            bytesOnChain += ((await clients[0]!.call('chain_getBlock', { shard, height: h, format: 'ids' })) as { txBytes: number }).txBytes
-          lastHeight[shard] = Math.max(lastHeight[shard]!, height)
-        }
-        const records = await Promise.all(c.updates.map(u => clients[0]!.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
+        const read = await roundReads(clients[0]!, c, lastHeight).catch((e: unknown) => {
+          o.log(`reading round ${c.round}'s blocks and updates from node-0 failed (${describeError(e)}); trying again`)
+          return undefined
+        })
+        if (!read) break
+        const { bytesOnChain, records } = read
         const now = Date.now()
         rounds.push({
           round: c.round,
@@ -312,4 +315,23 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   } finally {
     await local.stop()
   }
+}
+
+/** The bytes of the round's blocks on every shard (from the heights after `lastHeight`, advanced on success) and its update records. */
+async function roundReads(
+  node: DitenClient,
+  c: FlStatus['closed'][number],
+  lastHeight: number[],
+): Promise<{ bytesOnChain: number; records: UpdateRecord[] }> {
+  let bytesOnChain = 0
+  const upTo = [...lastHeight]
+  // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
+  for (const { shard, height } of [{ shard: 0, height: c.height }, ...c.shards.filter(x => x.shard > 0)]) {
+    for (let h = lastHeight[shard]! + 1; h <= height; h++)
+      bytesOnChain += ((await node.call('chain_getBlock', { shard, height: h, format: 'ids' })) as { txBytes: number }).txBytes
+    upTo[shard] = Math.max(upTo[shard]!, height)
+  }
+  const records = await Promise.all(c.updates.map(u => node.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
+  lastHeight.splice(0, lastHeight.length, ...upTo)
+  return { bytesOnChain, records }
 }
