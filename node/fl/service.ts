@@ -31,7 +31,12 @@ import { FlVerifier } from './verifier.js'
 
 const TICK_MS = 250
 const PROMOTE_EVERY_MS = 500
-const MAX_PROMOTIONS = 12
+/**
+ * promotions a member attaches for any one update of the round (each approves it): a budget per
+ * update, not per round, so a member that finishes training late — more data, a slower machine —
+ * still gets its updates approved by the members that finished first
+ */
+const PROMOTIONS_PER_UPDATE = 6
 
 interface LocalUpdate {
   id: string
@@ -49,7 +54,8 @@ interface RoundWork {
   trainingMs: number
   trainedAt: number
   submitted: boolean
-  promotions: number
+  /** promotions attached here per target update */
+  promoted: Map<string, number>
   lastPromote: number
 }
 
@@ -182,7 +188,7 @@ export class FlService {
           trainingMs: 0,
           trainedAt: 0,
           submitted: false,
-          promotions: 0,
+          promoted: new Map(),
           lastPromote: 0,
         }
         this.work = w
@@ -307,13 +313,13 @@ export class FlService {
     }
     // promote the least-weighted valid, unconfirmed update of the round
     const candidates = [...w.updates.map(u => u.id), ...this.m.validity.seenIn(w.round).keys()].filter(
-      id => core.has(id) && core.isValid(id) && !core.isConfirmed(id),
+      id => core.has(id) && core.isValid(id) && !core.isConfirmed(id) && (w.promoted.get(id) ?? 0) < PROMOTIONS_PER_UPDATE,
     )
     const target = candidates.sort((a, b) => core.cw(a) - core.cw(b))[0]
     // keep promoting while the work can still be submitted (others' updates need a second member's approval)
     const live = fl.round - w.round <= (p.mode === 'async' ? p.staleness : 0)
-    if (live && target && w.promotions < MAX_PROMOTIONS && now - w.lastPromote >= PROMOTE_EVERY_MS) {
-      w.promotions++
+    if (live && target && now - w.lastPromote >= PROMOTE_EVERY_MS) {
+      w.promoted.set(target, (w.promoted.get(target) ?? 0) + 1)
       w.lastPromote = now
       const self = this.m.chain.systemState().members[this.me]!
       await this.m.tangle

@@ -186,21 +186,22 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
       const st = (await clients[0]!.call('fl_status', { fromRound: rounds.length + 1 }).catch(() => undefined)) as FlStatus | undefined
       for (const c of st?.closed ?? []) {
         if (c.round !== rounds.length + 1) continue
-        // a read that fails (a node busy or restarting its connection) is tried again on the next pass
-        const got = await modelBlob(clients[0]!, c.round).catch((e: unknown) => {
-          o.log(`reading round ${c.round} from node-0 failed (${describeError(e)}); trying again`)
-          return undefined
-        })
-        if (!got) break
-        await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
-        const weights = flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64'))))
-        const e = model.evaluate(weights, data.test)
+        // a read that fails (a node busy, a connection it closed) is tried again on the next pass
         const read = await roundReads(clients[0]!, c, lastHeight).catch((e: unknown) => {
           o.log(`reading round ${c.round}'s blocks and updates from node-0 failed (${describeError(e)}); trying again`)
           return undefined
         })
         if (!read) break
         const { bytesOnChain, records } = read
+        const got = await modelBlob(clients[0]!, c.round).catch((e: unknown) => {
+          o.log(`reading M(${c.round}) from node-0 failed (${describeError(e)}); trying again`)
+          return undefined
+        })
+        if (!got) break
+        lastHeight.splice(0, lastHeight.length, ...read.upTo)
+        await writeFile(join(out, 'models', `round-${c.round}.bin`), Buffer.from(got.blob, 'base64'))
+        const weights = flatten(decodeWeights(new Uint8Array(Buffer.from(got.blob, 'base64'))))
+        const e = model.evaluate(weights, data.test)
         const now = Date.now()
         rounds.push({
           round: c.round,
@@ -317,12 +318,12 @@ export async function runFl(o: FlRunOptions): Promise<FlReport> {
   }
 }
 
-/** The bytes of the round's blocks on every shard (from the heights after `lastHeight`, advanced on success) and its update records. */
+/** The bytes of the round's blocks on every shard (the heights after `lastHeight`, up to `upTo`) and its update records. */
 async function roundReads(
   node: DitenClient,
   c: FlStatus['closed'][number],
-  lastHeight: number[],
-): Promise<{ bytesOnChain: number; records: UpdateRecord[] }> {
+  lastHeight: readonly number[],
+): Promise<{ bytesOnChain: number; records: UpdateRecord[]; upTo: number[] }> {
   let bytesOnChain = 0
   const upTo = [...lastHeight]
   // the blocks of every shard up to the round's close: shard 0's closing block, the others' part closes
@@ -332,6 +333,5 @@ async function roundReads(
     upTo[shard] = Math.max(upTo[shard]!, height)
   }
   const records = await Promise.all(c.updates.map(u => node.call('fl_getUpdate', { id: u.id }) as Promise<UpdateRecord>))
-  lastHeight.splice(0, lastHeight.length, ...upTo)
-  return { bytesOnChain, records }
+  return { bytesOnChain, records, upTo }
 }

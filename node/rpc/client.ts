@@ -45,17 +45,24 @@ export class DitenClient {
 
   async call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
     const id = this.nextId++
-    let res: Response
-    try {
-      res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.authHeaders },
-        body: JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      })
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code
-      throw new Error(`cannot reach diten node at ${this.url} (${cause ?? (e as Error).message})`)
+    let res: Response | undefined
+    // a kept-alive connection the node closed while this process was busy fails before the request
+    // is read (UND_ERR_SOCKET, ECONNRESET): the call goes once more, on a fresh connection (a
+    // transaction that did get in the first time is refused the second as MEMPOOL_DUPLICATE,
+    // "already pending")
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...this.authHeaders },
+          body: JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }),
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+        })
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code
+        if (attempt < 2 && (cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')) continue
+        throw new Error(`cannot reach diten node at ${this.url} (${cause ?? (e as Error).message})`)
+      }
     }
     const body = (await res.json().catch(() => undefined)) as
       | { result?: unknown; error?: { code: number; message: string; data?: unknown } }
