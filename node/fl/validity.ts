@@ -12,7 +12,7 @@
  *     magnitude and direction;
  *   - the claimed accuracy is at most the accuracy measured on the validation set + a tolerance.
  */
-import { toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
+import { DitenError, ErrorCode, toHex, type Genesis, type SignedTangleTx } from '../../ledger/index.js'
 import { participantsIn, registeredTrainer, type FlState } from '../../consensus/state/fl.js'
 import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
@@ -34,6 +34,9 @@ const FUTURE_ROUND_WAIT_MS = 15_000
 /** the relative rules wait this long for enough updates of the round to compare with */
 const COMPARE_WAIT_MS = 3000
 const COMPARE_MEMBERS = 2
+/** fetching an update's blob: attempts, and the pause between them */
+const BLOB_ATTEMPTS = 6
+const BLOB_RETRY_MS = 3000
 
 export interface ValidityDeps {
   genesis: Genesis
@@ -135,6 +138,22 @@ export class UpdateValidity {
     return m
   }
 
+  /**
+   * A blob from the members, tried again while nobody connected holds it: connections drop and
+   * come back within seconds on a loaded machine, and a judgement that failed for that would mark
+   * an honest update invalid for good.
+   */
+  private async ensure(hash: string, prefer: string[]): Promise<Awaited<ReturnType<BlobStore['ensure']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.d.blobs.ensure(hash, prefer)
+      } catch (e) {
+        if (attempt >= BLOB_ATTEMPTS || !(e instanceof DitenError && e.code === ErrorCode.FL_BLOB_UNAVAILABLE)) throw e
+        await new Promise(r => setTimeout(r, BLOB_RETRY_MS))
+      }
+    }
+  }
+
   private invalid(id: string, why: string): false {
     this.d.log(id, why)
     this.reasons.set(id, why)
@@ -164,8 +183,8 @@ export class UpdateValidity {
     if (reg.owner !== signer) return this.invalid(id, `not signed by the device key of ${b.trainer}`)
     if (b.dataSize !== reg.dataSize) return this.invalid(id, `dataSize ${b.dataSize} is not the ${reg.dataSize} of ${b.trainer}'s twin`)
     if (modelHash === baseHash) return this.invalid(id, 'free riding: the update is the base model')
-    const base = await this.d.blobs.ensure(baseHash)
-    const l = await this.d.blobs.ensure(modelHash, [issuer])
+    const base = await this.ensure(baseHash, [])
+    const l = await this.ensure(modelHash, [issuer])
     if (!('weights' in base)) return this.invalid(id, 'the base model is malformed')
     if (!('weights' in l)) return this.invalid(id, `${l.rule}: ${l.detail}`)
     const tooFar = absoluteMagnitudeProblem(l.weights, base.weights, g.params.fl.rhoAbs)

@@ -48,8 +48,10 @@ export class TangleVerdicts {
     try {
       valid = await this.validity(tx, id, { rebuilding, ...(kept ? { kept: kept.valid } : {}) })
     } catch (e) {
-      valid = false
-      this.logger.debug({ id: shortId(id), err: describeError(e) }, 'tangle update judged invalid')
+      // not a verdict on the update (a blob nobody could serve, a local fault): not kept, so a
+      // restart judges it again
+      this.logger.info({ id: shortId(id), err: describeError(e) }, 'tangle update could not be judged: not approved here')
+      return kept?.valid ?? false
     }
     if (kept) return kept.valid
     await this.repo.put(fromHex(id), { valid })
