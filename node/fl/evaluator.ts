@@ -82,9 +82,4 @@ export class ModelEvaluator {
   triggerShift(update: Float32Array, base: Float32Array): TriggerShift {
     return triggerShift((w, d) => this.net.classify(w, d), update, base, subset(this.validation, PROBE_IMAGES))
   }
-
-  /** accuracy on another dataset (a trainer's own shard), not cached */
-  accuracyOn(weights: Float32Array, data: Dataset): number {
-    return this.net.evaluate(weights, data).accuracy
-  }
 }

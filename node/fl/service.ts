@@ -260,7 +260,7 @@ export class FlService {
       const shard = t.data
       const weights = crafted?.[j] ?? (await this.localWeights(base.weights, shard, opts, w.round * 1000 + j))
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
-      const ownAcc = this.m.evaluator.accuracyOn(weights, shard)
+      const ownAcc = await this.model.accuracyOn(weights, shard)
       const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
       const { id } = await this.attachWithRetry({ round: w.round, trainer: t.twin, modelHash, dataSize: shard.count, claimedAccuracyBp })
       w.updates.push({ id, trainer: t.twin, dataSize: shard.count, weights })

@@ -15,7 +15,7 @@ type Spec = ConstructorParameters<typeof LocalModel>[0]
 export class WorkerTrainer implements Trainer {
   private readonly worker: Worker | undefined
   private readonly local: LocalModel | undefined
-  private readonly pending = new Map<number, { ok: (w: Float32Array) => void; fail: (e: Error) => void }>()
+  private readonly pending = new Map<number, { ok: (r: TrainReply) => void; fail: (e: Error) => void }>()
   private next = 1
   private failed: Error | undefined
 
@@ -30,8 +30,8 @@ export class WorkerTrainer implements Trainer {
     this.worker.on('message', (r: TrainReply) => {
       const p = this.pending.get(r.id)
       this.pending.delete(r.id)
-      if ('weights' in r) p?.ok(r.weights)
-      else p?.fail(new Error(`local training failed in the worker: ${r.error}`))
+      if ('error' in r) p?.fail(new Error(`local training failed in the worker: ${r.error}`))
+      else p?.ok(r)
     })
     this.worker.on('error', e => this.fail(e))
     this.worker.on('exit', code => this.fail(new Error(`the training worker exited (code ${code})`)))
@@ -50,12 +50,23 @@ export class WorkerTrainer implements Trainer {
 
   train(start: Float32Array, d: Dataset, o: TrainOptions, labels?: Uint8Array): Promise<Float32Array> {
     if (this.local) return this.local.train(start, d, o, labels)
+    return this.send({ id: 0, kind: 'train', start, data: d, opts: o, ...(labels ? { labels } : {}) }).then(
+      r => (r as { weights: Float32Array }).weights,
+    )
+  }
+
+  /** A model's accuracy on a trainer's own shard (its claimed accuracy), off the node's thread too. */
+  accuracyOn(weights: Float32Array, d: Dataset): Promise<number> {
+    if (this.local) return Promise.resolve(this.local.evaluate(weights, d).accuracy)
+    return this.send({ id: 0, kind: 'evaluate', start: weights, data: d }).then(r => (r as { accuracy: number }).accuracy)
+  }
+
+  private send(req: TrainRequest): Promise<TrainReply> {
     if (this.failed) return Promise.reject(this.failed)
     const id = this.next++
-    const req: TrainRequest = { id, start, data: d, opts: o, ...(labels ? { labels } : {}) }
     return new Promise((ok, fail) => {
       this.pending.set(id, { ok, fail })
-      this.worker!.postMessage(req)
+      this.worker!.postMessage({ ...req, id })
     })
   }
 
