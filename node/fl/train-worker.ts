@@ -26,9 +26,13 @@ async function serve(m: TrainRequest): Promise<TrainReply> {
   return { id: m.id, weights: await net.train(m.start, m.data, m.opts, m.labels) }
 }
 
+// one request at a time, in order: a training and an evaluation share the model's weights
+let queue: Promise<void> = Promise.resolve()
 port.on('message', (m: TrainRequest) => {
-  void serve(m).then(
-    r => port.postMessage(r, 'weights' in r ? [r.weights.buffer as ArrayBuffer] : []),
-    (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies TrainReply),
+  queue = queue.then(() =>
+    serve(m).then(
+      r => port.postMessage(r, 'weights' in r ? [r.weights.buffer as ArrayBuffer] : []),
+      (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies TrainReply),
+    ),
   )
 })
