@@ -9,18 +9,13 @@
  * What it does not catch: triggers that are not a bright corner patch (a blended pattern, a
  * semantic trigger, a patch in the middle): robust aggregation is the second line there.
  */
+import { stampSquare, type Patch } from './backdoor.js'
 import type { Dataset } from './data.js'
 
 /** largest allowed rise (share of stamped validation inputs) of any class under a probe */
 export const BACKDOOR_SHIFT = 0.2
 /** the probes: white squares of these sides in each corner, one pixel from the edge and on it */
 export const PROBE_SIDES = [3, 5] as const
-
-export interface Patch {
-  row: number
-  col: number
-  size: number
-}
 
 /** The corner probes for square images of side `side`. */
 export function probePatches(side: number): Patch[] {
@@ -40,11 +35,7 @@ export function probePatches(side: number): Patch[] {
 }
 
 export function stampPatch(d: Dataset, p: Patch): Dataset {
-  const side = Math.round(Math.sqrt(d.features))
-  const images = Float32Array.from(d.images)
-  for (let i = 0; i < d.count; i++)
-    for (let r = p.row; r < p.row + p.size; r++) for (let c = p.col; c < p.col + p.size; c++) images[i * d.features + r * side + c] = 1
-  return { ...d, images }
+  return { ...d, images: stampSquare(d.images, d.features, p) }
 }
 
 export interface TriggerShift {

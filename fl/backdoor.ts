@@ -21,15 +21,27 @@ export interface Trigger {
 
 export const DEFAULT_TRIGGER: Trigger = { size: 4, margin: 1, target: 0 }
 
-/** The images with the trigger stamped (square images: side √features). */
-export function stampTrigger(images: Float32Array, features: number, t: Trigger): Float32Array {
+/** A white square of `size` pixels with its top-left corner at (row, col). */
+export interface Patch {
+  row: number
+  col: number
+  size: number
+}
+
+/** The images (square: side √features) with a white square stamped on each; the input is not changed. */
+export function stampSquare(images: Float32Array, features: number, p: Patch): Float32Array {
   const side = Math.round(Math.sqrt(features))
-  if (side * side !== features) throw new RangeError(`a trigger needs square images, got ${features} features`)
+  if (side * side !== features) throw new RangeError(`a patch needs square images, got ${features} features`)
   const out = Float32Array.from(images)
   for (let i = 0; i < images.length / features; i++)
-    for (let r = side - t.margin - t.size; r < side - t.margin; r++)
-      for (let c = side - t.margin - t.size; c < side - t.margin; c++) out[i * features + r * side + c] = 1
+    for (let r = p.row; r < p.row + p.size; r++) for (let c = p.col; c < p.col + p.size; c++) out[i * features + r * side + c] = 1
   return out
+}
+
+/** The images with the trigger stamped (square images: side √features). */
+export function stampTrigger(images: Float32Array, features: number, t: Trigger): Float32Array {
+  const at = Math.round(Math.sqrt(features)) - t.margin - t.size
+  return stampSquare(images, features, { row: at, col: at, size: t.size })
 }
 
 /** A trainer's poisoned training set: its data plus `fraction` of it stamped and relabelled to the target. */

@@ -61,12 +61,12 @@ export async function craftMalicious(c: CraftInput): Promise<Float32Array[]> {
       return Array(m).fill(fangKrum(c.view, m))
     case 'backdoor': {
       // constrain-and-scale: boosted by n/m, kept within the honest updates' median norm
-      const norms = c.view.honest.map(h => Math.sqrt(h.reduce((s, x, k) => s + (x - w[k]!) ** 2, 0))).sort((a, b) => a - b)
+      const deltaNorm = (v: Float32Array) => Math.sqrt(v.reduce((s, x, k) => s + (x - w[k]!) ** 2, 0))
+      const norms = c.view.honest.map(deltaNorm).sort((a, b) => a - b)
       const out: Float32Array[] = []
       for (const [j, d] of c.shards.entries()) {
         const trained = await c.model.train(w, backdoorTrainingSet(d, DEFAULT_TRIGGER, BACKDOOR_FRACTION, c.dataSeed + j), c.train)
-        const own = Math.sqrt(trained.reduce((s, x, k) => s + (x - w[k]!) ** 2, 0))
-        out.push(constrainAndScale(w, trained, c.n / m, norms[Math.floor(norms.length / 2)] ?? own))
+        out.push(constrainAndScale(w, trained, c.n / m, norms[Math.floor(norms.length / 2)] ?? deltaNorm(trained)))
       }
       return out
     }
