@@ -12,7 +12,8 @@ import { fedAvg, krumSelection, median, trimmedMean, type Contribution } from '.
 import { DEFAULT_TRIGGER, triggeredTestSet } from './backdoor.js'
 import { craftMalicious } from './craft.js'
 import type { Dataset, FederatedData } from './data.js'
-import { clipToMedianNorm, majorityCluster, trustAggregate } from './defences.js'
+import { trustAggregate } from './defences.js'
+import { applyDefences } from './round-defences.js'
 import { roundCloseRules } from './rules.js'
 import { seededRandom } from '../ledger/index.js'
 import type { LocalModel, TrainOptions } from './train.js'
@@ -77,11 +78,12 @@ export function aggregateWith(
       const kept = cs.filter(c => v.accepted.includes(c.member))
       return { model: kept.length ? fedAvg(kept) : Float32Array.from(base), leftOut: without(kept) }
     }
+    // the chain's own defences (fl/round-defences.ts), then FedAvg as the chain does
     case 'clip':
-      return { model: fedAvg(clipToMedianNorm(base, cs).updates), leftOut: new Set() }
+      return { model: fedAvg(applyDefences(base, cs, ['clip']).kept), leftOut: new Set() }
     case 'clip+cluster': {
-      const kept = majorityCluster(base, cs).keep
-      return { model: fedAvg(clipToMedianNorm(base, kept).updates), leftOut: without(kept) }
+      const kept = applyDefences(base, cs, ['cluster', 'clip']).kept
+      return { model: fedAvg(kept), leftOut: without(kept) }
     }
     case 'trust': {
       const t = trustAggregate(base, cs, reference!)
