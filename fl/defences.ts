@@ -12,7 +12,10 @@
  *    honest updates differ (non-IID data); on IID rounds honest updates are alike and it weighs
  *    them down too (FoolsGold compares each client's accumulated history for that reason);
  *  - trust scores (FLTrust, Cao et al., NDSS'21): ReLU(cos(Δ_i, reference)), each update scaled
- *    to the reference's norm; the reference is an update computed on validation data.
+ *    to the reference's norm; the reference is an update computed on validation data. On the
+ *    chain (trustWeights) the scores come from the verifiers' verdicts (each verifier trains its own
+ *    reference; the median of their scores counts) and the round's median delta norm stands in
+ *    for the reference's norm, so every node gets the same bits.
  */
 import { log64 } from '../ledger/index.js'
 import { canonical, type Contribution } from './aggregate.js'
@@ -22,6 +25,7 @@ export const DefenceCode = {
   OUTSIDE_MAJORITY: 'FL_OUTSIDE_MAJORITY',
   TOO_SIMILAR: 'FL_TOO_SIMILAR',
   LOW_TRUST: 'FL_LOW_TRUST',
+  TRUST_SCALED: 'FL_TRUST_SCALED',
 } as const
 export type DefenceCode = (typeof DefenceCode)[keyof typeof DefenceCode]
 
@@ -185,8 +189,55 @@ export function similarityWeights(
   return { weightsBp, decisions }
 }
 
+/** FLTrust's trust score of one update in basis points: max(0, cos(Δ, Δ_ref)), 0 for a zero delta. */
+export function trustScore(base: Float32Array, update: Float32Array, reference: Float32Array): number {
+  const d = Float64Array.from(update, (x, k) => x - base[k]!)
+  const ref = Float64Array.from(reference, (x, k) => x - base[k]!)
+  const [n, r] = [norm(d), norm(ref)]
+  return n === 0 || r === 0 ? 0 : Math.max(0, Math.round((dot(d, ref) / (n * r)) * 10_000))
+}
+
 /**
- * FLTrust: trust_i = max(0, cos(Δ_i, Δ_ref)) in basis points; each delta scaled to ‖Δ_ref‖;
+ * Trust scores as a round-close rule: an update with trust 0 is left out (FL_LOW_TRUST); every
+ * other delta is scaled to the kept updates' median delta norm (FLTrust's normalisation, with the
+ * median as the norm every node agrees on) and its data size weighted by its trust
+ * (FL_TRUST_SCALED), so FedAvg computes Σ n_i·trust_i·Δ̂_i / Σ n_i·trust_i.
+ */
+export function trustWeights(
+  base: Float32Array,
+  input: readonly Contribution[],
+  trustBp: ReadonlyMap<string, number>,
+): { updates: Contribution[]; dropped: DefenceDecision[]; adjusted: DefenceDecision[] } {
+  const dropped: DefenceDecision[] = []
+  const adjusted: DefenceDecision[] = []
+  const cs = canonical(input).filter(c => {
+    if ((trustBp.get(c.member) ?? 0) > 0) return true
+    dropped.push({
+      member: c.member,
+      rule: DefenceCode.LOW_TRUST,
+      detail: "trust 0: its direction is not that of the verifiers' reference updates",
+    })
+    return false
+  })
+  const d = deltasOf(base, cs)
+  const norms = d.map(norm)
+  const target = cs.length ? medianOf(norms) : 0
+  const updates = cs.map((c, i) => {
+    const bp = trustBp.get(c.member)!
+    const f = norms[i] === 0 ? 0 : target / norms[i]!
+    const dataSize = Math.max(1, Math.floor((c.dataSize * bp) / 10_000))
+    adjusted.push({
+      member: c.member,
+      rule: DefenceCode.TRUST_SCALED,
+      detail: `trust ${(bp / 100).toFixed(1)} %: data size ${c.dataSize} weighted to ${dataSize}, norm ${norms[i]!.toPrecision(4)} scaled to ${target.toPrecision(4)}`,
+    })
+    return { ...c, dataSize, weights: Float32Array.from(base, (x, k) => x + f * d[i]![k]!) }
+  })
+  return { updates, dropped, adjusted }
+}
+
+/**
+ * FLTrust as published (the simulation's `trust` column): trust_i = max(0, cos(Δ_i, Δ_ref)) in basis points; each delta scaled to ‖Δ_ref‖;
  * M = base + Σ trust_i · Δ̂_i / Σ trust_i (base when nobody is trusted). Trust 0 is reported.
  */
 export function trustAggregate(
@@ -205,7 +256,7 @@ export function trustAggregate(
   cs.forEach((c, i) => {
     const n = norm(d[i]!)
     const cos = n === 0 || refNorm === 0 ? 0 : dot(d[i]!, ref) / (n * refNorm)
-    const bp = Math.max(0, Math.round(cos * 10_000))
+    const bp = trustScore(base, c.weights, reference)
     trustBp.set(c.member, bp)
     if (bp === 0)
       decisions.push({ member: c.member, rule: DefenceCode.LOW_TRUST, detail: `cosine ${cos.toFixed(4)} to the reference update` })

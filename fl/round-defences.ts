@@ -4,6 +4,9 @@
  * whatever order genesis lists them in:
  *   cluster   — the majority cluster by cosine (FLAME): updates outside it are left out
  *               (FL_OUTSIDE_MAJORITY);
+ *   trust     — trust scores (FLTrust) from the verifiers' verdicts: trust 0 is left out
+ *               (FL_LOW_TRUST), the others are scaled to the median norm and their data size
+ *               weighted by trust (FL_TRUST_SCALED);
  *   clip      — deltas clipped to the round's median norm (FL_CLIPPED: kept, scaled down);
  *   foolsgold — similarity weights (FoolsGold): each update's data size is scaled by its weight;
  *               a weight of 0 leaves it out (FL_TOO_SIMILAR).
@@ -13,7 +16,7 @@
  */
 import type { GenesisParams } from '../ledger/index.js'
 import type { Contribution } from './aggregate.js'
-import { DefenceCode, clipToMedianNorm, majorityCluster, similarityWeights, type DefenceDecision } from './defences.js'
+import { DefenceCode, clipToMedianNorm, majorityCluster, similarityWeights, trustWeights, type DefenceDecision } from './defences.js'
 
 export type Defence = GenesisParams['fl']['defences'][number]
 
@@ -26,7 +29,13 @@ export interface DefenceOutcome {
   adjusted: DefenceDecision[]
 }
 
-export function applyDefences(base: Float32Array, input: readonly Contribution[], defences: readonly Defence[]): DefenceOutcome {
+/** `trustBp`: each update's trust score (the median of its verdicts'), read when `trust` is on; a missing score is 0. */
+export function applyDefences(
+  base: Float32Array,
+  input: readonly Contribution[],
+  defences: readonly Defence[],
+  trustBp: ReadonlyMap<string, number> = new Map(),
+): DefenceOutcome {
   const on = new Set(defences)
   let kept = [...input]
   const dropped: DefenceDecision[] = []
@@ -35,6 +44,12 @@ export function applyDefences(base: Float32Array, input: readonly Contribution[]
     const r = majorityCluster(base, kept)
     kept = r.keep
     dropped.push(...r.decisions)
+  }
+  if (on.has('trust')) {
+    const r = trustWeights(base, kept, trustBp)
+    kept = r.updates
+    dropped.push(...r.dropped)
+    adjusted.push(...r.adjusted)
   }
   if (on.has('clip')) {
     const r = clipToMedianNorm(base, kept)

@@ -26,7 +26,7 @@
  */
 import { DitenError, ErrorCode, toHex, txId, type Genesis, type SignedTx, shortId } from '../../ledger/index.js'
 import { FlCode, absoluteMagnitudeProblem } from '../../fl/rules.js'
-import { tally } from '../../fl/verdicts.js'
+import { rejectionReasons, tally } from '../../fl/verdicts.js'
 import { sumHash, weightedSum, type WeightedSum } from '../../fl/exact-sum.js'
 import { Memo } from '../../ledger/memo.js'
 import type { FlPart, FlUpdateRecord, GlobalClose, ModelSource, Participant, PartClose } from './fl-types.js'
@@ -155,7 +155,9 @@ export function applyFlVerdict(
   if (!u) refuse(ErrorCode.FL_UNKNOWN_UPDATE, `no update ${shortId(p.update)}… in shard ${shard}'s part of round ${part.round}`)
   if (u.outcome !== 'pending') refuse(ErrorCode.FL_DECIDED, `update ${shortId(p.update)}… is already ${u.outcome}`)
   if (u.verdicts.some(v => v.verifier === verifier)) refuse(ErrorCode.FL_DUPLICATE, 'this verifier already judged the update')
-  u.verdicts.push({ verifier, accept: p.accept, accuracyBp: p.accuracyBp })
+  if (p.accept !== (p.reason === 'ok'))
+    refuse(ErrorCode.TX_BAD_PAYLOAD, `a verdict that ${p.accept ? 'accepts' : 'rejects'} cannot give the reason "${p.reason}"`)
+  u.verdicts.push({ verifier, accept: p.accept, accuracyBp: p.accuracyBp, reason: p.reason, trustBp: p.trustBp })
   const { outcome } = tally(
     u.verdicts.map(v => ({ verifier: String(v.verifier), accept: v.accept })),
     committee.length,
@@ -165,7 +167,7 @@ export function applyFlVerdict(
   u.decidedAt = time
   if (outcome === 'rejected') {
     u.code = FlCode.VERDICT
-    u.detail = 'f+1 verifiers rejected it (validation accuracy dropped by more than δ, or its tangle updates are not confirmed valid ones)'
+    u.detail = `f+1 verifiers rejected it: ${rejectionReasons(u.verdicts)}`
   }
 }
 

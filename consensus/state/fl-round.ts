@@ -8,9 +8,9 @@
  *   counters: rejected updates (not FL_UNDECIDED) count against their members, verifiers whose
  *   verdict disagreed with the decision get a bad-verdict mark;
  *   relative magnitude and direction over the verdict-accepted updates (FL_REL_MAGNITUDE,
- *   FL_DIRECTION); then the defences genesis selects (cluster, clip, foolsgold; fl/round-defences.ts:
- *   FL_OUTSIDE_MAJORITY, FL_CLIPPED, FL_TOO_SIMILAR; left-out updates carry no mark), measured
- *   against M(e−1);
+ *   FL_DIRECTION); then the defences genesis selects (cluster, trust, clip, foolsgold; fl/round-defences.ts:
+ *   FL_OUTSIDE_MAJORITY, FL_LOW_TRUST / FL_TRUST_SCALED with the median of the verdicts' trust
+ *   scores, FL_CLIPPED, FL_TOO_SIMILAR; left-out updates carry no mark), measured against M(e−1);
  *   M(e): FedAvg adds up the shards' certified partial sums (exact, so the result is bit-identical
  *   to FedAvg over all updates at once) less the updates the rules dropped; a robust rule or
  *   async mode aggregates the kept updates themselves (FedAsync mixing with staleness discount;
@@ -24,7 +24,7 @@ import type { Genesis } from '../../ledger/index.js'
 import { aggregate, fedAsync, fedAsyncRobust, type Contribution } from '../../fl/aggregate.js'
 import { addSums, averageOf, weightedSum, type WeightedSum } from '../../fl/exact-sum.js'
 import { FlCode, roundCloseRules } from '../../fl/rules.js'
-import { dissenters } from '../../fl/verdicts.js'
+import { dissenters, medianTrust } from '../../fl/verdicts.js'
 import { encodeWeights, paramCount, shapesOf, unflatten, weightsHash } from '../../fl/weights.js'
 import { faultBound } from '../tendermint/machine.js'
 import { tauDamped, tauDampedRobust, updateWeight } from '../../fl/async-weight.js'
@@ -122,7 +122,10 @@ export function closeRoundIfDue(s: SystemState, inp: RoundCloseInput): void {
     dropped.push(contributions.find(c => c.member === r.member)!)
   }
   const defended = P.defences.length > 0
-  if (defended) contributions = defend(prev, contributions, dropped, P.defences, m => candidates.find(u => key(u) === m)!)
+  if (defended) {
+    const trust = new Map(candidates.map(u => [key(u), medianTrust(u.verdicts)]))
+    contributions = defend(prev, contributions, dropped, P.defences, trust, m => candidates.find(u => key(u) === m)!)
+  }
   // async tau-damped: each update's weight τ ([R3] eq. 21); τ ≤ τ0 leaves it out, no fault
   const tau = new Map<string, number>()
   if (P.mode === 'async' && P.asyncRule === 'tau-damped')
@@ -212,12 +215,14 @@ function defend(
   contributions: Contribution[],
   dropped: readonly Contribution[],
   defences: readonly Defence[],
+  trustBp: ReadonlyMap<string, number>,
   record: (member: string) => FlUpdateRecord,
 ): Contribution[] {
   const d = applyDefences(
     prev,
     contributions.filter(c => !dropped.includes(c)),
     defences,
+    trustBp,
   )
   for (const x of d.dropped) Object.assign(record(x.member), { outcome: 'rejected', code: x.rule, detail: x.detail.slice(0, 200) })
   for (const x of d.adjusted) {

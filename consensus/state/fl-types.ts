@@ -5,6 +5,7 @@
  * participants and their committees, the closed rounds with every shard's certified result).
  */
 import { array, bool, hex, oneOf, str, struct, u32, u53, uint, type Infer } from '../../ledger/index.js'
+import { VERDICT_REASONS } from '../../fl/verdicts.js'
 
 /** A model blob as a node holds it: decoded weights, or the format rule it breaks. */
 export type ModelLookup = { weights: Float32Array } | { rule: string; detail: string }
@@ -34,7 +35,12 @@ export const flUpdateRecordType = struct({
   dataSize: u53,
   trainers: array(trainerShareType, { max: 256 }),
   tangleIds: array(hex(32), { max: 256 }),
-  verdicts: array(struct({ verifier: u32, accept: bool, accuracyBp: uint(10_000) }), { max: 1024 }),
+  verdicts: array(
+    struct({ verifier: u32, accept: bool, accuracyBp: uint(10_000), reason: oneOf(VERDICT_REASONS), trustBp: uint(10_000) }),
+    {
+      max: 1024,
+    },
+  ),
   outcome: oneOf(['pending', 'accepted', 'rejected'] as const),
   /** why it was rejected (an FL_* rule code), empty otherwise */
   code: str({ max: 32 }),

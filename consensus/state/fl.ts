@@ -5,7 +5,22 @@
  * the system shard derives M(e) from all of them (fl-round.ts). This file holds the payloads, the
  * two transaction kinds and the per-block step that ties parts and rounds together.
  */
-import { ErrorCode, array, bool, defineCodec, hex, struct, toHex, u32, u53, uint, type Genesis, type Infer } from '../../ledger/index.js'
+import {
+  ErrorCode,
+  array,
+  bool,
+  defineCodec,
+  hex,
+  oneOf,
+  struct,
+  toHex,
+  u32,
+  u53,
+  uint,
+  type Genesis,
+  type Infer,
+} from '../../ledger/index.js'
+import { VERDICT_REASONS } from '../../fl/verdicts.js'
 import { paramCount } from '../../fl/weights.js'
 import { applyFlUpdate, applyFlVerdict, closePartIfDue, initialPart, learnGlobalCloses } from './fl-part.js'
 import { closeRoundIfDue, participantsOf } from './fl-round.js'
@@ -30,7 +45,17 @@ export const flUpdatePayloadType = struct({
 export type FlUpdatePayload = Infer<typeof flUpdatePayloadType>
 export const flUpdateCodec = defineCodec('fl.update', flUpdatePayloadType, 64 * 1024)
 
-export const flVerdictPayloadType = struct({ shard: u32, update: hex(32), accept: bool, accuracyBp: uint(10_000) })
+export const flVerdictPayloadType = struct({
+  shard: u32,
+  update: hex(32),
+  accept: bool,
+  /** the update's accuracy on the verifier's validation data */
+  accuracyBp: uint(10_000),
+  /** why: `ok` with accept, a rejecting reason otherwise (fl/verdicts.ts) */
+  reason: oneOf(VERDICT_REASONS),
+  /** trust score (cosine to the verifier's reference update, ≥ 0); 10 000 when genesis has no `trust` defence */
+  trustBp: uint(10_000),
+})
 export type FlVerdictPayload = Infer<typeof flVerdictPayloadType>
 export const flVerdictCodec = defineCodec('fl.verdict', flVerdictPayloadType, 256)
 

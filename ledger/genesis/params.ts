@@ -5,7 +5,7 @@
 import { struct, uint, u53, int, real, bool, oneOf, array, str, optional, type Infer } from '../schema.js'
 
 /** FL defences a genesis may select (fl/round-defences.ts applies them) */
-export const FL_DEFENCES = ['cluster', 'clip', 'foolsgold'] as const
+export const FL_DEFENCES = ['cluster', 'trust', 'clip', 'foolsgold'] as const
 
 const ms = (min: number, max: number) => int({ min, max })
 const bp = uint(10_000)
@@ -129,8 +129,9 @@ export const flParamsType = struct({
   aggregation: oneOf(['fedavg', 'trimmed-mean', 'median', 'multi-krum'] as const),
   trimBetaBp: uint(5_000),
   /**
-   * defences applied at the round close before the aggregation, in the order cluster → clip →
-   * foolsgold whatever the order listed (fl/round-defences.ts); none by default
+   * defences applied at the round close before the aggregation, in the order cluster → trust →
+   * clip → foolsgold whatever the order listed (fl/round-defences.ts); none by default. `trust`
+   * makes every verifier train a reference update on its validation data each round
    */
   defences: array(oneOf(FL_DEFENCES), { max: FL_DEFENCES.length }),
   fedAsyncAlpha: real({ min: 0, max: 1 }),

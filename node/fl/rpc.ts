@@ -22,7 +22,13 @@ function updateJson(s: SystemState, u: FlUpdateRecord, round: number) {
     outcome: u.outcome,
     code: u.code,
     detail: u.detail,
-    verdicts: u.verdicts.map(v => ({ verifier: s.members[v.verifier]?.name, accept: v.accept, accuracyBp: v.accuracyBp })),
+    verdicts: u.verdicts.map(v => ({
+      verifier: s.members[v.verifier]?.name,
+      accept: v.accept,
+      accuracyBp: v.accuracyBp,
+      reason: v.reason,
+      trustBp: v.trustBp,
+    })),
   }
 }
 

@@ -129,7 +129,7 @@ export class FlService {
     const p = opts.genesis.params.fl
     // training runs in a worker thread (its own TF.js backend); the evaluator has its own network
     this.model = new WorkerTrainer({ layers: p.model.layers, activation: p.model.activation })
-    this.verifier = new FlVerifier(opts.genesis, m)
+    this.verifier = new FlVerifier(opts.genesis, m, this.model)
   }
 
   start(): void {

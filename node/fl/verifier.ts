@@ -3,24 +3,59 @@
  * verifies the fl.updates its shard orders. Each pending update is judged once — its tangle
  * updates (node/fl/tangle-check.ts), its validation accuracy against the model it started from
  * and against the round's local updates, and the backdoor trigger probes (fl/backdoor-check.ts)
- * — and an `fl.verdict` is posted on that shard.
+ * — and an `fl.verdict` is posted on that shard, with the reason and, when genesis has the `trust`
+ * defence, the update's trust score: its cosine to a reference update this verifier trains from
+ * the same base model on the first ROOT_SAMPLES images of its validation split (FLTrust's root set).
  */
 import { shortId, type Genesis } from '../../ledger/index.js'
 import { baseModel, flVerdictCodec, type FlPart } from '../../consensus/state/fl.js'
-import { judge } from '../../fl/verdicts.js'
+import { VERDICT_CODES, judge, type VerdictReason } from '../../fl/verdicts.js'
 import { BACKDOOR_SHIFT } from '../../fl/backdoor-check.js'
+import { trustScore } from '../../fl/defences.js'
+import type { Dataset } from '../../fl/data.js'
+import type { Trainer } from '../../fl/train.js'
 import type { FlModules } from './service.js'
 import { tangleCheck } from './tangle-check.js'
+
+/** FLTrust's root set: the first validation images a verifier trains its reference update on */
+export const ROOT_SAMPLES = 200
+/** reference updates kept (one per base model; a round has one base in sync mode, up to s+1 in async) */
+const REFERENCES = 8
 
 export class FlVerifier {
   /** update ids this node already judged, and when it first saw each pending one */
   private readonly judged = new Set<string>()
   private readonly firstSeen = new Map<string, number>()
+  /** reference updates by base-model hash */
+  private readonly references = new Map<string, Promise<Float32Array>>()
 
   constructor(
     private readonly genesis: Genesis,
     private readonly m: FlModules,
+    /** trains the reference updates (the member's training worker) */
+    private readonly trainer: Trainer,
   ) {}
+
+  /** The reference update from `base` (trained once per base model, on the root set). */
+  private reference(baseHash: string, base: Float32Array): Promise<Float32Array> {
+    let r = this.references.get(baseHash)
+    if (!r) {
+      const p = this.genesis.params.fl
+      const v = this.m.evaluator.validation
+      const n = Math.min(ROOT_SAMPLES, v.count)
+      const root: Dataset = { ...v, count: n, images: v.images.subarray(0, n * v.features), labels: v.labels.subarray(0, n) }
+      r = this.trainer.train(base, root, {
+        epochs: p.localEpochs,
+        batchSize: p.batchSize,
+        learningRate: p.learningRate,
+        activation: p.model.activation,
+      })
+      r.catch(() => this.references.delete(baseHash))
+      this.references.set(baseHash, r)
+      if (this.references.size > REFERENCES) this.references.delete(this.references.keys().next().value!)
+    }
+    return r
+  }
 
   /** Judges each pending update of the open round once (`me`: this member's index now). */
   async verdicts(me: number): Promise<void> {
@@ -48,15 +83,25 @@ export class FlVerifier {
       // after the warm-up (M(0) is random, so a class may rise under a probe by chance): the trigger probes
       const probe = part.round > p.warmupRounds ? this.m.evaluator.triggerShift(l.weights, base.weights) : undefined
       const backdoor = probe !== undefined && probe.shift > BACKDOOR_SHIFT
-      const accept =
-        tangle === 'ok' &&
-        !belowPeers &&
-        !backdoor &&
-        judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
+      const reason: VerdictReason =
+        tangle !== 'ok'
+          ? 'tangle'
+          : backdoor
+            ? 'backdoor'
+            : belowPeers
+              ? 'below-peers'
+              : judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
+                ? 'ok'
+                : 'accuracy'
+      const accept = reason === 'ok'
+      const trustBp = p.defences.includes('trust')
+        ? trustScore(base.weights, l.weights, await this.reference(baseHash, base.weights))
+        : 10_000
+      if (this.judged.has(u.id)) continue // judged meanwhile (the reference training awaited)
       this.judged.add(u.id)
       this.m.metrics.flGlobalAccuracy.set(baseBp / 10_000)
       this.m.metrics.flVerdicts.inc({ accept: String(accept) })
-      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ shard, update: u.id, accept, accuracyBp: accBp }))
+      await this.m.chain.submitOwn('fl.verdict', flVerdictCodec.encode({ shard, update: u.id, accept, accuracyBp: accBp, reason, trustBp }))
       this.m.logger.info(
         {
           round: part.round,
@@ -64,12 +109,14 @@ export class FlVerifier {
           update: shortId(u.id),
           member: sys.members[u.member]!.name,
           accept,
+          reason,
+          trustBp,
           accBp,
           baseBp,
           peersBp,
           tangle,
           ...(probe ? { triggerShiftBp: Math.round(probe.shift * 10_000), triggerClass: probe.cls } : {}),
-          ...(backdoor ? { code: 'FL_BACKDOOR' } : {}),
+          ...(accept ? {} : { code: VERDICT_CODES[reason as Exclude<VerdictReason, 'ok'>] }),
         },
         'fl.verdict submitted',
       )

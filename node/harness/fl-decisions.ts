@@ -1,9 +1,11 @@
 /**
  * What the chain's rules did to the honest and the malicious updates of a `diten fl run`: per
- * round, counts by code (rejections, and defences' adjustments of updates they kept); over the
+ * round, counts by code (rejections — a verdict rejection as `FL_VERDICT:<the verifiers' main
+ * reason>` — and defences' adjustments of updates they kept); over the
  * run, the false-rejection rate — honest updates a rule left out of M(e) (FL_UNDECIDED, a
  * timing outcome with no mark, is counted apart) — and how many attackers' updates were kept.
  */
+import { reasonCounts } from '../../fl/verdicts.js'
 import type { RoundReport, UpdateRecord } from './fl-report.js'
 
 interface Side {
@@ -31,6 +33,12 @@ export interface RejectionSummary {
 }
 
 const UNDECIDED = 'FL_UNDECIDED'
+const VERDICT = 'FL_VERDICT'
+
+/** The code of the reason most rejecting verdicts gave (ties: the first in code order). */
+function topReason(verdicts: UpdateRecord['verdicts']): string {
+  return reasonCounts(verdicts)[0]?.[0] ?? 'none'
+}
 
 function side(): Side {
   return { submitted: 0, rejected: {}, adjusted: {} }
@@ -43,7 +51,8 @@ export function roundDecisions(records: readonly UpdateRecord[], attackers: Read
     s.submitted++
     if (!u.code) continue
     const into = u.outcome === 'rejected' ? s.rejected : s.adjusted
-    into[u.code] = (into[u.code] ?? 0) + 1
+    const code = u.code === VERDICT ? `${VERDICT}:${topReason(u.verdicts)}` : u.code
+    into[code] = (into[code] ?? 0) + 1
   }
   return d
 }

@@ -49,7 +49,7 @@ export const flHelp = `diten fl run [options]   federated learning on a local de
   --malicious-trainers F
                       share of trainers that attack (default 0.2): whole members, from the last
                       one down, until their trainers make up F of all trainers
-  --defences LIST     round-close defences in genesis: cluster, clip, foolsgold (comma-separated)
+  --defences LIST     round-close defences in genesis: cluster, trust, clip, foolsgold (comma-separated)
   --out D             report folder (default fl-report): report.json, accuracy.svg, devnet/
   --base-port P       first port of the devnet (default 26700)
   --block-interval M  milliseconds between blocks (default 500)

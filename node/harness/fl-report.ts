@@ -2,6 +2,7 @@
 import type { GenesisParams } from '../../ledger/index.js'
 import type { BaselineRound } from '../../fl/baselines.js'
 import type { ProbeReport } from './fl-probe.js'
+import type { VerdictReason } from '../../fl/verdicts.js'
 import type { Decisions, RejectionSummary } from './fl-decisions.js'
 
 export interface FlRunOptions {
@@ -48,7 +49,7 @@ export interface RoundReport {
   accepted: string[]
   rejected: { member: string; code: string; detail: string }[]
   /** per update (from fl_getUpdate): the shard that ordered it and its committee's verdicts */
-  verdicts: { member: string; shard: number; outcome: string; verdicts: { verifier: string; accept: boolean; accuracyBp: number }[] }[]
+  verdicts: { member: string; shard: number; outcome: string; verdicts: UpdateRecord['verdicts'] }[]
   /** who trained in the round and the committee (shard) each one's update went to */
   participants: { member: string; committee: number; trainers: string[] }[]
   /** async mode: the staleness bound the chain set for the next round */
@@ -98,7 +99,7 @@ export interface UpdateRecord {
   outcome: string
   code: string
   detail: string
-  verdicts: { verifier: string; accept: boolean; accuracyBp: number }[]
+  verdicts: { verifier: string; accept: boolean; accuracyBp: number; reason: VerdictReason; trustBp: number }[]
 }
 
 export interface FlStatus {

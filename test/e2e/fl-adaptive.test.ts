@@ -5,7 +5,9 @@
  * tangle, and publish what the attack crafts from them (ALIE: every coordinate at μ − z·σ of the
  * honest deltas; backdoor: a pixel trigger to class 0, constrain-and-scale). Every node derives
  * the same M(e); the main-task accuracy stays near plain FedAvg without attack (computed by the
- * runner on the same split). The backdoor, against coordinate-wise median aggregation with
+ * runner on the same split). ALIE runs against trust scores in genesis: every verifier trains a
+ * reference update and posts each update's trust in its verdict, and the round close weights and
+ * scales every update by the median of those scores (FL_TRUST_SCALED). The backdoor, against coordinate-wise median aggregation with
  * clipping in genesis, stays below the 5 % attack-success target: the median holds it in the
  * warm-up round, and from round 2 the verifiers' trigger probes reject it (FL_BACKDOOR).
  */
@@ -27,8 +29,8 @@ async function craftedFromHonest(out: string): Promise<number[]> {
 describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)', () => {
   afterAll(removeFlRuns)
 
-  it('ALIE: crafted from the honest updates on the tangle; accuracy near the clean run; the same M(e) everywhere', async () => {
-    const r = await flRun([...common, '--attack', 'alie'])
+  it("ALIE against trust scores: crafted from the honest updates on the tangle; every update weighted by its verifiers' trust; the same M(e) everywhere", async () => {
+    const r = await flRun([...common, '--attack', 'alie', '--defences', 'trust'])
     expect(r.code, r.output).toBe(0)
     const report = r.report!
     expect(report.attackers).toEqual(['node-3'])
@@ -39,6 +41,14 @@ describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)',
     for (const n of seen) expect(n).toBeGreaterThanOrEqual(2)
     expect(report.final.chainAcc, r.output).toBeGreaterThan(report.final.fedavgAcc! - 0.03)
     expect(report.rejections.honestSubmitted).toBe(6)
+    // the trust rule governs the close: every verdict carries a score below 10 000 (a cosine to
+    // the verifier's own reference), and every accepted update was weighted by the median score
+    for (const round of report.rounds) {
+      for (const u of round.verdicts) for (const v of u.verdicts) expect(v.trustBp, `${u.member} by ${v.verifier}`).toBeLessThan(10_000)
+      const adjusted = round.decisions.honest.adjusted.FL_TRUST_SCALED ?? 0
+      const kept = round.decisions.honest.submitted - Object.values(round.decisions.honest.rejected).reduce((a, b) => a + b, 0)
+      expect(adjusted, `round ${round.round}`).toBe(kept)
+    }
   }, 300_000)
 
   it('backdoor against median + clipping: attack success ≤ 5 %, accuracy near the clean run', async () => {
@@ -50,7 +60,7 @@ describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)',
     expect((await craftedFromHonest(r.out)).length).toBe(2)
     for (const round of report.rounds) expect(round.asr, `round ${round.round}`).not.toBeNull()
     // after the warm-up round the verifiers' trigger probes reject it (f+1 rejecting verdicts: FL_VERDICT)
-    expect(report.rounds[1]!.decisions.malicious.rejected).toEqual({ FL_VERDICT: 1 })
+    expect(report.rounds[1]!.decisions.malicious.rejected).toEqual({ 'FL_VERDICT:FL_BACKDOOR': 1 })
     expect(report.rounds[1]!.decisions.honest.rejected).toEqual({})
     const log = await readFile(join(r.out, 'devnet', 'node-0', 'node.log'), 'utf8')
     expect(log).toMatch(/"member":"node-3","accept":false[^\n]*"code":"FL_BACKDOOR"/)

@@ -20,7 +20,7 @@ interface Update {
   outcome: 'pending' | 'accepted' | 'rejected'
   code?: string
   detail?: string
-  verdicts: { verifier: string; accept: boolean; accuracyBp: number }[]
+  verdicts: { verifier: string; accept: boolean; accuracyBp: number; reason: string; trustBp: number }[]
 }
 interface Closed {
   round: number
@@ -64,7 +64,8 @@ function Verdicts({ u }: { u: Update }) {
     <span>
       {u.verdicts.map(v => (
         <span class="verdict">
-          {v.verifier} {v.accept ? '✓' : '✕'} {pct(v.accuracyBp)}{' '}
+          {v.verifier} {v.accept ? '✓' : `✕ ${v.reason}`} {pct(v.accuracyBp)}
+          {v.trustBp < 10_000 ? ` trust ${pct(v.trustBp)}` : ''}{' '}
         </span>
       ))}
     </span>

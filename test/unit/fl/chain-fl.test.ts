@@ -240,7 +240,7 @@ describe('async mode', () => {
               kind: 'fl.verdict',
               sender: f.keys[v]!.publicKey,
               nonce: s.nonces.get(toHex(f.keys[v]!.publicKey)) ?? 0,
-              payload: flVerdictCodec.encode({ shard: 0, update: id, accept: true, accuracyBp: 9000 }),
+              payload: flVerdictCodec.encode({ shard: 0, update: id, accept: true, accuracyBp: 9000, reason: 'ok', trustBp: 10_000 }),
             },
             f.keys[v]!.secretKey,
           ),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../../ledger/index.js'
 import type { Contribution } from '../../../fl/aggregate.js'
-import { clipToMedianNorm, majorityCluster, similarityWeights, trustAggregate } from '../../../fl/defences.js'
+import { clipToMedianNorm, majorityCluster, similarityWeights, trustAggregate, trustScore, trustWeights } from '../../../fl/defences.js'
 
 function round(seed: number) {
   const r = seededRandom(seed)
@@ -47,7 +47,9 @@ describe('defences', () => {
         cluster: majorityCluster(base, xs).keep.map(u => u.member),
         fg: [...similarityWeights(base, xs).weightsBp],
         trust: bits(trustAggregate(base, xs, ref).model),
+        trustRule: trustWeights(base, xs, scores).updates.map(u => [u.member, u.dataSize, bits(u.weights)]),
       })
+    const scores = new Map(cs.map(c => [c.member, trustScore(base, c.weights, ref)]))
     const want = run(cs)
     for (let s = 1; s <= 5; s++) expect(run(shuffled(cs, s))).toBe(want)
   })
@@ -98,5 +100,29 @@ describe('defences', () => {
     expect(decisions.map(d => d.member)).toContain('flip')
     const along = Array.from(model).reduce((s, x, k) => s + (x - base[k]!) * dir[k]!, 0)
     expect(along).toBeGreaterThan(0)
+  })
+
+  it('trust as a round-close rule: trust 0 left out, the rest scaled to the median norm and weighted by trust', () => {
+    const { base, cs, dir } = round(6)
+    const ref = Float32Array.from(base, (x, k) => x + dir[k]!)
+    const scores = new Map(cs.map(c => [c.member, trustScore(base, c.weights, ref)]))
+    expect(scores.get('flip')).toBe(0)
+    for (let i = 0; i < 7; i++) expect(scores.get(`honest-${i}`)).toBeGreaterThan(9000)
+    scores.delete('sybil-b') // no score (no verdict carried one): left out as trust 0
+    const { updates, dropped, adjusted } = trustWeights(base, cs, scores)
+    expect(dropped.map(d => [d.member, d.rule]).sort()).toEqual([
+      ['flip', 'FL_LOW_TRUST'],
+      ['sybil-b', 'FL_LOW_TRUST'],
+    ])
+    const norms = updates.map(u => norm(base, u.weights))
+    for (const n of norms) expect(n).toBeCloseTo(norms[0]!, 5)
+    for (const u of updates) {
+      const c = cs.find(x => x.member === u.member)!
+      expect(u.dataSize).toBe(Math.max(1, Math.floor((c.dataSize * scores.get(u.member)!) / 10_000)))
+      // scaled along its own direction
+      expect(trustScore(base, u.weights, c.weights)).toBeGreaterThan(9990)
+    }
+    expect(adjusted.every(a => a.rule === 'FL_TRUST_SCALED')).toBe(true)
+    expect(adjusted.length).toBe(updates.length)
   })
 })

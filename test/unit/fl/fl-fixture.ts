@@ -87,8 +87,13 @@ export function setup(o: { members?: number; committees?: number; fl?: Partial<G
       u.shard ?? 0,
     )
   }
-  const verdict = (i: number, id: string, accept: boolean, shard = 0) =>
-    sign(i, 'fl.verdict', flVerdictCodec.encode({ shard, update: id, accept, accuracyBp: 9000 }), shard)
+  const verdict = (i: number, id: string, accept: boolean, shard = 0, trustBp = 10_000) =>
+    sign(
+      i,
+      'fl.verdict',
+      flVerdictCodec.encode({ shard, update: id, accept, accuracyBp: 9000, reason: accept ? 'ok' : 'accuracy', trustBp }),
+      shard,
+    )
   return {
     keys,
     trainerKeys,

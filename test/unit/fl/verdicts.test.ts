@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dissenters, judge, tally } from '../../../fl/verdicts.js'
+import { dissenters, judge, medianTrust, reasonCounts, rejectionReasons, tally } from '../../../fl/verdicts.js'
 
 const v = (verifier: string, accept: boolean) => ({ verifier, accept })
 
@@ -28,5 +28,25 @@ describe('utility verdicts (§7.2)', () => {
     expect(dissenters(vs, 'accepted')).toEqual(['b'])
     expect(dissenters(vs, 'pending')).toEqual([])
     expect(dissenters([v('x', true), v('y', false), v('z', false)], 'rejected')).toEqual(['x'])
+  })
+
+  it("trust: the median of the verifiers' scores; f high scores among 2f+1 do not raise it", () => {
+    const t = (...xs: number[]) => xs.map(trustBp => ({ trustBp }))
+    expect(medianTrust(t())).toBe(0)
+    expect(medianTrust(t(0, 10_000, 0))).toBe(0)
+    expect(medianTrust(t(0, 0, 0, 10_000))).toBe(0)
+    expect(medianTrust(t(9000, 10_000, 8000, 10_000))).toBe(9000)
+    expect(medianTrust(t(7000, 9000, 8000))).toBe(8000)
+  })
+
+  it('reasons: rejecting verdicts counted by code, most frequent first', () => {
+    const r = (accept: boolean, reason: 'ok' | 'accuracy' | 'backdoor' | 'below-peers' | 'tangle') => ({ accept, reason })
+    const vs = [r(false, 'backdoor'), r(true, 'ok'), r(false, 'accuracy'), r(false, 'backdoor')]
+    expect(reasonCounts(vs)).toEqual([
+      ['FL_BACKDOOR', 2],
+      ['FL_ACCURACY_DROP', 1],
+    ])
+    expect(rejectionReasons(vs)).toBe('FL_BACKDOOR ×2, FL_ACCURACY_DROP ×1')
+    expect(rejectionReasons([r(true, 'ok')])).toBe('')
   })
 })
