@@ -260,8 +260,11 @@ export class FlService {
       const shard = t.data
       const weights = crafted?.[j] ?? (await this.localWeights(base.weights, shard, opts, w.round * 1000 + j))
       const modelHash = await this.m.blobs.put(encodeWeights(unflatten(shapesOf(p.model), weights)))
-      const ownAcc = await this.model.accuracyOn(weights, shard)
-      const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(ownAcc * 10_000)
+      // ϑ_j of the own weight: the accuracy every peer can check — on the validation split, not on
+      // the trainer's own shard (on non-IID data a shard's own accuracy is far above what the
+      // peers measure, and they would judge an honest claim a lie)
+      const valAcc = this.m.evaluator.accuracy(modelHash, weights)
+      const claimedAccuracyBp = this.attack === 'lie-accuracy' ? 10_000 : Math.round(valAcc * 10_000)
       const { id } = await this.attachWithRetry({ round: w.round, trainer: t.twin, modelHash, dataSize: shard.count, claimedAccuracyBp })
       w.updates.push({ id, trainer: t.twin, dataSize: shard.count, weights })
     }

@@ -8,30 +8,27 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { LocalModel, initBackend, type TrainOptions } from '../../fl/train.js'
 import type { Dataset } from '../../fl/data.js'
 
-/** train: E epochs from `start`; evaluate: the accuracy of `start` on `data` (a trainer's own shard) */
-export type TrainRequest =
-  | { id: number; kind: 'train'; start: Float32Array; data: Dataset; opts: TrainOptions; labels?: Uint8Array }
-  | { id: number; kind: 'evaluate'; start: Float32Array; data: Dataset }
+/** E epochs from `start` on `data` (labels: replaced ones, for the label-flip attack) */
+export type TrainRequest = { id: number; kind: 'train'; start: Float32Array; data: Dataset; opts: TrainOptions; labels?: Uint8Array }
 
-export type TrainReply = { id: number; weights: Float32Array } | { id: number; accuracy: number } | { id: number; error: string }
+export type TrainReply = { id: number; weights: Float32Array } | { id: number; error: string }
 
 const port = parentPort
 if (!port) throw new Error('train-worker.js runs as a worker thread')
 const spec = (workerData as { spec: ConstructorParameters<typeof LocalModel>[0] }).spec
 const model = initBackend().then(() => new LocalModel(spec))
 
-async function serve(m: TrainRequest): Promise<TrainReply> {
+async function serve(m: TrainRequest): Promise<{ id: number; weights: Float32Array }> {
   const net = await model
-  if (m.kind === 'evaluate') return { id: m.id, accuracy: net.evaluate(m.start, m.data).accuracy }
   return { id: m.id, weights: await net.train(m.start, m.data, m.opts, m.labels) }
 }
 
-// one request at a time, in order: a training and an evaluation share the model's weights
+// one request at a time, in order: the trainings share the model's weights
 let queue: Promise<void> = Promise.resolve()
 port.on('message', (m: TrainRequest) => {
   queue = queue.then(() =>
     serve(m).then(
-      r => port.postMessage(r, 'weights' in r ? [r.weights.buffer as ArrayBuffer] : []),
+      r => port.postMessage(r, [r.weights.buffer as ArrayBuffer]),
       (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies TrainReply),
     ),
   )

@@ -15,7 +15,7 @@ type Spec = ConstructorParameters<typeof LocalModel>[0]
 export class WorkerTrainer implements Trainer {
   private readonly worker: Worker | undefined
   private readonly local: LocalModel | undefined
-  private readonly pending = new Map<number, { ok: (r: TrainReply) => void; fail: (e: Error) => void }>()
+  private readonly pending = new Map<number, { ok: (r: { weights: Float32Array }) => void; fail: (e: Error) => void }>()
   private next = 1
   private failed: Error | undefined
 
@@ -50,18 +50,10 @@ export class WorkerTrainer implements Trainer {
 
   train(start: Float32Array, d: Dataset, o: TrainOptions, labels?: Uint8Array): Promise<Float32Array> {
     if (this.local) return this.local.train(start, d, o, labels)
-    return this.send({ id: 0, kind: 'train', start, data: d, opts: o, ...(labels ? { labels } : {}) }).then(
-      r => (r as { weights: Float32Array }).weights,
-    )
+    return this.send({ id: 0, kind: 'train', start, data: d, opts: o, ...(labels ? { labels } : {}) }).then(r => r.weights)
   }
 
-  /** A model's accuracy on a trainer's own shard (its claimed accuracy), off the node's thread too. */
-  accuracyOn(weights: Float32Array, d: Dataset): Promise<number> {
-    if (this.local) return Promise.resolve(this.local.evaluate(weights, d).accuracy)
-    return this.send({ id: 0, kind: 'evaluate', start: weights, data: d }).then(r => (r as { accuracy: number }).accuracy)
-  }
-
-  private send(req: TrainRequest): Promise<TrainReply> {
+  private send(req: TrainRequest): Promise<{ weights: Float32Array }> {
     if (this.failed) return Promise.reject(this.failed)
     const id = this.next++
     return new Promise((ok, fail) => {
