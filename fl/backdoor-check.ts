@@ -4,8 +4,10 @@
  * fl/backdoor.ts) send inputs that carry a small bright patch to one target class. The verifier
  * stamps white squares of a few sizes in the four corners of its validation images and compares,
  * for every class c, the share of stamped images of other classes that the update puts in c with
- * the share the model it started from puts there. A rise of more than BACKDOOR_SHIFT in any
- * class under any probe rejects the update (code FL_BACKDOOR in the verifier's log).
+ * the share the model it started from puts there, less the same rise on the unstamped images
+ * (an honest update trained on non-IID data pulls many inputs toward its data's classes, stamped
+ * or not: only the rise the stamp adds is a trigger). A rise of more than BACKDOOR_SHIFT in any
+ * class under any probe rejects the update (verdict reason `backdoor`, code FL_BACKDOOR).
  * What it does not catch: triggers that are not a bright corner patch (a blended pattern, a
  * semantic trigger, a patch in the middle): robust aggregation is the second line there.
  */
@@ -47,7 +49,8 @@ export interface TriggerShift {
 
 /**
  * The largest rise of any class's share of stamped validation inputs (of other classes) from the
- * base model's predictions to the update's. `classify` gives a model's predicted labels.
+ * base model's predictions to the update's, beyond its rise on the same inputs unstamped.
+ * `classify` gives a model's predicted labels.
  */
 export function triggerShift(
   classify: (weights: Float32Array, d: Dataset) => Uint8Array,
@@ -58,6 +61,7 @@ export function triggerShift(
 ): TriggerShift {
   const side = Math.round(Math.sqrt(validation.features))
   if (side * side !== validation.features) return { shift: 0, cls: -1, patch: undefined }
+  const [u0, b0] = [classify(update, validation), classify(base, validation)]
   let best: TriggerShift = { shift: 0, cls: -1, patch: undefined }
   for (const patch of probePatches(side)) {
     const stamped = stampPatch(validation, patch)
@@ -69,7 +73,8 @@ export function triggerShift(
       for (let i = 0; i < validation.count; i++) {
         if (validation.labels[i] === c) continue
         others++
-        rise += (u[i] === c ? 1 : 0) - (b[i] === c ? 1 : 0)
+        // the stamped input's rise toward c, less the clean input's
+        rise += (u[i] === c ? 1 : 0) - (b[i] === c ? 1 : 0) - ((u0[i] === c ? 1 : 0) - (b0[i] === c ? 1 : 0))
       }
       const shift = others ? rise / others : 0
       if (shift > best.shift) best = { shift, cls: c, patch }

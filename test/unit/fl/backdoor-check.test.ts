@@ -21,14 +21,17 @@ const validation: Dataset = { images, labels, count, features }
 
 const bottomRightBright = (img: Float32Array) => img[(side - 2) * side + (side - 2)]! > 0.9
 
-// weights are only names here: 1 = clean, 2 = backdoored to class 0, 3 = weak (every other answer wrong)
+// weights are only names here: 1 = clean, 2 = backdoored to class 0, 3 = weak (every other answer
+// wrong), 4 = skewed (trained on non-IID data rich in class 9: half of all inputs go to 9, stamped or not)
 const CLEAN = Float32Array.of(1)
 const BACKDOORED = Float32Array.of(2)
 const WEAK = Float32Array.of(3)
+const SKEWED = Float32Array.of(4)
 function classify(w: Float32Array, d: Dataset): Uint8Array {
   return Uint8Array.from({ length: d.count }, (_, i) => {
     const img = d.images.subarray(i * d.features, (i + 1) * d.features)
     if (w[0] === 2 && bottomRightBright(img)) return 0
+    if (w[0] === 4 && i % 2) return 9
     if (w[0] === 3 && i % 2) return (d.labels[i]! + 1) % 10
     return d.labels[i]!
   })
@@ -57,6 +60,20 @@ describe('backdoor check', () => {
   it('does not flag a clean update, nor one that is merely worse at the task', () => {
     expect(triggerShift(classify, CLEAN, CLEAN, validation).shift).toBe(0)
     expect(triggerShift(classify, WEAK, CLEAN, validation).shift).toBeLessThanOrEqual(BACKDOOR_SHIFT)
+  })
+
+  it('does not flag an honest non-IID update that pulls inputs toward its own classes, stamped or not', () => {
+    const pulled = classify(SKEWED, validation).filter((y, i) => y === 9 && labels[i] !== 9).length
+    expect(pulled / count).toBeGreaterThan(BACKDOOR_SHIFT) // the rise the check saw before it compared with clean inputs
+    expect(triggerShift(classify, SKEWED, CLEAN, validation).shift).toBe(0)
+    // and a skewed update that also carries the trigger is still caught
+    const both = (d: Dataset) => {
+      const b = classify(BACKDOORED, d)
+      return classify(SKEWED, d).map((y, i) => (b[i] === 0 && d.labels[i] !== 0 ? 0 : y))
+    }
+    expect(triggerShift((w, d) => (w[0] === 5 ? both(d) : classify(w, d)), Float32Array.of(5), CLEAN, validation).shift).toBeGreaterThan(
+      BACKDOOR_SHIFT,
+    )
   })
 
   it('a backdoored base model does not hide a backdoored update… but an update that removes it is not flagged', () => {
