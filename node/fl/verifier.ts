@@ -76,8 +76,10 @@ export class FlVerifier {
       const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
       const baseBp = Math.round(this.m.evaluator.accuracy(baseHash, base.weights) * 10_000)
       const p = this.genesis.params.fl
-      // also against the round's local updates: an update far below their median is poisoned
-      // even in the warm-up rounds, where everything beats the random M(0)
+      // against the round's local updates: an update far below their median is poisoned, even in
+      // the warm-up rounds, where everything beats the random M(0). Once they are known they are
+      // the measure, not M(e−1): on non-IID data an honest member's update, trained on a few
+      // classes, falls more than δ below M(e−1) on the validation split, and so do its peers'
       const peersBp = this.m.validity.medianAccuracy(u.baseRound)
       const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
       // after the warm-up (M(0) is random, so a class may rise under a probe by chance): the trigger probes
@@ -90,7 +92,7 @@ export class FlVerifier {
             ? 'backdoor'
             : belowPeers
               ? 'below-peers'
-              : judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
+              : peersBp !== undefined || judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
                 ? 'ok'
                 : 'accuracy'
       const accept = reason === 'ok'
