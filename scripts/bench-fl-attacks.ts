@@ -10,8 +10,9 @@
  *
  * Writes <out>/results.json (every round of every cell), <out>/table.md and one SVG per row with
  * a panel per rule (accuracy per round on 0–100 %, so a collapsing rule does not flatten the others).
+ * --table-only writes the table and plots from <out>/results.json (of a run that was stopped).
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { federatedData, type PartitionMode } from '../fl/data.js'
@@ -45,8 +46,16 @@ async function main(): Promise<void> {
       epochs: { type: 'string', default: '1' },
       alpha: { type: 'string', default: '0.5' },
       out: { type: 'string', default: 'bench-results/fl-attacks' },
+      'table-only': { type: 'boolean', default: false },
     },
   })
+  if (v['table-only']) {
+    const cells = JSON.parse(await readFile(join(v.out!, 'results.json'), 'utf8')) as Cell[]
+    const rules = SIM_RULES.filter(r => cells.some(c => c.rule === r))
+    await writeOutputs(v.out!, cells, rules)
+    console.log(`[bench] table and plots of ${cells.length} runs in ${v.out}`)
+    return
+  }
   const attacks = list(v.attacks!) as SimAttack[]
   const rules = list(v.rules!) as SimRule[]
   for (const a of attacks)
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
   const train = { epochs, batchSize: 32, learningRate: 0.1, activation: 'relu' as const }
   const model = new LocalModel(spec)
   const m0 = flatten(initialModel(spec, utf8Bytes('bench-fl-attacks')))
-  const cells: { dataset: string; partition: string; fraction: number; attack: SimAttack; rule: SimRule; rounds: SimRound[] }[] = []
+  const cells: Cell[] = []
   const started = performance.now()
   console.log(
     `[bench] TF.js backend ${backend}; ${trainers} trainers, ${rounds} rounds, ${epochs} local epoch(s), ${limit || 'all'} samples`,
@@ -103,18 +112,31 @@ async function main(): Promise<void> {
       for (const fraction of list(v.fractions!).map(Number))
         for (const attack of attacks) for (const rule of rules) await run(attack, fraction, rule)
     }
-  await writeFile(join(v.out!, 'table.md'), tableOf(cells, rules))
+  await writeOutputs(v.out!, cells, rules)
+  console.log(`[bench] ${cells.length} runs in ${((performance.now() - started) / 60_000).toFixed(1)} min; table and plots in ${v.out}`)
+}
+
+interface Cell {
+  dataset: string
+  partition: string
+  fraction: number
+  attack: SimAttack
+  rule: SimRule
+  rounds: SimRound[]
+}
+
+async function writeOutputs(out: string, cells: Cell[], rules: SimRule[]): Promise<void> {
+  await writeFile(join(out, 'table.md'), tableOf(cells, rules))
   for (const row of rowsOf(cells)) {
     const file = `${row.key.replace(/[^a-z0-9.]+/gi, '-')}.svg`
     await writeFile(
-      join(v.out!, file),
+      join(out, file),
       smallMultiples(
         row.key,
         row.cells.map(c => ({ name: c.rule, values: c.rounds.map(x => x.accuracy) })),
       ),
     )
   }
-  console.log(`[bench] ${cells.length} runs in ${((performance.now() - started) / 60_000).toFixed(1)} min; table and plots in ${v.out}`)
 }
 
 function rowsOf<T extends { dataset: string; partition: string; fraction: number; attack: string }>(
@@ -129,10 +151,7 @@ function rowsOf<T extends { dataset: string; partition: string; fraction: number
 }
 
 /** One row per dataset × partition × attack × fraction; a column per rule: final accuracy (Δ to the rule's clean run), ASR, honest left out. */
-function tableOf(
-  cells: { dataset: string; partition: string; fraction: number; attack: SimAttack; rule: SimRule; rounds: SimRound[] }[],
-  rules: SimRule[],
-): string {
+function tableOf(cells: Cell[], rules: SimRule[]): string {
   const out = [
     `| dataset | partition | attack | malicious | ${rules.join(' | ')} |`,
     `|---|---|---|---:|${rules.map(() => '---:').join('|')}|`,

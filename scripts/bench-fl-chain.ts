@@ -9,7 +9,8 @@
  *   --rule-sets 'fedavg;fedavg+trust,clip;fedavg+cluster,trust,clip'   (aggregation[+defences], ';'-separated)
  *   --nodes 4  --trainers 10  --rounds 3  --limit 6000  --out bench-results/fl-chain
  *
- * A cell whose report.json is already in <out> is read, not run again (a long matrix can be resumed).
+ * A cell whose report.json is already in <out> is read, not run again (a long matrix can be resumed);
+ * --table-only runs nothing and writes the table of the cells already measured.
  * Writes <out>/table.md, <out>/results.json and one small-multiples SVG per row (a panel per rule set).
  */
 import { spawn } from 'node:child_process'
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       alpha: { type: 'string', default: '0.5' },
       out: { type: 'string', default: 'bench-results/fl-chain' },
       'base-port': { type: 'string', default: '27100' },
+      'table-only': { type: 'boolean', default: false },
     },
   })
   const ruleSets = list(v['rule-sets']!, ';')
@@ -123,10 +125,12 @@ async function main(): Promise<void> {
       () => undefined,
     )
     if (prior) {
-      results.push({ ...c, ok: true, wallS: NaN, report: prior })
+      const wallS = await readFile(join(c.dir, 'wall.txt'), 'utf8').then(Number, () => NaN)
+      results.push({ ...c, ok: true, wallS, report: prior })
       console.log(`[bench] ${label}: read from an earlier run`)
       continue
     }
+    if (v['table-only']) continue
     await mkdir(c.dir, { recursive: true })
     const t = performance.now()
     const code = await run(
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
     )
     port += 40
     const wallS = (performance.now() - t) / 1000
+    await writeFile(join(c.dir, 'wall.txt'), `${wallS.toFixed(1)}\n`)
     const report = await readFile(join(c.dir, 'report.json'), 'utf8').then(
       x => JSON.parse(x) as FlReport,
       () => undefined,

@@ -48,8 +48,10 @@ describe('DPoS votes (8 separate processes, k = 5)', () => {
       ['node-3', ['node-3']],
       ['node-4', ['node-3']],
     ]
-    for (const [voter, candidates] of ballots) {
-      const r = await runCli(['vote', ...candidates, '--node', voter, '--devnet', net.dir, '--wait'], 60_000)
+    // five voters, five signers: the ballots go in together
+    const dir = net.dir
+    const sent = await Promise.all(ballots.map(([voter, c]) => runCli(['vote', ...c, '--node', voter, '--devnet', dir, '--wait'], 60_000)))
+    for (const r of sent) {
       expect(r.output).toContain('vote committed')
       expect(r.code).toBe(0)
     }
