@@ -6,7 +6,8 @@
  * for every class c, the share of stamped images of other classes that the update puts in c with
  * the share the model it started from puts there, less the same rise on the unstamped images
  * (an honest update trained on non-IID data pulls many inputs toward its data's classes, stamped
- * or not: only the rise the stamp adds is a trigger). A rise of more than BACKDOOR_SHIFT in any
+ * or not: only the rise the stamp adds is a trigger; a fall on the unstamped images — an update
+ * that stops its base model's over-prediction of c — is not subtracted). A rise of more than BACKDOOR_SHIFT in any
  * class under any probe rejects the update (verdict reason `backdoor`, code FL_BACKDOOR).
  * What it does not catch: triggers that are not a bright corner patch (a blended pattern, a
  * semantic trigger, a patch in the middle): robust aggregation is the second line there.
@@ -49,7 +50,7 @@ export interface TriggerShift {
 
 /**
  * The largest rise of any class's share of stamped validation inputs (of other classes) from the
- * base model's predictions to the update's, beyond its rise on the same inputs unstamped.
+ * base model's predictions to the update's, beyond its rise (if any) on the same inputs unstamped.
  * `classify` gives a model's predicted labels.
  */
 export function triggerShift(
@@ -70,13 +71,16 @@ export function triggerShift(
     for (let c = 0; c < classes; c++) {
       let others = 0
       let rise = 0
+      let clean = 0
       for (let i = 0; i < validation.count; i++) {
         if (validation.labels[i] === c) continue
         others++
-        // the stamped input's rise toward c, less the clean input's
-        rise += (u[i] === c ? 1 : 0) - (b[i] === c ? 1 : 0) - ((u0[i] === c ? 1 : 0) - (b0[i] === c ? 1 : 0))
+        rise += (u[i] === c ? 1 : 0) - (b[i] === c ? 1 : 0)
+        clean += (u0[i] === c ? 1 : 0) - (b0[i] === c ? 1 : 0)
       }
-      const shift = others ? rise / others : 0
+      // the stamped inputs' rise toward c, less the clean inputs' rise (a fall is not subtracted:
+      // an update that stops a weak base model's over-prediction of c is no trigger)
+      const shift = others ? (rise - Math.max(0, clean)) / others : 0
       if (shift > best.shift) best = { shift, cls: c, patch }
     }
   }

@@ -22,7 +22,8 @@ const validation: Dataset = { images, labels, count, features }
 const bottomRightBright = (img: Float32Array) => img[(side - 2) * side + (side - 2)]! > 0.9
 
 // weights are only names here: 1 = clean, 2 = backdoored to class 0, 3 = weak (every other answer
-// wrong), 4 = skewed (trained on non-IID data rich in class 9: half of all inputs go to 9, stamped or not)
+// wrong), 4 = skewed (trained on non-IID data rich in class 9: half of all inputs go to 9, stamped or not),
+// 6 = an early model that over-predicts class 7 on unstamped inputs (every third one; a stamp moves it off)
 const CLEAN = Float32Array.of(1)
 const BACKDOORED = Float32Array.of(2)
 const WEAK = Float32Array.of(3)
@@ -32,6 +33,7 @@ function classify(w: Float32Array, d: Dataset): Uint8Array {
     const img = d.images.subarray(i * d.features, (i + 1) * d.features)
     if (w[0] === 2 && bottomRightBright(img)) return 0
     if (w[0] === 4 && i % 2) return 9
+    if (w[0] === 6 && i % 3 === 0 && !img.some(x => x > 0.9)) return 7
     if (w[0] === 3 && i % 2) return (d.labels[i]! + 1) % 10
     return d.labels[i]!
   })
@@ -60,6 +62,10 @@ describe('backdoor check', () => {
   it('does not flag a clean update, nor one that is merely worse at the task', () => {
     expect(triggerShift(classify, CLEAN, CLEAN, validation).shift).toBe(0)
     expect(triggerShift(classify, WEAK, CLEAN, validation).shift).toBeLessThanOrEqual(BACKDOOR_SHIFT)
+  })
+
+  it('does not flag an update that stops its base model over-predicting a class', () => {
+    expect(triggerShift(classify, CLEAN, Float32Array.of(6), validation).shift).toBe(0)
   })
 
   it('does not flag an honest non-IID update that pulls inputs toward its own classes, stamped or not', () => {
