@@ -10,7 +10,7 @@
 import { shortId, type Genesis } from '../../ledger/index.js'
 import { baseModel, flVerdictCodec, type FlPart } from '../../consensus/state/fl.js'
 import { VERDICT_CODES, judge, type VerdictReason } from '../../fl/verdicts.js'
-import { BACKDOOR_SHIFT } from '../../fl/backdoor-check.js'
+import { BACKDOOR_SHIFT, BACKDOOR_SHIFT_WARMUP } from '../../fl/backdoor-check.js'
 import { trustScore } from '../../fl/defences.js'
 import type { Dataset } from '../../fl/data.js'
 import type { Trainer } from '../../fl/train.js'
@@ -82,9 +82,10 @@ export class FlVerifier {
       // classes, falls more than δ below M(e−1) on the validation split, and so do its peers'
       const peersBp = this.m.validity.medianAccuracy(u.baseRound)
       const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
-      // after the warm-up (M(0) is random, so a class may rise under a probe by chance): the trigger probes
-      const probe = part.round > p.warmupRounds ? this.m.evaluator.triggerShift(l.weights, base.weights) : undefined
-      const backdoor = probe !== undefined && probe.shift > BACKDOOR_SHIFT
+      // the trigger probes, with a wider bound in the warm-up rounds (from the random M(0) a class
+      // may rise under a probe by chance)
+      const probe = this.m.evaluator.triggerShift(l.weights, base.weights)
+      const backdoor = probe.shift > (part.round > p.warmupRounds ? BACKDOOR_SHIFT : BACKDOOR_SHIFT_WARMUP)
       const reason: VerdictReason =
         tangle !== 'ok'
           ? 'tangle'
@@ -117,7 +118,8 @@ export class FlVerifier {
           baseBp,
           peersBp,
           tangle,
-          ...(probe ? { triggerShiftBp: Math.round(probe.shift * 10_000), triggerClass: probe.cls } : {}),
+          triggerShiftBp: Math.round(probe.shift * 10_000),
+          triggerClass: probe.cls,
           ...(accept ? {} : { code: VERDICT_CODES[reason as Exclude<VerdictReason, 'ok'>] }),
         },
         'fl.verdict submitted',
