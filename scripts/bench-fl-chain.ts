@@ -13,7 +13,7 @@
  * --table-only runs nothing and writes the table of the cells already measured.
  * Writes <out>/table.md, <out>/results.json and one small-multiples SVG per row (a panel per rule set).
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     }
     if (v['table-only']) continue
     await mkdir(c.dir, { recursive: true })
+    await writeFile(join(c.dir, 'commit.txt'), `${commit()}\n`)
     const t = performance.now()
     const code = await run(
       argsOf(c, { nodes: v.nodes!, trainers: v.trainers!, rounds: v.rounds!, limit: v.limit!, alpha: v.alpha! }, port),
@@ -161,6 +162,15 @@ async function main(): Promise<void> {
     await writeFile(join(v.out!, `${row.key.replace(/[^a-z0-9.]+/gi, '-')}.svg`), smallMultiples(row.key, series))
   }
   console.log(`[bench] ${results.length} cells in ${((performance.now() - started) / 60_000).toFixed(1)} min; table and plots in ${v.out}`)
+}
+
+/** the code a cell ran (the built tree's commit, `-dirty` with uncommitted changes) */
+function commit(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`
