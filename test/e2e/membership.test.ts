@@ -80,12 +80,8 @@ describe('membership at runtime (8 + 1 separate processes)', () => {
     const twice = await runCli(['member', 'approve', proposal, '--node', 'node-0', '--devnet', dir])
     expect(twice.code).not.toBe(0)
     expect(twice.output).toContain('MEMBER_ALREADY_APPROVED')
-    // (each from its own member: sent together)
-    await Promise.all(
-      ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'].map(n =>
-        cli(['member', 'approve', proposal, '--node', n, '--devnet', dir, '--wait']),
-      ),
-    )
+    for (const n of ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'])
+      await cli(['member', 'approve', proposal, '--node', n, '--devnet', dir, '--wait'])
     const added = await consensusStatus(api)
     expect(added.members.map((m: { name: string }) => m.name)).toContain('node-8')
     expect(added.proposals).toEqual([])
@@ -108,11 +104,8 @@ describe('membership at runtime (8 + 1 separate processes)', () => {
     )
 
     // votes for node-8; once measured by the others (Enc/Rou above 0) it is elected and signs blocks
-    await Promise.all(
-      ['node-0', 'node-1', 'node-2', 'node-3', 'node-4', 'node-5'].map(voter =>
-        cli(['vote', 'node-8', 'node-0', 'node-1', 'node-2', 'node-3', '--node', voter, '--devnet', dir, '--wait']),
-      ),
-    )
+    for (const voter of ['node-0', 'node-1', 'node-2', 'node-3', 'node-4', 'node-5'])
+      await cli(['vote', 'node-8', 'node-0', 'node-1', 'node-2', 'node-3', '--node', voter, '--devnet', dir, '--wait'])
     await waitFor(
       async () => {
         const st = await consensusStatus(api)
@@ -131,11 +124,8 @@ describe('membership at runtime (8 + 1 separate processes)', () => {
     // remove node-7: 6 of 9 approve
     const removing = await cli(['member', 'propose', 'remove', '--name', 'node-7', '--node', 'node-0', '--devnet', dir, '--wait'])
     const removal = /proposal ([0-9a-f]{64})/.exec(removing)![1]!
-    await Promise.all(
-      ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'].map(n =>
-        cli(['member', 'approve', removal, '--node', n, '--devnet', dir, '--wait']),
-      ),
-    )
+    for (const n of ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'])
+      await cli(['member', 'approve', removal, '--node', n, '--devnet', dir, '--wait'])
     const apis = [...nodes.filter(n => n.name !== 'node-7').map(n => n.api), japi]
     // every other node closes its connections to node-7 and refuses new ones
     await waitFor(
