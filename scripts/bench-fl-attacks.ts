@@ -144,7 +144,7 @@ function rowsOf<T extends { dataset: string; partition: string; fraction: number
 ): { key: string; cells: T[] }[] {
   const rows = new Map<string, T[]>()
   for (const c of cells) {
-    const key = `${c.dataset} ${c.partition} ${c.attack}${c.attack === 'none' ? '' : ` ${Math.round(c.fraction * 100)}%`}`
+    const key = `${c.dataset.replace(/^idx:.*\//, '')} ${c.partition} ${c.attack}${c.attack === 'none' ? '' : ` ${Math.round(c.fraction * 100)}%`}`
     rows.set(key, [...(rows.get(key) ?? []), c])
   }
   return [...rows].map(([key, cs]) => ({ key, cells: cs }))
@@ -169,7 +169,7 @@ function tableOf(cells: Cell[], rules: SimRule[]): string {
       return `${(last.accuracy * 100).toFixed(1)}${delta}${last.asr !== null ? ` ASR ${(last.asr * 100).toFixed(0)}` : ''}${left > 0 ? ` FR ${(left * 100).toFixed(0)}` : ''}`
     })
     out.push(
-      `| ${c0.dataset} | ${c0.partition} | ${c0.attack} | ${c0.attack === 'none' ? '—' : `${Math.round(c0.fraction * 100)} %`} | ${cols.join(' | ')} |`,
+      `| ${c0.dataset.replace(/^idx:.*\//, '')} | ${c0.partition} | ${c0.attack} | ${c0.attack === 'none' ? '—' : `${Math.round(c0.fraction * 100)} %`} | ${cols.join(' | ')} |`,
     )
   }
   return `${out.join('\n')}\n\nCells: final test accuracy % (change against the same rule's clean run, points); ASR: backdoor attack success rate %; FR: honest updates the rule left out, % over all rounds.\n`
