@@ -15,24 +15,27 @@ import { flVerdictCodec } from '../../../consensus/state/fl.js'
 import { ErrorCode } from '../../../ledger/index.js'
 import { setup, shapes } from './fl-fixture.js'
 
+/** Members' updates `w` ordered in `order`, each accepted by verifiers 0–3 (with `trust[i][v]`), then the round closes. */
+function playRound(f: ReturnType<typeof setup>, w: Float32Array[], order: number[], trust?: number[][]) {
+  f.resetNonces()
+  const s = cloneState(f.state)
+  const ids: string[] = []
+  for (const i of order) {
+    f.apply(s, f.update(i, w[i]!))
+    ids[i] = s.fl.updates.at(-1)!.id
+  }
+  for (const i of order) for (const v of [0, 1, 2, 3]) f.apply(s, f.verdict(v, ids[i]!, true, 0, trust?.[i]?.[v]))
+  finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
+  return s
+}
+
 describe('defences selected in genesis', () => {
   const f = setup({ members: 5, fl: { defences: ['clip', 'cluster'] } })
   // members 0, 1, 3 send the same update; member 2 twice as far along it (the only norm above the
   // median); member 4 another way (cosine ~0.8: it passes the direction rule, not the clustering)
   const w = [0, 1, 2, 3, 4].map(i => (i === 4 ? f.m0.map((x, k) => x + 0.01 * ((k % 7) + 1)) : f.weights(0, i === 2 ? 2 : 1)))
-  function play(order: number[]) {
-    f.resetNonces()
-    const s = cloneState(f.state)
-    const ids: string[] = []
-    for (const i of order) {
-      f.apply(s, f.update(i, w[i]!))
-      ids[i] = s.fl.updates.at(-1)!.id
-    }
-    // a committee of 5: 4 accepting verdicts accept
-    for (const i of order) for (const v of [0, 1, 2, 3]) f.apply(s, f.verdict(v, ids[i]!, true))
-    finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
-    return s
-  }
+  // a committee of 5: 4 accepting verdicts accept
+  const play = (order: number[]) => playRound(f, w, order)
 
   it('leaves the minority out, clips the large update, aggregates what is left; no mark, no coins for the left-out', () => {
     const s = play([0, 1, 2, 3, 4])
@@ -81,18 +84,7 @@ describe('trust scores from the verdicts (genesis `trust`)', () => {
     [10_000, 10_000, 10_000, 10_000],
     [0, 0, 10_000, 0],
   ]
-  function play(order: number[]) {
-    f.resetNonces()
-    const s = cloneState(f.state)
-    const ids: string[] = []
-    for (const i of order) {
-      f.apply(s, f.update(i, w[i]!))
-      ids[i] = s.fl.updates.at(-1)!.id
-    }
-    for (const i of order) for (const v of [0, 1, 2, 3]) f.apply(s, f.verdict(v, ids[i]!, true, 0, trust[i]![v]))
-    finishBlock(s, 1, [], f.genesis, { time: 1000, models: f.models })
-    return { s, ids }
-  }
+  const play = (order: number[]) => ({ s: playRound(f, w, order, trust) })
 
   it('trust 0 (the median of the verdicts) leaves an update out; the rest are weighted by trust and scaled to the median norm', () => {
     const { s } = play([0, 1, 2, 3, 4])
