@@ -17,6 +17,7 @@ import { participantsIn, registeredTrainer, type FlState } from '../../consensus
 import type { SystemState } from '../../consensus/state/state.js'
 import { FlCode, absoluteMagnitudeProblem, roundCloseRules } from '../../fl/rules.js'
 import { fedAvg, type Contribution } from '../../fl/aggregate.js'
+import { peerFloor } from '../../fl/verdicts.js'
 import type { BlobStore } from './blobs.js'
 import type { JudgeOptions } from '../tangle/types.js'
 
@@ -102,10 +103,9 @@ export class UpdateValidity {
     return a
   }
 
-  /** The median validation accuracy of the round's local updates seen here (undefined below 3). */
-  medianAccuracy(round: number): number | undefined {
-    const a = [...this.accuracies(round)].sort((x, y) => x - y)
-    return a.length < 3 ? undefined : a[Math.floor(a.length / 2)]
+  /** The median validation accuracy of the round's local updates seen here, and the floor below which an update is poisoned (fl/verdicts.ts peerFloor; undefined below 3). */
+  peerAccuracy(round: number, deltaBp: number): { medianBp: number; floorBp: number } | undefined {
+    return peerFloor(this.accuracies(round), deltaBp)
   }
 
   /** The mean update of each other member seen in the round (weights averaged by data size). */

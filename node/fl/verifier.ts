@@ -76,12 +76,12 @@ export class FlVerifier {
       const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
       const baseBp = Math.round(this.m.evaluator.accuracy(baseHash, base.weights) * 10_000)
       const p = this.genesis.params.fl
-      // against the round's local updates: an update far below their median is poisoned, even in
-      // the warm-up rounds, where everything beats the random M(0). Once they are known they are
-      // the measure, not M(e−1): on non-IID data an honest member's update, trained on a few
-      // classes, falls more than δ below M(e−1) on the validation split, and so do its peers'
-      const peersBp = this.m.validity.medianAccuracy(u.baseRound)
-      const belowPeers = peersBp !== undefined && accBp < peersBp - p.deltaBp
+      // against the round's local updates: an update below their median less max(δ, 3 MAD) is
+      // poisoned, even in the warm-up rounds, where everything beats the random M(0). Once they are
+      // known they are the measure, not M(e−1): on non-IID data an honest member's update, trained
+      // on a few classes, falls more than δ below M(e−1) — and below its peers' median
+      const peers = this.m.validity.peerAccuracy(u.baseRound, p.deltaBp)
+      const belowPeers = peers !== undefined && accBp < peers.floorBp
       // the trigger probes, with a wider bound in the warm-up rounds (from the random M(0) a class
       // may rise under a probe by chance)
       const probe = this.m.evaluator.triggerShift(l.weights, base.weights)
@@ -93,7 +93,7 @@ export class FlVerifier {
             ? 'backdoor'
             : belowPeers
               ? 'below-peers'
-              : peersBp !== undefined || judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
+              : peers !== undefined || judge(baseBp, accBp, { deltaBp: p.deltaBp, round: part.round, warmupRounds: p.warmupRounds })
                 ? 'ok'
                 : 'accuracy'
       const accept = reason === 'ok'
@@ -116,7 +116,8 @@ export class FlVerifier {
           trustBp,
           accBp,
           baseBp,
-          peersBp,
+          peersBp: peers?.medianBp,
+          floorBp: peers?.floorBp,
           tangle,
           triggerShiftBp: Math.round(probe.shift * 10_000),
           triggerClass: probe.cls,

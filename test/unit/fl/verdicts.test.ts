@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dissenters, judge, medianTrust, reasonCounts, rejectionReasons, tally } from '../../../fl/verdicts.js'
+import { dissenters, judge, medianTrust, peerFloor, reasonCounts, rejectionReasons, tally } from '../../../fl/verdicts.js'
 
 const v = (verifier: string, accept: boolean) => ({ verifier, accept })
 
@@ -48,5 +48,18 @@ describe('utility verdicts (§7.2)', () => {
     ])
     expect(rejectionReasons(vs)).toBe('FL_BACKDOOR ×2, FL_ACCURACY_DROP ×1')
     expect(rejectionReasons([r(true, 'ok')])).toBe('')
+  })
+
+  it('peer floor: the median less max(δ, 3 MAD); wide honest spread (non-IID) widens it, a poisoned update stays below', () => {
+    expect(peerFloor([7000, 7100], 1000)).toBeUndefined()
+    // IID: tight spread, δ decides
+    expect(peerFloor([8800, 8850, 8900, 8750, 8820], 1000)).toEqual({ medianBp: 8820, floorBp: 7820 })
+    // non-IID (Fashion-MNIST, Dirichlet): honest local updates from 45 % to 75 %
+    const wide = [4500, 5200, 5800, 6200, 6300, 6600, 7000, 7500]
+    const f = peerFloor(wide, 1000)!
+    expect(f.medianBp).toBe(6300)
+    expect(f.floorBp).toBe(6300 - 3 * 700)
+    expect(5117).toBeGreaterThan(f.floorBp) // the honest member update a δ-only bound rejected
+    expect(1150).toBeLessThan(f.floorBp) // a label-flipping sybil's
   })
 })
