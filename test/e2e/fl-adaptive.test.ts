@@ -8,8 +8,8 @@
  * runner on the same split). ALIE runs against trust scores in genesis: every verifier trains a
  * reference update and posts each update's trust in its verdict, and the round close weights and
  * scales every update by the median of those scores (FL_TRUST_SCALED). The backdoor, against coordinate-wise median aggregation with
- * clipping in genesis, stays below the 5 % attack-success target: the median holds it in the
- * warm-up round, and from round 2 the verifiers' trigger probes reject it (FL_BACKDOOR).
+ * clipping in genesis, stays below the 5 % attack-success target: the verifiers' trigger probes
+ * reject it in every round (FL_BACKDOOR; in the warm-up round with a wider bound).
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -59,9 +59,12 @@ describe('fl run under adaptive attacks (4 processes, 20 % malicious trainers)',
     expect(report.modelHashesAgree && report.outcomesAgree && report.membersAgree).toBe(true)
     expect((await craftedFromHonest(r.out)).length).toBe(2)
     for (const round of report.rounds) expect(round.asr, `round ${round.round}`).not.toBeNull()
-    // after the warm-up round the verifiers' trigger probes reject it (f+1 rejecting verdicts: FL_VERDICT)
-    expect(report.rounds[1]!.decisions.malicious.rejected).toEqual({ 'FL_VERDICT:FL_BACKDOOR': 1 })
-    expect(report.rounds[1]!.decisions.honest.rejected).toEqual({})
+    // the verifiers' trigger probes reject it in every round, the warm-up round included (f+1
+    // rejecting verdicts: FL_VERDICT, their reason: FL_BACKDOOR); no honest update is rejected
+    for (const round of report.rounds) {
+      expect(round.decisions.malicious.rejected, `round ${round.round}`).toEqual({ 'FL_VERDICT:FL_BACKDOOR': 1 })
+      expect(round.decisions.honest.rejected, `round ${round.round}`).toEqual({})
+    }
     const log = await readFile(join(r.out, 'devnet', 'node-0', 'node.log'), 'utf8')
     expect(log).toMatch(/"member":"node-3","accept":false[^\n]*"code":"FL_BACKDOOR"/)
     expect(report.rounds.at(-1)!.asr!, r.output).toBeLessThanOrEqual(0.05)
