@@ -58,17 +58,18 @@ export function judge(prevAccuracyBp: number, newAccuracyBp: number, o: { deltaB
 
 /**
  * The lowest validation accuracy an update may have against the round's local updates (basis
- * points): their median less max(δ, 3 × their median absolute deviation). On non-IID data honest
- * updates spread widely (one trained on a few classes scores far below the median), and the
- * bound widens with that spread; a poisoned update (sign-flipped, label-flipped) lands far below
- * any of them. Undefined below 3 updates.
+ * points): their median less 3 × their median absolute deviation, within [δ, 2δ]. On non-IID data
+ * honest updates spread widely (one trained on a few classes scores far below the median), and
+ * the bound widens with that spread; a poisoned update (sign-flipped, label-flipped) lands far
+ * below any of them. The 2δ cap: poisoned local updates are part of the spread, and at 40 %
+ * label flippers they widened an uncapped bound below 0 (measured). Undefined below 3 updates.
  */
 export function peerFloor(accuraciesBp: readonly number[], deltaBp: number): { medianBp: number; floorBp: number } | undefined {
   if (accuraciesBp.length < 3) return undefined
   const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const medianBp = mid([...accuraciesBp])
   const mad = mid(accuraciesBp.map(a => Math.abs(a - medianBp)))
-  return { medianBp, floorBp: medianBp - Math.max(deltaBp, 3 * mad) }
+  return { medianBp, floorBp: medianBp - Math.min(2 * deltaBp, Math.max(deltaBp, 3 * mad)) }
 }
 
 /** The on-chain outcome from the verdicts so far (one per verifier: the first counts). */

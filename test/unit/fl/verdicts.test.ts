@@ -50,7 +50,7 @@ describe('utility verdicts (§7.2)', () => {
     expect(rejectionReasons([r(true, 'ok')])).toBe('')
   })
 
-  it('peer floor: the median less max(δ, 3 MAD); wide honest spread (non-IID) widens it, a poisoned update stays below', () => {
+  it('peer floor: the median less 3 MAD within [δ, 2δ]; wide honest spread (non-IID) widens it, a poisoned update stays below', () => {
     expect(peerFloor([7000, 7100], 1000)).toBeUndefined()
     // IID: tight spread, δ decides
     expect(peerFloor([8800, 8850, 8900, 8750, 8820], 1000)).toEqual({ medianBp: 8820, floorBp: 7820 })
@@ -58,8 +58,14 @@ describe('utility verdicts (§7.2)', () => {
     const wide = [4500, 5200, 5800, 6200, 6300, 6600, 7000, 7500]
     const f = peerFloor(wide, 1000)!
     expect(f.medianBp).toBe(6300)
-    expect(f.floorBp).toBe(6300 - 3 * 700)
+    expect(f.floorBp).toBe(6300 - 2000) // 3 MAD = 2100, capped at 2δ
     expect(5117).toBeGreaterThan(f.floorBp) // the honest member update a δ-only bound rejected
     expect(1150).toBeLessThan(f.floorBp) // a label-flipping sybil's
+    // 40 % label flippers among the local updates (round 1, measured): their own updates widen
+    // the spread; the 2δ cap keeps the floor where their member updates (567, 1283) fall below
+    const poisoned = [5800, 5900, 6000, 4100, 4200, 400, 500, 600, 700, 5700]
+    const g = peerFloor(poisoned, 1000)!
+    expect(g.floorBp).toBe(g.medianBp - 2000)
+    expect(1283).toBeLessThan(g.floorBp)
   })
 })
