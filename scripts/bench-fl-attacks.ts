@@ -23,12 +23,7 @@ import { SIM_ATTACKS, SIM_RULES, simulate, type SimAttack, type SimRound, type S
 import { loadDataset } from '../node/fl/dataset-files.js'
 import { utf8Bytes } from '../ledger/index.js'
 import { smallMultiples } from './fl-attacks-plot.js'
-
-const list = (s: string) =>
-  s
-    .split(',')
-    .map(x => x.trim())
-    .filter(Boolean)
+import { datasetName, list, rowsOf } from './fl-matrix.js'
 
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
@@ -139,17 +134,6 @@ async function writeOutputs(out: string, cells: Cell[], rules: SimRule[]): Promi
   }
 }
 
-function rowsOf<T extends { dataset: string; partition: string; fraction: number; attack: string }>(
-  cells: T[],
-): { key: string; cells: T[] }[] {
-  const rows = new Map<string, T[]>()
-  for (const c of cells) {
-    const key = `${c.dataset.replace(/^idx:.*\//, '')} ${c.partition} ${c.attack}${c.attack === 'none' ? '' : ` ${Math.round(c.fraction * 100)}%`}`
-    rows.set(key, [...(rows.get(key) ?? []), c])
-  }
-  return [...rows].map(([key, cs]) => ({ key, cells: cs }))
-}
-
 /** One row per dataset × partition × attack × fraction; a column per rule: final accuracy (Δ to the rule's clean run), ASR, honest left out. */
 function tableOf(cells: Cell[], rules: SimRule[]): string {
   const out = [
@@ -169,7 +153,7 @@ function tableOf(cells: Cell[], rules: SimRule[]): string {
       return `${(last.accuracy * 100).toFixed(1)}${delta}${last.asr !== null ? ` ASR ${(last.asr * 100).toFixed(0)}` : ''}${left > 0 ? ` FR ${(left * 100).toFixed(0)}` : ''}`
     })
     out.push(
-      `| ${c0.dataset.replace(/^idx:.*\//, '')} | ${c0.partition} | ${c0.attack} | ${c0.attack === 'none' ? '—' : `${Math.round(c0.fraction * 100)} %`} | ${cols.join(' | ')} |`,
+      `| ${datasetName(c0.dataset)} | ${c0.partition} | ${c0.attack} | ${c0.attack === 'none' ? '—' : `${Math.round(c0.fraction * 100)} %`} | ${cols.join(' | ')} |`,
     )
   }
   return `${out.join('\n')}\n\nCells: final test accuracy % (change against the same rule's clean run, points); ASR: backdoor attack success rate %; FR: honest updates the rule left out, % over all rounds.\n`

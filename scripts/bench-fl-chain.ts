@@ -21,15 +21,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FlReport } from '../node/harness/fl-report.js'
 import { smallMultiples } from './fl-attacks-plot.js'
+import { datasetName, list, rowsOf } from './fl-matrix.js'
 
 const CLI = fileURLToPath(new URL('../node/cli.js', import.meta.url))
 const CELL_TIMEOUT_MS = 45 * 60_000
-
-const list = (s: string, sep = ',') =>
-  s
-    .split(sep)
-    .map(x => x.trim())
-    .filter(Boolean)
 
 interface Cell {
   dataset: string
@@ -48,7 +43,7 @@ interface CellResult extends Cell {
 }
 
 const keyOf = (c: Omit<Cell, 'dir'>) =>
-  [c.dataset.replace(/^idx:.*\//, ''), c.partition, c.attack, c.attack === 'none' ? '' : `${Math.round(c.fraction * 100)}`, c.rules]
+  [datasetName(c.dataset), c.partition, c.attack, c.attack === 'none' ? '' : `${Math.round(c.fraction * 100)}`, c.rules]
     .filter(Boolean)
     .join('-')
     .replace(/[^a-z0-9.-]+/gi, '_')
@@ -193,15 +188,6 @@ function slim(r: CellResult) {
   }
 }
 
-function rowsOf(cells: CellResult[]): { key: string; cells: CellResult[] }[] {
-  const rows = new Map<string, CellResult[]>()
-  for (const c of cells) {
-    const key = `${c.dataset.replace(/^idx:.*\//, '')} ${c.partition} ${c.attack}${c.attack === 'none' ? '' : ` ${Math.round(c.fraction * 100)}%`}`
-    rows.set(key, [...(rows.get(key) ?? []), c])
-  }
-  return [...rows].map(([key, cs]) => ({ key, cells: cs }))
-}
-
 /** Codes over the run, `h:`/`m:` for honest/malicious updates, `(kept)` for a defence's change to a kept update. */
 function codesOf(r: FlReport): string {
   const n = new Map<string, number>()
@@ -222,7 +208,7 @@ function tableOf(results: CellResult[]): string {
     '|---|---|---|---:|---|---:|---:|---|---:|---:|---|---:|',
   ]
   for (const c of results) {
-    const head = `| ${c.dataset.replace(/^idx:.*\//, '')} | ${c.partition} | ${c.attack === 'none' ? '—' : c.attack} | ${c.attack === 'none' ? '—' : `${Math.round(c.fraction * 100)} %`} | ${c.rules} |`
+    const head = `| ${datasetName(c.dataset)} | ${c.partition} | ${c.attack === 'none' ? '—' : c.attack} | ${c.attack === 'none' ? '—' : `${Math.round(c.fraction * 100)} %`} | ${c.rules} |`
     const r = c.report
     if (!c.ok || !r) {
       out.push(`${head} failed: ${c.error ?? 'no report'} | | | | | | |`)
