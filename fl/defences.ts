@@ -189,12 +189,15 @@ export function similarityWeights(
   return { weightsBp, decisions }
 }
 
+/** A trust score in basis points from a cosine: max(0, cos), rounded. */
+const trustBpOf = (cos: number) => Math.max(0, Math.round(cos * 10_000))
+
 /** FLTrust's trust score of one update in basis points: max(0, cos(Δ, Δ_ref)), 0 for a zero delta. */
 export function trustScore(base: Float32Array, update: Float32Array, reference: Float32Array): number {
   const d = Float64Array.from(update, (x, k) => x - base[k]!)
   const ref = Float64Array.from(reference, (x, k) => x - base[k]!)
   const [n, r] = [norm(d), norm(ref)]
-  return n === 0 || r === 0 ? 0 : Math.max(0, Math.round((dot(d, ref) / (n * r)) * 10_000))
+  return n === 0 || r === 0 ? 0 : trustBpOf(dot(d, ref) / (n * r))
 }
 
 /**
@@ -256,7 +259,7 @@ export function trustAggregate(
   cs.forEach((c, i) => {
     const n = norm(d[i]!)
     const cos = n === 0 || refNorm === 0 ? 0 : dot(d[i]!, ref) / (n * refNorm)
-    const bp = trustScore(base, c.weights, reference)
+    const bp = trustBpOf(cos)
     trustBp.set(c.member, bp)
     if (bp === 0)
       decisions.push({ member: c.member, rule: DefenceCode.LOW_TRUST, detail: `cosine ${cos.toFixed(4)} to the reference update` })

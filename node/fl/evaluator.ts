@@ -17,7 +17,8 @@ export const VALIDATION_CAP = 2000
 /** validation images the backdoor probes stamp (8 probes × 2 models of forward passes each) */
 const PROBE_IMAGES = 500
 
-function subset(d: Dataset, n: number): Dataset {
+/** The first `n` images of a split (the split is shuffled by seed: a random subset, the same on every node). */
+export function subset(d: Dataset, n: number): Dataset {
   if (d.count <= n) return d
   return { ...d, count: n, images: d.images.subarray(0, n * d.features), labels: d.labels.subarray(0, n) }
 }

@@ -12,9 +12,9 @@ import { baseModel, flVerdictCodec, type FlPart } from '../../consensus/state/fl
 import { VERDICT_CODES, judge, type VerdictReason } from '../../fl/verdicts.js'
 import { BACKDOOR_SHIFT, BACKDOOR_SHIFT_WARMUP } from '../../fl/backdoor-check.js'
 import { trustScore } from '../../fl/defences.js'
-import type { Dataset } from '../../fl/data.js'
 import type { Trainer } from '../../fl/train.js'
 import type { FlModules } from './service.js'
+import { subset } from './evaluator.js'
 import { tangleCheck } from './tangle-check.js'
 
 /** FLTrust's root set: the first validation images a verifier trains its reference update on */
@@ -41,10 +41,7 @@ export class FlVerifier {
     let r = this.references.get(baseHash)
     if (!r) {
       const p = this.genesis.params.fl
-      const v = this.m.evaluator.validation
-      const n = Math.min(ROOT_SAMPLES, v.count)
-      const root: Dataset = { ...v, count: n, images: v.images.subarray(0, n * v.features), labels: v.labels.subarray(0, n) }
-      r = this.trainer.train(base, root, {
+      r = this.trainer.train(base, subset(this.m.evaluator.validation, ROOT_SAMPLES), {
         epochs: p.localEpochs,
         batchSize: p.batchSize,
         learningRate: p.learningRate,
@@ -76,8 +73,8 @@ export class FlVerifier {
       const accBp = Math.round(this.m.evaluator.accuracy(u.modelHash, l.weights) * 10_000)
       const baseBp = Math.round(this.m.evaluator.accuracy(baseHash, base.weights) * 10_000)
       const p = this.genesis.params.fl
-      // against the round's local updates: an update below their median less max(δ, 3 MAD) is
-      // poisoned, even in the warm-up rounds, where everything beats the random M(0). Once they are
+      // against the round's local updates: an update below their median less 3 MAD (within
+      // [δ, 2δ], fl/verdicts.ts peerFloor) is poisoned, even in the warm-up rounds, where everything beats the random M(0). Once they are
       // known they are the measure, not M(e−1): on non-IID data an honest member's update, trained
       // on a few classes, falls more than δ below M(e−1) — and below its peers' median
       const peers = this.m.validity.peerAccuracy(u.baseRound, p.deltaBp)
